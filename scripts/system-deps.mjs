@@ -1,0 +1,38 @@
+// The Debian packages the test suite drives for real, by the program each provides.
+// `ensureSystemDeps()` installs what is missing when it can (root with apt-get),
+// and otherwise names the exact command to run.
+import { execFileSync, spawnSync } from 'node:child_process';
+
+export const SYSTEM_DEPS = [
+  { program: 'script', pkg: 'bsdutils', why: 'typescript format reference' },
+  { program: 'scriptreplay', pkg: 'bsdutils', why: 'replaying exported typescripts' },
+];
+
+function has(program) {
+  return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;
+}
+
+export function missingDeps() {
+  return SYSTEM_DEPS.filter((d) => !has(d.program));
+}
+
+export function ensureSystemDeps() {
+  const missing = missingDeps();
+  if (missing.length === 0) return;
+  const pkgs = [...new Set(missing.map((d) => d.pkg))];
+  const list = missing.map((d) => `${d.program} (${d.pkg}: ${d.why})`).join(', ');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !has('apt-get')) {
+    console.error(`npm test needs: ${list}.\nInstall them with: sudo apt-get install -y ${pkgs.join(' ')}`);
+    process.exit(1);
+  }
+  console.error(`installing Debian packages for the tests: ${pkgs.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+  const still = missingDeps();
+  if (still.length > 0) {
+    console.error(`still missing after install: ${still.map((d) => d.program).join(', ')}`);
+    process.exit(1);
+  }
+}
