@@ -1,0 +1,217 @@
+/**
+ * Seal benchmark: what recording costs on top of the bare cipher, and what
+ * key rotation costs per recording.
+ *
+ *   node dist/bench/seal.js [--gib N] [--wasm-mib N] [--rotations N]
+ *
+ * Rows:
+ *   raw AEAD      XChaCha20-Poly1305 on 64 KiB chunks, straight into the library
+ *                 with a reused output buffer: the ceiling.
+ *   RecordSealer  sealChunk on 64 KiB tty chunks: nonce, AEAD, output
+ *                 allocation, BLAKE2b digest and chain link; a signed
+ *                 checkpoint every 160 chunks (10 MiB).
+ *   RecordOpener  openChunk on the same chunks (last = false tried first).
+ *   rotation      rotateRecipient on N in-memory manifests (open K, re-seal K).
+ */
+import { cpus } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { generateAuditorKey, type AuditorKeyPair } from '../src/seal/keys.js';
+import { MANIFEST_FORMAT, type Manifest } from '../src/seal/manifest.js';
+import { RecordOpener } from '../src/seal/opener.js';
+import { rotateRecipient, type NewRecipient } from '../src/seal/rotate.js';
+import { RecordSealer } from '../src/seal/sealer.js';
+import { generateSigningKey } from '../src/seal/signing.js';
+import { nativeSodium } from '../src/seal/sodium-native.js';
+import { wasmSodium } from '../src/seal/sodium-wasm.js';
+import type { Sodium } from '../src/seal/sodium.js';
+import { testMeta } from '../src/seal/fixtures.js';
+import { toBase64 } from '../src/seal/encoding.js';
+
+const CHUNK = 64 * 1024;
+const MIB = 1024 * 1024;
+const CHECKPOINT_EVERY = 160;
+
+interface Row {
+  operation: string;
+  backend: string;
+  amount: string;
+  result: string;
+}
+
+/** 1 MiB of terminal-like output (text, CRLF, SGR colour sequences) to slice chunks from. */
+function ttyData(): Uint8Array {
+  const line = (i: number) =>
+    `\x1b[01;34mdrwxr-xr-x\x1b[0m  2 alice staff  4096 May  1 10:${String(i % 60).padStart(2, '0')} \x1b[01;32mbuild-${i}\x1b[0m\r\n`;
+  const out = new Uint8Array(MIB + CHUNK);
+  const enc = new TextEncoder();
+  for (let off = 0, i = 0; off < out.length; i++) off += enc.encodeInto(line(i), out.subarray(off)).written;
+  return out;
+}
+
+function chunkAt(data: Uint8Array, i: number): Uint8Array {
+  const off = (i * 4099) % MIB;
+  return data.subarray(off, off + CHUNK);
+}
+
+function mbps(bytes: number, ms: number): string {
+  return `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
+}
+
+function rawAead(s: Sodium, data: Uint8Array, chunks: number): number {
+  const key = s.randomBytes(32);
+  const nonce = s.randomBytes(24);
+  const t0 = performance.now();
+  for (let i = 0; i < chunks; i++) {
+    nonce[23] = i & 0xff;
+    s.aeadEncrypt(chunkAt(data, i), null, nonce, key);
+  }
+  return performance.now() - t0;
+}
+
+/** Native raw AEAD with a preallocated output: no wrapper, no allocation. */
+function rawAeadNative(data: Uint8Array, chunks: number): Promise<number> {
+  return import('sodium-native').then(({ default: na }) => {
+    const key = new Uint8Array(32).fill(1);
+    const nonce = new Uint8Array(24);
+    const out = new Uint8Array(CHUNK + 16);
+    const t0 = performance.now();
+    for (let i = 0; i < chunks; i++) {
+      nonce[23] = i & 0xff;
+      na.crypto_aead_xchacha20poly1305_ietf_encrypt(out, chunkAt(data, i), null, null, nonce, key);
+    }
+    return performance.now() - t0;
+  });
+}
+
+function newSealer(s: Sodium, id: string): { sealer: RecordSealer; auditor: AuditorKeyPair } {
+  const auditor = generateAuditorKey(s);
+  const sealer = RecordSealer.create(s, { meta: testMeta(id), recipients: [auditor], signer: generateSigningKey(s) });
+  return { sealer, auditor };
+}
+
+/** Seals `chunks` tty chunks; keeps the first `keep` ciphertexts for the opener row. */
+function sealRun(s: Sodium, data: Uint8Array, chunks: number, keep: number) {
+  const { sealer, auditor } = newSealer(s, `bench-${s.backend}`);
+  const tty = sealer.addStream('tty', 'tty', 0).id;
+  const kept: Uint8Array[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < chunks; i++) {
+    const ct = sealer.sealChunk(tty, chunkAt(data, i), false);
+    if (i < keep) kept.push(ct);
+    if ((i + 1) % CHECKPOINT_EVERY === 0) sealer.checkpoint();
+  }
+  const ms = performance.now() - t0;
+  const manifest = sealer.manifest;
+  sealer.close();
+  return { ms, kept, manifest, auditor };
+}
+
+function openRun(s: Sodium, manifest: Manifest, auditor: AuditorKeyPair, kept: Uint8Array[]): number {
+  const opener = RecordOpener.open(s, manifest, auditor);
+  const t0 = performance.now();
+  kept.forEach((ct, i) => opener.openChunk(1, i, ct));
+  const ms = performance.now() - t0;
+  opener.close();
+  return ms;
+}
+
+async function throughputRows(s: Sodium, totalMiB: number): Promise<Row[]> {
+  const data = ttyData();
+  const chunks = (totalMiB * MIB) / CHUNK;
+  const bytes = chunks * CHUNK;
+  const amount = totalMiB >= 1024 ? `${totalMiB / 1024} GiB` : `${totalMiB} MiB`;
+  const rows: Row[] = [];
+  const raw = s.backend === 'native' ? await rawAeadNative(data, chunks) : rawAead(s, data, chunks);
+  rows.push({ operation: 'raw XChaCha20-Poly1305, 64 KiB chunks', backend: s.backend, amount, result: mbps(bytes, raw) });
+  const keep = Math.min(chunks, 2048);
+  const sealed = sealRun(s, data, chunks, keep);
+  rows.push({ operation: 'RecordSealer.sealChunk + chain + checkpoints', backend: s.backend, amount, result: mbps(bytes, sealed.ms) });
+  const opened = openRun(s, sealed.manifest, sealed.auditor, sealed.kept);
+  const openAmount = `${(keep * CHUNK) / MIB} MiB`;
+  rows.push({ operation: 'RecordOpener.openChunk', backend: s.backend, amount: openAmount, result: mbps(keep * CHUNK, opened) });
+  return rows;
+}
+
+/** `count` manifests, each with a record key sealed to `recipient` (no streams: rotation never reads them). */
+export function syntheticManifests(s: Sodium, count: number, recipient: AuditorKeyPair, signer: Uint8Array): Manifest[] {
+  const manifests: Manifest[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `bench-rot-${i}`;
+    const key = s.randomBytes(32);
+    manifests.push({
+      format: MANIFEST_FORMAT,
+      id,
+      meta: testMeta(id),
+      signer: toBase64(signer),
+      streams: [],
+      recipients: [{ kid: recipient.kid, name: 'old', sealedKey: toBase64(s.boxSeal(key, recipient.publicKey)) }],
+    });
+    s.memzero(key);
+  }
+  return manifests;
+}
+
+/** Runs rotateRecipient over `manifests` in memory; the CLI's store-level bench adds the writes. */
+export function measureRotation(s: Sodium, manifests: Manifest[], oldPair: AuditorKeyPair, next: NewRecipient) {
+  let rotated = 0;
+  const t0 = performance.now();
+  for (const m of manifests) {
+    const recipients = rotateRecipient(s, m, oldPair, next);
+    if (recipients) {
+      m.recipients = recipients;
+      rotated++;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { rotated, seconds, microsPerRecording: (seconds * 1e6) / Math.max(1, manifests.length) };
+}
+
+function rotationRow(s: Sodium, count: number): Row {
+  const old = generateAuditorKey(s);
+  const next = generateAuditorKey(s);
+  const manifests = syntheticManifests(s, count, old, generateSigningKey(s).publicKey);
+  const r = measureRotation(s, manifests, old, { publicKey: next.publicKey, name: 'new' });
+  if (r.rotated !== count) throw new Error(`rotated ${r.rotated} of ${count}`);
+  return {
+    operation: `rotateRecipient × ${count} (in memory)`,
+    backend: s.backend,
+    amount: `${count} rec.`,
+    result: `${r.seconds.toFixed(2)} s, ${r.microsPerRecording.toFixed(0)} µs/rec.`,
+  };
+}
+
+function printTable(rows: Row[]): void {
+  const head: Row = { operation: 'operation', backend: 'backend', amount: 'data', result: 'result' };
+  const cols = ['operation', 'backend', 'amount', 'result'] as const;
+  const width = cols.map((c) => Math.max(...[head, ...rows].map((r) => r[c].length)));
+  const line = (r: Row) => cols.map((c, i) => r[c].padEnd(width[i]!)).join('  ').trimEnd();
+  console.log(line(head));
+  console.log(width.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { gib: { type: 'string', default: '1' }, 'wasm-mib': { type: 'string', default: '64' }, rotations: { type: 'string', default: '10000' } },
+  });
+  const native = nativeSodium();
+  const wasm = await wasmSodium();
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+  console.log(`recgate seal benchmark: node ${process.version}, ${process.arch}, ${cpu}; MB = 10^6 bytes\n`);
+  const rows = [
+    ...(await throughputRows(native, Number(values.gib) * 1024)),
+    ...(await throughputRows(wasm, Number(values['wasm-mib']))),
+    rotationRow(native, Number(values.rotations)),
+    rotationRow(wasm, Math.min(Number(values.rotations), 1000)),
+  ];
+  printTable(rows);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
