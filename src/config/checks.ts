@@ -1,0 +1,69 @@
+/**
+ * Rules that span entries: unique names, references between sections, listeners that
+ * would collide. They run on the schema's output, before anything is read from disk.
+ */
+import type { Issue, PathKey } from './locate.js';
+import { LISTENERS, type RawConfig } from './schema.js';
+import { didYouMean } from './suggest.js';
+import { formatListen } from './units.js';
+
+function uniqueNames(section: string, entries: readonly { name: string }[], what: string): Issue[] {
+  const seen = new Map<string, number>();
+  const issues: Issue[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const first = seen.get(entry.name);
+    if (first === undefined) seen.set(entry.name, index);
+    else issues.push({ path: [section, index, 'name'], message: `duplicate ${what} name "${entry.name}" (also ${section}[${first}])` });
+  }
+  return issues;
+}
+
+function references(
+  path: readonly PathKey[],
+  names: readonly string[],
+  known: readonly string[],
+  what: string,
+  wildcard: boolean,
+): Issue[] {
+  const issues: Issue[] = [];
+  for (const [index, name] of names.entries()) {
+    if ((wildcard && name === '*') || known.includes(name)) continue;
+    issues.push({ path: [...path, index], message: `unknown ${what} "${name}"${didYouMean(name, known)}` });
+  }
+  return issues;
+}
+
+function listenConflicts(listen: RawConfig['listen']): Issue[] {
+  const used = new Map<string, string>();
+  const issues: Issue[] = [];
+  for (const name of LISTENERS) {
+    const address = listen[name];
+    if (address === null || address.port === 0) continue;
+    const key = formatListen(address);
+    const other = used.get(key);
+    if (other === undefined) used.set(key, name);
+    else issues.push({ path: ['listen', name], message: `${key} is already used by listen.${other}` });
+  }
+  return issues;
+}
+
+export function checkReferences(config: RawConfig): Issue[] {
+  const recipientNames = config.recipients.map((recipient) => recipient.name);
+  const targetNames = config.targets.map((target) => target.name);
+  const issues = [
+    ...uniqueNames('recipients', config.recipients, 'recipient'),
+    ...uniqueNames('users', config.users, 'user'),
+    ...uniqueNames('targets', config.targets, 'target'),
+    ...listenConflicts(config.listen),
+  ];
+  for (const [index, user] of config.users.entries()) {
+    issues.push(...references(['users', index, 'targets'], user.targets, targetNames, 'target', true));
+  }
+  for (const [index, target] of config.targets.entries()) {
+    issues.push(...references(['targets', index, 'recipients'], target.recipients ?? [], recipientNames, 'recipient', false));
+  }
+  if (config.targets.length > 0 && config.recipients.length === 0) {
+    issues.push({ path: ['recipients'], message: 'no recipients: recordings of the configured targets would be sealed to nobody' });
+  }
+  return issues;
+}

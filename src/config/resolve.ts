@@ -1,0 +1,164 @@
+/**
+ * Turns the schema's output into the loaded Config: paths made absolute against the
+ * config file's folder, secrets read from the environment or files, recipient key files
+ * read, top-level recording settings and limits merged into each target.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { SecretRef } from './fields.js';
+import { parseRecipientKeyLine } from './formats.js';
+import type { Issue, PathKey } from './locate.js';
+import type { RawConfig, RawTarget } from './schema.js';
+import { Secret } from './secret.js';
+import type { Config, LimitsConfig, RecipientConfig, StoreConfig, TargetConfig } from './types.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the final NUL). */
+const MAX_SOCKET_PATH = 107;
+
+interface Context {
+  readonly dir: string;
+  readonly env: Env;
+  readonly issues: Issue[];
+}
+
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'not found';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return code ?? 'unreadable';
+}
+
+function readText(file: string): { text: string } | { problem: string } {
+  try {
+    return { text: readFileSync(file, 'utf8') };
+  } catch (error) {
+    return { problem: fileProblem(error) };
+  }
+}
+
+function resolveSecret(ref: SecretRef, at: readonly PathKey[], ctx: Context, verbatim = false): Secret | null {
+  const fail = (message: string): null => {
+    ctx.issues.push({ path: at, message });
+    return null;
+  };
+  if (ref.kind === 'inline') return new Secret(ref.value, 'inline');
+  if (ref.kind === 'env') {
+    const value = ctx.env[ref.name];
+    if (value === undefined) return fail(`environment variable ${ref.name} is not set`);
+    if (value.length === 0) return fail(`environment variable ${ref.name} is empty`);
+    return new Secret(value, `env ${ref.name}`);
+  }
+  const file = path.resolve(ctx.dir, ref.path);
+  const read = readText(file);
+  if ('problem' in read) return fail(`cannot read secret file ${file}: ${read.problem}`);
+  const value = verbatim ? read.text : read.text.replace(/\r?\n$/, '');
+  if (value.trim().length === 0) return fail(`secret file ${file} is empty`);
+  return new Secret(value, `file ${file}`);
+}
+
+function resolveRecipients(raw: RawConfig['recipients'], ctx: Context): RecipientConfig[] {
+  const recipients: RecipientConfig[] = [];
+  for (const [index, entry] of raw.entries()) {
+    let key = entry.publicKey;
+    if (key === undefined && entry.publicKeyFile !== undefined) {
+      const at = ['recipients', index, 'publicKeyFile'];
+      const file = path.resolve(ctx.dir, entry.publicKeyFile);
+      const read = readText(file);
+      const parsed = 'problem' in read ? undefined : parseRecipientKeyLine(read.text);
+      if ('problem' in read) ctx.issues.push({ path: at, message: `cannot read ${file}: ${read.problem}` });
+      else if (parsed !== undefined && !parsed.ok) ctx.issues.push({ path: at, message: `${file}: ${parsed.error}` });
+      else key = parsed?.value;
+    }
+    if (key === undefined) continue;
+    const same = recipients.findIndex((other) => Buffer.compare(other.publicKey, key.publicKey) === 0);
+    if (same >= 0) {
+      ctx.issues.push({ path: ['recipients', index], message: `same public key as recipient "${recipients[same]?.name}"` });
+    }
+    recipients.push({ name: entry.name, publicKey: key.publicKey, line: key.line });
+  }
+  return recipients;
+}
+
+function resolveStore(raw: RawConfig['store'], ctx: Context): StoreConfig {
+  if (raw.kind === 'local' || raw.url === undefined) return { kind: 'local' };
+  const url = resolveSecret(raw.url, ['store', 'url'], ctx);
+  if (url !== null && !/^postgres(ql)?:\/\/./.test(url.reveal())) {
+    ctx.issues.push({ path: ['store', 'url'], message: `expected a postgres:// or postgresql:// URL (${url.origin})` });
+  }
+  return { kind: 'postgres', url: url ?? new Secret('', 'unresolved') };
+}
+
+function mergeLimits(base: LimitsConfig, own: RawTarget['limits']): LimitsConfig {
+  return {
+    idleTimeout: own.idleTimeout === undefined ? base.idleTimeout : own.idleTimeout,
+    maxDuration: own.maxDuration === undefined ? base.maxDuration : own.maxDuration,
+  };
+}
+
+function resolveTarget(raw: RawTarget, index: number, config: RawConfig, recipients: readonly RecipientConfig[], ctx: Context): TargetConfig {
+  const at = (key: string): PathKey[] => ['targets', index, 'login', key];
+  const secret = (ref: SecretRef | undefined, key: string, verbatim = false) =>
+    ref === undefined ? null : resolveSecret(ref, at(key), ctx, verbatim);
+  const chosen = raw.recipients;
+  return {
+    name: raw.name,
+    protocol: raw.protocol,
+    host: raw.host,
+    port: raw.port,
+    hostKey: raw.hostKey,
+    login: {
+      user: raw.login.user ?? null,
+      password: secret(raw.login.password, 'password'),
+      privateKey: secret(raw.login.privateKey, 'privateKey', true),
+      passphrase: secret(raw.login.passphrase, 'passphrase'),
+    },
+    recording: {
+      keystrokes: raw.recording.keystrokes ?? config.recording.keystrokes,
+      required: raw.recording.required ?? config.recording.required,
+    },
+    limits: mergeLimits(config.limits, raw.limits),
+    recipients: chosen === undefined ? recipients : recipients.filter((recipient) => chosen.includes(recipient.name)),
+  };
+}
+
+function checkSocket(socket: string, ctx: Context): void {
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
+    ctx.issues.push({ path: ['control', 'socket'], message: `socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes` });
+  }
+}
+
+/** Builds the Config; problems are appended to `issues` (the result is unusable if any). */
+export function resolveConfig(raw: RawConfig, source: string, env: Env, issues: Issue[]): Config {
+  const ctx: Context = { dir: path.dirname(source), env, issues };
+  const file = (value: string) => path.resolve(ctx.dir, value);
+  const dataDir = file(raw.gateway.dataDir);
+  const recipients = resolveRecipients(raw.recipients, ctx);
+  const socket = raw.control.socket === undefined ? path.join(dataDir, 'control.sock') : file(raw.control.socket);
+  checkSocket(socket, ctx);
+  return {
+    source,
+    gateway: {
+      dataDir,
+      hostKey: raw.gateway.hostKey === undefined ? path.join(dataDir, 'host_ed25519') : file(raw.gateway.hostKey),
+      signingKey: raw.gateway.signingKey === undefined ? path.join(dataDir, 'signing.key') : file(raw.gateway.signingKey),
+    },
+    listen: raw.listen,
+    store: resolveStore(raw.store, ctx),
+    recipients,
+    users: raw.users.map((user) => ({
+      name: user.name,
+      password: user.password ?? null,
+      sshKeys: user.sshKeys,
+      targets: user.targets,
+    })),
+    targets: raw.targets.map((target, index) => resolveTarget(target, index, raw, recipients, ctx)),
+    log: { level: raw.log.level, file: raw.log.file === undefined ? null : file(raw.log.file) },
+    recording: raw.recording,
+    limits: raw.limits,
+    control: { socket },
+    retention: { days: raw.retention.days },
+  };
+}
