@@ -1,0 +1,50 @@
+/**
+ * The one pino root. Components and sessions take children of it
+ * (`log.child({ proto, session })`); secrets are redacted by path wherever
+ * they might ride along in a logged object.
+ */
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger } from 'pino';
+
+const REDACT = [
+  'password',
+  'passphrase',
+  'secretKey',
+  'privateKey',
+  'recordKey',
+  '*.password',
+  '*.passphrase',
+  '*.secretKey',
+  '*.privateKey',
+  '*.recordKey',
+  'login.password',
+  'login.privateKey',
+  'login.passphrase',
+  '*.login.password',
+  '*.login.privateKey',
+];
+
+export interface LogOptions {
+  level?: LevelWithSilent;
+  /** A file to append to; standard error when absent. */
+  file?: string | null;
+}
+
+export function createLogger(options: LogOptions = {}): Logger {
+  const destination = options.file ? pino.destination({ dest: options.file, mkdir: true, sync: false }) : pino.destination(2);
+  return pino(
+    {
+      name: 'recgate',
+      level: options.level ?? 'info',
+      redact: { paths: REDACT, censor: '[redacted]' },
+      base: { pid: process.pid },
+    },
+    destination,
+  );
+}
+
+/** A logger that discards everything (tools and tests that only need the API). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,312 @@
+/**
+ * Recorder: what a session feeds. One per recording; protocol-agnostic.
+ *
+ *   output / input / resize / event / screen
+ *        │ frames, time = ms since the session started
+ *        ▼
+ *   StreamBuffer per stream ── flushed at chunkSize or flushInterval
+ *        │ RecordSealer.sealChunk (the only holder of the record key)
+ *        ▼
+ *   write queue (one at a time, in order) ── RecordingStore
+ *
+ * Every `checkpointInterval` a signed checkpoint follows the chunks it covers
+ * through the same queue. The write methods return false while more than
+ * `highWaterMark` bytes wait for the store; 'drain' says when to resume.
+ * A store failure emits 'error' (a RecordingError) once: the session decides
+ * whether to end (recording.required) or go on. 'ended' follows `end()`.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { RecordingError } from '../errors.js';
+import type { RecordingMeta, StreamInfo, StreamKind } from '../seal/manifest.js';
+import { RecordSealer } from '../seal/sealer.js';
+import type { Sodium } from '../seal/sodium.js';
+import { newRecordingId } from '../store/ids.js';
+import type { RecordingStore } from '../store/types.js';
+import { eventPayload, FrameKind, resizePayload, type RecordedEvent } from './frames.js';
+import { StreamBuffer } from './stream-buffer.js';
+
+export interface RecorderOptions {
+  /** Longest time a frame waits before it is sealed and stored (ms). */
+  flushInterval: number;
+  /** Chunk plaintext size that triggers a flush (bytes). */
+  chunkSize: number;
+  /** Time between signed checkpoints (ms). */
+  checkpointInterval: number;
+  /** Record the input stream (keystrokes). */
+  keystrokes: boolean;
+  /** Bytes waiting for the store above which writes report backpressure. */
+  highWaterMark?: number;
+}
+
+export const DEFAULT_RECORDER_OPTIONS: RecorderOptions = {
+  flushInterval: 1000,
+  chunkSize: 64 * 1024,
+  checkpointInterval: 10_000,
+  keystrokes: true,
+};
+
+export interface RecorderDeps {
+  store: RecordingStore;
+  sodium: Sodium;
+  signer: { publicKey: Uint8Array; secretKey: Uint8Array };
+  recipients: { name?: string; publicKey: Uint8Array }[];
+  log: Logger;
+}
+
+export interface SessionIdentity {
+  user: string;
+  target: string;
+  protocol: string;
+  clientAddress: string;
+}
+
+export interface TerminalInfo {
+  term?: string;
+  cols: number;
+  rows: number;
+}
+
+export interface RecordingResult {
+  id: string;
+  ok: boolean;
+  /** Set when the recording could not be written completely. */
+  error?: RecordingError;
+}
+
+interface OpenStream {
+  info: StreamInfo;
+  buffer: StreamBuffer;
+  nextIndex: number;
+}
+
+export class Recorder extends EventEmitter {
+  readonly id: string;
+  private readonly streams = new Map<string, OpenStream>();
+  private readonly t0: number;
+  private lastT = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private needDrain = false;
+  private failure: RecordingError | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly checkpointTimer: NodeJS.Timeout;
+  private chunksSinceCheckpoint = 0;
+  private ending: Promise<RecordingResult> | undefined;
+  private readonly highWaterMark: number;
+  /** Set once the store holds the recording: later streams are added to it as they open. */
+  private created = false;
+
+  private constructor(
+    private readonly deps: RecorderDeps,
+    private readonly sealer: RecordSealer,
+    private readonly options: RecorderOptions,
+    t0: number,
+  ) {
+    super();
+    this.id = sealer.manifest.id;
+    this.t0 = t0;
+    this.highWaterMark = options.highWaterMark ?? 8 * options.chunkSize;
+    this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointInterval);
+    this.checkpointTimer.unref();
+  }
+
+  /** Creates the recording in the store; fails (RecordingError) if it cannot be written. */
+  static async start(deps: RecorderDeps, who: SessionIdentity, options: RecorderOptions = DEFAULT_RECORDER_OPTIONS): Promise<Recorder> {
+    const t0 = performance.now();
+    const id = newRecordingId();
+    const meta: RecordingMeta = { id, ...who, startedAt: new Date().toISOString() };
+    const sealer = RecordSealer.create(deps.sodium, { meta, recipients: deps.recipients, signer: deps.signer });
+    const recorder = new Recorder(deps, sealer, options, t0);
+    recorder.openStream('events', 'events', 0);
+    try {
+      await deps.store.create(sealer.manifest);
+      recorder.created = true;
+    } catch (cause) {
+      recorder.shutdown();
+      throw new RecordingError(`cannot create recording ${id}: ${(cause as Error).message}`, { cause });
+    }
+    return recorder;
+  }
+
+  /** True while writes are accepted without backpressure. */
+  get writable(): boolean {
+    return this.queued < this.highWaterMark;
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** Milliseconds since the session started, never decreasing. */
+  now(): number {
+    const t = Math.round(performance.now() - this.t0);
+    if (t > this.lastT) this.lastT = t;
+    return this.lastT;
+  }
+
+  /** Declares terminal channel `channel` (its tty and, with keystrokes, input streams). */
+  terminal(channel: number, info: TerminalInfo): void {
+    if (this.streams.has(ttyName(channel))) return;
+    const suffix = channel === 0 ? '' : `-${channel}`;
+    this.openStream(`tty${suffix}`, 'tty', channel);
+    if (this.options.keystrokes) this.openStream(`input${suffix}`, 'input', channel);
+    const t = this.now();
+    this.append(ttyName(channel), FrameKind.Resize, t, resizePayload(info.cols, info.rows));
+    this.event({ type: 'terminal', channel, term: info.term ?? null, cols: info.cols, rows: info.rows });
+  }
+
+  output(data: Uint8Array, channel = 0): boolean {
+    this.ensureTerminal(channel);
+    this.appendData(ttyName(channel), data);
+    return this.writable;
+  }
+
+  input(data: Uint8Array, channel = 0): boolean {
+    this.ensureTerminal(channel);
+    if (this.options.keystrokes) this.appendData(`input${channel === 0 ? '' : `-${channel}`}`, data);
+    return this.writable;
+  }
+
+  resize(cols: number, rows: number, channel = 0): boolean {
+    this.ensureTerminal(channel);
+    const t = this.now();
+    this.append(ttyName(channel), FrameKind.Resize, t, resizePayload(cols, rows));
+    this.event({ type: 'resize', channel, cols, rows });
+    return this.writable;
+  }
+
+  event(event: RecordedEvent): boolean {
+    this.append('events', FrameKind.Event, this.now(), eventPayload(event));
+    return this.writable;
+  }
+
+  screen(update: Uint8Array): boolean {
+    if (!this.streams.has('screen')) this.openStream('screen', 'screen', 0);
+    this.appendData('screen', update, FrameKind.Screen);
+    return this.writable;
+  }
+
+  /**
+   * Ends the recording: an `end` event, the last chunk of every stream, the
+   * final signed checkpoint, and the record key wiped. Idempotent.
+   */
+  end(reason: string, detail?: Record<string, unknown>): Promise<RecordingResult> {
+    this.ending ??= this.finish(reason, detail);
+    return this.ending;
+  }
+
+  private async finish(reason: string, detail?: Record<string, unknown>): Promise<RecordingResult> {
+    this.event({ type: 'end', reason, ...detail });
+    clearInterval(this.checkpointTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    for (const s of this.streams.values()) this.sealAndStore(s, true);
+    const endedAt = new Date(Date.parse(this.sealer.manifest.meta.startedAt) + this.now()).toISOString();
+    const cp = this.sealer.checkpoint({ endedAt, status: 'complete', endReason: reason });
+    this.enqueue(0, () => this.deps.store.finalize(this.id, cp, { endedAt, endReason: reason }));
+    await this.queue;
+    this.shutdown();
+    const result: RecordingResult = { id: this.id, ok: this.failure === undefined };
+    if (this.failure) result.error = this.failure;
+    this.emit('ended', result);
+    return result;
+  }
+
+  private shutdown(): void {
+    clearInterval(this.checkpointTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.sealer.close();
+  }
+
+  private ensureTerminal(channel: number): void {
+    if (!this.streams.has(ttyName(channel))) this.terminal(channel, { cols: 80, rows: 24 });
+  }
+
+  private openStream(name: string, kind: StreamKind, channel: number): void {
+    const info = this.sealer.addStream(name, kind, channel);
+    this.streams.set(name, { info, buffer: new StreamBuffer(this.options.chunkSize), nextIndex: 0 });
+    if (this.created) this.enqueue(0, () => this.deps.store.addStream(this.id, info));
+  }
+
+  private appendData(name: string, data: Uint8Array, kind = FrameKind.Data): void {
+    const s = this.stream(name);
+    const t = this.now();
+    // Large writes are split so that no chunk passes chunkSize.
+    for (let offset = 0; offset < data.length; ) {
+      if (s.buffer.free() <= 0) this.sealAndStore(s, false);
+      const piece = Math.min(data.length - offset, s.buffer.free());
+      this.appendFrame(s, kind, t, data.subarray(offset, offset + piece));
+      offset += piece;
+    }
+  }
+
+  private append(name: string, kind: FrameKind, t: number, payload: Uint8Array): void {
+    const s = this.stream(name);
+    if (s.buffer.free() < payload.length) this.sealAndStore(s, false);
+    this.appendFrame(s, kind, t, payload);
+  }
+
+  private appendFrame(s: OpenStream, kind: FrameKind, t: number, payload: Uint8Array): void {
+    if (this.ending) return;
+    s.buffer.append(kind, t, payload);
+    if (s.buffer.free() <= 0) this.sealAndStore(s, false);
+    else this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushInterval);
+  }
+
+  private stream(name: string): OpenStream {
+    const s = this.streams.get(name);
+    if (!s) throw new RecordingError(`recording ${this.id} has no stream ${name}`);
+    return s;
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    for (const s of this.streams.values()) if (s.buffer.size > 0) this.sealAndStore(s, false);
+  }
+
+  private sealAndStore(s: OpenStream, last: boolean): void {
+    if (s.buffer.size === 0 && !last) return;
+    const ciphertext = this.sealer.sealChunk(s.info.id, s.buffer.take(), last);
+    const index = s.nextIndex++;
+    this.chunksSinceCheckpoint++;
+    this.enqueue(ciphertext.length, () => this.deps.store.appendChunk(this.id, s.info.id, index, ciphertext));
+  }
+
+  private checkpoint(): void {
+    this.flush();
+    if (this.chunksSinceCheckpoint === 0 || this.ending) return;
+    this.chunksSinceCheckpoint = 0;
+    const cp = this.sealer.checkpoint();
+    this.enqueue(0, () => this.deps.store.checkpoint(this.id, cp));
+  }
+
+  private enqueue(bytes: number, op: () => Promise<void>): void {
+    if (this.failure) return;
+    this.queued += bytes;
+    if (this.queued >= this.highWaterMark) this.needDrain = true;
+    this.queue = this.queue.then(async () => {
+      try {
+        if (!this.failure) await op();
+      } catch (cause) {
+        this.fail(cause);
+      } finally {
+        this.queued -= bytes;
+        if (this.needDrain && this.queued <= this.highWaterMark / 2) {
+          this.needDrain = false;
+          this.emit('drain');
+        }
+      }
+    });
+  }
+
+  private fail(cause: unknown): void {
+    if (this.failure) return;
+    this.failure = new RecordingError(`recording ${this.id} cannot be written: ${(cause as Error).message}`, { cause });
+    this.deps.log.error({ err: this.failure, recording: this.id }, 'recording write failed');
+    if (this.listenerCount('error') > 0) this.emit('error', this.failure);
+  }
+}
+
+function ttyName(channel: number): string {
+  return channel === 0 ? 'tty' : `tty-${channel}`;
+}

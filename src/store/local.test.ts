@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { MANIFEST_FORMAT, type Checkpoint, type Manifest } from '../seal/manifest.js';
+import { newRecordingId } from './ids.js';
+import { LocalStore } from './local.js';
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function tempStore(): Promise<LocalStore> {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-store-'));
+  dirs.push(dir);
+  return new LocalStore(dir);
+}
+
+function manifest(user = 'alice', target = 'web01', startedAt = new Date().toISOString()): Manifest {
+  const id = newRecordingId(Date.parse(startedAt));
+  return {
+    format: MANIFEST_FORMAT,
+    id,
+    meta: { id, user, target, protocol: 'ssh', clientAddress: '127.0.0.1', startedAt },
+    signer: 'AAAA',
+    streams: [{ id: 1, name: 'events', kind: 'events', channel: 0, noncePrefix: 'AAAA' }],
+    recipients: [{ kid: '0011223344556677', sealedKey: 'AAAA' }],
+  };
+}
+
+function checkpoint(id: string, seq: number): Checkpoint {
+  return { recording: id, seq, at: new Date().toISOString(), metaHash: 'x', streams: [], signature: 's' };
+}
+
+const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+test('chunks, checkpoints and the end of a recording are stored and read back in order', async () => {
+  const store = await tempStore();
+  const m = manifest();
+  await store.create(m);
+  await store.addStream(m.id, { id: 2, name: 'tty', kind: 'tty', channel: 0, noncePrefix: 'BBBB' });
+  await store.appendChunk(m.id, 2, 0, bytes(1, 2, 3));
+  await store.appendChunk(m.id, 2, 1, bytes(4));
+  await store.appendChunk(m.id, 1, 0, bytes(9, 9));
+  await store.checkpoint(m.id, checkpoint(m.id, 0));
+  await assert.rejects(store.appendChunk(m.id, 2, 5, bytes(0)), /expects chunk 2, got 5/);
+  await store.finalize(m.id, checkpoint(m.id, 1), { endedAt: new Date().toISOString(), endReason: 'closed' });
+
+  assert.deepEqual(
+    (await collect(store.chunks(m.id, 2))).map((c) => [c.index, [...c.data]]),
+    [[0, [1, 2, 3]], [1, [4]]],
+  );
+  assert.deepEqual((await collect(store.chunks(m.id, 2, 1))).map((c) => c.index), [1]);
+  assert.deepEqual((await store.checkpoints(m.id)).map((c) => c.seq), [0, 1]);
+  assert.deepEqual((await store.manifest(m.id)).streams.map((s) => s.name), ['events', 'tty']);
+  const summary = await store.get(m.id);
+  assert.equal(summary?.status, 'complete');
+  assert.equal(summary?.endReason, 'closed');
+  assert.equal(summary?.bytes, 6);
+  await store.close();
+});
+
+test('list filters by user, target, protocol and start time', async () => {
+  const store = await tempStore();
+  const early = manifest('alice', 'web01', '2026-01-01T10:00:00.000Z');
+  const late = manifest('bob', 'db01', '2026-03-01T10:00:00.000Z');
+  await store.create(early);
+  await store.create(late);
+  assert.deepEqual((await store.list()).map((r) => r.id), [early.id, late.id]);
+  assert.deepEqual((await store.list({ user: 'bob' })).map((r) => r.id), [late.id]);
+  assert.deepEqual((await store.list({ target: 'web01' })).map((r) => r.id), [early.id]);
+  assert.deepEqual((await store.list({ since: '2026-02-01T00:00:00Z' })).map((r) => r.id), [late.id]);
+  assert.deepEqual((await store.list({ until: '2026-02-01T00:00:00Z' })).map((r) => r.id), [early.id]);
+  assert.deepEqual(await store.list({ protocol: 'rdp' }), []);
+  await store.close();
+});
+
+test('a torn record at the end of a chunk file is left out and measured', async () => {
+  const store = await tempStore();
+  const m = manifest();
+  await store.create(m);
+  await store.appendChunk(m.id, 1, 0, bytes(1, 2, 3));
+  await appendFile(join(store.dataDir, 'recordings', m.id, '1.chunks'), bytes(0, 0, 0, 50, 1, 2));
+  assert.deepEqual((await collect(store.chunks(m.id, 1))).map((c) => c.index), [0]);
+  assert.equal(await store.tornBytes(m.id, 1), 6);
+  await store.close();
+});
+
+test('a recording left open by a writer that is gone is marked interrupted at its last checkpoint', async () => {
+  const store = await tempStore();
+  const m = manifest();
+  await store.create(m);
+  await store.appendChunk(m.id, 1, 0, bytes(1, 2, 3, 4));
+  const cp = checkpoint(m.id, 0);
+  await store.checkpoint(m.id, cp);
+  await store.close();
+
+  const reopened = new LocalStore(store.dataDir);
+  assert.deepEqual(await reopened.recoverInterrupted(), [m.id]);
+  const summary = await reopened.get(m.id);
+  assert.equal(summary?.status, 'interrupted');
+  assert.equal(summary?.endedAt, cp.at);
+  assert.equal(summary?.bytes, 4);
+  assert.deepEqual(await reopened.recoverInterrupted(), []);
+  await reopened.close();
+});
+
+test('tail follows a live recording and stops when it ends', async () => {
+  const store = await tempStore();
+  const m = manifest();
+  await store.create(m);
+  await store.appendChunk(m.id, 1, 0, bytes(0));
+  const seen: number[] = [];
+  const following = (async () => {
+    for await (const c of store.tail(m.id, 1)) seen.push(c.data[0]!);
+  })();
+  await new Promise((r) => setTimeout(r, 50));
+  await store.appendChunk(m.id, 1, 1, bytes(1));
+  await store.appendChunk(m.id, 1, 2, bytes(2));
+  await store.finalize(m.id, checkpoint(m.id, 0), { endedAt: new Date().toISOString(), endReason: 'closed' });
+  await following;
+  assert.deepEqual(seen, [0, 1, 2]);
+  await store.close();
+});
+
+test('recipients are replaced in the manifest and the index; delete removes both', async () => {
+  const store = await tempStore();
+  const m = manifest();
+  await store.create(m);
+  await store.finalize(m.id, checkpoint(m.id, 0), { endedAt: new Date().toISOString(), endReason: 'closed' });
+  await store.updateRecipients(m.id, [{ kid: 'ffeeddccbbaa9988', sealedKey: 'CCCC' }]);
+  assert.deepEqual((await store.manifest(m.id)).recipients.map((r) => r.kid), ['ffeeddccbbaa9988']);
+  assert.deepEqual((await store.get(m.id))?.recipients, ['ffeeddccbbaa9988']);
+  await store.delete(m.id);
+  assert.equal(await store.get(m.id), undefined);
+  await assert.rejects(store.manifest(m.id), /no recording/);
+  await store.close();
+});
+
+test('ids that are not recording ids never reach the file system', async () => {
+  const store = await tempStore();
+  await assert.rejects(store.manifest('../../etc/passwd'), { code: 'RG_ERR_NOT_FOUND' });
+  await store.close();
+});

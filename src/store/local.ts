@@ -1,0 +1,260 @@
+/**
+ * LocalStore: the embedded default store.
+ *
+ *   <dataDir>/index.db                        SQLite index of clear metadata
+ *   <dataDir>/recordings/<id>/manifest.json   Manifest (replaced atomically)
+ *   <dataDir>/recordings/<id>/checkpoints.jsonl  signed checkpoints, append-only
+ *   <dataDir>/recordings/<id>/<streamId>.chunks  sealed chunks, append-only (see chunk-file)
+ *
+ * Chunks are written as they come (the page cache keeps them through a
+ * process kill); a checkpoint first fsyncs every stream file, then appends and
+ * fsyncs the checkpoint, so a signed checkpoint never covers data that a
+ * power loss could take away.
+ */
+import { EventEmitter, once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { NotFoundError, StoreError } from '../errors.js';
+import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../seal/manifest.js';
+import { readRecords, recordHeader, scanRecords } from './chunk-file.js';
+import { isRecordingId } from './ids.js';
+import { SqliteIndex } from './sqlite-index.js';
+import type { ListFilter, RecordingEnd, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
+
+interface Writer {
+  streams: Map<number, { fh: FileHandle; next: number }>;
+  checkpoints: FileHandle;
+  bytes: number;
+}
+
+const TAIL_POLL_MS = 250;
+
+export class LocalStore implements RecordingStore {
+  readonly kind = 'local';
+  private readonly index: SqliteIndex;
+  private readonly writers = new Map<string, Writer>();
+  private readonly appended = new EventEmitter();
+  /** Identifies this process as the writer of the recordings it creates. */
+  private readonly owner = `${process.pid}:${randomUUID()}`;
+
+  constructor(readonly dataDir: string) {
+    try {
+      mkdirSync(join(dataDir, 'recordings'), { recursive: true, mode: 0o700 });
+      this.index = new SqliteIndex(join(dataDir, 'index.db'));
+    } catch (cause) {
+      throw new StoreError(`cannot open the data directory ${dataDir}: ${(cause as Error).message}`, { cause });
+    }
+    this.appended.setMaxListeners(0);
+  }
+
+  private dir(id: string): string {
+    if (!isRecordingId(id)) throw new NotFoundError(`no recording ${JSON.stringify(id)}`);
+    return join(this.dataDir, 'recordings', id);
+  }
+
+  async create(manifest: Manifest): Promise<void> {
+    const dir = this.dir(manifest.id);
+    await mkdir(dir, { recursive: false, mode: 0o700 });
+    await writeAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    const checkpoints = await open(join(dir, 'checkpoints.jsonl'), 'a', 0o600);
+    this.writers.set(manifest.id, { streams: new Map(), checkpoints, bytes: 0 });
+    const m = manifest.meta;
+    this.index.insert({
+      id: manifest.id,
+      user: m.user,
+      target: m.target,
+      protocol: m.protocol,
+      clientAddress: m.clientAddress,
+      startedAt: m.startedAt,
+      recipients: manifest.recipients.map((r) => r.kid),
+      owner: this.owner,
+    });
+    for (const s of manifest.streams) await this.openStream(manifest.id, s.id);
+  }
+
+  async addStream(id: string, stream: StreamInfo): Promise<void> {
+    const manifest = await this.manifest(id);
+    if (manifest.streams.some((s) => s.id === stream.id)) throw new StoreError(`recording ${id}: stream ${stream.id} exists`);
+    manifest.streams.push(stream);
+    await writeAtomic(join(this.dir(id), 'manifest.json'), JSON.stringify(manifest, null, 2));
+    await this.openStream(id, stream.id);
+  }
+
+  private async openStream(id: string, streamId: number): Promise<void> {
+    const w = this.writer(id);
+    const fh = await open(join(this.dir(id), `${streamId}.chunks`), 'a', 0o600);
+    w.streams.set(streamId, { fh, next: 0 });
+  }
+
+  private writer(id: string): Writer {
+    const w = this.writers.get(id);
+    if (!w) throw new StoreError(`recording ${id} is not open for writing here`);
+    return w;
+  }
+
+  async appendChunk(id: string, streamId: number, index: number, ciphertext: Uint8Array): Promise<void> {
+    const w = this.writer(id);
+    const s = w.streams.get(streamId);
+    if (!s) throw new StoreError(`recording ${id}: unknown stream ${streamId}`);
+    if (index !== s.next) throw new StoreError(`recording ${id}: stream ${streamId} expects chunk ${s.next}, got ${index}`);
+    await s.fh.writev([recordHeader(ciphertext.length), ciphertext]);
+    s.next++;
+    w.bytes += ciphertext.length;
+    this.appended.emit(id);
+  }
+
+  async checkpoint(id: string, checkpoint: Checkpoint): Promise<void> {
+    const w = this.writer(id);
+    await Promise.all([...w.streams.values()].map((s) => s.fh.datasync()));
+    await w.checkpoints.appendFile(JSON.stringify(checkpoint) + '\n');
+    await w.checkpoints.datasync();
+    this.index.setBytes(id, w.bytes);
+  }
+
+  async finalize(id: string, checkpoint: Checkpoint, end: RecordingEnd): Promise<void> {
+    const w = this.writer(id);
+    await this.checkpoint(id, checkpoint);
+    await Promise.all([...w.streams.values()].map((s) => s.fh.close()));
+    await w.checkpoints.close();
+    this.writers.delete(id);
+    this.index.end(id, 'complete', end.endedAt, end.endReason, w.bytes);
+    this.appended.emit(id);
+  }
+
+  async get(id: string): Promise<RecordingSummary | undefined> {
+    return this.index.get(id);
+  }
+
+  async list(filter?: ListFilter): Promise<RecordingSummary[]> {
+    return this.index.list(filter);
+  }
+
+  async manifest(id: string): Promise<Manifest> {
+    const text = await this.readRecordingFile(id, 'manifest.json');
+    try {
+      return JSON.parse(text) as Manifest;
+    } catch (cause) {
+      throw new StoreError(`recording ${id}: manifest.json is not valid JSON`, { cause });
+    }
+  }
+
+  async checkpoints(id: string): Promise<Checkpoint[]> {
+    const text = await this.readRecordingFile(id, 'checkpoints.jsonl');
+    const lines = text.split('\n');
+    const out: Checkpoint[] = [];
+    lines.forEach((line, i) => {
+      if (line === '') return;
+      try {
+        out.push(JSON.parse(line) as Checkpoint);
+      } catch (cause) {
+        // The last line may be torn by a crash mid-append; anything earlier is damage.
+        if (i < lines.length - 1) throw new StoreError(`recording ${id}: checkpoint line ${i + 1} is not valid JSON`, { cause });
+      }
+    });
+    return out;
+  }
+
+  private async readRecordingFile(id: string, name: string): Promise<string> {
+    const path = join(this.dir(id), name);
+    try {
+      return await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`no recording ${id}`);
+      throw new StoreError(`recording ${id}: cannot read ${name}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  chunks(id: string, streamId: number, from = 0): AsyncIterable<StoredChunk> {
+    return readRecords(join(this.dir(id), `${streamId}.chunks`), from);
+  }
+
+  async *tail(id: string, streamId: number, from = 0, signal?: AbortSignal): AsyncIterable<StoredChunk> {
+    let next = from;
+    while (!signal?.aborted) {
+      for await (const chunk of this.chunks(id, streamId, next)) {
+        yield chunk;
+        next = chunk.index + 1;
+      }
+      const summary = this.index.get(id);
+      if (!summary || summary.status !== 'recording') {
+        // One last read: chunks may have landed between the read above and the status check.
+        for await (const chunk of this.chunks(id, streamId, next)) yield chunk;
+        return;
+      }
+      await this.waitForAppend(id, signal);
+    }
+  }
+
+  private async waitForAppend(id: string, signal?: AbortSignal): Promise<void> {
+    const timeout = AbortSignal.timeout(TAIL_POLL_MS);
+    const any = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      await once(this.appended, id, { signal: any });
+    } catch {
+      // a timeout or abort: the caller's loop re-reads or stops
+    }
+  }
+
+  async tornBytes(id: string, streamId: number): Promise<number> {
+    return (await scanRecords(join(this.dir(id), `${streamId}.chunks`))).tornBytes;
+  }
+
+  async updateRecipients(id: string, recipients: RecipientEntry[]): Promise<void> {
+    const manifest = await this.manifest(id);
+    manifest.recipients = recipients;
+    await writeAtomic(join(this.dir(id), 'manifest.json'), JSON.stringify(manifest, null, 2));
+    this.index.setRecipients(id, recipients.map((r) => r.kid));
+  }
+
+  async recoverInterrupted(): Promise<string[]> {
+    const recovered: string[] = [];
+    for (const { id, owner } of this.index.orphans(this.owner)) {
+      if (owner !== null && ownerIsAlive(owner)) continue;
+      const checkpoints = await this.checkpoints(id).catch(() => [] as Checkpoint[]);
+      const summary = this.index.get(id);
+      const endedAt = checkpoints.at(-1)?.at ?? summary?.startedAt ?? new Date().toISOString();
+      const manifest = await this.manifest(id).catch(() => undefined);
+      let bytes = 0;
+      for (const s of manifest?.streams ?? []) {
+        for await (const chunk of this.chunks(id, s.id)) bytes += chunk.data.length;
+      }
+      this.index.end(id, 'interrupted', endedAt, 'interrupted', bytes);
+      recovered.push(id);
+    }
+    return recovered;
+  }
+
+  async delete(id: string): Promise<void> {
+    if (this.writers.has(id)) throw new StoreError(`recording ${id} is still being written`);
+    await rm(this.dir(id), { recursive: true, force: true });
+    this.index.delete(id);
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.writers.values()) {
+      await Promise.all([...w.streams.values()].map((s) => s.fh.close().catch(() => undefined)));
+      await w.checkpoints.close().catch(() => undefined);
+    }
+    this.writers.clear();
+    this.index.close();
+  }
+}
+
+function ownerIsAlive(owner: string): boolean {
+  const pid = Number(owner.split(':')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600, flush: true });
+  await rename(tmp, path);
+}

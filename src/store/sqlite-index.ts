@@ -1,0 +1,151 @@
+/**
+ * The SQLite index of the embedded store: one row per recording with the
+ * clear metadata, so listing and filtering never opens recording folders.
+ * The folders stay the source of truth; the index can be rebuilt from them.
+ *
+ * libsql is used rather than better-sqlite3: it ships prebuilt binaries for
+ * Node 20 (better-sqlite3 13 crashes there and 12.x compiles from source) and
+ * keeps the same synchronous API.
+ */
+import Database from 'libsql';
+import type { RecordingStatus } from '../seal/manifest.js';
+import type { ListFilter, RecordingSummary } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS recordings (
+  id TEXT PRIMARY KEY,
+  user TEXT NOT NULL,
+  target TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  end_reason TEXT,
+  recipients TEXT NOT NULL,
+  owner TEXT
+);
+CREATE INDEX IF NOT EXISTS recordings_started ON recordings (started_at);
+CREATE INDEX IF NOT EXISTS recordings_user ON recordings (user, started_at);
+CREATE INDEX IF NOT EXISTS recordings_target ON recordings (target, started_at);
+CREATE INDEX IF NOT EXISTS recordings_status ON recordings (status);
+`;
+
+interface Row {
+  id: string;
+  user: string;
+  target: string;
+  protocol: string;
+  client_address: string;
+  started_at: string;
+  ended_at: string | null;
+  bytes: number;
+  status: string;
+  end_reason: string | null;
+  recipients: string;
+  owner: string | null;
+}
+
+export interface IndexEntry {
+  id: string;
+  user: string;
+  target: string;
+  protocol: string;
+  clientAddress: string;
+  startedAt: string;
+  recipients: string[];
+  owner: string;
+}
+
+export class SqliteIndex {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    this.db.exec(SCHEMA);
+  }
+
+  insert(e: IndexEntry): void {
+    this.db
+      .prepare(
+        `INSERT INTO recordings (id, user, target, protocol, client_address, started_at, status, recipients, owner)
+         VALUES (?, ?, ?, ?, ?, ?, 'recording', ?, ?)`,
+      )
+      .run(e.id, e.user, e.target, e.protocol, e.clientAddress, e.startedAt, JSON.stringify(e.recipients), e.owner);
+  }
+
+  setBytes(id: string, bytes: number): void {
+    this.db.prepare('UPDATE recordings SET bytes = ? WHERE id = ?').run(bytes, id);
+  }
+
+  end(id: string, status: RecordingStatus, endedAt: string, endReason: string, bytes: number): void {
+    this.db
+      .prepare('UPDATE recordings SET status = ?, ended_at = ?, end_reason = ?, bytes = ?, owner = NULL WHERE id = ?')
+      .run(status, endedAt, endReason, bytes, id);
+  }
+
+  setRecipients(id: string, kids: string[]): void {
+    this.db.prepare('UPDATE recordings SET recipients = ? WHERE id = ?').run(JSON.stringify(kids), id);
+  }
+
+  get(id: string): RecordingSummary | undefined {
+    const row = this.db.prepare('SELECT * FROM recordings WHERE id = ?').get(id) as Row | undefined;
+    return row && toSummary(row);
+  }
+
+  list(filter: ListFilter = {}): RecordingSummary[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown): void => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (filter.user !== undefined) add('user = ?', filter.user);
+    if (filter.target !== undefined) add('target = ?', filter.target);
+    if (filter.protocol !== undefined) add('protocol = ?', filter.protocol);
+    if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.since !== undefined) add('started_at >= ?', filter.since);
+    if (filter.until !== undefined) add('started_at < ?', filter.until);
+    const sql =
+      'SELECT * FROM recordings' +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY started_at, id' +
+      (filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '');
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toSummary);
+  }
+
+  /** Recordings still marked `recording` whose owner is not `liveOwner`. */
+  orphans(liveOwner: string): { id: string; owner: string | null }[] {
+    return this.db
+      .prepare("SELECT id, owner FROM recordings WHERE status = 'recording' AND (owner IS NULL OR owner <> ?)")
+      .all(liveOwner) as { id: string; owner: string | null }[];
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function toSummary(row: Row): RecordingSummary {
+  const ended = row.ended_at;
+  return {
+    id: row.id,
+    user: row.user,
+    target: row.target,
+    protocol: row.protocol,
+    clientAddress: row.client_address,
+    startedAt: row.started_at,
+    endedAt: ended,
+    durationMs: ended === null ? null : Date.parse(ended) - Date.parse(row.started_at),
+    bytes: row.bytes,
+    status: row.status as RecordingStatus,
+    endReason: row.end_reason,
+    recipients: JSON.parse(row.recipients) as string[],
+  };
+}

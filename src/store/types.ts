@@ -1,0 +1,80 @@
+/**
+ * RecordingStore: where sealed recordings live. It only ever sees ciphertext
+ * chunks, manifests and signed checkpoints; it can list and filter by the clear
+ * metadata, never read what a session contained.
+ *
+ * Implementations: LocalStore (data directory + SQLite index, the embedded
+ * default). A shared PostgreSQL store implements the same contract; `tail`
+ * is how a live viewer follows a recording that is still being written.
+ */
+import type { Checkpoint, Manifest, RecipientEntry, RecordingStatus, StreamInfo } from '../seal/manifest.js';
+
+export interface RecordingSummary {
+  id: string;
+  user: string;
+  target: string;
+  protocol: string;
+  clientAddress: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  /** Ciphertext bytes stored, as of the last checkpoint. */
+  bytes: number;
+  status: RecordingStatus;
+  /** Short clear reason code (`closed`, `terminated`, `idle-timeout`, ...); details are sealed in the events. */
+  endReason: string | null;
+  /** Key ids of the recipients that can open the recording. */
+  recipients: string[];
+}
+
+export interface ListFilter {
+  user?: string;
+  target?: string;
+  protocol?: string;
+  status?: RecordingStatus;
+  /** ISO time: recordings that started at or after it. */
+  since?: string;
+  /** ISO time: recordings that started before it. */
+  until?: string;
+  limit?: number;
+}
+
+export interface StoredChunk {
+  index: number;
+  data: Uint8Array;
+}
+
+export interface RecordingEnd {
+  endedAt: string;
+  endReason: string;
+}
+
+export interface RecordingStore {
+  readonly kind: string;
+
+  create(manifest: Manifest): Promise<void>;
+  addStream(id: string, stream: StreamInfo): Promise<void>;
+  /** Appends chunk `index` (0, 1, 2, ... per stream, no gaps) of a stream. */
+  appendChunk(id: string, streamId: number, index: number, ciphertext: Uint8Array): Promise<void>;
+  /** Makes every chunk appended so far durable, then records the checkpoint durably. */
+  checkpoint(id: string, checkpoint: Checkpoint): Promise<void>;
+  /** Records the final checkpoint and marks the recording complete. */
+  finalize(id: string, checkpoint: Checkpoint, end: RecordingEnd): Promise<void>;
+
+  get(id: string): Promise<RecordingSummary | undefined>;
+  list(filter?: ListFilter): Promise<RecordingSummary[]>;
+  manifest(id: string): Promise<Manifest>;
+  checkpoints(id: string): Promise<Checkpoint[]>;
+  /** Chunks of one stream from `from` on, as stored now. A torn last record is left out. */
+  chunks(id: string, streamId: number, from?: number): AsyncIterable<StoredChunk>;
+  /** Like `chunks`, then waits for new ones until the recording stops or `signal` aborts. */
+  tail(id: string, streamId: number, from?: number, signal?: AbortSignal): AsyncIterable<StoredChunk>;
+  /** Bytes of a partly written record at the end of a stream (a writer killed mid-write), 0 if none. */
+  tornBytes(id: string, streamId: number): Promise<number>;
+
+  updateRecipients(id: string, recipients: RecipientEntry[]): Promise<void>;
+  /** Marks recordings left `recording` by a writer that is gone as `interrupted`; returns their ids. */
+  recoverInterrupted(): Promise<string[]>;
+  delete(id: string): Promise<void>;
+  close(): Promise<void>;
+}
