@@ -1,0 +1,84 @@
+/**
+ * What every command needs: the loaded config, a logger, libsodium, and (on
+ * demand) the store and the auditor's key.
+ */
+import { readFile } from 'node:fs/promises';
+import { loadConfig, resolveConfigPath, type Config } from '../config/index.js';
+import { environment } from '../config/environment.js';
+import { GatewayError, KeyError, NotFoundError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { decryptKeyFile, type AuditorKeyPair } from '../seal/keys.js';
+import { defaultSodium, type Sodium } from '../seal/sodium.js';
+import { readSignerPublicKey } from '../daemon/gateway-keys.js';
+import { openStore } from '../store/index.js';
+import type { RecordingStore, RecordingSummary } from '../store/types.js';
+import { readSecret } from './prompt.js';
+
+export interface GlobalOptions {
+  config?: string;
+}
+
+export class CliContext {
+  private storeInstance: RecordingStore | undefined;
+
+  private constructor(
+    readonly configPath: string,
+    readonly config: Config,
+    readonly log: Logger,
+    readonly sodium: Sodium,
+  ) {}
+
+  static open(options: GlobalOptions): CliContext {
+    const configPath = resolveConfigPath(options.config);
+    const config = loadConfig(configPath);
+    // Commands talk on stdout; only warnings and worse go to stderr.
+    const log = createLogger({ level: 'warn' });
+    return new CliContext(configPath, config, log, defaultSodium());
+  }
+
+  store(): RecordingStore {
+    this.storeInstance ??= openStore(this.config, this.log);
+    return this.storeInstance;
+  }
+
+  async recording(id: string): Promise<RecordingSummary> {
+    const summary = await this.store().get(id);
+    if (!summary) throw new NotFoundError(`no recording ${id} in ${this.config.gateway.dataDir}`);
+    return summary;
+  }
+
+  /** Opens an auditor key file; the passphrase comes from RECGATE_PASSPHRASE or a prompt. */
+  async auditorKey(path: string): Promise<AuditorKeyPair> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+      throw new KeyError(`cannot read key file ${path}: ${why}`);
+    }
+    const passphrase = environment().passphrase ?? (await readSecret(`Passphrase for ${path}: `));
+    return decryptKeyFile(this.sodium, text, passphrase, path);
+  }
+
+  /** The gateway signing public keys that recordings must be signed by. */
+  async trustedSigners(): Promise<Uint8Array[]> {
+    return [await readSignerPublicKey(this.sodium, this.config.gateway.signingKey)];
+  }
+
+  async close(): Promise<void> {
+    await this.storeInstance?.close();
+  }
+}
+
+export async function withContext<T>(options: GlobalOptions, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const ctx = CliContext.open(options);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+export function usageError(message: string): GatewayError {
+  return new GatewayError('RG_ERR_USAGE', message);
+}

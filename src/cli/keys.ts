@@ -1,0 +1,75 @@
+/**
+ * `keys generate` and `keys rotate`: auditor key pairs and moving recordings
+ * from one auditor key to another without touching a single chunk.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { environment } from '../config/environment.js';
+import { GatewayError, KeyError } from '../errors.js';
+import { encryptKeyFile, formatPublicKeyLine, generateAuditorKey, parsePublicKeyLine, wipeKeyPair } from '../seal/keys.js';
+import { rotateRecipient } from '../seal/rotate.js';
+import { defaultSodium } from '../seal/sodium.js';
+import { usageError, withContext, type GlobalOptions } from './context.js';
+import { readSecret } from './prompt.js';
+
+export async function generateKey(options: GlobalOptions & { out: string; name?: string }): Promise<void> {
+  const s = defaultSodium();
+  const passphrase = environment().passphrase ?? (await readSecret(`Passphrase for ${options.out}: `, { confirm: true }));
+  if (passphrase.length === 0) throw usageError('the passphrase must not be empty');
+  const pair = generateAuditorKey(s);
+  try {
+    const comment = options.name ?? basename(options.out).replace(/\.key$/, '');
+    await writeNew(options.out, encryptKeyFile(s, pair, passphrase), 0o600);
+    await writeNew(`${options.out}.pub`, formatPublicKeyLine(s, pair.publicKey, comment) + '\n', 0o644);
+    process.stdout.write(`wrote ${options.out} (private, encrypted) and ${options.out}.pub; key id ${pair.kid}\n`);
+  } finally {
+    wipeKeyPair(s, pair);
+  }
+}
+
+async function writeNew(path: string, text: string, mode: number): Promise<void> {
+  try {
+    await writeFile(path, text, { mode, flag: 'wx' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new GatewayError('RG_ERR_USAGE', `${path} exists; not overwriting a key`);
+    throw new GatewayError('RG_ERR_USAGE', `cannot write ${path}: ${(err as Error).message}`);
+  }
+}
+
+export async function rotateKeys(options: GlobalOptions & { from: string; to: string }): Promise<void> {
+  await withContext(options, async (ctx) => {
+    const s = ctx.sodium;
+    let line: string;
+    try {
+      line = (await readFile(options.to, 'utf8')).trim();
+    } catch (err) {
+      throw new KeyError(`cannot read public key file ${options.to}: ${(err as Error).message}`);
+    }
+    const next = parsePublicKeyLine(s, line, options.to);
+    const old = await ctx.auditorKey(options.from);
+    const store = ctx.store();
+    let rotated = 0;
+    const live: string[] = [];
+    try {
+      for (const summary of await store.list()) {
+        if (!summary.recipients.includes(old.kid)) continue;
+        if (summary.status === 'recording') {
+          live.push(summary.id);
+          continue;
+        }
+        const recipients = rotateRecipient(s, await store.manifest(summary.id), old, { publicKey: next.publicKey, name: next.comment });
+        if (recipients === null) continue;
+        await store.updateRecipients(summary.id, recipients);
+        rotated++;
+      }
+    } finally {
+      wipeKeyPair(s, old);
+    }
+    process.stdout.write(`rotated ${rotated} recording${rotated === 1 ? '' : 's'} from key ${old.kid} to key ${next.kid}\n`);
+    if (live.length > 0) {
+      process.stderr.write(`recgate: ${live.length} recording(s) still being written were left alone; run again once they end: ${live.join(', ')}\n`);
+      process.exitCode = 1;
+    }
+  });
+}

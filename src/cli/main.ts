@@ -1,0 +1,88 @@
+/**
+ * recgate: the command line. Every command takes --config and ends with one
+ * clear line and a non-zero exit on bad input.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { GatewayError } from '../errors.js';
+import { startDaemon } from '../daemon/daemon.js';
+import { generateKey, rotateKeys } from './keys.js';
+import { addFilterOptions } from './filters.js';
+import { listRecordings } from './recordings-list.js';
+import { exportRecording, playRecording, searchRecordings } from './recordings-read.js';
+import { verifyRecordings } from './recordings-verify.js';
+import { hashUserPassword } from './users.js';
+
+const configOption = (): Option =>
+  new Option('-c, --config <file>', 'config file (default: config/recgate.yaml, else config/recgate.example.yaml)');
+
+function command(parent: Command, name: string, description: string): Command {
+  return parent.command(name).description(description).addOption(configOption());
+}
+
+export function buildProgram(): Command {
+  const program = new Command('recgate')
+    .description('session-recording gateway: records SSH, database and desktop sessions, sealed for auditors only')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`recgate: ${text.replace(/^error: /, '')}`) });
+
+  command(program, 'start', 'run the gateway').action((o) => startDaemon(o));
+
+  const keys = program.command('keys').description('auditor keys');
+  command(keys, 'generate', 'write a new auditor key pair: FILE (encrypted) and FILE.pub')
+    .requiredOption('--out <file>', 'the private key file to write')
+    .option('--name <name>', 'a comment for the public key line')
+    .action((o) => generateKey(o));
+  command(keys, 'rotate', 're-seal every recording from an old auditor key to a new public key')
+    .requiredOption('--from <file>', 'the old private key file')
+    .requiredOption('--to <file>', 'the new public key file (.pub)')
+    .action((o) => rotateKeys(o));
+
+  const users = program.command('users').description('gateway users');
+  command(users, 'hash', 'read a password and print its Argon2id hash for users[].password').action(() => hashUserPassword());
+
+  const recordings = program.command('recordings').description('list, export, replay, search and verify recordings');
+  addFilterOptions(command(recordings, 'list', 'list recordings'))
+    .option('--json', 'print a JSON array')
+    .action((o) => listRecordings(o));
+  command(recordings, 'export', 'decrypt a recording into a zip (.tys/.tm, .cast, events)')
+    .argument('<id>')
+    .requiredOption('--key <file>', 'your auditor private key file')
+    .requiredOption('--out <path>', 'the zip file to write')
+    .action((id, o) => exportRecording(id, o));
+  command(recordings, 'play', 'replay a terminal recording here')
+    .argument('<id>')
+    .requiredOption('--key <file>', 'your auditor private key file')
+    .option('--speed <n>', 'playback speed factor', '1')
+    .option('--skip-idle <seconds>', 'cap every pause at this many seconds')
+    .option('--channel <n>', 'terminal channel to play', '0')
+    .action((id, o) => playRecording(id, o));
+  addFilterOptions(command(recordings, 'search', 'search the text of recordings your key opens'))
+    .argument('<text>')
+    .requiredOption('--key <file>', 'your auditor private key file')
+    .action((text, o) => searchRecordings(text, o));
+  command(recordings, 'verify', 'check signatures and chunks of one recording, or all')
+    .argument('[id]')
+    .option('--all', 'verify every recording')
+    .action((id, o) => verifyRecordings(id, o));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`recgate: ${describe(err)}\n`);
+    return err instanceof GatewayError && err.code === 'RG_ERR_USAGE' ? 2 : 1;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof GatewayError) return err.message;
+  if (err instanceof Error) return `unexpected error: ${err.message}`;
+  return `unexpected error: ${String(err)}`;
+}

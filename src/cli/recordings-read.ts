@@ -1,0 +1,132 @@
+/**
+ * Commands that decrypt on the auditor's machine: export, play, search.
+ */
+import { resolve } from 'node:path';
+import { writeExportZip } from '../export/zip.js';
+import type { ExportSource } from '../export/source.js';
+import { FrameKind } from '../recording/frames.js';
+import { RecordingReader } from '../recording/reader.js';
+import { TextLines } from '../recording/text-lines.js';
+import { wipeKeyPair, type AuditorKeyPair } from '../seal/keys.js';
+import type { RecordingSummary } from '../store/types.js';
+import { usageError, withContext, type CliContext, type GlobalOptions } from './context.js';
+import { toListFilter, type FilterOptions } from './filters.js';
+
+async function withReader<T>(ctx: CliContext, id: string, keyPath: string, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
+  const summary = await ctx.recording(id);
+  const key = await ctx.auditorKey(keyPath);
+  try {
+    const reader = await RecordingReader.open(ctx.store(), ctx.sodium, summary, key);
+    try {
+      return await fn(reader);
+    } finally {
+      reader.close();
+    }
+  } finally {
+    wipeKeyPair(ctx.sodium, key);
+  }
+}
+
+export async function exportRecording(id: string, options: GlobalOptions & { key: string; out: string }): Promise<void> {
+  await withContext(options, (ctx) =>
+    withReader(ctx, id, options.key, async (reader) => {
+      const source: ExportSource = {
+        meta: { ...reader.manifest.meta, endedAt: reader.summary.endedAt, status: reader.summary.status },
+        terminals: await reader.terminals(),
+        eventsStream: 'events',
+        frames: (name) => reader.frames(name),
+      };
+      const out = resolve(options.out);
+      const { files } = await writeExportZip(source, out, id);
+      process.stdout.write(`wrote ${out}: ${files.join(', ')}\n`);
+    }),
+  );
+}
+
+export interface PlayOptions extends GlobalOptions {
+  key: string;
+  speed?: string;
+  skipIdle?: string;
+  channel?: string;
+}
+
+export async function playRecording(id: string, options: PlayOptions): Promise<void> {
+  const speed = positiveNumber('--speed', options.speed ?? '1');
+  const maxIdleMs = options.skipIdle === undefined ? Infinity : positiveNumber('--skip-idle', options.skipIdle) * 1000;
+  const channel = Number(options.channel ?? '0');
+  await withContext(options, (ctx) =>
+    withReader(ctx, id, options.key, async (reader) => {
+      const tty = (await reader.terminals()).find((t) => t.channel === channel);
+      if (!tty) throw usageError(`recording ${id} has no terminal channel ${channel}`);
+      let previous = 0;
+      for await (const f of reader.frames(tty.ttyStream)) {
+        if (f.kind !== FrameKind.Data) continue;
+        const wait = Math.min(f.t - previous, maxIdleMs) / speed;
+        previous = f.t;
+        if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+        if (!process.stdout.write(f.data)) await new Promise((r) => process.stdout.once('drain', r));
+      }
+    }),
+  );
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw usageError(`${flag} must be a positive number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+export async function searchRecordings(text: string, options: GlobalOptions & FilterOptions & { key: string }): Promise<void> {
+  const needle = text.toLowerCase();
+  await withContext(options, async (ctx) => {
+    const key = await ctx.auditorKey(options.key);
+    try {
+      const candidates = (await ctx.store().list(toListFilter(options))).filter((r) => r.recipients.includes(key.kid));
+      let hits = 0;
+      for (const summary of candidates) hits += await searchOne(ctx, summary, key, needle);
+      process.stderr.write(`${hits} match${hits === 1 ? '' : 'es'} in ${candidates.length} recording${candidates.length === 1 ? '' : 's'} this key opens\n`);
+    } finally {
+      wipeKeyPair(ctx.sodium, key);
+    }
+  });
+}
+
+async function searchOne(ctx: CliContext, summary: RecordingSummary, key: AuditorKeyPair, needle: string): Promise<number> {
+  const reader = await RecordingReader.open(ctx.store(), ctx.sodium, summary, key);
+  let hits = 0;
+  const report = (t: number, where: string, line: string): void => {
+    if (!line.toLowerCase().includes(needle)) return;
+    hits++;
+    process.stdout.write(`${summary.id}  +${formatOffset(t)}  ${where}  ${line}\n`);
+  };
+  try {
+    for await (const f of reader.frames('events')) {
+      if (f.kind === FrameKind.Event) report(f.t, `event:${f.event.type}`, eventText(f.event));
+    }
+    for (const tty of await reader.terminals()) {
+      const lines = new TextLines();
+      for await (const f of reader.frames(tty.ttyStream)) {
+        if (f.kind === FrameKind.Data) for (const l of lines.push(f.t, f.data)) report(l.t, tty.ttyStream, l.text);
+      }
+      for (const l of lines.end()) report(l.t, tty.ttyStream, l.text);
+    }
+  } finally {
+    reader.close();
+  }
+  return hits;
+}
+
+function eventText(event: Record<string, unknown>): string {
+  const { type: _type, ...fields } = event;
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+}
+
+/** `H:MM:SS.mmm` from milliseconds. */
+export function formatOffset(ms: number): string {
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
+}

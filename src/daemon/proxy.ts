@@ -1,0 +1,27 @@
+/**
+ * The one contract between the core and a protocol: a proxy has a name, the
+ * `listen` key it serves, and a `listen()` that starts serving with what the
+ * gateway gives it. Everything protocol-specific stays in proxies/<name>/.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log.js';
+import type { Recorder, SessionIdentity } from '../recording/recorder.js';
+
+export interface GatewayContext {
+  readonly config: Config;
+  readonly log: Logger;
+  /** Starts a sealed recording for a session (throws RecordingError when it cannot be written). */
+  startRecording(who: SessionIdentity, target?: { keystrokes?: boolean; recipients?: string[] }): Promise<Recorder>;
+}
+
+export interface RunningProxy {
+  readonly address: AddressInfo;
+  close(): Promise<void>;
+}
+
+export interface ProxyModule {
+  readonly name: string;
+  readonly listenKey: string;
+  listen(gateway: GatewayContext, at: { host: string; port: number }): Promise<RunningProxy>;
+}
