@@ -12,6 +12,11 @@
  *                 checkpoint every 160 chunks (10 MiB).
  *   RecordOpener  openChunk on the same chunks (last = false tried first).
  *   rotation      rotateRecipient on N in-memory manifests (open K, re-seal K).
+ *   Recorder      the whole recording path: 4 KiB output writes framed, chunked,
+ *                 sealed and appended to a LocalStore in a temporary folder,
+ *                 checkpoints fsynced every 10 s of wall time.
+ *   keys rotate   rotateRecordings over N finished recordings in a LocalStore:
+ *                 what `recgate keys rotate` does, manifest rewrites included.
  */
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +33,14 @@ import { wasmSodium } from '../src/seal/sodium-wasm.js';
 import type { Sodium } from '../src/seal/sodium.js';
 import { testMeta } from '../src/seal/fixtures.js';
 import { toBase64 } from '../src/seal/encoding.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../src/log.js';
+import { Recorder } from '../src/recording/recorder.js';
+import { LocalStore } from '../src/store/local.js';
+import { newRecordingId } from '../src/store/ids.js';
+import { rotateRecordings } from '../src/store/rotation.js';
 
 const CHUNK = 64 * 1024;
 const MIB = 1024 * 1024;
@@ -182,6 +195,66 @@ function rotationRow(s: Sodium, count: number): Row {
   };
 }
 
+async function withTempStore<T>(fn: (store: LocalStore) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-bench-'));
+  const store = new LocalStore(dir);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The recording path end to end, honouring backpressure as a proxy does. */
+async function recorderRow(s: Sodium, totalMiB: number): Promise<Row> {
+  const data = ttyData();
+  const auditor = generateAuditorKey(s);
+  const ms = await withTempStore(async (store) => {
+    const recorder = await Recorder.start(
+      { store, sodium: s, signer: generateSigningKey(s), recipients: [auditor], log: silentLogger() },
+      { user: 'bench', target: 'bench', protocol: 'ssh', clientAddress: '127.0.0.1' },
+    );
+    const write = 4096;
+    const writes = (totalMiB * MIB) / write;
+    const t0 = performance.now();
+    for (let i = 0; i < writes; i++) {
+      const off = (i * 4099) % MIB;
+      if (!recorder.output(data.subarray(off, off + write))) await new Promise((r) => recorder.once('drain', r));
+    }
+    await recorder.end('closed');
+    return performance.now() - t0;
+  });
+  return { operation: 'Recorder → LocalStore, 4 KiB writes', backend: s.backend, amount: `${totalMiB / 1024} GiB`, result: mbps(totalMiB * MIB, ms) };
+}
+
+/** `recgate keys rotate` over `count` finished recordings of a LocalStore. */
+async function storeRotationRow(s: Sodium, count: number): Promise<Row> {
+  const old = generateAuditorKey(s);
+  const next = generateAuditorKey(s);
+  const signer = generateSigningKey(s).publicKey;
+  const seconds = await withTempStore(async (store) => {
+    for (const m of syntheticManifests(s, count, old, signer)) {
+      const id = newRecordingId();
+      m.id = id;
+      m.meta = { ...m.meta, id };
+      await store.create(m);
+      const at = new Date().toISOString();
+      await store.finalize(id, { recording: id, seq: 0, at, metaHash: '', streams: [], signature: '' }, { endedAt: at, endReason: 'closed' });
+    }
+    const t0 = performance.now();
+    const r = await rotateRecordings(s, store, old, { publicKey: next.publicKey });
+    if (r.rotated !== count) throw new Error(`rotated ${r.rotated} of ${count}`);
+    return (performance.now() - t0) / 1000;
+  });
+  return {
+    operation: `keys rotate × ${count} (LocalStore)`,
+    backend: s.backend,
+    amount: `${count} rec.`,
+    result: `${seconds.toFixed(2)} s, ${((seconds * 1e6) / count).toFixed(0)} µs/rec.`,
+  };
+}
+
 function printTable(rows: Row[]): void {
   const head: Row = { operation: 'operation', backend: 'backend', amount: 'data', result: 'result' };
   const cols = ['operation', 'backend', 'amount', 'result'] as const;
@@ -203,7 +276,9 @@ async function main(): Promise<void> {
   const rows = [
     ...(await throughputRows(native, Number(values.gib) * 1024)),
     ...(await throughputRows(wasm, Number(values['wasm-mib']))),
+    await recorderRow(native, Number(values.gib) * 1024),
     rotationRow(native, Number(values.rotations)),
+    await storeRotationRow(native, Number(values.rotations)),
     rotationRow(wasm, Math.min(Number(values.rotations), 1000)),
   ];
   printTable(rows);

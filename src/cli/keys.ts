@@ -7,8 +7,8 @@ import { basename } from 'node:path';
 import { environment } from '../config/environment.js';
 import { GatewayError, KeyError } from '../errors.js';
 import { encryptKeyFile, formatPublicKeyLine, generateAuditorKey, parsePublicKeyLine, wipeKeyPair } from '../seal/keys.js';
-import { rotateRecipient } from '../seal/rotate.js';
 import { defaultSodium } from '../seal/sodium.js';
+import { rotateRecordings, type RotationResult } from '../store/rotation.js';
 import { usageError, withContext, type GlobalOptions } from './context.js';
 import { readSecret } from './prompt.js';
 
@@ -48,24 +48,13 @@ export async function rotateKeys(options: GlobalOptions & { from: string; to: st
     }
     const next = parsePublicKeyLine(s, line, options.to);
     const old = await ctx.auditorKey(options.from);
-    const store = ctx.store();
-    let rotated = 0;
-    const live: string[] = [];
+    let result: RotationResult;
     try {
-      for (const summary of await store.list()) {
-        if (!summary.recipients.includes(old.kid)) continue;
-        if (summary.status === 'recording') {
-          live.push(summary.id);
-          continue;
-        }
-        const recipients = rotateRecipient(s, await store.manifest(summary.id), old, { publicKey: next.publicKey, name: next.comment });
-        if (recipients === null) continue;
-        await store.updateRecipients(summary.id, recipients);
-        rotated++;
-      }
+      result = await rotateRecordings(s, ctx.store(), old, { publicKey: next.publicKey, name: next.comment });
     } finally {
       wipeKeyPair(s, old);
     }
+    const { rotated, live } = result;
     process.stdout.write(`rotated ${rotated} recording${rotated === 1 ? '' : 's'} from key ${old.kid} to key ${next.kid}\n`);
     if (live.length > 0) {
       process.stderr.write(`recgate: ${live.length} recording(s) still being written were left alone; run again once they end: ${live.join(', ')}\n`);

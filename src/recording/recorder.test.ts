@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { silentLogger } from '../log.js';
+import { generateAuditorKey } from '../seal/keys.js';
+import type { Checkpoint } from '../seal/manifest.js';
+import { generateSigningKey } from '../seal/signing.js';
+import { defaultSodium } from '../seal/sodium.js';
+import { verifyRecording } from '../seal/verify.js';
+import { LocalStore } from '../store/local.js';
+import { FrameKind, type Frame } from './frames.js';
+import { RecordingReader } from './reader.js';
+import { Recorder, type RecorderOptions } from './recorder.js';
+
+const s = defaultSodium();
+const auditor = generateAuditorKey(s);
+const signer = generateSigningKey(s);
+const who = { user: 'alice', target: 'web01', protocol: 'ssh', clientAddress: '127.0.0.1' };
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function setup(options: Partial<RecorderOptions> = {}, store?: LocalStore): Promise<{ store: LocalStore; recorder: Recorder }> {
+  if (!store) {
+    const dir = await mkdtemp(join(tmpdir(), 'recgate-recorder-'));
+    dirs.push(dir);
+    store = new LocalStore(dir);
+  }
+  const recorder = await Recorder.start(
+    { store, sodium: s, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger() },
+    who,
+    { flushInterval: 1000, chunkSize: 64 * 1024, checkpointInterval: 10_000, keystrokes: true, ...options },
+  );
+  return { store, recorder };
+}
+
+async function frames(store: LocalStore, id: string, stream: string): Promise<Frame[]> {
+  const reader = await RecordingReader.open(store, s, (await store.get(id))!, auditor);
+  const out: Frame[] = [];
+  for await (const f of reader.frames(stream)) out.push(f);
+  reader.close();
+  return out;
+}
+
+const chunkSizes = async (store: LocalStore, id: string, name: string): Promise<number[]> => {
+  const info = (await store.manifest(id)).streams.find((x) => x.name === name);
+  const sizes: number[] = [];
+  if (!info) return sizes;
+  for await (const c of store.chunks(id, info.id)) sizes.push(c.data.length);
+  return sizes;
+};
+
+test('output is chunked at the chunk size and read back whole, in order, with times', async () => {
+  const { store, recorder } = await setup();
+  recorder.terminal(0, { term: 'xterm', cols: 80, rows: 24 });
+  const big = new Uint8Array(200_000).map((_, i) => i % 251);
+  recorder.output(big);
+  recorder.output(new TextEncoder().encode('tail'));
+  const result = await recorder.end('closed');
+  assert.equal(result.ok, true);
+
+  const sizes = await chunkSizes(store, recorder.id, 'tty');
+  assert.ok(sizes.length >= 4, `${sizes}`);
+  for (const size of sizes) assert.ok(size <= 64 * 1024 + 16, `chunk of ${size} bytes`);
+  const data = (await frames(store, recorder.id, 'tty')).flatMap((f) => (f.kind === FrameKind.Data ? [...f.data] : []));
+  assert.deepEqual(Buffer.from(data), Buffer.concat([big, Buffer.from('tail')]));
+  await store.close();
+});
+
+test('a frame waits at most the flush interval before it is in the store', async () => {
+  const { store, recorder } = await setup({ flushInterval: 100 });
+  recorder.output(new TextEncoder().encode('soon'));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(await chunkSizes(store, recorder.id, 'tty'), []);
+  await new Promise((r) => setTimeout(r, 250));
+  assert.equal((await chunkSizes(store, recorder.id, 'tty')).length, 1);
+  await recorder.end('closed');
+  await store.close();
+});
+
+test('times are milliseconds from the start and never go back', async () => {
+  const { store, recorder } = await setup();
+  recorder.input(new TextEncoder().encode('a'));
+  await new Promise((r) => setTimeout(r, 120));
+  recorder.input(new TextEncoder().encode('b'));
+  recorder.event({ type: 'command', command: 'ab' });
+  await recorder.end('closed');
+  const input = await frames(store, recorder.id, 'input');
+  assert.equal(input.length, 2);
+  assert.ok(input[1]!.t - input[0]!.t >= 110, `${input.map((f) => f.t)}`);
+  const events = (await frames(store, recorder.id, 'events')).flatMap((f) => (f.kind === FrameKind.Event ? [f] : []));
+  assert.deepEqual(events.map((e) => e.event.type), ['terminal', 'command', 'end']);
+  for (let i = 1; i < events.length; i++) assert.ok(events[i]!.t >= events[i - 1]!.t);
+  await store.close();
+});
+
+test('without keystrokes there is no input stream at all', async () => {
+  const { store, recorder } = await setup({ keystrokes: false });
+  recorder.input(new TextEncoder().encode('secret'));
+  recorder.output(new TextEncoder().encode('shown'));
+  await recorder.end('closed');
+  assert.deepEqual((await store.manifest(recorder.id)).streams.map((x) => x.name), ['events', 'tty']);
+  await store.close();
+});
+
+test('a second terminal channel gets its own streams', async () => {
+  const { store, recorder } = await setup();
+  recorder.output(new TextEncoder().encode('zero'));
+  recorder.terminal(1, { cols: 100, rows: 30 });
+  recorder.output(new TextEncoder().encode('one'), 1);
+  await recorder.end('closed');
+  assert.deepEqual((await store.manifest(recorder.id)).streams.map((x) => x.name), ['events', 'tty', 'input', 'tty-1', 'input-1']);
+  const one = (await frames(store, recorder.id, 'tty-1')).flatMap((f) => (f.kind === FrameKind.Data ? [Buffer.from(f.data).toString()] : []));
+  assert.deepEqual(one, ['one']);
+  await store.close();
+});
+
+test('checkpoints are signed along the way and the recording verifies', async () => {
+  const { store, recorder } = await setup({ checkpointInterval: 50, flushInterval: 20 });
+  for (let i = 0; i < 5; i++) {
+    recorder.output(new TextEncoder().encode(`line ${i}\r\n`));
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  await recorder.end('closed');
+  const checkpoints: Checkpoint[] = await store.checkpoints(recorder.id);
+  assert.ok(checkpoints.length >= 3, `${checkpoints.length} checkpoints`);
+  assert.ok(checkpoints.at(-1)!.final);
+  const findings = await verifyRecording(s, {
+    id: recorder.id,
+    manifest: await store.manifest(recorder.id),
+    checkpoints,
+    status: 'complete',
+    trustedSigners: [signer.publicKey],
+    readChunks: (streamId) => (async function* () {
+      for await (const c of store.chunks(recorder.id, streamId)) yield c.data;
+    })(),
+  });
+  assert.deepEqual(findings, []);
+  await store.close();
+});
+
+test('writes report backpressure while the store lags, and drain follows', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-recorder-'));
+  dirs.push(dir);
+  class SlowStore extends LocalStore {
+    override async appendChunk(id: string, streamId: number, index: number, data: Uint8Array): Promise<void> {
+      await new Promise((r) => setTimeout(r, 5));
+      return super.appendChunk(id, streamId, index, data);
+    }
+  }
+  const { store, recorder } = await setup({ chunkSize: 4096, highWaterMark: 16 * 1024 }, new SlowStore(dir));
+  let accepted = 0;
+  const piece = new Uint8Array(4096);
+  while (recorder.output(piece)) accepted++;
+  assert.ok(accepted < 8, `accepted ${accepted} writes before backpressure`);
+  await new Promise((r) => recorder.once('drain', r));
+  assert.equal(recorder.writable, true);
+  await recorder.end('closed');
+  await store.close();
+});
+
+test('a store that fails makes the recorder report an error once, and end() says the recording is incomplete', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-recorder-'));
+  dirs.push(dir);
+  class FullStore extends LocalStore {
+    override async appendChunk(): Promise<void> {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }
+  }
+  const { store, recorder } = await setup({ flushInterval: 10 }, new FullStore(dir));
+  const errors: Error[] = [];
+  recorder.on('error', (e: Error) => errors.push(e));
+  recorder.output(new TextEncoder().encode('lost?'));
+  await new Promise((r) => setTimeout(r, 50));
+  recorder.output(new TextEncoder().encode('more'));
+  const result = await recorder.end('closed');
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!.message, new RegExp(`recording ${recorder.id} cannot be written: ENOSPC`));
+  assert.equal(result.ok, false);
+  assert.equal(result.error?.code, 'RG_ERR_RECORDING');
+  assert.equal(recorder.failed, true);
+  await store.close();
+});
+
+test('a recording needs at least one recipient', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-recorder-'));
+  dirs.push(dir);
+  const store = new LocalStore(dir);
+  await assert.rejects(
+    Recorder.start({ store, sodium: s, signer, recipients: [], log: silentLogger() }, who),
+    { code: 'RG_ERR_RECORDING' },
+  );
+  assert.deepEqual(await store.list(), []);
+  await store.close();
+});
