@@ -144,9 +144,9 @@ test('writes report backpressure while the store lags, and drain follows', async
   const dir = await mkdtemp(join(tmpdir(), 'recgate-recorder-'));
   dirs.push(dir);
   class SlowStore extends LocalStore {
-    override async appendChunk(id: string, streamId: number, index: number, data: Uint8Array): Promise<void> {
+    override async appendChunks(id: string, streamId: number, from: number, chunks: Uint8Array[]): Promise<void> {
       await new Promise((r) => setTimeout(r, 5));
-      return super.appendChunk(id, streamId, index, data);
+      return super.appendChunks(id, streamId, from, chunks);
     }
   }
   const { store, recorder } = await setup({ chunkSize: 4096, highWaterMark: 16 * 1024 }, new SlowStore(dir));
@@ -164,7 +164,7 @@ test('a store that fails makes the recorder report an error once, and end() says
   const dir = await mkdtemp(join(tmpdir(), 'recgate-recorder-'));
   dirs.push(dir);
   class FullStore extends LocalStore {
-    override async appendChunk(): Promise<void> {
+    override async appendChunks(): Promise<void> {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     }
   }

@@ -7,7 +7,7 @@
  *   StreamBuffer per stream ── flushed at chunkSize or flushInterval
  *        │ RecordSealer.sealChunk (the only holder of the record key)
  *        ▼
- *   write queue (one at a time, in order) ── RecordingStore
+ *   WriteQueue (in order; a stream's queued chunks go out together) ── RecordingStore
  *
  * Every `checkpointInterval` a signed checkpoint follows the chunks it covers
  * through the same queue. The write methods return false while more than
@@ -25,6 +25,7 @@ import { newRecordingId } from '../store/ids.js';
 import type { RecordingStore } from '../store/types.js';
 import { eventPayload, FrameKind, resizePayload, type RecordedEvent } from './frames.js';
 import { StreamBuffer } from './stream-buffer.js';
+import { WriteQueue } from './write-queue.js';
 
 export interface RecorderOptions {
   /** Longest time a frame waits before it is sealed and stored (ms). */
@@ -85,15 +86,12 @@ export class Recorder extends EventEmitter {
   private readonly streams = new Map<string, OpenStream>();
   private readonly t0: number;
   private lastT = 0;
-  private queue: Promise<void> = Promise.resolve();
-  private queued = 0;
-  private needDrain = false;
+  private readonly queue: WriteQueue;
   private failure: RecordingError | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly checkpointTimer: NodeJS.Timeout;
   private chunksSinceCheckpoint = 0;
   private ending: Promise<RecordingResult> | undefined;
-  private readonly highWaterMark: number;
   /** Set once the store holds the recording: later streams are added to it as they open. */
   private created = false;
 
@@ -106,7 +104,9 @@ export class Recorder extends EventEmitter {
     super();
     this.id = sealer.manifest.id;
     this.t0 = t0;
-    this.highWaterMark = options.highWaterMark ?? 8 * options.chunkSize;
+    this.queue = new WriteQueue(deps.store, this.id, options.highWaterMark ?? 8 * options.chunkSize);
+    this.queue.on('drain', () => this.emit('drain'));
+    this.queue.on('failed', (cause: unknown) => this.fail(cause));
     this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointInterval);
     this.checkpointTimer.unref();
   }
@@ -131,7 +131,7 @@ export class Recorder extends EventEmitter {
 
   /** True while writes are accepted without backpressure. */
   get writable(): boolean {
-    return this.queued < this.highWaterMark;
+    return this.queue.writable;
   }
 
   get failed(): boolean {
@@ -203,8 +203,8 @@ export class Recorder extends EventEmitter {
     for (const s of this.streams.values()) this.sealAndStore(s, true);
     const endedAt = new Date(Date.parse(this.sealer.manifest.meta.startedAt) + this.now()).toISOString();
     const cp = this.sealer.checkpoint({ endedAt, status: 'complete', endReason: reason });
-    this.enqueue(0, () => this.deps.store.finalize(this.id, cp, { endedAt, endReason: reason }));
-    await this.queue;
+    this.queue.call(() => this.deps.store.finalize(this.id, cp, { endedAt, endReason: reason }));
+    await this.queue.idle();
     this.shutdown();
     const result: RecordingResult = { id: this.id, ok: this.failure === undefined };
     if (this.failure) result.error = this.failure;
@@ -225,7 +225,7 @@ export class Recorder extends EventEmitter {
   private openStream(name: string, kind: StreamKind, channel: number): void {
     const info = this.sealer.addStream(name, kind, channel);
     this.streams.set(name, { info, buffer: new StreamBuffer(this.options.chunkSize), nextIndex: 0 });
-    if (this.created) this.enqueue(0, () => this.deps.store.addStream(this.id, info));
+    if (this.created) this.queue.call(() => this.deps.store.addStream(this.id, info));
   }
 
   private appendData(name: string, data: Uint8Array, kind = FrameKind.Data): void {
@@ -269,7 +269,7 @@ export class Recorder extends EventEmitter {
     const ciphertext = this.sealer.sealChunk(s.info.id, s.buffer.take(), last);
     const index = s.nextIndex++;
     this.chunksSinceCheckpoint++;
-    this.enqueue(ciphertext.length, () => this.deps.store.appendChunk(this.id, s.info.id, index, ciphertext));
+    this.queue.append(s.info.id, index, ciphertext);
   }
 
   private checkpoint(): void {
@@ -277,26 +277,7 @@ export class Recorder extends EventEmitter {
     if (this.chunksSinceCheckpoint === 0 || this.ending) return;
     this.chunksSinceCheckpoint = 0;
     const cp = this.sealer.checkpoint();
-    this.enqueue(0, () => this.deps.store.checkpoint(this.id, cp));
-  }
-
-  private enqueue(bytes: number, op: () => Promise<void>): void {
-    if (this.failure) return;
-    this.queued += bytes;
-    if (this.queued >= this.highWaterMark) this.needDrain = true;
-    this.queue = this.queue.then(async () => {
-      try {
-        if (!this.failure) await op();
-      } catch (cause) {
-        this.fail(cause);
-      } finally {
-        this.queued -= bytes;
-        if (this.needDrain && this.queued <= this.highWaterMark / 2) {
-          this.needDrain = false;
-          this.emit('drain');
-        }
-      }
-    });
+    this.queue.call(() => this.deps.store.checkpoint(this.id, cp));
   }
 
   private fail(cause: unknown): void {

@@ -45,11 +45,11 @@ test('chunks, checkpoints and the end of a recording are stored and read back in
   const m = manifest();
   await store.create(m);
   await store.addStream(m.id, { id: 2, name: 'tty', kind: 'tty', channel: 0, noncePrefix: 'BBBB' });
-  await store.appendChunk(m.id, 2, 0, bytes(1, 2, 3));
-  await store.appendChunk(m.id, 2, 1, bytes(4));
-  await store.appendChunk(m.id, 1, 0, bytes(9, 9));
+  await store.appendChunks(m.id, 2, 0, [bytes(1, 2, 3)]);
+  await store.appendChunks(m.id, 2, 1, [bytes(4)]);
+  await store.appendChunks(m.id, 1, 0, [bytes(9, 9)]);
   await store.checkpoint(m.id, checkpoint(m.id, 0));
-  await assert.rejects(store.appendChunk(m.id, 2, 5, bytes(0)), /expects chunk 2, got 5/);
+  await assert.rejects(store.appendChunks(m.id, 2, 5, [bytes(0)]), /expects chunk 2, got 5/);
   await store.finalize(m.id, checkpoint(m.id, 1), { endedAt: new Date().toISOString(), endReason: 'closed' });
 
   assert.deepEqual(
@@ -85,7 +85,7 @@ test('a torn record at the end of a chunk file is left out and measured', async 
   const store = await tempStore();
   const m = manifest();
   await store.create(m);
-  await store.appendChunk(m.id, 1, 0, bytes(1, 2, 3));
+  await store.appendChunks(m.id, 1, 0, [bytes(1, 2, 3)]);
   await appendFile(join(store.dataDir, 'recordings', m.id, '1.chunks'), bytes(0, 0, 0, 50, 1, 2));
   assert.deepEqual((await collect(store.chunks(m.id, 1))).map((c) => c.index), [0]);
   assert.equal(await store.tornBytes(m.id, 1), 6);
@@ -96,7 +96,7 @@ test('a recording left open by a writer that is gone is marked interrupted at it
   const store = await tempStore();
   const m = manifest();
   await store.create(m);
-  await store.appendChunk(m.id, 1, 0, bytes(1, 2, 3, 4));
+  await store.appendChunks(m.id, 1, 0, [bytes(1, 2, 3, 4)]);
   const cp = checkpoint(m.id, 0);
   await store.checkpoint(m.id, cp);
   await store.close();
@@ -115,14 +115,14 @@ test('tail follows a live recording and stops when it ends', async () => {
   const store = await tempStore();
   const m = manifest();
   await store.create(m);
-  await store.appendChunk(m.id, 1, 0, bytes(0));
+  await store.appendChunks(m.id, 1, 0, [bytes(0)]);
   const seen: number[] = [];
   const following = (async () => {
     for await (const c of store.tail(m.id, 1)) seen.push(c.data[0]!);
   })();
   await new Promise((r) => setTimeout(r, 50));
-  await store.appendChunk(m.id, 1, 1, bytes(1));
-  await store.appendChunk(m.id, 1, 2, bytes(2));
+  await store.appendChunks(m.id, 1, 1, [bytes(1)]);
+  await store.appendChunks(m.id, 1, 2, [bytes(2)]);
   await store.finalize(m.id, checkpoint(m.id, 0), { endedAt: new Date().toISOString(), endReason: 'closed' });
   await following;
   assert.deepEqual(seen, [0, 1, 2]);

@@ -94,14 +94,17 @@ export class LocalStore implements RecordingStore {
     return w;
   }
 
-  async appendChunk(id: string, streamId: number, index: number, ciphertext: Uint8Array): Promise<void> {
+  async appendChunks(id: string, streamId: number, from: number, ciphertexts: Uint8Array[]): Promise<void> {
     const w = this.writer(id);
     const s = w.streams.get(streamId);
     if (!s) throw new StoreError(`recording ${id}: unknown stream ${streamId}`);
-    if (index !== s.next) throw new StoreError(`recording ${id}: stream ${streamId} expects chunk ${s.next}, got ${index}`);
-    await s.fh.writev([recordHeader(ciphertext.length), ciphertext]);
-    s.next++;
-    w.bytes += ciphertext.length;
+    if (from !== s.next) throw new StoreError(`recording ${id}: stream ${streamId} expects chunk ${s.next}, got ${from}`);
+    const buffers = ciphertexts.flatMap((c) => [recordHeader(c.length), c]);
+    const total = buffers.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await s.fh.writev(buffers);
+    if (bytesWritten !== total) throw new StoreError(`recording ${id}: short write to stream ${streamId} (${bytesWritten} of ${total} bytes)`);
+    s.next += ciphertexts.length;
+    w.bytes += total - 4 * ciphertexts.length;
     this.appended.emit(id);
   }
 

@@ -54,8 +54,8 @@ export interface RecordingStore {
 
   create(manifest: Manifest): Promise<void>;
   addStream(id: string, stream: StreamInfo): Promise<void>;
-  /** Appends chunk `index` (0, 1, 2, ... per stream, no gaps) of a stream. */
-  appendChunk(id: string, streamId: number, index: number, ciphertext: Uint8Array): Promise<void>;
+  /** Appends chunks `from`, `from + 1`, ... of a stream (indexes 0, 1, 2, ... per stream, no gaps). */
+  appendChunks(id: string, streamId: number, from: number, ciphertexts: Uint8Array[]): Promise<void>;
   /** Makes every chunk appended so far durable, then records the checkpoint durably. */
   checkpoint(id: string, checkpoint: Checkpoint): Promise<void>;
   /** Records the final checkpoint and marks the recording complete. */
