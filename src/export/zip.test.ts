@@ -81,7 +81,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const exportDirs = async (): Promise<string[]> => (await readdir(tmpdir())).filter((n) => n.startsWith('recgate-export-'));
+const exportDirs = async (): Promise<string[]> => (await readdir(dir)).filter((n) => n.startsWith('.recgate-export-'));
 
 describe('writeExportZip', () => {
   test('one terminal without keystrokes: typescript, timing, cast and events', async () => {

@@ -4,16 +4,15 @@
  * Each stream is read once, frame by frame; a terminal's tty and input streams are merged
  * by time and feed every writer of that terminal in the same pass (the cast carries "i"
  * events when keystrokes were recorded). Writer output goes to files in a private
- * directory under the system temp dir, so memory stays bounded whatever the recording's
- * size. The zip is built from those files into `OUT.<random>.tmp` beside `OUT`, synced and
+ * directory beside `OUT` (`.recgate-export-*`), so memory stays bounded whatever the
+ * recording's size and the plaintext never leaves the folder the auditor chose. The zip is built from those files into `OUT.<random>.tmp` beside `OUT`, synced and
  * renamed over it: `OUT` is absent, the previous file, or the complete export. Temporary
  * files are removed on success and on failure.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, open, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 import { GatewayError, RecordingError } from '../errors.js';
@@ -34,7 +33,8 @@ interface ZipEntry {
 
 export async function writeExportZip(source: ExportSource, outPath: string, baseName: string): Promise<{ files: string[] }> {
   checkBaseName(baseName);
-  const work = await mkdtemp(join(tmpdir(), 'recgate-export-'));
+  // Beside the zip: the plaintext stays where the auditor chose to put it, on the same file system.
+  const work = await mkdtemp(join(dirname(outPath), '.recgate-export-'));
   const zipTemp = `${outPath}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const entries: ZipEntry[] = [];
