@@ -4,7 +4,8 @@
  * anyone holding the gateway's signing public key.
  */
 import { verifyRecording, type Finding } from '../seal/verify.js';
-import type { RecordingStore } from '../store/types.js';
+import type { RecordingMeta } from '../seal/manifest.js';
+import type { RecordingStore, RecordingSummary } from '../store/types.js';
 import { usageError, withContext, type CliContext, type GlobalOptions } from './context.js';
 
 export async function verifyRecordings(id: string | undefined, options: GlobalOptions & { all?: boolean }): Promise<void> {
@@ -18,7 +19,7 @@ export async function verifyRecordings(id: string | undefined, options: GlobalOp
       const errors = findings.filter((f) => f.severity === 'error');
       for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
       if (errors.length > 0) failed++;
-      else process.stdout.write(`${rid}: ok${findings.length > 0 ? ` (${findings.length} warning${findings.length === 1 ? '' : 's'})` : ''}\n`);
+      else process.stdout.write(`recording ${rid}: ok${findings.length > 0 ? ` (${findings.length} warning${findings.length === 1 ? '' : 's'})` : ''}\n`);
     }
     if (ids.length === 0) process.stdout.write('no recordings\n');
   });
@@ -38,7 +39,7 @@ async function verifyOne(ctx: CliContext, id: string, trustedSigners: Uint8Array
       const torn = await store.tornBytes(id, s.id);
       if (torn > 0) partialTail.set(s.id, torn);
     }
-    return await verifyRecording(ctx.sodium, {
+    const findings = await verifyRecording(ctx.sodium, {
       id,
       manifest,
       checkpoints: await store.checkpoints(id),
@@ -47,18 +48,29 @@ async function verifyOne(ctx: CliContext, id: string, trustedSigners: Uint8Array
       readChunks: (streamId) => chunkData(store, id, streamId),
       partialTail,
     });
+    if (summary && manifest.id === id) findings.push(...indexMismatches(summary, manifest.meta));
+    return findings;
   } catch (err) {
-    return [{ recording: id, severity: 'error', message: (err as Error).message }];
+    return [{ recording: id, severity: 'error', message: `recording ${id}: ${(err as Error).message}` }];
   }
+}
+
+const INDEXED = ['user', 'target', 'protocol', 'clientAddress', 'startedAt'] as const;
+
+/** The clear index is what `list` and `search` filter on: it must say what the signed metadata says. */
+function indexMismatches(summary: RecordingSummary, meta: RecordingMeta): Finding[] {
+  return INDEXED.filter((k) => summary[k] !== meta[k]).map((k) => ({
+    recording: summary.id,
+    severity: 'error' as const,
+    message: `recording ${summary.id}: the index says ${k} ${JSON.stringify(summary[k])}, the signed metadata ${JSON.stringify(meta[k])}`,
+  }));
 }
 
 async function* chunkData(store: RecordingStore, id: string, streamId: number): AsyncIterable<Uint8Array> {
   for await (const c of store.chunks(id, streamId)) yield c.data;
 }
 
+/** One line per finding; the message already names the recording, stream and chunk. */
 export function formatFinding(f: Finding): string {
-  const where = [f.stream !== undefined ? `stream ${f.stream}` : '', f.chunk !== undefined ? `chunk ${f.chunk}` : '']
-    .filter(Boolean)
-    .join(' ');
-  return `${f.recording}: ${f.severity}: ${where ? `${where}: ` : ''}${f.message}`;
+  return `${f.severity}: ${f.message}`;
 }

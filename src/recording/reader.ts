@@ -30,6 +30,9 @@ export class RecordingReader {
 
   static async open(store: RecordingStore, sodium: Sodium, summary: RecordingSummary, key: AuditorKeyPair): Promise<RecordingReader> {
     const manifest = await store.manifest(summary.id);
+    if (manifest.id !== summary.id) {
+      throw new CryptoError(`recording ${summary.id}: its manifest names recording ${manifest.id} (swapped or altered; see recordings verify)`);
+    }
     const opener = RecordOpener.open(sodium, manifest, key);
     return new RecordingReader(store, opener, manifest, summary);
   }

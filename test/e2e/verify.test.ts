@@ -65,8 +65,8 @@ test('an untouched store verifies', async () => {
   const { verify } = await copyHome();
   const r = await verify();
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, new RegExp(`${first}: ok`));
-  assert.match(r.stdout, new RegExp(`${second}: ok`));
+  assert.match(r.stdout, new RegExp(`recording ${first}: ok`));
+  assert.match(r.stdout, new RegExp(`recording ${second}: ok`));
 });
 
 test('flipping one byte of a chunk is detected and named', async () => {
@@ -119,8 +119,22 @@ test("swapping two recordings' manifests is detected for both", async () => {
   await rename(`${a}.x`, b);
   const r = await verify();
   assert.notEqual(r.code, 0);
-  assert.match(r.stdout, new RegExp(`${first}: error`));
-  assert.match(r.stdout, new RegExp(`${second}: error`));
+  assert.match(r.stdout, new RegExp(`error: recording ${first}: manifest names recording ${second}`));
+  assert.match(r.stdout, new RegExp(`error: recording ${second}: manifest names recording ${first}`));
+  const e = await base.cli(['recordings', 'export', first, '--key', base.key('officer'), '--out', join(dir, 'x.zip'), '--config', join(dir, 'recgate.yaml')]);
+  assert.notEqual(e.code, 0, 'a swapped manifest must not export the other recording under this id');
+  assert.match(e.stderr, /manifest names recording/);
+});
+
+test('an index row altered to show another user is detected', async () => {
+  const { dir, verify } = await copyHome();
+  const { default: Database } = await import('libsql');
+  const db = new Database(join(dir, 'data', 'index.db'));
+  db.prepare('UPDATE recordings SET user = ? WHERE id = ?').run('mallory', first);
+  db.close();
+  const r = await verify(first);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stdout, new RegExp(`error: recording ${first}: the index says user "mallory", the signed metadata "alice"`));
 });
 
 test('a writer killed mid-session leaves a recording that verifies to its last checkpoint and exports all but the last second', async () => {
