@@ -31,7 +31,7 @@ export interface RecordedEvent {
   [field: string]: unknown;
 }
 
-/** Largest payload a single frame may carry; the recorder splits bigger writes. */
+/** Largest event a frame carries; the recorder replaces a bigger one with a marker. */
 export const MAX_FRAME_PAYLOAD = 1 << 20;
 
 export function varintLength(n: number): number {

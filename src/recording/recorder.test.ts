@@ -95,6 +95,20 @@ test('times are milliseconds from the start and never go back', async () => {
   await store.close();
 });
 
+test('an oversized event is kept as a marker with its size', async () => {
+  const { store, recorder } = await setup();
+  recorder.event({ type: 'query', text: 'x'.repeat(2 << 20) });
+  recorder.event({ type: 'query', text: 'small' });
+  await recorder.end('closed');
+  const events = (await frames(store, recorder.id, 'events')).flatMap((f) => (f.kind === FrameKind.Event ? [f.event] : []));
+  assert.equal(events[0]!.type, 'query');
+  assert.equal(events[0]!.truncated, true);
+  assert.ok((events[0]!.bytes as number) > 2 << 20);
+  assert.equal(events[1]!.text, 'small');
+  for (const size of await chunkSizes(store, recorder.id, 'events')) assert.ok(size <= 64 * 1024 + 16);
+  await store.close();
+});
+
 test('without keystrokes there is no input stream at all', async () => {
   const { store, recorder } = await setup({ keystrokes: false });
   recorder.input(new TextEncoder().encode('secret'));

@@ -23,7 +23,7 @@ import { RecordSealer } from '../seal/sealer.js';
 import type { Sodium } from '../seal/sodium.js';
 import { newRecordingId } from '../store/ids.js';
 import type { RecordingStore } from '../store/types.js';
-import { eventPayload, FrameKind, resizePayload, type RecordedEvent } from './frames.js';
+import { eventPayload, FrameKind, MAX_FRAME_PAYLOAD, resizePayload, type RecordedEvent } from './frames.js';
 import { StreamBuffer } from './stream-buffer.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -148,9 +148,8 @@ export class Recorder extends EventEmitter {
   /** Declares terminal channel `channel` (its tty and, with keystrokes, input streams). */
   terminal(channel: number, info: TerminalInfo): void {
     if (this.streams.has(ttyName(channel))) return;
-    const suffix = channel === 0 ? '' : `-${channel}`;
-    this.openStream(`tty${suffix}`, 'tty', channel);
-    if (this.options.keystrokes) this.openStream(`input${suffix}`, 'input', channel);
+    this.openStream(ttyName(channel), 'tty', channel);
+    if (this.options.keystrokes) this.openStream(inputName(channel), 'input', channel);
     const t = this.now();
     this.append(ttyName(channel), FrameKind.Resize, t, resizePayload(info.cols, info.rows));
     this.event({ type: 'terminal', channel, term: info.term ?? null, cols: info.cols, rows: info.rows });
@@ -164,7 +163,7 @@ export class Recorder extends EventEmitter {
 
   input(data: Uint8Array, channel = 0): boolean {
     this.ensureTerminal(channel);
-    if (this.options.keystrokes) this.appendData(`input${channel === 0 ? '' : `-${channel}`}`, data);
+    if (this.options.keystrokes) this.appendData(inputName(channel), data);
     return this.writable;
   }
 
@@ -177,7 +176,10 @@ export class Recorder extends EventEmitter {
   }
 
   event(event: RecordedEvent): boolean {
-    this.append('events', FrameKind.Event, this.now(), eventPayload(event));
+    let payload = eventPayload(event);
+    // Events are meant to be small; an oversized one is kept as a marker, never as a giant chunk.
+    if (payload.length > MAX_FRAME_PAYLOAD) payload = eventPayload({ type: event.type, truncated: true, bytes: payload.length });
+    this.append('events', FrameKind.Event, this.now(), payload);
     return this.writable;
   }
 
@@ -290,4 +292,8 @@ export class Recorder extends EventEmitter {
 
 function ttyName(channel: number): string {
   return channel === 0 ? 'tty' : `tty-${channel}`;
+}
+
+function inputName(channel: number): string {
+  return channel === 0 ? 'input' : `input-${channel}`;
 }
