@@ -57,6 +57,15 @@ export class RecordingReader {
     }
   }
 
+  /** Frames of one stream as they are written, until the recording stops or `signal` aborts. */
+  async *follow(name: string, signal?: AbortSignal): AsyncGenerator<Frame> {
+    const info = this.stream(name);
+    if (!info) return;
+    for await (const chunk of this.store.tail(this.manifest.id, info.id, 0, signal)) {
+      yield* decodeFrames(this.opener.openChunk(info.id, chunk.index, chunk.data).plaintext);
+    }
+  }
+
   /** The terminal channels, with the size and type each started with. */
   async terminals(): Promise<TerminalDescriptor[]> {
     const out = new Map<number, TerminalDescriptor>();

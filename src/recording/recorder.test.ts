@@ -79,6 +79,30 @@ test('a frame waits at most the flush interval before it is in the store', async
   await store.close();
 });
 
+test('a recording can be read while it is still being written, and followed live', async () => {
+  const { store, recorder } = await setup({ flushInterval: 20 });
+  recorder.output(new TextEncoder().encode('first '));
+  await new Promise((r) => setTimeout(r, 80));
+  const summary = (await store.get(recorder.id))!;
+  assert.equal(summary.status, 'recording');
+  const reader = await RecordingReader.open(store, s, summary, auditor);
+  const sofar = [];
+  for await (const f of reader.frames('tty')) if (f.kind === FrameKind.Data) sofar.push(Buffer.from(f.data).toString());
+  assert.deepEqual(sofar, ['first ']);
+
+  const live: string[] = [];
+  const following = (async () => {
+    for await (const f of reader.follow('tty')) if (f.kind === FrameKind.Data) live.push(Buffer.from(f.data).toString());
+  })();
+  recorder.output(new TextEncoder().encode('second'));
+  await new Promise((r) => setTimeout(r, 80));
+  await recorder.end('closed');
+  await following;
+  reader.close();
+  assert.deepEqual(live, ['first ', 'second']);
+  await store.close();
+});
+
 test('times are milliseconds from the start and never go back', async () => {
   const { store, recorder } = await setup();
   recorder.input(new TextEncoder().encode('a'));
