@@ -15,3 +15,8 @@ export function hashPassword(s: Sodium, password: string): string {
 export function verifyPassword(s: Sodium, hash: string, password: string): boolean {
   return s.pwhashStrVerify(hash, new TextEncoder().encode(password));
 }
+
+/** As verifyPassword, off the event loop: what login paths use. */
+export function verifyPasswordAsync(s: Sodium, hash: string, password: string): Promise<boolean> {
+  return s.pwhashStrVerifyAsync(hash, new TextEncoder().encode(password));
+}

@@ -194,7 +194,7 @@ function hashOps(na: Addon): Pick<Sodium, 'generichash' | 'generichashInto' | 'g
   };
 }
 
-function pwhashOps(na: Addon): Pick<Sodium, 'pwhash' | 'pwhashStr' | 'pwhashStrVerify'> {
+function pwhashOps(na: Addon): Pick<Sodium, 'pwhash' | 'pwhashStr' | 'pwhashStrVerify' | 'pwhashStrVerifyAsync'> {
   return {
     pwhash(length, password, salt, opslimit, memlimit) {
       expectPwhashArgs(opslimit, memlimit);
@@ -216,6 +216,15 @@ function pwhashOps(na: Addon): Pick<Sodium, 'pwhash' | 'pwhashStr' | 'pwhashStrV
       const str = new Uint8Array(PWHASH_STRBYTES);
       str.set(encoded);
       return na.crypto_pwhash_str_verify(str, passwordBytes(password)) === true;
+    },
+    pwhashStrVerifyAsync(hash, password) {
+      const encoded = utf8(hash);
+      if (encoded.length >= PWHASH_STRBYTES) return Promise.resolve(false);
+      const str = new Uint8Array(PWHASH_STRBYTES);
+      str.set(encoded);
+      return new Promise((resolve) => {
+        na.crypto_pwhash_str_verify_async(str, passwordBytes(password), (err: Error | null, ok: boolean) => resolve(!err && ok === true));
+      });
     },
   };
 }

@@ -183,7 +183,14 @@ function hashOps(lib: Lib): Pick<Sodium, 'generichash' | 'generichashInto' | 'ge
   };
 }
 
-function pwhashOps(lib: Lib): Pick<Sodium, 'pwhash' | 'pwhashStr' | 'pwhashStrVerify'> {
+function pwhashOps(lib: Lib): Pick<Sodium, 'pwhash' | 'pwhashStr' | 'pwhashStrVerify' | 'pwhashStrVerifyAsync'> {
+  const verify = (hash: string, password: Uint8Array | string): boolean => {
+    try {
+      return lib.crypto_pwhash_str_verify(hash, typeof password === 'string' ? utf8(password) : password);
+    } catch {
+      return false;
+    }
+  };
   return {
     pwhash(length, password, salt, opslimit, memlimit) {
       expectPwhashArgs(opslimit, memlimit);
@@ -194,13 +201,9 @@ function pwhashOps(lib: Lib): Pick<Sodium, 'pwhash' | 'pwhashStr' | 'pwhashStrVe
       expectPwhashArgs(opslimit, memlimit);
       return lib.crypto_pwhash_str(typeof password === 'string' ? utf8(password) : password, opslimit, memlimit);
     },
-    pwhashStrVerify(hash, password) {
-      try {
-        return lib.crypto_pwhash_str_verify(hash, typeof password === 'string' ? utf8(password) : password);
-      } catch {
-        return false;
-      }
-    },
+    pwhashStrVerify: verify,
+    // wasm runs on the calling thread: the same work, behind a promise.
+    pwhashStrVerifyAsync: async (hash, password) => verify(hash, password),
   };
 }
 

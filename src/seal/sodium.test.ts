@@ -84,7 +84,7 @@ describe('each backend', () => {
     assert.deepEqual(out, s.generichash(32, msg));
   });
 
-  eachBackend('secretbox round-trips; password hash strings verify', (s) => {
+  eachBackend('secretbox round-trips; password hash strings verify, also off the event loop', async (s) => {
     const key = s.randomBytes(32);
     const nonce = s.randomBytes(24);
     const box = s.secretboxEasy(enc('secret'), nonce, key);
@@ -95,6 +95,9 @@ describe('each backend', () => {
     assert.equal(s.pwhashStrVerify(str, 'hunter2'), true);
     assert.equal(s.pwhashStrVerify(str, 'hunter3'), false);
     assert.equal(s.pwhashStrVerify('not a hash', 'hunter2'), false);
+    assert.equal(await s.pwhashStrVerifyAsync(str, 'hunter2'), true);
+    assert.equal(await s.pwhashStrVerifyAsync(str, 'hunter3'), false);
+    assert.equal(await s.pwhashStrVerifyAsync('not a hash', 'hunter2'), false);
   });
 
   eachBackend('outputs are plain Uint8Array and memzero wipes', (s) => {

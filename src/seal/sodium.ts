@@ -69,6 +69,8 @@ export interface Sodium {
   pwhash(length: number, password: Uint8Array, salt: Uint8Array, opslimit: number, memlimit: number): Uint8Array;
   pwhashStr(password: Uint8Array | string, opslimit: number, memlimit: number): string;
   pwhashStrVerify(hash: string, password: Uint8Array | string): boolean;
+  /** The same off the calling thread where the backend can (native: libuv's pool), so logins never stall a gateway. */
+  pwhashStrVerifyAsync(hash: string, password: Uint8Array | string): Promise<boolean>;
 
   /** XSalsa20-Poly1305 combined mode. */
   secretboxEasy(message: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
