@@ -26,7 +26,6 @@ import {
   withDefault,
   duration,
 } from './fields.js';
-import { TRUST_ON_FIRST_USE } from './formats.js';
 import { closest } from './suggest.js';
 
 export const PROTOCOLS = ['ssh', 'telnet', 'postgres', 'mysql', 'mssql', 'rdp', 'vnc'] as const;
@@ -189,7 +188,7 @@ const target = strict({
   .transform((value) => ({
     ...value,
     port: value.port ?? DEFAULT_PORTS[value.protocol],
-    hostKey: value.protocol === 'ssh' ? (value.hostKey ?? TRUST_ON_FIRST_USE) : null,
+    hostKey: value.protocol === 'ssh' ? (value.hostKey ?? null) : null,
   }));
 
 const recording = section({

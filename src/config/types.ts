@@ -51,7 +51,7 @@ export interface TargetConfig {
   readonly protocol: Protocol;
   readonly host: string;
   readonly port: number;
-  /** ssh: "SHA256:<base64>" pin or "trust-on-first-use"; null for other protocols. */
+  /** ssh: "SHA256:<base64>" pin or "trust-on-first-use"; null when unpinned (an ssh target then refuses) or not ssh. */
   readonly hostKey: string | null;
   readonly login: TargetLogin;
   /** Top-level recording.keystrokes/required with this target's overrides applied. */
