@@ -32,7 +32,8 @@ export interface LogOptions {
 }
 
 export function createLogger(options: LogOptions = {}): Logger {
-  const destination = options.file ? pino.destination({ dest: options.file, mkdir: true, sync: false }) : pino.destination(2);
+  // Synchronous: log volume is per session, not per byte, and an audit trail must survive a crash.
+  const destination = pino.destination(options.file ? { dest: options.file, mkdir: true, sync: true } : { dest: 2, sync: true });
   return pino(
     {
       name: 'recgate',

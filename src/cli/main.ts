@@ -4,12 +4,14 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { GatewayError } from '../errors.js';
+import { DEFAULT_TERMINATE_MESSAGE } from '../daemon/control.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { generateKey, rotateKeys } from './keys.js';
 import { addFilterOptions } from './filters.js';
 import { listRecordings } from './recordings-list.js';
 import { exportRecording, playRecording, searchRecordings } from './recordings-read.js';
 import { verifyRecordings } from './recordings-verify.js';
+import { listSessions, terminateSession } from './sessions.js';
 import { hashUserPassword } from './users.js';
 
 const configOption = (): Option =>
@@ -65,6 +67,15 @@ export function buildProgram(): Command {
     .argument('[id]')
     .option('--all', 'verify every recording')
     .action((id, o) => verifyRecordings(id, o));
+
+  const sessions = program.command('sessions').description('live sessions of the running gateway');
+  command(sessions, 'list', 'list live sessions')
+    .option('--json', 'print a JSON array')
+    .action((o) => listSessions(o));
+  command(sessions, 'terminate', 'end a live session, telling the person why')
+    .argument('<id>')
+    .option('--message <text>', 'what the person is told', DEFAULT_TERMINATE_MESSAGE)
+    .action((id, o) => terminateSession(id, o));
 
   return program;
 }

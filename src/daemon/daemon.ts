@@ -1,18 +1,19 @@
 /**
  * `recgate start`: loads the config, prepares keys and the store, starts the
- * configured proxies and the console listener, and on SIGINT/SIGTERM ends
- * every running recording cleanly before it exits.
+ * configured proxies, the control socket and the console listener, and on
+ * SIGINT/SIGTERM tells every person their session is closing and ends every
+ * running recording cleanly before it exits.
  */
 import { mkdir } from 'node:fs/promises';
-import { loadConfig, resolveConfigPath } from '../config/index.js';
+import { loadConfig, resolveConfigPath, type Config } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { openStore } from '../store/index.js';
 import { proxies } from '../../proxies/index.js';
 import { startConsole } from './console.js';
+import { startControl } from './control.js';
 import { Gateway } from './gateway.js';
 import { ensureHostKey, ensureSigningKey } from './gateway-keys.js';
-import type { RunningProxy } from './proxy.js';
 import { startRetention } from './retention.js';
 
 export async function startDaemon(options: { config?: string }): Promise<void> {
@@ -31,35 +32,56 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   }
 
   const gateway = new Gateway(config, log, sodium, store, signer);
-  const running: RunningProxy[] = [];
   const stopRetention = startRetention(config, store, log);
+  let listeners: Closable[];
   try {
-    for (const proxy of proxies) {
-      const at = (config.listen as Record<string, { host: string; port: number } | null | undefined>)[proxy.listenKey];
-      if (!at) continue;
-      running.push(await proxy.listen(gateway, at));
-      log.info({ proxy: proxy.name, address: running.at(-1)!.address }, 'listening');
-    }
-    if (config.listen.console) running.push(await startConsole(gateway, config.listen.console));
+    listeners = await startListeners(gateway, config);
   } catch (err) {
     log.error({ err }, 'cannot start');
-    await Promise.allSettled(running.map((r) => r.close()));
     stopRetention();
     await store.close();
     throw err;
   }
 
-  log.info({ config: configPath, dataDir: config.gateway.dataDir, store: store.kind }, 'recgate started');
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // The handlers are in place before "started" is announced: a signal sent on that line must not kill the process.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  log.info({ config: configPath, dataDir: config.gateway.dataDir, store: store.kind }, 'recgate started');
+  const signal = await stopSignal;
   log.info({ signal }, 'stopping');
-  await Promise.allSettled(running.map((r) => r.close()));
+  // Listeners stop accepting at once; a proxy's close may wait for its clients, whom endAll disconnects.
+  const closed = Promise.allSettled(listeners.map((l) => l.close()));
   stopRetention();
   await gateway.endAll('gateway-shutdown');
+  await closed;
   await store.close();
   signer.secretKey.fill(0);
   log.info('stopped');
   await new Promise<void>((resolve) => log.flush(() => resolve()));
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** Starts the configured proxies, the control socket and the console; on failure closes what it started. */
+async function startListeners(gateway: Gateway, config: Config): Promise<Closable[]> {
+  const started: Closable[] = [];
+  try {
+    for (const proxy of proxies) {
+      const at = (config.listen as Record<string, { host: string; port: number } | null | undefined>)[proxy.listenKey];
+      if (!at) continue;
+      const running = await proxy.listen(gateway, at);
+      started.push(running);
+      gateway.log.info({ proxy: proxy.name, address: running.address }, 'listening');
+    }
+    started.push(await startControl(gateway, config));
+    if (config.listen.console) started.push(await startConsole(gateway, config.listen.console));
+    return started;
+  } catch (err) {
+    await Promise.allSettled(started.map((l) => l.close()));
+    throw err;
+  }
 }

@@ -1,18 +1,26 @@
 /**
- * Gateway: what proxies get from the core. It starts recordings sealed to the
- * configured recipients and keeps track of the live ones so that shutdown
- * ends each cleanly.
+ * Gateway: what proxies get from the core. It opens sessions (listed in its
+ * registry for operators), starts recordings sealed to the configured
+ * recipients, and keeps track of both so that shutdown tells every person
+ * why and ends each recording cleanly.
  */
-import type { Config } from '../config/index.js';
+import type { Config, TargetConfig } from '../config/index.js';
 import { RecordingError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { Recorder, type SessionIdentity } from '../recording/recorder.js';
 import type { Sodium } from '../seal/sodium.js';
+import { SessionRegistry } from '../session/registry.js';
+import { Session, type EndReason, type SessionOptions, type SessionWho } from '../session/session.js';
 import type { RecordingStore } from '../store/types.js';
 import type { GatewayContext } from './proxy.js';
 
+export const SHUTDOWN_MESSAGE = 'recgate: the gateway is shutting down';
+
 export class Gateway implements GatewayContext {
   private readonly live = new Set<Recorder>();
+  readonly sessions = new SessionRegistry();
+  /** Set by endAll: sessions opened from then on are closed with the shutdown message at once. */
+  private closing: { reason: EndReason; message: string } | undefined;
 
   constructor(
     readonly config: Config,
@@ -24,6 +32,13 @@ export class Gateway implements GatewayContext {
 
   get activeRecordings(): number {
     return this.live.size;
+  }
+
+  async openSession(who: SessionWho, target: TargetConfig, options?: SessionOptions): Promise<Session> {
+    const session = await Session.open(this, who, target, options);
+    if (this.closing) void session.close(this.closing.reason, this.closing.message);
+    else this.sessions.add(session);
+    return session;
   }
 
   async startRecording(who: SessionIdentity, target: { keystrokes?: boolean; recipients?: string[] } = {}): Promise<Recorder> {
@@ -46,8 +61,10 @@ export class Gateway implements GatewayContext {
     return recorder;
   }
 
-  /** Ends every live recording (gateway shutdown). */
-  async endAll(reason: string): Promise<void> {
+  /** Closes every live session with `message`, then ends any recording still open (gateway shutdown). */
+  async endAll(reason: EndReason = 'gateway-shutdown', message = SHUTDOWN_MESSAGE): Promise<void> {
+    this.closing = { reason, message };
+    await this.sessions.endAll(reason, message);
     await Promise.allSettled([...this.live].map((r) => r.end(reason)));
     this.live.clear();
   }

@@ -119,6 +119,23 @@ test('times are milliseconds from the start and never go back', async () => {
   await store.close();
 });
 
+test('a keystroke recorded late keeps the time it was typed, never before the stream\'s last frame nor after now', async () => {
+  const { store, recorder } = await setup();
+  const typed = recorder.now();
+  await new Promise((r) => setTimeout(r, 120));
+  recorder.input(new TextEncoder().encode('a'), 0, typed);
+  recorder.input(new TextEncoder().encode('b'));
+  recorder.input(new TextEncoder().encode('c'), 0, typed);
+  recorder.input(new TextEncoder().encode('d'), 0, recorder.now() + 60_000);
+  await recorder.end('closed');
+  const [a, b, c, d] = await frames(store, recorder.id, 'input');
+  assert.equal(a!.t, typed);
+  assert.ok(b!.t >= typed + 110, `${a!.t} ${b!.t}`);
+  assert.equal(c!.t, b!.t, 'clamped to the last frame of the stream');
+  assert.ok(d!.t < b!.t + 1000, 'clamped to now');
+  await store.close();
+});
+
 test('an oversized event is kept as a marker with its size', async () => {
   const { store, recorder } = await setup();
   recorder.event({ type: 'query', text: 'x'.repeat(2 << 20) });

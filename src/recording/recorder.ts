@@ -79,6 +79,8 @@ interface OpenStream {
   info: StreamInfo;
   buffer: StreamBuffer;
   nextIndex: number;
+  /** Time of the stream's last frame: frames of one stream are in time order. */
+  lastT: number;
 }
 
 export class Recorder extends EventEmitter {
@@ -161,9 +163,13 @@ export class Recorder extends EventEmitter {
     return this.writable;
   }
 
-  input(data: Uint8Array, channel = 0): boolean {
+  /**
+   * Keystrokes. `t` is when they were typed (a `now()` taken earlier) when they
+   * are recorded later; it is kept between the stream's last frame time and now.
+   */
+  input(data: Uint8Array, channel = 0, t?: number): boolean {
     this.ensureTerminal(channel);
-    if (this.options.keystrokes) this.appendData(inputName(channel), data);
+    if (this.options.keystrokes) this.appendData(inputName(channel), data, FrameKind.Data, t);
     return this.writable;
   }
 
@@ -226,13 +232,14 @@ export class Recorder extends EventEmitter {
 
   private openStream(name: string, kind: StreamKind, channel: number): void {
     const info = this.sealer.addStream(name, kind, channel);
-    this.streams.set(name, { info, buffer: new StreamBuffer(this.options.chunkSize), nextIndex: 0 });
+    this.streams.set(name, { info, buffer: new StreamBuffer(this.options.chunkSize), nextIndex: 0, lastT: 0 });
     if (this.created) this.queue.call(() => this.deps.store.addStream(this.id, info));
   }
 
-  private appendData(name: string, data: Uint8Array, kind = FrameKind.Data): void {
+  private appendData(name: string, data: Uint8Array, kind = FrameKind.Data, at?: number): void {
     const s = this.stream(name);
-    const t = this.now();
+    const now = this.now();
+    const t = at === undefined || !Number.isFinite(at) ? now : Math.min(now, Math.max(s.lastT, Math.round(at)));
     // Large writes are split so that no chunk passes chunkSize.
     for (let offset = 0; offset < data.length; ) {
       if (s.buffer.free() <= 0) this.sealAndStore(s, false);
@@ -251,6 +258,7 @@ export class Recorder extends EventEmitter {
   private appendFrame(s: OpenStream, kind: FrameKind, t: number, payload: Uint8Array): void {
     if (this.ending) return;
     s.buffer.append(kind, t, payload);
+    s.lastT = t;
     if (s.buffer.free() <= 0) this.sealAndStore(s, false);
     else this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushInterval);
   }

@@ -1,0 +1,194 @@
+/**
+ * The control API: how operators list and terminate live sessions
+ * (`recgate sessions`). A Unix domain socket at `control.socket` (mode 0600,
+ * its folder created 0700 when missing), newline-delimited JSON, one response
+ * line per request line, in order:
+ *
+ *   → {"token":"<hex>","op":"list"}
+ *   ← {"ok":true,"sessions":[{id,user,target,protocol,clientAddress,startedAt,recording,idleMs}]}
+ *   → {"token":"<hex>","op":"terminate","id":"<session id>","message":"<text for the person>"}
+ *   ← {"ok":true}
+ *   ← {"ok":false,"error":"<one line>","code":"RG_ERR_..."}
+ *
+ * Every request carries the token the daemon writes at start to
+ * `<dataDir>/control.token` (32 random bytes, hex, mode 0600) and removes at
+ * stop; it is compared in constant time. The socket's mode keeps other users
+ * out; the token keeps out anyone who can reach the socket but cannot read the
+ * gateway's data directory.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config/index.js';
+import { GatewayError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { SessionInfo, SessionRegistry } from '../session/registry.js';
+
+export type ControlRequest = { token: string; op: 'list' } | { token: string; op: 'terminate'; id: string; message?: string };
+export type ControlResponse = { ok: true; sessions?: SessionInfo[] } | { ok: false; error: string; code: ErrorCode };
+
+export const DEFAULT_TERMINATE_MESSAGE = 'recgate: session terminated by an operator';
+/** Longest request line accepted; a longer one closes the connection. */
+const MAX_REQUEST = 64 * 1024;
+/** Longest message shown to a terminated person. */
+const MAX_MESSAGE = 500;
+
+export function controlTokenPath(config: Config): string {
+  return join(config.gateway.dataDir, 'control.token');
+}
+
+export interface ControlServer {
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+export async function startControl(gateway: { sessions: SessionRegistry; log: Logger }, config: Config): Promise<ControlServer> {
+  const path = config.control.socket;
+  const tokenPath = controlTokenPath(config);
+  const log = gateway.log.child({ component: 'control' });
+  await prepareSocketPath(path, log);
+  const token = randomBytes(32).toString('hex');
+  await writeToken(tokenPath, token);
+  const expected = digest(token);
+  const handle = (line: string): Promise<ControlResponse> => answer(line, expected, gateway.sessions, log);
+  const clients = new Set<Socket>();
+  const server = createServer((socket) => {
+    clients.add(socket);
+    socket.once('close', () => clients.delete(socket));
+    serve(socket, handle);
+  });
+  try {
+    await listen(server, path);
+    await chmod(path, 0o600);
+  } catch (err) {
+    server.close();
+    await rm(tokenPath, { force: true });
+    throw new GatewayError('RG_ERR_CONFIG', `cannot listen on the control socket ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  log.info({ socket: path }, 'control socket listening');
+  return {
+    path,
+    close: async () => {
+      for (const c of clients) c.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(path, { force: true });
+      await rm(tokenPath, { force: true });
+    },
+  };
+}
+
+/** Creates the socket's folder (0700) when missing; removes a stale socket; refuses when another gateway answers. */
+async function prepareSocketPath(path: string, log: Logger): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const stat = await lstat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!stat) return;
+  if (!stat.isSocket()) throw new GatewayError('RG_ERR_CONFIG', `control socket path ${path} exists and is not a socket`);
+  if (await answers(path)) throw new GatewayError('RG_ERR_CONFIG', `another gateway is running (its control socket ${path} answers)`);
+  await rm(path, { force: true });
+  log.info({ socket: path }, 'removed a stale control socket');
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    const done = (up: boolean): void => {
+      socket.destroy();
+      resolve(up);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.setTimeout(1000, () => done(true));
+  });
+}
+
+async function writeToken(path: string, token: string): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, token + '\n', { mode: 0o600, flag: 'wx' });
+  await rename(temp, path);
+}
+
+function listen(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Splits the connection into request lines and answers each in order. */
+function serve(socket: Socket, handle: (line: string) => Promise<ControlResponse>): void {
+  let buffered = '';
+  let pending = Promise.resolve();
+  socket.setEncoding('utf8');
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (text: string) => {
+    buffered += text;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line.trim() === '') continue;
+      pending = pending.then(async () => {
+        const response = await handle(line);
+        if (!socket.destroyed) socket.write(JSON.stringify(response) + '\n');
+      });
+    }
+    if (buffered.length > MAX_REQUEST) {
+      buffered = '';
+      socket.end(JSON.stringify(failure('RG_ERR_USAGE', 'request too long')) + '\n');
+    }
+  });
+}
+
+async function answer(line: string, expected: Buffer, sessions: SessionRegistry, log: Logger): Promise<ControlResponse> {
+  let request: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    request = parsed as Record<string, unknown>;
+  } catch {
+    return failure('RG_ERR_USAGE', 'bad request: one JSON object per line expected');
+  }
+  if (typeof request.token !== 'string' || !timingSafeEqual(digest(request.token), expected)) {
+    log.warn({ op: typeof request.op === 'string' ? request.op.slice(0, 32) : null }, 'control request refused: not authorized');
+    return failure('RG_ERR_AUTH', 'not authorized');
+  }
+  switch (request.op) {
+    case 'list':
+      return { ok: true, sessions: sessions.list() };
+    case 'terminate':
+      return terminate(request, sessions, log);
+    default:
+      return failure('RG_ERR_USAGE', `unknown op ${JSON.stringify(request.op)}`.slice(0, 100));
+  }
+}
+
+async function terminate(request: Record<string, unknown>, sessions: SessionRegistry, log: Logger): Promise<ControlResponse> {
+  const id = request.id;
+  if (typeof id !== 'string') return failure('RG_ERR_USAGE', 'terminate needs a session id');
+  const message = typeof request.message === 'string' && request.message.trim() !== '' ? cleanMessage(request.message) : DEFAULT_TERMINATE_MESSAGE;
+  const ending = sessions.terminate(id, message, 'operator');
+  if (!ending) return failure('RG_ERR_NOT_FOUND', `no live session ${id.slice(0, 64)}`);
+  log.info({ session: id, message }, 'session terminated by an operator');
+  await ending;
+  return { ok: true };
+}
+
+/** The person's terminal shows it: one line, no control characters, bounded. */
+function cleanMessage(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim().slice(0, MAX_MESSAGE);
+}
+
+function failure(code: ErrorCode, error: string): ControlResponse {
+  return { ok: false, error, code };
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
