@@ -1,4 +1,5 @@
 import type { ProxyModule } from '../src/daemon/proxy.js';
+import { sshProxy } from './ssh/index.js';
 
 /** Every protocol proxy the gateway can start; each serves its `listen` key when configured. */
-export const proxies: ProxyModule[] = [];
+export const proxies: ProxyModule[] = [sshProxy];

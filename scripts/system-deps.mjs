@@ -6,6 +6,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 export const SYSTEM_DEPS = [
   { program: 'script', pkg: 'bsdutils', why: 'typescript format reference' },
   { program: 'scriptreplay', pkg: 'bsdutils', why: 'replaying exported typescripts' },
+  { program: '/usr/sbin/sshd', pkg: 'openssh-server', why: 'the SSH target' },
+  { program: 'ssh', pkg: 'openssh-client', why: 'the SSH client' },
+  { program: 'sftp', pkg: 'openssh-client', why: 'the SFTP client' },
+  { program: 'ssh-keygen', pkg: 'openssh-client', why: 'test keys' },
+  { program: 'tmux', pkg: 'tmux', why: 'driving interactive clients in a terminal' },
 ];
 
 function has(program) {

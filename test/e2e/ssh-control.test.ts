@@ -1,0 +1,103 @@
+/**
+ * Ending SSH sessions from outside: `recgate sessions terminate` with a
+ * message, the idle timeout, and a gateway killed with SIGKILL mid-session.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, test } from 'node:test';
+import { SshGateway } from '../fixtures/ssh-gateway.js';
+import { Tmux } from '../fixtures/tmux.js';
+import { readZip } from '../fixtures/zip.js';
+import { join } from 'node:path';
+
+const gateways: SshGateway[] = [];
+after(() => Promise.all(gateways.map((g) => g.stop())));
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function started(options: Parameters<typeof SshGateway.start>[0] = {}): Promise<SshGateway> {
+  const g = await SshGateway.start(options);
+  gateways.push(g);
+  return g;
+}
+
+async function events(g: SshGateway, id: string): Promise<Record<string, unknown>[]> {
+  const out = join(g.home.dir, `${id}.zip`);
+  const r = await g.home.cli(['recordings', 'export', id, '--key', g.home.key('officer'), '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const files = await readZip(out);
+  return files.get(`${id}.events.jsonl`)!.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+async function waitForStatus(g: SshGateway, id: string, status: string): Promise<{ endReason: string | null }> {
+  for (let i = 0; i < 100; i++) {
+    const rec = (await g.recordings()).find((r) => r.id === id);
+    if (rec?.status === status) return rec;
+    await sleep(100);
+  }
+  throw new Error(`recording ${id} never became ${status}`);
+}
+
+test('sessions terminate ends a live SSH session with the message shown in the client', async () => {
+  const g = await started();
+  const term = await Tmux.start(['ssh', ...g.sshArgs()], 100, 30);
+  try {
+    await term.waitFor(/:~[#$]/);
+    const list = await g.home.cli(['sessions', 'list', '--json']);
+    assert.equal(list.code, 0, list.stderr);
+    const sessions = JSON.parse(list.stdout) as { id: string; user: string; target: string }[];
+    assert.equal(sessions.length, 1);
+    assert.equal(sessions[0]!.user, 'alice');
+    const id = sessions[0]!.id;
+    const t = await g.home.cli(['sessions', 'terminate', id, '--message', 'Maintenance window: please log in again at 18:00']);
+    assert.equal(t.code, 0, t.stderr);
+    await term.waitFor(/Maintenance window: please log in again at 18:00/);
+    const rec = await waitForStatus(g, id, 'complete');
+    assert.equal(rec.endReason, 'terminated');
+    const ev = await events(g, id);
+    assert.ok(ev.some((e) => e.type === 'terminate' && e.message === 'Maintenance window: please log in again at 18:00'));
+    assert.equal(ev.at(-1)!.type, 'end');
+    assert.equal(ev.at(-1)!.reason, 'terminated');
+  } finally {
+    await term.stop();
+  }
+  assert.deepEqual(JSON.parse((await g.home.cli(['sessions', 'list', '--json'])).stdout), []);
+});
+
+test('an idle session is warned, then closed with a message, and the recording says why', async () => {
+  const g = await started({ target: 'limits: { idleTimeout: 3s }' });
+  const term = await Tmux.start(['ssh', ...g.sshArgs()], 100, 30);
+  try {
+    await term.waitFor(/:~[#$]/);
+    // With a 3 s limit the warning comes at half of it.
+    await term.waitFor(/closed in .* for inactivity/, 5000);
+    await term.waitFor(/session closed after .* of inactivity/, 5000);
+  } finally {
+    await term.stop();
+  }
+  const rec = (await g.recordings()).at(-1)!;
+  const done = await waitForStatus(g, rec.id, 'complete');
+  assert.equal(done.endReason, 'idle-timeout');
+});
+
+test('SIGKILL of the gateway mid-session: the recording verifies and holds all but the last second', async () => {
+  const g = await started({ top: 'recording: { checkpointInterval: 1s }' });
+  const client = spawn('ssh', [...g.sshArgs(), 'for i in $(seq 1 100); do echo line-$i; sleep 0.05; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let seen = '';
+  client.stdout.on('data', (d: Buffer) => (seen += d.toString()));
+  while (!seen.includes('line-70\n')) await sleep(20);
+  const last = Math.max(...[...seen.matchAll(/line-(\d+)\n/g)].map((m) => Number(m[1])));
+  g.daemonProcess!.kill('SIGKILL');
+  await new Promise((r) => client.on('close', r));
+  const rec = (await g.recordings()).at(-1)!;
+  const v = await g.home.cli(['recordings', 'verify', rec.id]);
+  assert.equal(v.code, 0, v.stdout + v.stderr);
+  const out = join(g.home.dir, 'killed.zip');
+  const e = await g.home.cli(['recordings', 'export', rec.id, '--key', g.home.key('officer'), '--out', out]);
+  assert.equal(e.code, 0, e.stderr);
+  const tys = (await readZip(out)).get(`${rec.id}.tys`)!.toString();
+  // 20 lines a second: everything the client had seen more than a second before the kill is recorded.
+  for (let i = 1; i <= last - 22; i++) assert.ok(tys.includes(`line-${i}\n`), `line-${i} (client saw up to ${last})`);
+  await g.startDaemon();
+  await waitForStatus(g, rec.id, 'interrupted');
+});
