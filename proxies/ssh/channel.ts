@@ -10,7 +10,7 @@ import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel, Session as Ss
 import type { Logger } from '../../src/log.js';
 import type { Session } from '../../src/session/session.js';
 import { guardWindow, packetSizeProblem } from './flow-guard.js';
-import { SftpTap, TerminalTap, type ChannelTap } from './taps.js';
+import { InteractiveTap, SftpTap, TerminalTap, type ChannelTap } from './taps.js';
 
 export type Setup = { ok: true; target: Client; session: Session } | { ok: false; message: string };
 
@@ -26,6 +26,7 @@ export class ChannelRelay {
   private target: ClientChannel | undefined;
   private session: Session | undefined;
   private readonly blocked = new Set<string>();
+  private tap: ChannelTap | undefined;
   /** Set once the channel was closed for a protocol violation: nothing more is opened for it. */
   private broken = false;
 
@@ -45,6 +46,7 @@ export class ChannelRelay {
       if (this.pty) Object.assign(this.pty, { cols: info.cols, rows: info.rows });
       this.target?.setWindow(info.rows, info.cols, info.height, info.width);
       this.session?.resize(info.cols, info.rows, this.index);
+      this.tap?.resize(info.cols, info.rows);
     });
     ssh.on('env', (accept, reject, info) => {
       if (ENV_ALLOWED.test(info.key) && info.val.length <= 256) {
@@ -96,11 +98,8 @@ export class ChannelRelay {
     const targetProblem = packetSizeProblem(target as never);
     if (targetProblem) return this.refuse(`the target's ${targetProblem}`);
     this.record(kind);
-    const tap =
-      kind.kind === 'subsystem'
-        ? new SftpTap(setup.session, this.index, (why) => this.violation('client', `unreadable sftp stream: ${why}`))
-        : new TerminalTap(setup.session, this.index);
-    this.relay(client, target, setup.session, tap);
+    this.tap = this.makeTap(kind, setup.session);
+    this.relay(client, target, setup.session, this.tap);
   }
 
   private openTarget(target: Client, kind: Kind): Promise<ClientChannel> {
@@ -111,6 +110,12 @@ export class ChannelRelay {
       else if (kind.kind === 'exec') target.exec(kind.command, pty ? { env: this.env, pty } : { env: this.env }, done);
       else target.subsys(kind.name, done);
     });
+  }
+
+  private makeTap(kind: Kind, session: Session): ChannelTap {
+    if (kind.kind === 'subsystem') return new SftpTap(session, this.index, (why) => this.violation('client', `unreadable sftp stream: ${why}`));
+    if (!this.pty) return new TerminalTap(session, this.index);
+    return new InteractiveTap(session, this.index, this.pty.cols, this.pty.rows);
   }
 
   private record(kind: Kind): void {

@@ -6,20 +6,27 @@
  */
 import type { Session } from '../../src/session/session.js';
 import { SftpObserver, type SftpEvent } from './codec/sftp.js';
+import { TerminalObserver, type CommandEvent, type KeystrokeRecord } from './terminal/index.js';
 
 export interface ChannelTap {
   /** Bytes from the target to the person. */
   fromTarget(data: Uint8Array): void;
   /** Bytes from the person to the target. */
   fromClient(data: Uint8Array): void;
+  /** The person's terminal changed size. */
+  resize(cols: number, rows: number): void;
   /** The channel ended. */
   end(): void;
 }
 
+/**
+ * A channel without a pty (exec with piped input): its input is data, not
+ * keystrokes, and is recorded as sent.
+ */
 export class TerminalTap implements ChannelTap {
   constructor(
-    private readonly session: Session,
-    private readonly channel: number,
+    protected readonly session: Session,
+    protected readonly channel: number,
   ) {}
 
   fromTarget(data: Uint8Array): void {
@@ -30,7 +37,52 @@ export class TerminalTap implements ChannelTap {
     this.session.input(data, this.channel);
   }
 
+  resize(_cols: number, _rows: number): void {}
+
   end(): void {}
+}
+
+/**
+ * An interactive channel with a pty: keystrokes go through the terminal
+ * observer, which releases them once it knows whether the target echoed
+ * them (unechoed input, such as a password at sudo's prompt, is recorded
+ * masked) and reports the commands typed at a prompt.
+ */
+export class InteractiveTap extends TerminalTap {
+  private readonly observer: TerminalObserver;
+
+  constructor(session: Session, channel: number, cols: number, rows: number) {
+    super(session, channel);
+    this.observer = new TerminalObserver(cols, rows);
+  }
+
+  override fromTarget(data: Uint8Array): void {
+    this.session.output(data, this.channel);
+    this.keystrokes(this.observer.output(this.session.now(), data));
+  }
+
+  override fromClient(data: Uint8Array): void {
+    const { records, commands } = this.observer.input(this.session.now(), data);
+    this.keystrokes(records);
+    this.commands(commands);
+  }
+
+  override resize(cols: number, rows: number): void {
+    this.observer.resize(cols, rows);
+  }
+
+  override end(): void {
+    this.keystrokes(this.observer.flush(this.session.now()));
+    this.commands(this.observer.takeCommands());
+  }
+
+  private keystrokes(records: KeystrokeRecord[]): void {
+    for (const r of records) this.session.input(r.data, this.channel, r.t);
+  }
+
+  private commands(commands: CommandEvent[]): void {
+    for (const c of commands) this.session.event({ type: 'command', channel: this.channel, command: c.command, typedAt: c.t });
+  }
 }
 
 /**
@@ -59,6 +111,8 @@ export class SftpTap implements ChannelTap {
     this.up += data.length;
     this.observe(() => this.observer.clientData(data));
   }
+
+  resize(): void {}
 
   end(): void {
     this.observe(() => this.observer.end());

@@ -156,3 +156,34 @@ test('a window resize in the real client reaches the target and shows in the asc
   const resizes = cast.slice(1).map((l) => JSON.parse(l) as [number, string, string]).filter((e) => e[1] === 'r');
   assert.deepEqual(resizes.map((e) => e[2]), ['120x40']);
 });
+
+test('typed commands become events, and a password typed at a sudo-style prompt is recorded masked', async () => {
+  const before = (await g.recordings()).length;
+  const term = await Tmux.start(['ssh', ...g.sshArgs()], 100, 30);
+  try {
+    await term.waitFor(/:~[#$]/);
+    await term.type('echo typed-$((20+3))');
+    await term.waitFor(/^typed-23$/m);
+    await term.type('read -s -p "[sudo] password for alice: " pw; echo; echo got-${#pw}-chars');
+    await term.waitFor(/\[sudo\] password for alice:/);
+    await term.type('hunter2-s3cret');
+    await term.waitFor(/^got-14-chars$/m);
+    await term.type('exit');
+    for (let i = 0; i < 100 && (await g.recordings()).length === before; i++) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await term.stop();
+  }
+  const rec = (await g.recordings()).at(-1)!;
+  for (let i = 0; i < 50 && (await g.recordings()).at(-1)!.status !== 'complete'; i++) await new Promise((r) => setTimeout(r, 100));
+  const files = await exportRecording(rec.id);
+  const events = files.get(`${rec.id}.events.jsonl`)!.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const commands = events.filter((e) => e.type === 'command').map((e) => e.command);
+  assert.ok(commands.includes('echo typed-$((20+3))'), JSON.stringify(commands));
+  assert.ok(commands.includes('exit'), JSON.stringify(commands));
+  const input = files.get(`${rec.id}.in.tys`)!.toString('utf8');
+  assert.ok(input.includes('echo typed-$((20+3))'), 'echoed input is recorded in clear');
+  assert.ok(!input.includes('hunter2'), 'the password is not in the input stream');
+  assert.ok(input.includes('*'.repeat(14)), 'the password is recorded masked, one * per byte');
+  for (const [name, content] of files) assert.ok(!content.toString('latin1').includes('hunter2-s3cret'), `${name} holds the password`);
+  assert.ok(!commands.some((c) => String(c).includes('hunter2')));
+});

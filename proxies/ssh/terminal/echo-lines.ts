@@ -1,0 +1,306 @@
+/**
+ * Decides, key by key, whether what the person typed may be recorded in
+ * clear: a printable character is released as typed only once the target
+ * has displayed it (its echo); a character never echoed is released masked,
+ * '*' for each of its bytes. Control keys carry no secret and are released
+ * as they are.
+ *
+ * Typed keys are grouped in lines, ended by Enter or Ctrl-C. Only the
+ * oldest undecided line (the head) is compared with the output, in one of
+ * two ways:
+ * - live: the line was (being) typed while it was the head. Each printable
+ *   must be echoed before ECHO_SKIP + (characters of the line already echoed)
+ *   other displayed characters (spaces free), and before the next key comes
+ *   ECHO_WAIT_MS after it; else the line is closed (hidden, ended without a
+ *   command) and the next key starts a new one. Once Enter is typed, a line
+ *   feed that is not the echo of an earlier Enter hides what is unechoed.
+ * - typed ahead: its Enter was typed while earlier lines still waited (a
+ *   paste). It is echoed when the target displays all its printables as one
+ *   run within one output line (spaces and escape sequences may sit
+ *   between); it is hidden if a key comes ECHO_WAIT_MS after its Enter first.
+ * Either way, a line typed at (or waiting across) a secret prompt is hidden.
+ *
+ * Invariants:
+ * - records leave in the order the keys were typed, each with its own time;
+ * - a printable byte reaches a record in clear only after the same character
+ *   was displayed by the target after it was typed;
+ * - at most MAX_PENDING_BYTES typed bytes wait for a decision; past that the
+ *   head line is hidden and released;
+ * - once a line is hidden, all of its remaining printable keys are masked.
+ */
+import { KeyKind, type Key } from './input-keys.js';
+import { RecordQueue, type CommandEvent, type KeystrokeRecord } from './records.js';
+
+export type { CommandEvent, KeystrokeRecord } from './records.js';
+
+/** What the classifier reads from the screen; `mark` is a position in the forwarded output. */
+export interface ScreenView {
+  /** Text on the cursor's line before the cursor, once output up to `mark` is shown. */
+  promptAt(mark?: number): string;
+  /** The cursor's line without `prompt`, once output up to `mark` is shown; '' when none. */
+  commandAt(prompt: string, mark?: number): string;
+  /** Whether the last line of output asks for a secret. */
+  secretPrompt(): boolean;
+}
+
+export const MAX_PENDING_BYTES = 4096;
+/** Displayed characters that may precede an echo: redraws, colours, completions. */
+export const ECHO_SKIP = 8;
+/**
+ * How long (ms) a typed character may wait for its echo before the next key
+ * starts a new line: a key a program consumed silently (a pager's `q`) must
+ * not hold the following command line back.
+ */
+export const ECHO_WAIT_MS = 2000;
+const MAX_COMMAND_CHARS = 4096;
+const SPACE = 0x20;
+const COLON = 0x3a;
+
+const enum KeyState {
+  Pending,
+  Clear,
+  Masked,
+}
+
+interface LineKey {
+  key: Key;
+  state: KeyState;
+  /** The first key typed on its line. */
+  first: boolean;
+}
+
+interface Line {
+  /** Keys not yet released, in typed order. */
+  keys: LineKey[];
+  /** Index in `keys` of the first pending printable key, or keys.length. */
+  next: number;
+  hidden: boolean;
+  end: KeyKind.Enter | KeyKind.Abort | undefined;
+  endT: number;
+  echoed: number;
+  /** Live: displayed characters that did not match since the last echo. */
+  skipped: number;
+  prompt: string;
+  /** Typed ahead: the printables awaited as one run, and how many of them were seen. */
+  ahead: { want: number[]; seen: number; plain: boolean } | undefined;
+}
+
+export class EchoClassifier {
+  private readonly lines: Line[] = [];
+  private pendingBytes = 0;
+  private readonly records = new RecordQueue();
+  private commands: CommandEvent[] = [];
+  /**
+   * A line was just accepted in clear: the next line feed is the echo of its
+   * Enter. Cleared by the next key, echo or line feed.
+   */
+  private enterEcho = false;
+
+  constructor(private readonly screen: ScreenView) {}
+
+  key(key: Key): void {
+    this.enterEcho = false;
+    this.expire(key.parts[0]!.t);
+    let line = this.lines[this.lines.length - 1];
+    const first = line === undefined || line.end !== undefined;
+    if (line === undefined || line.end !== undefined) {
+      line = { keys: [], next: 0, hidden: false, end: undefined, endT: 0, echoed: 0, skipped: 0, prompt: this.screen.promptAt(), ahead: undefined };
+      this.lines.push(line);
+    }
+    const entry: LineKey = { key, state: KeyState.Clear, first };
+    if (key.kind === KeyKind.Print) {
+      if (!line.hidden && line.echoed === 0 && this.screen.secretPrompt()) this.hide(line);
+      entry.state = line.hidden ? KeyState.Masked : KeyState.Pending;
+    }
+    line.keys.push(entry);
+    this.pendingBytes += keySize(key);
+    if (key.kind === KeyKind.Enter || key.kind === KeyKind.Abort) {
+      line.end = key.kind;
+      line.endT = key.parts[0]!.t;
+    }
+    this.settle(line);
+    this.bound();
+  }
+
+  /** Whether some typed character waits for its echo (else `echo` has nothing to do). */
+  get waiting(): boolean {
+    const head = this.lines[0];
+    if (head === undefined || head.hidden) return false;
+    advance(head);
+    return head.next < head.keys.length;
+  }
+
+  /** A character the target displayed; its bytes are output[before, after). */
+  echo(cp: number, before: number, after: number): void {
+    const head = this.lines[0];
+    if (head === undefined || head.hidden) return;
+    if (head.ahead !== undefined) return this.echoAhead(head, head.ahead, cp, after);
+    advance(head);
+    const expected = head.keys[head.next];
+    if (expected === undefined) return;
+    if (expected.key.cp === cp) {
+      if (expected.first) head.prompt = this.screen.promptAt(before);
+      expected.state = KeyState.Clear;
+      head.echoed++;
+      head.skipped = 0;
+      this.enterEcho = false;
+      this.settle(head, after);
+    } else if (cp !== SPACE && (++head.skipped > ECHO_SKIP + head.echoed || this.askedForSecret(head, cp))) {
+      this.close(head);
+    }
+  }
+
+  /** A key comes at `t`: lines that waited ECHO_WAIT_MS for an echo before it will not get one. */
+  private expire(t: number): void {
+    for (let head = this.lines[0]; head?.ahead !== undefined && !head.hidden && t - head.endT > ECHO_WAIT_MS; head = this.lines[0]) {
+      this.hide(head);
+      this.settle();
+    }
+    const line = this.lines[0];
+    if (line === undefined || line.ahead !== undefined || line.hidden) return;
+    advance(line);
+    const pending = line.keys[line.next];
+    if (pending !== undefined && t - pending.key.parts[0]!.t > ECHO_WAIT_MS) this.close(line);
+  }
+
+  /** The line will get no echo: it is hidden and, if still open, ended (without a command). */
+  private close(line: Line): void {
+    this.hide(line);
+    line.end ??= KeyKind.Abort;
+    this.settle();
+  }
+
+  private echoAhead(head: Line, ahead: NonNullable<Line['ahead']>, cp: number, after: number): void {
+    if (cp !== ahead.want[ahead.seen]) {
+      if (cp === SPACE) return;
+      if (this.askedForSecret(head, cp)) {
+        this.hide(head);
+        return this.settle();
+      }
+      ahead.seen = 0;
+      if (cp !== ahead.want[0]) return;
+    }
+    if (++ahead.seen < ahead.want.length) return;
+    for (const k of head.keys) if (k.state === KeyState.Pending) k.state = KeyState.Clear;
+    head.echoed = ahead.want.length;
+    this.enterEcho = false;
+    this.settle(head, after);
+  }
+
+  /** A secret prompt appeared while the line, typed before it, waited for its first echo. */
+  private askedForSecret(head: Line, cp: number): boolean {
+    return cp === COLON && head.echoed === 0 && this.screen.secretPrompt();
+  }
+
+  /** The target moved to a new line. */
+  lineFeed(): void {
+    if (this.enterEcho) {
+      this.enterEcho = false;
+      return;
+    }
+    const head = this.lines[0];
+    if (head === undefined || head.end === undefined || head.hidden) return;
+    if (head.ahead !== undefined) {
+      head.ahead.seen = 0;
+      return;
+    }
+    advance(head);
+    if (head.next < head.keys.length) {
+      this.hide(head);
+      this.settle();
+    }
+  }
+
+  /** Masks and releases everything still pending. */
+  flush(): void {
+    for (const line of this.lines) this.hide(line);
+    this.settle();
+    this.lines.length = 0;
+    this.pendingBytes = 0;
+  }
+
+  takeRecords(): KeystrokeRecord[] {
+    return this.records.take();
+  }
+
+  takeCommands(): CommandEvent[] {
+    const out = this.commands;
+    this.commands = [];
+    return out;
+  }
+
+  private hide(line: Line): void {
+    line.hidden = true;
+    for (const k of line.keys) if (k.state === KeyState.Pending) k.state = KeyState.Masked;
+    line.next = line.keys.length;
+  }
+
+  /**
+   * Releases what is decided from the head of the queue and drops resolved
+   * lines. Only `reading` may yield a command: it is the line whose Enter or
+   * echo is being processed, and the screen shows it as of `mark`.
+   */
+  private settle(reading?: Line, mark?: number): void {
+    for (let head = this.lines[0]; head !== undefined; head = this.lines[0]) {
+      advance(head);
+      this.release(head);
+      if (head.end === undefined || (!head.hidden && head.next < head.keys.length)) return;
+      if (head === reading && !head.hidden && head.end === KeyKind.Enter) {
+        this.command(head, mark);
+        this.enterEcho = true;
+      }
+      this.lines.shift();
+      const next = this.lines[0];
+      if (next !== undefined && next.end !== undefined) next.ahead = awaited(next);
+    }
+  }
+
+  private release(line: Line): void {
+    let n = 0;
+    for (const k of line.keys) {
+      if (k.state === KeyState.Pending) break;
+      for (const part of k.key.parts) this.records.push(part.t, part.bytes, k.state === KeyState.Masked);
+      this.pendingBytes -= keySize(k.key);
+      n++;
+    }
+    line.keys.splice(0, n);
+    line.next -= n;
+  }
+
+  private command(line: Line, mark: number | undefined): void {
+    const ahead = line.ahead;
+    const text = ahead?.plain ? String.fromCodePoint(...ahead.want).trim() : this.screen.commandAt(line.prompt, mark);
+    if (text !== '') this.commands.push({ t: line.endT, command: text.slice(0, MAX_COMMAND_CHARS) });
+  }
+
+  private bound(): void {
+    while (this.pendingBytes > MAX_PENDING_BYTES && this.lines.length > 0) {
+      const head = this.lines[0]!;
+      if (head.hidden && head.end === undefined) return;
+      this.hide(head);
+      this.settle();
+    }
+  }
+}
+
+/** What a typed-ahead line waits for: its printables in order. `plain`: nothing else but its Enter. */
+function awaited(line: Line): NonNullable<Line['ahead']> {
+  const want: number[] = [];
+  let plain = true;
+  for (const k of line.keys) {
+    if (k.state === KeyState.Pending) want.push(k.key.cp);
+    else if (k.key.kind !== KeyKind.Enter) plain = false;
+  }
+  return { want, seen: 0, plain };
+}
+
+/** Moves `next` past keys that are no longer waiting for their echo. */
+function advance(line: Line): void {
+  while (line.next < line.keys.length && line.keys[line.next]!.state !== KeyState.Pending) line.next++;
+}
+
+function keySize(key: Key): number {
+  let n = 0;
+  for (const p of key.parts) n += p.bytes.length;
+  return n;
+}
