@@ -10,14 +10,13 @@
  *   idle memory  RSS added per idle interactive session, over N concurrent sessions
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import ssh2 from 'ssh2';
 import { SshGateway } from '../test/fixtures/ssh-gateway.js';
 import { startSshd, type Sshd } from '../test/fixtures/sshd.js';
-import { run } from '../test/fixtures/gateway-env.js';
 
 interface Route {
   name: string;
@@ -93,10 +92,23 @@ async function idleMemory(route: Route, sessions: number): Promise<number> {
   return (after - before) / sessions;
 }
 
-/** sshd's own process and every child it forked (one or two per session). */
+/** sshd's listener and every process it forked (two per session with privilege separation). */
 async function sshdPids(sshd: Sshd): Promise<number[]> {
-  const r = await run('pgrep', ['-f', `sshd.*${sshd.dir}|sshd: `]);
-  return r.stdout.split('\n').filter(Boolean).map(Number);
+  const root = Number(readFileSync(join(sshd.dir, 'sshd.pid'), 'utf8').trim());
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const pids = [root];
+  for (let i = 0; i < pids.length; i++) for (const [pid, ppid] of parents) if (ppid === pids[i]) pids.push(pid);
+  return pids;
 }
 
 async function main(): Promise<void> {
@@ -150,7 +162,8 @@ async function main(): Promise<void> {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const t of table) console.log(line(t));
-  console.log('\nKiB per idle session: direct and ProxyJump count the sshd processes forked per session; recgate counts its own process.');
+  console.log('\nKiB per idle session: direct counts the target sshd and the processes it forks; ProxyJump counts the bastion sshd');
+  console.log('and its forks (the target behind it is the same for all three); recgate counts its own process.');
   await bastion.stop();
   await gw.stop();
 }

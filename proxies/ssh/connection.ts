@@ -8,15 +8,16 @@
  * status 1, because SSH has no other place for a message once a login name
  * has been accepted.
  */
-import ssh2, { type AuthContext, type Client, type ClientInfo, type Connection, type Session as SshSession } from 'ssh2';
+import ssh2, { type AuthContext, type Client, type ClientInfo, type Connection, type ServerChannel, type Session as SshSession, type TcpipRequestInfo } from 'ssh2';
 import { checkPassword, findUser, hasSshKey, parseLoginName, route, type Route } from '../../src/auth/users.js';
 import type { LoginRateLimiter } from '../../src/auth/rate-limit.js';
 import type { UserConfig } from '../../src/config/index.js';
 import type { GatewayContext } from '../../src/daemon/proxy.js';
 import type { Logger } from '../../src/log.js';
 import type { Sodium } from '../../src/seal/sodium.js';
-import type { Session } from '../../src/session/session.js';
+import type { EndReason } from '../../src/session/session.js';
 import { ChannelRelay, type Setup } from './channel.js';
+import { relayForward } from './forward.js';
 import type { HostPins } from './host-pins.js';
 import { connectTarget, TargetError } from './target.js';
 
@@ -54,11 +55,7 @@ export class SshConnection {
     conn.on('authentication', (ctx) => void this.authenticate(ctx));
     conn.on('ready', () => this.ready());
     conn.on('session', (accept) => this.openChannel(accept()));
-    conn.on('tcpip', (_accept, reject, info) => {
-      this.log.warn({ to: `${info.destIP}:${info.destPort}` }, 'port forwarding refused');
-      void this.setup?.then((s) => s.ok && s.session.event({ type: 'forward-refused', host: info.destIP, port: info.destPort }));
-      reject();
-    });
+    conn.on('tcpip', (accept, reject, info) => void this.forward(accept, reject, info));
     conn.on('request', (accept, reject, name) => {
       this.log.warn({ request: name }, 'global request refused');
       reject?.();
@@ -130,6 +127,16 @@ export class SshConnection {
     }
   }
 
+  private async forward(accept: () => ServerChannel, reject: () => void, info: TcpipRequestInfo): Promise<void> {
+    const setup = await this.setup;
+    if (setup?.ok && setup.session.target.portForwarding) {
+      return relayForward(accept, reject, info, setup.target, setup.session, this.log);
+    }
+    this.log.warn({ to: `${info.destIP}:${info.destPort}` }, 'port forwarding refused');
+    if (setup?.ok) setup.session.event({ type: 'forward-refused', host: info.destIP, port: info.destPort });
+    reject();
+  }
+
   private openChannel(channel: SshSession): void {
     const setup = this.setup ?? Promise.resolve<Setup>({ ok: false, message: 'not logged in' });
     this.relays.add(new ChannelRelay(channel, this.channels++, setup, this.log, (relay) => this.relays.delete(relay)));
@@ -139,20 +146,20 @@ export class SshConnection {
     for (const relay of this.relays) relay.notify(message);
   }
 
-  private disconnect(reason: string, message: string): void {
+  private disconnect(reason: EndReason, message: string): void {
     this.log.info({ reason }, 'closing the session');
     for (const relay of this.relays) relay.notify(message);
     setTimeout(() => this.conn.end(), 100).unref();
     void this.close(reason);
   }
 
-  private async close(reason: string): Promise<void> {
+  private async close(reason: EndReason): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const setup = await this.setup;
     if (setup?.ok) {
       setup.target.end();
-      await setup.session.end(reason as Parameters<Session['end']>[0]);
+      await setup.session.end(reason);
     }
     this.conn.end();
   }

@@ -121,6 +121,11 @@ describe('loadConfig: a file using every key', () => {
     assert.deepEqual(legacy.limits, { idleTimeout: 900_000, maxDuration: 5_400_000 });
   });
 
+  it('allows port forwarding only where a target says so', () => {
+    assert.equal(web01.portForwarding, true);
+    assert.equal(prodPg.portForwarding, false);
+  });
+
   it('seals to all recipients unless a target restricts them', () => {
     assert.deepEqual(web01.recipients.map((r) => r.name), ['officer']);
     assert.deepEqual(prodPg.recipients.map((r) => r.name), ['officer', 'backup']);

@@ -120,6 +120,7 @@ function resolveTarget(raw: RawTarget, index: number, config: RawConfig, recipie
       required: raw.recording.required ?? config.recording.required,
     },
     limits: mergeLimits(config.limits, raw.limits),
+    portForwarding: raw.portForwarding ?? false,
     recipients: chosen === undefined ? recipients : recipients.filter((recipient) => chosen.includes(recipient.name)),
   };
 }

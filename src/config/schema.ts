@@ -170,11 +170,13 @@ const target = strict({
   recording: section({ keystrokes: field(optional(bool)), required: field(optional(bool)) }),
   limits: section({ idleTimeout: targetLimit, maxDuration: targetLimit }),
   recipients: z.array(field(text)).min(1).optional(),
+  portForwarding: field(optional(bool)),
 })
   .superRefine((value, ctx) => {
     const problem = (path: (string | number)[], message: string) =>
       ctx.addIssue({ code: 'custom', path, message, params: { atKey: true } });
     if (value.protocol !== 'ssh' && value.hostKey !== undefined) problem(['hostKey'], 'hostKey applies to ssh targets only');
+    if (value.protocol !== 'ssh' && value.portForwarding !== undefined) problem(['portForwarding'], 'portForwarding applies to ssh targets only');
     if (value.protocol !== 'ssh' && value.login.privateKey !== undefined) {
       problem(['login', 'privateKey'], 'privateKey applies to ssh targets only');
     }

@@ -58,6 +58,8 @@ export interface TargetConfig {
   readonly recording: { readonly keystrokes: boolean; readonly required: boolean };
   /** Top-level limits with this target's overrides applied. */
   readonly limits: LimitsConfig;
+  /** ssh: whether the person may open direct-tcpip forwards through the target (default false). */
+  readonly portForwarding: boolean;
   /** The recipients this target's recordings are sealed to (all of them unless restricted). */
   readonly recipients: readonly RecipientConfig[];
 }

@@ -36,6 +36,7 @@ function target(options: { limits?: Partial<LimitsConfig>; required?: boolean; n
     login: { user: 'root', password: null, privateKey: null, passphrase: null },
     recording: { keystrokes: true, required: options.required ?? false },
     limits: { idleTimeout: null, maxDuration: null, ...options.limits },
+    portForwarding: false,
     recipients: [{ name: 'officer', publicKey: auditor.publicKey, line: '' }],
   };
 }

@@ -9,6 +9,8 @@ import { SshGateway } from '../fixtures/ssh-gateway.js';
 import { Tmux } from '../fixtures/tmux.js';
 import { readZip } from '../fixtures/zip.js';
 import { join } from 'node:path';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { freePort } from '../fixtures/sshd.js';
 
 const gateways: SshGateway[] = [];
 after(() => Promise.all(gateways.map((g) => g.stop())));
@@ -100,4 +102,62 @@ test('SIGKILL of the gateway mid-session: the recording verifies and holds all b
   for (let i = 1; i <= last - 22; i++) assert.ok(tys.includes(`line-${i}\n`), `line-${i} (client saw up to ${last})`);
   await g.startDaemon();
   await waitForStatus(g, rec.id, 'interrupted');
+});
+
+/** A TCP server on loopback that answers each line with its upper-case form. */
+async function upperServer(): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = createServer((sock) => sock.on('data', (d) => sock.write(d.toString().toUpperCase())));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** Opens `ssh -N -L`, sends `text` through the forward, returns what came back ('' when refused). */
+async function throughForward(g: SshGateway, destPort: number, text: string): Promise<string> {
+  const local = await freePort();
+  const ssh = spawn('ssh', ['-N', '-L', `127.0.0.1:${local}:127.0.0.1:${destPort}`, ...g.sshArgs()], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    for (let i = 0; i < 100; i++) {
+      const ok = await new Promise<boolean>((r) => connect(local, '127.0.0.1').once('connect', function (this: Socket) { this.destroy(); r(true); }).once('error', () => r(false)));
+      if (ok) break;
+      await sleep(100);
+    }
+    return await new Promise<string>((resolve) => {
+      let got = '';
+      const sock = connect(local, '127.0.0.1', () => sock.write(text));
+      sock.on('data', (d) => {
+        got += d.toString();
+        if (got.length >= text.length) sock.end();
+      });
+      sock.on('close', () => resolve(got));
+      sock.on('error', () => resolve(got));
+      setTimeout(() => sock.destroy(), 5000).unref();
+    });
+  } finally {
+    ssh.kill('SIGTERM');
+    await new Promise((r) => ssh.on('close', r));
+  }
+}
+
+test('port forwarding is refused unless the target allows it; allowed forwards are events with byte counts', async () => {
+  const upper = await upperServer();
+  try {
+    const refusing = await started();
+    assert.equal(await throughForward(refusing, upper.port, 'hello\n'), '');
+    for (let i = 0; i < 40 && !/port forwarding refused/.test(refusing.log); i++) await sleep(50);
+    assert.match(refusing.log, /port forwarding refused/);
+
+    const allowing = await started({ target: 'portForwarding: true' });
+    assert.equal(await throughForward(allowing, upper.port, 'hello through the target\n'), 'HELLO THROUGH THE TARGET\n');
+    const rec = (await allowing.recordings()).at(-1)!;
+    await waitForStatus(allowing, rec.id, 'complete');
+    const ev = await events(allowing, rec.id);
+    assert.ok(ev.some((e) => e.type === 'forward' && e.port === upper.port));
+    // The last forward is the one that carried the text (readiness probes open empty ones).
+    const closed = ev.filter((e) => e.type === 'forward-closed').at(-1);
+    assert.ok(closed, JSON.stringify(ev));
+    assert.equal(closed.bytesIn, 25);
+    assert.equal(closed.bytesOut, 25);
+  } finally {
+    await upper.close();
+  }
 });

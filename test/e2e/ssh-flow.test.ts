@@ -107,3 +107,43 @@ test('a client that sends beyond its channel window gets the channel closed', as
   for (let i = 0; i < 40 && !/beyond the channel window/.test(g.log); i++) await sleep(50);
   assert.match(g.log, /peer sent \d+ bytes beyond the channel window/);
 });
+
+/** An agent that offers alice's public key but signs with another key, or not at all. */
+class ForgingAgent extends ssh2.BaseAgent {
+  constructor(
+    private readonly offered: ssh2.ParsedKey,
+    private readonly signer: ssh2.ParsedKey | null,
+  ) {
+    super();
+  }
+
+  override getIdentities(cb: (err: Error | undefined, keys?: ssh2.ParsedKey[]) => void): void {
+    cb(undefined, [this.offered]);
+  }
+
+  override sign(_key: ssh2.ParsedKey, data: Buffer, _options: unknown, cb?: (err: Error | undefined, signature?: Buffer) => void): void {
+    const done = (cb ?? _options) as (err: Error | undefined, signature?: Buffer) => void;
+    done(undefined, this.signer ? this.signer.sign(data) : Buffer.alloc(64));
+  }
+}
+
+test('a public-key login whose signature is wrong or made by another key is refused', async () => {
+  const alice = ssh2.utils.parseKey(readFileSync(g.aliceKey)) as ssh2.ParsedKey;
+  const foreign = ssh2.utils.generateKeyPairSync('ed25519');
+  const foreignKey = ssh2.utils.parseKey(foreign.private) as ssh2.ParsedKey;
+  const publicOnly = ssh2.utils.parseKey(alice.getPublicSSH()) as ssh2.ParsedKey;
+  for (const signer of [foreignKey, null]) {
+    const outcome = await within(15_000, 'the login attempt', new Promise<string>((resolve) => {
+      const c = new ssh2.Client();
+      c.on('ready', () => {
+        c.end();
+        resolve('logged in');
+      });
+      c.on('error', (err) => resolve(err.message));
+      c.connect({ host: '127.0.0.1', port: g.port, username: 'alice+web01', agent: new ForgingAgent(publicOnly, signer) });
+    }));
+    assert.match(outcome, /All configured authentication methods failed/);
+  }
+  for (let i = 0; i < 40 && (g.log.match(/gateway login failed/g) ?? []).length < 2; i++) await sleep(50);
+  assert.ok((g.log.match(/"method":"publickey"[^\n]*gateway login failed/g) ?? []).length >= 2);
+});
