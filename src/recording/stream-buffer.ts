@@ -1,18 +1,21 @@
 /**
  * Frames waiting to be sealed for one stream. Frames are encoded straight
  * into a reusable buffer; `take()` hands out the chunk plaintext and starts over.
+ * The buffer starts small and grows with use, so an idle session's streams
+ * cost a few KiB, not a chunk each.
  */
 import { encodeFrameInto, frameSize, FrameKind } from './frames.js';
 
 /** kind (1) + two varints of at most 8 bytes each. */
 const MAX_FRAME_HEADER = 17;
+const INITIAL_CAPACITY = 1024;
 
 export class StreamBuffer {
   private buf: Uint8Array;
   private length = 0;
 
   constructor(readonly chunkSize: number) {
-    this.buf = new Uint8Array(chunkSize);
+    this.buf = new Uint8Array(Math.min(INITIAL_CAPACITY, chunkSize));
   }
 
   get size(): number {
