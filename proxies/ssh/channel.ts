@@ -96,7 +96,11 @@ export class ChannelRelay {
     if (this.broken) return void target.close();
     guardWindow(target as never, (why) => this.violation('target', why));
     const targetProblem = packetSizeProblem(target as never);
-    if (targetProblem) return this.refuse(`the target's ${targetProblem}`);
+    if (targetProblem) {
+      this.log.warn({ side: 'target', why: targetProblem }, 'flow control violated; closing the channel');
+      target.close();
+      return this.refuse(`the target's ${targetProblem}`);
+    }
     this.record(kind);
     this.tap = this.makeTap(kind, setup.session);
     this.relay(client, target, setup.session, this.tap);

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import ssh2 from 'ssh2';
+import { startRogueSshd } from '../fixtures/rogue-sshd.js';
 import { SshGateway } from '../fixtures/ssh-gateway.js';
 
 let g: SshGateway;
@@ -146,4 +147,37 @@ test('a public-key login whose signature is wrong or made by another key is refu
   }
   for (let i = 0; i < 40 && (g.log.match(/gateway login failed/g) ?? []).length < 2; i++) await sleep(50);
   assert.ok((g.log.match(/"method":"publickey"[^\n]*gateway login failed/g) ?? []).length >= 2);
+});
+
+test('on the target leg too: a zero maximum packet size or data past the window closes the channel, with a message', async () => {
+  const zero = await startRogueSshd('zero-packet-size');
+  const flood = await startRogueSshd('ignore-window');
+  const login = 'login: { user: anyone, password: "whatever" }';
+  const rogue = await SshGateway.start({
+    extraTargets: [
+      { name: 'zero01', lines: [`port: ${zero.port}`, `hostKey: "${zero.fingerprint}"`, login] },
+      { name: 'flood01', lines: [`port: ${flood.port}`, `hostKey: "${flood.fingerprint}"`, login] },
+    ],
+  });
+  try {
+    const a = await within(20_000, 'the zero packet size session', rogue.ssh([...rogue.sshArgs('alice+zero01'), 'true']));
+    assert.notEqual(a.code, 0);
+    assert.match(a.stderr, /recgate: the target's maximum packet size 0 is below 256/);
+    // The person's client stops reading, so the gateway stops granting window to the target.
+    const client = spawn('ssh', [...rogue.sshArgs('alice+flood01'), 'flood'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    client.stdout.pause();
+    let stderr = '';
+    client.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await within(20_000, 'the gateway to close the flooding channel', (async () => {
+      while (!/broke SSH flow control/.test(stderr)) await sleep(50);
+    })());
+    assert.match(stderr, /recgate: the target broke SSH flow control \(peer sent \d+ bytes beyond the channel window\)/);
+    assert.ok(rssKiB(rogue.daemonProcess!.pid!) < 256 * 1024, 'the gateway did not buffer the flood');
+    client.stdout.resume();
+    await within(20_000, 'the client to exit', new Promise((r) => client.on('close', r)));
+  } finally {
+    await rogue.stop();
+    await zero.close();
+    await flood.close();
+  }
 });
