@@ -5,25 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { GatewayHome, ROOT, run } from '../fixtures/gateway-env.js';
+import { freePort, GatewayHome, ROOT, run } from '../fixtures/gateway-env.js';
 
 let home: GatewayHome;
 let config: string;
 let consolePort: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 before(async () => {
   home = await GatewayHome.create();

@@ -10,7 +10,7 @@ import { Tmux } from '../fixtures/tmux.js';
 import { readZip } from '../fixtures/zip.js';
 import { join } from 'node:path';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { freePort } from '../fixtures/sshd.js';
+import { freePort } from '../fixtures/gateway-env.js';
 
 const gateways: SshGateway[] = [];
 after(() => Promise.all(gateways.map((g) => g.stop())));

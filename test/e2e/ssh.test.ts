@@ -18,6 +18,20 @@ before(async () => {
 });
 after(() => g?.stop());
 
+/** The recording a session just made, once it is complete. */
+async function newRecording(countBefore: number): Promise<{ id: string }> {
+  for (let i = 0; i < 100; i++) {
+    const recs = await g.recordings();
+    if (recs.length > countBefore && recs.at(-1)!.status === 'complete') return recs.at(-1)!;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no new complete recording');
+}
+
+function eventsOf(files: Map<string, Buffer>, id: string): Record<string, unknown>[] {
+  return files.get(`${id}.events.jsonl`)!.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 async function exportRecording(id: string): Promise<Map<string, Buffer>> {
   const out = join(g.home.dir, `${id}.zip`);
   const r = await g.home.cli(['recordings', 'export', id, '--key', g.home.key('officer'), '--out', out]);
@@ -37,7 +51,7 @@ test('exec through the gateway runs on the target and is recorded with its comma
   assert.equal(rec.target, 'web01');
   assert.equal(rec.status, 'complete');
   const files = await exportRecording(rec.id);
-  const events = files.get(`${rec.id}.events.jsonl`)!.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = eventsOf(files, rec.id);
   assert.ok(events.some((e) => e.type === 'exec' && e.command === 'echo hello from $(uname -s)'));
   assert.ok(events.some((e) => e.type === 'exit' && e.code === 0));
   assert.ok(files.get(`${rec.id}.tys`)!.toString().includes('hello from Linux\n'));
@@ -119,7 +133,7 @@ test('the real sftp client puts and gets files through the gateway; a 100 MiB do
   assert.equal(await sum(join(dir, 'remote', 'notes.txt')), await sum(small));
   const rec = (await g.recordings()).at(-1)!;
   const files = await exportRecording(rec.id);
-  const events = files.get(`${rec.id}.events.jsonl`)!.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = eventsOf(files, rec.id);
   assert.ok(events.some((e) => e.type === 'subsystem' && e.name === 'sftp'));
   const put = events.find((e) => e.type === 'file' && e.op === 'write' && e.path === join(dir, 'remote', 'notes.txt'));
   assert.ok(put, `a write event for the put in ${JSON.stringify(events.filter((e) => e.type === 'file'))}`);
@@ -143,12 +157,10 @@ test('a window resize in the real client reaches the target and shows in the asc
     await term.type('stty size');
     await term.waitFor(/^40 120$/m);
     await term.type('exit');
-    for (let i = 0; i < 100 && (await g.recordings()).length === before; i++) await new Promise((r) => setTimeout(r, 100));
   } finally {
     await term.stop();
   }
-  const rec = (await g.recordings()).at(-1)!;
-  for (let i = 0; i < 50 && (await g.recordings()).at(-1)!.status !== 'complete'; i++) await new Promise((r) => setTimeout(r, 100));
+  const rec = await newRecording(before);
   const files = await exportRecording(rec.id);
   const cast = files.get(`${rec.id}.cast`)!.toString().trim().split('\n');
   const header = JSON.parse(cast[0]!) as { width: number; height: number };
@@ -169,14 +181,12 @@ test('typed commands become events, and a password typed at a sudo-style prompt 
     await term.type('hunter2-s3cret');
     await term.waitFor(/^got-14-chars$/m);
     await term.type('exit');
-    for (let i = 0; i < 100 && (await g.recordings()).length === before; i++) await new Promise((r) => setTimeout(r, 100));
   } finally {
     await term.stop();
   }
-  const rec = (await g.recordings()).at(-1)!;
-  for (let i = 0; i < 50 && (await g.recordings()).at(-1)!.status !== 'complete'; i++) await new Promise((r) => setTimeout(r, 100));
+  const rec = await newRecording(before);
   const files = await exportRecording(rec.id);
-  const events = files.get(`${rec.id}.events.jsonl`)!.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = eventsOf(files, rec.id);
   const commands = events.filter((e) => e.type === 'command').map((e) => e.command);
   assert.ok(commands.includes('echo typed-$((20+3))'), JSON.stringify(commands));
   assert.ok(commands.includes('exit'), JSON.stringify(commands));
