@@ -133,21 +133,22 @@ export class ChannelRelay {
   private relay(client: ServerChannel, target: ClientChannel, session: Session, tap: ChannelTap): void {
     const channel = this.index;
     const pauseTarget = (why: string): void => this.block(why, target);
+    // Forward first, record second: the person's latency does not include the recorder's work.
     target.on('data', (data: Buffer) => {
-      tap.fromTarget(data);
       if (!client.write(data)) pauseTarget('client');
+      tap.fromTarget(data);
       if (!session.writable) pauseTarget('recorder');
     });
     target.stderr.on('data', (data: Buffer) => {
-      tap.fromTarget(data);
       if (!client.stderr.write(data)) pauseTarget('client');
+      tap.fromTarget(data);
     });
     client.on('drain', () => this.unblock('client', target));
     session.on('drain', () => this.unblock('recorder', target));
     client.on('data', (data: Buffer) => {
+      if (!target.write(data)) client.pause();
       session.activity();
       tap.fromClient(data);
-      if (!target.write(data)) client.pause();
     });
     target.on('drain', () => client.resume());
     client.on('end', () => target.end());
