@@ -41,7 +41,9 @@ export function buildProgram(): Command {
     .action((o) => rotateKeys(o));
 
   const users = program.command('users').description('gateway users');
-  command(users, 'hash', 'read a password and print its Argon2id hash for users[].password').action(() => hashUserPassword());
+  command(users, 'hash', 'read a password and print its Argon2id hash for users[].password')
+    .option('--scram', 'print the SCRAM-SHA-256 verifier for users[].scram instead (database logins)')
+    .action((o) => hashUserPassword(o));
 
   const recordings = program.command('recordings').description('list, export, replay, search and verify recordings');
   addFilterOptions(command(recordings, 'list', 'list recordings'))

@@ -1,11 +1,16 @@
 import { hashPassword } from '../auth/passwords.js';
+import { makeScramVerifier } from '../auth/scram.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { usageError } from './context.js';
 import { readSecret } from './prompt.js';
 
-/** `users hash`: prints the Argon2id hash to put in `users[].password`. */
-export async function hashUserPassword(): Promise<void> {
+/**
+ * `users hash`: prints the Argon2id hash to put in `users[].password`, or with
+ * `--scram` the SCRAM-SHA-256 verifier for `users[].scram` (database logins).
+ */
+export async function hashUserPassword(options: { scram?: boolean }): Promise<void> {
   const password = await readSecret('Password: ', { confirm: true });
   if (password.length === 0) throw usageError('the password must not be empty');
-  process.stdout.write(hashPassword(defaultSodium(), password) + '\n');
+  const line = options.scram ? makeScramVerifier(password) : hashPassword(defaultSodium(), password);
+  process.stdout.write(line + '\n');
 }

@@ -3,6 +3,7 @@
  * typed value or throws Invalid with a message that never echoes a secret.
  */
 import * as z from 'zod';
+import { isScramVerifier } from '../auth/scram.js';
 import { ConfigError } from '../errors.js';
 import {
   checkHostKey,
@@ -159,6 +160,14 @@ export const passwordHash: Parse<string> = (value) => {
   if (typeof value !== 'string') throw wrongType('an Argon2id hash string', value);
   const problem = checkPasswordHash(value);
   if (problem !== null) throw new Invalid(problem);
+  return value;
+};
+
+/** PostgreSQL's stored SCRAM-SHA-256 form, as `recgate users hash --scram` prints it. */
+export const scramVerifier: Parse<string> = (value) => {
+  present(value);
+  if (typeof value !== 'string') throw wrongType('a SCRAM-SHA-256 verifier string', value);
+  if (!isScramVerifier(value)) throw new Invalid('expected SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey> (from recgate users hash --scram)');
   return value;
 };
 

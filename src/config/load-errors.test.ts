@@ -53,6 +53,21 @@ describe('config errors name file:line:col, key path and problem', () => {
     expectError(['gateway: [data]'], '1:10: gateway: expected a mapping, got a list');
   });
 
+  it('database TLS keys and SCRAM verifiers', () => {
+    expectError([...TARGET, '    tls: require'], '6:5: targets[0].tls: tls applies to database targets only');
+    expectError(
+      ['targets:', '  - name: db', '    protocol: postgres', '    host: db', '    login: { user: app }', '    tls: require', '    tlsCa: ./ca.pem'],
+      '7:5: targets[0].tlsCa: tlsCa applies with tls: verify-full only',
+    );
+    expectError(
+      ['targets:', '  - name: db', '    protocol: postgres', '    host: db', '    login: { user: app }', '    tls: always'],
+      '6:10: targets[0].tls: unknown tls mode "always"; expected one of disable, prefer, require, verify-full',
+    );
+    expectError(['gateway: { tlsCert: ./gateway.crt }'], '1:10: gateway.tlsKey: missing required key (give tlsCert and tlsKey together)');
+    const [, message] = failWith(['users:', '  - name: alice', '    scram: "SCRAM-SHA-256$4096:bm9wZQ==$short:short"', '    targets: []']);
+    assert.match(message, /3:12: users\[0\]\.scram: expected SCRAM-SHA-256\$<iterations>:<salt>\$<StoredKey>:<ServerKey> \(from recgate users hash --scram\)/);
+  });
+
   it('an unknown key, with the closest known key suggested', () => {
     expectError(['users:', '  - name: alice', `    pasword: "${HASH}"`, '    targets: []'], '3:5: users[0].pasword: unknown key (did you mean "password"?)');
     expectError(['usres: []'], '1:1: usres: unknown key (did you mean "users"?)');

@@ -45,7 +45,7 @@ describe('loadConfig: the example file', () => {
     assert.deepEqual(config.listen.ssh, { host: '127.0.0.1', port: 2222 });
     assert.deepEqual(config.listen.console, { host: '127.0.0.1', port: 8080 });
     assert.equal(config.listen.rdp, null);
-    assert.deepEqual(config.recording, { flushInterval: 1000, chunkSize: 65536, checkpointInterval: 10_000, keystrokes: true, required: false });
+    assert.deepEqual(config.recording, { flushInterval: 1000, chunkSize: 65536, checkpointInterval: 10_000, keystrokes: true, required: false, maxRows: 100 });
     assert.deepEqual(config.limits, { idleTimeout: null, maxDuration: null });
     assert.deepEqual(config.log, { level: 'info', file: null });
     assert.deepEqual(config.retention, { days: null });
@@ -62,6 +62,8 @@ describe('loadConfig: a file using every key', () => {
       dataDir: path.join(FIXTURES, 'state'),
       hostKey: path.join(FIXTURES, 'keys', 'host_ed25519'),
       signingKey: '/var/lib/recgate/signing.key',
+      tlsCert: path.join(FIXTURES, 'tls', 'gateway.crt'),
+      tlsKey: path.join(FIXTURES, 'tls', 'gateway.key'),
     });
     assert.equal(config.log.file, path.join(FIXTURES, 'logs', 'recgate.log'));
     assert.equal(config.control.socket, path.join(FIXTURES, 'run', 'control.sock'));
@@ -112,7 +114,7 @@ describe('loadConfig: a file using every key', () => {
   });
 
   it('merges top-level recording settings and limits into each target', () => {
-    assert.deepEqual(config.recording, { flushInterval: 500, chunkSize: 1_048_576, checkpointInterval: 5000, keystrokes: true, required: false });
+    assert.deepEqual(config.recording, { flushInterval: 500, chunkSize: 1_048_576, checkpointInterval: 5000, keystrokes: true, required: false, maxRows: 50 });
     assert.deepEqual(config.limits, { idleTimeout: 900_000, maxDuration: 28_800_000 });
     assert.deepEqual(web01.recording, { keystrokes: false, required: true });
     assert.deepEqual(prodPg.recording, { keystrokes: true, required: false });
@@ -132,9 +134,17 @@ describe('loadConfig: a file using every key', () => {
   });
 
   it('keeps users with their hashes, keys and targets', () => {
-    assert.deepEqual(config.users.map((u) => [u.name, u.password?.slice(0, 10) ?? null, u.sshKeys.length, u.targets]), [
-      ['alice', '$argon2id$', 1, ['web01', 'prod-pg']],
-      ['bob', null, 1, ['*']],
+    assert.deepEqual(config.users.map((u) => [u.name, u.password?.slice(0, 10) ?? null, u.scram?.slice(0, 19) ?? null, u.sshKeys.length, u.targets]), [
+      ['alice', '$argon2id$', 'SCRAM-SHA-256$4096:', 1, ['web01', 'prod-pg']],
+      ['bob', null, null, 1, ['*']],
+    ]);
+  });
+
+  it('applies TLS modes to database targets, verify-full with its CA file', () => {
+    assert.deepEqual([web01, prodPg, legacy].map((t) => [t.tls, t.tlsCa]), [
+      ['disable', null],
+      ['verify-full', path.join(FIXTURES, 'tls', 'db-ca.pem')],
+      ['disable', null],
     ]);
   });
 

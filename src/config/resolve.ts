@@ -121,6 +121,8 @@ function resolveTarget(raw: RawTarget, index: number, config: RawConfig, recipie
     },
     limits: mergeLimits(config.limits, raw.limits),
     portForwarding: raw.portForwarding ?? false,
+    tls: raw.tls,
+    tlsCa: raw.tlsCa === undefined ? null : path.resolve(ctx.dir, raw.tlsCa),
     recipients: chosen === undefined ? recipients : recipients.filter((recipient) => chosen.includes(recipient.name)),
   };
 }
@@ -145,6 +147,8 @@ export function resolveConfig(raw: RawConfig, source: string, env: Env, issues: 
       dataDir,
       hostKey: raw.gateway.hostKey === undefined ? path.join(dataDir, 'host_ed25519') : file(raw.gateway.hostKey),
       signingKey: raw.gateway.signingKey === undefined ? path.join(dataDir, 'signing.key') : file(raw.gateway.signingKey),
+      tlsCert: raw.gateway.tlsCert === undefined ? path.join(dataDir, 'tls', 'gateway.crt') : file(raw.gateway.tlsCert),
+      tlsKey: raw.gateway.tlsKey === undefined ? path.join(dataDir, 'tls', 'gateway.key') : file(raw.gateway.tlsKey),
     },
     listen: raw.listen,
     store: resolveStore(raw.store, ctx),
@@ -152,6 +156,7 @@ export function resolveConfig(raw: RawConfig, source: string, env: Env, issues: 
     users: raw.users.map((user) => ({
       name: user.name,
       password: user.password ?? null,
+      scram: user.scram ?? null,
       sshKeys: user.sshKeys,
       targets: user.targets,
     })),

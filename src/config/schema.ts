@@ -21,6 +21,7 @@ import {
   recipientKey,
   secretRef,
   size,
+  scramVerifier,
   sshKey,
   text,
   withDefault,
@@ -40,6 +41,13 @@ export const DEFAULT_PORTS: Readonly<Record<Protocol, number>> = {
   rdp: 3389,
   vnc: 5900,
 };
+
+/** Protocols whose targets speak TLS inside the protocol (a `tls` mode applies). */
+export const DATABASE_PROTOCOLS: readonly Protocol[] = ['postgres', 'mysql', 'mssql'];
+
+/** How the gateway talks TLS to a database target, after libpq's sslmode. */
+export const TARGET_TLS_MODES = ['disable', 'prefer', 'require', 'verify-full'] as const;
+export type TargetTlsMode = (typeof TARGET_TLS_MODES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -102,6 +110,13 @@ const gateway = section({
   dataDir: field(withDefault('./data', text)),
   hostKey: field(optional(text)),
   signingKey: field(optional(text)),
+  tlsCert: field(optional(text)),
+  tlsKey: field(optional(text)),
+}).superRefine((value, ctx) => {
+  if ((value.tlsCert === undefined) !== (value.tlsKey === undefined)) {
+    const missing = value.tlsCert === undefined ? 'tlsCert' : 'tlsKey';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'missing required key (give tlsCert and tlsKey together)' });
+  }
 });
 
 const listenShape = Object.fromEntries(LISTENERS.map((name) => [name, field(listen)])) as Record<
@@ -137,11 +152,12 @@ const recipient = strict({
 const user = strict({
   name: field(loginName),
   password: field(optional(passwordHash)),
+  scram: field(optional(scramVerifier)),
   sshKeys: list(field(sshKey)),
   targets: z.array(field(text)),
 }).superRefine((value, ctx) => {
-  if (value.password === undefined && value.sshKeys.length === 0) {
-    ctx.addIssue({ code: 'custom', path: [], message: 'has neither password nor sshKeys, so it cannot log in' });
+  if (value.password === undefined && value.scram === undefined && value.sshKeys.length === 0) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'has neither password, scram nor sshKeys, so it cannot log in' });
   }
 });
 
@@ -171,6 +187,8 @@ const target = strict({
   limits: section({ idleTimeout: targetLimit, maxDuration: targetLimit }),
   recipients: z.array(field(text)).min(1).optional(),
   portForwarding: field(optional(bool)),
+  tls: field(optional(oneOf(TARGET_TLS_MODES, 'tls mode'))),
+  tlsCa: field(optional(text)),
 })
   .superRefine((value, ctx) => {
     const problem = (path: (string | number)[], message: string) =>
@@ -180,6 +198,8 @@ const target = strict({
     if (value.protocol !== 'ssh' && value.login.privateKey !== undefined) {
       problem(['login', 'privateKey'], 'privateKey applies to ssh targets only');
     }
+    if (!DATABASE_PROTOCOLS.includes(value.protocol) && value.tls !== undefined) problem(['tls'], 'tls applies to database targets only');
+    if (value.tlsCa !== undefined && value.tls !== 'verify-full') problem(['tlsCa'], 'tlsCa applies with tls: verify-full only');
     if (value.login.passphrase !== undefined && value.login.privateKey === undefined) {
       problem(['login', 'passphrase'], 'passphrase is only used with privateKey');
     }
@@ -191,6 +211,7 @@ const target = strict({
     ...value,
     port: value.port ?? DEFAULT_PORTS[value.protocol],
     hostKey: value.protocol === 'ssh' ? (value.hostKey ?? null) : null,
+    tls: value.tls ?? (DATABASE_PROTOCOLS.includes(value.protocol) ? 'prefer' : 'disable'),
   }));
 
 const recording = section({
@@ -205,6 +226,7 @@ const recording = section({
   checkpointInterval: field(withDefault(10_000, duration)),
   keystrokes: field(withDefault(true, bool)),
   required: field(withDefault(false, bool)),
+  maxRows: field(withDefault(100, positiveInteger)),
 });
 
 export const configSchema = strict({

@@ -3,12 +3,12 @@
  * read into a Secret, every duration in milliseconds. The object is deeply frozen
  * (the bytes of a Uint8Array cannot be frozen; treat them as read-only).
  */
-import type { ListenerName, LogLevel, Protocol } from './schema.js';
+import type { ListenerName, LogLevel, Protocol, TargetTlsMode } from './schema.js';
 import type { Secret } from './secret.js';
 import type { ListenAddress } from './units.js';
 
 export type { ListenAddress } from './units.js';
-export type { ListenerName, LogLevel, Protocol } from './schema.js';
+export type { ListenerName, LogLevel, Protocol, TargetTlsMode } from './schema.js';
 
 /** An auditor every recording (or a target's recordings) is sealed to. */
 export interface RecipientConfig {
@@ -24,6 +24,8 @@ export interface UserConfig {
   readonly name: string;
   /** Argon2id hash in PHC form, or null when the user logs in with SSH keys only. */
   readonly password: string | null;
+  /** SCRAM-SHA-256 verifier for database logins, or null (then only TLS-protected cleartext against `password`). */
+  readonly scram: string | null;
   /** OpenSSH public key lines. */
   readonly sshKeys: readonly string[];
   /** Target names this user may reach; "*" means every target. */
@@ -60,6 +62,10 @@ export interface TargetConfig {
   readonly limits: LimitsConfig;
   /** ssh: whether the person may open direct-tcpip forwards through the target (default false). */
   readonly portForwarding: boolean;
+  /** Database targets: TLS towards the target (libpq sslmode semantics); 'disable' for others. */
+  readonly tls: TargetTlsMode;
+  /** verify-full: CA bundle file (PEM) the target's certificate must chain to; null = the system's CAs. */
+  readonly tlsCa: string | null;
   /** The recipients this target's recordings are sealed to (all of them unless restricted). */
   readonly recipients: readonly RecipientConfig[];
 }
@@ -69,7 +75,14 @@ export type StoreConfig = { readonly kind: 'local' } | { readonly kind: 'postgre
 export interface Config {
   /** Absolute path of the file this was loaded from. */
   readonly source: string;
-  readonly gateway: { readonly dataDir: string; readonly hostKey: string; readonly signingKey: string };
+  readonly gateway: {
+    readonly dataDir: string;
+    readonly hostKey: string;
+    readonly signingKey: string;
+    /** PEM certificate and key the database listeners terminate TLS with; generated on first start when not configured. */
+    readonly tlsCert: string;
+    readonly tlsKey: string;
+  };
   /** Null: that listener is disabled. */
   readonly listen: { readonly [name in ListenerName]: ListenAddress | null };
   readonly store: StoreConfig;
@@ -86,6 +99,8 @@ export interface Config {
     readonly checkpointInterval: number;
     readonly keystrokes: boolean;
     readonly required: boolean;
+    /** Database transcripts: result rows rendered per statement (the rest are counted). */
+    readonly maxRows: number;
   };
   readonly limits: LimitsConfig;
   readonly control: { readonly socket: string };

@@ -13,7 +13,7 @@ import { proxies } from '../../proxies/index.js';
 import { startConsole } from './console.js';
 import { startControl } from './control.js';
 import { Gateway } from './gateway.js';
-import { ensureHostKey, ensureSigningKey } from './gateway-keys.js';
+import { ensureHostKey, ensureSigningKey, ensureTlsCertificate } from './gateway-keys.js';
 import { startRetention } from './retention.js';
 
 export async function startDaemon(options: { config?: string }): Promise<void> {
@@ -24,6 +24,9 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   await mkdir(config.gateway.dataDir, { recursive: true, mode: 0o700 });
   const signer = await ensureSigningKey(sodium, config.gateway.signingKey, log);
   await ensureHostKey(config.gateway.hostKey, log);
+  if (config.listen.postgres || config.listen.mysql || config.listen.mssql) {
+    await ensureTlsCertificate(config.gateway.tlsCert, config.gateway.tlsKey, log);
+  }
   const store = openStore(config, log);
   const recovered = await store.recoverInterrupted();
   if (recovered.length > 0) log.warn({ recordings: recovered }, 'recordings left open by a stopped gateway marked interrupted');

@@ -1,7 +1,8 @@
 /**
  * The gateway's own keys, generated on first start when missing:
  * the Ed25519 signing key that signs every recording's checkpoints (with its
- * public line in `<signingKey>.pub` for verifiers), and the SSH host key.
+ * public line in `<signingKey>.pub` for verifiers), the SSH host key, and the
+ * TLS certificate the database listeners present (self-signed, ECDSA P-256).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -17,6 +18,7 @@ import {
 } from '../seal/signing.js';
 import type { Sodium } from '../seal/sodium.js';
 import { generateSshHostKey } from './ssh-host-key.js';
+import { generateSelfSignedCertificate } from './tls-cert.js';
 
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
@@ -71,4 +73,17 @@ export async function ensureHostKey(path: string, log: Logger): Promise<void> {
   await writeKeyFile(path, privateKey, 0o600);
   await writeKeyFile(`${path}.pub`, publicKey, 0o644);
   log.info({ path }, 'generated the SSH host key');
+}
+
+/** The database listeners' certificate and key: generated (self-signed) when both are missing. */
+export async function ensureTlsCertificate(certPath: string, keyPath: string, log: Logger): Promise<void> {
+  const [cert, key] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+  if (cert !== undefined && key !== undefined) return;
+  if (cert !== undefined || key !== undefined) {
+    throw new KeyError(`TLS ${cert === undefined ? `certificate ${certPath}` : `key ${keyPath}`} is missing while its pair exists; give both or neither`);
+  }
+  const { certPem, keyPem } = generateSelfSignedCertificate({ commonName: 'recgate' });
+  await writeKeyFile(keyPath, keyPem, 0o600);
+  await writeKeyFile(certPath, certPem, 0o644);
+  log.info({ cert: certPath }, 'generated a self-signed TLS certificate for the database listeners');
 }

@@ -30,6 +30,14 @@ export class Gateway implements GatewayContext {
     private readonly signer: { publicKey: Uint8Array; secretKey: Uint8Array },
   ) {}
 
+  /**
+   * A 32-byte secret for one purpose (e.g. SCRAM's mock salts), stable across
+   * restarts: keyed BLAKE2b of the purpose under the gateway's signing key.
+   */
+  secret(purpose: string): Buffer {
+    return Buffer.from(this.sodium.generichash(32, Buffer.from(`recgate/secret/${purpose}`, 'utf8'), this.signer.secretKey.subarray(0, 32)));
+  }
+
   get activeRecordings(): number {
     return this.live.size;
   }

@@ -19,6 +19,8 @@ export interface GatewayContext {
    * requires a recording that cannot be written.
    */
   openSession(who: SessionWho, target: TargetConfig, options?: SessionOptions): Promise<Session>;
+  /** A 32-byte secret for `purpose`, derived from the gateway's signing key (stable across restarts). */
+  secret(purpose: string): Buffer;
   /** Starts a sealed recording for a session (throws RecordingError when it cannot be written). */
   startRecording(who: SessionIdentity, target?: { keystrokes?: boolean; recipients?: string[] }): Promise<Recorder>;
 }
