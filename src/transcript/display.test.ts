@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { charWidth, formatCell, safeLine, safeLines } from './display.js';
+
+test('code point widths agree with psql 15', () => {
+  // Widths psql 15.20 gave these code points in a table column.
+  const psql: [number, number][] = [
+    [0x41, 1], [0xad, 1], [0xe9, 1], [0x301, 0], [0x488, 0], [0x9ff, 0], [0xa00, 0], [0x61c, 1], [0x1100, 2],
+    [0x1160, 1], [0x200b, 1], [0x2026, 1], [0x2600, 1], [0x3000, 2], [0x303f, 1], [0x4dbf, 2], [0x9fff, 2],
+    [0xac00, 2], [0xd7a3, 2], [0xfa6e, 2], [0xfe00, 0], [0xfe10, 2], [0xfeff, 1], [0xff71, 1], [0x16fe0, 2],
+    [0x1b001, 2], [0x1f300, 2], [0x1f600, 2], [0x1f6d8, 1], [0x2a6e0, 2], [0x3fffd, 2], [0xe0001, 1],
+  ];
+  for (const [cp, width] of psql) assert.equal(charWidth(cp), width, `U+${cp.toString(16)}`);
+  assert.equal(charWidth(0x1b), -1);
+  assert.equal(charWidth(0x85), -1);
+});
+
+test('cells: psql escapes, tabs to the next multiple of 8, lines split at newlines', () => {
+  assert.deepEqual(formatCell('a\tb\x1b\r\x7f\x85'), [{ text: 'a       b\\x1B\\r\\x7F\\u0085', width: 25 }]);
+  assert.deepEqual(formatCell('x\ny\tz'), [
+    { text: 'x', width: 1 },
+    { text: 'y       z', width: 9 },
+  ]);
+  assert.deepEqual(formatCell(null), [{ text: '', width: 0 }]);
+  assert.deepEqual(formatCell('日本'), [{ text: '日本', width: 4 }]);
+});
+
+test('cells: cut with an ellipsis, never wider than the cap, idempotent at the cap', () => {
+  assert.deepEqual(formatCell('abcdef', 4), [{ text: 'abc…', width: 4 }]);
+  assert.deepEqual(formatCell('abcd', 4), [{ text: 'abcd', width: 4 }]);
+  assert.deepEqual(formatCell('ab\x1bcd', 4), [{ text: 'ab…', width: 3 }]);
+  assert.deepEqual(formatCell('a日本', 4), [{ text: 'a日…', width: 4 }]);
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 60 }), fc.integer({ min: 1, max: 40 }), (s, cap) => {
+      const lines = formatCell(s, cap);
+      const used = lines.reduce((n, l) => n + l.width, 0) + lines.length - 1;
+      assert.ok(used <= cap);
+    }),
+  );
+});
+
+test('safe lines: bidirectional controls, line separators and lone surrogates are escaped too', () => {
+  assert.equal(safeLine('a\u202eb\u2066c\u2028d\ud800e'), 'a\\u202Eb\\u2066c\\u2028d\\uD800e');
+  assert.equal(safeLine('😀 ok'), '😀 ok');
+  assert.equal(safeLine('a\tb'), 'a\\x09b');
+  assert.equal(safeLine('a\tb', true), 'a\tb');
+  assert.deepEqual(safeLines('a\r\nb\nc\rd'), ['a', 'b', 'c\\rd']);
+});

@@ -1,0 +1,70 @@
+/**
+ * Collects a result set arriving row by row and renders it as psql would
+ * print it (table.ts). Only the first maxRows rows are kept, already laid
+ * out and cut to maxCellWidth columns a cell; later rows are only counted.
+ *
+ * Invariants:
+ * - memory is bounded by maxRows × columns × maxCellWidth, however many rows
+ *   or however long the values that arrive;
+ * - `row()` past the cap is O(1), and `wantsRow()` tells the caller it may
+ *   skip decoding such rows (it must still call `row()`, or `skip()`, so
+ *   they are counted);
+ * - `columns()` starts a new result set.
+ */
+import { type Cell, DEFAULT_MAX_CELL_WIDTH, formatCell } from './display.js';
+import { type FormattedColumn, type TableColumn, renderCells } from './table.js';
+
+export interface RowCollectorOptions {
+  maxCellWidth?: number;
+  /** Whether render() prints the `(N rows)` footer; default true. */
+  footer?: boolean;
+}
+
+export class RowCollector {
+  private readonly maxRows: number;
+  private readonly maxCellWidth: number;
+  private readonly footer: boolean;
+  private cols: FormattedColumn[] = [];
+  private kept: Cell[][] = [];
+  private total = 0;
+
+  constructor(maxRows: number, options: RowCollectorOptions = {}) {
+    this.maxRows = Math.max(0, Math.floor(maxRows));
+    this.maxCellWidth = options.maxCellWidth ?? DEFAULT_MAX_CELL_WIDTH;
+    this.footer = options.footer ?? true;
+  }
+
+  /** Starts a result set with these columns, dropping any rows collected. */
+  columns(cols: TableColumn[]): void {
+    this.cols = cols.map((c) => ({ header: formatCell(c.name, this.maxCellWidth), align: c.align }));
+    this.kept = [];
+    this.total = 0;
+  }
+
+  /** Whether the next row will be kept (false once maxRows are). */
+  wantsRow(): boolean {
+    return this.kept.length < this.maxRows;
+  }
+
+  /** A row, one value per column (NULL as null); missing values are NULL, extra ones ignored. */
+  row(values: readonly (string | null)[]): void {
+    this.total++;
+    if (!this.wantsRow()) return;
+    this.kept.push(this.cols.map((_, j) => formatCell(values[j] ?? null, this.maxCellWidth)));
+  }
+
+  /** Counts rows not passed in (the caller did not decode them). */
+  skip(n = 1): void {
+    this.total += Math.max(0, Math.floor(n));
+  }
+
+  /** Rows seen so far, kept or not. */
+  get count(): number {
+    return this.total;
+  }
+
+  /** The result set as psql prints it, with `(N rows; first M shown)` when rows were left out. */
+  render(): string {
+    return renderCells(this.cols, this.kept, this.total, this.footer);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Renders a result set as psql 15 prints it in its default aligned format
+ * (`\pset format aligned`, border 1, ascii line style, pager off), with
+ * "\r\n" line ends since the text is replayed on a terminal:
+ *
+ *    a | bcd | c
+ *   ---+-----+---
+ *    1 | x   |
+ *   (1 row)
+ *
+ * Header names are centred, cells left- or right-aligned, NULL shown empty;
+ * a cell with line breaks continues on the next lines, marked with `+`. Like
+ * psql, the last column of a left-aligned line carries no trailing spaces.
+ *
+ * Invariants:
+ * - every line before the footer is at most as wide as the ruler, and the
+ *   column separators sit at the ruler's `+` columns on every line;
+ * - a cell spans at most maxCellWidth columns (see formatCell), so does a
+ *   header name;
+ * - the output holds no control characters other than the "\r\n" line ends;
+ * - at most maxRows rows are shown; when fewer rows are shown than the result
+ *   had, the footer says so: `(10000 rows; first 100 shown)`.
+ */
+import { type Cell, DEFAULT_MAX_CELL_WIDTH, formatCell } from './display.js';
+
+const CRLF = '\r\n';
+
+export type Align = 'left' | 'right';
+
+export interface TableColumn {
+  name: string;
+  align: Align;
+}
+
+export interface TableInput {
+  columns: TableColumn[];
+  /** The rows to show, each a value per column (NULL as null); only the first maxRows are used. */
+  rows: (string | null)[][];
+  /** How many rows the result had, shown or not. */
+  totalRows: number;
+  maxRows: number;
+  /** Columns a cell may take before it is cut with an ellipsis; default 200. */
+  maxCellWidth?: number;
+  /** Whether to print the `(N rows)` footer (psql's `\pset footer`); default true. */
+  footer?: boolean;
+}
+
+/** A column whose header is already laid out. */
+export interface FormattedColumn {
+  header: Cell;
+  align: Align;
+}
+
+const EMPTY: Cell = [{ text: '', width: 0 }];
+
+function spaces(n: number): string {
+  return n > 0 ? ' '.repeat(n) : '';
+}
+
+function cellWidth(cell: Cell): number {
+  let w = 0;
+  for (const line of cell) w = Math.max(w, line.width);
+  return w;
+}
+
+/** The footer psql would print, or the note that rows were left out. */
+export function footerLine(totalRows: number, shown: number, footer: boolean): string | undefined {
+  const total = Math.max(totalRows, shown);
+  const rows = `${total} ${total === 1 ? 'row' : 'rows'}`;
+  if (total > shown) return shown === 0 ? `(${rows}; none shown)` : `(${rows}; first ${shown} shown)`;
+  return footer ? `(${rows})` : undefined;
+}
+
+/** Renders a table whose cells are already laid out (see formatCell). */
+export function renderCells(columns: FormattedColumn[], rows: Cell[][], totalRows: number, footer = true): string {
+  const n = columns.length;
+  const widths = columns.map((c) => cellWidth(c.header));
+  if (n > 0) {
+    for (const row of rows) {
+      for (let j = 0; j < n; j++) widths[j] = Math.max(widths[j]!, cellWidth(row[j] ?? EMPTY));
+    }
+  }
+  let out = '';
+
+  // Header lines: names centred, `+` where a multi-line name continues.
+  const headerLines = Math.max(0, ...columns.map((c) => c.header.length));
+  for (let l = 0; l < headerLines; l++) {
+    for (let j = 0; j < n; j++) {
+      const header = columns[j]!.header;
+      const w = widths[j]!;
+      const line = header[l];
+      out += ' ';
+      if (line === undefined) {
+        out += spaces(w);
+      } else {
+        const pad = w - line.width;
+        out += spaces(pad >> 1) + line.text + spaces(pad - (pad >> 1));
+      }
+      out += l < header.length - 1 ? '+' : ' ';
+      if (j < n - 1) out += '|';
+    }
+    out += CRLF;
+  }
+  out += '-' + widths.map((w) => '-'.repeat(w)).join('-+-') + '-' + CRLF;
+
+  // Data lines.
+  if (n > 0) {
+    for (const row of rows) {
+      let height = 1;
+      for (let j = 0; j < n; j++) height = Math.max(height, (row[j] ?? EMPTY).length);
+      for (let l = 0; l < height; l++) {
+        for (let j = 0; j < n; j++) {
+          const cell = row[j] ?? EMPTY;
+          const line = cell[l];
+          const w = widths[j]!;
+          const last = j === n - 1;
+          const right = columns[j]!.align === 'right';
+          const continues = l < cell.length - 1;
+          out += ' ';
+          if (line === undefined) {
+            if (!last) out += spaces(w);
+          } else if (right) {
+            out += spaces(w - line.width) + line.text;
+          } else {
+            out += line.text;
+            if (!last || continues) out += spaces(w - line.width);
+          }
+          if (continues) out += '+';
+          else if (!last) out += ' ';
+          if (!last) out += '|';
+        }
+        out += CRLF;
+      }
+    }
+  }
+
+  const foot = footerLine(totalRows, rows.length, footer);
+  if (foot !== undefined) out += foot + CRLF;
+  return out + CRLF;
+}
+
+/** Renders a result set as psql prints it; see the file header. */
+export function renderTable(t: TableInput): string {
+  const maxCellWidth = t.maxCellWidth ?? DEFAULT_MAX_CELL_WIDTH;
+  const shown = t.rows.slice(0, Math.max(0, Math.floor(t.maxRows)));
+  const columns: FormattedColumn[] = t.columns.map((c) => ({ header: formatCell(c.name, maxCellWidth), align: c.align }));
+  const cells = shown.map((row) => t.columns.map((_, j) => formatCell(row[j] ?? null, maxCellWidth)));
+  return renderCells(columns, cells, t.totalRows, t.footer ?? true);
+}
