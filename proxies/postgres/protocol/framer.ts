@@ -1,0 +1,222 @@
+/**
+ * Cuts one direction of a PostgreSQL protocol v3 connection into messages
+ * (PostgreSQL documentation, "Frontend/Backend Protocol", sections "Messaging
+ * Overview" and "Message Formats"):
+ *
+ *   message := type:Byte1 | length:Int32 (counts itself, not the type) | body
+ *
+ * The framer watches bytes the proxy relays anyway, so it is built to cost
+ * next to nothing for messages nobody looks at:
+ * - the sink is asked once per message header whether it wants the body;
+ *   an unwanted body is stepped over by counting, across any number of
+ *   chunks, with no copy and no allocation;
+ * - a wanted body that lies inside one chunk is handed over as a subarray of
+ *   that chunk; only a body split across chunks is copied together;
+ * - a wanted body longer than maxBuffered is handed over cut to its first
+ *   maxBuffered bytes with `truncated` set; the rest is stepped over.
+ *
+ * Invariants:
+ * - every message gets exactly one callback, `message` or `skipped`, when
+ *   its last byte arrives, in stream order;
+ * - a sink that throws does not cost the stream its framing: the framer
+ *   goes on through the chunk (a `wants` that threw counts as false) and
+ *   rethrows the first such error when the chunk is done;
+ * - a length field below 4 or above maxLength, or (from a client) a type
+ *   byte the protocol does not define, is a ProtocolError; after one, the
+ *   stream has lost sync and every later push throws the same error;
+ * - bodies handed over are never reused by the framer; a sink that keeps
+ *   one long should copy it, since a subarray pins its whole chunk.
+ */
+import type { ProtocolError } from '../../../src/errors.js';
+import { isFrontendType, messageName } from './message-types.js';
+import { startupPacketLength } from './startup.js';
+import { protocolError, type Side } from './wire.js';
+
+/** PostgreSQL's PQ_LARGE_MESSAGE_LIMIT (MaxAllocSize - 1): the largest length field it accepts. */
+export const MAX_MESSAGE_LENGTH = 0x3fff_fffe;
+export const DEFAULT_MAX_BUFFERED = 1024 * 1024;
+
+export interface FrameSink {
+  /** Asked once at each message header; `bodyLength` is the length field minus 4. */
+  wants(type: number, bodyLength: number): boolean;
+  /**
+   * A wanted message. `totalLength` is the body's full length; when
+   * `truncated`, `body` holds only its first maxBuffered bytes.
+   */
+  message(type: number, body: Buffer, totalLength: number, truncated: boolean): void;
+  /** An unwanted message, once its last byte has gone by. */
+  skipped?(type: number, bodyLength: number): void;
+}
+
+export interface FramerOptions {
+  side: Side;
+  /** Largest length field accepted; defaults to PostgreSQL's own limit. */
+  maxLength?: number;
+  /** Largest body ever held for a sink; longer wanted bodies are cut. */
+  maxBuffered?: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class MessageFramer {
+  private readonly side: Side;
+  private readonly maxLength: number;
+  private readonly maxBuffered: number;
+  private failure: ProtocolError | null = null;
+  /** The first error a sink threw during the current push. */
+  private sinkError: { error: unknown } | null = null;
+
+  /** Header bytes seen of the message under way (0 to 5; 5 means in its body). */
+  private headerFill = 0;
+  private type = 0;
+  /** The length field, while its bytes come in. */
+  private length = 0;
+  private bodyLength = 0;
+  /** Body bytes not seen yet. */
+  private remaining = 0;
+  private wanted = false;
+  /** Body bytes to hand over: min(bodyLength, maxBuffered) if wanted, else 0. */
+  private keep = 0;
+  /** The kept bytes: a subarray of one chunk, or a copy being filled. */
+  private kept: Buffer | null = null;
+  private keptFill = 0;
+
+  constructor(options: FramerOptions) {
+    this.side = options.side;
+    this.maxLength = options.maxLength ?? MAX_MESSAGE_LENGTH;
+    this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+  }
+
+  /** True when no part of a message is held: the stream ended on a message boundary. */
+  get idle(): boolean {
+    return this.headerFill === 0;
+  }
+
+  /**
+   * Bytes still to come before the next message boundary: 0 when idle, null
+   * while a header is incomplete (its length is not known yet). Lets a
+   * caller cut a chunk at a boundary, to put messages of its own in between.
+   */
+  bytesToBoundary(): number | null {
+    if (this.headerFill === 0) return 0;
+    return this.headerFill < 5 ? null : this.remaining;
+  }
+
+  /** Walks `chunk`, calling `sink` for each message completed in it. */
+  push(chunk: Buffer, sink: FrameSink): void {
+    if (this.failure !== null) throw this.failure;
+    const end = chunk.length;
+    let i = 0;
+    while (i < end) {
+      if (this.headerFill < 5) {
+        if (this.headerFill === 0 && end - i >= 5) {
+          this.type = chunk[i]!;
+          this.length = ((chunk[i + 1]! << 24) | (chunk[i + 2]! << 16) | (chunk[i + 3]! << 8) | chunk[i + 4]!) >>> 0;
+          i += 5;
+        } else {
+          if (this.headerFill === 0) {
+            this.type = chunk[i++]!;
+            this.length = 0;
+            this.headerFill = 1;
+          }
+          while (this.headerFill < 5 && i < end) {
+            this.length = ((this.length << 8) | chunk[i++]!) >>> 0;
+            this.headerFill++;
+          }
+          if (this.headerFill < 5) return;
+        }
+        this.headerFill = 5;
+        this.begin(sink);
+        if (this.remaining === 0) {
+          this.complete(sink);
+          continue;
+        }
+      }
+      const available = end - i;
+      if (this.keptFill < this.keep) {
+        if (this.kept === null && available >= this.keep) {
+          this.kept = chunk.subarray(i, i + this.keep);
+          this.keptFill = this.keep;
+          i += this.keep;
+          this.remaining -= this.keep;
+        } else {
+          this.kept ??= Buffer.allocUnsafe(this.keep);
+          const n = Math.min(this.keep - this.keptFill, available);
+          chunk.copy(this.kept, this.keptFill, i, i + n);
+          this.keptFill += n;
+          i += n;
+          this.remaining -= n;
+        }
+      } else {
+        const n = Math.min(this.remaining, available);
+        i += n;
+        this.remaining -= n;
+      }
+      if (this.remaining === 0) this.complete(sink);
+    }
+    if (this.sinkError !== null) {
+      const { error } = this.sinkError;
+      this.sinkError = null;
+      throw error;
+    }
+  }
+
+  /** A whole header is in: check it and ask the sink about the body. */
+  private begin(sink: FrameSink): void {
+    const { type, length } = this;
+    if (this.side === 'frontend' && !isFrontendType(type)) this.fail(`unknown message ${messageName(this.side, type)}`);
+    if (length < 4) this.fail(`${messageName(this.side, type)} message length ${length} is below 4`);
+    if (length > this.maxLength) {
+      this.fail(`${messageName(this.side, type)} message length ${length} exceeds the limit of ${this.maxLength}`);
+    }
+    this.bodyLength = length - 4;
+    this.remaining = this.bodyLength;
+    this.wanted = false;
+    this.keep = 0;
+    this.kept = null;
+    this.keptFill = 0;
+    try {
+      this.wanted = sink.wants(type, this.bodyLength);
+    } catch (error) {
+      this.sinkError ??= { error };
+    }
+    if (this.wanted) this.keep = Math.min(this.bodyLength, this.maxBuffered);
+  }
+
+  /** The message's last byte went by: settle state, then tell the sink. */
+  private complete(sink: FrameSink): void {
+    const { type, bodyLength } = this;
+    this.headerFill = 0;
+    try {
+      if (this.wanted) {
+        const body = this.kept ?? EMPTY;
+        this.kept = null;
+        sink.message(type, body, bodyLength, this.keep < bodyLength);
+      } else {
+        sink.skipped?.(type, bodyLength);
+      }
+    } catch (error) {
+      this.sinkError ??= { error };
+    }
+  }
+
+  private fail(message: string): never {
+    this.sinkError = null;
+    this.failure = protocolError(this.side, message);
+    throw this.failure;
+  }
+}
+
+/**
+ * The client's first packet (SSLRequest, GSSENCRequest, CancelRequest or
+ * StartupMessage, which have no type byte) at the start of `buffered`, as a
+ * subarray; null until all of it has arrived. Throws ProtocolError for a
+ * length PostgreSQL would refuse. Parse it with startup.ts's
+ * parseStartupPacket; the bytes after it belong to what follows (after
+ * SSLRequest, the TLS handshake; after StartupMessage, typed messages).
+ */
+export function frameStartupPacket(buffered: Buffer): Buffer | null {
+  const length = startupPacketLength(buffered);
+  if (length === null || buffered.length < length) return null;
+  return buffered.subarray(0, length);
+}
