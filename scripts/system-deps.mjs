@@ -11,6 +11,11 @@ export const SYSTEM_DEPS = [
   { program: 'sftp', pkg: 'openssh-client', why: 'the SFTP client' },
   { program: 'ssh-keygen', pkg: 'openssh-client', why: 'test keys' },
   { program: 'tmux', pkg: 'tmux', why: 'driving interactive clients in a terminal' },
+  // initdb is off PATH in Debian (/usr/lib/postgresql/<version>/bin); the shell expands the glob.
+  { program: '/usr/lib/postgresql/*/bin/initdb', pkg: 'postgresql', why: 'the PostgreSQL target' },
+  { program: 'psql', pkg: 'postgresql-client', why: 'the PostgreSQL client' },
+  // Debian 12 ships pgbench with the server, not the client.
+  { program: 'pgbench', pkg: 'postgresql', why: 'the PostgreSQL benchmark client' },
 ];
 
 function has(program) {

@@ -1,0 +1,227 @@
+/**
+ * One client connection to the PostgreSQL listener, from its first byte to
+ * its end:
+ *
+ *   SSLRequest → 'S' + TLS with the gateway's certificate (or 'N' without one);
+ *   GSSENCRequest → 'N'; CancelRequest → forwarded to the right target;
+ *   StartupMessage (user `alice+pg01`) → the person authenticates as a
+ *   gateway user → route → the gateway logs in to the target with injected
+ *   credentials → a session opens → AuthenticationOk, the target's
+ *   ParameterStatus, the gateway's BackendKeyData, ReadyForQuery → relay.
+ *
+ * Every refusal is an ErrorResponse (FATAL, with a SQLSTATE) that psql
+ * prints, and a log line; nothing is recorded before a session opens, and a
+ * session opens only once the target has accepted the gateway's login.
+ */
+import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import type { LoginRateLimiter } from '../../src/auth/rate-limit.js';
+import { findUser, parseLoginName, route, type Route } from '../../src/auth/users.js';
+import type { TargetConfig } from '../../src/config/index.js';
+import type { GatewayContext } from '../../src/daemon/proxy.js';
+import { GatewayError, ProtocolError, RecordingError } from '../../src/errors.js';
+import type { Logger } from '../../src/log.js';
+import type { Sodium } from '../../src/seal/sodium.js';
+import type { Session } from '../../src/session/session.js';
+import type { CancelKeys } from './cancel.js';
+import { authenticatePerson } from './client-auth.js';
+import { PacketReader, PeerClosedError } from './packet-reader.js';
+import { encodeAuthenticationOk, encodeBackendKeyData, encodeErrorResponse, encodeNegotiateProtocolVersion, encodeParameterStatus, encodeReadyForQuery } from './protocol/backend.js';
+import { parseStartupPacket, type StartupPacket } from './protocol/startup.js';
+import { PgRelay } from './relay.js';
+import { cancelOnTarget, connectTarget, TargetError, type TargetLink } from './target.js';
+
+export interface ListenerDeps {
+  gateway: GatewayContext;
+  sodium: Sodium;
+  limiter: LoginRateLimiter;
+  cancelKeys: CancelKeys;
+  log: Logger;
+  /** The gateway's certificate: TLS for clients that ask, and its channel-binding data. */
+  tls: { context: SecureContext; channelBinding: Buffer | undefined };
+  mockSecret: Buffer;
+}
+
+const REFUSALS: Record<Exclude<Route, { ok: true }>['why'], (target: string) => string> = {
+  'unknown-target': (t) => `recgate: there is no target named ${t}`,
+  'not-allowed': (t) => `recgate: you are not allowed to reach ${t}`,
+  'wrong-protocol': (t) => `recgate: ${t} is not a PostgreSQL target`,
+};
+
+const AUTH_FAILED_HINT =
+  'recgate accepts gateway passwords with SCRAM-SHA-256, or in clear only inside TLS (sslmode=require); log in as <gateway user>+<target>.';
+
+/** A refusal the person reads: an ErrorResponse, then the connection closes. */
+class Refusal extends GatewayError {
+  constructor(
+    readonly sqlstate: string,
+    message: string,
+    readonly extra: { detail?: string; hint?: string } = {},
+  ) {
+    super('RG_ERR_AUTH', message);
+  }
+}
+
+export async function serveConnection(raw: Socket, deps: ListenerDeps): Promise<void> {
+  const address = raw.remoteAddress ?? 'unknown';
+  const log = deps.log.child({ client: `${address}:${raw.remotePort ?? 0}` });
+  raw.setNoDelay(true);
+  raw.on('error', (err) => log.debug({ err }, 'client connection error'));
+  let socket: Socket | TLSSocket = raw;
+  let reader = new PacketReader(raw, 'frontend', 'client');
+  let target: TargetLink | undefined;
+  const send = (message: Buffer): void => void socket.write(message);
+  try {
+    let startup: StartupPacket;
+    for (;;) {
+      startup = parseStartupPacket(await reader.startupPacket());
+      if (startup.kind === 'ssl-request') {
+        // Bytes sent before the TLS handshake could be injected by a third party (CVE-2021-23214).
+        if (reader.pending) throw new ProtocolError(['postgres', 'frontend'], 'data after SSLRequest before the TLS handshake');
+        reader.release();
+        raw.write('S');
+        socket = await acceptTls(raw, deps.tls.context);
+        reader = new PacketReader(socket, 'frontend', 'client');
+        continue;
+      }
+      if (startup.kind === 'gssenc-request') {
+        raw.write('N');
+        continue;
+      }
+      break;
+    }
+    if (startup.kind === 'cancel-request') {
+      reader.release();
+      const found = deps.cancelKeys.cancel(startup.pid, startup.secretKey);
+      log.info({ found }, found ? 'cancel request forwarded' : 'cancel request matched no connection');
+      socket.end();
+      return;
+    }
+    if (startup.kind !== 'startup') return;
+    if (startup.minor > 0 || [...startup.params.keys()].some((k) => k.startsWith('_pq_.'))) {
+      // The relay speaks 3.0 to the target; tell the client so (it may go on with 3.0).
+      send(encodeNegotiateProtocolVersion(0, [...startup.params.keys()].filter((k) => k.startsWith('_pq_.'))));
+    }
+    if (startup.params.get('replication') !== undefined && startup.params.get('replication') !== 'false') {
+      throw new Refusal('0A000', 'recgate: replication connections are not supported through the gateway');
+    }
+
+    const loginName = startup.user;
+    const tls = socket instanceof TLSSocket;
+    if (!deps.limiter.allowed(address)) {
+      log.warn('login refused: too many failed logins from this address');
+      throw new Refusal('28000', 'recgate: too many failed logins from your address; try again later');
+    }
+    const name = parseLoginName(loginName);
+    const user = name ? findUser(deps.gateway.config, name.user) : undefined;
+    const auth = await authenticatePerson(
+      { reader, send, sodium: deps.sodium, mockSecret: deps.mockSecret, channelBinding: tls ? deps.tls.channelBinding : undefined, tls },
+      loginName,
+      name ? user : undefined,
+    );
+    if (!auth.ok || !user || !name) {
+      const blocked = deps.limiter.fail(address);
+      log.warn({ login: loginName.slice(0, 128), why: auth.ok ? 'no target in the login name' : auth.why, blocked }, 'gateway login failed');
+      throw new Refusal('28P01', `password authentication failed for user "${loginName.slice(0, 128)}"`, { hint: AUTH_FAILED_HINT });
+    }
+    deps.limiter.succeed(address);
+    log.info({ user: user.name, target: name.target, method: auth.method, tls }, 'gateway login');
+
+    const r = route(deps.gateway.config, user, name.target, 'postgres');
+    if (!r.ok) {
+      log.warn({ user: user.name, target: name.target, why: r.why }, 'session refused');
+      throw new Refusal('28000', REFUSALS[r.why](name.target));
+    }
+    // libpq names the database after the user when none is given: `alice+pg01` means "the target's default".
+    const params = new Map(startup.params);
+    const asked = params.get('database');
+    if (asked === undefined || asked === '' || asked === loginName) params.delete('database');
+    const database = params.get('database') ?? r.target.login.user ?? '';
+    try {
+      target = await connectTarget(r.target, params);
+    } catch (err) {
+      log.warn({ err, target: r.target.name }, 'target login failed');
+      if (err instanceof TargetError) {
+        const server = err.serverError;
+        throw new Refusal(err.sqlstate, err.message, { ...(server?.detail ? { detail: server.detail } : {}), ...(server?.hint ? { hint: server.hint } : {}) });
+      }
+      throw new Refusal('08001', `recgate: cannot connect to ${r.target.name}`);
+    }
+
+    let session: Session;
+    try {
+      session = await deps.gateway.openSession({ user: user.name, clientAddress: address }, r.target);
+    } catch (err) {
+      target.socket.destroy();
+      const message = err instanceof RecordingError ? `recgate: ${err.message}` : 'recgate: the session could not be opened';
+      throw new Refusal('08004', message);
+    }
+    const rest = reader.release();
+    startRelay(socket, target, rest, session, r.target, database, deps);
+  } catch (err) {
+    target?.socket.destroy();
+    reader.release();
+    refuse(socket, err, log);
+  }
+}
+
+function acceptTls(raw: Socket, context: SecureContext): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const tls = new TLSSocket(raw, { isServer: true, secureContext: context });
+    tls.once('secure', () => {
+      tls.removeAllListeners('error');
+      tls.on('error', () => undefined);
+      resolve(tls);
+    });
+    tls.once('error', (err) => reject(new PeerClosedError(`TLS handshake with the client failed: ${err.message}`, { cause: err })));
+  });
+}
+
+function startRelay(
+  client: Socket | TLSSocket,
+  target: TargetLink,
+  clientRest: Buffer,
+  session: Session,
+  targetConfig: TargetConfig,
+  database: string,
+  deps: ListenerDeps,
+): void {
+  const key = deps.cancelKeys.issue(() => {
+    session.event({ type: 'cancel' });
+    if (target.key) {
+      cancelOnTarget(targetConfig, target.key).catch((err: unknown) => session.log.warn({ err }, 'cancel request to the target failed'));
+    }
+  });
+  // The person sees the target's parameters and the gateway's own cancel key.
+  const hello = [encodeAuthenticationOk()];
+  for (const [name, value] of target.parameters) hello.push(encodeParameterStatus(name, value));
+  hello.push(encodeBackendKeyData(key.pid, key.secretKey), encodeReadyForQuery(target.status));
+  client.write(Buffer.concat(hello));
+  const relay = new PgRelay(client, target.socket, session, {
+    database,
+    maxRows: deps.gateway.config.recording.maxRows,
+    parameters: target.parameters,
+  });
+  relay.once('closed', () => key.release());
+  relay.start(clientRest, target.rest);
+}
+
+/** The one place a connection is refused: an ErrorResponse the client prints, then close. */
+function refuse(socket: Socket | TLSSocket, err: unknown, log: Logger): void {
+  if (err instanceof Refusal) {
+    socket.end(encodeErrorResponse({ severity: 'FATAL', code: err.sqlstate, message: err.message, ...err.extra }));
+    return;
+  }
+  if (err instanceof PeerClosedError) {
+    log.debug({ err }, 'client left during the handshake');
+    socket.destroy();
+    return;
+  }
+  if (err instanceof ProtocolError) {
+    log.warn({ err }, 'malformed client handshake; connection closed');
+    socket.end(encodeErrorResponse({ severity: 'FATAL', code: '08P01', message: `recgate: invalid startup: ${err.message}` }));
+    return;
+  }
+  log.error({ err }, 'connection failed');
+  socket.end(encodeErrorResponse({ severity: 'FATAL', code: 'XX000', message: 'recgate: internal error; see the gateway log' }));
+}
