@@ -146,8 +146,12 @@ async function transport(target: TargetConfig): Promise<{ socket: Socket | TLSSo
 }
 
 function authFailed(target: TargetConfig, err: NoticeFields): TargetError {
-  if (err.code === '28P01' || err.code === '28000') {
+  if (err.code === '28P01') {
     return new TargetError('28000', `recgate: ${target.name} refused the gateway's login (${err.message}); the target's credentials in the gateway config need attention`, { serverError: err });
+  }
+  if (err.code === '28000') {
+    // Not the password: who may connect how (pg_hba.conf), e.g. TLS required.
+    return new TargetError('28000', `recgate: ${target.name} refused the gateway's login: ${err.message}`, { serverError: err });
   }
   // Other refusals (no such database, too many connections, ...) mean something to the person: pass them on.
   return new TargetError(err.code, err.message, { serverError: err });
