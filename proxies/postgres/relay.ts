@@ -42,6 +42,7 @@ export class PgRelay extends EventEmitter {
   private readonly clientFramer = new MessageFramer({ side: 'frontend' });
   private readonly serverFramer = new MessageFramer({ side: 'backend' });
   private readonly injections: Buffer[] = [];
+  private readonly transcript: string[] = [];
   /** Set once the session is over: nothing more is forwarded. */
   private ending: { reason: EndReason } | undefined;
   private serverBlocked = false;
@@ -59,7 +60,8 @@ export class PgRelay extends EventEmitter {
     session.terminal(0, TRANSCRIPT_TERMINAL);
     this.observer = new PgObserver(
       {
-        tty: (text) => void session.output(Buffer.from(text, 'utf8')),
+        // Collected while a chunk is observed, written as one frame after it (see flushTranscript).
+        tty: (text) => void this.transcript.push(text),
         event: (e) => void session.event(e),
         now: () => session.now(),
       },
@@ -99,10 +101,19 @@ export class PgRelay extends EventEmitter {
     try {
       this.clientFramer.push(chunk, this.observer.client);
     } catch (err) {
+      this.flushTranscript();
       if (err instanceof ProtocolError) return this.malformed(err);
       throw err;
     }
+    this.flushTranscript();
     this.flow();
+  }
+
+  private flushTranscript(): void {
+    if (this.transcript.length === 0) return;
+    const text = this.transcript.length === 1 ? this.transcript[0]! : this.transcript.join('');
+    this.transcript.length = 0;
+    this.session.output(Buffer.from(text, 'utf8'));
   }
 
   private fromServer(chunk: Buffer): void {
@@ -124,6 +135,7 @@ export class PgRelay extends EventEmitter {
       if (this.ending) return;
     }
     if (at < chunk.length) this.forwardToClient(at === 0 ? chunk : chunk.subarray(at));
+    this.flushTranscript();
     this.flow();
   }
 
@@ -153,6 +165,7 @@ export class PgRelay extends EventEmitter {
   }
 
   private flushInjections(): void {
+    this.flushTranscript();
     const messages = this.injections.splice(0);
     if (messages.length > 0 && !this.client.destroyed) this.client.write(Buffer.concat(messages));
     if (this.ending) this.closeSockets();
@@ -173,6 +186,7 @@ export class PgRelay extends EventEmitter {
     if (this.ending) return;
     this.ending = { reason };
     this.observer.note(message);
+    this.flushTranscript();
     this.injections.push(encodeErrorResponse({ severity: 'FATAL', code: sqlstate, message }));
     void this.session.end(reason, { message });
     if (this.serverFramer.idle) this.flushInjections();

@@ -191,7 +191,8 @@ export class Transcript {
     const trimmed = text.replace(/[ \t\r\n]+$/, '');
     const body = safeLines(trimmed, true);
     let states: LineState[] = [];
-    if (continuationPrompt === undefined) states = lineStates(trimmed.replace(/\r\n/g, '\n'));
+    // A one-line statement (the common case) needs no continuation prompts.
+    if (continuationPrompt === undefined && body.length > 1) states = lineStates(trimmed.replace(/\r\n/g, '\n'));
     const next = continuationPrompt === undefined ? undefined : safeLine(continuationPrompt);
     return lines(body.map((line, i) => (i === 0 ? first : (next ?? promptFor(first, states[i - 1] ?? '-'))) + line)) + cut;
   }
