@@ -10,7 +10,10 @@
  * in order; backend messages answer the head of the queue. This holds with
  * pipelining, because the server answers in order. After an ErrorResponse in
  * the extended protocol the server skips everything up to the next Sync, so
- * the queue is dropped up to there too.
+ * the queue is dropped up to there too, and the statement names those
+ * messages defined or closed mean what they meant before. A message the
+ * server answers is queued even when it cannot be read (cut short by the
+ * framer, or malformed), so that no answer is taken for the next request's.
  *
  *   Query            → (RowDescription DataRow* | CopyIn/Out…)? CommandComplete|EmptyQuery|Error … ReadyForQuery
  *   Parse/Bind/Close → ParseComplete/BindComplete/CloseComplete
@@ -27,7 +30,7 @@
  *   framing errors (ProtocolError) are the framer's and end the connection.
  */
 import type { RecordedEvent } from '../../src/recording/frames.js';
-import { RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
+import { ELLIPSIS, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
 import {
   decodeCommandComplete,
   decodeCopyResponse,
@@ -35,6 +38,7 @@ import {
   decodeErrorResponse,
   decodeNoticeResponse,
   decodeNotificationResponse,
+  decodeParameterDescription,
   decodeParameterStatus,
   decodeReadyForQuery,
   decodeRowDescription,
@@ -62,7 +66,19 @@ export interface ObserverOptions {
 }
 
 /** Statements and portals remembered per connection. */
-export const MAX_TRACKED = 1000;
+export const MAX_TRACKED = 512;
+
+/**
+ * What is kept of a prepared statement's text and of a bound parameter, so
+ * that MAX_TRACKED statements and portals stay within a few MiB per
+ * connection (the query event cuts texts at 64 KiB and parameters at 1 KiB).
+ */
+export const MAX_KEPT_TEXT = 16_384;
+export const MAX_KEPT_PARAM = 1024;
+
+function keep(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
 
 const ch = (c: string): number => c.charCodeAt(0);
 const F = { Query: ch('Q'), Parse: ch('P'), Bind: ch('B'), Execute: ch('E'), Describe: ch('D'), Close: ch('C'), Sync: ch('S'), CopyData: ch('d'), CopyDone: ch('c'), CopyFail: ch('f'), Function: ch('F'), Terminate: ch('X') };
@@ -92,19 +108,25 @@ const B = {
 
 interface Statement {
   text: string;
+  /** The text was cut: the framer kept only its start, or it was longer than MAX_KEPT_TEXT. */
+  cut?: boolean;
   paramTypes: number[];
   fields: FieldDescription[] | null;
 }
 
 interface Portal {
   statement: Statement;
-  params: (string | null)[];
+  /** undefined when the Bind could not be read (e.g. cut short by the framer). */
+  params: (string | null)[] | undefined;
+  /** The RowDescription that answered a Describe of this portal. */
   fields: FieldDescription[] | null;
+  resultFormats: number[];
 }
 
 /** A statement being answered: a simple Query, or an Execute of a portal. */
 interface Running {
   text: string;
+  cut: boolean;
   params: (string | null)[] | undefined;
   start: number;
   rows: number;
@@ -112,15 +134,18 @@ interface Running {
   error: NoticeFields | undefined;
   result: RowCollector | undefined;
   fields: FieldDescription[] | null;
+  /** The portal an Execute runs, whose columns a Describe answered after the Execute was sent. */
+  portal?: Portal | undefined;
   copy: { direction: 'in' | 'out'; bytes: number } | undefined;
 }
 
 type Pending =
   | { kind: 'query'; run: Running }
   | { kind: 'execute'; run: Running }
-  | { kind: 'parse'; name: string; statement: Statement }
-  | { kind: 'bind'; statement: Statement; params: (string | null)[] }
-  | { kind: 'close' | 'sync' | 'function' }
+  | { kind: 'parse'; name: string; statement: Statement; previous: Statement | undefined }
+  | { kind: 'bind'; statement: Statement; params: (string | null)[] | undefined }
+  | { kind: 'close'; name?: string; statement?: Statement | undefined }
+  | { kind: 'sync' | 'function' }
   | { kind: 'describe'; statement?: Statement; portal?: Portal };
 
 export class PgObserver {
@@ -149,14 +174,14 @@ export class PgObserver {
     this.superuser = options.parameters.get('is_superuser') === 'on';
     this.client = {
       wants: (type) => type !== F.CopyData,
-      message: (type, body, total, truncated) => this.fromClient(type, body, truncated),
+      message: (type, body, _total, truncated) => this.fromClient(type, body, truncated),
       skipped: (type, length) => {
         if (type === F.CopyData && this.current?.copy) this.current.copy.bytes += length;
       },
     };
     this.server = {
       wants: (type) => (type === B.DataRow ? this.wantsRow() : type !== B.CopyData),
-      message: (type, body) => this.fromServer(type, body),
+      message: (type, body, total, truncated) => this.fromServer(type, body, truncated),
       skipped: (type, length) => {
         const run = this.current;
         if (!run) return;
@@ -194,9 +219,9 @@ export class PgObserver {
     }
   }
 
-  private fromServer(type: number, body: Buffer): void {
+  private fromServer(type: number, body: Buffer, truncated: boolean): void {
     try {
-      this.serverMessage(type, body);
+      this.serverMessage(type, body, truncated);
     } catch {
       // As above: a server message the observer cannot read costs only its detail.
     }
@@ -206,48 +231,60 @@ export class PgObserver {
     // After an error in the extended protocol the server ignores everything up to Sync; so does this.
     if (this.skippingToSync && type !== F.Sync) return;
     switch (type) {
+      // A message the server answers is queued even when it cannot be read (a Parse or Bind longer than
+      // the framer keeps, or a malformed one): the answer to it must not be taken for the next one's.
       case F.Query: {
-        const text = truncated ? body.toString('utf8') : decodeQuery(body).query;
-        const run = this.begin(text, undefined);
+        const text = attempt(() => decodeQuery(body).query) ?? leadingStrings(body, 1)[0]!;
+        const run = this.begin(text, undefined, truncated);
         this.queue.push({ kind: 'query', run });
         break;
       }
       case F.Parse: {
-        const p = decodeParse(body);
-        const statement: Statement = { text: p.query, paramTypes: p.paramTypes, fields: null };
+        const p = attempt(() => decodeParse(body)) ?? cutParse(body);
+        const statement: Statement = { text: keep(p.query, MAX_KEPT_TEXT), cut: truncated || p.query.length > MAX_KEPT_TEXT, paramTypes: p.paramTypes, fields: null };
         // Known from here on: a Bind right behind it (pipelined) names it before the server answers.
-        // If the Parse fails, the server skips to Sync, and so does the observer.
+        // If the Parse fails or is skipped, error() puts back what the name meant before.
+        const previous = this.statements.get(p.statement);
         remember(this.statements, p.statement, statement);
-        this.queue.push({ kind: 'parse', name: p.statement, statement });
+        this.queue.push({ kind: 'parse', name: p.statement, statement, previous });
         break;
       }
       case F.Bind: {
-        const b = decodeBind(body);
-        const statement = this.statements.get(b.statement) ?? { text: `EXECUTE ${b.statement || '<unnamed>'}`, paramTypes: [], fields: null };
-        const params = b.params.map((value, i) => formatValue(value, formatCode(b.paramFormats, i), statement.paramTypes[i] ?? 0));
-        remember(this.portals, b.portal, { statement, params, fields: statement.fields });
+        const b = attempt(() => decodeBind(body));
+        const [portalName, statementName] = b ? [b.portal, b.statement] : leadingStrings(body, 2);
+        const statement = this.statements.get(statementName!) ?? { text: `EXECUTE ${statementName || '<unnamed>'}`, paramTypes: [], fields: null };
+        // Parameters of a Bind that cannot be read are left out rather than guessed.
+        const params = b?.params.map((value, i) => {
+          const shown = formatValue(value, formatCode(b.paramFormats, i), statement.paramTypes[i] ?? 0);
+          return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
+        });
+        // Its columns: a Describe of the portal answers them, else one of the statement did (portalFields).
+        remember(this.portals, portalName!, { statement, params, fields: null, resultFormats: b?.resultFormats ?? [] });
         this.queue.push({ kind: 'bind', statement, params });
         break;
       }
       case F.Describe: {
-        const d = decodeDescribe(body);
-        const entry: Pending = d.target === 'statement' ? { kind: 'describe', statement: this.statements.get(d.name) } : { kind: 'describe', portal: this.portals.get(d.name) };
+        const d = attempt(() => decodeDescribe(body));
+        const entry: Pending =
+          d === undefined ? { kind: 'describe' } : d.target === 'statement' ? { kind: 'describe', statement: this.statements.get(d.name) } : { kind: 'describe', portal: this.portals.get(d.name) };
         this.queue.push(entry);
         break;
       }
       case F.Execute: {
-        const e = decodeExecute(body);
-        const portal = this.portals.get(e.portal);
-        const run = this.begin(portal?.statement.text ?? `EXECUTE portal ${e.portal || '<unnamed>'}`, portal?.params);
-        run.fields = portal?.fields ?? null;
+        const portalName = attempt(() => decodeExecute(body).portal) ?? leadingStrings(body, 1)[0]!;
+        const portal = this.portals.get(portalName);
+        const run = this.begin(portal?.statement.text ?? `EXECUTE portal ${portalName || '<unnamed>'}`, portal?.params, portal?.statement.cut);
+        run.portal = portal;
         this.queue.push({ kind: 'execute', run });
         break;
       }
       case F.Close: {
-        const c = decodeClose(body);
-        if (c.target === 'statement') this.statements.delete(c.name);
-        else this.portals.delete(c.name);
-        this.queue.push({ kind: 'close' });
+        const c = attempt(() => decodeClose(body));
+        // The statement closed is kept with the Close, for error() to put back should the server skip it.
+        const statement = c?.target === 'statement' ? this.statements.get(c.name) : undefined;
+        if (c?.target === 'statement') this.statements.delete(c.name);
+        else if (c) this.portals.delete(c.name);
+        this.queue.push({ kind: 'close', name: c?.name, statement });
         break;
       }
       case F.Sync:
@@ -255,9 +292,9 @@ export class PgObserver {
         this.queue.push({ kind: 'sync' });
         break;
       case F.Function: {
+        this.queue.push({ kind: 'function' });
         const f = decodeFunctionCall(body);
         this.out.event({ type: 'function-call', oid: f.functionOid, args: f.args.length });
-        this.queue.push({ kind: 'function' });
         break;
       }
       case F.CopyFail: {
@@ -271,13 +308,13 @@ export class PgObserver {
   }
 
   /** A statement goes into the transcript as the person typed it, at the prompt. */
-  private begin(text: string, params: (string | null)[] | undefined): Running {
+  private begin(text: string, params: (string | null)[] | undefined, cut = false): Running {
     this.out.tty(this.transcript.statement(this.prompt, text));
     if (params && params.length > 0) this.out.tty(this.transcript.parameters(params.map((value) => ({ value }))));
-    return { text, params, start: this.out.now(), rows: 0, tags: [], error: undefined, result: undefined, fields: null, copy: undefined };
+    return { text, cut, params, start: this.out.now(), rows: 0, tags: [], error: undefined, result: undefined, fields: null, copy: undefined };
   }
 
-  private serverMessage(type: number, body: Buffer): void {
+  private serverMessage(type: number, body: Buffer, truncated: boolean): void {
     switch (type) {
       case B.RowDescription: {
         const fields = decodeRowDescription(body);
@@ -294,11 +331,16 @@ export class PgObserver {
       case B.DataRow: {
         const run = this.running();
         if (!run) return;
-        const values = decodeDataRow(body);
-        // An Execute whose portal was never described has no RowDescription: name the columns by position.
-        if (!run.result) this.startResult(run.fields ?? values.map((_, i) => unnamedField(i)));
+        // A row longer than the framer keeps is shown as far as it arrived, the cut marked.
+        const { values, cut } = truncated ? dataRowPrefix(body) : { values: decodeDataRow(body), cut: -1 };
+        // An Execute's columns come from the Describe answered after it was sent; one never described
+        // has no RowDescription: name the columns by position.
+        if (!run.result) this.startResult((run.portal && portalFields(run.portal)) ?? values.map((_, i) => unnamedField(i)));
         const fields = run.fields ?? [];
-        run.result!.row(values.map((v, i) => formatValue(v, fields[i]?.format ?? 0, fields[i]?.typeOid ?? 0)));
+        const shown = values.map((v, i) => formatValue(v, fields[i]?.format ?? 0, fields[i]?.typeOid ?? 0));
+        // Cut inside column `cut`: it is shown as far as it arrived, the columns after it as missing.
+        if (cut >= 0) for (let i = cut; i < Math.max(shown.length, fields.length); i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
+        run.result!.row(shown);
         run.rows++;
         return;
       }
@@ -351,8 +393,15 @@ export class PgObserver {
       case B.NoData:
         if (this.queue[0]?.kind === 'describe') this.queue.shift();
         return;
-      case B.ParameterDescription:
+      case B.ParameterDescription: {
+        // The types the server inferred tell how to show the parameters later Binds send in binary.
+        const head = this.queue[0];
+        if (head?.kind === 'describe' && head.statement) {
+          const statement = head.statement;
+          statement.paramTypes = decodeParameterDescription(body).map((t, i) => statement.paramTypes[i] || t);
+        }
         return;
+      }
       case B.FunctionResult:
         return;
       default:
@@ -387,37 +436,85 @@ export class PgObserver {
   private commandDone(tag: string | undefined): void {
     const run = this.running();
     if (!run) return;
+    // A described Execute that returned no rows still shows its header and `(0 rows)`, as a Query does.
+    const described = !run.result && run.portal ? portalFields(run.portal) : null;
+    if (described) this.startResult(described);
+    // Rows this command returned (RETURNING, FETCH, SELECT); its tag counts the same rows again.
+    const returned = run.result?.count ?? 0;
     this.flushResult(run, true);
-    if (run.copy) {
-      const rows = tag ? Number(/^COPY (\d+)/.exec(tag)?.[1] ?? NaN) : NaN;
-      this.out.tty(this.transcript.copy(run.copy.direction, run.copy.bytes, Number.isNaN(rows) ? undefined : rows));
-      this.out.event({ type: 'copy', direction: run.copy.direction, bytes: run.copy.bytes, ...(Number.isNaN(rows) ? {} : { rows }) });
-      run.copy = undefined;
-    }
+    this.copyDone(run, tag);
     if (tag !== undefined) {
       run.tags.push(tag);
-      if (!/^(SELECT|COPY) /.test(tag) || run.rows === 0) run.rows += affectedRows(tag);
+      if (returned === 0) run.rows += affectedRows(tag);
       if (!tag.startsWith('SELECT ')) this.out.tty(this.transcript.commandTag(tag));
     }
     if (this.queue[0]?.kind === 'execute') this.finishExecute(tag);
   }
 
+  /** The COPY data that went by, counted: when the COPY ends, and as well when it fails part way. */
+  private copyDone(run: Running, tag: string | undefined): void {
+    if (!run.copy) return;
+    const rows = tag ? Number(/^COPY (\d+)/.exec(tag)?.[1] ?? NaN) : NaN;
+    this.out.tty(this.transcript.copy(run.copy.direction, run.copy.bytes, Number.isNaN(rows) ? undefined : rows));
+    this.out.event({ type: 'copy', direction: run.copy.direction, bytes: run.copy.bytes, ...(Number.isNaN(rows) ? {} : { rows }) });
+    run.copy = undefined;
+  }
+
   private error(e: NoticeFields): void {
     const head = this.queue[0];
     const run = this.running();
-    this.out.tty(this.transcript.error(toServerMessage(e), run?.text ?? (head?.kind === 'parse' ? head.statement.text : undefined)));
+    const failing = head?.kind === 'parse' || head?.kind === 'bind' ? head : undefined;
+    // The Execute the client queued behind a failing Parse or Bind: its event, with its start and parameters, tells of the failure.
+    const queued = !run && failing ? this.queuedExecute(failing.statement) : undefined;
     if (run) {
+      // The rows or COPY data that arrived before the error, shown before it.
       this.flushResult(run, false);
+      this.copyDone(run, undefined);
       run.error = e;
+    } else if (failing && !queued) {
+      // Nothing queued would have put this statement in the transcript (a Parse sent to prepare it only).
+      this.out.tty(this.transcript.statement(this.prompt, failing.statement.text));
     }
+    if (queued) queued.error = e;
+    this.out.tty(this.transcript.error(toServerMessage(e), run?.text ?? failing?.statement.text));
     if (head && head.kind !== 'query' && head.kind !== 'function' && head.kind !== 'sync') {
       // Extended protocol: the server discards messages up to the next Sync.
-      if (run) this.finish(run);
+      const answered = run ?? queued;
+      if (answered) this.finish(answered);
       else if (head.kind === 'parse') this.finish(failed(head.statement.text, undefined, e, this.out.now()));
       else if (head.kind === 'bind') this.finish(failed(head.statement.text, head.params, e, this.out.now()));
-      while (this.queue.length > 0 && this.queue[0]!.kind !== 'sync') this.queue.shift();
+      const dropped: Pending[] = [];
+      while (this.queue.length > 0 && this.queue[0]!.kind !== 'sync') dropped.push(this.queue.shift()!);
+      this.undo(dropped);
       // The Sync may not have been sent yet: until it is, the client's messages are ignored.
       this.skippingToSync = this.queue.length === 0;
+    }
+  }
+
+  /** The first Execute of `statement` queued before the next Sync. */
+  private queuedExecute(statement: Statement): Running | undefined {
+    for (const p of this.queue) {
+      if (p.kind === 'sync') return undefined;
+      if (p.kind === 'execute' && p.run.portal?.statement === statement) return p.run;
+    }
+    return undefined;
+  }
+
+  /**
+   * The server did not carry out these messages (the first failed, the others it skipped): the
+   * statement names they defined or closed mean again what they meant before, so that a later Bind
+   * is not shown with the text of a Parse that never took effect. Latest first.
+   */
+  private undo(entries: Pending[]): void {
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const p = entries[i]!;
+      if (p.kind === 'parse' && this.statements.get(p.name) === p.statement) {
+        // A failed Parse of the unnamed statement has dropped the previous one already.
+        if (p.previous && !(i === 0 && p.name === '')) this.statements.set(p.name, p.previous);
+        else this.statements.delete(p.name);
+      } else if (p.kind === 'close' && p.statement && p.name !== undefined && !this.statements.has(p.name)) {
+        remember(this.statements, p.name, p.statement);
+      }
     }
   }
 
@@ -448,11 +545,64 @@ export class PgObserver {
         rows: run.rows,
         ...(tag !== undefined ? { tag } : {}),
         ...(run.error ? { error: { code: run.error.code, message: run.error.message } } : {}),
+        ...(run.cut ? { truncated: true } : {}),
         database: this.database,
       }),
     );
     if (this.current === run) this.current = undefined;
   }
+}
+
+/** The columns of a described portal: its own Describe's, else its statement's in the Bind's result formats. */
+function portalFields(portal: Portal): FieldDescription[] | null {
+  if (portal.fields) return portal.fields;
+  return portal.statement.fields?.map((f, i) => ({ ...f, format: formatCode(portal.resultFormats, i) })) ?? null;
+}
+
+/** A Parse that cannot be read whole: its name and as much of its text as there is. */
+function cutParse(body: Buffer): { statement: string; query: string; paramTypes: number[] } {
+  const [statement, query] = leadingStrings(body, 2);
+  return { statement: statement!, query: query!, paramTypes: [] };
+}
+
+function attempt<T>(decode: () => T): T | undefined {
+  try {
+    return decode();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first `n` strings of a body a decoder refused, each up to its 0x00 or the body's end. */
+function leadingStrings(body: Buffer, n: number): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const end = body.indexOf(0, at);
+    out.push(body.toString('utf8', at, end < 0 ? body.length : end));
+    at = end < 0 ? body.length : end + 1;
+  }
+  return out;
+}
+
+/** A DataRow the framer cut short: the columns that arrived, the last maybe in part (`cut`, -1 if none was). */
+function dataRowPrefix(body: Buffer): { values: (Buffer | null)[]; cut: number } {
+  const values: (Buffer | null)[] = [];
+  const n = body.length >= 2 ? body.readUInt16BE(0) : 0;
+  let at = 2;
+  while (values.length < n) {
+    if (at + 4 > body.length) return { values, cut: values.length };
+    const length = body.readInt32BE(at);
+    at += 4;
+    if (length < 0) {
+      values.push(null);
+      continue;
+    }
+    values.push(body.subarray(at, Math.min(at + length, body.length)));
+    if (at + length > body.length) return { values, cut: values.length - 1 };
+    at += length;
+  }
+  return { values, cut: -1 };
 }
 
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
@@ -462,7 +612,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
 }
 
 function failed(text: string, params: (string | null)[] | undefined, error: NoticeFields, now: number): Running {
-  return { text, params, start: now, rows: 0, tags: [], error, result: undefined, fields: null, copy: undefined };
+  return { text, cut: false, params, start: now, rows: 0, tags: [], error, result: undefined, fields: null, copy: undefined };
 }
 
 function unnamedField(i: number): FieldDescription {
