@@ -40,6 +40,8 @@ export interface ListenerDeps {
   /** The gateway's certificate: TLS for clients that ask, and its channel-binding data. */
   tls: { context: SecureContext; channelBinding: Buffer | undefined };
   mockSecret: Buffer;
+  /** Client sockets not yet relaying: a closing listener destroys them (sessions end the rest). */
+  handshakes: Set<Socket>;
 }
 
 const REFUSALS: Record<Exclude<Route, { ok: true }>['why'], (target: string) => string> = {
@@ -157,6 +159,7 @@ export async function serveConnection(raw: Socket, deps: ListenerDeps): Promise<
       throw new Refusal('08004', message);
     }
     const rest = reader.release();
+    deps.handshakes.delete(raw);
     startRelay(socket, target, rest, session, r.target, database, deps);
   } catch (err) {
     target?.socket.destroy();

@@ -58,11 +58,11 @@ export const postgresProxy: ProxyModule = {
       log,
       tls: loadTls(gateway),
       mockSecret: gateway.secret('postgres-scram-mock'),
+      handshakes: new Set<Socket>(),
     };
-    const sockets = new Set<Socket>();
     const server = createServer({ pauseOnConnect: true }, (socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
+      deps.handshakes.add(socket);
+      socket.once('close', () => deps.handshakes.delete(socket));
       serveConnection(socket, deps).catch((err: unknown) => {
         log.error({ err }, 'connection failed');
         socket.destroy();
@@ -78,8 +78,8 @@ export const postgresProxy: ProxyModule = {
       close: () =>
         new Promise<void>((resolve) => {
           server.close(() => resolve());
-          // Connections still in their handshake have no session to end them.
-          for (const socket of sockets) if (socket.listenerCount('data') === 0 || socket.isPaused()) socket.destroy();
+          // Connections still in their handshake have no session that would end them.
+          for (const socket of deps.handshakes) socket.destroy();
         }),
     };
   },

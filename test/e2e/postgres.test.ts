@@ -192,14 +192,16 @@ test('malformed and oversized client messages close that connection with an erro
   v2.writeUInt32BE(131072, 4);
   assert.match((await exchange(v2)).toString('latin1'), /unsupported protocol version 2\.0/);
 
-  // After login: a message of a type the protocol does not have.
-  const client = pgClient();
-  await client.connect();
-  const closed = new Promise<Error>((resolve) => client.on('error', resolve));
-  const socket = (client as unknown as { connection: { stream: import('node:net').Socket } }).connection.stream;
-  socket.write(Buffer.from([0x01, 0, 0, 0, 4]));
-  const err = await closed;
-  assert.match(err.message, /recgate: invalid message from the client/);
+  // After login: a message of a type the protocol does not have, and a Query claiming 2 GiB.
+  const afterLogin = async (bytes: Buffer): Promise<Error> => {
+    const client = pgClient();
+    await client.connect();
+    const closed = new Promise<Error>((resolve) => client.on('error', resolve));
+    (client as unknown as { connection: { stream: import('node:net').Socket } }).connection.stream.write(bytes);
+    return closed;
+  };
+  assert.match((await afterLogin(Buffer.from([0x01, 0, 0, 0, 4]))).message, /recgate: invalid message from the client: .*unknown message/);
+  assert.match((await afterLogin(Buffer.from([0x51, 0x7f, 0xff, 0xff, 0xff]))).message, /recgate: invalid message from the client: .*exceeds the limit/);
 
   const ok = await g.psql(['-At', '-c', 'SELECT 1']);
   assert.equal(ok.code, 0, ok.stderr);
