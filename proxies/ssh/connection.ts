@@ -8,6 +8,7 @@
  * status 1, because SSH has no other place for a message once a login name
  * has been accepted.
  */
+import type { Socket } from 'node:net';
 import ssh2, { type AuthContext, type Client, type ClientInfo, type Connection, type ServerChannel, type Session as SshSession, type TcpipRequestInfo } from 'ssh2';
 import { checkPassword, findUser, hasSshKey, parseLoginName, route, type Route } from '../../src/auth/users.js';
 import type { LoginRateLimiter } from '../../src/auth/rate-limit.js';
@@ -20,6 +21,7 @@ import { ChannelRelay, type Setup } from './channel.js';
 import { relayForward } from './forward.js';
 import type { HostPins } from './host-pins.js';
 import { connectTarget, TargetError } from './target.js';
+import { coalesceWrites } from './coalesce.js';
 
 export interface ConnectionDeps {
   gateway: GatewayContext;
@@ -51,6 +53,7 @@ export class SshConnection {
     private readonly deps: ConnectionDeps,
   ) {
     this.address = info.ip;
+    coalesceWrites((conn as unknown as { _sock?: Socket })._sock);
     this.log = deps.log.child({ client: `${info.ip}:${info.port}` });
     conn.on('authentication', (ctx) => void this.authenticate(ctx));
     conn.on('ready', () => this.ready());

@@ -3,12 +3,14 @@
  * host key against its pin and logs in with the injected credentials.
  * Failures come back as TargetError with the words the person will read.
  */
+import type { Socket } from 'node:net';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { TRUST_ON_FIRST_USE, type TargetConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { ALGORITHMS } from './algorithms.js';
 import { fingerprint, type HostPins } from './host-pins.js';
+import { coalesceWrites } from './coalesce.js';
 
 export type TargetFailure = 'target-down' | 'host-key-mismatch' | 'host-key-unpinned' | 'login-failed';
 
@@ -62,6 +64,7 @@ export function connectTarget(target: TargetConfig, pins: HostPins, log: Logger)
       reject(classify(target, err, mismatch, seen, expected));
     });
     client.connect(config);
+    coalesceWrites((client as unknown as { _sock?: Socket })._sock);
   });
 }
 
