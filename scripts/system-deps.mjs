@@ -16,6 +16,7 @@ export const SYSTEM_DEPS = [
   { program: 'psql', pkg: 'postgresql-client', why: 'the PostgreSQL client' },
   // Debian 12 ships pgbench with the server, not the client.
   { program: 'pgbench', pkg: 'postgresql', why: 'the PostgreSQL benchmark client' },
+  { program: 'pkill', pkg: 'procps', why: 'interrupting a client as Ctrl-C would' },
 ];
 
 function has(program) {

@@ -118,19 +118,24 @@ test('node-postgres with parameters, prepared statements and queued queries work
   assert.deepEqual(bad?.['params'], ['not a number']);
 });
 
-test('Ctrl-C in psql cancels the running query on the target', async () => {
-  const child = run('psql', ['-X', '-w', '-d', g.conninfo(), '-c', 'SELECT pg_sleep(60)'], { env: { PGPASSWORD: ALICE_PASSWORD } });
-  // Wait until the query runs on the server, then interrupt psql as a person would.
+test('Ctrl-C in psql cancels its own query on the target, not another session\'s', async () => {
+  const psql = (sql: string) => run('psql', ['-X', '-w', '-d', g.conninfo(), '-At', '-c', sql], { env: { PGPASSWORD: ALICE_PASSWORD } });
+  const cancelled = psql('SELECT pg_sleep(60)');
+  const other = psql("SELECT 'other finished' FROM pg_sleep(3)");
+  // Wait until both run on the server, then interrupt the first psql as a person would.
   for (let i = 0; i < 100; i++) {
-    const r = await g.pg.psql(['-At', '-c', "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'"]);
-    if (r.stdout.trim() === '1') break;
+    const r = await g.pg.psql(['-At', '-c', "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(%' AND state = 'active' AND pid <> pg_backend_pid()"]);
+    if (r.stdout.trim() === '2') break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const started = Date.now();
   await run('pkill', ['-INT', '-f', 'SELECT pg_sleep\\(60\\)']);
-  const r = await child;
+  const r = await cancelled;
   assert.ok(Date.now() - started < 10_000);
   assert.match(r.stderr, /canceling statement due to user request/);
+  const o = await other;
+  assert.equal(o.code, 0, o.stderr);
+  assert.equal(o.stdout, 'other finished\n');
 });
 
 test('refusals reach psql as clear errors, and nothing is recorded for them', async () => {
