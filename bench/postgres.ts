@@ -13,11 +13,12 @@
  * 1000 transactions (from /proc/PID/stat, children included), so one can see
  * where time goes: the client, the proxy in the middle, the server.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CLI, freePort, GatewayHome, run, type RunningDaemon } from '../test/fixtures/gateway-env.js';
 import { postgresBinDir, startPostgres, type Postgres } from '../test/fixtures/postgres.js';
@@ -226,6 +227,17 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** bench/node-relay.ts in its own process, in front of the server. */
+async function startNodeRelay(serverPort: number): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./node-relay.js', import.meta.url)), String(port), String(serverPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`node relay exited ${code}`)));
+  });
+  return { port, child };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -254,6 +266,7 @@ async function main(): Promise<void> {
   let bouncer: PgBouncer | undefined;
   let gateway: Gateway | undefined;
   let home: GatewayHome | undefined;
+  let nodeRelay: { port: number; child: ChildProcess } | undefined;
   try {
     const init = await run('pgbench', ['-i', '-q', '-s', values.scale!], { env: pgbenchEnv({ port: pg.port, user: pg.user, password: pg.password }) });
     if (init.code !== 0) throw new Error(`pgbench -i failed: ${init.stderr}`);
@@ -279,7 +292,15 @@ async function main(): Promise<void> {
     } catch (err) {
       recgate.failure = errorText(err);
     }
-    const routes = [direct, pooled, recgate];
+    const relay: Route = { name: 'node relay (no recording)', port: 0, user: pg.user, password: pg.password };
+    try {
+      nodeRelay = await startNodeRelay(pg.port);
+      relay.port = nodeRelay.port;
+      relay.proxyPid = nodeRelay.child.pid;
+    } catch (err) {
+      relay.failure = errorText(err);
+    }
+    const routes = [direct, pooled, relay, recgate];
 
     // Warm the server's caches so the first route measured is not the cold one.
     await vacuum(pg);
@@ -344,8 +365,10 @@ async function main(): Promise<void> {
     for (const f of [...new Set(failures)]) console.log(f);
     if (failures.length > 0) console.log('');
     console.log('CPU s/1k tx: CPU seconds (user + system, children included, from /proc/PID/stat) per 1000 transactions;');
-    console.log('proxy is PgBouncer or the gateway process, server is the postmaster and its backends, pgbench is the client.');
+    console.log('proxy is PgBouncer, the bare Node.js relay or the gateway process, server is the postmaster and its backends,');
+    console.log('pgbench is the client. The node relay forwards bytes only: the floor of any proxy on this runtime.');
   } finally {
+    nodeRelay?.child.kill('SIGTERM');
     if (gateway) await stopGateway(gateway);
     await home?.remove();
     await bouncer?.stop();
