@@ -75,8 +75,12 @@ export function escapeCodePoint(cp: number): string | undefined {
   return undefined;
 }
 
+/** Printable ASCII only: one column per character and nothing to escape (the common case, checked first). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Columns a string free of controls takes on a terminal. */
 export function displayWidth(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length;
   let width = 0;
   for (const ch of text) width += Math.max(0, charWidth(ch.codePointAt(0)!));
   return width;
@@ -84,6 +88,7 @@ export function displayWidth(text: string): number {
 
 /** One line of output: every unsafe code point escaped, tabs too unless `keepTabs`. */
 export function safeLine(text: string, keepTabs = false): string {
+  if (PRINTABLE_ASCII.test(text)) return text;
   let out = '';
   let start = 0;
   let i = 0;
@@ -104,6 +109,7 @@ export function safeLine(text: string, keepTabs = false): string {
  * carriage return is shown as `\r`, never obeyed.
  */
 export function safeLines(text: string, keepTabs = false): string[] {
+  if (PRINTABLE_ASCII.test(text)) return [text];
   return text.split(/\r?\n/).map((line) => safeLine(line, keepTabs));
 }
 
@@ -176,6 +182,7 @@ function layout(value: string, maxWidth: number, maxChars: number): Layout {
 export function formatCell(value: string | null, maxWidth = DEFAULT_MAX_CELL_WIDTH): Cell {
   if (value === null || value === '') return EMPTY_CELL;
   const cap = Math.max(1, Math.floor(maxWidth));
+  if (value.length <= cap && PRINTABLE_ASCII.test(value)) return [{ text: value, width: value.length }];
   const whole = layout(value, cap, cap * CHARS_PER_COLUMN);
   if (whole.complete) return whole.lines;
   const cut = layout(value, cap - 1, cap * CHARS_PER_COLUMN - 1).lines;
