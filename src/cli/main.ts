@@ -42,7 +42,8 @@ export function buildProgram(): Command {
 
   const users = program.command('users').description('gateway users');
   command(users, 'hash', 'read a password and print its Argon2id hash for users[].password')
-    .option('--scram', 'print the SCRAM-SHA-256 verifier for users[].scram instead (database logins)')
+    .option('--scram', 'print the SCRAM-SHA-256 verifier for users[].scram instead (PostgreSQL logins)')
+    .option('--mysql-native', 'print the mysql_native_password hash for users[].mysqlNative instead (MySQL logins)')
     .action((o) => hashUserPassword(o));
 
   const recordings = program.command('recordings').description('list, export, replay, search and verify recordings');

@@ -1,4 +1,5 @@
 import { hashPassword } from '../auth/passwords.js';
+import { makeNativeVerifier } from '../auth/mysql-auth.js';
 import { makeScramVerifier } from '../auth/scram.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { usageError } from './context.js';
@@ -6,11 +7,13 @@ import { readSecret } from './prompt.js';
 
 /**
  * `users hash`: prints the Argon2id hash to put in `users[].password`, or with
- * `--scram` the SCRAM-SHA-256 verifier for `users[].scram` (database logins).
+ * `--scram` the SCRAM-SHA-256 verifier for `users[].scram` (PostgreSQL logins), or with
+ * `--mysql-native` the mysql_native_password hash for `users[].mysqlNative`.
  */
-export async function hashUserPassword(options: { scram?: boolean }): Promise<void> {
+export async function hashUserPassword(options: { scram?: boolean; mysqlNative?: boolean }): Promise<void> {
+  if (options.scram && options.mysqlNative) throw usageError('give --scram or --mysql-native, not both');
   const password = await readSecret('Password: ', { confirm: true });
   if (password.length === 0) throw usageError('the password must not be empty');
-  const line = options.scram ? makeScramVerifier(password) : hashPassword(defaultSodium(), password);
+  const line = options.scram ? makeScramVerifier(password) : options.mysqlNative ? makeNativeVerifier(password) : hashPassword(defaultSodium(), password);
   process.stdout.write(line + '\n');
 }

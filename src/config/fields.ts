@@ -3,6 +3,7 @@
  * typed value or throws Invalid with a message that never echoes a secret.
  */
 import * as z from 'zod';
+import { isNativeVerifier } from '../auth/mysql-auth.js';
 import { isScramVerifier } from '../auth/scram.js';
 import { ConfigError } from '../errors.js';
 import {
@@ -168,6 +169,14 @@ export const scramVerifier: Parse<string> = (value) => {
   present(value);
   if (typeof value !== 'string') throw wrongType('a SCRAM-SHA-256 verifier string', value);
   if (!isScramVerifier(value)) throw new Invalid('expected SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey> (from recgate users hash --scram)');
+  return value;
+};
+
+/** MySQL's mysql_native_password stored form, as `recgate users hash --mysql-native` prints it. */
+export const mysqlNativeVerifier: Parse<string> = (value) => {
+  present(value);
+  if (typeof value !== 'string') throw wrongType('a mysql_native_password hash string', value);
+  if (!isNativeVerifier(value)) throw new Invalid('expected * and 40 hex digits (from recgate users hash --mysql-native)');
   return value;
 };
 

@@ -134,9 +134,9 @@ describe('loadConfig: a file using every key', () => {
   });
 
   it('keeps users with their hashes, keys and targets', () => {
-    assert.deepEqual(config.users.map((u) => [u.name, u.password?.slice(0, 10) ?? null, u.scram?.slice(0, 19) ?? null, u.sshKeys.length, u.targets]), [
-      ['alice', '$argon2id$', 'SCRAM-SHA-256$4096:', 1, ['web01', 'prod-pg']],
-      ['bob', null, null, 1, ['*']],
+    assert.deepEqual(config.users.map((u) => [u.name, u.password?.slice(0, 10) ?? null, u.scram?.slice(0, 19) ?? null, u.mysqlNative, u.sshKeys.length, u.targets]), [
+      ['alice', '$argon2id$', 'SCRAM-SHA-256$4096:', '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19', 1, ['web01', 'prod-pg']],
+      ['bob', null, null, null, 1, ['*']],
     ]);
   });
 

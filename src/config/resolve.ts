@@ -157,6 +157,7 @@ export function resolveConfig(raw: RawConfig, source: string, env: Env, issues: 
       name: user.name,
       password: user.password ?? null,
       scram: user.scram ?? null,
+      mysqlNative: user.mysqlNative ?? null,
       sshKeys: user.sshKeys,
       targets: user.targets,
     })),

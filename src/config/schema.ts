@@ -22,6 +22,7 @@ import {
   secretRef,
   size,
   scramVerifier,
+  mysqlNativeVerifier,
   sshKey,
   text,
   withDefault,
@@ -153,11 +154,12 @@ const user = strict({
   name: field(loginName),
   password: field(optional(passwordHash)),
   scram: field(optional(scramVerifier)),
+  mysqlNative: field(optional(mysqlNativeVerifier)),
   sshKeys: list(field(sshKey)),
   targets: z.array(field(text)),
 }).superRefine((value, ctx) => {
-  if (value.password === undefined && value.scram === undefined && value.sshKeys.length === 0) {
-    ctx.addIssue({ code: 'custom', path: [], message: 'has neither password, scram nor sshKeys, so it cannot log in' });
+  if (value.password === undefined && value.scram === undefined && value.mysqlNative === undefined && value.sshKeys.length === 0) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'has neither password, scram, mysqlNative nor sshKeys, so it cannot log in' });
   }
 });
 

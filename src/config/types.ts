@@ -26,6 +26,8 @@ export interface UserConfig {
   readonly password: string | null;
   /** SCRAM-SHA-256 verifier for database logins, or null (then only TLS-protected cleartext against `password`). */
   readonly scram: string | null;
+  /** mysql_native_password hash (`*` + 40 hex) for MySQL logins without TLS, or null. */
+  readonly mysqlNative: string | null;
   /** OpenSSH public key lines. */
   readonly sshKeys: readonly string[];
   /** Target names this user may reach; "*" means every target. */

@@ -33,3 +33,23 @@ test('users hash refuses an empty password', async () => {
   assert.notEqual(r.code, 0);
   assert.equal(r.stderr.trim(), 'recgate: the password must not be empty');
 });
+
+test('users hash --scram and --mysql-native print the database verifiers the config accepts', async () => {
+  const cli = (flag: string) => run(process.execPath, [join(ROOT, 'bin', 'recgate.js'), 'users', 'hash', flag], { input: 'password\n' });
+  const scram = await cli('--scram');
+  assert.equal(scram.code, 0, scram.stderr);
+  assert.match(scram.stdout, /^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\n$/);
+  const native = await cli('--mysql-native');
+  assert.equal(native.code, 0, native.stderr);
+  // MySQL's own stored hash of "password".
+  assert.equal(native.stdout, '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19\n');
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-users-'));
+  try {
+    const config = join(dir, 'recgate.yaml');
+    await writeFile(config, `users:\n  - { name: alice, scram: "${scram.stdout.trim()}", mysqlNative: "${native.stdout.trim()}", targets: ["*"] }\n`);
+    const alice = loadConfig(config).users[0]!;
+    assert.deepEqual([alice.scram, alice.mysqlNative], [scram.stdout.trim(), native.stdout.trim()]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
