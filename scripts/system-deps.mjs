@@ -17,6 +17,11 @@ export const SYSTEM_DEPS = [
   // Debian 12 ships pgbench with the server, not the client.
   { program: 'pgbench', pkg: 'postgresql', why: 'the PostgreSQL benchmark client' },
   { program: 'pkill', pkg: 'procps', why: 'interrupting a client as Ctrl-C would' },
+  // mariadb-server (not only -core) also brings the auth_ed25519 plugin and the mysql OS account.
+  { program: '/usr/sbin/mariadbd', pkg: 'mariadb-server', why: 'the MySQL/MariaDB target' },
+  { program: 'mariadb-install-db', pkg: 'mariadb-server', why: 'the MariaDB template data directory' },
+  { program: 'mariadb', pkg: 'mariadb-client', why: 'the MySQL/MariaDB client' },
+  { program: 'openssl', pkg: 'openssl', why: 'test CAs and server certificates' },
 ];
 
 function has(program) {
