@@ -4,13 +4,11 @@
  * folder, on an ephemeral loopback port, one database entry for the server.
  * PgBouncer refuses to run as root, so as root it runs as the `postgres` account.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort } from '../test/fixtures/gateway-env.js';
 import { giveToServer, serverAccount } from '../test/fixtures/postgres.js';
+import { startDaemon, type Daemon } from './common.js';
 
 export const PGBOUNCER = '/usr/sbin/pgbouncer';
 
@@ -27,13 +25,8 @@ export interface PgBouncerOptions {
   poolSize?: number;
 }
 
-export interface PgBouncer {
-  port: number;
-  dir: string;
-  pid: number;
-  log(): string;
-  stop(): Promise<void>;
-}
+/** Its port, its temporary folder (ini and auth file), its pid and log; `stop()` ends it and removes the folder. */
+export type PgBouncer = Daemon;
 
 /** Whether PgBouncer is installed, and if not, the command that installs it. */
 export function pgbouncerMissing(): string | undefined {
@@ -42,10 +35,8 @@ export function pgbouncerMissing(): string | undefined {
 
 const quote = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
-export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
-  const dir = await mkdtemp(join(tmpdir(), 'recgate-pgbouncer-'));
-  try {
-    const port = await freePort();
+export function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
+  return startDaemon('pgbouncer', async (dir, port) => {
     const ini = join(dir, 'pgbouncer.ini');
     const users = join(dir, 'userlist.txt');
     await writeFile(users, `${quote(options.user)} ${quote(options.password)}\n`, { mode: 0o600 });
@@ -73,58 +64,15 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
       ].join('\n'),
     );
     for (const path of [dir, ini, users]) await giveToServer(path);
-    const owner = serverAccount();
-    const child = spawn(PGBOUNCER, [ini], { cwd: dir, ...(owner ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    const onLog = (d: Buffer): void => {
-      log += d.toString('utf8');
-    };
-    child.stdout!.on('data', onLog);
-    child.stderr!.on('data', onLog);
-    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => finish(new Error(`pgbouncer did not start within 10 s: ${log}`)), 10_000);
-        const check = (): void => {
-          if (log.includes('process up')) finish();
-        };
-        const onExit = (code: number | null): void => finish(new Error(`pgbouncer exited ${code}: ${log}`));
-        const onError = (err: Error): void => finish(new Error(`pgbouncer did not start: ${err.message}`));
-        function finish(err?: Error): void {
-          clearTimeout(timer);
-          child.stderr!.off('data', check);
-          child.off('exit', onExit);
-          child.off('error', onError);
-          if (err) reject(err);
-          else resolve();
-        }
-        child.stderr!.on('data', check);
-        child.once('exit', onExit);
-        child.once('error', onError);
-      });
-    } catch (err) {
-      child.kill('SIGKILL');
-      await exited;
-      throw err;
-    }
     return {
-      port,
-      dir,
-      pid: child.pid!,
-      log: () => log,
-      async stop() {
-        // SIGTERM: PgBouncer's immediate shutdown.
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          await exited;
-          clearTimeout(killer);
-        }
-        await rm(dir, { recursive: true, force: true });
-      },
+      command: PGBOUNCER,
+      args: [ini],
+      account: serverAccount(),
+      ready: 'process up',
+      readyWithinMs: 10_000,
+      // SIGTERM: PgBouncer's immediate shutdown.
+      stopSignal: 'SIGTERM',
+      killAfterMs: 5_000,
     };
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }

@@ -1,0 +1,509 @@
+/**
+ * What the database benchmarks (bench/postgres.ts, bench/mysql.ts) share:
+ * measuring CPU time from /proc, the routes a benchmark client is pointed
+ * at (directly, through a baseline proxy, through the bare Node.js relay,
+ * through the gateway) and the processes behind them, running a client with
+ * a time limit, and printing the result tables. Also the way the baseline
+ * proxies (bench/pgbouncer.ts, bench/haproxy.ts) start: a daemon with its
+ * config in a temporary folder of its own.
+ *
+ * Linux only: CPU time is read from /proc/PID/stat.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CLI, freePort, GatewayHome, run, type CliResult, type RunningDaemon, type RunOptions } from '../test/fixtures/gateway-env.js';
+import { startServerProcess, type ServerProcessOptions } from '../test/fixtures/server-process.js';
+
+export const firstLine = (text: string): string => text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '(no message)';
+const errorText = (err: unknown): string => firstLine(err instanceof Error ? err.message : String(err));
+
+// --- CPU time
+
+const CLOCK_TICKS = ((): number => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** /proc/PID/stat after the command name (which may hold spaces): [1] is the parent, [11..14] utime stime cutime cstime. */
+function procStat(pid: number | 'self'): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every running process's parent, by pid. */
+function parentsByPid(): Map<number, number> {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = procStat(Number(entry));
+    if (f) parents.set(Number(entry), Number(f[1]));
+  }
+  return parents;
+}
+
+/**
+ * CPU seconds of `root` and its descendants so far, each counting the
+ * children it reaped, so one that ends between two readings counts once.
+ * All threads of a process are in its own line (mariadbd, HAProxy, Node).
+ */
+function treeCpuSeconds(root: number): number {
+  const parents = parentsByPid();
+  const pids = [root];
+  for (let i = 0; i < pids.length; i++) for (const [pid, ppid] of parents) if (ppid === pids[i]) pids.push(pid);
+  let ticks = 0;
+  for (const f of pids.map(procStat)) if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return ticks / CLOCK_TICKS;
+}
+
+/** CPU seconds of the children this process has waited for (the benchmark client, once it ends). */
+function reapedChildrenCpuSeconds(): number {
+  const f = procStat('self')!;
+  return (Number(f[13]) + Number(f[14])) / CLOCK_TICKS;
+}
+
+// --- routes
+
+/** One way from the benchmark client to the server. */
+export interface Route {
+  name: string;
+  /** What the notes under the tables call it, when not its name. */
+  short?: string;
+  port: number;
+  user: string;
+  password: string;
+  /** The process in the middle, whose CPU time is the proxy's. */
+  proxyPid?: number;
+  /** Why this route cannot be measured. */
+  failure?: string;
+}
+
+/** CPU seconds spent during a run: the client, the proxy (if any), the server. */
+export interface Cpu {
+  client: number;
+  proxy: number | undefined;
+  server: number;
+}
+
+/** What every benchmark measures of a run. */
+export interface Measure {
+  tps: number;
+  transactions: number;
+  cpu: Cpu;
+}
+
+/** What a route goes through: a process on a loopback port. */
+export interface Proxy {
+  port: number;
+  /** The process whose CPU time is the proxy's. */
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** What to stop when the benchmark ends, the last started first. */
+export class Cleanup {
+  private readonly stops: Array<() => Promise<void>> = [];
+
+  add(stop: () => Promise<void>): void {
+    this.stops.push(stop);
+  }
+
+  async run(): Promise<void> {
+    for (let stop = this.stops.pop(); stop; stop = this.stops.pop()) await stop();
+  }
+}
+
+/**
+ * Starts the proxy `route` goes through, points the route at it and has it
+ * stopped at `cleanup`; when it is not installed (`missing` is the command
+ * that installs it) or does not start, the route keeps why, to be reported
+ * instead of measured.
+ */
+async function startRoute<P extends Proxy>(route: Route, cleanup: Cleanup, start: () => Promise<P>, missing?: string): Promise<P | undefined> {
+  if (missing) {
+    route.failure = `not installed (${missing})`;
+    return undefined;
+  }
+  try {
+    const proxy = await start();
+    cleanup.add(() => proxy.stop());
+    route.port = proxy.port;
+    route.proxyPid = proxy.pid;
+    return proxy;
+  } catch (err) {
+    route.failure = errorText(err);
+    return undefined;
+  }
+}
+
+/** bench/node-relay.ts in its own process, in front of the server. */
+async function startNodeRelay(serverPort: number): Promise<Proxy> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./node-relay.js', import.meta.url)), String(port), String(serverPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`node relay exited ${code}`)));
+  });
+  return {
+    port,
+    pid: child.pid,
+    stop: async () => {
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+// --- the gateway
+
+/** The gateway's one user, alice, logs in with this password. */
+const ALICE_PASSWORD = 'alice-gateway-pw';
+
+/** The benchmark's server, as the gateway's one target. */
+export interface GatewayTarget {
+  name: string;
+  protocol: 'postgres' | 'mysql';
+  port: number;
+  /** The login the gateway injects. */
+  user: string;
+  password: string;
+}
+
+async function hashOf(args: string[], password: string): Promise<string> {
+  const r = await run(process.execPath, [CLI, 'users', 'hash', ...args], { input: `${password}\n` });
+  const out = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.code !== 0 || out === '') throw new Error(`${['recgate users hash', ...args].join(' ')} failed: ${firstLine(r.stderr)}`);
+  return out;
+}
+
+/** Kills a `recgate start` of this process on `configPath` that never said it started. */
+function killDaemonsOf(configPath: string): void {
+  for (const [pid, ppid] of parentsByPid()) {
+    if (ppid !== process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(configPath)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // it ended meanwhile
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function stopDaemon(daemon: RunningDaemon): Promise<void> {
+  const killer = setTimeout(() => daemon.child.kill('SIGKILL'), 10_000);
+  await daemon.stop();
+  clearTimeout(killer);
+}
+
+/**
+ * A gateway in a home of its own with one user, alice (a SCRAM verifier too
+ * for PostgreSQL), allowed to `target` only, serving the target's protocol on
+ * a port of its own. Log in as `alice+NAME` with ALICE_PASSWORD.
+ */
+export async function startGateway(target: GatewayTarget): Promise<Proxy> {
+  const home = await GatewayHome.create();
+  try {
+    const port = await freePort();
+    const hash = await hashOf([], ALICE_PASSWORD);
+    const scram = target.protocol === 'postgres' ? `, scram: "${await hashOf(['--scram'], ALICE_PASSWORD)}"` : '';
+    await writeFile(
+      home.configPath,
+      [
+        'gateway: { dataDir: ./data }',
+        `listen: { ${target.protocol}: "127.0.0.1:${port}", console: null }`,
+        'recipients:',
+        '  - { name: officer, publicKeyFile: ./keys/officer.key.pub }',
+        'users:',
+        `  - { name: alice, password: "${hash}"${scram}, targets: [${target.name}] }`,
+        'targets:',
+        `  - name: ${target.name}`,
+        `    protocol: ${target.protocol}`,
+        '    host: 127.0.0.1',
+        `    port: ${target.port}`,
+        '    tls: disable',
+        `    login: { user: ${target.user}, password: "${target.password}" }`,
+        '',
+      ].join('\n'),
+    );
+    let daemon: RunningDaemon;
+    try {
+      daemon = await withTimeout(home.startDaemon(), 30_000, 'recgate start');
+    } catch (err) {
+      killDaemonsOf(home.configPath);
+      throw err;
+    }
+    return {
+      port,
+      pid: daemon.child.pid,
+      stop: async () => {
+        await stopDaemon(daemon);
+        await home.remove();
+      },
+    };
+  } catch (err) {
+    await home.remove();
+    throw err;
+  }
+}
+
+export interface RoutesOptions<B extends Proxy> {
+  /** The server, on 127.0.0.1, and the login the client uses on every route but the gateway's. */
+  server: { port: number; user: string; password: string };
+  /** The proxy that records nothing: its route's name, how to start it, and the command that installs it when it is not. */
+  baseline: { name: string; start: () => Promise<B>; missing: string | undefined };
+  /** The gateway in front of the server, with the target `target`, and what the notes call it. */
+  gateway: { target: string; start: () => Promise<Proxy>; short: string };
+}
+
+/**
+ * The four routes every benchmark measures, in the order of its tables:
+ * directly, through the baseline proxy, through the bare Node.js relay, and
+ * through the gateway (as alice). What they go through is stopped at
+ * `cleanup`; a route whose proxy cannot start says why instead.
+ */
+export async function startRoutes<B extends Proxy>(options: RoutesOptions<B>, cleanup: Cleanup): Promise<{ routes: Route[]; direct: Route; baseline: B | undefined }> {
+  const { server } = options;
+  const viaServerLogin = (name: string): Route => ({ name, port: 0, user: server.user, password: server.password });
+  const direct: Route = { ...viaServerLogin('direct'), port: server.port };
+  const pooled = viaServerLogin(options.baseline.name);
+  const relay = viaServerLogin('node relay (no recording)');
+  const recgate: Route = { name: 'recgate (recording)', short: options.gateway.short, port: 0, user: `alice+${options.gateway.target}`, password: ALICE_PASSWORD };
+  const baseline = await startRoute(pooled, cleanup, options.baseline.start, options.baseline.missing);
+  await startRoute(relay, cleanup, () => startNodeRelay(server.port));
+  await startRoute(recgate, cleanup, options.gateway.start);
+  return { routes: [direct, pooled, relay, recgate], direct, baseline };
+}
+
+// --- running
+
+/**
+ * Runs a benchmark: `main` hands what it starts to `cleanup`, which stops it
+ * all at the end, however it ends; an error ends the process with status 1.
+ */
+export function runBenchmark(main: (cleanup: Cleanup) => Promise<void>): void {
+  const cleanup = new Cleanup();
+  main(cleanup)
+    .finally(() => cleanup.run())
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+}
+
+/**
+ * The command line's options (`--name value`): `counts`, with their defaults,
+ * must be positive whole numbers; `words`, with theirs, are taken as given.
+ */
+export function parseOptions<C extends string, W extends string = never>(counts: Record<C, number>, words?: Record<W, string>): Record<C, number> & Record<W, string> {
+  const spec: Record<string, { type: 'string'; default: string }> = {};
+  for (const [name, value] of Object.entries<number | string>({ ...counts, ...words })) spec[name] = { type: 'string', default: String(value) };
+  const { values } = parseArgs({ options: spec });
+  const parsed: Record<string, number | string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value !== 'string') continue;
+    if (!(name in counts)) parsed[name] = value;
+    else {
+      const count = Number(value);
+      if (!Number.isInteger(count) || count < 1) throw new Error(`--${name} must be a positive whole number`);
+      parsed[name] = count;
+    }
+  }
+  return parsed as Record<C, number> & Record<W, string>;
+}
+
+/** Ends the benchmark, saying how to install it, when something it needs is `missing` (the command that installs it). */
+export function exitIfMissing(what: string, missing: string | undefined): void {
+  if (missing) {
+    console.error(`this benchmark needs ${what}; install it with: ${missing}`);
+    process.exit(1);
+  }
+}
+
+/** Says that the rows of `what`, a baseline proxy, are left out when it is `missing`; returns `missing`. */
+export function warnIfMissing(what: string, missing: string | undefined): string | undefined {
+  if (missing) console.error(`${what} is not installed, so its rows are left out; install it with: ${missing}`);
+  return missing;
+}
+
+/** Whether `program` is on the PATH. */
+export async function onPath(program: string): Promise<boolean> {
+  return (await run('sh', ['-c', `command -v ${program}`])).code === 0;
+}
+
+/**
+ * Runs the benchmark client for a run of `seconds`, through coreutils timeout
+ * (a proxy that stops answering must not hang the benchmark), and reads the
+ * CPU seconds spent meanwhile by the client, the route's proxy and the server
+ * (`serverPid` and its descendants).
+ */
+export async function runClient(
+  command: string,
+  args: string[],
+  options: RunOptions,
+  seconds: number,
+  route: Route,
+  serverPid: number,
+): Promise<{ result: CliResult; cpu: Cpu }> {
+  const client0 = reapedChildrenCpuSeconds();
+  const proxy0 = route.proxyPid === undefined ? undefined : treeCpuSeconds(route.proxyPid);
+  const server0 = treeCpuSeconds(serverPid);
+  const limit = String(seconds + 60);
+  const result = await run('timeout', ['-k', '5', limit, command, ...args], options);
+  const client = reapedChildrenCpuSeconds() - client0;
+  const proxy = proxy0 === undefined ? undefined : treeCpuSeconds(route.proxyPid!) - proxy0;
+  const server = treeCpuSeconds(serverPid) - server0;
+  if (result.code === 124 || result.code === 137) throw new Error(`${command} did not finish within ${limit} s`);
+  return { result, cpu: { client, proxy, server } };
+}
+
+/** Results by workload, then by route: what was measured, or why not. */
+export type Results<W, M> = Map<W, Map<Route, M | string>>;
+
+/**
+ * Measures each workload over each route in turn, `before` each run; a route
+ * that could not be set up gives its failure, a run that fails its error.
+ */
+export async function measureAll<W, M>(workloads: W[], routes: Route[], measure: (workload: W, route: Route) => Promise<M>, before?: () => Promise<void>): Promise<Results<W, M>> {
+  const results: Results<W, M> = new Map();
+  for (const w of workloads) {
+    const byRoute = new Map<Route, M | string>();
+    results.set(w, byRoute);
+    for (const route of routes) {
+      if (route.failure) {
+        byRoute.set(route, route.failure);
+        continue;
+      }
+      await before?.();
+      try {
+        byRoute.set(route, await measure(w, route));
+      } catch (err) {
+        byRoute.set(route, errorText(err));
+      }
+    }
+  }
+  return results;
+}
+
+// --- printing
+
+/** The line saying what the machine is. */
+export function machineLine(): string {
+  return `machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}); client, proxy and server share them`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export interface ReportOptions<M> {
+  routes: Route[];
+  /** The route the others are a percentage of. */
+  direct: Route;
+  /** The latency columns, after TPS: heading and cell. */
+  latency: Array<[string, (m: M) => string]>;
+  /** The benchmark client's name. */
+  client: string;
+  /** The note's words for the baseline proxy and for the server's processes. */
+  baseline: string;
+  server: string;
+}
+
+/**
+ * Prints a table per workload (TPS, latency, share of the direct route's
+ * TPS, CPU seconds per 1000 transactions), then why any route failed, then
+ * what the CPU columns mean.
+ */
+export function printResults<W extends { name: string }, M extends Measure>(results: Results<W, M>, options: ReportOptions<M>): void {
+  const { routes, direct, latency, client } = options;
+  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU s/1k tx', 'server CPU s/1k tx', `${client} CPU s/1k tx`];
+  const failures: string[] = [];
+  for (const [w, byRoute] of results) {
+    const base = byRoute.get(direct);
+    const rows = routes.map((route) => {
+      const m = byRoute.get(route);
+      if (m === undefined || typeof m === 'string') {
+        failures.push(`${route.short ?? route.name}: failed — ${m ?? 'not run'}`);
+        return [route.name, 'failed', ...head.slice(2).map(() => '-')];
+      }
+      const per1k = (s: number | undefined): string => (s === undefined ? '-' : ((1000 * s) / m.transactions).toFixed(3));
+      return [
+        route.name,
+        m.tps.toFixed(0),
+        ...latency.map(([, cell]) => cell(m)),
+        typeof base === 'object' ? `${((100 * m.tps) / base.tps).toFixed(0)}%` : '-',
+        per1k(m.cpu.proxy),
+        per1k(m.cpu.server),
+        per1k(m.cpu.client),
+      ];
+    });
+    console.log(w.name);
+    console.log(table(head, rows));
+    console.log('');
+  }
+  for (const f of [...new Set(failures)]) console.log(f);
+  if (failures.length > 0) console.log('');
+  console.log('CPU s/1k tx: CPU seconds (user + system, children included, from /proc/PID/stat) per 1000 transactions;');
+  console.log(`proxy is ${options.baseline}, the bare Node.js relay or the gateway process, server is ${options.server},`);
+  console.log(`${client} is the client. The node relay forwards bytes only: the floor of any proxy on this runtime.`);
+}
+
+// --- baseline proxies
+
+/** A baseline proxy as its module hands it out. */
+export interface Daemon {
+  port: number;
+  /** Its temporary folder, with its config. */
+  dir: string;
+  pid: number;
+  /** Everything it logged so far. */
+  log(): string;
+  /** Stops it and removes its folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A daemon on an ephemeral loopback port with its config in a temporary
+ * folder of its own (recgate-NAME-…): `configure` writes the config for that
+ * folder and port and says how to run the daemon there. The folder is
+ * removed when the daemon stops, or fails to start.
+ */
+export async function startDaemon(
+  name: string,
+  configure: (dir: string, port: number) => Promise<Omit<ServerProcessOptions, 'name' | 'dir'>>,
+): Promise<Daemon> {
+  const dir = await mkdtemp(join(tmpdir(), `recgate-${name}-`));
+  try {
+    const port = await freePort();
+    const server = await startServerProcess({ name, dir, ...(await configure(dir, port)) });
+    return {
+      port,
+      dir,
+      pid: server.pid,
+      log: () => server.log(),
+      async stop() {
+        await server.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

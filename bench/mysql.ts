@@ -1,0 +1,125 @@
+/**
+ * MySQL benchmark: sysbench against one MariaDB server four ways in the same
+ * run on this machine: directly, through HAProxy in TCP mode (a proxy that
+ * records nothing, the baseline), through the bare Node.js relay, and
+ * through the gateway (recording on).
+ *
+ *   node dist/bench/mysql.js [--seconds 15] [--threads 8] [--tables 4] [--table-size 10000] [--ps-mode auto]
+ *
+ *   oltp_point_select   one primary-key SELECT per transaction
+ *   oltp_read_only      BEGIN, 10 point SELECTs, 4 range SELECTs, COMMIT per transaction
+ *
+ * Besides TPS and latency it prints the CPU seconds each process spent per
+ * 1000 transactions (from /proc/PID/stat, children included), so one can see
+ * where time goes: the client, the proxy in the middle, the server.
+ */
+import { run } from '../test/fixtures/gateway-env.js';
+import { MARIADBD, mariadbMissing, startMariadb, type Mariadb } from '../test/fixtures/mariadb.js';
+import { exitIfMissing, firstLine, machineLine, measureAll, onPath, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Proxy, type Route } from './common.js';
+import { HAPROXY, haproxyMissing, isListening, startHaproxy } from './haproxy.js';
+
+const TARGET = 'my01';
+
+interface SysbenchMeasure extends Measure {
+  avgMs: number;
+  p95Ms: number;
+}
+
+/** sysbench prints its banner first and its errors on stdout: the first FATAL line says what went wrong. */
+function sysbenchError(r: { code: number | null; stdout: string; stderr: string }): string {
+  const fatal = `${r.stderr}\n${r.stdout}`.split('\n').find((l) => /FATAL|error/i.test(l));
+  return fatal?.trim() ?? firstLine(r.stderr || `sysbench exited ${r.code}`);
+}
+
+function sysbenchArgs(route: Pick<Route, 'port' | 'user' | 'password'>, db: string): string[] {
+  return [
+    '--db-driver=mysql',
+    '--mysql-host=127.0.0.1',
+    `--mysql-port=${route.port}`,
+    `--mysql-user=${route.user}`,
+    `--mysql-password=${route.password}`,
+    `--mysql-db=${db}`,
+    '--mysql-ssl=off',
+  ];
+}
+
+function parseSysbench(stdout: string): Omit<SysbenchMeasure, 'cpu'> | undefined {
+  const tx = /transactions:\s+(\d+)\s+\(([\d.]+) per sec\.\)/.exec(stdout);
+  const avg = /avg:\s+([\d.]+)/.exec(stdout);
+  const p95 = /95th percentile:\s+([\d.]+)/.exec(stdout);
+  if (!tx || !avg || !p95) return undefined;
+  return { transactions: Number(tx[1]), tps: Number(tx[2]), avgMs: Number(avg[1]), p95Ms: Number(p95[1]) };
+}
+
+async function sysbench(my: Mariadb, route: Route, test: string, options: string[], seconds: number): Promise<SysbenchMeasure> {
+  const args = [test, ...sysbenchArgs(route, my.database), ...options, `--time=${seconds}`, '--events=0', '--percentile=95', 'run'];
+  const { result: r, cpu } = await runClient('sysbench', args, {}, seconds, route, my.pid);
+  const parsed = parseSysbench(r.stdout);
+  if (r.code !== 0 || !parsed || parsed.transactions === 0) throw new Error(sysbenchError(r));
+  return { ...parsed, cpu };
+}
+
+/** The gateway in front of `my`, once it really serves MySQL on its port. */
+async function startMysqlGateway(my: Mariadb): Promise<Proxy> {
+  const gateway = await startGateway({ name: TARGET, protocol: 'mysql', port: my.port, user: my.user, password: my.password });
+  if (!isListening(gateway.port)) {
+    await gateway.stop();
+    throw new Error(`recgate started but does not listen on 127.0.0.1:${gateway.port} (listen.mysql): no MySQL proxy in this build`);
+  }
+  return gateway;
+}
+
+runBenchmark(async (cleanup) => {
+  const { seconds, threads, tables, 'table-size': tableSize, 'ps-mode': psMode } = parseOptions(
+    { seconds: 15, threads: 8, tables: 4, 'table-size': 10000 },
+    { 'ps-mode': 'auto' },
+  );
+  if (psMode !== 'auto' && psMode !== 'disable') throw new Error('--ps-mode must be auto (server-side prepared statements) or disable (text protocol)');
+  exitIfMissing('sysbench', (await onPath('sysbench')) ? undefined : 'sudo apt-get install -y sysbench');
+  exitIfMissing('MariaDB', mariadbMissing());
+  const proxyMissing = warnIfMissing('HAProxy', haproxyMissing());
+
+  const my = await startMariadb({
+    conf: ['innodb_buffer_pool_size = 256M', `max_connections = ${Math.max(151, 3 * threads + 20)}`],
+  });
+  cleanup.add(() => my.stop());
+  const sizing = [`--tables=${tables}`, `--table-size=${tableSize}`];
+  const prepare = await run('sysbench', ['oltp_read_only', ...sysbenchArgs(my, my.database), ...sizing, `--threads=${Math.min(tables, threads)}`, 'prepare']);
+  if (prepare.code !== 0) throw new Error(`sysbench prepare failed: ${sysbenchError(prepare)}`);
+
+  const { routes, direct, baseline: haproxy } = await startRoutes(
+    {
+      server: my,
+      baseline: { name: 'haproxy (tcp mode)', start: () => startHaproxy({ serverPort: my.port, maxconn: Math.max(200, 2 * threads) }), missing: proxyMissing },
+      gateway: { target: TARGET, start: () => startMysqlGateway(my), short: 'recgate' },
+    },
+    cleanup,
+  );
+
+  const common = [`--threads=${threads}`, ...sizing, `--db-ps-mode=${psMode}`];
+  // Warm the buffer pool so the first route measured is not the cold one.
+  await run('sysbench', ['oltp_read_only', ...sysbenchArgs(direct, my.database), ...common, `--time=${Math.min(3, seconds)}`, 'run']);
+
+  const workloads = [{ name: 'oltp_point_select' }, { name: 'oltp_read_only' }];
+  const results = await measureAll(workloads, routes, (w, route) => sysbench(my, route, w.name, common, seconds));
+
+  const serverVersion = firstLine((await run(MARIADBD, ['--version'])).stdout);
+  const haproxyVersion = haproxy ? firstLine((await run(HAPROXY, ['-v'])).stdout) : 'HAProxy not run';
+  const sysbenchVersion = firstLine((await run('sysbench', ['--version'])).stdout);
+  console.log('recgate MySQL benchmark: sysbench against one MariaDB server, directly, through HAProxy, through a bare Node.js relay and through the gateway');
+  console.log(machineLine());
+  console.log(`${serverVersion}; data in ${my.dir} (innodb_flush_log_at_trx_commit=0, no binary log)`);
+  console.log(`${haproxyVersion}`);
+  console.log(`${sysbenchVersion}: ${common.join(' ')} --time=${seconds} (${psMode === 'auto' ? 'server-side prepared statements' : 'text protocol'}), --mysql-ssl=off, one connection per thread for the whole run\n`);
+  printResults(results, {
+    routes,
+    direct,
+    latency: [
+      ['avg latency ms', (m) => m.avgMs.toFixed(2)],
+      ['p95 latency ms', (m) => m.p95Ms.toFixed(2)],
+    ],
+    client: 'sysbench',
+    baseline: 'HAProxy',
+    server: 'mariadbd (all its threads)',
+  });
+});
