@@ -17,6 +17,7 @@
  *   read as the end of the field.
  */
 import { ProtocolError } from '../../../src/errors.js';
+import { FieldWriter } from '../../wire/writer.js';
 
 /** Who sent the bytes: the client (frontend) or the server (backend). */
 export type Side = 'frontend' | 'backend';
@@ -144,47 +145,33 @@ export class BodyReader {
 }
 
 /**
- * Builds one message from its fields. Used for the few messages the
- * gateway writes itself, so it favours clarity over speed.
+ * Builds one message from its fields, big-endian. Used for the few
+ * messages the gateway writes itself, so it favours clarity over speed.
  */
-export class MessageWriter {
-  private readonly parts: Buffer[] = [];
-  private size = 0;
+export class MessageWriter extends FieldWriter {
+  constructor(private readonly side: Side) {
+    super('big-endian');
+  }
 
-  constructor(private readonly side: Side) {}
-
-  private push(part: Buffer): this {
-    this.parts.push(part);
-    this.size += part.length;
-    return this;
+  protected override refuse(message: string): ProtocolError {
+    return protocolError(this.side, message);
   }
 
   int8(n: number): this {
-    return this.push(Buffer.of(n & 0xff));
+    return this.putUInt8(n);
   }
 
   int16(n: number): this {
-    const b = Buffer.allocUnsafe(2);
-    b.writeUInt16BE(n & 0xffff);
-    return this.push(b);
+    return this.putUInt16(n);
   }
 
   int32(n: number): this {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32BE(n >>> 0);
-    return this.push(b);
+    return this.putUInt32(n);
   }
 
   /** `field` names the value if it must be refused for holding a 0x00 byte. */
   string(s: string, field: string): this {
-    const b = Buffer.from(s, 'utf8');
-    if (b.includes(0)) throw protocolError(this.side, `${field} contains a NUL byte`);
-    this.push(b);
-    return this.push(Buffer.of(0));
-  }
-
-  bytes(b: Uint8Array): this {
-    return this.push(Buffer.from(b.buffer, b.byteOffset, b.length));
+    return this.putNulTerminated(Buffer.from(s, 'utf8'), field);
   }
 
   /** Int32 length, or -1 for null, then the bytes. */
@@ -197,14 +184,14 @@ export class MessageWriter {
   finish(type: number): Buffer {
     const header = Buffer.allocUnsafe(5);
     header[0] = type;
-    header.writeUInt32BE(4 + this.size, 1);
-    return Buffer.concat([header, ...this.parts], 5 + this.size);
+    header.writeUInt32BE(4 + this.written, 1);
+    return this.concat(header);
   }
 
   /** A startup-phase packet: Int32 length counting itself, fields, no type byte. */
   finishUntyped(): Buffer {
     const header = Buffer.allocUnsafe(4);
-    header.writeUInt32BE(4 + this.size, 0);
-    return Buffer.concat([header, ...this.parts], 4 + this.size);
+    header.writeUInt32BE(4 + this.written, 0);
+    return this.concat(header);
   }
 }

@@ -1,0 +1,327 @@
+/**
+ * Cuts one direction of a MySQL/MariaDB client/server connection into
+ * messages (MySQL Source Code Documentation, "Client/Server Protocol",
+ * section "MySQL Packets"; MariaDB Knowledge Base, "0 - Packet"):
+ *
+ *   packet  := payload length:int<3> | sequence id:int<1> | payload
+ *   message := packet* (each with a payload of exactly 0xFFFFFF bytes)
+ *              | packet (shorter than 0xFFFFFF, possibly empty)
+ *
+ * A payload of 0xFFFFFF bytes or more is sent as several packets, each
+ * 0xFFFFFF bytes but the last, whose sequence ids count up by one; the
+ * logical message is their payloads put together.
+ *
+ * The framer watches bytes the proxy relays anyway, so it is built to cost
+ * next to nothing for messages nobody looks at:
+ * - the sink is asked once per message, when the first packet's header and
+ *   the payload's first byte (which says what the packet is) have arrived;
+ *   an unwanted message is stepped over by counting, across any number of
+ *   chunks and packets, with no copy and no allocation;
+ * - a wanted one-packet payload that lies inside one chunk is handed over
+ *   as a subarray of that chunk; only a payload split across chunks or
+ *   packets is copied together;
+ * - a wanted payload longer than maxBuffered is handed over cut to its
+ *   first maxBuffered bytes with `truncated` set; the rest is stepped over.
+ *
+ * Invariants:
+ * - every message gets exactly one callback, `message` or `skipped`, when
+ *   its last byte arrives, in stream order;
+ * - a sink that throws does not cost the stream its framing: the framer
+ *   goes on through the chunk (a `wants` that threw counts as false) and
+ *   rethrows the first such error when the chunk is done;
+ * - a continuation packet whose sequence id does not follow the previous
+ *   one, or a message longer than maxLength, is a ProtocolError; after one,
+ *   the stream has lost sync and every later push throws the same error.
+ *   Sequence ids between messages follow the command phase (they restart at
+ *   0 with each command) and are the caller's to check;
+ * - payloads handed over are never reused by the framer; a sink that keeps
+ *   one long should copy it, since a subarray pins its whole chunk.
+ */
+import type { ProtocolError } from '../../../src/errors.js';
+import { protocolError, type Side } from './wire.js';
+
+/** The largest payload one packet carries; a packet this long continues in the next. */
+export const MAX_PACKET_PAYLOAD = 0xff_ffff;
+/** MySQL's and MariaDB's largest max_allowed_packet (1 GiB): no longer message is ever accepted. */
+export const MAX_MESSAGE_LENGTH = 1024 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED = 1024 * 1024;
+
+export interface PacketSink {
+  /**
+   * Asked once per message. `firstByte` is the payload's first byte (-1
+   * for an empty payload); `length` is the first packet's payload length:
+   * MAX_PACKET_PAYLOAD means more packets follow and the total is not known
+   * yet. `seq` is the first packet's sequence id.
+   */
+  wants(firstByte: number, length: number, seq: number): boolean;
+  /**
+   * A wanted message. `totalLength` is the whole payload's length; when
+   * `truncated`, `payload` holds only its first maxBuffered bytes. `seq` is
+   * the first packet's sequence id; the last packet's is the framer's
+   * `lastSequenceId`.
+   */
+  message(payload: Buffer, truncated: boolean, seq: number, totalLength: number): void;
+  /** An unwanted message, once its last byte has gone by. */
+  skipped?(firstByte: number, totalLength: number, seq: number): void;
+}
+
+export interface PacketFramerOptions {
+  side: Side;
+  /** Longest message accepted; defaults to 1 GiB. */
+  maxLength?: number;
+  /** Largest payload ever held for a sink; longer wanted payloads are cut. */
+  maxBuffered?: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+const enum Phase {
+  /** Reading a packet header (headerFill bytes of it so far). */
+  Header,
+  /** The first packet's header is in; its first payload byte is not. */
+  FirstByte,
+  /** Inside a packet's payload. */
+  Payload,
+}
+
+export class PacketFramer {
+  private readonly side: Side;
+  private readonly maxLength: number;
+  private readonly maxBuffered: number;
+  private failure: ProtocolError | null = null;
+  /** The first error a sink threw during the current push. */
+  private sinkError: { error: unknown } | null = null;
+
+  private phase = Phase.Header;
+  private headerFill = 0;
+  private packetLength = 0;
+  private seq = 0;
+  private lastSeq = -1;
+  /** Payload bytes of the current packet not seen yet. */
+  private remaining = 0;
+
+  /** A message under way has had at least one full (0xFFFFFF) packet. */
+  private continuing = false;
+  private firstByte = -1;
+  private firstSeq = 0;
+  private packets = 0;
+  private total = 0;
+  private wanted = false;
+  /** Bytes of the message that may still be kept (maxBuffered less those kept). */
+  private keepLeft = 0;
+  /** Bytes to keep from the current packet, and how many are kept so far. */
+  private packetKeep = 0;
+  private packetKept = 0;
+  /** A copy being filled, for a packet's kept bytes that span chunks. */
+  private packetCopy: Buffer | null = null;
+  /** The first kept piece of the message, and any later ones (the array is reused). */
+  private firstPart: Buffer | null = null;
+  private readonly moreParts: Buffer[] = [];
+  private keptLength = 0;
+
+  constructor(options: PacketFramerOptions) {
+    this.side = options.side;
+    this.maxLength = options.maxLength ?? MAX_MESSAGE_LENGTH;
+    this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+  }
+
+  /** True when no part of a message is held: the stream is on a message boundary. */
+  get idle(): boolean {
+    return this.phase === Phase.Header && this.headerFill === 0 && !this.continuing;
+  }
+
+  /** The sequence id of the last packet whose header was read; -1 before any. */
+  get lastSequenceId(): number {
+    return this.lastSeq;
+  }
+
+  /**
+   * How many bytes can be passed on without crossing a message boundary: 0
+   * when idle, else at least 1 (the rest of a header, or of the current
+   * packet). Lets a caller cut a chunk at a boundary, to put packets of its
+   * own in between: pass that many bytes through the framer, then ask again.
+   */
+  bytesToBoundary(): number {
+    if (this.phase !== Phase.Header) return this.remaining;
+    if (this.headerFill === 0 && !this.continuing) return 0;
+    return 4 - this.headerFill;
+  }
+
+  /** Walks `chunk`, calling `sink` for each message completed in it. */
+  push(chunk: Buffer, sink: PacketSink): void {
+    if (this.failure !== null) throw this.failure;
+    const end = chunk.length;
+    let i = 0;
+    while (i < end) {
+      if (this.phase === Phase.Header) {
+        if (this.headerFill === 0 && end - i >= 4) {
+          this.packetLength = chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16);
+          this.seq = chunk[i + 3]!;
+          i += 4;
+        } else {
+          while (this.headerFill < 4 && i < end) {
+            const b = chunk[i++]!;
+            if (this.headerFill === 0) this.packetLength = b;
+            else if (this.headerFill < 3) this.packetLength |= b << (8 * this.headerFill);
+            else this.seq = b;
+            this.headerFill++;
+          }
+          if (this.headerFill < 4) break;
+          this.headerFill = 0;
+        }
+        this.beginPacket(sink);
+        continue;
+      }
+      if (this.phase === Phase.FirstByte) {
+        this.firstByte = chunk[i]!;
+        this.ask(sink);
+        this.phase = Phase.Payload;
+        this.packetKeep = Math.min(this.packetLength, this.keepLeft);
+      }
+      const available = end - i;
+      if (this.packetKept < this.packetKeep) {
+        const want = this.packetKeep - this.packetKept;
+        if (this.packetCopy === null && this.packetKept === 0 && available >= want) {
+          this.keepPart(chunk.subarray(i, i + want));
+          this.packetKept = want;
+          i += want;
+          this.remaining -= want;
+        } else {
+          this.packetCopy ??= Buffer.allocUnsafe(this.packetKeep);
+          const n = Math.min(want, available);
+          chunk.copy(this.packetCopy, this.packetKept, i, i + n);
+          this.packetKept += n;
+          i += n;
+          this.remaining -= n;
+          if (this.packetKept === this.packetKeep) {
+            this.keepPart(this.packetCopy);
+            this.packetCopy = null;
+          }
+        }
+      } else {
+        const n = Math.min(this.remaining, available);
+        i += n;
+        this.remaining -= n;
+      }
+      if (this.remaining === 0) this.endPacket(sink);
+    }
+    if (this.sinkError !== null) {
+      const { error } = this.sinkError;
+      this.sinkError = null;
+      throw error;
+    }
+  }
+
+  private keepPart(part: Buffer): void {
+    if (this.firstPart === null) this.firstPart = part;
+    else this.moreParts.push(part);
+  }
+
+  /** A whole packet header is in: check it, and start the message or go on with it. */
+  private beginPacket(sink: PacketSink): void {
+    const length = this.packetLength;
+    if (this.continuing) {
+      const expected = (this.lastSeq + 1) & 0xff;
+      if (this.seq !== expected) {
+        this.fail(`packet ${this.packets + 1} of a multi-packet message has sequence id ${this.seq}; expected ${expected}`);
+      }
+      this.packets++;
+    } else {
+      this.firstSeq = this.seq;
+      this.packets = 1;
+      this.total = 0;
+      this.wanted = false;
+      this.keptLength = 0;
+    }
+    this.lastSeq = this.seq;
+    this.total += length;
+    if (this.total > this.maxLength) this.fail(`message of more than ${this.maxLength} bytes exceeds the limit`);
+    this.remaining = length;
+    this.packetKept = 0;
+    this.packetCopy = null;
+    if (this.continuing) {
+      this.packetKeep = Math.min(length, this.keepLeft);
+      this.phase = Phase.Payload;
+      if (length === 0) this.endPacket(sink);
+    } else if (length === 0) {
+      this.firstByte = -1;
+      this.ask(sink);
+      this.packetKeep = 0;
+      this.endPacket(sink);
+    } else {
+      this.phase = Phase.FirstByte;
+    }
+  }
+
+  private ask(sink: PacketSink): void {
+    try {
+      this.wanted = sink.wants(this.firstByte, this.packetLength, this.firstSeq);
+    } catch (error) {
+      this.sinkError ??= { error };
+    }
+    this.keepLeft = this.wanted ? this.maxBuffered : 0;
+  }
+
+  /** A packet's last byte went by: the message goes on, or is complete. */
+  private endPacket(sink: PacketSink): void {
+    this.phase = Phase.Header;
+    this.keepLeft -= this.packetKeep;
+    this.keptLength += this.packetKeep;
+    if (this.packetLength === MAX_PACKET_PAYLOAD) {
+      this.continuing = true;
+      return;
+    }
+    this.continuing = false;
+    try {
+      if (this.wanted) {
+        let payload = this.firstPart ?? EMPTY;
+        this.firstPart = null;
+        if (this.moreParts.length > 0) {
+          payload = Buffer.concat([payload, ...this.moreParts], this.keptLength);
+          this.moreParts.length = 0;
+        }
+        sink.message(payload, this.keptLength < this.total, this.firstSeq, this.total);
+      } else {
+        sink.skipped?.(this.firstByte, this.total, this.firstSeq);
+      }
+    } catch (error) {
+      this.sinkError ??= { error };
+    }
+  }
+
+  private fail(message: string): never {
+    this.sinkError = null;
+    this.failure = protocolError(this.side, message);
+    throw this.failure;
+  }
+}
+
+/** Packets a payload of `length` bytes takes (one more when it is a multiple of 0xFFFFFF, the empty last one). */
+export function packetCount(length: number): number {
+  return Math.floor(length / MAX_PACKET_PAYLOAD) + 1;
+}
+
+/**
+ * The payload as packets, the first with sequence id `seq` (taken modulo
+ * 256) and each next one counting up: split every 0xFFFFFF bytes, with an
+ * empty last packet when the length is a multiple of 0xFFFFFF. The next
+ * packet of the exchange takes sequence id seq + packetCount(length).
+ */
+export function writePacket(payload: Uint8Array, seq: number): Buffer {
+  const n = payload.length;
+  const packets = packetCount(n);
+  const out = Buffer.allocUnsafe(n + 4 * packets);
+  let at = 0;
+  let from = 0;
+  for (let k = 0; k < packets; k++) {
+    const length = Math.min(MAX_PACKET_PAYLOAD, n - from);
+    out[at] = length & 0xff;
+    out[at + 1] = (length >>> 8) & 0xff;
+    out[at + 2] = length >>> 16;
+    out[at + 3] = (seq + k) & 0xff;
+    out.set(payload.subarray(from, from + length), at + 4);
+    at += 4 + length;
+    from += length;
+  }
+  return out;
+}

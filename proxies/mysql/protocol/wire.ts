@@ -1,0 +1,397 @@
+/**
+ * Field-level reading and writing for the MySQL/MariaDB client/server
+ * protocol (MySQL Source Code Documentation, "Client/Server Protocol",
+ * section "Basic Data Types"; MariaDB Knowledge Base, "Clients & Utilities /
+ * Server-Client protocol", page "Protocol Data Types"):
+ *
+ *   int<1> int<2> int<3> int<4> int<8>   little-endian unsigned integers
+ *   int<lenenc>     first byte < 0xFB: the value; 0xFC + int<2>; 0xFD + int<3>;
+ *                   0xFE + int<8>; 0xFB is NULL in a text row; 0xFF never starts one
+ *   string<lenenc>  int<lenenc> length, then that many bytes
+ *   string<NUL>     bytes up to a 0x00 byte
+ *   string<EOF>     the rest of the payload
+ *
+ * Invariants:
+ * - readers never read past the payload they were given: running short is a
+ *   ProtocolError naming the packet and field, never the bytes themselves;
+ * - byte fields are zero-copy subarrays of the payload;
+ * - strings are decoded as UTF-8 (the gateway expects utf8/utf8mb4 results;
+ *   other character sets show up as replacement characters, never errors);
+ * - an int<lenenc> above Number.MAX_SAFE_INTEGER is returned as a bigint,
+ *   any smaller one as a number;
+ * - writers refuse a string<NUL> holding a 0x00 byte, which the receiver
+ *   would read as its end.
+ */
+import { ProtocolError } from '../../../src/errors.js';
+import { FieldWriter } from '../../wire/writer.js';
+
+/** Who sent the bytes. */
+export type Side = 'client' | 'server';
+
+export function protocolError(side: Side, message: string): ProtocolError {
+  return new ProtocolError(['mysql', side], message);
+}
+
+/** "1 byte", "2 bytes". */
+export function byteCount(n: number): string {
+  return n === 1 ? '1 byte' : `${n} bytes`;
+}
+
+/** A byte shown safely in an error message: "0x1f". */
+export function hexByte(b: number): string {
+  return `0x${b.toString(16).padStart(2, '0')}`;
+}
+
+/** Field name for error messages, with a 1-based ordinal when given one. */
+function fieldName(field: string, index: number): string {
+  return index < 0 ? field : `${field} ${index + 1}`;
+}
+
+/** First bytes of int<lenenc>. */
+export const enum Lenenc {
+  /** Marks SQL NULL in a text-protocol row. */
+  Null = 0xfb,
+  Two = 0xfc,
+  Three = 0xfd,
+  Eight = 0xfe,
+}
+
+const TWO_32 = 0x1_0000_0000;
+
+/**
+ * Reads one payload front to back. `name` names the packet in error
+ * messages ("OK packet ends inside the affected rows"); fields optionally
+ * take a 0-based `index` shown 1-based, so that no string is built unless
+ * the payload is malformed.
+ */
+export class PayloadReader {
+  private offset: number;
+
+  constructor(
+    private readonly payload: Buffer,
+    private readonly side: Side,
+    private readonly name: string,
+    offset = 0,
+  ) {
+    this.offset = offset;
+  }
+
+  get remaining(): number {
+    return this.payload.length - this.offset;
+  }
+
+  /** Bytes read so far. */
+  get position(): number {
+    return this.offset;
+  }
+
+  /** The next byte without reading it, or -1 at the end. */
+  peek(): number {
+    return this.offset < this.payload.length ? this.payload[this.offset]! : -1;
+  }
+
+  fail(message: string): never {
+    throw protocolError(this.side, `${this.name} ${message}`);
+  }
+
+  private need(n: number, field: string, index: number): void {
+    if (n > this.payload.length - this.offset) this.fail(`ends inside ${fieldName(field, index)}`);
+  }
+
+  int1(field: string, index = -1): number {
+    this.need(1, field, index);
+    return this.payload[this.offset++]!;
+  }
+
+  int2(field: string, index = -1): number {
+    this.need(2, field, index);
+    const v = this.payload.readUInt16LE(this.offset);
+    this.offset += 2;
+    return v;
+  }
+
+  int3(field: string, index = -1): number {
+    this.need(3, field, index);
+    const p = this.payload;
+    const o = this.offset;
+    this.offset += 3;
+    return p[o]! | (p[o + 1]! << 8) | (p[o + 2]! << 16);
+  }
+
+  int4(field: string, index = -1): number {
+    this.need(4, field, index);
+    const v = this.payload.readUInt32LE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  /** int<8>, unsigned: a number when exact, else a bigint. */
+  int8(field: string, index = -1): number | bigint {
+    this.need(8, field, index);
+    const v = readUInt64(this.payload, this.offset);
+    this.offset += 8;
+    return v;
+  }
+
+  /** int<lenenc>; 0xFB (NULL) and 0xFF are refused. */
+  lenencInt(field: string, index = -1): number | bigint {
+    this.need(1, field, index);
+    const first = this.payload[this.offset]!;
+    if (first < Lenenc.Null) {
+      this.offset++;
+      return first;
+    }
+    return this.lenencTail(first, field, index);
+  }
+
+  /** int<lenenc> that may be 0xFB, read as null. */
+  nullableLenencInt(field: string, index = -1): number | bigint | null {
+    this.need(1, field, index);
+    const first = this.payload[this.offset]!;
+    if (first < Lenenc.Null) {
+      this.offset++;
+      return first;
+    }
+    if (first === Lenenc.Null) {
+      this.offset++;
+      return null;
+    }
+    return this.lenencTail(first, field, index);
+  }
+
+  private lenencTail(first: number, field: string, index: number): number | bigint {
+    const p = this.payload;
+    const o = this.offset;
+    switch (first) {
+      case Lenenc.Two:
+        this.need(3, field, index);
+        this.offset += 3;
+        return p[o + 1]! | (p[o + 2]! << 8);
+      case Lenenc.Three:
+        this.need(4, field, index);
+        this.offset += 4;
+        return p[o + 1]! | (p[o + 2]! << 8) | (p[o + 3]! << 16);
+      case Lenenc.Eight: {
+        this.need(9, field, index);
+        this.offset += 9;
+        return readUInt64(p, o + 1);
+      }
+      default:
+        this.fail(`has ${hexByte(first)} where ${fieldName(field, index)} should start a length-encoded integer`);
+    }
+  }
+
+  /** An int<lenenc> that counts bytes still to come: at most what is left. */
+  private length(field: string, index: number): number {
+    const n = this.lenencInt(`the length of ${fieldName(field, index)}`);
+    if (typeof n === 'bigint' || n > this.payload.length - this.offset) this.fail(`ends inside ${fieldName(field, index)}`);
+    return n;
+  }
+
+  /** Fails unless `n` items of at least `bytesEach` bytes fit in what is left. */
+  expectRoom(n: number | bigint, items: string, bytesEach: number): void {
+    const room = bytesEach === 0 ? Infinity : Math.floor((this.payload.length - this.offset) / bytesEach);
+    if (n > room) this.fail(`announces ${n} ${items} but has room for at most ${room}`);
+  }
+
+  /** string<lenenc> as bytes. */
+  lenencBytes(field: string, index = -1): Buffer {
+    const n = this.length(field, index);
+    const v = this.payload.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return v;
+  }
+
+  /** string<lenenc> that may be NULL (0xFB), as in a text-protocol row. */
+  nullableLenencBytes(field: string, index = -1): Buffer | null {
+    if (this.peek() === Lenenc.Null) {
+      this.offset++;
+      return null;
+    }
+    return this.lenencBytes(field, index);
+  }
+
+  lenencString(field: string, index = -1): string {
+    const n = this.length(field, index);
+    const v = this.payload.toString('utf8', this.offset, this.offset + n);
+    this.offset += n;
+    return v;
+  }
+
+  /** string<NUL> as bytes, without its terminator. */
+  nulBytes(field: string, index = -1): Buffer {
+    const end = this.payload.indexOf(0, this.offset);
+    if (end < 0) this.fail(`has no terminator after ${fieldName(field, index)}`);
+    const v = this.payload.subarray(this.offset, end);
+    this.offset = end + 1;
+    return v;
+  }
+
+  nulString(field: string, index = -1): string {
+    const end = this.payload.indexOf(0, this.offset);
+    if (end < 0) this.fail(`has no terminator after ${fieldName(field, index)}`);
+    const v = this.payload.toString('utf8', this.offset, end);
+    this.offset = end + 1;
+    return v;
+  }
+
+  /** string<NUL> that may instead run to the end of the payload unterminated. */
+  nulOrEofString(): string {
+    let end = this.payload.indexOf(0, this.offset);
+    const next = end < 0 ? this.payload.length : end + 1;
+    if (end < 0) end = this.payload.length;
+    const v = this.payload.toString('utf8', this.offset, end);
+    this.offset = next;
+    return v;
+  }
+
+  bytes(n: number, field: string, index = -1): Buffer {
+    this.need(n, field, index);
+    const v = this.payload.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return v;
+  }
+
+  /** A fixed-length string<n>. */
+  string(n: number, field: string, index = -1): string {
+    this.need(n, field, index);
+    const v = this.payload.toString('utf8', this.offset, this.offset + n);
+    this.offset += n;
+    return v;
+  }
+
+  skip(n: number, field: string, index = -1): void {
+    this.need(n, field, index);
+    this.offset += n;
+  }
+
+  /** string<EOF> as bytes. */
+  rest(): Buffer {
+    const v = this.payload.subarray(this.offset);
+    this.offset = this.payload.length;
+    return v;
+  }
+
+  /** string<EOF>. */
+  restString(): string {
+    const v = this.payload.toString('utf8', this.offset);
+    this.offset = this.payload.length;
+    return v;
+  }
+
+  /** The payload must hold nothing more. */
+  end(): void {
+    const left = this.payload.length - this.offset;
+    if (left !== 0) this.fail(`has ${byteCount(left)} after its last field`);
+  }
+}
+
+/** Unsigned 64-bit little-endian: a number when exact, else a bigint. */
+export function readUInt64(b: Buffer, offset: number): number | bigint {
+  const low = b.readUInt32LE(offset);
+  const high = b.readUInt32LE(offset + 4);
+  if (high < 0x20_0000) return high * TWO_32 + low;
+  return (BigInt(high) << 32n) | BigInt(low);
+}
+
+/** Signed 64-bit little-endian: a number when exact, else a bigint. */
+export function readInt64(b: Buffer, offset: number): number | bigint {
+  const low = b.readUInt32LE(offset);
+  const high = b.readInt32LE(offset + 4);
+  if (high >= -0x20_0000 && high < 0x20_0000) return high * TWO_32 + low;
+  return (BigInt(high) << 32n) | BigInt(low);
+}
+
+/** Bytes taken by `n` written as int<lenenc>. */
+export function lenencIntLength(n: number | bigint): number {
+  if (n < 0xfb) return 1;
+  if (n < 0x1_0000) return 3;
+  if (n < 0x100_0000) return 4;
+  return 9;
+}
+
+/**
+ * Builds one payload from its fields, little-endian. Used for the few
+ * packets the gateway writes itself, so it favours clarity over speed.
+ * `finish()` gives the payload; framer.ts's writePacket adds the packet
+ * headers.
+ */
+export class PayloadWriter extends FieldWriter {
+  constructor(private readonly side: Side) {
+    super('little-endian');
+  }
+
+  protected override refuse(message: string): ProtocolError {
+    return protocolError(this.side, message);
+  }
+
+  int1(n: number): this {
+    return this.putUInt8(n);
+  }
+
+  int2(n: number): this {
+    return this.putUInt16(n);
+  }
+
+  int3(n: number): this {
+    return this.put(Buffer.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff));
+  }
+
+  int4(n: number): this {
+    return this.putUInt32(n);
+  }
+
+  /** int<8>; `field` names a value that must be refused for being negative or too large. */
+  int8(n: number | bigint, field: string): this {
+    const b = Buffer.allocUnsafe(8);
+    b.writeBigUInt64LE(this.uint64(n, field));
+    return this.put(b);
+  }
+
+  private uint64(n: number | bigint, field: string): bigint {
+    if (typeof n === 'number' && !Number.isSafeInteger(n)) throw this.refuse(`${field} ${n} is not an integer`);
+    const v = BigInt(n);
+    if (v < 0n || v > 0xffff_ffff_ffff_ffffn) throw this.refuse(`${field} ${n} does not fit in 64 unsigned bits`);
+    return v;
+  }
+
+  lenencInt(n: number | bigint, field: string): this {
+    const v = this.uint64(n, field);
+    if (v < 0xfbn) return this.int1(Number(v));
+    if (v < 0x1_0000n) return this.int1(Lenenc.Two).int2(Number(v));
+    if (v < 0x100_0000n) return this.int1(Lenenc.Three).int3(Number(v));
+    return this.int1(Lenenc.Eight).int8(v, field);
+  }
+
+  /** string<lenenc>. */
+  lenencBytes(b: Uint8Array): this {
+    return this.lenencInt(b.length, 'length').bytes(b);
+  }
+
+  lenencString(s: string): this {
+    return this.lenencBytes(Buffer.from(s, 'utf8'));
+  }
+
+  /** string<NUL>; `field` names the value if it must be refused for holding a 0x00 byte. */
+  nulString(s: string, field: string): this {
+    return this.nulBytes(Buffer.from(s, 'utf8'), field);
+  }
+
+  nulBytes(b: Uint8Array, field: string): this {
+    return this.putNulTerminated(b, field);
+  }
+
+  /** string<EOF> or string<fixed>: the bytes as they are. */
+  string(s: string): this {
+    return this.put(Buffer.from(s, 'utf8'));
+  }
+
+  zeros(n: number): this {
+    return this.put(Buffer.alloc(n));
+  }
+
+  /** The payload. */
+  finish(): Buffer {
+    return this.concat();
+  }
+}
