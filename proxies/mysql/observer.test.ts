@@ -1,0 +1,597 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import type { RecordedEvent } from '../../src/recording/frames.js';
+import { MAX_TRACKED, MysqlObserver } from './observer.js';
+import {
+  Command,
+  encodeEmptyCommand,
+  encodeInitDb,
+  encodeQuery,
+  encodeStmtClose,
+  encodeStmtExecute,
+  encodeStmtPrepare,
+  encodeStmtPrepareOk,
+  encodeStmtSendLongData,
+  type Param,
+} from './protocol/commands.js';
+import { PacketFramer, writePacket, type PacketSink } from './protocol/framer.js';
+import { Capability as C } from './protocol/handshake.js';
+import { ServerStatus as S, encodeEof, encodeErr, encodeLocalInfileRequest, encodeOk, encodeProgressReport } from './protocol/packets.js';
+import {
+  ColumnFlag as F,
+  ColumnType as T,
+  encodeBinaryRow,
+  encodeColumnCount,
+  encodeColumnDefinition,
+  encodeTextRow,
+  type BinaryValue,
+  type ColumnDefinition,
+} from './protocol/resultset.js';
+
+// ---------------------------------------------------------------------------
+// Packets, built with the protocol layer's encoders.
+
+const BASE = C.CLIENT_PROTOCOL_41 | C.CLIENT_TRANSACTIONS | C.CLIENT_SECURE_CONNECTION | C.CLIENT_MULTI_STATEMENTS | C.CLIENT_MULTI_RESULTS | C.CLIENT_PS_MULTI_RESULTS | C.CLIENT_PLUGIN_AUTH | C.CLIENT_LOCAL_FILES;
+const DEPRECATE = BASE | C.CLIENT_DEPRECATE_EOF;
+const UTF8MB4 = 45;
+
+function col(name: string, type: number = T.VAR_STRING, flags = 0): ColumnDefinition {
+  const numeric = type !== T.VAR_STRING && type !== T.BLOB && type !== T.STRING;
+  return {
+    catalog: 'def',
+    schema: 'app',
+    table: 't',
+    orgTable: 't',
+    name,
+    orgName: name,
+    charset: numeric ? 63 : UTF8MB4,
+    columnLength: 20,
+    type,
+    flags: flags | (numeric ? F.NUM : 0),
+    decimals: 0,
+  };
+}
+
+interface Step {
+  from: 'client' | 'server';
+  bytes: Buffer;
+}
+
+/** Builds a conversation for one set of capabilities; server packets count their sequence ids from 1. */
+class Conv {
+  readonly steps: Step[] = [];
+  constructor(readonly caps: number) {}
+
+  client(payload: Buffer, seq = 0): this {
+    this.steps.push({ from: 'client', bytes: writePacket(payload, seq) });
+    return this;
+  }
+  query(text: string): this {
+    return this.client(encodeQuery(text, this.caps));
+  }
+  server(payloads: Buffer[], firstSeq = 1): this {
+    this.steps.push({ from: 'server', bytes: Buffer.concat(payloads.map((p, i) => writePacket(p, firstSeq + i))) });
+    return this;
+  }
+  ok(o: Parameters<typeof encodeOk>[0] = {}): Buffer {
+    return encodeOk(o, this.caps);
+  }
+  err(code: number, sqlState: string, message: string): Buffer {
+    return encodeErr({ code, sqlState, message }, this.caps);
+  }
+  /** The end of a list of definitions or rows: EOF, or under CLIENT_DEPRECATE_EOF an OK with header 0xFE. */
+  end(statusFlags = 0): Buffer {
+    return this.caps & C.CLIENT_DEPRECATE_EOF ? encodeOk({ header: 0xfe, statusFlags }, this.caps) : encodeEof({ warnings: 0, statusFlags }, this.caps);
+  }
+  /** Column count, definitions, [EOF]: a result set's head. */
+  head(columns: ColumnDefinition[]): Buffer[] {
+    const out = [encodeColumnCount(columns.length, this.caps), ...columns.map((c) => encodeColumnDefinition(c))];
+    if (!(this.caps & C.CLIENT_DEPRECATE_EOF)) out.push(encodeEof({ warnings: 0, statusFlags: 0 }, this.caps));
+    return out;
+  }
+  textResult(columns: ColumnDefinition[], rows: (string | null)[][], statusFlags = 0): Buffer[] {
+    return [...this.head(columns), ...rows.map((r) => encodeTextRow(r)), this.end(statusFlags)];
+  }
+  binaryResult(columns: ColumnDefinition[], rows: (Exclude<BinaryValue, null> | string | null)[][], statusFlags = 0): Buffer[] {
+    return [...this.head(columns), ...rows.map((r) => encodeBinaryRow(r, columns)), this.end(statusFlags)];
+  }
+  prepareOk(id: number, params: number, columns: ColumnDefinition[]): Buffer[] {
+    const eof = this.caps & C.CLIENT_DEPRECATE_EOF ? [] : [encodeEof({ warnings: 0, statusFlags: 0 }, this.caps)];
+    const out = [encodeStmtPrepareOk({ statementId: id, columnCount: columns.length, paramCount: params, warnings: 0, metadataFollows: true }, this.caps)];
+    if (params > 0) out.push(...Array.from({ length: params }, () => encodeColumnDefinition(col('?'))), ...eof);
+    if (columns.length > 0) out.push(...columns.map((c) => encodeColumnDefinition(c)), ...eof);
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Driving an observer.
+
+interface Played {
+  tty: string;
+  events: RecordedEvent[];
+  queries: RecordedEvent[];
+  observer: MysqlObserver;
+  serverMessages: number;
+}
+
+interface PlayOptions {
+  maxRows?: number;
+  database?: string | null;
+  chunks?: (bytes: Buffer, step: number) => Buffer[];
+  /** The server framer's maxBuffered. */
+  maxBuffered?: number;
+}
+
+function play(conv: Conv, options: PlayOptions = {}): Played {
+  let clock = 1000;
+  const tty: string[] = [];
+  const events: RecordedEvent[] = [];
+  const observer = new MysqlObserver(
+    { tty: (t) => void tty.push(t), event: (e) => void events.push(e), now: () => clock },
+    { database: options.database === undefined ? 'app' : options.database, maxRows: options.maxRows ?? 3, capabilities: conv.caps },
+  );
+  let serverMessages = 0;
+  const serverSink: PacketSink = {
+    wants: (f, l, s) => observer.server.wants(f, l, s),
+    message: (p, t, s, n) => {
+      serverMessages++;
+      observer.server.message(p, t, s, n);
+    },
+    skipped: (f, n, s) => observer.server.skipped?.(f, n, s),
+  };
+  const framers = { client: new PacketFramer({ side: 'client' }), server: new PacketFramer({ side: 'server', ...(options.maxBuffered ? { maxBuffered: options.maxBuffered } : {}) }) };
+  conv.steps.forEach((step, i) => {
+    clock += 5;
+    const sink = step.from === 'client' ? observer.client : serverSink;
+    for (const chunk of options.chunks ? options.chunks(step.bytes, i) : [step.bytes]) framers[step.from].push(chunk, sink);
+  });
+  assert.ok(framers.client.idle && framers.server.idle);
+  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, serverMessages };
+}
+
+const lines = (...l: string[]): string => l.map((x) => `${x}\r\n`).join('');
+
+// ---------------------------------------------------------------------------
+
+describe('MysqlObserver: text protocol', () => {
+  for (const [style, caps] of [
+    ['EOF packets', BASE],
+    ['CLIENT_DEPRECATE_EOF', DEPRECATE],
+  ] as const) {
+    test(`a SELECT with a text result set (${style})`, () => {
+      const c = new Conv(caps);
+      c.query('SELECT id, name FROM t').server(c.textResult([col('id', T.LONGLONG), col('name')], [['1', 'alice'], ['20', null]]));
+      const { tty, queries, observer } = play(c);
+      assert.equal(
+        tty,
+        lines('MariaDB [app]> SELECT id, name FROM t', ' id | name  ', '----+-------', '  1 | alice', ' 20 | ', '(2 rows)', ''),
+      );
+      assert.deepEqual(queries, [{ type: 'query', database: 'app', text: 'SELECT id, name FROM t', durationMs: 5, rows: 2 }]);
+      assert.equal(observer.prompt, 'MariaDB [app]> ');
+    });
+  }
+
+  test('an INSERT: Query OK with the affected rows, warnings and the info line', () => {
+    const c = new Conv(BASE);
+    c.query("INSERT INTO t VALUES (1,'a'),(2,'b'),(3,'c')").server([c.ok({ affectedRows: 3, lastInsertId: 1, warnings: 1, info: 'Records: 3  Duplicates: 0  Warnings: 1' })]);
+    c.query('DELETE FROM t WHERE id = 1').server([c.ok({ affectedRows: 1 })]);
+    const { tty, queries } = play(c);
+    assert.equal(
+      tty,
+      lines(
+        "MariaDB [app]> INSERT INTO t VALUES (1,'a'),(2,'b'),(3,'c')",
+        'Query OK, 3 rows affected, 1 warning',
+        'Records: 3  Duplicates: 0  Warnings: 1',
+        '',
+        'MariaDB [app]> DELETE FROM t WHERE id = 1',
+        'Query OK, 1 row affected',
+        '',
+      ),
+    );
+    assert.deepEqual(
+      queries.map((q) => [q.text, q.rows]),
+      [
+        ["INSERT INTO t VALUES (1,'a'),(2,'b'),(3,'c')", 3],
+        ['DELETE FROM t WHERE id = 1', 1],
+      ],
+    );
+  });
+
+  test('an error, as the mariadb client prints it; a progress report is not one', () => {
+    const c = new Conv(BASE);
+    c.query('SELECT * FROM nope').server([encodeProgressReport({ stage: 1, maxStage: 2, progress: 500, info: 'copy' }), c.err(1146, '42S02', "Table 'app.nope' doesn't exist")]);
+    const { tty, queries } = play(c);
+    assert.equal(tty, lines('MariaDB [app]> SELECT * FROM nope', "ERROR 1146 (42S02): Table 'app.nope' doesn't exist"));
+    assert.deepEqual(queries, [
+      { type: 'query', database: 'app', text: 'SELECT * FROM nope', durationMs: 5, rows: 0, error: { code: '1146 (42S02)', message: "Table 'app.nope' doesn't exist" } },
+    ]);
+  });
+
+  test('a multi-statement query: each result set shown, one event with the rows summed', () => {
+    const c = new Conv(DEPRECATE);
+    c.query('UPDATE t SET n = n + 1; SELECT 1 AS a; SELECT 2 AS b').server([
+      c.ok({ affectedRows: 4, statusFlags: S.SERVER_MORE_RESULTS_EXISTS }),
+      ...c.textResult([col('a', T.LONGLONG)], [['1']], S.SERVER_MORE_RESULTS_EXISTS),
+      ...c.textResult([col('b', T.LONGLONG)], [['2']]),
+    ]);
+    c.query('SELECT 3; SELECT nope').server([...c.textResult([col('3', T.LONGLONG)], [['3']], S.SERVER_MORE_RESULTS_EXISTS), c.err(1054, '42S22', "Unknown column 'nope' in 'field list'")]);
+    const { tty, queries } = play(c);
+    assert.equal(
+      tty,
+      lines(
+        'MariaDB [app]> UPDATE t SET n = n + 1; SELECT 1 AS a; SELECT 2 AS b',
+        'Query OK, 4 rows affected',
+        '',
+        ' a ',
+        '---',
+        ' 1',
+        '(1 row)',
+        '',
+        ' b ',
+        '---',
+        ' 2',
+        '(1 row)',
+        '',
+        'MariaDB [app]> SELECT 3; SELECT nope',
+        ' 3 ',
+        '---',
+        ' 3',
+        '(1 row)',
+        '',
+        "ERROR 1054 (42S22): Unknown column 'nope' in 'field list'",
+      ),
+    );
+    assert.equal(queries.length, 2);
+    assert.equal(queries[0]!.rows, 6);
+    assert.deepEqual(queries[1]!.error, { code: '1054 (42S22)', message: "Unknown column 'nope' in 'field list'" });
+    assert.equal(queries[1]!.rows, 1);
+  });
+
+  test('rows past maxRows are counted, not decoded', () => {
+    const c = new Conv(BASE);
+    const rows = Array.from({ length: 10 }, (_, i) => [String(i)]);
+    c.query('SELECT n FROM big').server(c.textResult([col('n', T.LONG)], rows));
+    const { tty, queries, serverMessages } = play(c, { maxRows: 2 });
+    assert.equal(tty, lines('MariaDB [app]> SELECT n FROM big', ' n ', '---', ' 0', ' 1', '(10 rows; first 2 shown)', ''));
+    assert.equal(queries[0]!.rows, 10);
+    // Column count, definition, EOF, two rows, EOF: the other eight rows were stepped over.
+    assert.equal(serverMessages, 6);
+  });
+});
+
+describe('MysqlObserver: long rows', () => {
+  test('a row longer than the framer keeps is shown as far as it arrived', () => {
+    const c = new Conv(BASE);
+    c.query('SELECT a, b, c FROM t').server(c.textResult([col('a'), col('b'), col('c')], [['x'.repeat(10), 'y'.repeat(100), 'z'], ['1', '2', '3']]));
+    const { tty, queries } = play(c, { maxBuffered: 40 });
+    assert.equal(
+      tty,
+      lines('MariaDB [app]> SELECT a, b, c FROM t', `     a      |${' '.repeat(15)}b${' '.repeat(15)}| c `, `------------+${'-'.repeat(31)}+---`, ` xxxxxxxxxx | ${'y'.repeat(28)}… | …`, ` 1          | 2${' '.repeat(29)}| 3`, '(2 rows)', ''),
+    );
+    assert.equal(queries[0]!.rows, 2);
+  });
+});
+
+describe('MysqlObserver: prompt', () => {
+  test('COM_INIT_DB and USE change the database the prompt shows', () => {
+    const c = new Conv(BASE);
+    c.client(encodeInitDb('shop')).server([c.ok()]);
+    c.query('SELECT 1').server(c.textResult([col('1', T.LONGLONG)], [['1']]));
+    c.client(encodeInitDb('nope')).server([c.err(1049, '42000', "Unknown database 'nope'")]);
+    c.query('use `my``db`').server([c.ok()]);
+    c.query('SELECT 2').server([c.ok()]);
+    const { tty, queries, observer } = play(c, { database: null });
+    assert.equal(
+      tty,
+      lines(
+        'MariaDB [(none)]> USE `shop`',
+        'Database changed',
+        'MariaDB [shop]> SELECT 1',
+        ' 1 ',
+        '---',
+        ' 1',
+        '(1 row)',
+        '',
+        'MariaDB [shop]> USE `nope`',
+        "ERROR 1049 (42000): Unknown database 'nope'",
+        'MariaDB [shop]> use `my``db`',
+        'Query OK, 0 rows affected',
+        '',
+        'MariaDB [my`db]> SELECT 2',
+        'Query OK, 0 rows affected',
+        '',
+      ),
+    );
+    assert.equal(observer.prompt, 'MariaDB [my`db]> ');
+    assert.deepEqual(
+      queries.map((q) => [q.text, q.database ?? null]),
+      [
+        ['USE `shop`', null],
+        ['SELECT 1', 'shop'],
+        ['USE `nope`', 'shop'],
+        ['use `my``db`', 'shop'],
+        ['SELECT 2', 'my`db'],
+      ],
+    );
+  });
+
+  test('the schema a session-tracking OK reports', () => {
+    const caps = BASE | C.CLIENT_SESSION_TRACK;
+    const c = new Conv(caps);
+    c.query('CALL switch_schema()').server([c.ok({ sessionStateChanges: [{ type: 1, schema: 'other' }] })]);
+    assert.equal(play(c).observer.prompt, 'MariaDB [other]> ');
+  });
+
+  test('a transaction shows as * in the prompt', () => {
+    const c = new Conv(DEPRECATE);
+    c.query('BEGIN').server([c.ok({ statusFlags: S.SERVER_STATUS_IN_TRANS | S.SERVER_STATUS_AUTOCOMMIT })]);
+    c.query('SELECT 1').server(c.textResult([col('1', T.LONGLONG)], [['1']], S.SERVER_STATUS_IN_TRANS));
+    c.query('COMMIT').server([c.ok({ statusFlags: S.SERVER_STATUS_AUTOCOMMIT })]);
+    c.query('SELECT 2').server([c.ok()]);
+    const { tty } = play(c);
+    const prompts = tty.split('\r\n').filter((l) => l.startsWith('MariaDB'));
+    assert.deepEqual(prompts, ['MariaDB [app]> BEGIN', 'MariaDB [app]*> SELECT 1', 'MariaDB [app]*> COMMIT', 'MariaDB [app]> SELECT 2']);
+  });
+
+  test('a statement on several lines continues after the client\'s "    -> "', () => {
+    const c = new Conv(BASE);
+    c.query('SELECT 1\nFROM dual').server([c.ok()]);
+    assert.ok(play(c).tty.startsWith(lines('MariaDB [app]> SELECT 1', '    -> FROM dual')));
+  });
+});
+
+describe('MysqlObserver: prepared statements', () => {
+  const columns = [col('id', T.LONGLONG), col('name')];
+  const text = 'SELECT id, name FROM t WHERE id > ? AND name <> ? AND x IS ?';
+  const params = (id: number, name: string): Param[] => [
+    { type: T.LONGLONG, unsigned: false, value: id },
+    { type: T.VAR_STRING, unsigned: false, value: Buffer.from(name) },
+    { type: T.NULL, unsigned: false, value: null },
+  ];
+
+  for (const caps of [BASE, DEPRECATE]) {
+    test(`prepare, execute with parameters and a binary result, execute again reusing the types (${caps === BASE ? 'EOF' : 'DEPRECATE_EOF'})`, () => {
+      const c = new Conv(caps);
+      c.client(encodeStmtPrepare(text)).server(c.prepareOk(7, 3, columns));
+      c.client(encodeStmtExecute({ statementId: 7, flags: 0, iterationCount: 1 }, params(5, 'bob'), caps)).server(
+        c.binaryResult(columns, [
+          [6, 'alice'],
+          [-7, null],
+        ]),
+      );
+      c.client(encodeStmtExecute({ statementId: 7, flags: 0, iterationCount: 1 }, params(9, 'x'), caps, false)).server(c.binaryResult(columns, []));
+      c.client(encodeStmtClose(7));
+      c.client(encodeStmtExecute({ statementId: 7, flags: 0, iterationCount: 1 }, params(1, 'y'), caps, false)).server([c.err(1243, 'HY000', 'Unknown prepared statement handler (7) given to mysqld_stmt_execute')]);
+      const { tty, queries } = play(c);
+      assert.equal(
+        tty,
+        lines(
+          `MariaDB [app]> ${text}`,
+          "-- $1 = '5', $2 = 'bob', $3 = NULL",
+          ' id | name  ',
+          '----+-------',
+          '  6 | alice',
+          ' -7 | ',
+          '(2 rows)',
+          '',
+          `MariaDB [app]> ${text}`,
+          "-- $1 = '9', $2 = 'x', $3 = NULL",
+          ' id | name ',
+          '----+------',
+          '(0 rows)',
+          '',
+          'MariaDB [app]> EXECUTE statement 7',
+          'ERROR 1243 (HY000): Unknown prepared statement handler (7) given to mysqld_stmt_execute',
+        ),
+      );
+      assert.deepEqual(
+        queries.map((q) => [q.text, q.params, q.rows]),
+        [
+          [text, ['5', 'bob', null], 2],
+          [text, ['9', 'x', null], 0],
+          ['EXECUTE statement 7', undefined, 0],
+        ],
+      );
+    });
+  }
+
+  test('a failed prepare shows its statement and error; long data shows in the parameters', () => {
+    const c = new Conv(BASE);
+    c.client(encodeStmtPrepare('SELEC ?')).server([c.err(1064, '42000', 'You have an error in your SQL syntax')]);
+    c.client(encodeStmtPrepare('INSERT INTO files VALUES (?, ?)')).server(c.prepareOk(3, 2, []));
+    c.client(encodeStmtSendLongData(3, 1, Buffer.from('hello ')));
+    c.client(encodeStmtSendLongData(3, 1, Buffer.from('world')));
+    const ps: Param[] = [
+      { type: T.LONG, unsigned: true, value: 4_000_000_000 },
+      { type: T.BLOB, unsigned: false, value: null, longData: true },
+    ];
+    c.client(encodeStmtExecute({ statementId: 3, flags: 0, iterationCount: 1 }, ps, BASE)).server([c.ok({ affectedRows: 1 })]);
+    const { tty, queries } = play(c);
+    assert.equal(
+      tty,
+      lines(
+        'MariaDB [app]> SELEC ?',
+        'ERROR 1064 (42000): You have an error in your SQL syntax',
+        'MariaDB [app]> INSERT INTO files VALUES (?, ?)',
+        "-- $1 = '4000000000', $2 = 'hello world'",
+        'Query OK, 1 row affected',
+        '',
+      ),
+    );
+    assert.deepEqual(
+      queries.map((q) => [q.text, q.params ?? null, q.error ?? null]),
+      [
+        ['SELEC ?', null, { code: '1064 (42000)', message: 'You have an error in your SQL syntax' }],
+        ['INSERT INTO files VALUES (?, ?)', ['4000000000', 'hello world'], null],
+      ],
+    );
+  });
+
+  test('pipelined prepare and execute of statement id 0xFFFFFFFF (MariaDB connectors)', () => {
+    const c = new Conv(DEPRECATE);
+    const p = [{ type: T.LONGLONG, unsigned: false, value: 42 }];
+    // Both commands in one chunk, before any answer.
+    c.steps.push({
+      from: 'client',
+      bytes: Buffer.concat([writePacket(encodeStmtPrepare('DELETE FROM t WHERE id = ?'), 0), writePacket(encodeStmtExecute({ statementId: 0xffff_ffff, flags: 0, iterationCount: 1 }, p, DEPRECATE), 0)]),
+    });
+    c.server(c.prepareOk(1, 1, []));
+    c.server([c.ok({ affectedRows: 1 })]);
+    const { tty, queries } = play(c);
+    assert.equal(tty, lines('MariaDB [app]> DELETE FROM t WHERE id = ?', "-- $1 = '42'", 'Query OK, 1 row affected', ''));
+    assert.deepEqual(queries.map((q) => q.params), [['42']]);
+  });
+
+  test('prepared statements tracked are capped', () => {
+    const c = new Conv(DEPRECATE);
+    for (let i = 1; i <= MAX_TRACKED + 1; i++) c.client(encodeStmtPrepare(`SELECT ${i}`)).server(c.prepareOk(i, 0, []));
+    c.client(encodeStmtExecute({ statementId: 1, flags: 0, iterationCount: 1 }, [], DEPRECATE)).server([c.err(1243, 'HY000', 'Unknown prepared statement handler')]);
+    c.client(encodeStmtExecute({ statementId: 2, flags: 0, iterationCount: 1 }, [], DEPRECATE)).server([c.ok()]);
+    const { queries } = play(c);
+    assert.deepEqual(
+      queries.map((q) => q.text),
+      ['EXECUTE statement 1', 'SELECT 2'],
+    );
+  });
+});
+
+describe('MysqlObserver: other commands', () => {
+  test('LOAD DATA LOCAL INFILE: the file is counted, not recorded', () => {
+    const c = new Conv(BASE);
+    c.query("LOAD DATA LOCAL INFILE 'data.csv' INTO TABLE t").server([encodeLocalInfileRequest('data.csv')]);
+    c.steps.push({ from: 'client', bytes: Buffer.concat([writePacket(Buffer.from('1,a\n2,b\n'), 2), writePacket(Buffer.from('3,c\n'), 3), writePacket(Buffer.alloc(0), 4)]) });
+    c.server([c.ok({ affectedRows: 3, info: 'Records: 3  Deleted: 0  Skipped: 0  Warnings: 0' })], 5);
+    c.query('SELECT 1').server([c.ok()]);
+    const { tty, events } = play(c);
+    assert.equal(
+      tty,
+      lines(
+        "MariaDB [app]> LOAD DATA LOCAL INFILE 'data.csv' INTO TABLE t",
+        "-- LOAD DATA LOCAL INFILE 'data.csv': 12 bytes from client (not recorded)",
+        'Query OK, 3 rows affected',
+        'Records: 3  Deleted: 0  Skipped: 0  Warnings: 0',
+        '',
+        'MariaDB [app]> SELECT 1',
+        'Query OK, 0 rows affected',
+        '',
+      ),
+    );
+    assert.deepEqual(
+      events.map((e) => (e.type === 'query' ? [e.type, e.text, e.rows] : e)),
+      [{ type: 'load-data-local', file: 'data.csv', bytes: 12 }, ['query', "LOAD DATA LOCAL INFILE 'data.csv' INTO TABLE t", 3], ['query', 'SELECT 1', 0]],
+    );
+  });
+
+  test('commands a client runs on its own are followed, not shown', () => {
+    const c = new Conv(BASE);
+    c.client(encodeEmptyCommand(Command.COM_PING)).server([c.ok()]);
+    c.client(encodeEmptyCommand(Command.COM_STATISTICS)).server([Buffer.from('Uptime: 5  Threads: 1')]);
+    c.client(Buffer.of(Command.COM_SET_OPTION, 0, 0)).server([encodeEof({ warnings: 0, statusFlags: 0 }, BASE)]);
+    c.client(Buffer.concat([Buffer.of(Command.COM_FIELD_LIST), Buffer.from('t\0')])).server([encodeColumnDefinition({ ...col('id'), defaultValue: null }), encodeEof({ warnings: 0, statusFlags: 0 }, BASE)]);
+    c.query('SELECT 1').server([c.ok()]);
+    c.client(encodeEmptyCommand(Command.COM_QUIT));
+    const { tty, queries } = play(c);
+    assert.equal(tty, lines('MariaDB [app]> SELECT 1', 'Query OK, 0 rows affected', ''));
+    assert.equal(queries.length, 1);
+  });
+
+  test('an answer the observer cannot follow costs only that command', () => {
+    const c = new Conv(BASE);
+    // A column count that is not one, then what looks like rows: the SELECT's answer is lost…
+    c.query('SELECT garbage').server([Buffer.of(0xfc), Buffer.of(1, 2, 3)]);
+    // …until the next command's answer starts (sequence id 1 again).
+    c.query('SELECT 1').server([c.ok({ affectedRows: 0 })]);
+    c.query('SELECT 2').server([c.ok({ affectedRows: 2 })]);
+    const { queries } = play(c);
+    assert.deepEqual(
+      queries.map((q) => [q.text, q.rows]),
+      [
+        ['SELECT garbage', 0],
+        ['SELECT 1', 0],
+        ['SELECT 2', 2],
+      ],
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Properties.
+
+/** A session touching every path: results, errors, multi-statements, prepared statements, LOAD DATA. */
+function session(caps: number): Conv {
+  const c = new Conv(caps);
+  const cols = [col('id', T.LONGLONG), col('name')];
+  c.query('SELECT id, name FROM t').server(c.textResult(cols, [['1', 'a'], ['2', null], ['3', 'ccc'], ['4', 'd']]));
+  c.query('INSERT INTO t VALUES (5, "e")').server([c.ok({ affectedRows: 1, lastInsertId: 5, statusFlags: S.SERVER_STATUS_IN_TRANS })]);
+  c.query('SELECT 1; SELECT nope').server([...c.textResult([col('1', T.LONGLONG)], [['1']], S.SERVER_MORE_RESULTS_EXISTS), c.err(1054, '42S22', 'Unknown column')]);
+  c.client(encodeInitDb('other')).server([c.ok()]);
+  c.client(encodeStmtPrepare('SELECT id, name FROM t WHERE id = ?')).server(c.prepareOk(1, 1, cols));
+  c.client(encodeStmtExecute({ statementId: 1, flags: 0, iterationCount: 1 }, [{ type: T.LONGLONG, unsigned: false, value: 2 }], caps)).server(c.binaryResult(cols, [[2, 'b']]));
+  c.query("LOAD DATA LOCAL INFILE 'f' INTO TABLE t").server([encodeLocalInfileRequest('f')]);
+  c.steps.push({ from: 'client', bytes: Buffer.concat([writePacket(Buffer.from('x\ny\n'), 2), writePacket(Buffer.alloc(0), 3)]) });
+  c.server([c.ok({ affectedRows: 2 })], 4);
+  return c;
+}
+
+describe('MysqlObserver: properties', () => {
+  test('the same bytes cut anywhere give the same transcript and events', () => {
+    for (const caps of [BASE, DEPRECATE]) {
+      const whole = play(session(caps), { maxRows: 2 });
+      assert.equal(whole.queries.length, 6);
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 30 }), (sizes) => {
+          const cut = (bytes: Buffer): Buffer[] => {
+            const out: Buffer[] = [];
+            let at = 0;
+            for (let k = 0; at < bytes.length; k++) {
+              const n = sizes[k % sizes.length]!;
+              out.push(bytes.subarray(at, at + n));
+              at += n;
+            }
+            return out;
+          };
+          const split = play(session(caps), { maxRows: 2, chunks: cut });
+          assert.equal(split.tty, whole.tty);
+          assert.deepEqual(split.events, whole.events);
+        }),
+        { numRuns: 200 },
+      );
+    }
+  });
+
+  test('random well-framed packets never throw out of push', () => {
+    const payload = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)),
+      fc.constantFrom(0x00, 0x03, 0x16, 0x17, 0x18, 0x19, 0x02, 0xfb, 0xfe, 0xff).chain((first) => fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.concat([Buffer.of(first), b]))),
+    );
+    const packet = fc.record({ from: fc.constantFrom('client' as const, 'server' as const), seq: fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 255 })), payload });
+    fc.assert(
+      fc.property(fc.array(packet, { maxLength: 60 }), fc.constantFrom(BASE, DEPRECATE, BASE | C.CLIENT_SESSION_TRACK | C.CLIENT_QUERY_ATTRIBUTES), fc.integer({ min: 0, max: 3 }), (packets, caps, maxRows) => {
+        const observer = new MysqlObserver({ tty: () => {}, event: () => {}, now: () => 0 }, { database: 'app', maxRows, capabilities: caps });
+        const framers = { client: new PacketFramer({ side: 'client' }), server: new PacketFramer({ side: 'server' }) };
+        for (const p of packets) framers[p.from].push(writePacket(p.payload, p.seq), p.from === 'client' ? observer.client : observer.server);
+        assert.equal(typeof observer.prompt, 'string');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('valid sessions with random answers never throw and end with one event per statement', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('ok', 'err', 'rows', 'multi'), { maxLength: 20 }), fc.integer({ min: 0, max: 3 }), (kinds, maxRows) => {
+        const c = new Conv(DEPRECATE);
+        for (const k of kinds) {
+          c.query(`SELECT ${k}`);
+          if (k === 'ok') c.server([c.ok({ affectedRows: 1 })]);
+          else if (k === 'err') c.server([c.err(1, 'HY000', 'e')]);
+          else if (k === 'rows') c.server(c.textResult([col('a')], [['1'], ['2'], ['3']]));
+          else c.server([c.ok({ statusFlags: S.SERVER_MORE_RESULTS_EXISTS }), ...c.textResult([col('a')], [['1']])]);
+        }
+        const { queries } = play(c, { maxRows });
+        assert.equal(queries.length, kinds.length);
+      }),
+    );
+  });
+});

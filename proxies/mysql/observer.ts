@@ -1,0 +1,889 @@
+/**
+ * Watches a logged-in MySQL/MariaDB connection from the side and turns it
+ * into what an auditor reads: a transcript like the mariadb command-line
+ * client's (prompt, statement, bound parameters, the result table capped at
+ * maxRows, `Query OK, …` or the error) and one `query` event per statement.
+ * It sees the bytes the relay forwards, through one PacketFramer per
+ * direction (its `client` and `server` sinks), and never changes them.
+ *
+ * How responses are matched to commands (MySQL Source Code Documentation,
+ * "Client/Server Protocol", "Command Phase"): a client message with sequence
+ * id 0 starts a command; the server answers commands in order, so commands
+ * are queued and server packets answer the head of the queue. A command
+ * becomes "active" (is decoded and shown) when it reaches the head, so that
+ * with pipelining (MariaDB connectors send COM_STMT_PREPARE and
+ * COM_STMT_EXECUTE with statement id 0xFFFFFFFF back to back) an execute
+ * finds the statement its PREPARE_OK defined, and the transcript keeps the
+ * order a client would have shown. Commands the server does not answer
+ * (COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA, COM_QUIT) are queued too, and
+ * take effect when they reach the head. Client packets with another
+ * sequence id are LOCAL INFILE data (counted, never decoded) or
+ * authentication data of COM_CHANGE_USER (ignored).
+ *
+ *   COM_QUERY, COM_STMT_EXECUTE → (OK | ERR | LOCAL INFILE request … OK|ERR
+ *                                  | column count, column definitions, [EOF], rows, EOF|OK|ERR)
+ *                                 repeated while SERVER_MORE_RESULTS_EXISTS
+ *   COM_STMT_PREPARE            → ERR | PREPARE_OK, param definitions [EOF], column definitions [EOF]
+ *   COM_FIELD_LIST              → ERR | column definitions, EOF (OK under CLIENT_DEPRECATE_EOF)
+ *   COM_STMT_FETCH              → ERR | rows, EOF
+ *   COM_CHANGE_USER             → authentication exchange, then OK | ERR
+ *   COM_STATISTICS, COM_SET_OPTION, COM_INIT_DB, COM_PING, … → one packet
+ *
+ * The transcript, in the shared form of src/transcript:
+ * - prompt: the mariadb client's default `MariaDB [db]> ` (`(none)` without a
+ *   database), with `*` before the `>` while the server reports
+ *   SERVER_STATUS_IN_TRANS (the mysql client's `\T` prompt escape):
+ *   `MariaDB [app]*> `; continuation lines get the client's `    -> `;
+ * - a statement as the client sent it (the client strips the `;`);
+ * - prepared statements: the statement at each COM_STMT_EXECUTE, then its
+ *   parameters as Transcript.parameters shows them (`-- $1 = '42', $2 = NULL`;
+ *   a value sent with COM_STMT_SEND_LONG_DATA shows its first
+ *   MAX_KEPT_PARAM bytes); a successful COM_STMT_PREPARE shows nothing, a
+ *   failed one its statement and the error;
+ * - result sets: the shared table (numeric columns right-aligned, as
+ *   RIGHT_ALIGNED_TYPES says) with the shared `(N rows)` footer, which also
+ *   says when rows were left out; statements without rows: the mariadb
+ *   client's `Query OK, N rows affected[, W warnings]`, then the server's
+ *   info line (`Records: 3  Duplicates: 0  Warnings: 0`) if any, then a blank
+ *   line; the client's timing `(0.001 sec)` is left out (the event has it);
+ * - COM_INIT_DB: ``USE `db` `` and `Database changed`;
+ * - errors as the client prints them: `ERROR 1146 (42S02): Table 'app.nope'
+ *   doesn't exist` (`ERROR 2013: …` without SQLSTATE);
+ * - LOAD DATA LOCAL INFILE: `-- LOAD DATA LOCAL INFILE 'f': N bytes from
+ *   client (not recorded)`, and a `load-data-local` event { file, bytes }.
+ *
+ * Events: one `query` event per COM_QUERY (as the PostgreSQL observer does
+ * for a simple Query holding several statements: rows summed over its
+ * result sets and OK packets, the first error ends it), per
+ * COM_STMT_EXECUTE, per failed COM_STMT_PREPARE and per COM_INIT_DB. MySQL
+ * has no command tags, so `tag` is left out. An error's code is
+ * `'<errno> (<SQLSTATE>)'`, e.g. `'1146 (42S02)'`, or `'<errno>'` when the
+ * server sent no SQLSTATE. COM_PING, COM_STATISTICS, COM_SET_OPTION,
+ * COM_RESET_CONNECTION, COM_STMT_RESET/CLOSE, COM_FIELD_LIST and
+ * COM_STMT_FETCH are followed but not shown: a client runs them on its
+ * own, not as statements typed.
+ *
+ * Invariants:
+ * - pure: bytes in, text and events out, no I/O, no timers;
+ * - bounded: a result keeps at most maxRows rows; rows past the cap and LOCAL
+ *   INFILE data are counted, never decoded or held; prepared statements
+ *   tracked are capped (MAX_TRACKED), the oldest forgotten first; texts are
+ *   kept to MAX_KEPT_TEXT, parameters to MAX_KEPT_PARAM; a command waiting
+ *   behind another keeps at most MAX_KEPT_TEXT bytes of its packet (past
+ *   MAX_TRACKED waiting, only its command byte and statement id);
+ * - it never throws into the framer: a packet a decoder cannot read costs
+ *   only its own detail, and the response state still moves on.
+ */
+import type { RecordedEvent } from '../../src/recording/frames.js';
+import { ELLIPSIS, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
+import {
+  Command,
+  decodeFieldList,
+  decodeInitDb,
+  decodeQuery,
+  decodeStmtClose,
+  decodeStmtExecute,
+  decodeStmtPrepare,
+  decodeStmtPrepareOk,
+  decodeStmtReset,
+  decodeStmtSendLongData,
+  decodeChangeUser,
+  type ParamType,
+} from './protocol/commands.js';
+import { packetCount, type PacketSink } from './protocol/framer.js';
+import { Capability } from './protocol/handshake.js';
+import {
+  Header,
+  PROGRESS_REPORT_CODE,
+  ServerStatus,
+  SessionTrack,
+  decodeEof,
+  decodeErr,
+  decodeLocalInfileRequest,
+  decodeOk,
+  decodeResultSetEnd,
+  isResultSetEnd,
+  type ErrPacket,
+  type OkPacket,
+} from './protocol/packets.js';
+import {
+  BINARY_CHARSET,
+  ColumnFlag,
+  ColumnType,
+  NOT_FIXED_DECIMALS,
+  RIGHT_ALIGNED_TYPES,
+  decodeBinaryRow,
+  decodeColumnCount,
+  decodeColumnDefinition,
+  decodeTextRow,
+  formatBinaryValue,
+  formatTextValue,
+  type BinaryValue,
+  type ColumnDefinition,
+} from './protocol/resultset.js';
+
+export interface ObserverOutput {
+  /** Transcript text for the terminal stream. */
+  tty(text: string): void;
+  event(e: RecordedEvent): void;
+  /** Milliseconds on the recording's clock. */
+  now(): number;
+}
+
+export interface MysqlObserverOptions {
+  /** The schema the login selected; null for none. */
+  database: string | null;
+  maxRows: number;
+  /** Negotiated capability flags (the same on both legs of the relay). */
+  capabilities: number;
+  /** Negotiated MariaDB extended capabilities; 0 by default. */
+  mariadbCapabilities?: number;
+}
+
+/** Prepared statements remembered per connection. */
+export const MAX_TRACKED = 512;
+
+/** What is kept of a statement's text, and of a command's packet while it waits behind another. */
+export const MAX_KEPT_TEXT = 16_384;
+/** What is kept of a bound parameter (and of the data a COM_STMT_SEND_LONG_DATA sent). */
+export const MAX_KEPT_PARAM = 1024;
+
+/** Commands the server does not answer. */
+const UNANSWERED: ReadonlySet<number> = new Set([Command.COM_QUIT, Command.COM_STMT_SEND_LONG_DATA, Command.COM_STMT_CLOSE]);
+
+/** The mariadb client's continuation prompt. */
+export const CONTINUATION_PROMPT = '    -> ';
+
+interface LongData {
+  head: Buffer;
+  bytes: number;
+}
+
+interface Statement {
+  text: string;
+  cut: boolean;
+  paramCount: number;
+  /** The column definitions that followed PREPARE_OK. */
+  columns: ColumnDefinition[];
+  /** The types last sent (new-params-bound = 1), for an execute that does not send them. */
+  types: ParamType[] | undefined;
+  /** Parameters given data with COM_STMT_SEND_LONG_DATA since the last execute or reset. */
+  longData: Map<number, LongData>;
+}
+
+/** A statement being answered: a COM_QUERY, a COM_STMT_EXECUTE, a failed COM_STMT_PREPARE, a COM_INIT_DB. */
+interface Run {
+  text: string;
+  cut: boolean;
+  params: (string | null)[] | undefined;
+  database: string | null;
+  start: number;
+  rows: number;
+  error: ErrPacket | undefined;
+  binary: boolean;
+  columns: ColumnDefinition[];
+  expected: number;
+  result: RowCollector | undefined;
+  infile: { file: string; bytes: number } | undefined;
+  /** Followed but not shown: no transcript, no event (a result set answering COM_PROCESS_INFO …). */
+  silent: boolean;
+}
+
+const enum Phase {
+  /** Waiting for OK, ERR, LOCAL INFILE request or a column count. */
+  First,
+  /** The client is sending a LOCAL INFILE's data. */
+  Infile,
+  Columns,
+  ColumnsEof,
+  Rows,
+  /** PREPARE_OK's parameter and column definitions (and EOFs). */
+  PrepareDefs,
+  /** One packet, whatever it is, ends the answer. */
+  Single,
+  /** COM_CHANGE_USER: authentication packets until OK or ERR. */
+  Auth,
+  /** COM_FIELD_LIST, COM_STMT_FETCH: until ERR or the end packet. */
+  UntilEnd,
+}
+
+interface Pending {
+  command: number;
+  /** The command's packet until it is activated (then null). */
+  payload: Buffer | null;
+  truncated: boolean;
+  /** The packet's length, whether or not all of it was kept. */
+  total: number;
+  /** The sequence id the next packet of the answer should have. */
+  nextSeq: number;
+  /** Packets of the answer seen so far. */
+  received: number;
+  start: number;
+  active: boolean;
+  phase: Phase;
+  run: Run | undefined;
+  /** For COM_STMT_PREPARE. */
+  prepare?: { text: string; cut: boolean; ok?: { statement: Statement; paramDefs: number; columnCount: number; columnDefs: number; seen: number } };
+  /** For COM_INIT_DB and COM_CHANGE_USER: the schema it selects. */
+  schema?: string;
+}
+
+export class MysqlObserver {
+  private readonly transcript = new Transcript();
+  private readonly statements = new Map<number, Statement>();
+  private readonly queue: Pending[] = [];
+  private database: string | null;
+  private inTransaction = false;
+  private lastPrepared = -1;
+  private readonly maxRows: number;
+  private readonly capabilities: number;
+  private readonly mariadbCapabilities: number;
+  private readonly deprecateEof: boolean;
+  /** What to do with the server message whose `wants` was just asked. */
+  private disposition: 'process' | 'row' | 'ignore' = 'ignore';
+
+  readonly client: PacketSink;
+  readonly server: PacketSink;
+
+  constructor(
+    private readonly out: ObserverOutput,
+    options: MysqlObserverOptions,
+  ) {
+    this.database = options.database;
+    this.maxRows = options.maxRows;
+    this.capabilities = options.capabilities >>> 0;
+    this.mariadbCapabilities = (options.mariadbCapabilities ?? 0) >>> 0;
+    this.deprecateEof = (this.capabilities & Capability.CLIENT_DEPRECATE_EOF) !== 0;
+    this.client = {
+      // Commands (sequence id 0) are read; LOCAL INFILE data and authentication packets are not.
+      wants: (_first, _length, seq) => seq === 0,
+      message: (payload, truncated, seq, total) => {
+        try {
+          if (seq === 0) this.command(payload, truncated, total);
+        } catch {
+          // A command the observer cannot follow costs only its own detail.
+        }
+      },
+      skipped: (_first, total, seq) => {
+        if (seq !== 0) this.clientData(total, seq);
+      },
+    };
+    this.server = {
+      wants: (first, length, seq) => {
+        try {
+          return this.serverWants(first, length, seq);
+        } catch {
+          this.disposition = 'ignore';
+          return false;
+        }
+      },
+      message: (payload, truncated, seq, total) => {
+        try {
+          if (this.disposition === 'process') this.answer(payload, truncated, seq, total);
+        } catch {
+          // As above: a server packet the observer cannot follow costs only its detail.
+        }
+      },
+      skipped: (_first, total, seq) => {
+        try {
+          if (this.disposition === 'row') this.skippedRow(seq, total);
+        } catch {
+          // Counting only; never reached in practice.
+        }
+      },
+    };
+  }
+
+  /** The mariadb client's default prompt, `MariaDB [app]> `, with `*` in a transaction. */
+  get prompt(): string {
+    return `MariaDB [${this.database ?? '(none)'}]${this.inTransaction ? '*' : ''}> `;
+  }
+
+  /** A line the gateway adds to the transcript (e.g. why the session ended). */
+  note(text: string): void {
+    this.out.tty(this.transcript.note(text));
+  }
+
+  // -------------------------------------------------------------------------
+  // Client side.
+
+  private command(payload: Buffer, truncated: boolean, total: number): void {
+    const command = payload[0];
+    if (command === undefined) return;
+    const waiting = this.queue.length > 0;
+    // A command waiting behind another keeps a bounded copy: the framer's payload may pin its chunk.
+    const keep = !waiting ? payload : Buffer.from(payload.subarray(0, this.queue.length < MAX_TRACKED ? MAX_KEPT_TEXT : 5));
+    const pending: Pending = {
+      command,
+      payload: keep,
+      truncated: truncated || keep.length < payload.length,
+      total,
+      nextSeq: packetCount(total) & 0xff,
+      received: 0,
+      start: this.out.now(),
+      active: false,
+      phase: Phase.Single,
+      run: undefined,
+    };
+    this.queue.push(pending);
+    if (!waiting) this.advance();
+  }
+
+  /** Activates commands at the head of the queue, dropping those the server does not answer. */
+  private advance(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (head.active) return;
+      head.active = true;
+      try {
+        this.activate(head);
+      } catch {
+        // Not readable: its answer is still awaited (as one packet unless activate got further).
+      }
+      head.payload = null;
+      if (!UNANSWERED.has(head.command)) return;
+      this.queue.shift();
+    }
+  }
+
+  /** Decodes a command, shows it, and sets how its answer is read. */
+  private activate(p: Pending): void {
+    const payload = p.payload!;
+    switch (p.command) {
+      case Command.COM_QUERY: {
+        p.phase = Phase.First;
+        const text = attempt(() => decodeQuery(payload, this.capabilities).query) ?? payload.toString('utf8', 1);
+        p.run = this.begin(text, p.truncated, undefined, p.start, false);
+        return;
+      }
+      case Command.COM_STMT_PREPARE: {
+        const text = attempt(() => decodeStmtPrepare(payload).query) ?? payload.toString('utf8', 1);
+        p.phase = Phase.First;
+        p.prepare = { text: keep(text, MAX_KEPT_TEXT), cut: p.truncated || text.length > MAX_KEPT_TEXT };
+        return;
+      }
+      case Command.COM_STMT_EXECUTE: {
+        p.phase = Phase.First;
+        this.execute(p, payload);
+        return;
+      }
+      case Command.COM_STMT_SEND_LONG_DATA: {
+        const d = decodeStmtSendLongData(payload);
+        const statement = this.statements.get(this.statementId(d.statementId));
+        if (statement) {
+          const had = statement.longData.get(d.paramId) ?? { head: Buffer.alloc(0), bytes: 0 };
+          const room = Math.max(0, MAX_KEPT_PARAM - had.head.length);
+          const head = room > 0 ? Buffer.concat([had.head, d.data.subarray(0, room)]) : had.head;
+          // The framer may have cut a long packet: it counts in full (its length less the 7-byte header).
+          statement.longData.set(d.paramId, { head, bytes: had.bytes + Math.max(d.data.length, p.total - 7) });
+        }
+        return;
+      }
+      case Command.COM_STMT_CLOSE:
+        this.statements.delete(this.statementId(decodeStmtClose(payload).statementId));
+        return;
+      case Command.COM_QUIT:
+        return;
+      case Command.COM_STMT_RESET: {
+        const statement = this.statements.get(this.statementId(decodeStmtReset(payload).statementId));
+        statement?.longData.clear();
+        return;
+      }
+      case Command.COM_INIT_DB: {
+        const schema = decodeInitDb(payload).schema;
+        p.schema = schema;
+        p.run = this.begin(`USE \`${schema.replaceAll('`', '``')}\``, false, undefined, p.start, false);
+        return;
+      }
+      case Command.COM_RESET_CONNECTION:
+        this.statements.clear();
+        return;
+      case Command.COM_CHANGE_USER:
+        p.phase = Phase.Auth;
+        this.statements.clear();
+        p.schema = decodeChangeUser(payload, this.capabilities).schema;
+        return;
+      case Command.COM_FIELD_LIST:
+        decodeFieldList(payload);
+        p.phase = Phase.UntilEnd;
+        return;
+      case Command.COM_STMT_FETCH:
+        p.phase = Phase.UntilEnd;
+        return;
+      case Command.COM_STATISTICS:
+      case Command.COM_SET_OPTION:
+      case Command.COM_PING:
+        return;
+      default:
+        // Others answer OK or ERR (or a result set, e.g. COM_PROCESS_INFO): followed, not shown.
+        p.phase = Phase.First;
+        p.run = this.newRun('', false, undefined, p.start, false, true);
+        return;
+    }
+  }
+
+  /** MariaDB's statement id 0xFFFFFFFF: the statement prepared last. */
+  private statementId(id: number): number {
+    return id === 0xffff_ffff ? this.lastPrepared : id;
+  }
+
+  private execute(p: Pending, payload: Buffer): void {
+    const id = this.statementId(payload.length >= 5 ? payload.readUInt32LE(1) : -1);
+    const statement = this.statements.get(id);
+    let params: (string | null)[] | undefined;
+    if (statement) {
+      const longData = statement.longData;
+      const e = attempt(() =>
+        decodeStmtExecute(payload, {
+          paramCount: statement.paramCount,
+          capabilities: this.capabilities,
+          ...(statement.types ? { previousTypes: statement.types } : {}),
+          longData: new Set(longData.keys()),
+        }),
+      );
+      if (e?.params) {
+        if (e.newParamsBound) statement.types = e.params.map((q) => ({ type: q.type, unsigned: q.unsigned, ...(q.name !== undefined ? { name: q.name } : {}) }));
+        // Query attributes (CLIENT_QUERY_ATTRIBUTES) follow the statement's own parameters.
+        params = e.params.slice(0, statement.paramCount).map((q, i) => {
+          if (q.longData) return longDataValue(longData.get(i));
+          const shown = formatParam(q.value, q.type, q.unsigned);
+          return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
+        });
+      }
+      // The server forgets long data once a statement is executed.
+      longData.clear();
+    }
+    const text = statement?.text ?? `EXECUTE statement ${id < 0 ? '?' : id}`;
+    p.run = this.begin(text, statement?.cut ?? false, params, p.start, true);
+  }
+
+  /**
+   * A client packet that is not a command: LOCAL INFILE data, or authentication data of
+   * COM_CHANGE_USER. The server's next packet follows its sequence id.
+   */
+  private clientData(length: number, seq: number): void {
+    const head = this.queue[0];
+    if (!head?.active) return;
+    head.nextSeq = (seq + packetCount(length)) & 0xff;
+    const run = head.run;
+    if (head.phase !== Phase.Infile || !run?.infile) return;
+    if (length === 0) head.phase = Phase.First;
+    else run.infile.bytes += length;
+  }
+
+  /** A statement goes into the transcript as the person typed it, at the prompt. */
+  private begin(text: string, cut: boolean, params: (string | null)[] | undefined, start: number, binary: boolean): Run {
+    this.out.tty(this.transcript.statement(this.prompt, text, CONTINUATION_PROMPT));
+    if (params && params.length > 0) this.out.tty(this.transcript.parameters(params.map((value) => ({ value }))));
+    return this.newRun(text, cut, params, start, binary, false);
+  }
+
+  private newRun(text: string, cut: boolean, params: (string | null)[] | undefined, start: number, binary: boolean, silent: boolean): Run {
+    return {
+      text: keep(text, MAX_KEPT_TEXT * 4),
+      cut: cut || text.length > MAX_KEPT_TEXT * 4,
+      params,
+      database: this.database,
+      start,
+      rows: 0,
+      error: undefined,
+      binary,
+      columns: [],
+      expected: 0,
+      result: undefined,
+      infile: undefined,
+      silent,
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Server side.
+
+  /**
+   * Decides what becomes of a server message, from its first byte and sequence id. A packet
+   * out of sequence for the head's answer is either left over from an answer the observer
+   * ended too early (ignored), or the start of the answer to the command queued next, when
+   * the head's answer ended in a way the observer could not follow (the head is finished).
+   */
+  private serverWants(first: number, length: number, seq: number): boolean {
+    this.disposition = 'ignore';
+    let head = this.queue[0];
+    if (!head) return false;
+    if (seq !== head.nextSeq) {
+      const next = this.queue[1];
+      if (head.received > 0 && next && seq === next.nextSeq) {
+        this.finish(head);
+        head = this.queue[0];
+        if (!head || seq !== head.nextSeq) return false;
+      } else if (head.received === 0) {
+        return false;
+      }
+    }
+    this.disposition = 'process';
+    if (head.phase === Phase.UntilEnd && head.command === Command.COM_STMT_FETCH && first !== Header.Err && !isResultSetEnd(first, length)) {
+      this.disposition = 'row';
+      return false;
+    }
+    if (head.phase !== Phase.Rows || first === Header.Err || isResultSetEnd(first, length)) return true;
+    const result = head.run?.result;
+    if (result === undefined || result.wantsRow()) return true;
+    this.disposition = 'row';
+    return false;
+  }
+
+  /** A row past the cap (or fetched by COM_STMT_FETCH): counted, not decoded. */
+  private skippedRow(seq: number, total: number): void {
+    const head = this.queue[0];
+    if (!head) return;
+    head.received++;
+    head.nextSeq = (seq + packetCount(total)) & 0xff;
+    if (head.phase !== Phase.Rows || !head.run) return;
+    head.run.result?.skip();
+    head.run.rows++;
+  }
+
+  private answer(payload: Buffer, truncated: boolean, seq: number, total: number): void {
+    const p = this.queue[0];
+    if (!p) return;
+    p.received++;
+    p.nextSeq = (seq + packetCount(total)) & 0xff;
+    const first = payload.length > 0 ? payload[0]! : -1;
+    let done = false;
+    try {
+      done = this.step(p, payload, first, truncated, total);
+    } catch {
+      // A packet that cannot be read: the answer goes on, or ends if it was one that ends it
+      // (an ERR; an OK where one ends the answer unless more results follow, which is assumed).
+      done =
+        p.phase === Phase.Single ||
+        (first === Header.Err && p.phase !== Phase.Columns && p.phase !== Phase.PrepareDefs) ||
+        (first === Header.Ok && (p.phase === Phase.First || p.phase === Phase.Auth));
+    }
+    if (done) this.finish(p);
+  }
+
+  /** One packet of the head's answer; true when it ends the answer. */
+  private step(p: Pending, payload: Buffer, first: number, truncated: boolean, total: number): boolean {
+    switch (p.phase) {
+      case Phase.Single:
+        if (first === Header.Ok) this.status(attempt(() => decodeOk(payload, this.capabilities)));
+        else if (first === Header.Err) {
+          const e = decodeErr(payload, this.capabilities);
+          if (e.code === PROGRESS_REPORT_CODE) return false;
+          if (p.run) this.failed(p.run, e);
+          return true;
+        } else if (first === Header.Eof && payload.length < 9) this.status(attempt(() => decodeEof(payload, this.capabilities)));
+        if (p.command === Command.COM_INIT_DB && first === Header.Ok) {
+          this.database = p.schema ?? this.database;
+          this.out.tty(this.transcript.commandTag('Database changed'));
+        }
+        return true;
+      case Phase.Auth:
+        if (first === Header.Ok) {
+          this.status(attempt(() => decodeOk(payload, this.capabilities)));
+          if (p.schema !== undefined) this.database = p.schema === '' ? null : p.schema;
+          return true;
+        }
+        return first === Header.Err;
+      case Phase.UntilEnd:
+        if (first === Header.Err) return decodeErr(payload, this.capabilities).code !== PROGRESS_REPORT_CODE;
+        if (isResultSetEnd(first, total)) {
+          this.status(attempt(() => decodeResultSetEnd(payload, this.capabilities)));
+          return true;
+        }
+        return false;
+      case Phase.First:
+      case Phase.Infile:
+        return this.first(p, payload, first);
+      case Phase.Columns: {
+        const run = p.run!;
+        run.columns.push(attempt(() => decodeColumnDefinition(payload, this.mariadbCapabilities)) ?? unnamedColumn(run.columns.length));
+        if (run.columns.length >= run.expected) {
+          if (this.deprecateEof) this.startRows(p);
+          else p.phase = Phase.ColumnsEof;
+        }
+        return false;
+      }
+      case Phase.ColumnsEof: {
+        const eof = attempt(() => decodeEof(payload, this.capabilities));
+        this.status(eof);
+        // An execute that opened a cursor: the rows come with COM_STMT_FETCH.
+        if (eof && eof.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS) return true;
+        this.startRows(p);
+        return false;
+      }
+      case Phase.Rows:
+        return this.row(p, payload, first, truncated, total);
+      case Phase.PrepareDefs:
+        return this.prepareDef(p, payload);
+      default:
+        return true;
+    }
+  }
+
+  /** The start of an answer to a query or execute (or what follows a result set or LOCAL INFILE). */
+  private first(p: Pending, payload: Buffer, first: number): boolean {
+    if (p.command === Command.COM_STMT_PREPARE) return this.prepareOk(p, payload, first);
+    const run = p.run;
+    if (first === Header.Err) {
+      const e = decodeErr(payload, this.capabilities);
+      if (e.code === PROGRESS_REPORT_CODE) return false;
+      if (run) {
+        this.infileDone(run);
+        this.failed(run, e);
+      }
+      return true;
+    }
+    if (first === Header.Ok) {
+      const ok = decodeOk(payload, this.capabilities);
+      this.status(ok);
+      if (run) {
+        this.infileDone(run);
+        run.rows += Number(ok.affectedRows);
+        if (ok.statusFlags & ServerStatus.SERVER_STATUS_DB_DROPPED) this.database = null;
+        else if (!ok.sessionStateChanges?.some((c) => c.type === SessionTrack.Schema)) this.useStatement(run.text);
+        if (!run.silent) {
+          this.out.tty(this.transcript.commandTag(`Query OK, ${plural(Number(ok.affectedRows), 'row', 'rows')} affected${warnings(ok.warnings)}`));
+          if (ok.info !== '') this.out.tty(this.transcript.commandTag(ok.info));
+          this.out.tty(this.transcript.commandTag(''));
+        }
+      }
+      return (ok.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) === 0;
+    }
+    if (first === Header.LocalInfile) {
+      const file = decodeLocalInfileRequest(payload).filename;
+      if (run) run.infile = { file: keep(file, MAX_KEPT_PARAM), bytes: 0 };
+      p.phase = Phase.Infile;
+      return false;
+    }
+    // A result set answering a command not shown (COM_PROCESS_INFO …) is followed, not shown.
+    p.run ??= this.newRun('', false, undefined, p.start, false, true);
+    const count = decodeColumnCount(payload, this.capabilities, this.mariadbCapabilities);
+    p.run!.columns = [];
+    p.run!.expected = count.count;
+    p.phase = Phase.Columns;
+    return false;
+  }
+
+  private startRows(p: Pending): void {
+    const run = p.run!;
+    run.result = new RowCollector(this.maxRows);
+    const columns: TableColumn[] = run.columns.map((c) => ({ name: c.name, align: RIGHT_ALIGNED_TYPES.has(c.type) ? 'right' : 'left' }));
+    run.result.columns(columns);
+    p.phase = Phase.Rows;
+  }
+
+  private row(p: Pending, payload: Buffer, first: number, truncated: boolean, total: number): boolean {
+    const run = p.run!;
+    if (first === Header.Err) {
+      const e = decodeErr(payload, this.capabilities);
+      if (e.code === PROGRESS_REPORT_CODE) return false;
+      this.flush(run);
+      this.failed(run, e);
+      return true;
+    }
+    if (isResultSetEnd(first, total)) {
+      const end = attempt(() => decodeResultSetEnd(payload, this.capabilities));
+      this.status(end);
+      this.flush(run);
+      const more = end !== undefined && (end.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0;
+      p.phase = Phase.First;
+      return !more;
+    }
+    run.rows++;
+    const result = run.result!;
+    const columns = run.columns;
+    let shown: (string | null)[];
+    if (run.binary) {
+      const values = attempt(() => decodeBinaryRow(payload, columns));
+      shown = values ? values.map((v, i) => formatBinaryValue(v, columns[i]!)) : columns.map(() => ELLIPSIS);
+    } else if (!truncated) {
+      const values = attempt(() => decodeTextRow(payload, columns.length));
+      shown = values ? values.map((v, i) => formatTextValue(v, columns[i]!)) : columns.map(() => ELLIPSIS);
+    } else {
+      // A row longer than the framer keeps: shown as far as it arrived, the cut marked.
+      const { values, cut } = textRowPrefix(payload, columns.length);
+      shown = values.map((v, i) => formatTextValue(v, columns[i]!));
+      if (cut >= 0) for (let i = cut; i < columns.length; i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
+    }
+    result.row(shown);
+    return false;
+  }
+
+  private prepareOk(p: Pending, payload: Buffer, first: number): boolean {
+    const prepare = p.prepare!;
+    if (first === Header.Err) {
+      const e = decodeErr(payload, this.capabilities);
+      if (e.code === PROGRESS_REPORT_CODE) return false;
+      // Nothing showed this statement yet: it goes in with its error.
+      p.run = this.begin(prepare.text, prepare.cut, undefined, p.start, false);
+      this.failed(p.run, e);
+      return true;
+    }
+    const ok = decodeStmtPrepareOk(payload, this.capabilities);
+    const statement: Statement = { text: prepare.text, cut: prepare.cut, paramCount: ok.paramCount, columns: [], types: undefined, longData: new Map() };
+    remember(this.statements, ok.statementId, statement);
+    this.lastPrepared = ok.statementId;
+    const eof = this.deprecateEof ? 0 : 1;
+    const paramDefs = ok.metadataFollows && ok.paramCount > 0 ? ok.paramCount + eof : 0;
+    const columnDefs = ok.metadataFollows && ok.columnCount > 0 ? ok.columnCount + eof : 0;
+    prepare.ok = { statement, paramDefs, columnCount: ok.metadataFollows ? ok.columnCount : 0, columnDefs, seen: 0 };
+    p.phase = Phase.PrepareDefs;
+    return paramDefs + columnDefs === 0;
+  }
+
+  private prepareDef(p: Pending, payload: Buffer): boolean {
+    // Parameter definitions (their types say nothing useful: servers send VAR_STRING), [EOF],
+    // column definitions, [EOF].
+    const ok = p.prepare!.ok!;
+    const column = ok.seen++ - ok.paramDefs;
+    if (column >= 0 && column < ok.columnCount) {
+      ok.statement.columns.push(attempt(() => decodeColumnDefinition(payload, this.mariadbCapabilities)) ?? unnamedColumn(column));
+    } else if (!this.deprecateEof && (column === ok.columnCount || column === -1)) {
+      this.status(attempt(() => decodeEof(payload, this.capabilities)));
+    }
+    return ok.seen >= ok.paramDefs + ok.columnDefs;
+  }
+
+  /** Prints a result set collected so far and forgets it. */
+  private flush(run: Run): void {
+    if (!run.result) return;
+    if (!run.silent) this.out.tty(run.result.render());
+    run.result = undefined;
+  }
+
+  private failed(run: Run, e: ErrPacket): void {
+    run.error = e;
+    if (run.silent) return;
+    const head = e.sqlState === '' ? `ERROR ${e.code}` : `ERROR ${e.code} (${e.sqlState})`;
+    this.out.tty(this.transcript.commandTag(`${head}: ${e.message}`));
+  }
+
+  /** The LOCAL INFILE data that went by, counted, once the server answers it. */
+  private infileDone(run: Run): void {
+    const infile = run.infile;
+    if (!infile) return;
+    run.infile = undefined;
+    const file = infile.file.replaceAll("'", "''");
+    this.out.tty(this.transcript.commandTag(`-- LOAD DATA LOCAL INFILE '${file}': ${plural(infile.bytes, 'byte', 'bytes')} from client (not recorded)`));
+    this.out.event({ type: 'load-data-local', file: infile.file, bytes: infile.bytes });
+  }
+
+  /** Status flags and session state from an OK or EOF packet. */
+  private status(packet: Pick<OkPacket, 'statusFlags'> & Partial<Pick<OkPacket, 'sessionStateChanges'>> | undefined): void {
+    if (!packet) return;
+    this.inTransaction = (packet.statusFlags & ServerStatus.SERVER_STATUS_IN_TRANS) !== 0;
+    for (const change of packet.sessionStateChanges ?? []) {
+      if (change.type === SessionTrack.Schema && 'schema' in change) this.database = change.schema === '' ? null : change.schema;
+    }
+  }
+
+  /** Without session tracking, a `USE db` that succeeded is the only sign of a schema change. */
+  private useStatement(text: string): void {
+    const m = /^\s*use\s+(?:`((?:[^`]|``)+)`|([^\s`;]+))\s*;?\s*$/i.exec(text);
+    if (m) this.database = m[1] !== undefined ? m[1].replaceAll('``', '`') : m[2]!;
+  }
+
+  private finish(p: Pending): void {
+    if (this.queue[0] === p) this.queue.shift();
+    const run = p.run;
+    if (run) {
+      this.flush(run);
+      this.infileDone(run);
+      const shown = p.command === Command.COM_QUERY || p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_INIT_DB || run.error !== undefined;
+      if (shown && !run.silent) {
+        const e = run.error;
+        this.out.event(
+          queryEvent({
+            text: run.text,
+            ...(run.params ? { params: run.params } : {}),
+            durationMs: Math.max(0, this.out.now() - run.start),
+            rows: run.rows,
+            ...(e ? { error: { code: e.sqlState === '' ? String(e.code) : `${e.code} (${e.sqlState})`, message: e.message } } : {}),
+            ...(run.cut ? { truncated: true } : {}),
+            ...(run.database !== null ? { database: run.database } : {}),
+          }),
+        );
+      }
+    }
+    this.advance();
+  }
+}
+
+function keep(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+function attempt<T>(decode: () => T): T | undefined {
+  try {
+    return decode();
+  } catch {
+    return undefined;
+  }
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function warnings(n: number): string {
+  return n > 0 ? `, ${plural(n, 'warning', 'warnings')}` : '';
+}
+
+/** A parameter value as the server would show it in the text protocol. */
+function formatParam(value: BinaryValue, type: number, unsigned: boolean): string | null {
+  // Bytes are shown as text when they are printable UTF-8, else as 0x-hex.
+  return formatBinaryValue(value, { type, flags: unsigned ? ColumnFlag.UNSIGNED : 0, charset: BINARY_CHARSET, decimals: NOT_FIXED_DECIMALS });
+}
+
+/** A value sent with COM_STMT_SEND_LONG_DATA: as far as it was kept, the cut marked. */
+function longDataValue(d: LongData | undefined): string {
+  if (!d) return '';
+  const shown = formatParam(d.head, ColumnType.BLOB, false) ?? '';
+  return d.bytes > d.head.length ? shown + ELLIPSIS : shown;
+}
+
+function unnamedColumn(i: number): ColumnDefinition {
+  return {
+    catalog: 'def',
+    schema: '',
+    table: '',
+    orgTable: '',
+    name: `?column${i + 1}?`,
+    orgName: '',
+    charset: BINARY_CHARSET,
+    columnLength: 0,
+    type: ColumnType.VAR_STRING,
+    flags: 0,
+    decimals: 0,
+  };
+}
+
+/** A text row the framer cut short: the values that arrived, the last maybe in part (`cut`, -1 if none was). */
+function textRowPrefix(payload: Buffer, n: number): { values: (Buffer | null)[]; cut: number } {
+  const values: (Buffer | null)[] = [];
+  let at = 0;
+  while (values.length < n) {
+    if (at >= payload.length) return { values, cut: values.length };
+    const b = payload[at]!;
+    if (b === 0xfb) {
+      values.push(null);
+      at++;
+      continue;
+    }
+    const size = b < 0xfb ? 0 : b === 0xfc ? 2 : b === 0xfd ? 3 : b === 0xfe ? 8 : -1;
+    if (size < 0 || at + 1 + size > payload.length) return { values, cut: values.length };
+    const length = size === 0 ? b : size === 8 ? Number(payload.readBigUInt64LE(at + 1)) : payload.readUIntLE(at + 1, size);
+    at += 1 + size;
+    values.push(payload.subarray(at, Math.min(at + length, payload.length)));
+    if (at + length > payload.length) return { values, cut: values.length - 1 };
+    at += length;
+  }
+  return { values, cut: -1 };
+}
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_TRACKED) map.delete(map.keys().next().value!);
+}
