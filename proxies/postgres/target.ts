@@ -15,13 +15,13 @@
  * - the login ends at the first ReadyForQuery; the ParameterStatus values and
  *   BackendKeyData seen on the way are handed to the caller.
  */
-import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { TargetConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import { md5PasswordResponse } from '../../src/auth/md5-password.js';
 import { ScramClient, tlsServerEndPoint } from '../../src/auth/scram.js';
+import { CONNECT_TIMEOUT_MS, openTargetSocket, startTargetTls } from '../wire/tcp.js';
 import { PacketReader } from './packet-reader.js';
 import {
   decodeAuthentication,
@@ -36,7 +36,6 @@ import {
 import { encodePasswordMessage, encodeSASLInitialResponse, encodeSASLResponse } from './protocol/frontend.js';
 import { encodeCancelRequest, encodeSSLRequest, encodeStartupMessage } from './protocol/startup.js';
 
-export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Why the gateway could not open the target: `sqlstate` and `message` are what the person is told. */
 export class TargetError extends GatewayError {
@@ -74,48 +73,20 @@ export function targetStartupParameters(target: TargetConfig, client: ReadonlyMa
   return params;
 }
 
-function openSocket(target: TargetConfig): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: target.host, port: target.port });
-    socket.setNoDelay(true);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new TargetError('08001', `recgate: ${target.name} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`));
-    }, CONNECT_TIMEOUT_MS);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      const why = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'ENOTFOUND' ? 'host not found' : err.message;
-      reject(new TargetError('08001', `recgate: cannot reach ${target.name}: ${why}`, { cause: err }));
-    });
-  });
+async function openSocket(target: TargetConfig): Promise<Socket> {
+  try {
+    return await openTargetSocket(target, CONNECT_TIMEOUT_MS);
+  } catch (err) {
+    throw new TargetError('08001', (err as Error).message, { cause: err });
+  }
 }
 
 async function startTls(target: TargetConfig, socket: Socket): Promise<TLSSocket> {
-  const verify = target.tls === 'verify-full';
-  const tls = tlsConnect({
-    socket,
-    host: target.host,
-    servername: isIP(target.host) ? undefined : target.host,
-    ca: verify && target.tlsCa ? readFileSync(target.tlsCa) : undefined,
-    rejectUnauthorized: verify,
-    // Node checks the host name only when rejectUnauthorized is set; without verify-full nothing is checked.
-  });
-  await new Promise<void>((resolve, reject) => {
-    tls.once('secureConnect', () => {
-      tls.removeAllListeners('error');
-      resolve();
-    });
-    tls.once('error', (err) => {
-      reject(new TargetError('08001', `recgate: TLS to ${target.name} failed: ${err.message}`, { cause: err }));
-    });
-  });
-  tls.setNoDelay(true);
-  return tls;
+  try {
+    return await startTargetTls(target, socket);
+  } catch (err) {
+    throw new TargetError('08001', (err as Error).message, { cause: err });
+  }
 }
 
 /** Opens the transport: TCP, then TLS when the mode asks for it and the server agrees. */
