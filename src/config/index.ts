@@ -15,5 +15,6 @@ export type {
   StoreConfig,
   TargetConfig,
   TargetLogin,
+  TargetTlsMode,
   UserConfig,
 } from './types.js';

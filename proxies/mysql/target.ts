@@ -1,0 +1,231 @@
+/**
+ * The gateway's own login to a MySQL or MariaDB target: TCP, the server's
+ * greeting, TLS as the target's `tls` mode says (an SSLRequest, then the
+ * handshake), and a HandshakeResponse41 with the injected user and the
+ * capabilities the client negotiated with the gateway, so that both legs
+ * shape command traffic alike. Authentication follows the server:
+ * mysql_native_password, or caching_sha2_password with its fast path and
+ * its full path (the password in clear inside TLS, RSA-OAEP outside), and
+ * auth switch requests between them.
+ *
+ * Invariants:
+ * - the person never sees the target's credentials, and no error carries them;
+ * - a capability the client relies on and the target lacks is a refusal,
+ *   never a silent difference between the legs;
+ * - the login ends at the server's OK; its sequence id and the bytes after
+ *   it are handed to the caller.
+ */
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { TargetConfig } from '../../src/config/index.js';
+import { GatewayError } from '../../src/errors.js';
+import {
+  CACHING_SHA2_PASSWORD,
+  MYSQL_NATIVE_PASSWORD,
+  SHA2_FAST_AUTH_SUCCESS,
+  SHA2_PERFORM_FULL_AUTH,
+  SHA2_REQUEST_PUBLIC_KEY,
+  cleartextPasswordPayload,
+  nativeScramble,
+  nonceFromAuthData,
+  rsaEncryptPassword,
+  sha2Scramble,
+} from '../../src/auth/mysql-auth.js';
+import { SocketReader, type Parsed } from '../wire/socket-reader.js';
+import { CONNECT_TIMEOUT_MS, openTargetSocket, startTargetTls } from '../wire/tcp.js';
+import { writePacket } from './protocol/framer.js';
+import {
+  Capability,
+  decodeAuthReply,
+  decodeInitialHandshake,
+  encodeHandshakeResponse,
+  encodeSslRequest,
+  type InitialHandshake,
+} from './protocol/handshake.js';
+
+/** Why the gateway could not open the target: `code`/`sqlState` and `message` are what the person is told. */
+export class MysqlTargetError extends GatewayError {
+  constructor(
+    readonly errorCode: number,
+    readonly sqlState: string,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super('RG_ERR_PROTOCOL', message, options);
+  }
+}
+
+/** MySQL's client-side error for "can't connect" (CR_CONNECTION_ERROR / CR_CONN_HOST_ERROR). */
+const CANNOT_CONNECT = { code: 2003, sqlState: 'HY000' };
+
+export interface MysqlTargetLink {
+  socket: Socket | TLSSocket;
+  tls: boolean;
+  greeting: InitialHandshake;
+  /** What the gateway asked for, within what the server offers. */
+  capabilities: number;
+  /** The sequence id of the server's OK that ended the login. */
+  sequence: number;
+  /** Bytes the target sent after that OK (none in practice). */
+  rest: Buffer;
+}
+
+export interface LoginRequest {
+  /** Command-shaping capabilities the client negotiated with the gateway. */
+  capabilities: number;
+  charset: number;
+  database?: string;
+  attributes?: Map<string, string>;
+}
+
+/**
+ * Capabilities about how the login itself goes: the gateway chooses them per
+ * leg. CLIENT_LONG_PASSWORD is among them because MariaDB servers clear it
+ * (as CLIENT_MYSQL) to announce their extended capabilities.
+ */
+const LOGIN_CAPABILITIES =
+  Capability.CLIENT_LONG_PASSWORD |
+  Capability.CLIENT_SSL |
+  Capability.CLIENT_CONNECT_WITH_DB |
+  Capability.CLIENT_PLUGIN_AUTH |
+  Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA |
+  Capability.CLIENT_SECURE_CONNECTION |
+  Capability.CLIENT_CONNECT_ATTRS;
+
+interface Packet {
+  seq: number;
+  payload: Buffer;
+}
+
+/** One packet of the login (no login packet comes near 16 MiB, so no multi-packet messages). */
+function packet(b: Buffer): Parsed<Packet> {
+  if (b.length < 4) return undefined;
+  const length = b.readUIntLE(0, 3);
+  if (b.length < 4 + length) return undefined;
+  return { value: { seq: b[3]!, payload: Buffer.from(b.subarray(4, 4 + length)) }, used: 4 + length };
+}
+
+function fail(target: TargetConfig, message: string, cause?: unknown): MysqlTargetError {
+  return new MysqlTargetError(CANNOT_CONNECT.code, CANNOT_CONNECT.sqlState, `recgate: ${message.replace(/^recgate: /, '')}`, cause === undefined ? {} : { cause });
+}
+
+/** Logs in to the target with the injected credentials. */
+export async function connectMysqlTarget(target: TargetConfig, request: LoginRequest): Promise<MysqlTargetLink> {
+  let socket: Socket | TLSSocket;
+  try {
+    socket = await openTargetSocket(target, CONNECT_TIMEOUT_MS);
+  } catch (err) {
+    throw fail(target, (err as Error).message, err);
+  }
+  let reader = new SocketReader(socket, `target ${target.name}`, CONNECT_TIMEOUT_MS);
+  try {
+    const hello = await reader.next(packet);
+    if (hello.payload[0] === 0xff) {
+      const r = decodeAuthReply(hello.payload, Capability.CLIENT_PROTOCOL_41);
+      const message = r.kind === 'error' ? r.error.message : 'refused the connection';
+      throw new MysqlTargetError(r.kind === 'error' ? r.error.code : CANNOT_CONNECT.code, 'HY000', `recgate: ${target.name} refused the connection: ${message}`);
+    }
+    const greeting = decodeInitialHandshake(hello.payload);
+    const required = request.capabilities & ~LOGIN_CAPABILITIES;
+    const missing = required & ~greeting.capabilities;
+    if (missing !== 0) {
+      throw fail(target, `${target.name} lacks protocol features the client uses (capability flags 0x${missing.toString(16)})`);
+    }
+    let capabilities = required | Capability.CLIENT_PROTOCOL_41 | Capability.CLIENT_SECURE_CONNECTION | Capability.CLIENT_PLUGIN_AUTH;
+    for (const optional of [Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.CLIENT_CONNECT_ATTRS]) {
+      if (greeting.capabilities & optional) capabilities |= optional;
+    }
+    if (request.database) capabilities |= Capability.CLIENT_CONNECT_WITH_DB;
+    capabilities &= greeting.capabilities | Capability.CLIENT_CONNECT_WITH_DB;
+    let seq = hello.seq + 1;
+    const send = (payload: Buffer): void => {
+      socket.write(writePacket(payload, seq & 0xff));
+      seq++;
+    };
+
+    let tls = false;
+    const serverTls = (greeting.capabilities & Capability.CLIENT_SSL) !== 0;
+    if (target.tls !== 'disable' && serverTls) {
+      capabilities |= Capability.CLIENT_SSL;
+      send(encodeSslRequest({ capabilities, mariadbCapabilities: 0, maxPacketSize: 0x100_0000, charset: request.charset }));
+      if (reader.pending) throw fail(target, `${target.name} sent unexpected data before the TLS handshake`);
+      reader.release();
+      try {
+        socket = await startTargetTls(target, socket as Socket);
+      } catch (err) {
+        throw fail(target, (err as Error).message, err);
+      }
+      tls = true;
+      reader = new SocketReader(socket, `target ${target.name}`, CONNECT_TIMEOUT_MS);
+    } else if (target.tls === 'require' || target.tls === 'verify-full') {
+      throw fail(target, `${target.name} does not offer TLS, which the gateway's config requires (tls: ${target.tls})`);
+    }
+
+    const password = target.login.password?.reveal() ?? '';
+    let nonce = nonceFromAuthData(greeting.authPluginData);
+    let plugin = greeting.authPluginName || MYSQL_NATIVE_PASSWORD;
+    const supported = (name: string): void => {
+      if (name !== MYSQL_NATIVE_PASSWORD && name !== CACHING_SHA2_PASSWORD) {
+        throw fail(target, `${target.name} asks for ${name} authentication, which the gateway does not support`);
+      }
+    };
+    const scramble = (name: string): Buffer => {
+      supported(name);
+      return name === MYSQL_NATIVE_PASSWORD ? nativeScramble(password, nonce) : sha2Scramble(password, nonce);
+    };
+    send(
+      encodeHandshakeResponse({
+        capabilities,
+        mariadbCapabilities: 0,
+        maxPacketSize: 0x100_0000,
+        charset: request.charset,
+        username: target.login.user ?? '',
+        authResponse: scramble(plugin),
+        ...(request.database ? { database: request.database } : {}),
+        authPluginName: plugin,
+        ...(capabilities & Capability.CLIENT_CONNECT_ATTRS ? { attributes: request.attributes ?? new Map([['program_name', 'recgate']]) } : {}),
+      }),
+    );
+
+    for (;;) {
+      const reply = await reader.next(packet);
+      seq = reply.seq + 1;
+      const r = decodeAuthReply(reply.payload, capabilities);
+      switch (r.kind) {
+        case 'ok':
+          return { socket, tls, greeting, capabilities, sequence: reply.seq, rest: reader.release() };
+        case 'error': {
+          const denied = r.error.code === 1045;
+          const why = denied ? `${target.name} refused the gateway's login (${r.error.message}); the target's credentials in the gateway config need attention` : `${target.name}: ${r.error.message}`;
+          throw new MysqlTargetError(r.error.code, r.error.sqlState || 'HY000', `recgate: ${why}`);
+        }
+        case 'switch':
+          plugin = r.request.pluginName;
+          supported(plugin);
+          nonce = nonceFromAuthData(r.request.pluginData);
+          send(scramble(plugin));
+          break;
+        case 'more-data': {
+          if (plugin !== CACHING_SHA2_PASSWORD) throw fail(target, `${target.name} sent unexpected authentication data`);
+          const status = r.data[0];
+          if (status === SHA2_FAST_AUTH_SUCCESS) break;
+          if (status === SHA2_PERFORM_FULL_AUTH) {
+            if (tls) send(cleartextPasswordPayload(password));
+            else send(Buffer.of(SHA2_REQUEST_PUBLIC_KEY));
+            break;
+          }
+          // The server's RSA public key (PEM), asked for above: the password goes encrypted to it.
+          send(rsaEncryptPassword(password, nonce, r.data.toString('latin1')));
+          break;
+        }
+        case 'next-factor':
+          throw fail(target, `${target.name} asks for multi-factor authentication, which the gateway does not support`);
+      }
+    }
+  } catch (err) {
+    reader.release();
+    socket.destroy();
+    if (err instanceof MysqlTargetError) throw err;
+    throw fail(target, `login to ${target.name} failed: ${(err as Error).message}`, err);
+  }
+}
