@@ -74,6 +74,7 @@
  * - it never throws into the framer: a packet a decoder cannot read costs
  *   only its own detail, and the response state still moves on.
  */
+import type { ObserverOutput } from '../wire/relay.js';
 import type { RecordedEvent } from '../../src/recording/frames.js';
 import { ELLIPSIS, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
 import {
@@ -122,13 +123,7 @@ import {
   type ColumnDefinition,
 } from './protocol/resultset.js';
 
-export interface ObserverOutput {
-  /** Transcript text for the terminal stream. */
-  tty(text: string): void;
-  event(e: RecordedEvent): void;
-  /** Milliseconds on the recording's clock. */
-  now(): number;
-}
+export type { ObserverOutput } from '../wire/relay.js';
 
 export interface MysqlObserverOptions {
   /** The schema the login selected; null for none. */

@@ -28,7 +28,7 @@ import { authenticatePerson } from './client-auth.js';
 import { PacketReader, PeerClosedError } from './packet-reader.js';
 import { encodeAuthenticationOk, encodeBackendKeyData, encodeErrorResponse, encodeNegotiateProtocolVersion, encodeParameterStatus, encodeReadyForQuery } from './protocol/backend.js';
 import { parseStartupPacket, type StartupPacket } from './protocol/startup.js';
-import { PgRelay } from './relay.js';
+import { postgresRelay } from './relay.js';
 import { cancelOnTarget, connectTarget, TargetError, type TargetLink } from './target.js';
 
 export interface ListenerDeps {
@@ -200,7 +200,7 @@ function startRelay(
   for (const [name, value] of target.parameters) hello.push(encodeParameterStatus(name, value));
   hello.push(encodeBackendKeyData(key.pid, key.secretKey), encodeReadyForQuery(target.status));
   client.write(Buffer.concat(hello));
-  const relay = new PgRelay(client, target.socket, session, {
+  const relay = postgresRelay(client, target.socket, session, {
     database,
     maxRows: deps.gateway.config.recording.maxRows,
     parameters: target.parameters,

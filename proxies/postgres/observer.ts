@@ -29,6 +29,7 @@
  * - it never throws into the relay for a message it does not understand;
  *   framing errors (ProtocolError) are the framer's and end the connection.
  */
+import type { ObserverOutput } from '../wire/relay.js';
 import type { RecordedEvent } from '../../src/recording/frames.js';
 import { ELLIPSIS, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
 import {
@@ -50,13 +51,7 @@ import type { FrameSink } from './protocol/framer.js';
 import { decodeBind, decodeClose, decodeCopyFail, decodeDescribe, decodeExecute, decodeFunctionCall, decodeParse, decodeQuery, formatCode } from './protocol/frontend.js';
 import { RIGHT_ALIGNED_TYPES, formatValue } from './protocol/values.js';
 
-export interface ObserverOutput {
-  /** Transcript text for the terminal stream. */
-  tty(text: string): void;
-  event(e: RecordedEvent): void;
-  /** Milliseconds on the recording's clock. */
-  now(): number;
-}
+export type { ObserverOutput } from '../wire/relay.js';
 
 export interface ObserverOptions {
   database: string;

@@ -1,0 +1,266 @@
+/**
+ * Relays a logged-in database connection (PostgreSQL, MySQL): bytes go
+ * both ways as they arrive, unchanged (forward first), and only then does
+ * a framer per direction show them to the protocol's observer, which
+ * writes the transcript and the query events (record second).
+ *
+ * Flow control: a side is read only while the other side's socket accepts
+ * writes and the recording keeps up (`session.writable`); otherwise it is
+ * paused until 'drain'.
+ *
+ * The gateway's own messages to the client (a limit's warning, the error
+ * that ends a session) are put between two server messages, never inside
+ * one: while the server stream is in the middle of a message, it is
+ * forwarded up to that message's end first. The protocol builds them at
+ * that moment (MySQL's carry the next sequence id).
+ *
+ * Invariants:
+ * - a malformed client message ends this connection only, with the
+ *   protocol's error and a log line; the target is told goodbye when its
+ *   stream is between messages;
+ * - after the session ends nothing more is forwarded, and both sockets are
+ *   closed within CLOSE_GRACE_MS;
+ * - 'closed' is emitted once, when both sides are done.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { ProtocolError } from '../../src/errors.js';
+import type { RecordedEvent } from '../../src/recording/frames.js';
+import type { EndReason, Session } from '../../src/session/session.js';
+
+/** A streaming framer of one direction (see proxies/postgres/protocol/framer.ts, proxies/mysql/protocol/framer.ts). */
+export interface Framer<Sink> {
+  push(chunk: Buffer, sink: Sink): void;
+  readonly idle: boolean;
+  /** Bytes to the end of the message under way: 0 on a boundary, null while its length is unknown. */
+  bytesToBoundary(): number | null;
+}
+
+/** What a protocol's observer offers the relay. */
+export interface Observer<Sink> {
+  readonly client: Sink;
+  readonly server: Sink;
+  note(text: string): void;
+}
+
+/** Where an observer writes: transcript text for the terminal stream, events, and the recording's clock (ms). */
+export interface ObserverOutput {
+  tty(text: string): void;
+  event(e: RecordedEvent): void;
+  now(): number;
+}
+
+/** The protocol's part of a relay: framers, observer, and the messages the gateway writes itself. */
+export interface RelayProtocol<Sink> {
+  clientFramer: Framer<Sink>;
+  serverFramer: Framer<Sink>;
+  observer(out: ObserverOutput): Observer<Sink>;
+  /** A warning the person sees without the session ending; undefined when the protocol has no way to show one. */
+  notice(message: string): Buffer | undefined;
+  /** The error that ends the session, built when it is written (between two server messages). */
+  fatal(message: string, kind: 'ended' | 'malformed'): Buffer;
+  /** What the target is told when the gateway closes it between two client messages. */
+  goodbye(): Buffer;
+}
+
+type Side = Socket | TLSSocket;
+
+export const CLOSE_GRACE_MS = 2000;
+
+/** The transcript's terminal: wide enough for most result tables. */
+export const TRANSCRIPT_TERMINAL = { term: 'xterm-256color', cols: 160, rows: 48 };
+
+export class DatabaseRelay<Sink> extends EventEmitter {
+  private readonly observer: Observer<Sink>;
+  private readonly clientFramer: Framer<Sink>;
+  private readonly serverFramer: Framer<Sink>;
+  private readonly injections: (Buffer | (() => Buffer))[] = [];
+  private readonly transcript: string[] = [];
+  /** Set once the session is over: nothing more is forwarded. */
+  private ending: { reason: EndReason } | undefined;
+  private serverBlocked = false;
+  private clientBlocked = false;
+  private done = false;
+  private closedSides = 0;
+
+  constructor(
+    private readonly client: Side,
+    private readonly server: Side,
+    private readonly session: Session,
+    private readonly protocol: RelayProtocol<Sink>,
+  ) {
+    super();
+    this.clientFramer = protocol.clientFramer;
+    this.serverFramer = protocol.serverFramer;
+    session.terminal(0, TRANSCRIPT_TERMINAL);
+    this.observer = protocol.observer({
+      // Collected while a chunk is observed, written as one frame after it (see flushTranscript).
+      tty: (text) => void this.transcript.push(text),
+      event: (e) => void session.event(e),
+      now: () => session.now(),
+    });
+    session.attach({
+      notify: (message) => {
+        const notice = protocol.notice(message);
+        if (notice) this.inject(notice);
+        else this.observer.note(message);
+      },
+      disconnect: (reason, message) => this.disconnect(reason, message),
+    });
+    session.on('drain', () => this.flow());
+  }
+
+  start(clientRest: Buffer, serverRest: Buffer): void {
+    this.client.on('data', (chunk: Buffer) => this.fromClient(chunk));
+    this.server.on('data', (chunk: Buffer) => this.fromServer(chunk));
+    this.client.on('drain', () => {
+      this.clientBlocked = false;
+      this.flow();
+    });
+    this.server.on('drain', () => {
+      this.serverBlocked = false;
+      this.flow();
+    });
+    this.client.on('error', (err) => this.session.log.debug({ err }, 'client connection error'));
+    this.server.on('error', (err) => this.session.log.warn({ err }, 'target connection error'));
+    this.client.on('close', () => this.sideClosed('closed'));
+    this.server.on('close', () => this.sideClosed('target-closed'));
+    if (serverRest.length > 0) this.fromServer(serverRest);
+    if (clientRest.length > 0) this.fromClient(clientRest);
+    this.flow();
+  }
+
+  private fromClient(chunk: Buffer): void {
+    if (this.ending) return;
+    this.session.activity();
+    if (!this.server.write(chunk)) this.serverBlocked = true;
+    try {
+      this.clientFramer.push(chunk, this.observer.client);
+    } catch (err) {
+      this.flushTranscript();
+      if (err instanceof ProtocolError) return this.malformed(err);
+      throw err;
+    }
+    this.flushTranscript();
+    this.flow();
+  }
+
+  private flushTranscript(): void {
+    if (this.transcript.length === 0) return;
+    const text = this.transcript.length === 1 ? this.transcript[0]! : this.transcript.join('');
+    this.transcript.length = 0;
+    this.session.output(Buffer.from(text, 'utf8'));
+  }
+
+  private fromServer(chunk: Buffer): void {
+    if (this.done) return;
+    let at = 0;
+    // Pending messages of our own go in at the first message boundary.
+    while (this.injections.length > 0 && at < chunk.length) {
+      if (this.serverFramer.idle) {
+        this.flushInjections();
+        if (this.ending) return;
+        break;
+      }
+      const step = Math.min(this.serverFramer.bytesToBoundary() ?? 1, chunk.length - at);
+      this.forwardToClient(chunk.subarray(at, at + step));
+      at += step;
+    }
+    if (this.injections.length > 0 && this.serverFramer.idle) {
+      this.flushInjections();
+      if (this.ending) return;
+    }
+    if (at < chunk.length) this.forwardToClient(at === 0 ? chunk : chunk.subarray(at));
+    this.flushTranscript();
+    this.flow();
+  }
+
+  private forwardToClient(bytes: Buffer): void {
+    if (!this.client.write(bytes)) this.clientBlocked = true;
+    try {
+      this.serverFramer.push(bytes, this.observer.server);
+    } catch (err) {
+      this.session.log.error({ err }, 'the target sent a malformed message; closing the connection');
+      this.finish('error', 'recgate: the target sent a malformed message');
+    }
+  }
+
+  /** Pauses or resumes each side: a side is read only while the other takes writes and the recording keeps up. */
+  private flow(): void {
+    if (this.done) return;
+    const recording = this.session.writable;
+    toggle(this.client, !this.ending && !this.serverBlocked && recording);
+    toggle(this.server, !this.clientBlocked && recording);
+  }
+
+  /** Queues a message of the gateway's own for the client, written at the next server message boundary. */
+  private inject(message: Buffer | (() => Buffer)): void {
+    if (this.done) return;
+    this.injections.push(message);
+    if (this.serverFramer.idle) this.flushInjections();
+  }
+
+  private flushInjections(): void {
+    this.flushTranscript();
+    const messages = this.injections.splice(0).map((m) => (typeof m === 'function' ? m() : m));
+    if (messages.length > 0 && !this.client.destroyed) this.client.write(Buffer.concat(messages));
+    if (this.ending) this.closeSockets();
+  }
+
+  /** A limit or an operator ends the session: the message as a FATAL error, then both sides close. */
+  private disconnect(reason: EndReason, message: string): void {
+    this.finish(reason, message);
+  }
+
+  private malformed(err: ProtocolError): void {
+    this.session.log.warn({ err }, 'malformed client message; connection closed');
+    this.session.event({ type: 'protocol-error', side: 'client', message: err.message });
+    this.finish('error', `recgate: invalid message from the client: ${err.message}`, 'malformed');
+  }
+
+  private finish(reason: EndReason, message: string, kind: 'ended' | 'malformed' = 'ended'): void {
+    if (this.ending) return;
+    this.ending = { reason };
+    this.observer.note(message);
+    this.flushTranscript();
+    this.injections.push(() => this.protocol.fatal(message, kind));
+    void this.session.end(reason, { message });
+    if (this.serverFramer.idle) this.flushInjections();
+    else toggle(this.server, true);
+    setTimeout(() => this.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** The client leaves; the target gets Terminate when its stream is between messages. */
+  private closeSockets(): void {
+    if (this.clientFramer.idle && !this.server.destroyed) this.server.end(this.protocol.goodbye());
+    else this.server.destroy();
+    this.client.end();
+    this.done = true;
+  }
+
+  private sideClosed(reason: EndReason): void {
+    if (++this.closedSides === 2) this.emit('closed');
+    if (!this.ending) {
+      this.ending = { reason };
+      void this.session.end(reason);
+    }
+    if (this.done) return;
+    // What was already forwarded still reaches the other side; then it closes too.
+    this.done = true;
+    this.client.end();
+    this.server.end();
+    setTimeout(() => this.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private destroy(): void {
+    this.done = true;
+    this.client.destroy();
+    this.server.destroy();
+  }
+}
+
+function toggle(socket: Side, reading: boolean): void {
+  if (reading && socket.isPaused()) socket.resume();
+  else if (!reading && !socket.isPaused()) socket.pause();
+}
