@@ -75,7 +75,6 @@
  *   only its own detail, and the response state still moves on.
  */
 import type { ObserverOutput } from '../wire/relay.js';
-import type { RecordedEvent } from '../../src/recording/frames.js';
 import { ELLIPSIS, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
 import {
   Command,
@@ -237,6 +236,8 @@ export class MysqlObserver {
   /** What to do with the server message whose `wants` was just asked. */
   private disposition: 'process' | 'row' | 'ignore' = 'ignore';
 
+  /** The client said goodbye (COM_QUIT): the target closing next is the person's doing. */
+  clientLeft = false;
   readonly client: PacketSink;
   readonly server: PacketSink;
 
@@ -378,6 +379,7 @@ export class MysqlObserver {
         this.statements.delete(this.statementId(decodeStmtClose(payload).statementId));
         return;
       case Command.COM_QUIT:
+        this.clientLeft = true;
         return;
       case Command.COM_STMT_RESET: {
         const statement = this.statements.get(this.statementId(decodeStmtReset(payload).statementId));

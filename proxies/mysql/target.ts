@@ -31,7 +31,8 @@ import {
   rsaEncryptPassword,
   sha2Scramble,
 } from '../../src/auth/mysql-auth.js';
-import { SocketReader, type Parsed } from '../wire/socket-reader.js';
+import { SocketReader } from '../wire/socket-reader.js';
+import { loginPacket } from './login-packet.js';
 import { CONNECT_TIMEOUT_MS, openTargetSocket, startTargetTls } from '../wire/tcp.js';
 import { writePacket } from './protocol/framer.js';
 import {
@@ -55,8 +56,8 @@ export class MysqlTargetError extends GatewayError {
   }
 }
 
-/** MySQL's client-side error for "can't connect" (CR_CONNECTION_ERROR / CR_CONN_HOST_ERROR). */
-const CANNOT_CONNECT = { code: 2003, sqlState: 'HY000' };
+/** ER_UNKNOWN_ERROR: a server-side code (clients reject their own 2xxx codes in ERR packets as malformed). */
+const CANNOT_CONNECT = { code: 1105, sqlState: 'HY000' };
 
 export interface MysqlTargetLink {
   socket: Socket | TLSSocket;
@@ -92,18 +93,8 @@ const LOGIN_CAPABILITIES =
   Capability.CLIENT_SECURE_CONNECTION |
   Capability.CLIENT_CONNECT_ATTRS;
 
-interface Packet {
-  seq: number;
-  payload: Buffer;
-}
-
-/** One packet of the login (no login packet comes near 16 MiB, so no multi-packet messages). */
-function packet(b: Buffer): Parsed<Packet> {
-  if (b.length < 4) return undefined;
-  const length = b.readUIntLE(0, 3);
-  if (b.length < 4 + length) return undefined;
-  return { value: { seq: b[3]!, payload: Buffer.from(b.subarray(4, 4 + length)) }, used: 4 + length };
-}
+/** The login's packets are small; a server announcing more than 1 MiB is refused. */
+const packet = loginPacket('server', 1 << 20);
 
 function fail(target: TargetConfig, message: string, cause?: unknown): MysqlTargetError {
   return new MysqlTargetError(CANNOT_CONNECT.code, CANNOT_CONNECT.sqlState, `recgate: ${message.replace(/^recgate: /, '')}`, cause === undefined ? {} : { cause });

@@ -15,6 +15,7 @@
  */
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
+import { acceptTls } from '../wire/listener.js';
 import type { LoginRateLimiter } from '../../src/auth/rate-limit.js';
 import { findUser, parseLoginName, route, type Route } from '../../src/auth/users.js';
 import type { TargetConfig } from '../../src/config/index.js';
@@ -168,17 +169,6 @@ export async function serveConnection(raw: Socket, deps: ListenerDeps): Promise<
   }
 }
 
-function acceptTls(raw: Socket, context: SecureContext): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const tls = new TLSSocket(raw, { isServer: true, secureContext: context });
-    tls.once('secure', () => {
-      tls.removeAllListeners('error');
-      tls.on('error', () => undefined);
-      resolve(tls);
-    });
-    tls.once('error', (err) => reject(new PeerClosedError(`TLS handshake with the client failed: ${err.message}`, { cause: err })));
-  });
-}
 
 function startRelay(
   client: Socket | TLSSocket,

@@ -30,7 +30,6 @@
  *   framing errors (ProtocolError) are the framer's and end the connection.
  */
 import type { ObserverOutput } from '../wire/relay.js';
-import type { RecordedEvent } from '../../src/recording/frames.js';
 import { ELLIPSIS, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
 import {
   decodeCommandComplete,
@@ -157,6 +156,8 @@ export class PgObserver {
   /** Set when the extended protocol failed: pending entries up to the next Sync are dropped. */
   private skippingToSync = false;
 
+  /** The client said goodbye (Terminate): the target closing next is the person's doing. */
+  clientLeft = false;
   readonly client: FrameSink;
   readonly server: FrameSink;
 
@@ -292,6 +293,9 @@ export class PgObserver {
         this.out.event({ type: 'function-call', oid: f.functionOid, args: f.args.length });
         break;
       }
+      case F.Terminate:
+        this.clientLeft = true;
+        break;
       case F.CopyFail: {
         const reason = decodeCopyFail(body).message;
         this.out.event({ type: 'copy-fail', message: reason.slice(0, 1024) });

@@ -41,6 +41,8 @@ export interface Framer<Sink> {
 export interface Observer<Sink> {
   readonly client: Sink;
   readonly server: Sink;
+  /** True once the client said goodbye, so a target closing after it ends the session as 'closed'. */
+  readonly clientLeft: boolean;
   note(text: string): void;
 }
 
@@ -239,8 +241,9 @@ export class DatabaseRelay<Sink> extends EventEmitter {
     this.done = true;
   }
 
-  private sideClosed(reason: EndReason): void {
+  private sideClosed(closed: EndReason): void {
     if (++this.closedSides === 2) this.emit('closed');
+    const reason = closed === 'target-closed' && this.observer.clientLeft ? 'closed' : closed;
     if (!this.ending) {
       this.ending = { reason };
       void this.session.end(reason);

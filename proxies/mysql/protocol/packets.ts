@@ -148,8 +148,12 @@ export function decodeOk(payload: Buffer, capabilities: number): OkPacket {
     if (ok.statusFlags & ServerStatus.SERVER_SESSION_STATE_CHANGED && r.remaining > 0) {
       ok.sessionStateChanges = decodeSessionState(r.lenencBytes('the session state changes'));
     }
-  } else {
-    ok.info = r.restString();
+  } else if (r.remaining > 0) {
+    // The documented form is string<EOF>, but MariaDB and MySQL servers write the info
+    // length-encoded either way (net_store_data): a first byte that is exactly the length
+    // of the rest is that prefix, not text.
+    const first = payload[payload.length - r.remaining]!;
+    ok.info = first < 0xfb && first === r.remaining - 1 ? r.lenencString('the info') : r.restString();
   }
   r.end();
   return ok;
@@ -209,8 +213,9 @@ export function encodeOk(ok: Partial<OkPacket>, capabilities: number): Buffer {
   if (tracking) {
     w.lenencString(ok.info ?? '');
     if (ok.sessionStateChanges !== undefined) w.lenencBytes(encodeSessionState(ok.sessionStateChanges));
-  } else {
-    w.string(ok.info ?? '');
+  } else if (ok.info) {
+    // Length-encoded, as servers write it (see decodeOk).
+    w.lenencString(ok.info);
   }
   return w.finish();
 }
