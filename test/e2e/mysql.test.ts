@@ -116,3 +116,29 @@ test('an operator terminates a session: the client shows the message and the rec
   const rec = await g.endedRecording(before);
   assert.equal(rec.endReason, 'terminated');
 });
+
+test('mysql2 with prepared statements works, and the bound parameters are recorded', async () => {
+  const mysql = (await import('mysql2/promise')).default;
+  const before = (await g.recordings()).length;
+  const c = await mysql.createConnection({ host: '127.0.0.1', port: g.port, user: 'alice+my01', password: ALICE_PASSWORD, database: 'app' });
+  const [sum] = await c.execute('SELECT ? + ? AS s', [40, 2]);
+  assert.equal(Number((sum as { s: number }[])[0]!.s), 42);
+  const [greeting] = await c.execute('SELECT CONCAT(?, ?) AS g', ['hello, ', 'world']);
+  assert.equal((greeting as { g: string }[])[0]!.g, 'hello, world');
+  const [nulls] = await c.execute('SELECT ? IS NULL AS n', [null]);
+  assert.equal(Number((nulls as { n: number }[])[0]!.n), 1);
+  await c.end();
+
+  const rec = await g.endedRecording(before);
+  const files = await g.exportRecording(rec.id);
+  const queries = files
+    .get(`${rec.id}.events.jsonl`)!
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e['type'] === 'query');
+  assert.deepEqual(queries.find((q) => q['text'] === 'SELECT ? + ? AS s')?.['params'], ['40', '2']);
+  assert.deepEqual(queries.find((q) => q['text'] === 'SELECT CONCAT(?, ?) AS g')?.['params'], ['hello, ', 'world']);
+  assert.deepEqual(queries.find((q) => q['text'] === 'SELECT ? IS NULL AS n')?.['params'], [null]);
+});
