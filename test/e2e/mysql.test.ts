@@ -142,3 +142,27 @@ test('mysql2 with prepared statements works, and the bound parameters are record
   assert.deepEqual(queries.find((q) => q['text'] === 'SELECT CONCAT(?, ?) AS g')?.['params'], ['hello, ', 'world']);
   assert.deepEqual(queries.find((q) => q['text'] === 'SELECT ? IS NULL AS n')?.['params'], [null]);
 });
+
+test('garbage after login ends that connection only; the gateway serves others', async () => {
+  const mysql = (await import('mysql2/promise')).default;
+  for (const garbage of [
+    // A packet of a command the protocol does not have.
+    Buffer.from([0x01, 0x00, 0x00, 0x00, 0xee]),
+    // A truncated COM_STMT_EXECUTE for a statement that does not exist.
+    Buffer.from([0x05, 0x00, 0x00, 0x00, 0x17, 0x01, 0x00, 0x00, 0x00]),
+    // Random bytes: the target sees a nonsense packet and the framer a nonsense length.
+    Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 97 + 13) & 0xff)),
+  ]) {
+    const c = await mysql.createConnection({ host: '127.0.0.1', port: g.port, user: 'alice+my01', password: ALICE_PASSWORD, database: 'app' });
+    const stream = (c as unknown as { connection: { stream: import('node:net').Socket } }).connection.stream;
+    const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+    c.on('error', () => undefined);
+    stream.write(garbage);
+    await Promise.race([closed, c.query('SELECT 1').then(() => undefined, () => undefined)]);
+    c.destroy();
+  }
+  const ok = await g.mariadb(['-e', 'SELECT 7 AS still']);
+  assert.equal(ok.stdout, 'still\n7\n');
+  // Nothing the gateway did not expect: no error-level log line.
+  assert.doesNotMatch(g.log, /"level":50/);
+});
