@@ -14,6 +14,11 @@
  * forwarded up to that message's end first. The protocol builds them at
  * that moment (MySQL's carry the next sequence id).
  *
+ * A protocol may screen the client's bytes before they are forwarded
+ * (MySQL refuses COM_CHANGE_USER): a refused message never reaches the
+ * target; the gateway answers it itself, or ends the session when an answer
+ * could not be put in its place.
+ *
  * Invariants:
  * - a malformed client message ends this connection only, with the
  *   protocol's error and a log line; the target is told goodbye when its
@@ -44,6 +49,8 @@ export interface Observer<Sink> {
   /** True once the client said goodbye, so a target closing after it ends the session as 'closed'. */
   readonly clientLeft: boolean;
   note(text: string): void;
+  /** The session is ending: what the observer still holds goes into the recording. */
+  end?(): void;
 }
 
 /** Where an observer writes: transcript text for the terminal stream, events, and the recording's clock (ms). */
@@ -51,6 +58,30 @@ export interface ObserverOutput {
   tty(text: string): void;
   event(e: RecordedEvent): void;
   now(): number;
+}
+
+/** Holds back client messages the gateway refuses; what passes is forwarded unchanged. */
+export interface ClientScreen {
+  screen(chunk: Buffer): Screened;
+}
+
+export interface Screened {
+  /** The bytes that go on to the target, in order (the chunk itself when nothing is refused). */
+  forward: Buffer;
+  refused: readonly Refused[];
+}
+
+export interface Refused {
+  /** The protocol's name for what was refused, for the event. */
+  command: string;
+  /** What the person is told. */
+  message: string;
+  /**
+   * The gateway's answer, built once the bytes forwarded with it were observed; null when no
+   * answer fits in the stream (another command is still waiting for the target), so the
+   * session ends instead.
+   */
+  answer(): Buffer | null;
 }
 
 /** The protocol's part of a relay: framers, observer, and the messages the gateway writes itself. */
@@ -64,6 +95,8 @@ export interface RelayProtocol<Sink> {
   fatal(message: string, kind: 'ended' | 'malformed'): Buffer;
   /** What the target is told when the gateway closes it between two client messages. */
   goodbye(): Buffer;
+  /** Screens client bytes before they are forwarded; made after the observer. */
+  clientScreen?(): ClientScreen;
 }
 
 type Side = Socket | TLSSocket;
@@ -77,6 +110,7 @@ export class DatabaseRelay<Sink> extends EventEmitter {
   private readonly observer: Observer<Sink>;
   private readonly clientFramer: Framer<Sink>;
   private readonly serverFramer: Framer<Sink>;
+  private readonly screen: ClientScreen | undefined;
   private readonly injections: (Buffer | (() => Buffer))[] = [];
   private readonly transcript: string[] = [];
   /** Set once the session is over: nothing more is forwarded. */
@@ -102,6 +136,7 @@ export class DatabaseRelay<Sink> extends EventEmitter {
       event: (e) => void session.event(e),
       now: () => session.now(),
     });
+    this.screen = protocol.clientScreen?.();
     session.attach({
       notify: (message) => {
         const notice = protocol.notice(message);
@@ -136,16 +171,32 @@ export class DatabaseRelay<Sink> extends EventEmitter {
   private fromClient(chunk: Buffer): void {
     if (this.ending) return;
     this.session.activity();
-    if (!this.server.write(chunk)) this.serverBlocked = true;
-    try {
-      this.clientFramer.push(chunk, this.observer.client);
-    } catch (err) {
-      this.flushTranscript();
-      if (err instanceof ProtocolError) return this.malformed(err);
-      throw err;
+    const screened = this.screen?.screen(chunk);
+    const forward = screened ? screened.forward : chunk;
+    if (forward.length > 0) {
+      if (!this.server.write(forward)) this.serverBlocked = true;
+      try {
+        this.clientFramer.push(forward, this.observer.client);
+      } catch (err) {
+        this.flushTranscript();
+        if (err instanceof ProtocolError) return this.malformed(err);
+        throw err;
+      }
     }
+    if (screened) for (const refused of screened.refused) this.refuse(refused);
     this.flushTranscript();
     this.flow();
+  }
+
+  /** A client message the gateway held back: the person is told why, and it is recorded. */
+  private refuse(refused: Refused): void {
+    if (this.ending) return;
+    this.session.log.warn({ command: refused.command }, 'client command refused');
+    this.session.event({ type: 'command-refused', command: refused.command, message: refused.message });
+    const answer = refused.answer();
+    if (!answer) return this.finish('error', refused.message);
+    this.observer.note(refused.message);
+    this.client.write(answer);
   }
 
   private flushTranscript(): void {
@@ -183,8 +234,8 @@ export class DatabaseRelay<Sink> extends EventEmitter {
     try {
       this.serverFramer.push(bytes, this.observer.server);
     } catch (err) {
-      this.session.log.error({ err }, 'the target sent a malformed message; closing the connection');
-      this.finish('error', 'recgate: the target sent a malformed message');
+      this.session.log.error({ err }, 'the target broke the protocol; closing the connection');
+      this.finish('error', err instanceof ProtocolError ? `recgate: ${err.message}` : 'recgate: the target sent a malformed message');
     }
   }
 
@@ -224,6 +275,7 @@ export class DatabaseRelay<Sink> extends EventEmitter {
   private finish(reason: EndReason, message: string, kind: 'ended' | 'malformed' = 'ended'): void {
     if (this.ending) return;
     this.ending = { reason };
+    this.observer.end?.();
     this.observer.note(message);
     this.flushTranscript();
     this.injections.push(() => this.protocol.fatal(message, kind));
@@ -246,6 +298,8 @@ export class DatabaseRelay<Sink> extends EventEmitter {
     const reason = closed === 'target-closed' && this.observer.clientLeft ? 'closed' : closed;
     if (!this.ending) {
       this.ending = { reason };
+      this.observer.end?.();
+      this.flushTranscript();
       void this.session.end(reason);
     }
     if (this.done) return;

@@ -55,6 +55,7 @@ describe('config errors name file:line:col, key path and problem', () => {
 
   it('database TLS keys and SCRAM verifiers', () => {
     expectError([...TARGET, '    tls: require'], '6:5: targets[0].tls: tls applies to database targets only');
+    expectError([...TARGET, '    localInfile: true'], '6:5: targets[0].localInfile: localInfile applies to mysql targets only');
     expectError(
       ['targets:', '  - name: db', '    protocol: postgres', '    host: db', '    login: { user: app }', '    tls: require', '    tlsCa: ./ca.pem'],
       '7:5: targets[0].tlsCa: tlsCa applies with tls: verify-full only',

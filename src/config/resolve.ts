@@ -121,6 +121,7 @@ function resolveTarget(raw: RawTarget, index: number, config: RawConfig, recipie
     },
     limits: mergeLimits(config.limits, raw.limits),
     portForwarding: raw.portForwarding ?? false,
+    localInfile: raw.localInfile ?? false,
     tls: raw.tls,
     tlsCa: raw.tlsCa === undefined ? null : path.resolve(ctx.dir, raw.tlsCa),
     recipients: chosen === undefined ? recipients : recipients.filter((recipient) => chosen.includes(recipient.name)),

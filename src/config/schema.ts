@@ -189,6 +189,7 @@ const target = strict({
   limits: section({ idleTimeout: targetLimit, maxDuration: targetLimit }),
   recipients: z.array(field(text)).min(1).optional(),
   portForwarding: field(optional(bool)),
+  localInfile: field(optional(bool)),
   tls: field(optional(oneOf(TARGET_TLS_MODES, 'tls mode'))),
   tlsCa: field(optional(text)),
 })
@@ -197,6 +198,7 @@ const target = strict({
       ctx.addIssue({ code: 'custom', path, message, params: { atKey: true } });
     if (value.protocol !== 'ssh' && value.hostKey !== undefined) problem(['hostKey'], 'hostKey applies to ssh targets only');
     if (value.protocol !== 'ssh' && value.portForwarding !== undefined) problem(['portForwarding'], 'portForwarding applies to ssh targets only');
+    if (value.protocol !== 'mysql' && value.localInfile !== undefined) problem(['localInfile'], 'localInfile applies to mysql targets only');
     if (value.protocol !== 'ssh' && value.login.privateKey !== undefined) {
       problem(['login', 'privateKey'], 'privateKey applies to ssh targets only');
     }

@@ -64,6 +64,8 @@ export interface TargetConfig {
   readonly limits: LimitsConfig;
   /** ssh: whether the person may open direct-tcpip forwards through the target (default false). */
   readonly portForwarding: boolean;
+  /** mysql: whether LOAD DATA LOCAL INFILE may send the person's files to the target (default false). */
+  readonly localInfile: boolean;
   /** Database targets: TLS towards the target (libpq sslmode semantics); 'disable' for others. */
   readonly tls: TargetTlsMode;
   /** verify-full: CA bundle file (PEM) the target's certificate must chain to; null = the system's CAs. */

@@ -37,6 +37,7 @@ function target(options: { limits?: Partial<LimitsConfig>; required?: boolean; n
     recording: { keystrokes: true, required: options.required ?? false },
     limits: { idleTimeout: null, maxDuration: null, ...options.limits },
     portForwarding: false,
+    localInfile: false,
     tls: 'disable',
     tlsCa: null,
     recipients: [{ name: 'officer', publicKey: auditor.publicKey, line: '' }],

@@ -48,6 +48,7 @@ function target(db: Mariadb, options: { tls?: TargetTlsMode; tlsCa?: string; use
     recording: { keystrokes: false, required: false },
     limits: { idleTimeout: null, maxDuration: null },
     portForwarding: false,
+    localInfile: false,
     tls: options.tls ?? 'disable',
     tlsCa: options.tlsCa ?? null,
     recipients: [],
