@@ -63,12 +63,17 @@ export interface ListenerDeps {
   handshakes: Set<Socket>;
 }
 
-/** What the gateway offers the client: what a relay can carry unchanged and any current server supports. */
+/**
+ * What the gateway offers the client: what a relay can carry unchanged and any current server
+ * supports. CLIENT_LOCAL_FILES is offered as servers do; target.ts asks it of a target only
+ * where the config allows LOCAL INFILE.
+ */
 export const GATEWAY_CAPABILITIES =
   Capability.CLIENT_LONG_PASSWORD |
   Capability.CLIENT_FOUND_ROWS |
   Capability.CLIENT_LONG_FLAG |
   Capability.CLIENT_CONNECT_WITH_DB |
+  Capability.CLIENT_LOCAL_FILES |
   Capability.CLIENT_IGNORE_SPACE |
   Capability.CLIENT_PROTOCOL_41 |
   Capability.CLIENT_INTERACTIVE |
@@ -201,6 +206,7 @@ export async function serveMysqlConnection(raw: Socket, deps: ListenerDeps): Pro
       database: hello.database ?? null,
       maxRows: deps.gateway.config.recording.maxRows,
       capabilities,
+      localInfile: (target.capabilities & Capability.CLIENT_LOCAL_FILES) !== 0,
     });
     relay.start(rest, target.rest);
   } catch (err) {

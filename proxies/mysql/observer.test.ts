@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { RecordedEvent } from '../../src/recording/frames.js';
+import { ProtocolError } from '../../src/errors.js';
 import { MAX_TRACKED, MysqlObserver } from './observer.js';
 import {
   Command,
@@ -122,6 +123,8 @@ interface PlayOptions {
   chunks?: (bytes: Buffer, step: number) => Buffer[];
   /** The server framer's maxBuffered. */
   maxBuffered?: number;
+  /** The target may ask for LOCAL INFILE data (default true). */
+  localInfile?: boolean;
 }
 
 function play(conv: Conv, options: PlayOptions = {}): Played {
@@ -130,7 +133,7 @@ function play(conv: Conv, options: PlayOptions = {}): Played {
   const events: RecordedEvent[] = [];
   const observer = new MysqlObserver(
     { tty: (t) => void tty.push(t), event: (e) => void events.push(e), now: () => clock },
-    { database: options.database === undefined ? 'app' : options.database, maxRows: options.maxRows ?? 3, capabilities: conv.caps },
+    { database: options.database === undefined ? 'app' : options.database, maxRows: options.maxRows ?? 3, capabilities: conv.caps, localInfile: options.localInfile ?? true },
   );
   let serverMessages = 0;
   const serverSink: PacketSink = {
@@ -457,6 +460,94 @@ describe('MysqlObserver: prepared statements', () => {
   });
 });
 
+describe('MysqlObserver: cursors', () => {
+  const fetch = (id: number, rows: number): Buffer => {
+    const b = Buffer.alloc(9);
+    b[0] = Command.COM_STMT_FETCH;
+    b.writeUInt32LE(id, 1);
+    b.writeUInt32LE(rows, 5);
+    return b;
+  };
+  const cols = [col('id', T.LONGLONG), col('name')];
+  for (const [style, caps] of [
+    ['EOF packets', BASE],
+    ['CLIENT_DEPRECATE_EOF', DEPRECATE],
+  ] as const) {
+    test(`rows fetched from a cursor are the statement's result, shown when the last is sent (${style})`, () => {
+      const c = new Conv(caps);
+      c.client(encodeStmtPrepare('SELECT id, name FROM t')).server(c.prepareOk(7, 0, cols));
+      // CURSOR_TYPE_READ_ONLY: the answer is the result set's head, ended with CURSOR_EXISTS.
+      const head = [encodeColumnCount(2, caps), ...cols.map((x) => encodeColumnDefinition(x)), c.end(S.SERVER_STATUS_CURSOR_EXISTS)];
+      c.client(encodeStmtExecute({ statementId: 7, flags: 1, iterationCount: 1 }, [], caps)).server(head);
+      c.query('SELECT 2').server([c.ok()]);
+      c.client(fetch(7, 2)).server([encodeBinaryRow([1, 'a'], cols), encodeBinaryRow([2, 'b'], cols), c.end(S.SERVER_STATUS_CURSOR_EXISTS)]);
+      c.client(fetch(7, 2)).server([encodeBinaryRow([3, 'c'], cols), encodeBinaryRow([4, null], cols), c.end(S.SERVER_STATUS_CURSOR_EXISTS)]);
+      c.client(fetch(7, 2)).server([encodeBinaryRow([5, 'e'], cols), c.end(S.SERVER_STATUS_CURSOR_EXISTS | S.SERVER_STATUS_LAST_ROW_SENT)]);
+      c.query('SELECT 3').server([c.ok()]);
+      const { tty, queries } = play(c);
+      assert.equal(
+        tty,
+        lines(
+          'MariaDB [app]> SELECT id, name FROM t',
+          'MariaDB [app]> SELECT 2',
+          'Query OK, 0 rows affected',
+          '',
+          ' id | name ',
+          '----+------',
+          '  1 | a',
+          '  2 | b',
+          '  3 | c',
+          '(5 rows; first 3 shown)',
+          '',
+          'MariaDB [app]> SELECT 3',
+          'Query OK, 0 rows affected',
+          '',
+        ),
+      );
+      assert.deepEqual(
+        queries.map((q) => [q.text, q.rows, q.durationMs]),
+        [
+          ['SELECT 2', 0, 5],
+          // From the execute to the last fetch's end.
+          ['SELECT id, name FROM t', 5, 45],
+          ['SELECT 3', 0, 5],
+        ],
+      );
+    });
+  }
+
+  test('a cursor closed before its last row is recorded with the rows fetched', () => {
+    const c = new Conv(DEPRECATE);
+    c.client(encodeStmtPrepare('SELECT id, name FROM t')).server(c.prepareOk(3, 0, cols));
+    c.client(encodeStmtExecute({ statementId: 3, flags: 1, iterationCount: 1 }, [], DEPRECATE)).server([encodeColumnCount(2, DEPRECATE), ...cols.map((x) => encodeColumnDefinition(x)), c.end(S.SERVER_STATUS_CURSOR_EXISTS)]);
+    c.client(fetch(3, 1)).server([encodeBinaryRow([1, 'a'], cols), c.end(S.SERVER_STATUS_CURSOR_EXISTS)]);
+    c.client(encodeStmtClose(3));
+    c.query('SELECT 9').server([c.ok()]);
+    const { queries } = play(c);
+    assert.deepEqual(
+      queries.map((q) => [q.text, q.rows]),
+      [
+        ['SELECT id, name FROM t', 1],
+        ['SELECT 9', 0],
+      ],
+    );
+  });
+
+  test('a cursor still open when the connection ends is recorded by end()', () => {
+    const c = new Conv(BASE);
+    c.client(encodeStmtPrepare('SELECT id, name FROM t')).server(c.prepareOk(3, 0, cols));
+    c.client(encodeStmtExecute({ statementId: 3, flags: 1, iterationCount: 1 }, [], BASE)).server([encodeColumnCount(2, BASE), ...cols.map((x) => encodeColumnDefinition(x)), c.end(S.SERVER_STATUS_CURSOR_EXISTS)]);
+    c.client(fetch(3, 2)).server([encodeBinaryRow([1, 'a'], cols), encodeBinaryRow([2, 'b'], cols), c.end(S.SERVER_STATUS_CURSOR_EXISTS)]);
+    const played = play(c);
+    assert.equal(played.queries.length, 0);
+    played.observer.end();
+    assert.deepEqual(
+      played.events.filter((e) => e.type === 'query').map((q) => [q.text, q.rows]),
+      [['SELECT id, name FROM t', 2]],
+    );
+  });
+});
+
 describe('MysqlObserver: other commands', () => {
   test('LOAD DATA LOCAL INFILE: the file is counted, not recorded', () => {
     const c = new Conv(BASE);
@@ -481,6 +572,30 @@ describe('MysqlObserver: other commands', () => {
     assert.deepEqual(
       events.map((e) => (e.type === 'query' ? [e.type, e.text, e.rows] : e)),
       [{ type: 'load-data-local', file: 'data.csv', bytes: 12 }, ['query', "LOAD DATA LOCAL INFILE 'data.csv' INTO TABLE t", 3], ['query', 'SELECT 1', 0]],
+    );
+  });
+
+  test('LOAD DATA LOCAL INFILE: a long file whose sequence ids wrap through 0 is data to its end', () => {
+    const c = new Conv(BASE);
+    c.query("LOAD DATA LOCAL INFILE 'big.csv' INTO TABLE t").server([encodeLocalInfileRequest('big.csv')]);
+    // 300 packets of 10 bytes: sequence ids 2..255, then 0..45; the one with id 0 starts with COM_QUERY's byte.
+    const packets = Array.from({ length: 300 }, (_, i) => writePacket(Buffer.from(`\x03${String(i).padStart(8, '0')}\n`, 'latin1'), (2 + i) & 0xff));
+    c.steps.push({ from: 'client', bytes: Buffer.concat([...packets, writePacket(Buffer.alloc(0), 302 & 0xff)]) });
+    c.server([c.ok({ affectedRows: 300 })], 303 & 0xff);
+    c.query('SELECT 1').server([c.ok()]);
+    const { events } = play(c);
+    assert.deepEqual(
+      events.map((e) => (e.type === 'query' ? [e.text, e.rows] : e)),
+      [{ type: 'load-data-local', file: 'big.csv', bytes: 3000 }, ["LOAD DATA LOCAL INFILE 'big.csv' INTO TABLE t", 300], ['SELECT 1', 0]],
+    );
+  });
+
+  test('a target asking for a file it may not have breaks the protocol: push throws, the transcript says so', () => {
+    const c = new Conv(BASE);
+    c.query('SELECT 1').server([encodeLocalInfileRequest('/home/alice/.ssh/id_ed25519')]);
+    assert.throws(
+      () => play(c, { localInfile: false }),
+      (err: Error) => err instanceof ProtocolError && /asked for the client's file '\/home\/alice\/\.ssh\/id_ed25519'/.test(err.message),
     );
   });
 
@@ -569,7 +684,7 @@ describe('MysqlObserver: properties', () => {
     const packet = fc.record({ from: fc.constantFrom('client' as const, 'server' as const), seq: fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 255 })), payload });
     fc.assert(
       fc.property(fc.array(packet, { maxLength: 60 }), fc.constantFrom(BASE, DEPRECATE, BASE | C.CLIENT_SESSION_TRACK | C.CLIENT_QUERY_ATTRIBUTES), fc.integer({ min: 0, max: 3 }), (packets, caps, maxRows) => {
-        const observer = new MysqlObserver({ tty: () => {}, event: () => {}, now: () => 0 }, { database: 'app', maxRows, capabilities: caps });
+        const observer = new MysqlObserver({ tty: () => {}, event: () => {}, now: () => 0 }, { database: 'app', maxRows, capabilities: caps, localInfile: true });
         const framers = { client: new PacketFramer({ side: 'client' }), server: new PacketFramer({ side: 'server' }) };
         for (const p of packets) framers[p.from].push(writePacket(p.payload, p.seq), p.from === 'client' ? observer.client : observer.server);
         assert.equal(typeof observer.prompt, 'string');

@@ -75,6 +75,7 @@
  *   only its own detail, and the response state still moves on.
  */
 import type { ObserverOutput } from '../wire/relay.js';
+import { ProtocolError } from '../../src/errors.js';
 import { ELLIPSIS, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
 import {
   Command,
@@ -132,6 +133,11 @@ export interface MysqlObserverOptions {
   capabilities: number;
   /** Negotiated MariaDB extended capabilities; 0 by default. */
   mariadbCapabilities?: number;
+  /**
+   * The gateway let the target ask for LOCAL INFILE data (CLIENT_LOCAL_FILES on the target
+   * leg). A request for a file without it breaks the protocol and ends the session.
+   */
+  localInfile?: boolean;
 }
 
 /** Prepared statements remembered per connection. */
@@ -163,6 +169,8 @@ interface Statement {
   types: ParamType[] | undefined;
   /** Parameters given data with COM_STMT_SEND_LONG_DATA since the last execute or reset. */
   longData: Map<number, LongData>;
+  /** The open cursor of its last execute: the statement's run, to which COM_STMT_FETCH adds rows. */
+  cursor?: Run;
 }
 
 /** A statement being answered: a COM_QUERY, a COM_STMT_EXECUTE, a failed COM_STMT_PREPARE, a COM_INIT_DB. */
@@ -197,8 +205,10 @@ const enum Phase {
   Single,
   /** COM_CHANGE_USER: authentication packets until OK or ERR. */
   Auth,
-  /** COM_FIELD_LIST, COM_STMT_FETCH: until ERR or the end packet. */
+  /** COM_FIELD_LIST: until ERR or the end packet. */
   UntilEnd,
+  /** COM_STMT_FETCH: rows of a cursor until ERR or the end packet. */
+  Fetch,
 }
 
 interface Pending {
@@ -220,6 +230,8 @@ interface Pending {
   prepare?: { text: string; cut: boolean; ok?: { statement: Statement; paramDefs: number; columnCount: number; columnDefs: number; seen: number } };
   /** For COM_INIT_DB and COM_CHANGE_USER: the schema it selects. */
   schema?: string;
+  /** For COM_STMT_EXECUTE and COM_STMT_FETCH: the statement, when it is known. */
+  statement?: Statement;
 }
 
 export class MysqlObserver {
@@ -233,8 +245,13 @@ export class MysqlObserver {
   private readonly capabilities: number;
   private readonly mariadbCapabilities: number;
   private readonly deprecateEof: boolean;
+  private readonly localInfile: boolean;
   /** What to do with the server message whose `wants` was just asked. */
   private disposition: 'process' | 'row' | 'ignore' = 'ignore';
+  /** The client message whose `wants` was just asked is data, not a command. */
+  private clientSendsData = false;
+  /** Set when the target broke the protocol in a way that must end the session. */
+  private violation: ProtocolError | undefined;
 
   /** The client said goodbye (COM_QUIT): the target closing next is the person's doing. */
   clientLeft = false;
@@ -250,19 +267,22 @@ export class MysqlObserver {
     this.capabilities = options.capabilities >>> 0;
     this.mariadbCapabilities = (options.mariadbCapabilities ?? 0) >>> 0;
     this.deprecateEof = (this.capabilities & Capability.CLIENT_DEPRECATE_EOF) !== 0;
+    this.localInfile = options.localInfile ?? false;
     this.client = {
-      // Commands (sequence id 0) are read; LOCAL INFILE data and authentication packets are not.
-      wants: (_first, _length, seq) => seq === 0,
-      message: (payload, truncated, seq, total) => {
+      // Commands (sequence id 0) are read; LOCAL INFILE data and authentication packets are not,
+      // whatever their sequence id (a long file's wrap through 0).
+      wants: (_first, _length, seq) => {
+        this.clientSendsData = seq !== 0 || this.receivingData;
+        return !this.clientSendsData;
+      },
+      message: (payload, truncated, _seq, total) => {
         try {
-          if (seq === 0) this.command(payload, truncated, total);
+          this.command(payload, truncated, total);
         } catch {
           // A command the observer cannot follow costs only its own detail.
         }
       },
-      skipped: (_first, total, seq) => {
-        if (seq !== 0) this.clientData(total, seq);
-      },
+      skipped: (_first, total, seq) => this.clientData(total, seq),
     };
     this.server = {
       wants: (first, length, seq) => {
@@ -279,6 +299,9 @@ export class MysqlObserver {
         } catch {
           // As above: a server packet the observer cannot follow costs only its detail.
         }
+        const violation = this.violation;
+        this.violation = undefined;
+        if (violation) throw violation;
       },
       skipped: (_first, total, seq) => {
         try {
@@ -298,6 +321,22 @@ export class MysqlObserver {
   /** A line the gateway adds to the transcript (e.g. why the session ended). */
   note(text: string): void {
     this.out.tty(this.transcript.note(text));
+  }
+
+  /** The client is sending LOCAL INFILE data or authentication packets, not commands. */
+  get receivingData(): boolean {
+    const head = this.queue[0];
+    return head !== undefined && head.active && (head.phase === Phase.Infile || head.phase === Phase.Auth);
+  }
+
+  /** No command waits for its answer. */
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
+  /** The connection is over: cursors still open go into the recording with the rows fetched. */
+  end(): void {
+    for (const statement of this.statements.values()) this.closeCursor(statement);
   }
 
   // -------------------------------------------------------------------------
@@ -375,14 +414,19 @@ export class MysqlObserver {
         }
         return;
       }
-      case Command.COM_STMT_CLOSE:
-        this.statements.delete(this.statementId(decodeStmtClose(payload).statementId));
+      case Command.COM_STMT_CLOSE: {
+        const id = this.statementId(decodeStmtClose(payload).statementId);
+        const statement = this.statements.get(id);
+        if (statement) this.closeCursor(statement);
+        this.statements.delete(id);
         return;
+      }
       case Command.COM_QUIT:
         this.clientLeft = true;
         return;
       case Command.COM_STMT_RESET: {
         const statement = this.statements.get(this.statementId(decodeStmtReset(payload).statementId));
+        if (statement) this.closeCursor(statement);
         statement?.longData.clear();
         return;
       }
@@ -393,10 +437,12 @@ export class MysqlObserver {
         return;
       }
       case Command.COM_RESET_CONNECTION:
+        this.end();
         this.statements.clear();
         return;
       case Command.COM_CHANGE_USER:
         p.phase = Phase.Auth;
+        this.end();
         this.statements.clear();
         p.schema = decodeChangeUser(payload, this.capabilities).schema;
         return;
@@ -404,9 +450,12 @@ export class MysqlObserver {
         decodeFieldList(payload);
         p.phase = Phase.UntilEnd;
         return;
-      case Command.COM_STMT_FETCH:
-        p.phase = Phase.UntilEnd;
+      case Command.COM_STMT_FETCH: {
+        p.phase = Phase.Fetch;
+        const statement = this.statements.get(this.statementId(payload.readUInt32LE(1)));
+        if (statement) p.statement = statement;
         return;
+      }
       case Command.COM_STATISTICS:
       case Command.COM_SET_OPTION:
       case Command.COM_PING:
@@ -429,6 +478,9 @@ export class MysqlObserver {
     const statement = this.statements.get(id);
     let params: (string | null)[] | undefined;
     if (statement) {
+      // A new execute closes the statement's cursor on the server.
+      this.closeCursor(statement);
+      p.statement = statement;
       const longData = statement.longData;
       const e = attempt(() =>
         decodeStmtExecute(payload, {
@@ -517,26 +569,23 @@ export class MysqlObserver {
       }
     }
     this.disposition = 'process';
-    if (head.phase === Phase.UntilEnd && head.command === Command.COM_STMT_FETCH && first !== Header.Err && !isResultSetEnd(first, length)) {
-      this.disposition = 'row';
-      return false;
-    }
-    if (head.phase !== Phase.Rows || first === Header.Err || isResultSetEnd(first, length)) return true;
-    const result = head.run?.result;
+    if ((head.phase !== Phase.Rows && head.phase !== Phase.Fetch) || first === Header.Err || isResultSetEnd(first, length)) return true;
+    const result = head.phase === Phase.Fetch ? head.statement?.cursor?.result : head.run?.result;
     if (result === undefined || result.wantsRow()) return true;
     this.disposition = 'row';
     return false;
   }
 
-  /** A row past the cap (or fetched by COM_STMT_FETCH): counted, not decoded. */
+  /** A row past the cap (or fetched from a cursor the observer does not know): counted, not decoded. */
   private skippedRow(seq: number, total: number): void {
     const head = this.queue[0];
     if (!head) return;
     head.received++;
     head.nextSeq = (seq + packetCount(total)) & 0xff;
-    if (head.phase !== Phase.Rows || !head.run) return;
-    head.run.result?.skip();
-    head.run.rows++;
+    const run = head.phase === Phase.Rows ? head.run : head.phase === Phase.Fetch ? head.statement?.cursor : undefined;
+    if (!run) return;
+    run.result?.skip();
+    run.rows++;
   }
 
   private answer(payload: Buffer, truncated: boolean, seq: number, total: number): void {
@@ -589,6 +638,8 @@ export class MysqlObserver {
           return true;
         }
         return false;
+      case Phase.Fetch:
+        return this.fetched(p, payload, first, truncated, total);
       case Phase.First:
       case Phase.Infile:
         return this.first(p, payload, first);
@@ -604,9 +655,9 @@ export class MysqlObserver {
       case Phase.ColumnsEof: {
         const eof = attempt(() => decodeEof(payload, this.capabilities));
         this.status(eof);
-        // An execute that opened a cursor: the rows come with COM_STMT_FETCH.
-        if (eof && eof.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS) return true;
         this.startRows(p);
+        // An execute that opened a cursor: the rows come with COM_STMT_FETCH.
+        if (eof && eof.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS) return this.openCursor(p);
         return false;
       }
       case Phase.Rows:
@@ -649,6 +700,11 @@ export class MysqlObserver {
     }
     if (first === Header.LocalInfile) {
       const file = decodeLocalInfileRequest(payload).filename;
+      if (!this.localInfile) {
+        this.violation = new ProtocolError(['mysql', 'server'], `the target asked for the client's file '${keep(file, 256)}' with LOAD DATA LOCAL INFILE, which this target is not allowed`);
+        this.note(`recgate: the target asked for the client's file '${keep(file, 256)}'; refused`);
+        return true;
+      }
       if (run) run.infile = { file: keep(file, MAX_KEPT_PARAM), bytes: 0 };
       p.phase = Phase.Infile;
       return false;
@@ -682,11 +738,19 @@ export class MysqlObserver {
     if (isResultSetEnd(first, total)) {
       const end = attempt(() => decodeResultSetEnd(payload, this.capabilities));
       this.status(end);
+      // Under CLIENT_DEPRECATE_EOF an execute that opened a cursor ends its metadata with this packet.
+      if (end && end.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS && run.rows === 0 && p.command === Command.COM_STMT_EXECUTE) return this.openCursor(p);
       this.flush(run);
       const more = end !== undefined && (end.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0;
       p.phase = Phase.First;
       return !more;
     }
+    this.addRow(run, payload, truncated);
+    return false;
+  }
+
+  /** A row of a result set, decoded and kept while the collector wants it. */
+  private addRow(run: Run, payload: Buffer, truncated: boolean): void {
     run.rows++;
     const result = run.result!;
     const columns = run.columns;
@@ -704,7 +768,52 @@ export class MysqlObserver {
       if (cut >= 0) for (let i = cut; i < columns.length; i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
     }
     result.row(shown);
+  }
+
+  /**
+   * An execute opened a cursor: its statement is shown, its result waits for the rows
+   * COM_STMT_FETCH brings, and its event goes out when the cursor is done.
+   */
+  private openCursor(p: Pending): boolean {
+    const run = p.run;
+    if (run && p.statement) {
+      p.statement.cursor = run;
+      p.run = undefined;
+    }
+    return true;
+  }
+
+  /** One packet answering COM_STMT_FETCH: a row, or the end (the cursor is done after its last row). */
+  private fetched(p: Pending, payload: Buffer, first: number, truncated: boolean, total: number): boolean {
+    const statement = p.statement;
+    const run = statement?.cursor;
+    if (first === Header.Err) {
+      const e = decodeErr(payload, this.capabilities);
+      if (e.code === PROGRESS_REPORT_CODE) return false;
+      if (run) {
+        this.flush(run);
+        this.failed(run, e);
+        this.closeCursor(statement!);
+      }
+      return true;
+    }
+    if (isResultSetEnd(first, total)) {
+      const end = attempt(() => decodeResultSetEnd(payload, this.capabilities));
+      this.status(end);
+      if (statement && end && end.statusFlags & ServerStatus.SERVER_STATUS_LAST_ROW_SENT) this.closeCursor(statement);
+      return true;
+    }
+    if (run?.result) this.addRow(run, payload, truncated);
     return false;
+  }
+
+  /** A cursor is done (all rows sent, closed, reset or re-executed): its table and its event. */
+  private closeCursor(statement: Statement): void {
+    const run = statement.cursor;
+    if (!run) return;
+    statement.cursor = undefined;
+    this.flush(run);
+    this.emitQuery(run);
   }
 
   private prepareOk(p: Pending, payload: Buffer, first: number): boolean {
@@ -788,22 +897,25 @@ export class MysqlObserver {
       this.flush(run);
       this.infileDone(run);
       const shown = p.command === Command.COM_QUERY || p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_INIT_DB || run.error !== undefined;
-      if (shown && !run.silent) {
-        const e = run.error;
-        this.out.event(
-          queryEvent({
-            text: run.text,
-            ...(run.params ? { params: run.params } : {}),
-            durationMs: Math.max(0, this.out.now() - run.start),
-            rows: run.rows,
-            ...(e ? { error: { code: e.sqlState === '' ? String(e.code) : `${e.code} (${e.sqlState})`, message: e.message } } : {}),
-            ...(run.cut ? { truncated: true } : {}),
-            ...(run.database !== null ? { database: run.database } : {}),
-          }),
-        );
-      }
+      if (shown) this.emitQuery(run);
     }
     this.advance();
+  }
+
+  private emitQuery(run: Run): void {
+    if (run.silent) return;
+    const e = run.error;
+    this.out.event(
+      queryEvent({
+        text: run.text,
+        ...(run.params ? { params: run.params } : {}),
+        durationMs: Math.max(0, this.out.now() - run.start),
+        rows: run.rows,
+        ...(e ? { error: { code: e.sqlState === '' ? String(e.code) : `${e.code} (${e.sqlState})`, message: e.message } } : {}),
+        ...(run.cut ? { truncated: true } : {}),
+        ...(run.database !== null ? { database: run.database } : {}),
+      }),
+    );
   }
 }
 

@@ -4,7 +4,8 @@
  * numbered after the last server packet (the client reads it as the answer
  * to what it waits for, or as the next thing when idle); COM_QUIT for the
  * target. MySQL has no message a server may send unasked, so a limit's
- * warning goes only into the transcript.
+ * warning goes only into the transcript. The client's bytes pass the
+ * CommandScreen first (COM_CHANGE_USER and replication are refused).
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -15,16 +16,19 @@ import { Command, encodeEmptyCommand } from './protocol/commands.js';
 import { PacketFramer, writePacket, type PacketSink } from './protocol/framer.js';
 import { Capability } from './protocol/handshake.js';
 import { encodeErr } from './protocol/packets.js';
+import { CommandScreen } from './screen.js';
 
 /** ER_CONNECTION_KILLED (MariaDB 1927): what a client shows for "the server ended this connection". */
 const CONNECTION_KILLED = 1927;
 
 export function mysqlRelay(client: Socket | TLSSocket, server: Socket | TLSSocket, session: Session, options: MysqlObserverOptions): DatabaseRelay<PacketSink> {
   const serverFramer = new PacketFramer({ side: 'server' });
+  let observer: MysqlObserver | undefined;
   const protocol: RelayProtocol<PacketSink> = {
     clientFramer: new PacketFramer({ side: 'client' }),
     serverFramer,
-    observer: (out) => new MysqlObserver(out, options),
+    observer: (out) => (observer = new MysqlObserver(out, options)),
+    clientScreen: () => new CommandScreen(observer!, options.capabilities),
     notice: () => undefined,
     fatal: (message, kind) =>
       writePacket(

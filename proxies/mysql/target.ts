@@ -12,6 +12,9 @@
  * - the person never sees the target's credentials, and no error carries them;
  * - a capability the client relies on and the target lacks is a refusal,
  *   never a silent difference between the legs;
+ * - CLIENT_LOCAL_FILES is asked of the target only when the target config
+ *   sets `localInfile` (and the client offers it): otherwise the target is
+ *   told the client cannot send files, and refuses LOAD DATA LOCAL;
  * - the login ends at the server's OK; its sequence id and the bytes after
  *   it are handed to the caller.
  */
@@ -117,7 +120,8 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
       throw new MysqlTargetError(r.kind === 'error' ? r.error.code : CANNOT_CONNECT.code, 'HY000', `recgate: ${target.name} refused the connection: ${message}`);
     }
     const greeting = decodeInitialHandshake(hello.payload);
-    const required = request.capabilities & ~LOGIN_CAPABILITIES;
+    // LOCAL INFILE lets the target read the person's files: only where the target config allows it.
+    const required = request.capabilities & ~LOGIN_CAPABILITIES & ~Capability.CLIENT_LOCAL_FILES;
     const missing = required & ~greeting.capabilities;
     if (missing !== 0) {
       throw fail(target, `${target.name} lacks protocol features the client uses (capability flags 0x${missing.toString(16)})`);
@@ -126,6 +130,7 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
     for (const optional of [Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.CLIENT_CONNECT_ATTRS]) {
       if (greeting.capabilities & optional) capabilities |= optional;
     }
+    if (target.localInfile && request.capabilities & greeting.capabilities & Capability.CLIENT_LOCAL_FILES) capabilities |= Capability.CLIENT_LOCAL_FILES;
     if (request.database) capabilities |= Capability.CLIENT_CONNECT_WITH_DB;
     capabilities &= greeting.capabilities | Capability.CLIENT_CONNECT_WITH_DB;
     let seq = hello.seq + 1;

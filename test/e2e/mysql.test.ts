@@ -4,17 +4,31 @@
  * `recgate start`.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { scriptreplay } from '../fixtures/export/scriptreplay.js';
 import { ALICE_PASSWORD, BOB_PASSWORD, MyGateway } from '../fixtures/my-gateway.js';
+import { RogueMysql } from '../fixtures/rogue-mysql.js';
 
 let g: MyGateway;
+let rogue: RogueMysql;
+/** What the hostile target asks the client for. */
+const SECRET_FILE = join(tmpdir(), `recgate-secret-${process.pid}.txt`);
+const SECRET = 'the contents of a private file\n';
 
 before(async () => {
-  g = await MyGateway.start();
+  await writeFile(SECRET_FILE, SECRET);
+  rogue = await RogueMysql.start(SECRET_FILE);
+  g = await MyGateway.start({ extraTargets: [{ name: 'rogue01', port: rogue.port }] });
 });
-after(() => g?.stop());
+after(async () => {
+  await g?.stop();
+  await rogue?.stop();
+  await rm(SECRET_FILE, { force: true });
+});
 
 const SCRIPT = `DROP TABLE IF EXISTS items;
 CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40), price DECIMAL(8,2));
@@ -165,4 +179,77 @@ test('garbage after login ends that connection only; the gateway serves others',
   assert.equal(ok.stdout, 'still\n7\n');
   // Nothing the gateway did not expect: no error-level log line.
   assert.doesNotMatch(g.log, /"level":50/);
+});
+
+/** The recording's events, from its export. */
+async function recordedEvents(id: string): Promise<Record<string, unknown>[]> {
+  const files = await g.exportRecording(id);
+  return files
+    .get(`${id}.events.jsonl`)!
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+test('LOAD DATA LOCAL INFILE reaches only a target that allows it, and is recorded with its byte count', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-infile-'));
+  try {
+    const file = join(dir, 'items.csv');
+    // About 1.3 MB: more packets than there are sequence ids, so they wrap through 0.
+    const csv = Array.from({ length: 50_000 }, (_, i) => `${100_000 + i},loaded ${i},${i}.50\n`).join('');
+    await writeFile(file, csv);
+    const load = `LOAD DATA LOCAL INFILE '${file}' INTO TABLE loaded FIELDS TERMINATED BY ','`;
+    await g.mariadb(['-e', 'CREATE TABLE loaded (id INT PRIMARY KEY, name VARCHAR(40), price DECIMAL(8,2))']);
+
+    // my01 does not allow it: the target is told the client cannot send files, and refuses.
+    const refused = await g.mariadb(['--local-infile=1', '-e', load]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /ERROR 4166 \(HY000\) at line 1: The used command is not allowed because the MariaDB server or client has disabled the local infile capability/);
+
+    const before = (await g.recordings()).length;
+    const r = await g.mariadb(['--local-infile=1', '-e', `${load}; SELECT COUNT(*) AS n FROM loaded`], { login: 'alice+files01' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'n\n50000\n');
+    const rec = await g.endedRecording(before);
+    const events = await recordedEvents(rec.id);
+    const loaded = events.find((e) => e['type'] === 'load-data-local');
+    assert.deepEqual([loaded?.['file'], loaded?.['bytes']], [file, Buffer.byteLength(csv)]);
+    assert.equal(events.find((e) => e['type'] === 'query' && e['text'] === load)?.['rows'], 50_000);
+    assert.equal(events.find((e) => e['type'] === 'query' && e['text'] === 'SELECT COUNT(*) AS n FROM loaded')?.['rows'], 1);
+  } finally {
+    await g.mariadb(['-e', 'DROP TABLE IF EXISTS loaded']);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('COM_CHANGE_USER is refused by the gateway; the connection goes on as before', async () => {
+  const mysql = (await import('mysql2/promise')).default;
+  const before = (await g.recordings()).length;
+  const c = await mysql.createConnection({ host: '127.0.0.1', port: g.port, user: 'alice+my01', password: ALICE_PASSWORD, database: 'app' });
+  await assert.rejects(c.changeUser({ user: 'root', password: '' }), (err: { errno?: number; sqlState?: string; message: string }) => {
+    assert.equal(err.errno, 1227);
+    assert.equal(err.sqlState, '42000');
+    assert.match(err.message, /recgate: COM_CHANGE_USER is not allowed through the gateway/);
+    return true;
+  });
+  const [rows] = await c.query('SELECT CURRENT_USER() AS who');
+  assert.equal((rows as { who: string }[])[0]!.who, 'app@%');
+  await c.end();
+  const rec = await g.endedRecording(before);
+  const events = await recordedEvents(rec.id);
+  assert.ok(events.some((e) => e['type'] === 'command-refused' && e['command'] === 'COM_CHANGE_USER'));
+});
+
+test('a target that asks for a file it was not allowed gets nothing, and the session ends with the reason', async () => {
+  const before = (await g.recordings()).length;
+  // A client willing to send files: only the gateway stands between the target and the file.
+  const r = await g.mariadb(['--local-infile=1', '-e', 'SELECT 1'], { login: 'alice+rogue01' });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /recgate: mysql\/server: the target asked for the client's file '[^']*recgate-secret-\d+\.txt'/);
+  const received = Buffer.concat(rogue.received.flat()).toString('latin1');
+  assert.doesNotMatch(received, /the contents of a private file/);
+  const rec = await g.endedRecording(before);
+  assert.equal(rec.endReason, 'error');
+  assert.match(g.log, /the target broke the protocol/);
 });
