@@ -22,6 +22,9 @@ export const SYSTEM_DEPS = [
   { program: 'mariadb-install-db', pkg: 'mariadb-server', why: 'the MariaDB template data directory' },
   { program: 'mariadb', pkg: 'mariadb-client', why: 'the MySQL/MariaDB client' },
   { program: 'openssl', pkg: 'openssl', why: 'test CAs and server certificates' },
+  // A client on MariaDB Connector/C, the library behind the mariadb client, for server-side cursors.
+  { program: 'cc', pkg: 'gcc', why: 'building a Connector/C test client' },
+  { program: 'mariadb_config', pkg: 'libmariadb-dev', why: 'building a Connector/C test client' },
 ];
 
 function has(program) {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { ROOT, run } from '../fixtures/gateway-env.js';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { scriptreplay } from '../fixtures/export/scriptreplay.js';
@@ -252,4 +253,36 @@ test('a target that asks for a file it was not allowed gets nothing, and the ses
   const rec = await g.endedRecording(before);
   assert.equal(rec.endReason, 'error');
   assert.match(g.log, /the target broke the protocol/);
+});
+
+test('rows read through a server-side cursor (Connector/C, COM_STMT_FETCH) are the statement\'s result in the recording', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-cursor-'));
+  try {
+    const cursor = join(dir, 'cursor');
+    const config = await run('mariadb_config', ['--cflags', '--libs']);
+    const cc = await run('cc', ['-O2', '-o', cursor, join(ROOT, 'test/clients/cursor.c'), ...config.stdout.trim().split(/\s+/)]);
+    assert.equal(cc.code, 0, cc.stderr);
+    const query = "SELECT seq, CONCAT('row ', seq) FROM seq_1_to_250";
+    const direct = await run(cursor, ['127.0.0.1', String(g.my.port), g.my.user, g.my.password, 'app', query, '7']);
+    assert.equal(direct.code, 0, direct.stderr);
+    assert.match(direct.stdout, /^1\trow 1\n[^]*250\trow 250\nrows 250\n$/);
+
+    const before = (await g.recordings()).length;
+    const through = await run(cursor, ['127.0.0.1', String(g.port), 'alice+my01', ALICE_PASSWORD, 'app', query, '7']);
+    assert.equal(through.code, 0, through.stderr);
+    assert.equal(through.stdout, direct.stdout);
+
+    const rec = await g.endedRecording(before);
+    const files = await g.exportRecording(rec.id);
+    const replay = (await scriptreplay({ 'r.tys': files.get(`${rec.id}.tys`)!, 'r.tm': files.get(`${rec.id}.tm`)! }, ['-t', 'r.tm', '-s', 'r.tys'])).toString('utf8');
+    assert.match(replay, /MariaDB \[app\]> SELECT seq, CONCAT\('row ', seq\) FROM seq_1_to_250/);
+    assert.match(replay, /\s+100 \| row 100\r?\n\(250 rows; first 100 shown\)/);
+    const queries = (await recordedEvents(rec.id)).filter((e) => e['type'] === 'query');
+    assert.deepEqual(
+      queries.map((q) => [q['text'], q['rows']]),
+      [[query, 250]],
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
