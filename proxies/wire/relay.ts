@@ -203,7 +203,7 @@ export class DatabaseRelay<Sink> extends EventEmitter {
     if (this.transcript.length === 0) return;
     const text = this.transcript.length === 1 ? this.transcript[0]! : this.transcript.join('');
     this.transcript.length = 0;
-    this.session.output(Buffer.from(text, 'utf8'));
+    this.session.outputText(text);
   }
 
   private fromServer(chunk: Buffer): void {

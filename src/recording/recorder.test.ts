@@ -150,6 +150,18 @@ test('an oversized event is kept as a marker with its size', async () => {
   await store.close();
 });
 
+test('events are their JSON as UTF-8, whatever the characters, across chunk boundaries', async () => {
+  const { store, recorder } = await setup({ chunkSize: 512 });
+  const sent = Array.from({ length: 60 }, (_, i) => ({ type: 'query', text: `select '${'é😀\u2028\ud800"\\'.repeat(i % 7)}' -- ${i}`, rows: i }));
+  for (const e of sent) recorder.event(e);
+  await recorder.end('closed');
+  const eventFrames = (await frames(store, recorder.id, 'events')).flatMap((f) => (f.kind === FrameKind.Event ? [f] : []));
+  const queries = eventFrames.map((f) => f.event).filter((e) => e.type === 'query');
+  assert.deepEqual(queries, sent.map((e) => JSON.parse(JSON.stringify(e))));
+  assert.ok((await chunkSizes(store, recorder.id, 'events')).length > 5);
+  await store.close();
+});
+
 test('without keystrokes there is no input stream at all', async () => {
   const { store, recorder } = await setup({ keystrokes: false });
   recorder.input(new TextEncoder().encode('secret'));

@@ -23,7 +23,7 @@ import { RecordSealer } from '../seal/sealer.js';
 import type { Sodium } from '../seal/sodium.js';
 import { newRecordingId } from '../store/ids.js';
 import type { RecordingStore } from '../store/types.js';
-import { eventPayload, FrameKind, MAX_FRAME_PAYLOAD, resizePayload, type RecordedEvent } from './frames.js';
+import { FrameKind, MAX_FRAME_PAYLOAD, resizePayload, type RecordedEvent } from './frames.js';
 import { StreamBuffer } from './stream-buffer.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -164,6 +164,22 @@ export class Recorder extends EventEmitter {
   }
 
   /**
+   * `output(Buffer.from(text))`, frames and all, without the intermediate
+   * buffer when the text fits the chunk under way: it is encoded in place.
+   */
+  outputText(text: string, channel = 0): boolean {
+    this.ensureTerminal(channel);
+    const bytes = Buffer.byteLength(text);
+    const s = this.stream(ttyName(channel));
+    if (bytes === 0 || this.ending) return this.writable;
+    if (bytes > s.buffer.free()) return this.output(Buffer.from(text, 'utf8'), channel);
+    const t = this.now();
+    s.buffer.appendText(FrameKind.Data, t, text, bytes);
+    this.appended(s, t);
+    return this.writable;
+  }
+
+  /**
    * Keystrokes. `t` is when they were typed (a `now()` taken earlier) when they
    * are recorded later; it is kept between the stream's last frame time and now.
    */
@@ -182,10 +198,20 @@ export class Recorder extends EventEmitter {
   }
 
   event(event: RecordedEvent): boolean {
-    let payload = eventPayload(event);
+    // The JSON goes straight into the stream's buffer as UTF-8 (see StreamBuffer.appendText).
+    let json = JSON.stringify(event);
+    let bytes = Buffer.byteLength(json);
     // Events are meant to be small; an oversized one is kept as a marker, never as a giant chunk.
-    if (payload.length > MAX_FRAME_PAYLOAD) payload = eventPayload({ type: event.type, truncated: true, bytes: payload.length });
-    this.append('events', FrameKind.Event, this.now(), payload);
+    if (bytes > MAX_FRAME_PAYLOAD) {
+      json = JSON.stringify({ type: event.type, truncated: true, bytes });
+      bytes = Buffer.byteLength(json);
+    }
+    const t = this.now();
+    const s = this.stream('events');
+    if (s.buffer.free() < bytes) this.sealAndStore(s, false);
+    if (this.ending) return this.writable;
+    s.buffer.appendText(FrameKind.Event, t, json, bytes);
+    this.appended(s, t);
     return this.writable;
   }
 
@@ -244,7 +270,7 @@ export class Recorder extends EventEmitter {
     for (let offset = 0; offset < data.length; ) {
       if (s.buffer.free() <= 0) this.sealAndStore(s, false);
       const piece = Math.min(data.length - offset, s.buffer.free());
-      this.appendFrame(s, kind, t, data.subarray(offset, offset + piece));
+      this.appendFrame(s, kind, t, piece === data.length ? data : data.subarray(offset, offset + piece));
       offset += piece;
     }
   }
@@ -258,6 +284,11 @@ export class Recorder extends EventEmitter {
   private appendFrame(s: OpenStream, kind: FrameKind, t: number, payload: Uint8Array): void {
     if (this.ending) return;
     s.buffer.append(kind, t, payload);
+    this.appended(s, t);
+  }
+
+  /** A frame at `t` went into the stream's buffer: seal a full chunk, or make sure a flush is due. */
+  private appended(s: OpenStream, t: number): void {
     s.lastT = t;
     if (s.buffer.free() <= 0) this.sealAndStore(s, false);
     else this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushInterval);

@@ -4,18 +4,18 @@
  * The buffer starts small and grows with use, so an idle session's streams
  * cost a few KiB, not a chunk each.
  */
-import { encodeFrameInto, frameSize, FrameKind } from './frames.js';
+import { encodeFrameInto, frameSize, FrameKind, writeVarint } from './frames.js';
 
 /** kind (1) + two varints of at most 8 bytes each. */
 const MAX_FRAME_HEADER = 17;
 const INITIAL_CAPACITY = 1024;
 
 export class StreamBuffer {
-  private buf: Uint8Array;
+  private buf: Buffer;
   private length = 0;
 
   constructor(readonly chunkSize: number) {
-    this.buf = new Uint8Array(Math.min(INITIAL_CAPACITY, chunkSize));
+    this.buf = Buffer.alloc(Math.min(INITIAL_CAPACITY, chunkSize));
   }
 
   get size(): number {
@@ -28,13 +28,21 @@ export class StreamBuffer {
   }
 
   append(kind: FrameKind, t: number, payload: Uint8Array): void {
-    const need = this.length + frameSize(t, payload.length);
-    if (need > this.buf.length) {
-      const grown = new Uint8Array(Math.max(need, this.buf.length * 2));
-      grown.set(this.buf.subarray(0, this.length));
-      this.buf = grown;
-    }
+    this.reserve(frameSize(t, payload.length));
     this.length = encodeFrameInto(this.buf, this.length, kind, t, payload);
+  }
+
+  /**
+   * A frame whose payload is `text` as UTF-8, `bytes` long (its
+   * Buffer.byteLength), encoded in place: no intermediate copy of the payload.
+   */
+  appendText(kind: FrameKind, t: number, text: string, bytes: number): void {
+    this.reserve(frameSize(t, bytes));
+    let offset = this.length;
+    this.buf[offset++] = kind;
+    offset = writeVarint(this.buf, offset, t);
+    offset = writeVarint(this.buf, offset, bytes);
+    this.length = offset + this.buf.write(text, offset, bytes);
   }
 
   /** The pending plaintext (a view valid until the next append) and reset. */
@@ -42,5 +50,14 @@ export class StreamBuffer {
     const out = this.buf.subarray(0, this.length);
     this.length = 0;
     return out;
+  }
+
+  /** Room for `frame` more bytes, growing the buffer (kept bytes and all) when needed. */
+  private reserve(frame: number): void {
+    const need = this.length + frame;
+    if (need <= this.buf.length) return;
+    const grown = Buffer.alloc(Math.max(need, this.buf.length * 2));
+    this.buf.copy(grown, 0, 0, this.length);
+    this.buf = grown;
   }
 }

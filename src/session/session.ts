@@ -161,6 +161,11 @@ export class Session extends EventEmitter {
     return this.live?.output(data, channel) ?? true;
   }
 
+  /** Output given as text, recorded as its UTF-8 bytes (see Recorder.outputText). */
+  outputText(text: string, channel?: number): boolean {
+    return this.live?.outputText(text, channel) ?? true;
+  }
+
   /** Keystrokes from the person (they count as activity); `t` from `now()` when recorded late. */
   input(data: Uint8Array, channel?: number, t?: number): boolean {
     this.activity();
