@@ -212,7 +212,7 @@ async function stopDaemon(daemon: RunningDaemon): Promise<void> {
 
 /**
  * A gateway in a home of its own with one user, alice (a SCRAM verifier too
- * for PostgreSQL), allowed to `target` only, serving the target's protocol on
+ * for PostgreSQL, a mysql_native_password hash for MySQL), allowed to `target` only, serving the target's protocol on
  * a port of its own. Log in as `alice+NAME` with ALICE_PASSWORD.
  */
 export async function startGateway(target: GatewayTarget): Promise<Proxy> {
@@ -220,7 +220,10 @@ export async function startGateway(target: GatewayTarget): Promise<Proxy> {
   try {
     const port = await freePort();
     const hash = await hashOf([], ALICE_PASSWORD);
-    const scram = target.protocol === 'postgres' ? `, scram: "${await hashOf(['--scram'], ALICE_PASSWORD)}"` : '';
+    // The protocol's own verifier, so clients log in through the gateway as they do directly: SCRAM
+    // for PostgreSQL, mysql_native_password for MySQL (no auth switch to caching_sha2_password, whose
+    // first use races in the client library when sysbench's threads connect at once).
+    const scram = target.protocol === 'postgres' ? `, scram: "${await hashOf(['--scram'], ALICE_PASSWORD)}"` : `, mysqlNative: "${await hashOf(['--mysql-native'], ALICE_PASSWORD)}"`;
     await writeFile(
       home.configPath,
       [

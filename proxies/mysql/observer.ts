@@ -76,7 +76,7 @@
  */
 import type { ObserverOutput } from '../wire/relay.js';
 import { ProtocolError } from '../../src/errors.js';
-import { ELLIPSIS, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
+import { ELLIPSIS, RowCollector, Transcript, queryEvent, type QueryInput, type TableColumn } from '../../src/transcript/index.js';
 import {
   Command,
   decodeFieldList,
@@ -90,6 +90,7 @@ import {
   decodeStmtSendLongData,
   decodeChangeUser,
   type ParamType,
+  type StmtExecuteContext,
 } from './protocol/commands.js';
 import { packetCount, type PacketSink } from './protocol/framer.js';
 import { Capability } from './protocol/handshake.js';
@@ -482,14 +483,11 @@ export class MysqlObserver {
       this.closeCursor(statement);
       p.statement = statement;
       const longData = statement.longData;
-      const e = attempt(() =>
-        decodeStmtExecute(payload, {
-          paramCount: statement.paramCount,
-          capabilities: this.capabilities,
-          ...(statement.types ? { previousTypes: statement.types } : {}),
-          longData: new Set(longData.keys()),
-        }),
-      );
+      // Built without spreads, and the long-data set only when there is long data: this runs per execute.
+      const context: StmtExecuteContext = { paramCount: statement.paramCount, capabilities: this.capabilities };
+      if (statement.types) context.previousTypes = statement.types;
+      if (longData.size > 0) context.longData = new Set(longData.keys());
+      const e = attempt(() => decodeStmtExecute(payload, context));
       if (e?.params) {
         if (e.newParamsBound) statement.types = e.params.map((q) => ({ type: q.type, unsigned: q.unsigned, ...(q.name !== undefined ? { name: q.name } : {}) }));
         // Query attributes (CLIENT_QUERY_ATTRIBUTES) follow the statement's own parameters.
@@ -755,12 +753,20 @@ export class MysqlObserver {
     const result = run.result!;
     const columns = run.columns;
     let shown: (string | null)[];
-    if (run.binary) {
-      const values = attempt(() => decodeBinaryRow(payload, columns));
-      shown = values ? values.map((v, i) => formatBinaryValue(v, columns[i]!)) : columns.map(() => ELLIPSIS);
-    } else if (!truncated) {
-      const values = attempt(() => decodeTextRow(payload, columns.length));
-      shown = values ? values.map((v, i) => formatTextValue(v, columns[i]!)) : columns.map(() => ELLIPSIS);
+    if (run.binary || !truncated) {
+      // Per row: plain loops and one try rather than closures and maps.
+      shown = new Array<string | null>(columns.length);
+      try {
+        if (run.binary) {
+          const values = decodeBinaryRow(payload, columns);
+          for (let i = 0; i < columns.length; i++) shown[i] = formatBinaryValue(values[i]!, columns[i]!);
+        } else {
+          const values = decodeTextRow(payload, columns.length);
+          for (let i = 0; i < columns.length; i++) shown[i] = formatTextValue(values[i]!, columns[i]!);
+        }
+      } catch {
+        shown.fill(ELLIPSIS);
+      }
     } else {
       // A row longer than the framer keeps: shown as far as it arrived, the cut marked.
       const { values, cut } = textRowPrefix(payload, columns.length);
@@ -905,17 +911,13 @@ export class MysqlObserver {
   private emitQuery(run: Run): void {
     if (run.silent) return;
     const e = run.error;
-    this.out.event(
-      queryEvent({
-        text: run.text,
-        ...(run.params ? { params: run.params } : {}),
-        durationMs: Math.max(0, this.out.now() - run.start),
-        rows: run.rows,
-        ...(e ? { error: { code: e.sqlState === '' ? String(e.code) : `${e.code} (${e.sqlState})`, message: e.message } } : {}),
-        ...(run.cut ? { truncated: true } : {}),
-        ...(run.database !== null ? { database: run.database } : {}),
-      }),
-    );
+    // Field by field rather than spreads: one event per statement.
+    const q: QueryInput = { text: run.text, durationMs: Math.max(0, this.out.now() - run.start), rows: run.rows };
+    if (run.params) q.params = run.params;
+    if (e) q.error = { code: e.sqlState === '' ? String(e.code) : `${e.code} (${e.sqlState})`, message: e.message };
+    if (run.cut) q.truncated = true;
+    if (run.database !== null) q.database = run.database;
+    this.out.event(queryEvent(q));
   }
 }
 

@@ -78,6 +78,11 @@ export function escapeCodePoint(cp: number): string | undefined {
 /** Printable ASCII only: one column per character and nothing to escape (the common case, checked first). */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
+/** True when `text` is printable ASCII only: one line, one column per character, nothing to escape. */
+export function isPrintableAscii(text: string): boolean {
+  return PRINTABLE_ASCII.test(text);
+}
+
 /** Columns a string free of controls takes on a terminal. */
 export function displayWidth(text: string): number {
   if (PRINTABLE_ASCII.test(text)) return text.length;

@@ -54,10 +54,16 @@ const scratch = new Uint8Array(MAX_TEXT_BYTES);
 
 /** The longest prefix of `s` whose UTF-8 form fits in `maxBytes`, and whether anything was cut. */
 export function cutUtf8(s: string, maxBytes: number): { text: string; cut: boolean } {
-  if (s.length * 3 <= maxBytes) return { text: s, cut: false };
+  const text = cutText(s, maxBytes);
+  return { text, cut: text.length < s.length };
+}
+
+/** cutUtf8's text alone; shorter than `s` exactly when something was cut. */
+function cutText(s: string, maxBytes: number): string {
+  if (s.length * 3 <= maxBytes) return s;
   const room = Math.max(0, Math.floor(maxBytes));
   const { read } = encoder.encodeInto(s, room <= scratch.length ? scratch.subarray(0, room) : new Uint8Array(room));
-  return read >= s.length ? { text: s, cut: false } : { text: s.slice(0, read), cut: true };
+  return read >= s.length ? s : s.slice(0, read);
 }
 
 function nonNegative(n: number): number {
@@ -73,36 +79,41 @@ function millis(n: number): number {
 
 /** The `query` event for a statement; see the file header. */
 export function queryEvent(q: QueryInput): QueryEvent {
-  const text = cutUtf8(q.text, MAX_TEXT_BYTES);
-  let truncated = q.truncated === true || text.cut;
-  let params: (string | null)[] | undefined;
+  // Built field by field in the order of the file header (which is the order of its JSON), each
+  // only when present: one object of a shape shared by every event, rather than one per spread.
+  const e = { type: 'query' } as QueryEvent;
+  if (q.database !== undefined) e.database = cutText(q.database, MAX_FIELD_BYTES);
+  e.text = cutText(q.text, MAX_TEXT_BYTES);
+  let truncated = q.truncated === true || e.text.length < q.text.length;
   if (q.params !== undefined) {
-    params = q.params.slice(0, MAX_PARAMS).map((p) => {
-      if (p === null) return null;
-      const v = cutUtf8(p, MAX_PARAM_BYTES);
-      truncated ||= v.cut;
-      return v.text;
-    });
-    truncated ||= q.params.length > MAX_PARAMS;
+    const n = Math.min(q.params.length, MAX_PARAMS);
+    const params = new Array<string | null>(n);
+    for (let i = 0; i < n; i++) {
+      const p = q.params[i]!;
+      if (p === null) {
+        params[i] = null;
+        continue;
+      }
+      const v = cutText(p, MAX_PARAM_BYTES);
+      truncated ||= v.length < p.length;
+      params[i] = v;
+    }
+    e.params = params;
+    if (q.params.length > MAX_PARAMS) {
+      e.paramCount = q.params.length;
+      truncated = true;
+    }
   }
+  e.durationMs = millis(q.durationMs);
+  if (q.rows !== undefined) e.rows = Math.floor(nonNegative(q.rows));
+  if (q.tag !== undefined) e.tag = cutText(q.tag, MAX_FIELD_BYTES);
   const error = q.error;
-  return {
-    type: 'query',
-    ...(q.database !== undefined ? { database: cutUtf8(q.database, MAX_FIELD_BYTES).text } : {}),
-    text: text.text,
-    ...(params !== undefined ? { params } : {}),
-    ...(q.params !== undefined && q.params.length > MAX_PARAMS ? { paramCount: q.params.length } : {}),
-    durationMs: millis(q.durationMs),
-    ...(q.rows !== undefined ? { rows: Math.floor(nonNegative(q.rows)) } : {}),
-    ...(q.tag !== undefined ? { tag: cutUtf8(q.tag, MAX_FIELD_BYTES).text } : {}),
-    ...(error !== undefined
-      ? {
-          error: {
-            ...(error.code !== undefined ? { code: cutUtf8(error.code, MAX_FIELD_BYTES).text } : {}),
-            message: cutUtf8(error.message, MAX_FIELD_BYTES).text,
-          },
-        }
-      : {}),
-    ...(truncated ? { truncated: true as const } : {}),
-  };
+  if (error !== undefined) {
+    const shown = {} as { code?: string; message: string };
+    if (error.code !== undefined) shown.code = cutText(error.code, MAX_FIELD_BYTES);
+    shown.message = cutText(error.message, MAX_FIELD_BYTES);
+    e.error = shown;
+  }
+  if (truncated) e.truncated = true;
+  return e;
 }

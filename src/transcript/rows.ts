@@ -50,7 +50,10 @@ export class RowCollector {
   row(values: readonly (string | null)[]): void {
     this.total++;
     if (!this.wantsRow()) return;
-    this.kept.push(this.cols.map((_, j) => formatCell(values[j] ?? null, this.maxCellWidth)));
+    const n = this.cols.length;
+    const cells = new Array<Cell>(n);
+    for (let j = 0; j < n; j++) cells[j] = formatCell(values[j] ?? null, this.maxCellWidth);
+    this.kept.push(cells);
   }
 
   /** Counts rows not passed in (the caller did not decode them). */

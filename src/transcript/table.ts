@@ -53,13 +53,17 @@ export interface FormattedColumn {
 
 const EMPTY: Cell = [{ text: '', width: 0 }];
 
+/** Padding is cut from this string (a slice costs less than a new run of spaces). */
+const SPACES = ' '.repeat(256);
+
 function spaces(n: number): string {
-  return n > 0 ? ' '.repeat(n) : '';
+  if (n <= 0) return '';
+  return n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n);
 }
 
 function cellWidth(cell: Cell): number {
   let w = 0;
-  for (const line of cell) w = Math.max(w, line.width);
+  for (const line of cell) if (line.width > w) w = line.width;
   return w;
 }
 
@@ -73,17 +77,24 @@ export function footerLine(totalRows: number, shown: number, footer: boolean): s
 
 /** Renders a table whose cells are already laid out (see formatCell). */
 export function renderCells(columns: FormattedColumn[], rows: Cell[][], totalRows: number, footer = true): string {
+  // Plain loops rather than map/spread: this runs for every result set shown.
   const n = columns.length;
-  const widths = columns.map((c) => cellWidth(c.header));
-  if (n > 0) {
-    for (const row of rows) {
-      for (let j = 0; j < n; j++) widths[j] = Math.max(widths[j]!, cellWidth(row[j] ?? EMPTY));
+  const widths = new Array<number>(n);
+  let headerLines = 0;
+  for (let j = 0; j < n; j++) {
+    const header = columns[j]!.header;
+    widths[j] = cellWidth(header);
+    if (header.length > headerLines) headerLines = header.length;
+  }
+  for (const row of rows) {
+    for (let j = 0; j < n; j++) {
+      const w = cellWidth(row[j] ?? EMPTY);
+      if (w > widths[j]!) widths[j] = w;
     }
   }
   let out = '';
 
   // Header lines: names centred, `+` where a multi-line name continues.
-  const headerLines = Math.max(0, ...columns.map((c) => c.header.length));
   for (let l = 0; l < headerLines; l++) {
     for (let j = 0; j < n; j++) {
       const header = columns[j]!.header;
@@ -101,25 +112,29 @@ export function renderCells(columns: FormattedColumn[], rows: Cell[][], totalRow
     }
     out += CRLF;
   }
-  out += '-' + widths.map((w) => '-'.repeat(w)).join('-+-') + '-' + CRLF;
+  let ruler = '-';
+  for (let j = 0; j < n; j++) ruler += (j === 0 ? '' : '-+-') + '-'.repeat(widths[j]!);
+  out += ruler + '-' + CRLF;
 
   // Data lines.
   if (n > 0) {
     for (const row of rows) {
       let height = 1;
-      for (let j = 0; j < n; j++) height = Math.max(height, (row[j] ?? EMPTY).length);
+      for (let j = 0; j < n; j++) {
+        const h = (row[j] ?? EMPTY).length;
+        if (h > height) height = h;
+      }
       for (let l = 0; l < height; l++) {
         for (let j = 0; j < n; j++) {
           const cell = row[j] ?? EMPTY;
           const line = cell[l];
           const w = widths[j]!;
           const last = j === n - 1;
-          const right = columns[j]!.align === 'right';
           const continues = l < cell.length - 1;
           out += ' ';
           if (line === undefined) {
             if (!last) out += spaces(w);
-          } else if (right) {
+          } else if (columns[j]!.align === 'right') {
             out += spaces(w - line.width) + line.text;
           } else {
             out += line.text;

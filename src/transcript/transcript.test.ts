@@ -29,6 +29,7 @@ test('statement: trailing blank lines dropped, CRLF taken as a line end, prompts
   assert.equal(t.statement('mysql> ', 'select 1\nfrom t'), 'mysql> select 1\r\n    -> from t\r\n');
   assert.equal(t.statement('app=> ', 'select 1\nfrom t', '...> '), 'app=> select 1\r\n...> from t\r\n');
   assert.equal(t.statement('app=> ', ''), 'app=> \r\n');
+  assert.equal(t.statement('app=> ', 'select 1   '), 'app=> select 1\r\n');
   assert.equal(t.statement('app=> ', "select E'it\\'s\n', 1"), "app=> select E'it\\'s\r\napp'> ', 1\r\n");
 });
 
@@ -58,6 +59,10 @@ test('parameters: values capped at 200 characters, at most 64 shown', () => {
   assert.equal(quoteParam('x'.repeat(500)), `'${'x'.repeat(200)}'…`);
   assert.equal(quoteParam('x'.repeat(200)), `'${'x'.repeat(200)}'`);
   assert.equal(new Transcript({ maxParamChars: 3 }).parameters([{ value: 'abcdef' }]), "-- $1 = 'abc'…\r\n");
+  // The cut counts characters before quotes are doubled, and characters, not UTF-16 units.
+  assert.equal(quoteParam("ab'cd", 3), "'ab'''…");
+  assert.equal(quoteParam('ab😀d', 3), "'ab😀'…");
+  assert.equal(quoteParam('abc\x01', 3), "'abc'…");
   const many = t.parameters(Array.from({ length: 70 }, (_, i) => ({ value: String(i) })));
   assert.ok(many.includes("$64 = '63', … (6 more parameters)\r\n"));
   assert.ok(!many.includes('$65'));

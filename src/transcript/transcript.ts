@@ -15,7 +15,7 @@
  *   MAX_STATEMENT_CHARS, parameters to maxParamChars code points each and
  *   MAX_SHOWN_PARAMS of them, table cells to maxCellWidth columns.
  */
-import { DEFAULT_MAX_CELL_WIDTH, ELLIPSIS, charWidth, escapeCodePoint, safeLine, safeLines } from './display.js';
+import { DEFAULT_MAX_CELL_WIDTH, ELLIPSIS, charWidth, escapeCodePoint, isPrintableAscii, safeLine, safeLines } from './display.js';
 import { type LineState, lineStates, promptFor } from './sql-prompt.js';
 import { type TableInput, renderTable } from './table.js';
 
@@ -66,6 +66,13 @@ function count(n: number): number {
 /** A parameter as an SQL literal: `'42'`, `NULL`, or `E'a\nb'` when it holds characters that must be escaped. */
 export function quoteParam(value: string | null, maxChars = DEFAULT_MAX_CELL_WIDTH): string {
   if (value === null) return 'NULL';
+  // Printable ASCII (the common case): one code point per character, nothing to escape.
+  const keep = Math.max(0, Math.ceil(maxChars));
+  const head = value.length > keep ? value.slice(0, keep) : value;
+  if (isPrintableAscii(head)) {
+    const literal = `'${head.replaceAll("'", "''")}'`;
+    return head.length < value.length ? literal + ELLIPSIS : literal;
+  }
   const chars: string[] = [];
   let cut = false;
   for (const ch of value) {
@@ -181,6 +188,8 @@ export class Transcript {
    */
   statement(prompt: string, text: string, continuationPrompt?: string): string {
     const first = safeLine(prompt);
+    // One line of printable ASCII (the common case): nothing to cut, escape or continue.
+    if (text.length <= MAX_STATEMENT_CHARS && isPrintableAscii(text)) return first + text.trimEnd() + CRLF;
     let cut = '';
     if (text.length > MAX_STATEMENT_CHARS) {
       let end = MAX_STATEMENT_CHARS;
@@ -200,10 +209,12 @@ export class Transcript {
   /** The bound parameters as one comment line: `-- $1 = '42', $2 = NULL`; empty when there are none. */
   parameters(params: { value: string | null }[]): string {
     if (params.length === 0) return '';
-    const shown = params.slice(0, MAX_SHOWN_PARAMS).map((p, i) => `$${i + 1} = ${quoteParam(p.value, this.maxParamChars)}`);
-    const more = params.length - shown.length;
-    if (more > 0) shown.push(`${ELLIPSIS} (${plural(more, 'more parameter', 'more parameters')})`);
-    return lines([`-- ${shown.join(', ')}`]);
+    const shown = Math.min(params.length, MAX_SHOWN_PARAMS);
+    let line = '--';
+    for (let i = 0; i < shown; i++) line += `${i === 0 ? ' ' : ', '}$${i + 1} = ${quoteParam(params[i]!.value, this.maxParamChars)}`;
+    const more = params.length - shown;
+    if (more > 0) line += `, ${ELLIPSIS} (${plural(more, 'more parameter', 'more parameters')})`;
+    return line + CRLF;
   }
 
   /** A result set as psql prints it; see renderTable. */
@@ -213,7 +224,7 @@ export class Transcript {
 
   /** The command tag psql prints for a statement that returns no rows: `INSERT 0 1`, `CREATE TABLE`. */
   commandTag(tag: string): string {
-    return lines([safeLine(tag)]);
+    return safeLine(tag) + CRLF;
   }
 
   /**

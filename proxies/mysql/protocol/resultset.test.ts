@@ -66,6 +66,17 @@ describe('result set metadata', () => {
     assert.equal(decodeColumnDefinition(encodeColumnDefinition({ ...column, defaultValue: null })).defaultValue, null);
   });
 
+  test('names are UTF-8 whatever their length, ASCII or not', () => {
+    for (const name of ['', 'a', 'é', 'ab\u0000c', 'x'.repeat(8), 'y'.repeat(9), '日本', 'naïve_col', 'z'.repeat(300)]) {
+      const c = { ...column, name, orgName: name, table: name };
+      assert.deepEqual(decodeColumnDefinition(encodeColumnDefinition(c)), c);
+    }
+    // Bytes that are not UTF-8 decode as replacement characters, short or long.
+    const bad = encodeColumnDefinition({ ...column, name: 'ab' });
+    bad[bad.indexOf('ab', 0, 'latin1')] = 0xff;
+    assert.equal(decodeColumnDefinition(bad).name, '\ufffdb');
+  });
+
   test('reads a column definition MariaDB sent', () => {
     const payload = Buffer.from('\x03def\x00\x00\x00\x03one\x00\x0c\x3f\x00\x01\x00\x00\x00\x03\x81\x00\x00\x00\x00', 'latin1');
     assert.deepEqual(decodeColumnDefinition(payload), {

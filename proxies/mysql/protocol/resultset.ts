@@ -209,11 +209,12 @@ export function decodeBinaryRow(payload: Buffer, columns: readonly BinaryColumn[
   const header = r.int1('the header');
   if (header !== BINARY_ROW_HEADER) r.fail(`starts with ${hexByte(header)}, not 0x00`);
   const n = columns.length;
-  const bitmap = r.bytes((n + 9) >>> 3, 'the NULL bitmap');
+  // The bitmap is read in place: the payload's bytes from 1 on.
+  r.skip((n + 9) >>> 3, 'the NULL bitmap');
   const values = new Array<BinaryValue>(n);
   for (let i = 0; i < n; i++) {
     const bit = i + 2;
-    if (bitmap[bit >>> 3]! & (1 << (bit & 7))) {
+    if (payload[1 + (bit >>> 3)]! & (1 << (bit & 7))) {
       values[i] = null;
       continue;
     }

@@ -26,7 +26,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { formatDouble, formatFixed, formatFloat } from './floats.js';
-import { PayloadReader, PayloadWriter, protocolError, readInt64, readUInt64, type Side } from './wire.js';
+import { PayloadReader, PayloadWriter, protocolError, type Side } from './wire.js';
 
 /** Column and parameter types (enum_field_types). */
 export const enum ColumnType {
@@ -166,18 +166,14 @@ export function readBinaryValue(r: PayloadReader, type: number, unsigned: boolea
       return unsigned || v < 0x8000 ? v : v - 0x1_0000;
     }
     case ColumnType.LONG:
-    case ColumnType.INT24: {
-      const b = r.bytes(4, 'value', index);
-      return unsigned ? b.readUInt32LE(0) : b.readInt32LE(0);
-    }
-    case ColumnType.LONGLONG: {
-      const b = r.bytes(8, 'value', index);
-      return unsigned ? readUInt64(b, 0) : readInt64(b, 0);
-    }
+    case ColumnType.INT24:
+      return unsigned ? r.int4('value', index) : r.int4Signed('value', index);
+    case ColumnType.LONGLONG:
+      return unsigned ? r.int8('value', index) : r.int8Signed('value', index);
     case ColumnType.FLOAT:
-      return r.bytes(4, 'value', index).readFloatLE(0);
+      return r.float4('value', index);
     case ColumnType.DOUBLE:
-      return r.bytes(8, 'value', index).readDoubleLE(0);
+      return r.float8('value', index);
     case ColumnType.DATE:
     case ColumnType.DATETIME:
     case ColumnType.TIMESTAMP:

@@ -58,6 +58,25 @@ export const enum Lenenc {
 
 const TWO_32 = 0x1_0000_0000;
 
+/** Strings up to this many bytes are decoded in JavaScript when they are ASCII (names, schemas, numbers). */
+const SHORT_TEXT = 8;
+
+/**
+ * `payload[start, end)` as UTF-8 text. Short ASCII strings, which most
+ * fields are, are put together here: cheaper than the call into the
+ * runtime that longer or non-ASCII text takes, and the same string.
+ */
+function text(payload: Buffer, start: number, end: number): string {
+  if (end - start > SHORT_TEXT) return payload.toString('utf8', start, end);
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const c = payload[i]!;
+    if (c >= 0x80) return payload.toString('utf8', start, end);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 /**
  * Reads one payload front to back. `name` names the packet in error
  * messages ("OK packet ends inside the affected rows"); fields optionally
@@ -129,6 +148,38 @@ export class PayloadReader {
   int8(field: string, index = -1): number | bigint {
     this.need(8, field, index);
     const v = readUInt64(this.payload, this.offset);
+    this.offset += 8;
+    return v;
+  }
+
+  /** int<4>, two's complement. */
+  int4Signed(field: string, index = -1): number {
+    this.need(4, field, index);
+    const v = this.payload.readInt32LE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  /** int<8>, two's complement: a number when exact, else a bigint. */
+  int8Signed(field: string, index = -1): number | bigint {
+    this.need(8, field, index);
+    const v = readInt64(this.payload, this.offset);
+    this.offset += 8;
+    return v;
+  }
+
+  /** IEEE 754 single precision, little-endian. */
+  float4(field: string, index = -1): number {
+    this.need(4, field, index);
+    const v = this.payload.readFloatLE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  /** IEEE 754 double precision, little-endian. */
+  float8(field: string, index = -1): number {
+    this.need(8, field, index);
+    const v = this.payload.readDoubleLE(this.offset);
     this.offset += 8;
     return v;
   }
@@ -213,7 +264,7 @@ export class PayloadReader {
 
   lenencString(field: string, index = -1): string {
     const n = this.length(field, index);
-    const v = this.payload.toString('utf8', this.offset, this.offset + n);
+    const v = text(this.payload, this.offset, this.offset + n);
     this.offset += n;
     return v;
   }
@@ -230,7 +281,7 @@ export class PayloadReader {
   nulString(field: string, index = -1): string {
     const end = this.payload.indexOf(0, this.offset);
     if (end < 0) this.fail(`has no terminator after ${fieldName(field, index)}`);
-    const v = this.payload.toString('utf8', this.offset, end);
+    const v = text(this.payload, this.offset, end);
     this.offset = end + 1;
     return v;
   }
@@ -240,7 +291,7 @@ export class PayloadReader {
     let end = this.payload.indexOf(0, this.offset);
     const next = end < 0 ? this.payload.length : end + 1;
     if (end < 0) end = this.payload.length;
-    const v = this.payload.toString('utf8', this.offset, end);
+    const v = text(this.payload, this.offset, end);
     this.offset = next;
     return v;
   }
@@ -255,7 +306,7 @@ export class PayloadReader {
   /** A fixed-length string<n>. */
   string(n: number, field: string, index = -1): string {
     this.need(n, field, index);
-    const v = this.payload.toString('utf8', this.offset, this.offset + n);
+    const v = text(this.payload, this.offset, this.offset + n);
     this.offset += n;
     return v;
   }
@@ -274,7 +325,7 @@ export class PayloadReader {
 
   /** string<EOF>. */
   restString(): string {
-    const v = this.payload.toString('utf8', this.offset);
+    const v = text(this.payload, this.offset, this.payload.length);
     this.offset = this.payload.length;
     return v;
   }
