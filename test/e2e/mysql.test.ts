@@ -4,6 +4,7 @@
  * `recgate start`.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,8 @@ const SECRET = 'the contents of a private file\n';
 before(async () => {
   await writeFile(SECRET_FILE, SECRET);
   rogue = await RogueMysql.start(SECRET_FILE);
-  g = await MyGateway.start({ extraTargets: [{ name: 'rogue01', port: rogue.port }] });
+  // Room for statements and rows of several packets (over 16 MiB).
+  g = await MyGateway.start({ extraTargets: [{ name: 'rogue01', port: rogue.port }], conf: ['max_allowed_packet=64M'] });
 });
 after(async () => {
   await g?.stop();
@@ -345,4 +347,31 @@ test('fuzzed login packets and fuzzed commands after login close only their own 
   const log = g.log.slice(logFrom);
   // Each was the client's fault: nothing at error level, no internal error.
   assert.doesNotMatch(log, /"level":(50|60)/);
+});
+
+test('a statement and a row over 16 MiB, several packets each, pass whole and are recorded cut', async () => {
+  const body = 'recgate '.repeat(2_700_000); // 21.6 MB
+  const md5 = createHash('md5').update(body).digest('hex');
+  const script = `CREATE TABLE big (id INT PRIMARY KEY, body LONGTEXT);
+INSERT INTO big VALUES (1, '${body}');
+SELECT id, LENGTH(body) AS n, MD5(body) AS md5 FROM big;
+SELECT body FROM big;
+DROP TABLE big;
+`;
+  const before = (await g.recordings()).length;
+  const r = await g.mariadb(['--max-allowed-packet=64M'], { input: script });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `id\tn\tmd5\n1\t${body.length}\t${md5}\nbody\n${body}\n`);
+  const rec = await g.endedRecording(before);
+  const queries = (await recordedEvents(rec.id)).filter((e) => e['type'] === 'query');
+  const insert = queries.find((q) => String(q['text']).startsWith('INSERT INTO big'));
+  assert.equal(insert?.['rows'], 1);
+  assert.equal(insert?.['truncated'], true);
+  assert.equal(queries.find((q) => q['text'] === 'SELECT body FROM big')?.['rows'], 1);
+});
+
+test('a client asking for the compressed protocol gets the plain one, which the gateway parses', async () => {
+  const r = await g.mariadb(['--compress', '-e', 'SELECT 6 * 7 AS answer']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'answer\n42\n');
 });
