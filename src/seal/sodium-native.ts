@@ -40,7 +40,8 @@ const PWHASH_STRBYTES = 128;
 
 let addon: Addon | undefined;
 
-function loadAddon(): Addon {
+/** The addon itself, for the few libsodium primitives outside the Sodium interface (Ed25519 points and scalars). */
+export function loadAddon(): Addon {
   if (addon) return addon;
   try {
     addon = createRequire(import.meta.url)('sodium-native') as Addon;
