@@ -4,9 +4,10 @@
  * handshake), and a HandshakeResponse41 with the injected user and the
  * capabilities the client negotiated with the gateway, so that both legs
  * shape command traffic alike. Authentication follows the server:
- * mysql_native_password, or caching_sha2_password with its fast path and
- * its full path (the password in clear inside TLS, RSA-OAEP outside), and
- * auth switch requests between them.
+ * mysql_native_password, caching_sha2_password with its fast path and its
+ * full path (the password in clear inside TLS, RSA-OAEP outside), and
+ * MariaDB's client_ed25519 (an Ed25519 signature of the server's message),
+ * with auth switch requests between them.
  *
  * Invariants:
  * - the person never sees the target's credentials, and no error carries them;
@@ -24,6 +25,9 @@ import type { TargetConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import {
   CACHING_SHA2_PASSWORD,
+  CLIENT_ED25519,
+  ed25519MessageFromAuthData,
+  ed25519Signature,
   MYSQL_NATIVE_PASSWORD,
   SHA2_FAST_AUTH_SUCCESS,
   SHA2_PERFORM_FULL_AUTH,
@@ -159,15 +163,13 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
 
     const password = target.login.password?.reveal() ?? '';
     let nonce = nonceFromAuthData(greeting.authPluginData);
-    let plugin = greeting.authPluginName || MYSQL_NATIVE_PASSWORD;
-    const supported = (name: string): void => {
-      if (name !== MYSQL_NATIVE_PASSWORD && name !== CACHING_SHA2_PASSWORD) {
-        throw fail(target, `${target.name} asks for ${name} authentication, which the gateway does not support`);
-      }
-    };
+    // The first answer uses the greeting's method when it is one whose answer the 20-byte nonce
+    // makes; a server whose user needs another switches (as it does for client_ed25519).
+    let plugin = greeting.authPluginName === CACHING_SHA2_PASSWORD ? CACHING_SHA2_PASSWORD : MYSQL_NATIVE_PASSWORD;
     const scramble = (name: string): Buffer => {
-      supported(name);
-      return name === MYSQL_NATIVE_PASSWORD ? nativeScramble(password, nonce) : sha2Scramble(password, nonce);
+      if (name === MYSQL_NATIVE_PASSWORD) return nativeScramble(password, nonce);
+      if (name === CACHING_SHA2_PASSWORD) return sha2Scramble(password, nonce);
+      throw fail(target, `${target.name} asks for ${name} authentication, which the gateway does not support`);
     };
     send(
       encodeHandshakeResponse({
@@ -197,7 +199,10 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
         }
         case 'switch':
           plugin = r.request.pluginName;
-          supported(plugin);
+          if (plugin === CLIENT_ED25519) {
+            send(ed25519Signature(password, ed25519MessageFromAuthData(r.request.pluginData)));
+            break;
+          }
           nonce = nonceFromAuthData(r.request.pluginData);
           send(scramble(plugin));
           break;

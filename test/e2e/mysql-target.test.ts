@@ -95,6 +95,15 @@ test('logs in with the injected credentials and the link runs queries', async ()
   }
 });
 
+test('logs in to a user of MariaDB\'s ed25519 plugin, after the server switches to client_ed25519', async () => {
+  const link = await connectMysqlTarget(target(plain, { user: plain.ed25519User }), { capabilities: CLIENT, charset: UTF8MB4, database: 'app' });
+  try {
+    assert.deepEqual(await firstRow(link, 'SELECT CURRENT_USER(), DATABASE()'), ['app_ed25519@%', 'app']);
+  } finally {
+    link.socket.destroy();
+  }
+});
+
 test('TLS with verify-full against the target CA; the server sees an encrypted session', async () => {
   const link = await connectMysqlTarget(target(secure, { tls: 'verify-full', tlsCa: secure.caPath! }), { capabilities: CLIENT, charset: UTF8MB4 });
   try {
@@ -132,6 +141,7 @@ test('each failure is a clear error for the person, with no secret in it', async
   const tlsRequired = await refused(target(plain, { tls: 'require' }));
   assert.equal(tlsRequired.message, "recgate: my01 does not offer TLS, which the gateway's config requires (tls: require)");
 
-  const ed25519 = await refused(target(plain, { user: plain.ed25519User }));
-  assert.equal(ed25519.message, 'recgate: my01 asks for client_ed25519 authentication, which the gateway does not support');
+  const ed25519 = await refused(target(plain, { user: plain.ed25519User, password: 'not-the-password' }));
+  assert.equal(ed25519.errorCode, 1045);
+  assert.match(ed25519.message, /^recgate: my01 refused the gateway's login \(Access denied for user 'app_ed25519'/);
 });

@@ -80,6 +80,15 @@ test('caching_sha2_password full authentication, with RSA outside TLS and in cle
   }
 });
 
+test('a target account of MariaDB\'s ed25519 plugin: the gateway signs in with client_ed25519 and the session is recorded', async () => {
+  const r = await g.mariadb(['-N', '-e', 'SELECT CURRENT_USER()'], { login: 'alice+ed01' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'app_ed25519@%\n');
+  const recorded = (await g.recordings()).filter((rec) => rec.target === 'ed01');
+  assert.equal(recorded.length, 1);
+  assert.equal(recorded[0]!.user, 'alice');
+});
+
 test('refusals reach the client as clear errors, and nothing is recorded for them', async () => {
   const before = (await g.recordings()).length;
   const attempt = async (login: string, password = ALICE_PASSWORD) => {
