@@ -115,6 +115,8 @@ interface Played {
   queries: RecordedEvent[];
   observer: MysqlObserver;
   serverMessages: number;
+  /** The transcript so far, including what came after play() (from observer.end()). */
+  ttyNow(): string;
 }
 
 interface PlayOptions {
@@ -151,7 +153,7 @@ function play(conv: Conv, options: PlayOptions = {}): Played {
     for (const chunk of options.chunks ? options.chunks(step.bytes, i) : [step.bytes]) framers[step.from].push(chunk, sink);
   });
   assert.ok(framers.client.idle && framers.server.idle);
-  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, serverMessages };
+  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, serverMessages, ttyNow: () => tty.join('') };
 }
 
 const lines = (...l: string[]): string => l.map((x) => `${x}\r\n`).join('');
@@ -545,6 +547,34 @@ describe('MysqlObserver: cursors', () => {
       played.events.filter((e) => e.type === 'query').map((q) => [q.text, q.rows]),
       [['SELECT id, name FROM t', 2]],
     );
+  });
+});
+
+describe('MysqlObserver: the end of the connection', () => {
+  test('a statement whose answer the end cut short is recorded with the rows that came', () => {
+    const c = new Conv(BASE);
+    const cols = [col('id', T.LONGLONG), col('name')];
+    c.query('SELECT 1').server([c.ok()]);
+    c.query('SELECT id, name FROM t').server([...c.head(cols), encodeTextRow(['1', 'a']), encodeTextRow(['2', 'b'])]);
+    const played = play(c);
+    assert.deepEqual(played.queries.map((q) => q.text), ['SELECT 1']);
+    played.observer.end();
+    const last = played.events.at(-1)!;
+    assert.equal(last.type, 'query');
+    assert.equal(last['text'], 'SELECT id, name FROM t');
+    assert.equal(last['rows'], 2);
+    assert.deepEqual(last['error'], { message: 'the session ended before the answer was complete' });
+    const after = played.ttyNow().slice(played.tty.length);
+    assert.equal(after, [' id | name ', '----+------', '  1 | a', '  2 | b', '(2 rows)', '', '-- the session ended before the answer was complete', ''].join('\r\n'));
+  });
+
+  test('nothing waits: end() records nothing more', () => {
+    const c = new Conv(BASE);
+    c.query('SELECT 1').server([c.ok()]);
+    const played = play(c);
+    played.observer.end();
+    assert.deepEqual(played.queries.map((q) => q.text), ['SELECT 1']);
+    assert.equal(played.events.length, 1);
   });
 });
 

@@ -76,7 +76,7 @@
  */
 import type { ObserverOutput } from '../wire/relay.js';
 import { ProtocolError } from '../../src/errors.js';
-import { ELLIPSIS, RowCollector, Transcript, queryEvent, type QueryInput, type TableColumn } from '../../src/transcript/index.js';
+import { ELLIPSIS, INTERRUPTED, RowCollector, Transcript, queryEvent, type QueryInput, type TableColumn } from '../../src/transcript/index.js';
 import {
   Command,
   decodeFieldList,
@@ -190,6 +190,8 @@ interface Run {
   infile: { file: string; bytes: number } | undefined;
   /** Followed but not shown: no transcript, no event (a result set answering COM_PROCESS_INFO …). */
   silent: boolean;
+  /** The connection ended before the answer was complete. */
+  interrupted?: boolean;
 }
 
 const enum Phase {
@@ -335,8 +337,21 @@ export class MysqlObserver {
     return this.queue.length === 0;
   }
 
-  /** The connection is over: cursors still open go into the recording with the rows fetched. */
+  /**
+   * The connection is over: a statement still waiting for (the rest of) its answer and the
+   * cursors still open go into the recording with the rows that came.
+   */
   end(): void {
+    const head = this.queue[0];
+    this.queue.length = 0;
+    if (head?.active && head.run) {
+      head.run.interrupted = true;
+      this.record(head);
+    }
+    this.closeCursors();
+  }
+
+  private closeCursors(): void {
     for (const statement of this.statements.values()) this.closeCursor(statement);
   }
 
@@ -438,12 +453,12 @@ export class MysqlObserver {
         return;
       }
       case Command.COM_RESET_CONNECTION:
-        this.end();
+        this.closeCursors();
         this.statements.clear();
         return;
       case Command.COM_CHANGE_USER:
         p.phase = Phase.Auth;
-        this.end();
+        this.closeCursors();
         this.statements.clear();
         p.schema = decodeChangeUser(payload, this.capabilities).schema;
         return;
@@ -898,14 +913,19 @@ export class MysqlObserver {
 
   private finish(p: Pending): void {
     if (this.queue[0] === p) this.queue.shift();
-    const run = p.run;
-    if (run) {
-      this.flush(run);
-      this.infileDone(run);
-      const shown = p.command === Command.COM_QUERY || p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_INIT_DB || run.error !== undefined;
-      if (shown) this.emitQuery(run);
-    }
+    this.record(p);
     this.advance();
+  }
+
+  /** A command's run, answered or cut short, into the transcript and events. */
+  private record(p: Pending): void {
+    const run = p.run;
+    if (!run) return;
+    this.flush(run);
+    this.infileDone(run);
+    if (run.interrupted && !run.silent) this.out.tty(this.transcript.commandTag(`-- ${INTERRUPTED}`));
+    const shown = p.command === Command.COM_QUERY || p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_INIT_DB || run.error !== undefined;
+    if (shown) this.emitQuery(run);
   }
 
   private emitQuery(run: Run): void {
@@ -915,6 +935,7 @@ export class MysqlObserver {
     const q: QueryInput = { text: run.text, durationMs: Math.max(0, this.out.now() - run.start), rows: run.rows };
     if (run.params) q.params = run.params;
     if (e) q.error = { code: e.sqlState === '' ? String(e.code) : `${e.code} (${e.sqlState})`, message: e.message };
+    else if (run.interrupted) q.error = { message: INTERRUPTED };
     if (run.cut) q.truncated = true;
     if (run.database !== null) q.database = run.database;
     this.out.event(queryEvent(q));

@@ -109,6 +109,8 @@ interface Played {
   events: RecordedEvent[];
   queries: RecordedEvent[];
   observer: PgObserver;
+  /** The transcript so far, including what came after play() (from observer.end()). */
+  ttyNow(): string;
 }
 
 interface PlayOptions {
@@ -149,7 +151,7 @@ function play(steps: Step[], options: PlayOptions = {}): Played {
     options.check?.(observer);
   });
   assert.ok(framers.client.idle && framers.server.idle, 'both streams end on a message boundary');
-  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer };
+  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, ttyNow: () => tty.join('') };
 }
 
 /** The transcript's lines, without their "\r\n". */
@@ -392,6 +394,22 @@ describe('simple query', () => {
     const { tty, events } = play([client(fe.query('')), server(be.emptyQuery(), be.ready())]);
     assert.deepEqual(lines(tty), ['app=> ']);
     assert.deepEqual(events, [query({ text: '', durationMs: 10, rows: 0 })]);
+  });
+});
+
+describe('the end of the connection', () => {
+  test('a statement still being answered is recorded with the rows that came', () => {
+    const played = play([client(fe.query('SELECT id, name FROM users;')), server(users, be.dataRow(['1', 'alice']), be.dataRow(['2', 'bob']))]);
+    assert.deepEqual(played.events, []);
+    played.observer.end();
+    assert.deepEqual(played.events, [query({ text: 'SELECT id, name FROM users;', durationMs: 10, rows: 2, error: { message: 'the session ended before the answer was complete' } })]);
+    assert.deepEqual(lines(played.ttyNow()).slice(lines(played.tty).length), [' id | name  ', '----+-------', '  1 | alice', '  2 | bob', '(2 rows)', '', '-- the session ended before the answer was complete']);
+  });
+
+  test('nothing waits: end() records nothing more', () => {
+    const played = play(scenarios.simpleSelect());
+    played.observer.end();
+    assert.equal(played.events.length, 1);
   });
 });
 

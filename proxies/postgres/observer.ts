@@ -30,7 +30,7 @@
  *   framing errors (ProtocolError) are the framer's and end the connection.
  */
 import type { ObserverOutput } from '../wire/relay.js';
-import { ELLIPSIS, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
+import { ELLIPSIS, INTERRUPTED, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
 import {
   decodeCommandComplete,
   decodeCopyResponse,
@@ -131,6 +131,8 @@ interface Running {
   /** The portal an Execute runs, whose columns a Describe answered after the Execute was sent. */
   portal?: Portal | undefined;
   copy: { direction: 'in' | 'out'; bytes: number } | undefined;
+  /** The connection ended before the answer was complete. */
+  interrupted?: boolean;
 }
 
 type Pending =
@@ -534,6 +536,22 @@ export class PgObserver {
     this.current = undefined;
   }
 
+  /**
+   * The connection is over: a statement still being answered goes into the recording with the
+   * rows and COPY data that came.
+   */
+  end(): void {
+    const run = this.running();
+    this.queue.length = 0;
+    this.current = undefined;
+    if (!run) return;
+    this.flushResult(run, true);
+    this.copyDone(run, undefined);
+    this.out.tty(this.transcript.commandTag(`-- ${INTERRUPTED}`));
+    run.interrupted = true;
+    this.finish(run);
+  }
+
   private finish(run: Running): void {
     const tag = run.tags.at(-1);
     this.out.event(
@@ -543,7 +561,7 @@ export class PgObserver {
         durationMs: Math.max(0, this.out.now() - run.start),
         rows: run.rows,
         ...(tag !== undefined ? { tag } : {}),
-        ...(run.error ? { error: { code: run.error.code, message: run.error.message } } : {}),
+        ...(run.error ? { error: { code: run.error.code, message: run.error.message } } : run.interrupted ? { error: { message: INTERRUPTED } } : {}),
         ...(run.cut ? { truncated: true } : {}),
         database: this.database,
       }),

@@ -5,6 +5,9 @@
  *   { type: 'query', database?, text, params?, paramCount?, durationMs,
  *     rows?, tag?, error?: { code?, message }, truncated? }
  *
+ * A statement still waiting for its answer when the session ends is recorded
+ * too, with `error: { message: INTERRUPTED }` and the rows that came.
+ *
  * Invariants:
  * - no field is undefined: an absent input field is absent from the event;
  * - text is at most MAX_TEXT_BYTES of UTF-8, params at most MAX_PARAMS
@@ -21,6 +24,12 @@ export const MAX_TEXT_BYTES = 64 * 1024;
 export const MAX_PARAMS = 64;
 export const MAX_PARAM_BYTES = 1024;
 export const MAX_FIELD_BYTES = 1024;
+
+/**
+ * The error of a statement whose answer the end of the session cut short (terminated, a limit,
+ * the target hung up): recorded with the rows that came, and this in place of the server's word.
+ */
+export const INTERRUPTED = 'the session ended before the answer was complete';
 
 export interface QueryInput {
   text: string;

@@ -18,19 +18,27 @@ import { RogueMysql } from '../fixtures/rogue-mysql.js';
 
 let g: MyGateway;
 let rogue: RogueMysql;
+let garbled: RogueMysql;
 /** What the hostile target asks the client for. */
 const SECRET_FILE = join(tmpdir(), `recgate-secret-${process.pid}.txt`);
 const SECRET = 'the contents of a private file\n';
 
 before(async () => {
   await writeFile(SECRET_FILE, SECRET);
-  rogue = await RogueMysql.start(SECRET_FILE);
+  [rogue, garbled] = await Promise.all([RogueMysql.start(SECRET_FILE), RogueMysql.start(SECRET_FILE, { greeting: 'garbage' })]);
   // Room for statements and rows of several packets (over 16 MiB).
-  g = await MyGateway.start({ extraTargets: [{ name: 'rogue01', port: rogue.port }], conf: ['max_allowed_packet=64M'] });
+  g = await MyGateway.start({
+    extraTargets: [
+      { name: 'rogue01', port: rogue.port },
+      { name: 'garbled01', port: garbled.port },
+    ],
+    conf: ['max_allowed_packet=64M'],
+  });
 });
 after(async () => {
   await g?.stop();
   await rogue?.stop();
+  await garbled?.stop();
   await rm(SECRET_FILE, { force: true });
 });
 
@@ -135,6 +143,12 @@ test('an operator terminates a session: the client shows the message and the rec
     if (id === undefined) await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(id);
+  // Terminated while the statement runs on the target: it is recorded, cut short.
+  for (let i = 0; i < 100; i++) {
+    const running = await g.my.mariadb(['-N', '-e', "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(30)'"], { user: 'root' });
+    if (running.stdout.trim() === '1') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const t = await g.home.cli(['sessions', 'terminate', id, '--message', 'Database maintenance: reconnect after 18:00']);
   assert.equal(t.code, 0, t.stderr);
   const r = await child;
@@ -142,6 +156,9 @@ test('an operator terminates a session: the client shows the message and the rec
   assert.match(r.stderr, /Database maintenance: reconnect after 18:00/);
   const rec = await g.endedRecording(before);
   assert.equal(rec.endReason, 'terminated');
+  const sleep = (await recordedEvents(rec.id)).find((e) => e['type'] === 'query');
+  assert.equal(sleep?.['text'], 'SELECT SLEEP(30)');
+  assert.deepEqual(sleep?.['error'], { message: 'the session ended before the answer was complete' });
 });
 
 test('mysql2 with prepared statements works, and the bound parameters are recorded', async () => {
@@ -265,6 +282,27 @@ test('a target that asks for a file it was not allowed gets nothing, and the ses
   const rec = await g.endedRecording(before);
   assert.equal(rec.endReason, 'error');
   assert.match(g.log, /the target broke the protocol/);
+});
+
+test('a target that sends a malformed greeting or column count: the client is told, the statement is recorded, the gateway serves others', async () => {
+  let before = (await g.recordings()).length;
+  const greeting = await g.mariadb(['-e', 'SELECT 1'], { login: 'alice+garbled01' });
+  assert.notEqual(greeting.code, 0);
+  assert.match(greeting.stderr, /ERROR 1105 \(HY000\): recgate: login to garbled01 failed: .*server version/);
+  assert.equal((await g.recordings()).length, before);
+
+  // The gateway relays what it cannot read (the client judges it, as it would directly) and records the statement.
+  before = (await g.recordings()).length;
+  const columns = await g.mariadb(['-e', "SELECT 'BROKEN COLUMNS'"], { login: 'alice+rogue01' });
+  assert.notEqual(columns.code, 0);
+  assert.match(columns.stderr, /ERROR 2013 \(HY000\).*Lost connection/);
+  const rec = await g.endedRecording(before);
+  assert.equal(rec.endReason, 'target-closed');
+  const events = await recordedEvents(rec.id);
+  assert.ok(events.some((e) => e['type'] === 'query' && e['text'] === "SELECT 'BROKEN COLUMNS'"), JSON.stringify(events));
+
+  const ok = await g.mariadb(['-N', '-e', 'SELECT 42']);
+  assert.equal(ok.stdout, '42\n', ok.stderr);
 });
 
 test('rows read through a server-side cursor (Connector/C, COM_STMT_FETCH) are the statement\'s result in the recording', async () => {

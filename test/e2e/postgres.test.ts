@@ -223,6 +223,12 @@ test('an operator terminates a session: psql shows the message and the recording
     if (id === undefined) await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(id, 'the session is listed');
+  // Terminated while the statement runs on the target: it is recorded, cut short.
+  for (let i = 0; i < 100; i++) {
+    const running = await g.pg.psql(['-At', '-c', "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'"]);
+    if (running.stdout.trim() === '1') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const t = await g.home.cli(['sessions', 'terminate', id, '--message', 'Database maintenance: reconnect after 18:00']);
   assert.equal(t.code, 0, t.stderr);
   const r = await child;
@@ -230,4 +236,7 @@ test('an operator terminates a session: psql shows the message and the recording
   assert.match(r.stderr, /FATAL: {2}Database maintenance: reconnect after 18:00/);
   const rec = await g.endedRecording(before);
   assert.equal(rec.endReason, 'terminated');
+  const sleep = (await g.events(rec.id)).find((e) => e['type'] === 'query');
+  assert.equal(sleep?.['text'], 'SELECT pg_sleep(30)');
+  assert.deepEqual(sleep?.['error'], { message: 'the session ended before the answer was complete' });
 });
