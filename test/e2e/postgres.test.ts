@@ -12,6 +12,7 @@ import pg from 'pg';
 import { scriptreplay } from '../fixtures/export/scriptreplay.js';
 import { run } from '../fixtures/gateway-env.js';
 import { ALICE_PASSWORD, BOB_PASSWORD, PgGateway } from '../fixtures/pg-gateway.js';
+import { postgresBinDir } from '../fixtures/postgres.js';
 
 let g: PgGateway;
 
@@ -239,4 +240,34 @@ test('an operator terminates a session: psql shows the message and the recording
   const sleep = (await g.events(rec.id)).find((e) => e['type'] === 'query');
   assert.equal(sleep?.['text'], 'SELECT pg_sleep(30)');
   assert.deepEqual(sleep?.['error'], { message: 'the session ended before the answer was complete' });
+});
+
+test('pg_dump through the gateway matches a direct dump byte for byte, and psql restores it through the gateway (COPY both ways)', async () => {
+  await g.pg.psql([
+    '-c',
+    `CREATE TABLE dump_src (id int PRIMARY KEY, name text, digest bytea, at timestamptz);
+     INSERT INTO dump_src SELECT i, 'name ' || i || E'\\t\\\\', decode(md5(i::text), 'hex'), '2026-01-02 03:04:05.678+00' FROM generate_series(1, 20000) AS i;`,
+  ]);
+  const checksum = async (): Promise<string> => (await g.pg.psql(['-At', '-c', 'SELECT md5(string_agg(t::text, \',\' ORDER BY id)) FROM dump_src AS t'])).stdout;
+  const original = await checksum();
+  // A fixed key for the dump's \restrict lines, random otherwise.
+  const dump = (conninfo: string, password: string): ReturnType<typeof run> =>
+    run(join(postgresBinDir(), 'pg_dump'), ['--no-password', '--restrict-key=recgate', '--table=dump_src', conninfo], { env: { PGPASSWORD: password } });
+  const direct = await dump(`host=127.0.0.1 port=${g.pg.port} user=${g.pg.user} dbname=${g.pg.database} sslmode=disable`, g.pg.password);
+  assert.equal(direct.code, 0, direct.stderr);
+  const before = (await g.recordings()).length;
+  const through = await dump(g.conninfo(), ALICE_PASSWORD);
+  assert.equal(through.code, 0, through.stderr);
+  assert.ok(through.stdoutBytes.length > 1_000_000);
+  assert.ok(through.stdoutBytes.equals(direct.stdoutBytes), 'the dumps differ');
+  const rec = await g.endedRecording(before);
+  assert.ok((await g.events(rec.id)).some((e) => e['type'] === 'copy' && e['direction'] === 'out' && Number(e['bytes']) > 1_000_000));
+
+  await g.pg.psql(['-c', 'DROP TABLE dump_src']);
+  const beforeRestore = (await g.recordings()).length;
+  const restore = await g.psql(['-v', 'ON_ERROR_STOP=1', '-q'], { input: through.stdoutBytes });
+  assert.equal(restore.code, 0, restore.stderr);
+  assert.equal(await checksum(), original);
+  const restored = await g.endedRecording(beforeRestore);
+  assert.ok((await g.events(restored.id)).some((e) => e['type'] === 'copy' && e['direction'] === 'in' && e['rows'] === 20000));
 });
