@@ -21,6 +21,7 @@ export const SYSTEM_DEPS = [
   { program: '/usr/sbin/mariadbd', pkg: 'mariadb-server', why: 'the MySQL/MariaDB target' },
   { program: 'mariadb-install-db', pkg: 'mariadb-server', why: 'the MariaDB template data directory' },
   { program: 'mariadb', pkg: 'mariadb-client', why: 'the MySQL/MariaDB client' },
+  { program: 'sysbench', pkg: 'sysbench', why: 'concurrent MySQL clients with prepared statements' },
   { program: 'openssl', pkg: 'openssl', why: 'test CAs and server certificates' },
   // A client on MariaDB Connector/C, the library behind the mariadb client, for server-side cursors.
   { program: 'cc', pkg: 'gcc', why: 'building a Connector/C test client' },

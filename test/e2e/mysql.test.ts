@@ -452,3 +452,60 @@ test('mariadb-dump through the gateway gives the same dump as directly, and the 
   assert.equal(restore.code, 0, restore.stderr);
   assert.equal(await checksum(), original);
 });
+
+test('sysbench, four threads with prepared statements: every statement is recorded, as many as sysbench counts', async () => {
+  const args = [
+    'oltp_write_only',
+    '--db-driver=mysql',
+    '--mysql-host=127.0.0.1',
+    `--mysql-port=${g.port}`,
+    '--mysql-user=alice+my01',
+    `--mysql-password=${ALICE_PASSWORD}`,
+    '--mysql-db=app',
+    '--mysql-ssl=off',
+    '--tables=2',
+    '--table-size=1000',
+    '--threads=4',
+    '--events=200',
+    '--time=0',
+    '--db-ps-mode=auto',
+  ];
+  const prepare = await run('sysbench', [...args, 'prepare']);
+  assert.equal(prepare.code, 0, prepare.stderr || prepare.stdout);
+  const before = (await g.recordings()).length;
+  const bench = await run('sysbench', [...args, 'run']);
+  assert.equal(bench.code, 0, bench.stderr || bench.stdout);
+  const counted = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(bench.stdout)?.[1]);
+  assert.match(bench.stdout, /transactions:\s+200 /);
+
+  let recs = await g.recordings();
+  for (let i = 0; i < 100 && (recs.length < before + 4 || recs.slice(before).some((r) => r.status === 'recording')); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    recs = await g.recordings();
+  }
+  // sysbench counts a statement that failed as an ignored error, not as a write; the recording has both.
+  let writes = 0;
+  let failedWrites = 0;
+  let other = 0;
+  for (const rec of recs.slice(before)) {
+    for (const e of await recordedEvents(rec.id)) {
+      if (e['type'] !== 'query') continue;
+      const text = String(e['text']);
+      if (/^(UPDATE|DELETE|INSERT) /.test(text)) {
+        assert.ok(Array.isArray(e['params']) && e['params'].length > 0, `no parameters recorded for ${text}`);
+        if (!e['error']) writes++;
+        else {
+          failedWrites++;
+          // What sysbench retries: deadlocks and lock wait timeouts between its threads.
+          assert.match((e['error'] as { code: string }).code, /^(1213|1205) /);
+        }
+      } else if (/^(BEGIN|COMMIT)$/.test(text)) {
+        assert.equal(e['error'], undefined);
+        other++;
+      }
+    }
+  }
+  assert.equal(writes, counted('write'));
+  assert.equal(failedWrites, counted('ignored errors'));
+  assert.equal(other, counted('other'));
+});

@@ -271,3 +271,30 @@ test('pg_dump through the gateway matches a direct dump byte for byte, and psql 
   const restored = await g.endedRecording(beforeRestore);
   assert.ok((await g.events(restored.id)).some((e) => e['type'] === 'copy' && e['direction'] === 'in' && e['rows'] === 20000));
 });
+
+test('pgbench, four clients with prepared statements: every transaction is recorded with its parameters, as the database has them', async () => {
+  const env = { PGHOST: '127.0.0.1', PGPORT: String(g.port), PGUSER: 'alice+pg01', PGPASSWORD: ALICE_PASSWORD, PGDATABASE: g.pg.database, PGSSLMODE: 'disable' };
+  // The initialisation loads 100 000 accounts with COPY, through the gateway as well.
+  const init = await run('pgbench', ['-i', '-s', '1', '-q'], { env });
+  assert.equal(init.code, 0, init.stderr);
+  const before = (await g.recordings()).length;
+  const bench = await run('pgbench', ['-n', '-c', '4', '-j', '2', '-t', '50', '-M', 'prepared'], { env });
+  assert.equal(bench.code, 0, bench.stderr);
+  assert.match(bench.stdout, /number of transactions actually processed: 200\/200/);
+  assert.match(bench.stdout, /number of failed transactions: 0 /);
+
+  let recs = await g.recordings();
+  for (let i = 0; i < 100 && (recs.length < before + 4 || recs.slice(before).some((r) => r.status === 'recording')); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    recs = await g.recordings();
+  }
+  const updates: number[] = [];
+  for (const rec of recs.slice(before)) {
+    for (const e of await g.events(rec.id)) {
+      if (e['type'] === 'query' && e['text'] === 'UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2;') updates.push(Number((e['params'] as string[])[0]));
+    }
+  }
+  assert.equal(updates.length, 200);
+  const history = await g.pg.psql(['-At', '-c', 'SELECT count(*), sum(delta) FROM pgbench_history']);
+  assert.equal(history.stdout, `200|${updates.reduce((a, b) => a + b, 0)}\n`);
+});
