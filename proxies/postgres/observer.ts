@@ -536,6 +536,11 @@ export class PgObserver {
     this.current = undefined;
   }
 
+  /** No message waits for the server's answer. */
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
   /**
    * The connection is over: a statement still being answered goes into the recording with the
    * rows and COPY data that came.

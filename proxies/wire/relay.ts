@@ -49,6 +49,8 @@ export interface Observer<Sink> {
   /** True once the client said goodbye, so a target closing after it ends the session as 'closed'. */
   readonly clientLeft: boolean;
   note(text: string): void;
+  /** No command waits for its answer. */
+  readonly idle: boolean;
   /** The session is ending: what the observer still holds goes into the recording. */
   end?(): void;
 }
@@ -144,6 +146,8 @@ export class DatabaseRelay<Sink> extends EventEmitter {
         else this.observer.note(message);
       },
       disconnect: (reason, message) => this.disconnect(reason, message),
+      // A statement still running keeps the session from being idle, however long it takes.
+      busy: () => !this.observer.idle,
     });
     session.on('drain', () => this.flow());
   }
@@ -208,6 +212,8 @@ export class DatabaseRelay<Sink> extends EventEmitter {
 
   private fromServer(chunk: Buffer): void {
     if (this.done) return;
+    // An answer the person is waiting for counts as activity: the idle period starts after it.
+    if (!this.observer.idle) this.session.activity();
     let at = 0;
     // Pending messages of our own go in at the first message boundary.
     while (this.injections.length > 0 && at < chunk.length) {

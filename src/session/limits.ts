@@ -1,6 +1,7 @@
 /**
- * Session limits: an idle timeout (reset by every activity of the person) and
- * a maximum duration, each announced once before it is reached.
+ * Session limits: an idle timeout (reset by every activity of the person, and
+ * not running while the person waits for the target, see LimitHandlers.busy)
+ * and a maximum duration, each announced once before it is reached.
  *
  *   idle:  ──activity──────────────── warn (limit − lead) ──── reach (limit)
  *   max:   open ───────────────────── warn (limit − lead) ──── reach (limit)
@@ -18,6 +19,11 @@ export interface LimitHandlers {
   warn(reason: LimitReason, message: string): void;
   /** The limit is reached: the session must close. */
   reach(reason: LimitReason, message: string): void;
+  /**
+   * True while the person waits for the target (a database statement still running): the
+   * session is not idle then, and its idle period starts over when the check finds it busy.
+   */
+  busy?(): boolean;
 }
 
 export const DEFAULT_WARN_BEFORE = 60_000;
@@ -90,6 +96,7 @@ export class SessionLimits {
     if (this.stopped) return;
     const limit = this.limits.idleTimeout!;
     const lead = warningLead(limit, this.warnBefore);
+    if (this.on.busy?.()) this.activity();
     const idle = performance.now() - this.lastActivity;
     if (idle >= limit) {
       this.on.reach('idle-timeout', `recgate: session closed after ${describeDuration(limit)} of inactivity`);

@@ -145,6 +145,25 @@ test('input from the person postpones the idle timeout, and a new idle period is
   await store.close();
 });
 
+test('a session waiting for the target is not idle; its idle period starts when the wait ends', async () => {
+  const { store, session } = await open({ limits: { idleTimeout: 300 } });
+  const t0 = performance.now();
+  let busy = true;
+  const calls: Calls = { notified: [], disconnected: [] };
+  session.attach({
+    notify: (message) => calls.notified.push({ message, at: performance.now() - t0 }),
+    disconnect: (reason, message) => calls.disconnected.push({ reason, message, at: performance.now() - t0 }),
+    busy: () => busy,
+  });
+  await sleep(800);
+  assert.equal(calls.notified.length + calls.disconnected.length, 0, 'no warning and no disconnect while the target is answering');
+  busy = false;
+  await ended(session);
+  assert.equal(calls.disconnected[0]?.reason, 'idle-timeout');
+  assert.ok(calls.disconnected[0]!.at >= 800, `disconnected at ${calls.disconnected[0]!.at}`);
+  await store.close();
+});
+
 test('the maximum duration ends a busy session, after a warning', async () => {
   const { store, session } = await open({ limits: { maxDuration: 300, idleTimeout: 10_000 } });
   const calls = attachHooks(session);

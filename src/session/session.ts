@@ -40,6 +40,8 @@ export type EndReason =
 export interface SessionHooks {
   notify(message: string): void;
   disconnect(reason: EndReason, message: string): void;
+  /** True while the person waits for the target's answer: the idle timeout does not run then. */
+  busy?(): boolean;
 }
 
 /** Who connected; the protocol defaults to the target's. */
@@ -100,6 +102,7 @@ export class Session extends EventEmitter {
     this.limits = new SessionLimits(target.limits, options.warnBefore ?? DEFAULT_WARN_BEFORE, {
       warn: (reason, message) => this.warn(reason, message),
       reach: (reason, message) => void this.disconnect(reason, message, { type: 'disconnect', reason, message }),
+      busy: () => this.hooks?.busy?.() ?? false,
     });
   }
 

@@ -2,7 +2,8 @@
  * The MySQL proxy against a target that accepts TLS connections only
  * (require_secure_transport), reached with `tls: verify-full` against its
  * CA, and a session limit: an idle session is closed with an ERR packet the
- * client prints when it next speaks.
+ * client prints when it next speaks, while a statement running longer than
+ * the limit is not inactivity.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -29,4 +30,13 @@ test('an idle session is closed with a message the client prints, and the record
   assert.match(r.stderr, /recgate: session closed after 3 seconds of inactivity/);
   const rec = await g.endedRecording(before);
   assert.equal(rec.endReason, 'idle-timeout');
+});
+
+test('a statement that runs longer than the idle timeout is not inactivity; the session goes on', async () => {
+  const before = (await g.recordings()).length;
+  const r = await g.mariadb(['-N', '-e', 'SELECT SLEEP(4.5); SELECT 2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '0\n2\n');
+  const rec = await g.endedRecording(before);
+  assert.equal(rec.endReason, 'closed');
 });

@@ -17,7 +17,7 @@ import { postgresBinDir } from '../fixtures/postgres.js';
 let g: PgGateway;
 
 before(async () => {
-  g = await PgGateway.start();
+  g = await PgGateway.start({ extraTargets: [{ name: 'idle01', lines: ['tls: disable', 'limits: { idleTimeout: 2s }'] }] });
 });
 after(() => g?.stop());
 
@@ -297,4 +297,13 @@ test('pgbench, four clients with prepared statements: every transaction is recor
   assert.equal(updates.length, 200);
   const history = await g.pg.psql(['-At', '-c', 'SELECT count(*), sum(delta) FROM pgbench_history']);
   assert.equal(history.stdout, `200|${updates.reduce((a, b) => a + b, 0)}\n`);
+});
+
+test('a statement that runs longer than the idle timeout is not inactivity; the session goes on', async () => {
+  const before = (await g.recordings()).length;
+  const r = await g.psql(['-At', '-c', 'SELECT pg_sleep(3.5)', '-c', 'SELECT 2'], { login: 'alice+idle01' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '\n2\n');
+  const rec = await g.endedRecording(before);
+  assert.equal(rec.endReason, 'closed');
 });
