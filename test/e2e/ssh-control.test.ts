@@ -67,13 +67,14 @@ test('sessions terminate ends a live SSH session with the message shown in the c
 });
 
 test('an idle session is warned, then closed with a message, and the recording says why', async () => {
-  const g = await started({ target: 'limits: { idleTimeout: 3s }' });
+  // Long enough that a login slowed by a loaded machine still reaches the prompt inside it.
+  const g = await started({ target: 'limits: { idleTimeout: 8s }' });
   const term = await Tmux.start(['ssh', ...g.sshArgs()], 100, 30);
   try {
     await term.waitFor(/:~[#$]/);
-    // With a 3 s limit the warning comes at half of it.
-    await term.waitFor(/closed in .* for inactivity/, 5000);
-    await term.waitFor(/session closed after .* of inactivity/, 5000);
+    // With an 8 s limit the warning comes at half of it.
+    await term.waitFor(/closed in 4 seconds for inactivity/, 10_000);
+    await term.waitFor(/session closed after 8 seconds of inactivity/, 10_000);
   } finally {
     await term.stop();
   }
