@@ -6,7 +6,7 @@
  */
 import type { Session } from '../../src/session/session.js';
 import { SftpObserver, type SftpEvent } from './codec/sftp.js';
-import { TerminalObserver, type CommandEvent, type KeystrokeRecord } from './terminal/index.js';
+import { TerminalObserver, type CommandEvent, type KeystrokeRecord } from '../../src/terminal/index.js';
 
 export interface ChannelTap {
   /** Bytes from the target to the person. */
