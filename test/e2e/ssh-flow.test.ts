@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import ssh2 from 'ssh2';
-import { startRogueSshd } from '../fixtures/rogue-sshd.js';
+import { ed25519KeyPair, startRogueSshd } from '../fixtures/rogue-sshd.js';
 import { SshGateway } from '../fixtures/ssh-gateway.js';
 
 let g: SshGateway;
@@ -130,8 +130,7 @@ class ForgingAgent extends ssh2.BaseAgent {
 
 test('a public-key login whose signature is wrong or made by another key is refused', async () => {
   const alice = ssh2.utils.parseKey(readFileSync(g.aliceKey)) as ssh2.ParsedKey;
-  const foreign = ssh2.utils.generateKeyPairSync('ed25519');
-  const foreignKey = ssh2.utils.parseKey(foreign.private) as ssh2.ParsedKey;
+  const foreignKey = ed25519KeyPair().parsed;
   const publicOnly = ssh2.utils.parseKey(alice.getPublicSSH()) as ssh2.ParsedKey;
   for (const signer of [foreignKey, null]) {
     const outcome = await within(15_000, 'the login attempt', new Promise<string>((resolve) => {
