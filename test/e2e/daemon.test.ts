@@ -4,7 +4,7 @@
  * console port, and exits cleanly on SIGTERM and on SIGINT.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort, GatewayHome, ROOT, run } from '../fixtures/gateway-env.js';
@@ -73,4 +73,21 @@ test('a config with errors stops the start with one line naming file, line and k
   assert.notEqual(r.code, 0);
   assert.match(r.stderr.trim(), /^recgate: .*bad\.yaml:2:\d+: listen\.ssh: /);
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('a log file inside the data directory is private: its folder 0700, the file 0600', async () => {
+  const dir = join(home.dir, 'private-log');
+  await mkdir(dir);
+  const cfg = join(dir, 'recgate.yaml');
+  await writeFile(cfg, ['gateway: { dataDir: ./data }', 'listen: { ssh: null, postgres: null, mysql: null, console: null }', 'log: { file: ./data/logs/recgate.log }', ''].join('\n'));
+  const logFile = join(dir, 'data', 'logs', 'recgate.log');
+  const child = (await import('node:child_process')).spawn(process.execPath, [join(ROOT, 'bin', 'recgate.js'), 'start', '--config', cfg], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const logged = async (): Promise<string> => readFile(logFile, 'utf8').catch(() => '');
+  for (let i = 0; i < 100 && !(await logged()).includes('"recgate started"'); i++) await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, await logged());
+  assert.match(await logged(), /"msg":"stopped"/);
+  assert.equal((await stat(join(dir, 'data', 'logs'))).mode & 0o777, 0o700);
+  assert.equal((await stat(join(dir, 'data', 'logs', 'recgate.log'))).mode & 0o777, 0o600);
 });
