@@ -52,21 +52,31 @@ export class ChannelRelay {
       if (ENV_ALLOWED.test(info.key) && info.val.length <= 256) {
         this.env[info.key] = info.val;
         accept?.();
-      } else reject?.();
+      } else this.refuseRequest('env', reject, { name: info.key.slice(0, 64) });
     });
     ssh.on('shell', (accept) => void this.start(accept(), { kind: 'shell' }));
     ssh.on('exec', (accept, _reject, info) => void this.start(accept(), { kind: 'exec', command: info.command }));
     ssh.on('subsystem', (accept, reject, info) => {
-      if (info.name !== 'sftp') return reject();
+      if (info.name !== 'sftp') return this.refuseRequest('subsystem', reject, { name: info.name.slice(0, 64) });
       void this.start(accept() as unknown as ServerChannel, { kind: 'subsystem', name: info.name });
     });
     ssh.on('signal', (accept, _reject, info) => {
       accept?.();
       this.target?.signal(info.name);
     });
-    ssh.on('auth-agent', (_accept, reject) => reject());
-    ssh.on('x11', (_accept, reject) => reject());
+    // A request sent without want-reply has no reject to call (ssh -A sends agent forwarding so).
+    ssh.on('auth-agent', (_accept, reject) => this.refuseRequest('agent-forwarding', reject));
+    ssh.on('x11', (_accept, reject) => this.refuseRequest('x11-forwarding', reject));
     ssh.on('close', () => this.closeAll());
+  }
+
+  /** Refuses a channel request (answering only when the client asked for an answer), logged and recorded. */
+  private refuseRequest(request: string, reject: (() => void) | undefined, detail: Record<string, string> = {}): void {
+    reject?.();
+    this.log.warn({ channel: this.index, request, ...detail }, 'channel request refused');
+    void this.setup.then((setup) => {
+      if (setup.ok) setup.session.event({ type: 'request-refused', channel: this.index, request, ...detail });
+    });
   }
 
   /** A line in the person's terminal (stderr), e.g. a limit warning or a termination message. */
