@@ -24,7 +24,10 @@ import type { KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { acceptTls } from '../wire/listener.js';
-import type { LoginRateLimiter } from '../../src/auth/rate-limit.js';
+import type { LoginAttempt } from '../../src/admission/admission.js';
+import type { PreLogin } from '../../src/admission/guard.js';
+import { Refusal as Refused } from '../../src/admission/refusal.js';
+import { loginPath } from '../../src/auth/decoy.js';
 import {
   CACHING_SHA2_PASSWORD,
   MYSQL_NATIVE_PASSWORD,
@@ -36,10 +39,10 @@ import {
   readCleartextPassword,
   rsaDecryptPassword,
 } from '../../src/auth/mysql-auth.js';
-import { checkPassword, findUser, parseLoginName, route, type Route } from '../../src/auth/users.js';
-import type { UserConfig } from '../../src/config/index.js';
+import { checkPassword } from '../../src/auth/users.js';
+import type { TargetConfig, UserConfig } from '../../src/config/index.js';
 import type { GatewayContext } from '../../src/daemon/proxy.js';
-import { GatewayError, ProtocolError, RecordingError } from '../../src/errors.js';
+import { GatewayError, ProtocolError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { Sodium } from '../../src/seal/sodium.js';
 import type { Session } from '../../src/session/session.js';
@@ -54,13 +57,11 @@ import { connectMysqlTarget, MysqlTargetError, type MysqlTargetLink } from './ta
 export interface ListenerDeps {
   gateway: GatewayContext;
   sodium: Sodium;
-  limiter: LoginRateLimiter;
   log: Logger;
   tls: SecureContext;
   /** The key caching_sha2_password clients encrypt the password to when not on TLS. */
   rsa: { privateKey: KeyObject; publicKeyPem: string };
   mockSecret: Buffer;
-  handshakes: Set<Socket>;
 }
 
 /**
@@ -92,12 +93,6 @@ const SERVER_VERSION = '8.0.0-recgate';
 const UTF8MB4_GENERAL_CI = 45;
 const SERVER_STATUS_AUTOCOMMIT = 0x0002;
 
-const REFUSALS: Record<Exclude<Route, { ok: true }>['why'], (target: string) => string> = {
-  'unknown-target': (t) => `recgate: there is no target named ${t}`,
-  'not-allowed': (t) => `recgate: you are not allowed to reach ${t}`,
-  'wrong-protocol': (t) => `recgate: ${t} is not a MySQL target`,
-};
-
 /** A refusal the person reads: an ERR packet, then the connection closes. */
 class Refusal extends GatewayError {
   constructor(
@@ -111,9 +106,29 @@ class Refusal extends GatewayError {
 
 const packet = loginPacket('client');
 
+const ACCESS_DENIED = { code: 1045, sqlState: '28000' };
+
+/** The core's refusal in MySQL's words: the error code and SQLSTATE clients act on. */
+function inMysqlWords(refused: Refused, loginName: string): Refusal {
+  switch (refused.kind) {
+    case 'login-failed':
+      return new Refusal(ACCESS_DENIED.code, ACCESS_DENIED.sqlState, `Access denied for user '${loginName.slice(0, 128)}' (recgate: wrong password, or log in as <gateway user>+<target>)`);
+    case 'too-many-failures':
+    case 'no-such-target':
+    case 'wrong-protocol':
+    case 'recording':
+      return new Refusal(ACCESS_DENIED.code, ACCESS_DENIED.sqlState, `recgate: ${refused.message}`);
+    case 'target': {
+      const err = refused.cause;
+      if (err instanceof MysqlTargetError) return new Refusal(err.errorCode, err.sqlState, err.message);
+      return new Refusal(1105, 'HY000', 'recgate: cannot connect to the target');
+    }
+  }
+}
+
 let nextConnectionId = 1;
 
-export async function serveMysqlConnection(raw: Socket, deps: ListenerDeps): Promise<void> {
+export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: ListenerDeps): Promise<void> {
   const address = raw.remoteAddress ?? 'unknown';
   const log = deps.log.child({ client: `${address}:${raw.remotePort ?? 0}` });
   raw.setNoDelay(true);
@@ -123,6 +138,7 @@ export async function serveMysqlConnection(raw: Socket, deps: ListenerDeps): Pro
   let seq = 0;
   let capabilities = GATEWAY_CAPABILITIES;
   let target: MysqlTargetLink | undefined;
+  let attempt: LoginAttempt | undefined;
   const send = (payload: Buffer): void => {
     socket.write(writePacket(payload, seq & 0xff));
     seq++;
@@ -151,7 +167,7 @@ export async function serveMysqlConnection(raw: Socket, deps: ListenerDeps): Pro
       // Bytes sent before the TLS handshake could be injected by a third party.
       if (reader.pending) throw new ProtocolError(['mysql', 'client'], 'data after SSLRequest before the TLS handshake');
       reader.release();
-      socket = await acceptTls(raw, deps.tls);
+      socket = await acceptTls(raw, deps.tls, deps.gateway.config.admission.tlsHandshakeTimeout);
       reader = new SocketReader(socket, 'client');
       first = await receive();
     }
@@ -160,48 +176,33 @@ export async function serveMysqlConnection(raw: Socket, deps: ListenerDeps): Pro
     const tls = socket instanceof TLSSocket;
     const loginName = hello.username;
 
-    if (!deps.limiter.allowed(address)) {
-      log.warn('login refused: too many failed logins from this address');
-      throw new Refusal(1045, '28000', 'recgate: too many failed logins from your address; try again later');
-    }
-    const name = parseLoginName(loginName);
-    const user = name ? findUser(deps.gateway.config, name.user) : undefined;
-    const ok = await authenticate({ send, receive, deps, nonce, tls }, hello, loginName, name ? user : undefined);
-    if (!ok || !user || !name) {
-      const blocked = deps.limiter.fail(address);
-      log.warn({ login: loginName.slice(0, 128), blocked }, 'gateway login failed');
-      throw new Refusal(1045, '28000', `Access denied for user '${loginName.slice(0, 128)}' (recgate: wrong password, or log in as <gateway user>+<target>)`);
-    }
-    deps.limiter.succeed(address);
-    log.info({ user: user.name, target: name.target, tls }, 'gateway login');
-
-    const r = route(deps.gateway.config, user, name.target, 'mysql');
-    if (!r.ok) {
-      log.warn({ user: user.name, target: name.target, why: r.why }, 'session refused');
-      throw new Refusal(1045, '28000', REFUSALS[r.why](name.target));
-    }
-    try {
-      target = await connectMysqlTarget(r.target, {
-        capabilities,
-        charset: hello.charset,
-        ...(hello.database ? { database: hello.database } : {}),
-        ...(hello.attributes ? { attributes: hello.attributes } : {}),
-      });
-    } catch (err) {
-      log.warn({ err, target: r.target.name }, 'target login failed');
-      if (err instanceof MysqlTargetError) throw new Refusal(err.errorCode, err.sqlState, err.message);
-      throw new Refusal(1105, 'HY000', `recgate: cannot connect to ${r.target.name}`);
-    }
+    const { admission } = deps.gateway;
     let session: Session;
+    let targetConfig: TargetConfig;
     try {
-      session = await deps.gateway.openSession({ user: user.name, clientAddress: address }, r.target);
+      attempt = admission.begin({ protocol: 'mysql', address, loginName, log, place });
+      const ok = await authenticate({ send, receive, deps, nonce, tls }, hello, loginName, attempt.name ? attempt.user : undefined);
+      const login = ok ? attempt.succeeded(`${ok}${tls ? ' over TLS' : ''}`) : undefined;
+      if (!login) throw attempt.failed('wrong password');
+      const admitted = await admission.open(
+        login,
+        (t) =>
+          connectMysqlTarget(t, {
+            capabilities,
+            charset: hello.charset,
+            ...(hello.database ? { database: hello.database } : {}),
+            ...(hello.attributes ? { attributes: hello.attributes } : {}),
+          }),
+        (link) => link.socket.destroy(),
+      );
+      ({ link: target, session, target: targetConfig } = admitted);
     } catch (err) {
-      target.socket.destroy();
-      throw new Refusal(1045, '28000', err instanceof RecordingError ? `recgate: ${err.message}` : 'recgate: the session could not be opened');
+      if (err instanceof Refused) throw inMysqlWords(err, loginName);
+      throw err;
     }
+    session.event({ type: 'startup', database: hello.database ?? null, attributes: Object.fromEntries(hello.attributes ?? []) });
     send(encodeOk({ statusFlags: SERVER_STATUS_AUTOCOMMIT }, capabilities));
     const rest = reader.release();
-    deps.handshakes.delete(raw);
     const relay = mysqlRelay(socket, target.socket, session, {
       database: hello.database ?? null,
       maxRows: deps.gateway.config.recording.maxRows,
@@ -210,6 +211,7 @@ export async function serveMysqlConnection(raw: Socket, deps: ListenerDeps): Pro
     });
     relay.start(rest, target.rest);
   } catch (err) {
+    if (err instanceof PeerClosedError) attempt?.abandon();
     target?.socket.destroy();
     reader.release();
     refuse(socket, err, log, () => writePacket(encodeErr(errorFor(err), capabilities | Capability.CLIENT_PROTOCOL_41), seq & 0xff));
@@ -224,19 +226,30 @@ interface AuthIo {
   tls: boolean;
 }
 
-/** True when the person proved the gateway user's password. Unknown users take the same steps and fail. */
-async function authenticate(io: AuthIo, hello: HandshakeResponse, loginName: string, user: UserConfig | undefined): Promise<boolean> {
-  const mock = mockMysqlVerifiers(io.deps.mockSecret, loginName);
-  if (user?.mysqlNative || !user) {
+type Path = 'mysql_native_password' | 'caching_sha2_password';
+
+/** mysql_native_password for users with that hash; caching_sha2_password full authentication for those with only an Argon2id one. */
+function pathOf(user: UserConfig): Path | null {
+  return user.mysqlNative ? MYSQL_NATIVE_PASSWORD : user.password ? CACHING_SHA2_PASSWORD : null;
+}
+
+/**
+ * The method by which the person proved the gateway user's password, or null.
+ * Unknown users (and users with no secret for MySQL) take the steps of some
+ * real user's method (src/auth/decoy.ts) and fail.
+ */
+async function authenticate(io: AuthIo, hello: HandshakeResponse, loginName: string, user: UserConfig | undefined): Promise<Path | null> {
+  const { config } = io.deps.gateway;
+  const { path, real } = loginPath(user, pathOf, { secret: io.deps.mockSecret, loginName, users: config.users, fallback: MYSQL_NATIVE_PASSWORD });
+  if (path === MYSQL_NATIVE_PASSWORD) {
     let response = hello.authResponse;
     if (hello.authPluginName !== undefined && hello.authPluginName !== MYSQL_NATIVE_PASSWORD) {
       io.send(encodeAuthSwitchRequest(MYSQL_NATIVE_PASSWORD, Buffer.concat([io.nonce, Buffer.of(0)])));
       response = await io.receive();
     }
-    const ok = checkNativeScramble(user?.mysqlNative ?? mock.native, io.nonce, response);
-    return ok && user !== undefined;
+    const verifier = real ? user!.mysqlNative! : mockMysqlVerifiers(io.deps.mockSecret, loginName).native;
+    return checkNativeScramble(verifier, io.nonce, response) && real ? path : null;
   }
-  if (!user.password) return false;
   // caching_sha2_password, full authentication: the gateway holds only an Argon2id hash.
   if (hello.authPluginName !== CACHING_SHA2_PASSWORD) {
     io.send(encodeAuthSwitchRequest(CACHING_SHA2_PASSWORD, Buffer.concat([io.nonce, Buffer.of(0)])));
@@ -255,12 +268,12 @@ async function authenticate(io: AuthIo, hello: HandshakeResponse, loginName: str
     try {
       password = rsaDecryptPassword(answer, io.nonce, io.deps.rsa.privateKey);
     } catch {
-      return false;
+      password = Buffer.alloc(0);
     }
   }
-  const ok = await checkPassword(io.deps.sodium, user, password.toString('utf8'));
+  const ok = await checkPassword(io.deps.sodium, real ? user : undefined, password.toString('utf8'));
   password.fill(0);
-  return ok;
+  return ok ? path : null;
 }
 
 

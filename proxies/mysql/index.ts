@@ -9,29 +9,32 @@
  * nor LOAD DATA LOCAL INFILE (CLIENT_LOCAL_FILES).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { LoginRateLimiter } from '../../src/auth/rate-limit.js';
 import { rsaPublicKeyPem } from '../../src/auth/mysql-auth.js';
 import type { GatewayContext, ProxyModule, RunningProxy } from '../../src/daemon/proxy.js';
+import { mysqlSpec } from './spec.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
-import { gatewayTlsContext, listenForClients } from '../wire/listener.js';
+import { gatewayTlsContext } from '../wire/listener.js';
 import { serveMysqlConnection, type ListenerDeps } from './connection.js';
 
-export const mysqlProxy: ProxyModule = {
-  name: 'mysql',
-  listenKey: 'mysql',
+export const proxy: ProxyModule = {
+  spec: mysqlSpec,
   async listen(gateway: GatewayContext, at: { host: string; port: number }): Promise<RunningProxy> {
     const log = gateway.log.child({ proto: 'mysql' });
     // caching_sha2_password outside TLS: clients encrypt the password to this key (kept in memory only).
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const deps: Omit<ListenerDeps, 'handshakes'> = {
+    const deps: ListenerDeps = {
       gateway,
       sodium: defaultSodium(),
-      limiter: new LoginRateLimiter(),
       log,
       tls: gatewayTlsContext(gateway).context,
       rsa: { privateKey, publicKeyPem: rsaPublicKeyPem(publicKey) },
       mockSecret: gateway.secret('mysql-auth-mock'),
     };
-    return listenForClients(at, log, (socket, handshakes) => serveMysqlConnection(socket, { ...deps, handshakes }));
+    return gateway.listen(at, log, (socket, place) => {
+      serveMysqlConnection(socket, place, deps).catch((err: unknown) => {
+        log.error({ err }, 'connection failed');
+        socket.destroy();
+      });
+    });
   },
 };

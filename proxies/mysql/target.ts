@@ -21,7 +21,7 @@
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { TargetConfig } from '../../src/config/index.js';
+import { targetOptions, type TargetConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import {
   CACHING_SHA2_PASSWORD,
@@ -40,6 +40,7 @@ import {
 } from '../../src/auth/mysql-auth.js';
 import { SocketReader } from '../wire/socket-reader.js';
 import { loginPacket } from './login-packet.js';
+import type { MysqlTargetOptions } from './spec.js';
 import { CONNECT_TIMEOUT_MS, openTargetSocket, startTargetTls } from '../wire/tcp.js';
 import { writePacket } from './protocol/framer.js';
 import {
@@ -134,7 +135,8 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
     for (const optional of [Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.CLIENT_CONNECT_ATTRS]) {
       if (greeting.capabilities & optional) capabilities |= optional;
     }
-    if (target.localInfile && request.capabilities & greeting.capabilities & Capability.CLIENT_LOCAL_FILES) capabilities |= Capability.CLIENT_LOCAL_FILES;
+    const options = targetOptions<MysqlTargetOptions>(target);
+    if (options.localInfile && request.capabilities & greeting.capabilities & Capability.CLIENT_LOCAL_FILES) capabilities |= Capability.CLIENT_LOCAL_FILES;
     if (request.database) capabilities |= Capability.CLIENT_CONNECT_WITH_DB;
     capabilities &= greeting.capabilities | Capability.CLIENT_CONNECT_WITH_DB;
     let seq = hello.seq + 1;
@@ -145,20 +147,20 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
 
     let tls = false;
     const serverTls = (greeting.capabilities & Capability.CLIENT_SSL) !== 0;
-    if (target.tls !== 'disable' && serverTls) {
+    if (options.tls !== 'disable' && serverTls) {
       capabilities |= Capability.CLIENT_SSL;
       send(encodeSslRequest({ capabilities, mariadbCapabilities: 0, maxPacketSize: 0x100_0000, charset: request.charset }));
       if (reader.pending) throw fail(target, `${target.name} sent unexpected data before the TLS handshake`);
       reader.release();
       try {
-        socket = await startTargetTls(target, socket as Socket);
+        socket = await startTargetTls(target, options, socket as Socket);
       } catch (err) {
         throw fail(target, (err as Error).message, err);
       }
       tls = true;
       reader = new SocketReader(socket, `target ${target.name}`, CONNECT_TIMEOUT_MS);
-    } else if (target.tls === 'require' || target.tls === 'verify-full') {
-      throw fail(target, `${target.name} does not offer TLS, which the gateway's config requires (tls: ${target.tls})`);
+    } else if (options.tls === 'require' || options.tls === 'verify-full') {
+      throw fail(target, `${target.name} does not offer TLS, which the gateway's config requires (tls: ${options.tls})`);
     }
 
     const password = target.login.password?.reveal() ?? '';

@@ -8,11 +8,13 @@
  *   the gateway itself).
  * - A user with only an Argon2id password logs in with a cleartext password,
  *   and only inside TLS: a password never crosses the network in clear.
- * - Everyone else (unknown user, or no usable secret on this connection) goes
- *   through a SCRAM exchange that cannot succeed and looks like a real one,
- *   so failures do not tell which user names exist.
+ * - Everyone else (unknown user, or no usable secret on this connection)
+ *   takes the steps some real user takes (src/auth/decoy.ts): a SCRAM
+ *   exchange that cannot succeed, or over TLS a password that is checked
+ *   against nothing, so the steps do not tell which user names exist.
  */
 import type { UserConfig } from '../../src/config/index.js';
+import { loginPath } from '../../src/auth/decoy.js';
 import { checkPassword } from '../../src/auth/users.js';
 import { ScramServer } from '../../src/auth/scram.js';
 import type { Sodium } from '../../src/seal/sodium.js';
@@ -30,8 +32,10 @@ export interface PersonAuth {
   reader: PacketReader;
   send(message: Buffer): void;
   sodium: Sodium;
-  /** Stable secret for mock SCRAM salts. */
+  /** Stable secret for mock SCRAM salts and decoy paths. */
   mockSecret: Buffer;
+  /** Every configured user: unknown names imitate their paths. */
+  users: readonly UserConfig[];
   /** The gateway certificate's tls-server-end-point data, when the client is on TLS and it can be bound. */
   channelBinding: Buffer | undefined;
   tls: boolean;
@@ -47,9 +51,17 @@ async function authResponse(auth: PersonAuth): Promise<Buffer> {
   return body;
 }
 
+type Path = 'password' | 'scram';
+
+/** SCRAM for users with a verifier; inside TLS, a password for those with only an Argon2id hash. */
+function pathOf(tls: boolean): (user: UserConfig) => Path | null {
+  return (user) => (user.scram !== null ? 'scram' : tls && user.password !== null ? 'password' : null);
+}
+
 export async function authenticatePerson(auth: PersonAuth, loginName: string, user: UserConfig | undefined): Promise<AuthOutcome> {
-  if (user && user.scram === null && user.password !== null && auth.tls) return cleartextInTls(auth, user);
-  const why = !user ? 'unknown user' : user.scram === null ? (auth.tls ? 'user has no password' : 'user has no SCRAM verifier and the connection is not TLS') : undefined;
+  const { path, real } = loginPath(user, pathOf(auth.tls), { secret: auth.mockSecret, loginName, users: auth.users, fallback: 'scram' });
+  if (path === 'password') return cleartextInTls(auth, real ? user : undefined);
+  const why = !user ? 'unknown user' : !real ? (auth.tls ? 'user has no password' : 'user has no SCRAM verifier and the connection is not TLS') : undefined;
   const server = new ScramServer({
     verifier: why === undefined ? user!.scram : null,
     user: loginName,
@@ -71,8 +83,9 @@ export async function authenticatePerson(auth: PersonAuth, loginName: string, us
   return { ok: true, method: initial.mechanism };
 }
 
-async function cleartextInTls(auth: PersonAuth, user: UserConfig): Promise<AuthOutcome> {
+async function cleartextInTls(auth: PersonAuth, user: UserConfig | undefined): Promise<AuthOutcome> {
   auth.send(encodeAuthenticationCleartextPassword());
   const { password } = decodePasswordMessage(await authResponse(auth));
-  return (await checkPassword(auth.sodium, user, password)) ? { ok: true, method: 'password over TLS' } : { ok: false, why: 'wrong password' };
+  if (await checkPassword(auth.sodium, user, password)) return { ok: true, method: 'password over TLS' };
+  return { ok: false, why: user ? 'wrong password' : 'unknown user' };
 }

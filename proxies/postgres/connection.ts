@@ -15,41 +15,34 @@
  */
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { acceptTls } from '../wire/listener.js';
-import type { LoginRateLimiter } from '../../src/auth/rate-limit.js';
-import { findUser, parseLoginName, route, type Route } from '../../src/auth/users.js';
-import type { TargetConfig } from '../../src/config/index.js';
+import type { LoginAttempt } from '../../src/admission/admission.js';
+import type { PreLogin } from '../../src/admission/guard.js';
+import { Refusal as Refused } from '../../src/admission/refusal.js';
+import { targetOptions, type TargetConfig } from '../../src/config/index.js';
 import type { GatewayContext } from '../../src/daemon/proxy.js';
-import { GatewayError, ProtocolError, RecordingError } from '../../src/errors.js';
+import { GatewayError, ProtocolError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { Sodium } from '../../src/seal/sodium.js';
 import type { Session } from '../../src/session/session.js';
+import { acceptTls } from '../wire/listener.js';
 import type { CancelKeys } from './cancel.js';
 import { authenticatePerson } from './client-auth.js';
 import { PacketReader, PeerClosedError } from './packet-reader.js';
 import { encodeAuthenticationOk, encodeBackendKeyData, encodeErrorResponse, encodeNegotiateProtocolVersion, encodeParameterStatus, encodeReadyForQuery } from './protocol/backend.js';
 import { parseStartupPacket, type StartupPacket } from './protocol/startup.js';
 import { postgresRelay } from './relay.js';
-import { cancelOnTarget, connectTarget, TargetError, type TargetLink } from './target.js';
+import type { PostgresTargetOptions } from './spec.js';
+import { cancelOnTarget, connectTarget, refusedStartupParameters, TargetError, type TargetLink } from './target.js';
 
 export interface ListenerDeps {
   gateway: GatewayContext;
   sodium: Sodium;
-  limiter: LoginRateLimiter;
   cancelKeys: CancelKeys;
   log: Logger;
   /** The gateway's certificate: TLS for clients that ask, and its channel-binding data. */
   tls: { context: SecureContext; channelBinding: Buffer | undefined };
   mockSecret: Buffer;
-  /** Client sockets not yet relaying: a closing listener destroys them (sessions end the rest). */
-  handshakes: Set<Socket>;
 }
-
-const REFUSALS: Record<Exclude<Route, { ok: true }>['why'], (target: string) => string> = {
-  'unknown-target': (t) => `recgate: there is no target named ${t}`,
-  'not-allowed': (t) => `recgate: you are not allowed to reach ${t}`,
-  'wrong-protocol': (t) => `recgate: ${t} is not a PostgreSQL target`,
-};
 
 const AUTH_FAILED_HINT =
   'recgate accepts gateway passwords with SCRAM-SHA-256, or in clear only inside TLS (sslmode=require); log in as <gateway user>+<target>.';
@@ -65,7 +58,28 @@ class Refusal extends GatewayError {
   }
 }
 
-export async function serveConnection(raw: Socket, deps: ListenerDeps): Promise<void> {
+/** The core's refusal in PostgreSQL's words: the SQLSTATE psql and drivers act on. */
+function inPostgresWords(refused: Refused, loginName: string): Refusal {
+  switch (refused.kind) {
+    case 'too-many-failures':
+      return new Refusal('28000', `recgate: ${refused.message}`);
+    case 'login-failed':
+      return new Refusal('28P01', `password authentication failed for user "${loginName.slice(0, 128)}"`, { hint: AUTH_FAILED_HINT });
+    case 'no-such-target':
+    case 'wrong-protocol':
+      return new Refusal('28000', `recgate: ${refused.message}`);
+    case 'recording':
+      return new Refusal('08004', `recgate: ${refused.message}`);
+    case 'target': {
+      const err = refused.cause;
+      if (!(err instanceof TargetError)) return new Refusal('08001', 'recgate: cannot connect to the target');
+      const server = err.serverError;
+      return new Refusal(err.sqlstate, err.message, { ...(server?.detail ? { detail: server.detail } : {}), ...(server?.hint ? { hint: server.hint } : {}) });
+    }
+  }
+}
+
+export async function serveConnection(raw: Socket, place: PreLogin, deps: ListenerDeps): Promise<void> {
   const address = raw.remoteAddress ?? 'unknown';
   const log = deps.log.child({ client: `${address}:${raw.remotePort ?? 0}` });
   raw.setNoDelay(true);
@@ -73,6 +87,7 @@ export async function serveConnection(raw: Socket, deps: ListenerDeps): Promise<
   let socket: Socket | TLSSocket = raw;
   let reader = new PacketReader(raw, 'frontend', 'client');
   let target: TargetLink | undefined;
+  let attempt: LoginAttempt | undefined;
   const send = (message: Buffer): void => void socket.write(message);
   try {
     let startup: StartupPacket;
@@ -83,7 +98,7 @@ export async function serveConnection(raw: Socket, deps: ListenerDeps): Promise<
         if (reader.pending) throw new ProtocolError(['postgres', 'frontend'], 'data after SSLRequest before the TLS handshake');
         reader.release();
         raw.write('S');
-        socket = await acceptTls(raw, deps.tls.context);
+        socket = await acceptTls(raw, deps.tls.context, deps.gateway.config.admission.tlsHandshakeTimeout);
         reader = new PacketReader(socket, 'frontend', 'client');
         continue;
       }
@@ -111,64 +126,57 @@ export async function serveConnection(raw: Socket, deps: ListenerDeps): Promise<
 
     const loginName = startup.user;
     const tls = socket instanceof TLSSocket;
-    if (!deps.limiter.allowed(address)) {
-      log.warn('login refused: too many failed logins from this address');
-      throw new Refusal('28000', 'recgate: too many failed logins from your address; try again later');
-    }
-    const name = parseLoginName(loginName);
-    const user = name ? findUser(deps.gateway.config, name.user) : undefined;
-    const auth = await authenticatePerson(
-      { reader, send, sodium: deps.sodium, mockSecret: deps.mockSecret, channelBinding: tls ? deps.tls.channelBinding : undefined, tls },
-      loginName,
-      name ? user : undefined,
-    );
-    if (!auth.ok || !user || !name) {
-      const blocked = deps.limiter.fail(address);
-      log.warn({ login: loginName.slice(0, 128), why: auth.ok ? 'no target in the login name' : auth.why, blocked }, 'gateway login failed');
-      throw new Refusal('28P01', `password authentication failed for user "${loginName.slice(0, 128)}"`, { hint: AUTH_FAILED_HINT });
-    }
-    deps.limiter.succeed(address);
-    log.info({ user: user.name, target: name.target, method: auth.method, tls }, 'gateway login');
-
-    const r = route(deps.gateway.config, user, name.target, 'postgres');
-    if (!r.ok) {
-      log.warn({ user: user.name, target: name.target, why: r.why }, 'session refused');
-      throw new Refusal('28000', REFUSALS[r.why](name.target));
-    }
-    // libpq names the database after the user when none is given: `alice+pg01` means "the target's default".
-    const params = new Map(startup.params);
-    const asked = params.get('database');
-    if (asked === undefined || asked === '' || asked === loginName) params.delete('database');
-    const database = params.get('database') ?? r.target.login.user ?? '';
+    const { admission, config } = deps.gateway;
     try {
-      target = await connectTarget(r.target, params);
+      attempt = admission.begin({ protocol: 'postgres', address, loginName, log, place });
+      const auth = await authenticatePerson(
+        { reader, send, sodium: deps.sodium, mockSecret: deps.mockSecret, users: config.users, channelBinding: tls ? deps.tls.channelBinding : undefined, tls },
+        loginName,
+        attempt.name ? attempt.user : undefined,
+      );
+      const login = auth.ok ? attempt.succeeded(`${auth.method}${tls ? '' : ' without TLS'}`) : undefined;
+      if (!login) throw attempt.failed(auth.ok ? 'no target in the login name' : auth.why);
+      const params = clientParameters(startup.params, loginName);
+      const admitted = await admission.open(
+        login,
+        (t) => {
+          const refused = refusedStartupParameters(targetOptions<PostgresTargetOptions>(t), params);
+          if (refused.length > 0) throw startupRefused(t, refused);
+          return connectTarget(t, params);
+        },
+        (link) => link.socket.destroy(),
+      );
+      target = admitted.link;
+      admitted.session.event({ type: 'startup', parameters: Object.fromEntries(startup.params) });
+      const database = params.get('database') ?? admitted.target.login.user ?? '';
+      const rest = reader.release();
+      startRelay(socket, target, rest, admitted.session, admitted.target, database, deps);
     } catch (err) {
-      log.warn({ err, target: r.target.name }, 'target login failed');
-      if (err instanceof TargetError) {
-        const server = err.serverError;
-        throw new Refusal(err.sqlstate, err.message, { ...(server?.detail ? { detail: server.detail } : {}), ...(server?.hint ? { hint: server.hint } : {}) });
-      }
-      throw new Refusal('08001', `recgate: cannot connect to ${r.target.name}`);
+      if (err instanceof Refused) throw inPostgresWords(err, loginName);
+      throw err;
     }
-
-    let session: Session;
-    try {
-      session = await deps.gateway.openSession({ user: user.name, clientAddress: address }, r.target);
-    } catch (err) {
-      target.socket.destroy();
-      const message = err instanceof RecordingError ? `recgate: ${err.message}` : 'recgate: the session could not be opened';
-      throw new Refusal('08004', message);
-    }
-    const rest = reader.release();
-    deps.handshakes.delete(raw);
-    startRelay(socket, target, rest, session, r.target, database, deps);
   } catch (err) {
+    if (err instanceof PeerClosedError) attempt?.abandon();
     target?.socket.destroy();
     reader.release();
     refuse(socket, err, log);
   }
 }
 
+/** The client's startup parameters as the target gets them: libpq's default database (the login name) means the target's. */
+function clientParameters(client: ReadonlyMap<string, string>, loginName: string): Map<string, string> {
+  const params = new Map(client);
+  const asked = params.get('database');
+  if (asked === undefined || asked === '' || asked === loginName) params.delete('database');
+  return params;
+}
+
+function startupRefused(target: TargetConfig, names: string[]): TargetError {
+  const list = names.map((n) => `"${n}"`).join(', ');
+  return new TargetError('08004', `recgate: ${target.name} does not accept the startup parameter${names.length > 1 ? 's' : ''} ${list} through the gateway`, {
+    serverError: { severity: 'FATAL', code: '08004', message: '', hint: 'Set them with SET after connecting, where they are recorded, or ask for startupOptions on the target.' },
+  });
+}
 
 function startRelay(
   client: Socket | TLSSocket,

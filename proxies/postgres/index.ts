@@ -6,17 +6,16 @@
  * unchanged and observed on the side for the transcript and query events.
  */
 import { X509Certificate } from 'node:crypto';
-import { LoginRateLimiter } from '../../src/auth/rate-limit.js';
 import { tlsServerEndPoint } from '../../src/auth/scram.js';
 import type { GatewayContext, ProxyModule, RunningProxy } from '../../src/daemon/proxy.js';
+import { postgresSpec } from './spec.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
-import { gatewayTlsContext, listenForClients } from '../wire/listener.js';
+import { gatewayTlsContext } from '../wire/listener.js';
 import { CancelKeys } from './cancel.js';
 import { serveConnection, type ListenerDeps } from './connection.js';
 
-export const postgresProxy: ProxyModule = {
-  name: 'postgres',
-  listenKey: 'postgres',
+export const proxy: ProxyModule = {
+  spec: postgresSpec,
   async listen(gateway: GatewayContext, at: { host: string; port: number }): Promise<RunningProxy> {
     const log = gateway.log.child({ proto: 'postgres' });
     const { context, cert } = gatewayTlsContext(gateway);
@@ -27,15 +26,19 @@ export const postgresProxy: ProxyModule = {
       // A certificate whose signature hash cannot be bound (Ed25519): SCRAM-SHA-256-PLUS is not offered.
       log.warn({ err, cert: gateway.config.gateway.tlsCert }, 'the gateway certificate supports no channel binding; SCRAM-SHA-256-PLUS is not offered');
     }
-    const deps: Omit<ListenerDeps, 'handshakes'> = {
+    const deps: ListenerDeps = {
       gateway,
       sodium: defaultSodium(),
-      limiter: new LoginRateLimiter(),
       cancelKeys: new CancelKeys(),
       log,
       tls: { context, channelBinding },
       mockSecret: gateway.secret('postgres-scram-mock'),
     };
-    return listenForClients(at, log, (socket, handshakes) => serveConnection(socket, { ...deps, handshakes }));
+    return gateway.listen(at, log, (socket, place) => {
+      serveConnection(socket, place, deps).catch((err: unknown) => {
+        log.error({ err }, 'connection failed');
+        socket.destroy();
+      });
+    });
   },
 };

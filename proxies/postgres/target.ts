@@ -17,12 +17,13 @@
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { TargetConfig } from '../../src/config/index.js';
+import { targetOptions, type TargetConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import { md5PasswordResponse } from '../../src/auth/md5-password.js';
 import { ScramClient, tlsServerEndPoint } from '../../src/auth/scram.js';
 import { CONNECT_TIMEOUT_MS, openTargetSocket, startTargetTls } from '../wire/tcp.js';
 import { PacketReader } from './packet-reader.js';
+import type { PostgresTargetOptions } from './spec.js';
 import {
   decodeAuthentication,
   decodeBackendKeyData,
@@ -63,6 +64,19 @@ export interface TargetLink {
 /** Startup parameters a client may not choose: the gateway decides who logs in and how. */
 const DROPPED_PARAMETERS = new Set(['user', 'replication']);
 
+/**
+ * Startup parameters that change who the session is or set anything at all
+ * (`options` carries `-c name=value` for any setting) before a statement is
+ * recorded: refused unless the target allows them (`startupOptions`).
+ */
+const GUARDED_PARAMETERS = ['options', 'role', 'session_authorization'];
+
+/** The client's startup parameters this target does not accept. */
+export function refusedStartupParameters(options: PostgresTargetOptions, client: ReadonlyMap<string, string>): string[] {
+  if (options.startupOptions) return [];
+  return GUARDED_PARAMETERS.filter((name) => client.has(name));
+}
+
 /** The StartupMessage the gateway sends: the client's parameters, the injected user. */
 export function targetStartupParameters(target: TargetConfig, client: ReadonlyMap<string, string>): Map<string, string> {
   const params = new Map<string, string>([['user', target.login.user ?? '']]);
@@ -83,7 +97,7 @@ async function openSocket(target: TargetConfig): Promise<Socket> {
 
 async function startTls(target: TargetConfig, socket: Socket): Promise<TLSSocket> {
   try {
-    return await startTargetTls(target, socket);
+    return await startTargetTls(target, targetOptions<PostgresTargetOptions>(target), socket);
   } catch (err) {
     throw new TargetError('08001', (err as Error).message, { cause: err });
   }
@@ -92,7 +106,8 @@ async function startTls(target: TargetConfig, socket: Socket): Promise<TLSSocket
 /** Opens the transport: TCP, then TLS when the mode asks for it and the server agrees. */
 async function transport(target: TargetConfig): Promise<{ socket: Socket | TLSSocket; tls: boolean }> {
   const socket = await openSocket(target);
-  if (target.tls === 'disable') return { socket, tls: false };
+  const mode = targetOptions<PostgresTargetOptions>(target).tls;
+  if (mode === 'disable') return { socket, tls: false };
   socket.write(encodeSSLRequest());
   const reader = new PacketReader(socket, 'backend', `target ${target.name}`, 16_384, CONNECT_TIMEOUT_MS);
   let answer: number;
@@ -110,9 +125,9 @@ async function transport(target: TargetConfig): Promise<{ socket: Socket | TLSSo
     throw new TargetError('08001', `recgate: ${target.name} sent unexpected data after its answer to SSLRequest`);
   }
   if (answer === 0x53 /* S */) return { socket: await startTls(target, socket), tls: true };
-  if (answer === 0x4e /* N */ && target.tls === 'prefer') return { socket, tls: false };
+  if (answer === 0x4e /* N */ && mode === 'prefer') return { socket, tls: false };
   socket.destroy();
-  if (answer === 0x4e) throw new TargetError('08001', `recgate: ${target.name} does not accept TLS, which the gateway's config requires (tls: ${target.tls})`);
+  if (answer === 0x4e) throw new TargetError('08001', `recgate: ${target.name} does not accept TLS, which the gateway's config requires (tls: ${mode})`);
   throw new TargetError('08001', `recgate: ${target.name} answered SSLRequest with an unexpected byte; is it a PostgreSQL server?`);
 }
 

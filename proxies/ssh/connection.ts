@@ -9,39 +9,40 @@
  * has been accepted.
  */
 import type { Socket } from 'node:net';
-import ssh2, { type AuthContext, type Client, type ClientInfo, type Connection, type ServerChannel, type Session as SshSession, type TcpipRequestInfo } from 'ssh2';
-import { checkPassword, findUser, hasSshKey, parseLoginName, route, type Route } from '../../src/auth/users.js';
-import type { LoginRateLimiter } from '../../src/auth/rate-limit.js';
-import type { UserConfig } from '../../src/config/index.js';
+import ssh2, { type AuthContext, type AuthenticationType, type Client, type ClientInfo, type Connection, type ServerChannel, type Session as SshSession, type TcpipRequestInfo } from 'ssh2';
+import type { Login, LoginAttempt } from '../../src/admission/admission.js';
+import type { PreLogin } from '../../src/admission/guard.js';
+import { Refusal } from '../../src/admission/refusal.js';
+import { checkPassword, hasSshKey } from '../../src/auth/users.js';
+import { targetOptions } from '../../src/config/index.js';
 import type { GatewayContext } from '../../src/daemon/proxy.js';
 import type { Logger } from '../../src/log.js';
 import type { Sodium } from '../../src/seal/sodium.js';
 import type { EndReason } from '../../src/session/session.js';
 import { ChannelRelay, type Setup } from './channel.js';
+import { coalesceWrites } from './coalesce.js';
 import { relayForward } from './forward.js';
 import type { HostPins } from './host-pins.js';
+import type { SshTargetOptions } from './spec.js';
 import { connectTarget, TargetError } from './target.js';
-import { coalesceWrites } from './coalesce.js';
 
 export interface ConnectionDeps {
   gateway: GatewayContext;
   sodium: Sodium;
   pins: HostPins;
-  limiter: LoginRateLimiter;
   log: Logger;
 }
 
+const METHODS: AuthenticationType[] = ['publickey', 'password'];
 
-const REFUSALS: Record<Exclude<Route, { ok: true }>['why'], (target: string) => string> = {
-  'unknown-target': (t) => `there is no target named ${t}`,
-  'not-allowed': (t) => `you are not allowed to reach ${t}`,
-  'wrong-protocol': (t) => `${t} is not an SSH target`,
-};
+/** Failed logins on one connection before it is closed, as OpenSSH's MaxAuthTries. */
+const MAX_AUTH_FAILURES = 6;
 
 export class SshConnection {
   private readonly address: string;
   private readonly log: Logger;
-  private login: { user: UserConfig; target: string } | undefined;
+  private login: Login | undefined;
+  private failures = 0;
   private setup: Promise<Setup> | undefined;
   private channels = 0;
   private readonly relays = new Set<ChannelRelay>();
@@ -51,6 +52,7 @@ export class SshConnection {
     private readonly conn: Connection,
     info: ClientInfo,
     private readonly deps: ConnectionDeps,
+    private readonly place: PreLogin | undefined,
   ) {
     this.address = info.ip;
     coalesceWrites((conn as unknown as { _sock?: Socket })._sock);
@@ -68,55 +70,48 @@ export class SshConnection {
   }
 
   private async authenticate(ctx: AuthContext): Promise<void> {
-    if (!this.deps.limiter.allowed(this.address)) {
-      this.log.warn({ method: ctx.method }, 'login refused: too many failed logins from this address');
-      return ctx.reject();
+    const { admission } = this.deps.gateway;
+    if (ctx.method !== 'password' && ctx.method !== 'publickey') return ctx.reject(METHODS);
+    // A key offered without a signature is only a question ("would you accept this key?"): no attempt yet.
+    if (ctx.method === 'publickey' && (!ctx.signature || !ctx.blob)) {
+      const { user } = admission.identify(ctx.username);
+      return user && hasSshKey(user, ctx.key.algo, ctx.key.data) ? ctx.accept() : ctx.reject(METHODS);
     }
-    const name = parseLoginName(ctx.username);
-    const user = name ? findUser(this.deps.gateway.config, name.user) : undefined;
-    let ok = false;
-    if (ctx.method === 'password') {
-      ok = (await checkPassword(this.deps.sodium, user, ctx.password)) && name !== null;
-    } else if (ctx.method === 'publickey') {
-      if (!user || !hasSshKey(user, ctx.key.algo, ctx.key.data)) ok = false;
-      // A key offered without a signature is only a question ("would you accept this key?").
-      else if (!ctx.signature || !ctx.blob) return ctx.accept();
-      else ok = verifySignature(ctx.key.data, ctx.blob, ctx.signature, ctx.hashAlgo);
-    } else {
-      return ctx.reject(['publickey', 'password']);
+    let attempt: LoginAttempt;
+    try {
+      attempt = admission.begin({ protocol: 'ssh', address: this.address, loginName: ctx.username, log: this.log, ...(this.place ? { place: this.place } : {}) });
+    } catch (err) {
+      if (err instanceof Refusal) return ctx.reject(METHODS);
+      throw err;
     }
-    if (!ok || !user || !name) {
-      const blocked = this.deps.limiter.fail(this.address);
-      this.log.warn({ login: ctx.username.slice(0, 128), method: ctx.method, blocked }, 'gateway login failed');
-      return ctx.reject(['publickey', 'password']);
+    let ok: boolean;
+    if (ctx.method === 'password') ok = await checkPassword(this.deps.sodium, attempt.user, ctx.password);
+    else ok = attempt.user !== undefined && hasSshKey(attempt.user, ctx.key.algo, ctx.key.data) && verifySignature(ctx.key.data, ctx.blob!, ctx.signature!, ctx.hashAlgo);
+    try {
+      if (!ok) throw attempt.failed(ctx.method === 'password' ? 'wrong password' : 'wrong key or signature', ctx.method);
+      this.login = attempt.succeeded(ctx.method);
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      if (++this.failures >= MAX_AUTH_FAILURES) {
+        this.log.warn({ failures: this.failures }, 'too many failed logins on one connection; closing it');
+        this.conn.end();
+      }
+      return ctx.reject(METHODS);
     }
-    this.deps.limiter.succeed(this.address);
-    this.login = { user, target: name.target };
-    this.log.info({ user: user.name, target: name.target, method: ctx.method }, 'gateway login');
     ctx.accept();
   }
 
   private ready(): void {
-    const login = this.login!;
-    this.setup = this.prepare(login.user, login.target);
+    this.setup = this.prepare(this.login!);
   }
 
-  private async prepare(user: UserConfig, targetName: string): Promise<Setup> {
-    const r = route(this.deps.gateway.config, user, targetName, 'ssh');
-    if (!r.ok) {
-      this.log.warn({ user: user.name, target: targetName, why: r.why }, 'session refused');
-      return { ok: false, message: REFUSALS[r.why](targetName) };
-    }
-    let target: Client;
+  private async prepare(login: Login): Promise<Setup> {
     try {
-      target = await connectTarget(r.target, this.deps.pins, this.log);
-    } catch (err) {
-      const message = err instanceof TargetError ? err.message : `cannot connect to ${targetName}`;
-      this.log.warn({ err, target: targetName }, 'target connection failed');
-      return { ok: false, message };
-    }
-    try {
-      const session = await this.deps.gateway.openSession({ user: user.name, clientAddress: this.address }, r.target);
+      const { link: target, session } = await this.deps.gateway.admission.open(
+        login,
+        (t) => connectTarget(t, this.deps.pins, this.log),
+        (client) => client.end(),
+      );
       session.attach({
         notify: (message) => this.notify(message),
         disconnect: (reason, message) => this.disconnect(reason, message),
@@ -125,14 +120,18 @@ export class SshConnection {
       if (this.closed) target.end();
       return { ok: true, target, session };
     } catch (err) {
-      target.end();
-      return { ok: false, message: (err as Error).message };
+      if (!(err instanceof Refusal)) {
+        this.log.error({ err }, 'session could not be opened');
+        return { ok: false, message: 'the session could not be opened; see the gateway log' };
+      }
+      if (err.kind !== 'target') return { ok: false, message: err.message };
+      return { ok: false, message: err.cause instanceof TargetError ? err.cause.message : `cannot connect to ${login.target}` };
     }
   }
 
   private async forward(accept: () => ServerChannel, reject: () => void, info: TcpipRequestInfo): Promise<void> {
     const setup = await this.setup;
-    if (setup?.ok && setup.session.target.portForwarding) {
+    if (setup?.ok && targetOptions<SshTargetOptions>(setup.session.target).portForwarding) {
       return relayForward(accept, reject, info, setup.target, setup.session, this.log);
     }
     this.log.warn({ to: `${info.destIP}:${info.destPort}` }, 'port forwarding refused');

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TRUST_ON_FIRST_USE } from '../../src/config/index.js';
+import { TRUST_ON_FIRST_USE } from './spec.js';
 
 /** OpenSSH's form: `SHA256:` and unpadded base64 of the SHA-256 of the key blob. */
 export function fingerprint(blob: Uint8Array): string {

@@ -4,19 +4,23 @@
  * target (ssh2 Client with injected credentials) per connection.
  */
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import ssh2 from 'ssh2';
-import { LoginRateLimiter } from '../../src/auth/rate-limit.js';
+import type { Socket } from 'node:net';
+import ssh2, { type Connection } from 'ssh2';
+import type { PreLogin } from '../../src/admission/guard.js';
 import { ConfigError } from '../../src/errors.js';
 import type { GatewayContext, ProxyModule, RunningProxy } from '../../src/daemon/proxy.js';
+import { sshSpec } from './spec.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
 import { ALGORITHMS } from './algorithms.js';
 import { SshConnection } from './connection.js';
 import { HostPins } from './host-pins.js';
 
-export const sshProxy: ProxyModule = {
-  name: 'ssh',
-  listenKey: 'ssh',
+function socketOf(conn: Connection): Socket {
+  return (conn as unknown as { _sock: Socket })._sock;
+}
+
+export const proxy: ProxyModule = {
+  spec: sshSpec,
   async listen(gateway: GatewayContext, at: { host: string; port: number }): Promise<RunningProxy> {
     const log = gateway.log.child({ proto: 'ssh' });
     let hostKey: Buffer;
@@ -29,22 +33,20 @@ export const sshProxy: ProxyModule = {
       gateway,
       sodium: defaultSodium(),
       pins: new HostPins(gateway.config.gateway.dataDir),
-      limiter: new LoginRateLimiter(),
       log,
     };
+    // The gateway's listener admits each connection (caps, login grace time) and hands it to ssh2.
+    const places = new WeakMap<Socket, PreLogin>();
     const server = new ssh2.Server(
       { hostKeys: [hostKey], algorithms: ALGORITHMS, ident: 'recgate', keepaliveInterval: 30_000, keepaliveCountMax: 3 },
-      (conn, info) => new SshConnection(conn, info, deps),
+      (conn, info) => new SshConnection(conn, info, deps, places.get(socketOf(conn))),
     );
     hostKey.fill(0);
     server.on('error', (err: Error) => log.error({ err }, 'ssh server error'));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(at.port, at.host, () => resolve());
+    return gateway.listen(at, log, (socket, place) => {
+      places.set(socket, place);
+      server.injectSocket(socket);
+      socket.resume();
     });
-    return {
-      address: server.address() as AddressInfo,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    };
   },
 };

@@ -5,12 +5,13 @@
  */
 import type { Socket } from 'node:net';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
-import { TRUST_ON_FIRST_USE, type TargetConfig } from '../../src/config/index.js';
+import { targetOptions, type TargetConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { ALGORITHMS } from './algorithms.js';
 import { fingerprint, type HostPins } from './host-pins.js';
 import { coalesceWrites } from './coalesce.js';
+import { TRUST_ON_FIRST_USE, type SshTargetOptions } from './spec.js';
 
 export type TargetFailure = 'target-down' | 'host-key-mismatch' | 'host-key-unpinned' | 'login-failed';
 
@@ -27,7 +28,8 @@ export class TargetError extends GatewayError {
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export function connectTarget(target: TargetConfig, pins: HostPins, log: Logger): Promise<Client> {
-  const expected = pins.expected(target.name, target.hostKey);
+  const { hostKey } = targetOptions<SshTargetOptions>(target);
+  const expected = pins.expected(target.name, hostKey);
   let seen: string | undefined;
   let mismatch = false;
   const config: ConnectConfig = {
@@ -41,7 +43,7 @@ export function connectTarget(target: TargetConfig, pins: HostPins, log: Logger)
     hostVerifier: (key: Buffer): boolean => {
       seen = fingerprint(key);
       // No pin yet: only a trust-on-first-use target may go on (and gets pinned).
-      if (expected === null) return target.hostKey === TRUST_ON_FIRST_USE;
+      if (expected === null) return hostKey === TRUST_ON_FIRST_USE;
       mismatch = seen !== expected;
       return !mismatch;
     },

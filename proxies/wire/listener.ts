@@ -1,15 +1,12 @@
 /**
- * A database proxy's TCP listener and the TLS it offers clients that ask:
- * each connection is served by the proxy's `serve`, and a listener that
- * closes destroys the connections still in their handshake (sessions end
- * the others, with their message). TLS uses the gateway's certificate.
+ * The TLS a database proxy offers clients that ask, with the gateway's
+ * certificate, and the deadline its handshake must meet.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
-import type { GatewayContext, RunningProxy } from '../../src/daemon/proxy.js';
+import type { GatewayContext } from '../../src/daemon/proxy.js';
 import { ConfigError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
 import { PeerClosedError } from './socket-reader.js';
 
 /** The gateway's certificate and key, as a TLS context for the database listeners. */
@@ -32,48 +29,28 @@ export function gatewayTlsContext(gateway: GatewayContext): { context: SecureCon
   }
 }
 
-/** The server side of TLS on a client socket whose protocol asked for it. */
-export function acceptTls(raw: Socket, context: SecureContext): Promise<TLSSocket> {
+/**
+ * The server side of TLS on a client socket whose protocol asked for it; a
+ * handshake not finished within `timeoutMs` closes the connection.
+ */
+export function acceptTls(raw: Socket, context: SecureContext, timeoutMs: number): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const tls = new TLSSocket(raw, { isServer: true, secureContext: context });
+    const timer = setTimeout(() => {
+      tls.destroy();
+      raw.destroy();
+      reject(new PeerClosedError(`TLS handshake with the client did not finish within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    timer.unref();
     tls.once('secure', () => {
+      clearTimeout(timer);
       tls.removeAllListeners('error');
       tls.on('error', () => undefined);
       resolve(tls);
     });
-    tls.once('error', (err) => reject(new PeerClosedError(`TLS handshake with the client failed: ${err.message}`, { cause: err })));
-  });
-}
-
-/**
- * Listens at `at`; `serve` gets each connection and the set of sockets still
- * in their handshake, from which it removes a socket once it relays.
- */
-export async function listenForClients(
-  at: { host: string; port: number },
-  log: Logger,
-  serve: (socket: Socket, handshakes: Set<Socket>) => Promise<void>,
-): Promise<RunningProxy> {
-  const handshakes = new Set<Socket>();
-  const server = createServer({ pauseOnConnect: true }, (socket) => {
-    handshakes.add(socket);
-    socket.once('close', () => handshakes.delete(socket));
-    serve(socket, handshakes).catch((err: unknown) => {
-      log.error({ err }, 'connection failed');
-      socket.destroy();
+    tls.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new PeerClosedError(`TLS handshake with the client failed: ${err.message}`, { cause: err }));
     });
   });
-  server.on('error', (err) => log.error({ err }, 'listener error'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(at.port, at.host, () => resolve());
-  });
-  return {
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of handshakes) socket.destroy();
-      }),
-  };
 }

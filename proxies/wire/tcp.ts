@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { connect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import type { TargetConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
+import type { TargetTls } from './tls-options.js';
 
 export const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -42,13 +42,13 @@ export function openTargetSocket(target: { name: string; host: string; port: num
 }
 
 /** TLS over an open target socket (after the protocol's own TLS request was accepted). */
-export async function startTargetTls(target: TargetConfig, socket: Socket): Promise<TLSSocket> {
-  const verify = target.tls === 'verify-full';
+export async function startTargetTls(target: { name: string; host: string }, options: TargetTls, socket: Socket): Promise<TLSSocket> {
+  const verify = options.tls === 'verify-full';
   const tls = tlsConnect({
     socket,
     host: target.host,
     servername: isIP(target.host) ? undefined : target.host,
-    ca: verify && target.tlsCa ? readFileSync(target.tlsCa) : undefined,
+    ca: verify && options.tlsCa ? readFileSync(options.tlsCa) : undefined,
     // Node checks the host name only when rejectUnauthorized is set; without verify-full nothing is checked.
     rejectUnauthorized: verify,
   });

@@ -2,8 +2,9 @@
  * Gateway users: who may log in, with what, and which targets they reach.
  * A person names the target inside the login name: `alice+web01`.
  */
-import type { Config, TargetConfig, UserConfig } from '../config/index.js';
+import type { Config, UserConfig } from '../config/index.js';
 import type { Sodium } from '../seal/sodium.js';
+import { Semaphore } from '../semaphore.js';
 import { hashPassword, verifyPasswordAsync } from './passwords.js';
 
 export interface LoginName {
@@ -18,19 +19,6 @@ export function parseLoginName(name: string): LoginName | null {
   return { user: name.slice(0, plus), target: name.slice(plus + 1) };
 }
 
-export type RouteRefusal = 'unknown-target' | 'not-allowed' | 'wrong-protocol';
-
-export type Route = { ok: true; user: UserConfig; target: TargetConfig } | { ok: false; user: UserConfig; why: RouteRefusal; target: string };
-
-/** The target an authenticated user asked for, if it exists, speaks `protocol` and the user may reach it. */
-export function route(config: Config, user: UserConfig, targetName: string, protocol: string): Route {
-  const target = config.targets.find((t) => t.name === targetName);
-  if (!target) return { ok: false, user, why: 'unknown-target', target: targetName };
-  if (target.protocol !== protocol) return { ok: false, user, why: 'wrong-protocol', target: targetName };
-  if (!user.targets.includes('*') && !user.targets.includes(target.name)) return { ok: false, user, why: 'not-allowed', target: targetName };
-  return { ok: true, user, target };
-}
-
 export function findUser(config: Config, name: string): UserConfig | undefined {
   return config.users.find((u) => u.name === name);
 }
@@ -39,14 +27,18 @@ export function findUser(config: Config, name: string): UserConfig | undefined {
 // unknown name costs the same time as a wrong password.
 let decoyHash: string | undefined;
 
+/**
+ * Argon2id checks at once, at most. Each takes 64 MiB and a thread of libuv's
+ * pool (which file writes share): a flood of guesses waits its turn instead of
+ * taking the memory and the recordings' disk writes with it.
+ */
+const PASSWORD_CHECKS = new Semaphore(2);
+
 /** True when `password` is the user's; the same work whether or not the user exists. */
 export async function checkPassword(s: Sodium, user: UserConfig | undefined, password: string): Promise<boolean> {
-  if (!user?.password) {
-    decoyHash ??= hashPassword(s, 'recgate-decoy');
-    await verifyPasswordAsync(s, decoyHash, password);
-    return false;
-  }
-  return verifyPasswordAsync(s, user.password, password);
+  const hash = user?.password ?? (decoyHash ??= hashPassword(s, 'recgate-decoy'));
+  const ok = await PASSWORD_CHECKS.run(() => verifyPasswordAsync(s, hash, password));
+  return ok && user?.password !== null && user?.password !== undefined;
 }
 
 /** True when the OpenSSH key blob (algorithm + data, as on the wire) is one of the user's keys. */

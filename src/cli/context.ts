@@ -30,7 +30,8 @@ export class CliContext {
 
   static open(options: GlobalOptions): CliContext {
     const configPath = resolveConfigPath(options.config);
-    const config = loadConfig(configPath);
+    // Auditor and operator commands never log in to a target: its secrets need not be set here.
+    const config = loadConfig(configPath, process.env, { targetSecrets: 'defer' });
     // Commands talk on stdout; only warnings and worse go to stderr.
     const log = createLogger({ level: 'warn' });
     return new CliContext(configPath, config, log, defaultSodium());

@@ -16,7 +16,7 @@ import { formatDuration } from './recordings-list.js';
 const ANSWER_TIMEOUT = 30_000;
 
 export async function listSessions(options: GlobalOptions & { json?: boolean }): Promise<void> {
-  const config = loadConfig(resolveConfigPath(options.config));
+  const config = loadConfig(resolveConfigPath(options.config), process.env, { targetSecrets: 'defer' });
   const response = await request(config, { op: 'list' });
   const sessions = response.sessions ?? [];
   if (options.json) {
@@ -27,7 +27,7 @@ export async function listSessions(options: GlobalOptions & { json?: boolean }):
 }
 
 export async function terminateSession(id: string, options: GlobalOptions & { message?: string }): Promise<void> {
-  const config = loadConfig(resolveConfigPath(options.config));
+  const config = loadConfig(resolveConfigPath(options.config), process.env, { targetSecrets: 'defer' });
   await request(config, { op: 'terminate', id, message: options.message ?? DEFAULT_TERMINATE_MESSAGE });
   process.stdout.write(`terminated ${id}\n`);
 }

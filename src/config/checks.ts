@@ -3,7 +3,7 @@
  * would collide. They run on the schema's output, before anything is read from disk.
  */
 import type { Issue, PathKey } from './locate.js';
-import { LISTENERS, type RawConfig } from './schema.js';
+import type { RawConfig } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { formatListen } from './units.js';
 
@@ -36,9 +36,8 @@ function references(
 function listenConflicts(listen: RawConfig['listen']): Issue[] {
   const used = new Map<string, string>();
   const issues: Issue[] = [];
-  for (const name of LISTENERS) {
-    const address = listen[name];
-    if (address === null || address.port === 0) continue;
+  for (const [name, address] of Object.entries(listen)) {
+    if (address === null || address === undefined || address.port === 0) continue;
     const key = formatListen(address);
     const other = used.get(key);
     if (other === undefined) used.set(key, name);

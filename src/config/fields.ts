@@ -7,12 +7,10 @@ import { isNativeVerifier } from '../auth/mysql-auth.js';
 import { isScramVerifier } from '../auth/scram.js';
 import { ConfigError } from '../errors.js';
 import {
-  checkHostKey,
   checkLoginName,
   checkPasswordHash,
   checkSshKeyLine,
   parseRecipientKeyLine,
-  TRUST_ON_FIRST_USE,
   type RecipientKeyLine,
 } from './formats.js';
 import type { PathKey } from './locate.js';
@@ -185,14 +183,6 @@ export const sshKey: Parse<string> = (value) => {
   const problem = checkSshKeyLine(line);
   if (problem !== null) throw new Invalid(problem);
   return line;
-};
-
-/** `SHA256:<base64>` or trust-on-first-use. */
-export const hostKey: Parse<string> = (value) => {
-  const pin = text(value).trim();
-  const problem = checkHostKey(pin);
-  if (problem !== null) throw new Invalid(problem);
-  return pin === TRUST_ON_FIRST_USE ? pin : pin.replace(/=$/, '');
 };
 
 export const recipientKey: Parse<RecipientKeyLine> = (value) => {

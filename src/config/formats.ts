@@ -1,6 +1,6 @@
 /**
  * Form checks for the one-line values the config carries: recipient public keys,
- * OpenSSH public keys, Argon2id password hashes, pinned host key fingerprints.
+ * OpenSSH public keys and Argon2id password hashes.
  * Each returns an error message (never echoing the value) or the parsed form.
  */
 
@@ -75,19 +75,6 @@ export function checkPasswordHash(text: string): string | null {
   return ARGON2ID.test(text)
     ? null
     : 'not an Argon2id hash (expected $argon2id$v=19$m=...,t=...,p=...$salt$hash from "recgate users hash")';
-}
-
-/** The value that asks the gateway to remember a target's SSH host key on first connection. */
-export const TRUST_ON_FIRST_USE = 'trust-on-first-use';
-
-/** `SHA256:<unpadded base64 of 32 bytes>` as `ssh-keygen -l` prints it, or trust-on-first-use. */
-export function checkHostKey(text: string): string | null {
-  if (text === TRUST_ON_FIRST_USE) return null;
-  const match = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(text);
-  const digest = match?.[1] === undefined ? null : decodeBase64(`${match[1]}=`);
-  return digest?.length === 32
-    ? null
-    : `expected "SHA256:<base64>" as ssh-keygen -l prints it, or "${TRUST_ON_FIRST_USE}"`;
 }
 
 /** Names of users and targets meet in "user+target" logins: no '+', no spaces, not "*". */

@@ -1,20 +1,21 @@
 export { loadConfig, resolveConfigPath, DEFAULT_CONFIG, EXAMPLE_CONFIG } from './load.js';
 export { Secret } from './secret.js';
 export { parseDuration, parseListen, parseSize, formatListen } from './units.js';
-export { parseRecipientKeyLine, RECIPIENT_KEY_PREFIX, TRUST_ON_FIRST_USE } from './formats.js';
-export { DEFAULT_PORTS, LISTENERS, LOG_LEVELS, PROTOCOLS } from './schema.js';
+export { parseRecipientKeyLine, RECIPIENT_KEY_PREFIX } from './formats.js';
+export { CONSOLE_LISTENER, LOG_LEVELS } from './schema.js';
+export { targetOptions } from './protocols.js';
+export type { LoadOptions } from './load.js';
+export type { OptionsContext, ProtocolSpec, TargetOptionsSpec } from './protocols.js';
 export type { Env } from './resolve.js';
 export type {
+  AdmissionConfig,
   Config,
   LimitsConfig,
   ListenAddress,
-  ListenerName,
   LogLevel,
-  Protocol,
   RecipientConfig,
   StoreConfig,
   TargetConfig,
   TargetLogin,
-  TargetTlsMode,
   UserConfig,
 } from './types.js';

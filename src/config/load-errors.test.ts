@@ -54,7 +54,7 @@ describe('config errors name file:line:col, key path and problem', () => {
   });
 
   it('database TLS keys and SCRAM verifiers', () => {
-    expectError([...TARGET, '    tls: require'], '6:5: targets[0].tls: tls applies to database targets only');
+    expectError([...TARGET, '    tls: require'], '6:5: targets[0].tls: tls applies to postgres and mysql targets only');
     expectError([...TARGET, '    localInfile: true'], '6:5: targets[0].localInfile: localInfile applies to mysql targets only');
     expectError(
       ['targets:', '  - name: db', '    protocol: postgres', '    host: db', '    login: { user: app }', '    tls: require', '    tlsCa: ./ca.pem'],
@@ -92,7 +92,7 @@ describe('config errors name file:line:col, key path and problem', () => {
     expectError(['listen:', '  ssh: "::1:2222"'],
       '2:8: listen.ssh: "::1:2222" is not a listen address (an IPv6 host goes in brackets, as "[::1]:2222")');
     expectError([...RECIPIENTS, ...USER, ...TARGET.slice(0, 2), '    protocol: postgresql', ...TARGET.slice(3)],
-      '9:15: targets[0].protocol: unknown protocol "postgresql" (did you mean "postgres"?); expected one of ssh, telnet, postgres, mysql, mssql, rdp, vnc');
+      '9:15: targets[0].protocol: unknown protocol "postgresql" (did you mean "postgres"?); expected one of ssh, postgres, mysql');
     expectError([...RECIPIENTS, ...USER, ...TARGET, '    port: 70000'], '12:11: targets[0].port: expected a port number 1..65535, got 70000');
     expectError([...RECIPIENTS, ...USER, ...TARGET, '    hostKey: "MD5:aa:bb"'],
       '12:14: targets[0].hostKey: expected "SHA256:<base64>" as ssh-keygen -l prints it, or "trust-on-first-use"');

@@ -6,7 +6,10 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { ConfigError } from '../errors.js';
+import { protocols } from '../../proxies/index.js';
+import { optional, text, withDefault } from './fields.js';
 import { loadConfig, resolveConfigPath } from './load.js';
+import type { ProtocolSpec } from './protocols.js';
 import { Secret } from './secret.js';
 
 /** The project folder: the nearest ancestor holding config/recgate.example.yaml. */
@@ -29,7 +32,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const FULL_ENV = {
   RECGATE_DATABASE_URL: 'postgres://recgate:pw@db:5432/recgate',
   WEB01_PASSPHRASE: 'web01-key-passphrase',
-  KIOSK_PASSWORD: 'kiosk-vnc-password',
+  KIOSK_PASSWORD: 'kiosk-mysql-password',
 };
 
 describe('loadConfig: the example file', () => {
@@ -44,11 +47,19 @@ describe('loadConfig: the example file', () => {
     assert.equal(config.control.socket, path.join(ROOT, 'data', 'control.sock'));
     assert.deepEqual(config.listen.ssh, { host: '127.0.0.1', port: 2222 });
     assert.deepEqual(config.listen.console, { host: '127.0.0.1', port: 8080 });
-    assert.equal(config.listen.rdp, null);
+    assert.deepEqual(Object.keys(config.listen), ['ssh', 'postgres', 'mysql', 'console']);
     assert.deepEqual(config.recording, { flushInterval: 1000, chunkSize: 65536, checkpointInterval: 10_000, keystrokes: true, required: false, maxRows: 100 });
     assert.deepEqual(config.limits, { idleTimeout: null, maxDuration: null });
     assert.deepEqual(config.log, { level: 'info', file: null });
     assert.deepEqual(config.retention, { days: null });
+    assert.deepEqual(config.admission, {
+      loginGraceTime: 30_000,
+      tlsHandshakeTimeout: 10_000,
+      maxPreLogin: 256,
+      maxPreLoginPerAddress: 16,
+      maxFailures: 10,
+      failureWindow: 300_000,
+    });
   });
 });
 
@@ -72,12 +83,8 @@ describe('loadConfig: a file using every key', () => {
   it('parses listeners and leaves disabled ones null', () => {
     assert.deepEqual(config.listen, {
       ssh: { host: '0.0.0.0', port: 2222 },
-      telnet: null,
       postgres: { host: '::1', port: 6432 },
       mysql: null,
-      mssql: { host: '127.0.0.1', port: 0 },
-      rdp: { host: '127.0.0.1', port: 13389 },
-      vnc: { host: 'localhost', port: 15900 },
       console: { host: '127.0.0.1', port: 8080 },
     });
   });
@@ -99,17 +106,17 @@ describe('loadConfig: a file using every key', () => {
     assert.equal(web01.login.password, null);
     assert.equal(prodPg.login.password?.reveal(), 'db-password-from-file');
     assert.equal(prodPg.login.password?.origin, `file ${path.join(FIXTURES, 'secrets', 'prod-pg.password')}`);
-    assert.equal(legacy.login.password?.reveal(), 'inline-telnet-password');
-    assert.equal(kiosk.login.password?.reveal(), 'kiosk-vnc-password');
-    assert.equal(kiosk.login.user, null);
+    assert.equal(legacy.login.password?.reveal(), 'inline-mysql-password');
+    assert.equal(kiosk.login.password?.reveal(), 'kiosk-mysql-password');
+    assert.equal(kiosk.login.user, 'kiosk');
   });
 
   it('applies ports by protocol, host key pins and trust-on-first-use', () => {
-    assert.deepEqual(config.targets.map((t) => [t.name, t.protocol, t.host, t.port, t.hostKey]), [
+    assert.deepEqual(config.targets.map((t) => [t.name, t.protocol, t.host, t.port, t.options.hostKey]), [
       ['web01', 'ssh', '10.0.0.5', 2022, 'SHA256:SZP3jHY8nxovcwW7szV2wbjN/NLFnCBHMPsXvNAkD0M'],
-      ['prod-pg', 'postgres', 'db.internal', 5432, null],
-      ['legacy', 'telnet', 'fe80::1', 23, null],
-      ['kiosk', 'vnc', '10.0.0.9', 5900, null],
+      ['prod-pg', 'postgres', 'db.internal', 5432, undefined],
+      ['legacy', 'mysql', 'fe80::1', 3306, undefined],
+      ['kiosk', 'mysql', '10.0.0.9', 3307, undefined],
     ]);
   });
 
@@ -124,8 +131,9 @@ describe('loadConfig: a file using every key', () => {
   });
 
   it('allows port forwarding only where a target says so', () => {
-    assert.equal(web01.portForwarding, true);
-    assert.equal(prodPg.portForwarding, false);
+    assert.equal(web01.options.portForwarding, true);
+    assert.equal(prodPg.options.portForwarding, undefined);
+    assert.deepEqual([legacy.options.localInfile, kiosk.options.localInfile], [true, false]);
   });
 
   it('seals to all recipients unless a target restricts them', () => {
@@ -141,16 +149,25 @@ describe('loadConfig: a file using every key', () => {
   });
 
   it('applies TLS modes to database targets, verify-full with its CA file', () => {
-    assert.deepEqual([web01, prodPg, legacy].map((t) => [t.tls, t.tlsCa]), [
-      ['disable', null],
+    assert.deepEqual([web01, prodPg, legacy, kiosk].map((t) => [t.options.tls, t.options.tlsCa]), [
+      [undefined, undefined],
       ['verify-full', path.join(FIXTURES, 'tls', 'db-ca.pem')],
-      ['disable', null],
+      ['require', null],
+      ['prefer', null],
     ]);
   });
 
   it('reads log, retention and store settings', () => {
     assert.equal(config.log.level, 'debug');
     assert.deepEqual(config.retention, { days: 90 });
+    assert.deepEqual(config.admission, {
+      loginGraceTime: 20_000,
+      tlsHandshakeTimeout: 5000,
+      maxPreLogin: 100,
+      maxPreLoginPerAddress: 8,
+      maxFailures: 5,
+      failureWindow: 600_000,
+    });
   });
 
   it('returns a deeply frozen object', () => {
@@ -167,10 +184,83 @@ describe('loadConfig: a file using every key', () => {
   it('never shows a secret when printed', () => {
     const printed = [JSON.stringify(config), config.targets.map((target) => String(target.login.password)).join(), String(web01.login.passphrase)];
     printed.push(inspect(config, { depth: Infinity }));
-    for (const secret of [...Object.values(FULL_ENV), 'db-password-from-file', 'inline-telnet-password', 'not-a-real-key']) {
+    for (const secret of [...Object.values(FULL_ENV), 'db-password-from-file', 'inline-mysql-password', 'not-a-real-key']) {
       for (const text of printed) assert.ok(!text.includes(secret), `printed config shows ${secret}`);
     }
     assert.ok(JSON.stringify(config).includes('"password":"[secret]"'));
+  });
+});
+
+describe('loadConfig: protocols come from their proxies', () => {
+  const write = (name: string, lines: string[]) => {
+    const file = path.join(scratch, name);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  };
+  // A protocol as a new proxy folder would describe it: nothing in src/config names it.
+  const telnet: ProtocolSpec = {
+    name: 'telnet',
+    defaultPort: 23,
+    defaultListen: '127.0.0.1:2323',
+    login: { userOptional: true },
+    targetOptions: {
+      keys: { prompt: withDefault('login: ', text), banner: optional(text) },
+      check: (parsed, ctx) => {
+        if (parsed.banner !== undefined && !ctx.target.hasPassword) ctx.problem('banner', 'banner needs login.password', true);
+      },
+      resolve: (parsed, ctx) => ({ prompt: parsed.prompt, banner: parsed.banner === undefined ? null : ctx.file(String(parsed.banner)) }),
+    },
+  };
+  const withTelnet = [...protocols, telnet];
+
+  it('opens a listener per protocol by default, and takes target keys from its spec', () => {
+    const file = write('telnet.yaml', [
+      'recipients: [{ name: officer, publicKey: "recgate-x25519 qLd9Ci1EeFnlTWUbylc1hcoJbH/1kKjjHt6HCqPt9f0=" }]',
+      'targets:',
+      '  - { name: old, protocol: telnet, host: 10.0.0.7, login: { password: pw }, banner: ./motd }',
+    ]);
+    const config = loadConfig(file, {}, { protocols: withTelnet });
+    assert.deepEqual(config.listen.telnet, { host: '127.0.0.1', port: 2323 });
+    const [old] = config.targets;
+    assert.deepEqual([old?.port, old?.login.user, old?.options], [23, null, { prompt: 'login: ', banner: path.join(scratch, 'motd') }]);
+  });
+
+  it('reports a spec\'s own problems, and keys of other protocols as theirs', () => {
+    const lines = (extra: string) => [
+      'recipients: [{ name: officer, publicKey: "recgate-x25519 qLd9Ci1EeFnlTWUbylc1hcoJbH/1kKjjHt6HCqPt9f0=" }]',
+      'targets:',
+      `  - { name: old, protocol: telnet, host: 10.0.0.7, login: { user: root }, ${extra} }`,
+    ];
+    const bad = write('telnet-bad.yaml', lines('banner: ./motd'));
+    assert.throws(() => loadConfig(bad, {}, { protocols: withTelnet }), { message: `${bad}:3:75: targets[0].banner: banner needs login.password` });
+    const other = write('telnet-other.yaml', lines('hostKey: trust-on-first-use'));
+    assert.throws(() => loadConfig(other, {}, { protocols: withTelnet }), { message: `${other}:3:75: targets[0].hostKey: hostKey applies to ssh targets only` });
+    const ssh = write('ssh-prompt.yaml', lines('prompt: "$ "').map((l) => l.replace('protocol: telnet', 'protocol: ssh')));
+    assert.throws(() => loadConfig(ssh, {}, { protocols: withTelnet }), { message: `${ssh}:3:72: targets[0].prompt: prompt applies to telnet targets only` });
+  });
+
+  it('refuses a listener or a protocol that no proxy serves', () => {
+    const listener = write('unserved.yaml', ['listen:', '  ssh: "127.0.0.1:2222"', '  telnet: "127.0.0.1:2323"']);
+    assert.throws(() => loadConfig(listener, {}), {
+      message: `${listener}:3:3: listen.telnet: no proxy serves "telnet" in this gateway; listeners: ssh, postgres, mysql and console`,
+    });
+    const target = write('unserved-target.yaml', ['targets:', '  - { name: old, protocol: telnet, host: 10.0.0.7, login: { user: root } }']);
+    assert.throws(() => loadConfig(target, {}), {
+      message: `${target}:2:28: targets[0].protocol: unknown protocol "telnet"; expected one of ssh, postgres, mysql`,
+    });
+  });
+
+  it('leaves target secrets unread for commands that never log in to a target', () => {
+    const file = write('deferred.yaml', [
+      'recipients: [{ name: officer, publicKey: "recgate-x25519 qLd9Ci1EeFnlTWUbylc1hcoJbH/1kKjjHt6HCqPt9f0=" }]',
+      'targets:',
+      '  - { name: web01, protocol: ssh, host: 10.0.0.5, login: { user: deploy, password: { env: WEB01_PASSWORD } } }',
+    ]);
+    assert.throws(() => loadConfig(file, {}), /environment variable WEB01_PASSWORD is not set/);
+    const config = loadConfig(file, {}, { targetSecrets: 'defer' });
+    const password = config.targets[0]?.login.password;
+    assert.equal(password?.origin, 'env WEB01_PASSWORD');
+    assert.throws(() => password?.reveal(), { name: 'ConfigError', message: 'the secret from env WEB01_PASSWORD was not read by this command' });
   });
 });
 

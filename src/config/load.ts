@@ -10,6 +10,8 @@ import { ConfigError } from '../errors.js';
 import { checkReferences } from './checks.js';
 import { describe, MISSING } from './fields.js';
 import { formatPath, SourceMap, type Issue, type PathKey } from './locate.js';
+import { protocols as servedProtocols } from '../../proxies/index.js';
+import type { ProtocolSpec } from './protocols.js';
 import { resolveConfig, type Env } from './resolve.js';
 import { configSchema } from './schema.js';
 import type { Config } from './types.js';
@@ -154,11 +156,24 @@ function toData(file: string, doc: Document, map: SourceMap): unknown {
   return data;
 }
 
+export interface LoadOptions {
+  /** The protocols whose targets and listeners the file may configure: by default every proxy this gateway has. */
+  protocols?: readonly ProtocolSpec[];
+  /** 'defer' for commands that never log in to a target: its secrets are not read (and need not be set). */
+  targetSecrets?: 'read' | 'defer';
+}
+
+/** One schema per list of protocols; the gateway's own list is the one nearly always asked for. */
+const schemas = new WeakMap<readonly ProtocolSpec[], ReturnType<typeof configSchema>>();
+
 /**
  * Loads, validates and resolves a config file. Relative paths in it are taken from the
  * file's folder; `{ env: NAME }` secrets are looked up in `env`.
  */
-export function loadConfig(file: string, env: Env = process.env): Config {
+export function loadConfig(file: string, env: Env = process.env, options: LoadOptions = {}): Config {
+  const protocols = options.protocols ?? servedProtocols;
+  let schema = schemas.get(protocols);
+  if (schema === undefined) schemas.set(protocols, (schema = configSchema(protocols)));
   const text = readConfigFile(file);
   checkFlowDepth(file, text);
   const counter = new LineCounter();
@@ -166,11 +181,11 @@ export function loadConfig(file: string, env: Env = process.env): Config {
   const map = new SourceMap(doc, counter);
   checkSyntax(file, doc, map);
   const data = toData(file, doc, map);
-  const parsed = configSchema.safeParse(data);
+  const parsed = schema.safeParse(data);
   if (!parsed.success) throw failure(file, map, dropExplained(parsed.error.issues.map((issue) => fromZod(issue, data))));
   const issues = checkReferences(parsed.data);
   if (issues.length > 0) throw failure(file, map, issues);
-  const config = resolveConfig(parsed.data, path.resolve(file), env, issues);
+  const config = resolveConfig(parsed.data, path.resolve(file), { env, protocols, targetSecrets: options.targetSecrets ?? 'read' }, issues);
   if (issues.length > 0) throw failure(file, map, issues);
   return deepFreeze(config);
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { SecretRef } from './fields.js';
 import { parseRecipientKeyLine } from './formats.js';
 import type { Issue, PathKey } from './locate.js';
+import type { ProtocolSpec } from './protocols.js';
 import type { RawConfig, RawTarget } from './schema.js';
 import { Secret } from './secret.js';
 import type { Config, LimitsConfig, RecipientConfig, StoreConfig, TargetConfig } from './types.js';
@@ -17,9 +18,18 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the final NUL). */
 const MAX_SOCKET_PATH = 107;
 
-interface Context {
-  readonly dir: string;
+export interface ResolveOptions {
   readonly env: Env;
+  readonly protocols: readonly ProtocolSpec[];
+  /**
+   * 'defer': target login secrets are not read (commands that never log in
+   * to a target must not need them); revealing one is an error.
+   */
+  readonly targetSecrets: 'read' | 'defer';
+}
+
+interface Context extends ResolveOptions {
+  readonly dir: string;
   readonly issues: Issue[];
 }
 
@@ -37,6 +47,12 @@ function readText(file: string): { text: string } | { problem: string } {
   } catch (error) {
     return { problem: fileProblem(error) };
   }
+}
+
+/** A target secret a command left unread: it says so instead of revealing anything. */
+function deferredSecret(ref: SecretRef): Secret {
+  const origin = ref.kind === 'env' ? `env ${ref.name}` : ref.kind === 'file' ? `file ${ref.path}` : 'inline';
+  return Secret.unread(origin);
 }
 
 function resolveSecret(ref: SecretRef, at: readonly PathKey[], ctx: Context, verbatim = false): Secret | null {
@@ -100,32 +116,45 @@ function mergeLimits(base: LimitsConfig, own: RawTarget['limits']): LimitsConfig
 
 function resolveTarget(raw: RawTarget, index: number, config: RawConfig, recipients: readonly RecipientConfig[], ctx: Context): TargetConfig {
   const at = (key: string): PathKey[] => ['targets', index, 'login', key];
-  const secret = (ref: SecretRef | undefined, key: string, verbatim = false) =>
-    ref === undefined ? null : resolveSecret(ref, at(key), ctx, verbatim);
+  const secret = (ref: SecretRef | undefined, key: string, verbatim = false) => {
+    if (ref === undefined) return null;
+    return ctx.targetSecrets === 'defer' && ref.kind !== 'inline' ? deferredSecret(ref) : resolveSecret(ref, at(key), ctx, verbatim);
+  };
   const chosen = raw.recipients;
+  const login = {
+    user: raw.login.user ?? null,
+    password: secret(raw.login.password, 'password'),
+    privateKey: secret(raw.login.privateKey, 'privateKey', true),
+    passphrase: secret(raw.login.passphrase, 'passphrase'),
+  };
   return {
     name: raw.name,
     protocol: raw.protocol,
     host: raw.host,
     port: raw.port,
-    hostKey: raw.hostKey,
-    login: {
-      user: raw.login.user ?? null,
-      password: secret(raw.login.password, 'password'),
-      privateKey: secret(raw.login.privateKey, 'privateKey', true),
-      passphrase: secret(raw.login.passphrase, 'passphrase'),
-    },
+    login,
     recording: {
       keystrokes: raw.recording.keystrokes ?? config.recording.keystrokes,
       required: raw.recording.required ?? config.recording.required,
     },
     limits: mergeLimits(config.limits, raw.limits),
-    portForwarding: raw.portForwarding ?? false,
-    localInfile: raw.localInfile ?? false,
-    tls: raw.tls,
-    tlsCa: raw.tlsCa === undefined ? null : path.resolve(ctx.dir, raw.tlsCa),
     recipients: chosen === undefined ? recipients : recipients.filter((recipient) => chosen.includes(recipient.name)),
+    options: resolveOptions(raw, index, login.password !== null, ctx),
   };
+}
+
+/** The target's protocol options, as its spec resolves them. */
+function resolveOptions(raw: RawTarget, index: number, hasPassword: boolean, ctx: Context): Record<string, unknown> {
+  const spec = ctx.protocols.find((p) => p.name === raw.protocol)?.targetOptions;
+  if (spec?.resolve === undefined) return { ...raw.options };
+  return spec.resolve(raw.options, {
+    target: { name: raw.name, host: raw.host, port: raw.port, hasPassword },
+    file: (value) => path.resolve(ctx.dir, value),
+    problem: (key, message, atKey = false) => {
+      const below = typeof key === 'object' ? key : [key];
+      ctx.issues.push({ path: ['targets', index, ...below], message, atKey });
+    },
+  });
 }
 
 function checkSocket(socket: string, ctx: Context): void {
@@ -135,8 +164,8 @@ function checkSocket(socket: string, ctx: Context): void {
 }
 
 /** Builds the Config; problems are appended to `issues` (the result is unusable if any). */
-export function resolveConfig(raw: RawConfig, source: string, env: Env, issues: Issue[]): Config {
-  const ctx: Context = { dir: path.dirname(source), env, issues };
+export function resolveConfig(raw: RawConfig, source: string, options: ResolveOptions, issues: Issue[]): Config {
+  const ctx: Context = { ...options, dir: path.dirname(source), issues };
   const file = (value: string) => path.resolve(ctx.dir, value);
   const dataDir = file(raw.gateway.dataDir);
   const recipients = resolveRecipients(raw.recipients, ctx);
@@ -163,6 +192,7 @@ export function resolveConfig(raw: RawConfig, source: string, env: Env, issues: 
       targets: user.targets,
     })),
     targets: raw.targets.map((target, index) => resolveTarget(target, index, raw, recipients, ctx)),
+    admission: raw.admission,
     log: { level: raw.log.level, file: raw.log.file === undefined ? null : file(raw.log.file) },
     recording: raw.recording,
     limits: raw.limits,

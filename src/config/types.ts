@@ -3,12 +3,12 @@
  * read into a Secret, every duration in milliseconds. The object is deeply frozen
  * (the bytes of a Uint8Array cannot be frozen; treat them as read-only).
  */
-import type { ListenerName, LogLevel, Protocol, TargetTlsMode } from './schema.js';
+import type { LogLevel } from './schema.js';
 import type { Secret } from './secret.js';
 import type { ListenAddress } from './units.js';
 
 export type { ListenAddress } from './units.js';
-export type { ListenerName, LogLevel, Protocol, TargetTlsMode } from './schema.js';
+export type { LogLevel } from './schema.js';
 
 /** An auditor every recording (or a target's recordings) is sealed to. */
 export interface RecipientConfig {
@@ -36,11 +36,12 @@ export interface UserConfig {
 
 /** Credentials the gateway injects when it logs in to a target. */
 export interface TargetLogin {
-  /** Null only for vnc targets, whose protocol has no user name. */
+  /** Null only for targets whose protocol has no user name. */
   readonly user: string | null;
   readonly password: Secret | null;
   /** OpenSSH or PEM private key text (ssh targets). */
   readonly privateKey: Secret | null;
+  /** The passphrase of an encrypted `privateKey`. */
   readonly passphrase: Secret | null;
 }
 
@@ -52,26 +53,34 @@ export interface LimitsConfig {
 
 export interface TargetConfig {
   readonly name: string;
-  readonly protocol: Protocol;
+  /** The name of the protocol whose proxy serves this target. */
+  readonly protocol: string;
   readonly host: string;
   readonly port: number;
-  /** ssh: "SHA256:<base64>" pin or "trust-on-first-use"; null when unpinned (an ssh target then refuses) or not ssh. */
-  readonly hostKey: string | null;
   readonly login: TargetLogin;
   /** Top-level recording.keystrokes/required with this target's overrides applied. */
   readonly recording: { readonly keystrokes: boolean; readonly required: boolean };
   /** Top-level limits with this target's overrides applied. */
   readonly limits: LimitsConfig;
-  /** ssh: whether the person may open direct-tcpip forwards through the target (default false). */
-  readonly portForwarding: boolean;
-  /** mysql: whether LOAD DATA LOCAL INFILE may send the person's files to the target (default false). */
-  readonly localInfile: boolean;
-  /** Database targets: TLS towards the target (libpq sslmode semantics); 'disable' for others. */
-  readonly tls: TargetTlsMode;
-  /** verify-full: CA bundle file (PEM) the target's certificate must chain to; null = the system's CAs. */
-  readonly tlsCa: string | null;
   /** The recipients this target's recordings are sealed to (all of them unless restricted). */
   readonly recipients: readonly RecipientConfig[];
+  /** The keys the target's protocol adds (see its spec), resolved; its proxy reads them. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** How connections are admitted, before and at login (durations in ms). */
+export interface AdmissionConfig {
+  /** A connection that has not logged in this long after it opened is closed. */
+  readonly loginGraceTime: number;
+  /** A TLS handshake with a client must finish within this. */
+  readonly tlsHandshakeTimeout: number;
+  /** Connections not yet logged in, over every listener together. */
+  readonly maxPreLogin: number;
+  /** Connections not yet logged in from one address. */
+  readonly maxPreLoginPerAddress: number;
+  /** Failed logins from one address, over every protocol, before it is refused for `failureWindow`. */
+  readonly maxFailures: number;
+  readonly failureWindow: number;
 }
 
 export type StoreConfig = { readonly kind: 'local' } | { readonly kind: 'postgres'; readonly url: Secret };
@@ -87,12 +96,13 @@ export interface Config {
     readonly tlsCert: string;
     readonly tlsKey: string;
   };
-  /** Null: that listener is disabled. */
-  readonly listen: { readonly [name in ListenerName]: ListenAddress | null };
+  /** Per protocol the gateway serves, and `console`; null: that listener is disabled. */
+  readonly listen: Readonly<Record<string, ListenAddress | null>>;
   readonly store: StoreConfig;
   readonly recipients: readonly RecipientConfig[];
   readonly users: readonly UserConfig[];
   readonly targets: readonly TargetConfig[];
+  readonly admission: AdmissionConfig;
   readonly log: { readonly level: LogLevel; readonly file: string | null };
   readonly recording: {
     /** Longest time recorded bytes wait before their chunk is sealed and written, ms. */

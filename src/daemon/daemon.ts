@@ -9,7 +9,7 @@ import { loadConfig, resolveConfigPath, type Config } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { openStore } from '../store/index.js';
-import { proxies } from '../../proxies/index.js';
+import { loadProxy, protocols } from '../../proxies/index.js';
 import { startConsole } from './console.js';
 import { startControl } from './control.js';
 import { Gateway } from './gateway.js';
@@ -24,7 +24,7 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   await mkdir(config.gateway.dataDir, { recursive: true, mode: 0o700 });
   const signer = await ensureSigningKey(sodium, config.gateway.signingKey, log);
   await ensureHostKey(config.gateway.hostKey, log);
-  if (config.listen.postgres || config.listen.mysql || config.listen.mssql) {
+  if (protocols.some((p) => p.gatewayCertificate && config.listen[p.name])) {
     await ensureTlsCertificate(config.gateway.tlsCert, config.gateway.tlsKey, log);
   }
   const store = openStore(config, log);
@@ -73,12 +73,12 @@ interface Closable {
 async function startListeners(gateway: Gateway, config: Config): Promise<Closable[]> {
   const started: Closable[] = [];
   try {
-    for (const proxy of proxies) {
-      const at = (config.listen as Record<string, { host: string; port: number } | null | undefined>)[proxy.listenKey];
+    for (const spec of protocols) {
+      const at = config.listen[spec.name];
       if (!at) continue;
-      const running = await proxy.listen(gateway, at);
+      const running = await (await loadProxy(spec)).listen(gateway, at);
       started.push(running);
-      gateway.log.info({ proxy: proxy.name, address: running.address }, 'listening');
+      gateway.log.info({ proxy: spec.name, address: running.address }, 'listening');
     }
     started.push(await startControl(gateway, config));
     if (config.listen.console) started.push(await startConsole(gateway, config.listen.console));

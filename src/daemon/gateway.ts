@@ -4,6 +4,11 @@
  * recipients, and keeps track of both so that shutdown tells every person
  * why and ends each recording cleanly.
  */
+import type { Socket } from 'node:net';
+import { Admission } from '../admission/admission.js';
+import { PreLoginGuard, type PreLogin } from '../admission/guard.js';
+import { FailureLimiter } from '../admission/limiter.js';
+import { listenGuarded } from '../admission/listener.js';
 import type { Config, TargetConfig } from '../config/index.js';
 import { RecordingError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -12,13 +17,15 @@ import type { Sodium } from '../seal/sodium.js';
 import { SessionRegistry } from '../session/registry.js';
 import { Session, type EndReason, type SessionOptions, type SessionWho } from '../session/session.js';
 import type { RecordingStore } from '../store/types.js';
-import type { GatewayContext } from './proxy.js';
+import type { GatewayContext, RunningProxy } from './proxy.js';
 
 export const SHUTDOWN_MESSAGE = 'recgate: the gateway is shutting down';
 
 export class Gateway implements GatewayContext {
   private readonly live = new Set<Recorder>();
   readonly sessions = new SessionRegistry();
+  readonly admission: Admission;
+  private readonly guard: PreLoginGuard;
   /** Set by endAll: sessions opened from then on are closed with the shutdown message at once. */
   private closing: { reason: EndReason; message: string } | undefined;
 
@@ -28,7 +35,15 @@ export class Gateway implements GatewayContext {
     private readonly sodium: Sodium,
     readonly store: RecordingStore,
     private readonly signer: { publicKey: Uint8Array; secretKey: Uint8Array },
-  ) {}
+  ) {
+    const a = config.admission;
+    this.admission = new Admission(config, new FailureLimiter({ maxFailures: a.maxFailures, windowMs: a.failureWindow }), this);
+    this.guard = new PreLoginGuard({ maxTotal: a.maxPreLogin, maxPerAddress: a.maxPreLoginPerAddress, graceMs: a.loginGraceTime });
+  }
+
+  listen(at: { host: string; port: number }, log: Logger, serve: (socket: Socket, place: PreLogin) => void): Promise<RunningProxy> {
+    return listenGuarded(at, this.guard, log, serve);
+  }
 
   /**
    * A 32-byte secret for one purpose (e.g. SCRAM's mock salts), stable across

@@ -32,15 +32,11 @@ function target(options: { limits?: Partial<LimitsConfig>; required?: boolean; n
     protocol: 'ssh',
     host: '127.0.0.1',
     port: 22,
-    hostKey: null,
     login: { user: 'root', password: null, privateKey: null, passphrase: null },
     recording: { keystrokes: true, required: options.required ?? false },
     limits: { idleTimeout: null, maxDuration: null, ...options.limits },
-    portForwarding: false,
-    localInfile: false,
-    tls: 'disable',
-    tlsCa: null,
     recipients: [{ name: 'officer', publicKey: auditor.publicKey, line: '' }],
+    options: { hostKey: null, portForwarding: false },
   };
 }
 

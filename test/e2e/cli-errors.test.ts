@@ -2,7 +2,7 @@
  * Bad input to the CLI: each case is one clear line on stderr and a non-zero exit.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GatewayHome } from '../fixtures/gateway-env.js';
@@ -64,4 +64,20 @@ test('an unknown recording id', async () => {
 test('a bad option value', async () => {
   assertOneLineError(await home.cli(['recordings', 'list', '--since', 'yesterday-ish']), /--since/);
   assertOneLineError(await home.cli(['recordings', 'play', id, '--key', home.key('officer'), '--speed', '0']), /--speed/);
+});
+
+test('auditor commands run without the targets\' secrets in the environment; start needs them', async () => {
+  const config = join(home.dir, 'with-target.yaml');
+  const base = await readFile(home.configPath, 'utf8');
+  await writeFile(config, `${base}targets:\n  - { name: web01, protocol: ssh, host: 127.0.0.1, hostKey: trust-on-first-use, login: { user: deploy, password: { env: RG_TEST_UNSET_SECRET } } }\n`);
+  const env = { RG_TEST_UNSET_SECRET: undefined };
+  const list = await home.cli(['recordings', 'list', '--json', '--config', config], { env });
+  assert.equal(list.code, 0, list.stderr);
+  assert.ok((JSON.parse(list.stdout) as { id: string }[]).some((r) => r.id === id));
+  const verify = await home.cli(['recordings', 'verify', id, '--config', config], { env });
+  assert.equal(verify.code, 0, verify.stderr);
+  const exported = await home.cli(['recordings', 'export', id, '--key', home.key('officer'), '--out', out(), '--config', config], { env });
+  assert.equal(exported.code, 0, exported.stderr);
+  const start = await home.cli(['start', '--config', config], { env });
+  assertOneLineError(start, /targets\[0\]\.login\.password: environment variable RG_TEST_UNSET_SECRET is not set/);
 });

@@ -7,12 +7,14 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { TargetConfig, TargetTlsMode } from '../../src/config/index.js';
+import type { TargetConfig } from '../../src/config/index.js';
 import { Secret } from '../../src/config/secret.js';
 import { connectMysqlTarget, MysqlTargetError, type MysqlTargetLink } from '../../proxies/mysql/target.js';
 import { writePacket } from '../../proxies/mysql/protocol/framer.js';
 import { Capability } from '../../proxies/mysql/protocol/handshake.js';
 import { decodeTextRow } from '../../proxies/mysql/protocol/resultset.js';
+import type { MysqlTargetOptions } from '../../proxies/mysql/spec.js';
+import type { TargetTlsMode } from '../../proxies/wire/tls-options.js';
 import { freePort } from '../fixtures/gateway-env.js';
 import { startMariadb, type Mariadb } from '../fixtures/mariadb.js';
 
@@ -43,15 +45,11 @@ function target(db: Mariadb, options: { tls?: TargetTlsMode; tlsCa?: string; use
     protocol: 'mysql',
     host: '127.0.0.1',
     port: options.port ?? db.port,
-    hostKey: null,
     login: { user: options.user ?? db.user, password: new Secret(options.password ?? db.password, 'test'), privateKey: null, passphrase: null },
     recording: { keystrokes: false, required: false },
     limits: { idleTimeout: null, maxDuration: null },
-    portForwarding: false,
-    localInfile: false,
-    tls: options.tls ?? 'disable',
-    tlsCa: options.tlsCa ?? null,
     recipients: [],
+    options: { tls: options.tls ?? 'disable', tlsCa: options.tlsCa ?? null, localInfile: false } satisfies MysqlTargetOptions,
   };
 }
 

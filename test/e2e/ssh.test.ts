@@ -91,13 +91,15 @@ test('the right gateway password logs in', async () => {
   assert.equal(r.stdout, 'ok\n');
 });
 
-test('an unknown target and a target the user may not reach are refused with a clear message', async () => {
+test('an unknown target and a target the user may not reach are refused in the same clear words', async () => {
   const unknown = await g.ssh([...g.sshArgs('alice+nowhere'), 'true']);
   assert.equal(unknown.code, 1);
-  assert.match(unknown.stderr, /^recgate: there is no target named nowhere/m);
+  assert.match(unknown.stderr, /^recgate: there is no target named nowhere that you may reach\r?$/m);
   const notAllowed = await g.ssh([...g.sshArgs('alice+other'), 'true']);
   assert.equal(notAllowed.code, 1);
-  assert.match(notAllowed.stderr, /^recgate: you are not allowed to reach other/m);
+  assert.match(notAllowed.stderr, /^recgate: there is no target named other that you may reach\r?$/m);
+  assert.match(g.log, /"target":"nowhere","why":"unknown-target"[^\n]*session refused/, 'the log keeps the real reason');
+  assert.match(g.log, /"target":"other","why":"not-allowed"[^\n]*session refused/);
 });
 
 test('a target that is down, a changed target host key and a refused target login each get a clear message', async () => {
@@ -196,4 +198,25 @@ test('typed commands become events, and a password typed at a sudo-style prompt 
   assert.ok(input.includes('*'.repeat(14)), 'the password is recorded masked, one * per byte');
   for (const [name, content] of files) assert.ok(!content.toString('latin1').includes('hunter2-s3cret'), `${name} holds the password`);
   assert.ok(!commands.some((c) => String(c).includes('hunter2')));
+});
+
+test('ssh -A: agent forwarding is refused, the session works, and the refusal is logged and recorded', async () => {
+  // OpenSSH asks for agent forwarding only when it has an agent to forward, and without asking for an answer.
+  const socket = join(g.home.dir, `agent-${Math.random().toString(36).slice(2)}.sock`);
+  const agent = await run('ssh-agent', ['-a', socket, '-s']);
+  assert.equal(agent.code, 0, agent.stderr);
+  const pid = /SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1];
+  try {
+    const before = (await g.recordings()).length;
+    const r = await g.ssh([...g.sshArgs('alice+web01', ['-A', '-o', 'ForwardX11=yes']), 'echo agent=${SSH_AUTH_SOCK:-none}'], { env: { SSH_AUTH_SOCK: socket, DISPLAY: ':0' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'agent=none\n', 'no agent reaches the target');
+    const rec = await newRecording(before);
+    const events = eventsOf(await exportRecording(rec.id), rec.id);
+    assert.ok(events.some((e) => e.type === 'request-refused' && e.request === 'agent-forwarding'), JSON.stringify(events));
+    assert.match(g.log, /"request":"agent-forwarding"[^\n]*channel request refused/);
+    assert.doesNotMatch(g.log, /TypeError/);
+  } finally {
+    if (pid) process.kill(Number(pid));
+  }
 });

@@ -1,0 +1,116 @@
+/**
+ * The one login path, driven as a proxy drives it, against a real Gateway
+ * (config file, local store, signing key): the limit, the verdict, routing
+ * and the refusals a person reads.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadConfig, type TargetConfig } from '../config/index.js';
+import { Gateway } from '../daemon/gateway.js';
+import { silentLogger } from '../log.js';
+import { formatPublicKeyLine, generateAuditorKey } from '../seal/keys.js';
+import { generateSigningKey } from '../seal/signing.js';
+import { defaultSodium } from '../seal/sodium.js';
+import { LocalStore } from '../store/local.js';
+import type { Login } from './admission.js';
+import { PreLoginGuard } from './guard.js';
+import { Refusal } from './refusal.js';
+
+const s = defaultSodium();
+const log = silentLogger();
+let dir: string;
+let gateway: Gateway;
+let store: LocalStore;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'recgate-admission-'));
+  const officer = formatPublicKeyLine(s, generateAuditorKey(s).publicKey, 'officer');
+  const hash = '$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Qm9ndXNoYXNoQm9ndXNoYXNoQm9ndXNoYXNoQm9ndXM';
+  await writeFile(
+    join(dir, 'recgate.yaml'),
+    [
+      'gateway: { dataDir: ./data }',
+      'admission: { maxFailures: 3 }',
+      `recipients: [{ name: officer, publicKey: "${officer}" }]`,
+      'users:',
+      `  - { name: alice, password: "${hash}", targets: [web01, db01] }`,
+      'targets:',
+      '  - { name: web01, protocol: ssh, host: 127.0.0.1, hostKey: trust-on-first-use, login: { user: deploy, password: pw } }',
+      '  - { name: web02, protocol: ssh, host: 127.0.0.1, hostKey: trust-on-first-use, login: { user: deploy, password: pw } }',
+      '  - { name: db01, protocol: postgres, host: 127.0.0.1, login: { user: app, password: pw } }',
+    ].join('\n'),
+  );
+  const config = loadConfig(join(dir, 'recgate.yaml'), {});
+  store = new LocalStore(config.gateway.dataDir);
+  gateway = new Gateway(config, log, s, store, generateSigningKey(s));
+});
+after(async () => {
+  await gateway.endAll();
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function login(target: string, protocol = 'ssh', address = '192.0.2.1'): Login {
+  const attempt = gateway.admission.begin({ protocol, address, loginName: `alice+${target}`, log });
+  assert.equal(attempt.user?.name, 'alice');
+  return attempt.succeeded('password');
+}
+
+async function refusal(promise: Promise<unknown>): Promise<Refusal> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof Refusal, String(err));
+    return err;
+  }
+  assert.fail('not refused');
+}
+
+test('a target that does not exist and one the person may not reach are refused in the same words', async () => {
+  const connect = async (): Promise<string> => 'link';
+  const unknown = await refusal(gateway.admission.open(login('nope'), connect, () => undefined));
+  const forbidden = await refusal(gateway.admission.open(login('web02'), connect, () => undefined));
+  assert.equal(unknown.kind, 'no-such-target');
+  assert.equal(forbidden.kind, 'no-such-target');
+  assert.equal(unknown.message.replace('nope', 'X'), forbidden.message.replace('web02', 'X'));
+  const wrong = await refusal(gateway.admission.open(login('db01', 'ssh'), connect, () => undefined));
+  assert.equal(wrong.kind, 'wrong-protocol');
+  assert.match(wrong.message, /db01 is a postgres target/);
+});
+
+test('an allowed target: the proxy connects, then the session opens (a failed connect is a target refusal)', async () => {
+  const connected: TargetConfig[] = [];
+  const admitted = await gateway.admission.open(login('web01'), async (t) => (connected.push(t), 'link'), () => undefined);
+  assert.deepEqual([admitted.link, admitted.target.name, connected.length], ['link', 'web01', 1]);
+  assert.equal(admitted.session.user, 'alice');
+  assert.equal(admitted.session.clientAddress, '192.0.2.1');
+  assert.ok(gateway.sessions.get(admitted.session.id), 'listed for operators');
+  await admitted.session.end('closed');
+  const cause = new Error('recgate: cannot reach web01: connection refused');
+  const down = await refusal(gateway.admission.open(login('web01'), async () => Promise.reject(cause), () => undefined));
+  assert.deepEqual([down.kind, down.cause, down.message], ['target', cause, cause.message]);
+});
+
+test('attempts are counted when they start, over every protocol, and a verdict frees the place before login', () => {
+  const guard = new PreLoginGuard({ maxTotal: 10, maxPerAddress: 10, graceMs: 60_000 });
+  const place = guard.enter('198.51.100.7', () => undefined)!;
+  const begin = (protocol: string) => gateway.admission.begin({ protocol, address: '198.51.100.7', loginName: 'mallory+web01', log, place });
+  const attempts = [begin('ssh'), begin('postgres'), begin('mysql')];
+  assert.throws(() => begin('ssh'), (err: unknown) => err instanceof Refusal && err.kind === 'too-many-failures');
+  assert.equal(attempts[0]!.user, undefined, 'an unknown user is no user, yet goes through the motions');
+  for (const a of attempts) assert.equal(a.failed('wrong password').kind, 'login-failed');
+  assert.throws(() => attempts[0]!.succeeded('password'), Refusal, 'a verdict is given once');
+  assert.equal(guard.size, 1, 'failures do not free the place');
+  const other = gateway.admission.begin({ protocol: 'ssh', address: '198.51.100.8', loginName: 'alice+web01', log, place });
+  other.succeeded('password');
+  assert.equal(guard.size, 0);
+});
+
+test('a login name without a target fails like a wrong password', () => {
+  const attempt = gateway.admission.begin({ protocol: 'ssh', address: '203.0.113.9', loginName: 'alice', log });
+  assert.equal(attempt.name, null);
+  assert.throws(() => attempt.succeeded('password'), (err: unknown) => err instanceof Refusal && err.kind === 'login-failed');
+});
