@@ -11,6 +11,7 @@ import { addFilterOptions } from './filters.js';
 import { listRecordings } from './recordings-list.js';
 import { exportRecording, playRecording, searchRecordings } from './recordings-read.js';
 import { verifyRecordings } from './recordings-verify.js';
+import { printable } from './printable.js';
 import { listSessions, terminateSession } from './sessions.js';
 import { hashUserPassword } from './users.js';
 
@@ -90,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    process.stderr.write(`recgate: ${describe(err)}\n`);
+    process.stderr.write(`recgate: ${printable(describe(err))}\n`);
     return err instanceof GatewayError && err.code === 'RG_ERR_USAGE' ? 2 : 1;
   }
 }

@@ -11,6 +11,7 @@ import { wipeKeyPair, type AuditorKeyPair } from '../seal/keys.js';
 import type { RecordingSummary } from '../store/types.js';
 import { usageError, withContext, type CliContext, type GlobalOptions } from './context.js';
 import { toListFilter, type FilterOptions } from './filters.js';
+import { printable } from './printable.js';
 
 async function withReader<T>(ctx: CliContext, id: string, keyPath: string, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
   const summary = await ctx.recording(id);
@@ -97,7 +98,7 @@ async function searchOne(ctx: CliContext, summary: RecordingSummary, key: Audito
   const report = (t: number, where: string, line: string): void => {
     if (!line.toLowerCase().includes(needle)) return;
     hits++;
-    process.stdout.write(`${summary.id}  +${formatOffset(t)}  ${where}  ${line}\n`);
+    process.stdout.write(`${printable(summary.id)}  +${formatOffset(t)}  ${printable(where)}  ${printable(line)}\n`);
   };
   try {
     for await (const f of reader.frames('events')) {
