@@ -62,6 +62,7 @@ export function buildProgram(): Command {
     .option('--speed <n>', 'playback speed factor', '1')
     .option('--skip-idle <seconds>', 'cap every pause at this many seconds')
     .option('--channel <n>', 'terminal channel to play', '0')
+    .option('--raw', 'write the output bytes as recorded, without filtering (for a file or a player you trust)')
     .action((id, o) => playRecording(id, o));
   addFilterOptions(command(recordings, 'search', 'search the text of recordings your key opens'))
     .argument('<text>')
