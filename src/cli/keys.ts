@@ -10,6 +10,7 @@ import { encryptKeyFile, formatPublicKeyLine, generateAuditorKey, parsePublicKey
 import { defaultSodium } from '../seal/sodium.js';
 import { rotateRecordings, type RotationResult } from '../store/rotation.js';
 import { usageError, withContext, type GlobalOptions } from './context.js';
+import { printable } from './printable.js';
 import { readSecret } from './prompt.js';
 
 export async function generateKey(options: GlobalOptions & { out: string; name?: string }): Promise<void> {
@@ -57,7 +58,7 @@ export async function rotateKeys(options: GlobalOptions & { from: string; to: st
     const { rotated, live } = result;
     process.stdout.write(`rotated ${rotated} recording${rotated === 1 ? '' : 's'} from key ${old.kid} to key ${next.kid}\n`);
     if (live.length > 0) {
-      process.stderr.write(`recgate: ${live.length} recording(s) still being written were left alone; run again once they end: ${live.join(', ')}\n`);
+      process.stderr.write(`recgate: ${live.length} recording(s) still being written were left alone; run again once they end: ${printable(live.join(', '))}\n`);
       process.exitCode = 1;
     }
   });

@@ -11,6 +11,7 @@ import { addFilterOptions } from './filters.js';
 import { listRecordings } from './recordings-list.js';
 import { exportRecording, playRecording, searchRecordings } from './recordings-read.js';
 import { verifyRecordings } from './recordings-verify.js';
+import { printable } from './printable.js';
 import { listSessions, terminateSession } from './sessions.js';
 import { hashUserPassword } from './users.js';
 
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
     .option('--speed <n>', 'playback speed factor', '1')
     .option('--skip-idle <seconds>', 'cap every pause at this many seconds')
     .option('--channel <n>', 'terminal channel to play', '0')
+    .option('--raw', 'write the output bytes as recorded, without filtering (for a file or a player you trust)')
     .action((id, o) => playRecording(id, o));
   addFilterOptions(command(recordings, 'search', 'search the text of recordings your key opens'))
     .argument('<text>')
@@ -90,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    process.stderr.write(`recgate: ${describe(err)}\n`);
+    process.stderr.write(`recgate: ${printable(describe(err))}\n`);
     return err instanceof GatewayError && err.code === 'RG_ERR_USAGE' ? 2 : 1;
   }
 }

@@ -1,19 +1,20 @@
 import type { RecordingSummary } from '../store/types.js';
 import { withContext, type GlobalOptions } from './context.js';
 import { toListFilter, type FilterOptions } from './filters.js';
+import { formatColumns, safeJson, type Column } from './printable.js';
 
 export async function listRecordings(options: GlobalOptions & FilterOptions & { json?: boolean }): Promise<void> {
   await withContext(options, async (ctx) => {
     const rows = await ctx.store().list(toListFilter(options));
     if (options.json) {
-      process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      process.stdout.write(safeJson(rows, 2) + '\n');
       return;
     }
     process.stdout.write(formatTable(rows));
   });
 }
 
-const COLUMNS: [string, (r: RecordingSummary) => string][] = [
+const COLUMNS: Column<RecordingSummary>[] = [
   ['ID', (r) => r.id],
   ['USER', (r) => r.user],
   ['TARGET', (r) => r.target],
@@ -26,10 +27,7 @@ const COLUMNS: [string, (r: RecordingSummary) => string][] = [
 
 export function formatTable(rows: RecordingSummary[]): string {
   if (rows.length === 0) return 'no recordings\n';
-  const cells = rows.map((r) => COLUMNS.map(([, f]) => f(r)));
-  const widths = COLUMNS.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
-  return line(COLUMNS.map(([h]) => h)) + cells.map(line).join('');
+  return formatColumns(COLUMNS, rows);
 }
 
 export function formatDuration(ms: number): string {

@@ -11,6 +11,8 @@ import { wipeKeyPair, type AuditorKeyPair } from '../seal/keys.js';
 import type { RecordingSummary } from '../store/types.js';
 import { usageError, withContext, type CliContext, type GlobalOptions } from './context.js';
 import { toListFilter, type FilterOptions } from './filters.js';
+import { playFrames } from './playback.js';
+import { printable } from './printable.js';
 
 async function withReader<T>(ctx: CliContext, id: string, keyPath: string, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
   const summary = await ctx.recording(id);
@@ -48,6 +50,7 @@ export interface PlayOptions extends GlobalOptions {
   speed?: string;
   skipIdle?: string;
   channel?: string;
+  raw?: boolean;
 }
 
 export async function playRecording(id: string, options: PlayOptions): Promise<void> {
@@ -58,14 +61,7 @@ export async function playRecording(id: string, options: PlayOptions): Promise<v
     withReader(ctx, id, options.key, async (reader) => {
       const tty = (await reader.terminals()).find((t) => t.channel === channel);
       if (!tty) throw usageError(`recording ${id} has no terminal channel ${channel}`);
-      let previous = 0;
-      for await (const f of reader.frames(tty.ttyStream)) {
-        if (f.kind !== FrameKind.Data) continue;
-        const wait = Math.min(f.t - previous, maxIdleMs) / speed;
-        previous = f.t;
-        if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
-        if (!process.stdout.write(f.data)) await new Promise((r) => process.stdout.once('drain', r));
-      }
+      await playFrames(reader.frames(tty.ttyStream), { speed, maxIdleMs, raw: options.raw === true });
     }),
   );
 }
@@ -97,7 +93,7 @@ async function searchOne(ctx: CliContext, summary: RecordingSummary, key: Audito
   const report = (t: number, where: string, line: string): void => {
     if (!line.toLowerCase().includes(needle)) return;
     hits++;
-    process.stdout.write(`${summary.id}  +${formatOffset(t)}  ${where}  ${line}\n`);
+    process.stdout.write(`${printable(summary.id)}  +${formatOffset(t)}  ${printable(where)}  ${printable(line)}\n`);
   };
   try {
     for await (const f of reader.frames('events')) {

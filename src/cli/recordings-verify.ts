@@ -7,6 +7,7 @@ import { verifyRecording, type Finding } from '../seal/verify.js';
 import type { RecordingMeta } from '../seal/manifest.js';
 import type { RecordingStore, RecordingSummary } from '../store/types.js';
 import { usageError, withContext, type CliContext, type GlobalOptions } from './context.js';
+import { printable } from './printable.js';
 
 export async function verifyRecordings(id: string | undefined, options: GlobalOptions & { all?: boolean }): Promise<void> {
   if ((id === undefined) === !options.all) throw usageError('name one recording id, or --all');
@@ -19,7 +20,7 @@ export async function verifyRecordings(id: string | undefined, options: GlobalOp
       const errors = findings.filter((f) => f.severity === 'error');
       for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
       if (errors.length > 0) failed++;
-      else process.stdout.write(`recording ${rid}: ok${findings.length > 0 ? ` (${findings.length} warning${findings.length === 1 ? '' : 's'})` : ''}\n`);
+      else process.stdout.write(`recording ${printable(rid)}: ok${findings.length > 0 ? ` (${findings.length} warning${findings.length === 1 ? '' : 's'})` : ''}\n`);
     }
     if (ids.length === 0) process.stdout.write('no recordings\n');
   });
@@ -70,7 +71,7 @@ async function* chunkData(store: RecordingStore, id: string, streamId: number): 
   for await (const c of store.chunks(id, streamId)) yield c.data;
 }
 
-/** One line per finding; the message already names the recording, stream and chunk. */
+/** One line per finding; the message already names the recording, stream and chunk, and may quote the store. */
 export function formatFinding(f: Finding): string {
-  return `${f.severity}: ${f.message}`;
+  return `${f.severity}: ${printable(f.message)}`;
 }

@@ -10,6 +10,7 @@ import { controlTokenPath, DEFAULT_TERMINATE_MESSAGE, type ControlResponse } fro
 import { GatewayError, NotFoundError } from '../errors.js';
 import type { SessionInfo } from '../session/registry.js';
 import type { GlobalOptions } from './context.js';
+import { formatColumns, safeJson, type Column } from './printable.js';
 import { formatDuration } from './recordings-list.js';
 
 /** Longest wait for the gateway's answer; terminating waits for the session's recording to end. */
@@ -20,7 +21,7 @@ export async function listSessions(options: GlobalOptions & { json?: boolean }):
   const response = await request(config, { op: 'list' });
   const sessions = response.sessions ?? [];
   if (options.json) {
-    process.stdout.write(JSON.stringify(sessions, null, 2) + '\n');
+    process.stdout.write(safeJson(sessions, 2) + '\n');
     return;
   }
   process.stdout.write(formatSessions(sessions));
@@ -32,7 +33,7 @@ export async function terminateSession(id: string, options: GlobalOptions & { me
   process.stdout.write(`terminated ${id}\n`);
 }
 
-const COLUMNS: [string, (s: SessionInfo) => string][] = [
+const COLUMNS: Column<SessionInfo>[] = [
   ['ID', (s) => s.id],
   ['USER', (s) => s.user],
   ['TARGET', (s) => s.target],
@@ -44,10 +45,7 @@ const COLUMNS: [string, (s: SessionInfo) => string][] = [
 
 export function formatSessions(rows: SessionInfo[]): string {
   if (rows.length === 0) return 'no live sessions\n';
-  const cells = rows.map((r) => COLUMNS.map(([, f]) => f(r)));
-  const widths = COLUMNS.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
-  return line(COLUMNS.map(([h]) => h)) + cells.map(line).join('');
+  return formatColumns(COLUMNS, rows);
 }
 
 type Request = { op: 'list' } | { op: 'terminate'; id: string; message: string };

@@ -5,10 +5,11 @@
  * Widths: a control character is -1, a nonspacing mark 0, an East Asian wide
  * or fullwidth character 2, anything else 1 (psql's ucs_wcwidth).
  *
- * Escapes: psql shows a C0 control or DEL as `\xNN` (carriage return as
- * `\r`) and a C1 control as `\uNNNN`. Beyond psql, bidirectional controls,
- * U+2028/U+2029 and lone surrogates are shown as `\uNNNN` too, so a value
- * can neither reorder what is shown around it nor break the output's UTF-8.
+ * Escapes: those of `src/terminal/escape.ts`, shared with the command line:
+ * psql's `\xNN` for a C0 control or DEL (carriage return as `\r`) and
+ * `\uNNNN` for a C1 control; beyond psql, bidirectional controls,
+ * U+2028/U+2029 and lone surrogates as `\uNNNN` too, so a value can neither
+ * reorder what is shown around it nor break the output's UTF-8.
  *
  * Invariants:
  * - text returned by `safeLine`, `safeLines` and `formatCell` holds no C0 or
@@ -18,7 +19,10 @@
  *   value however long it is, and its result spans at most maxWidth columns
  *   counted over all its lines (a line break counts as one).
  */
+import { escapeCodePoint, isPrintableAscii, safeLine } from '../terminal/escape.js';
 import { WIDE, ZERO_WIDTH } from './width-tables.js';
+
+export { escapeCodePoint, isPrintableAscii, safeLine };
 
 export const ELLIPSIS = '\u2026';
 
@@ -49,64 +53,12 @@ export function charWidth(cp: number): number {
   return 1;
 }
 
-function hex(cp: number, digits: number): string {
-  return cp.toString(16).toUpperCase().padStart(digits, '0');
-}
-
-function isUnsafeFormat(cp: number): boolean {
-  return (
-    cp === 0x061c ||
-    cp === 0x200e ||
-    cp === 0x200f ||
-    (cp >= 0x202a && cp <= 0x202e) ||
-    (cp >= 0x2066 && cp <= 0x2069) ||
-    cp === 0x2028 ||
-    cp === 0x2029 ||
-    (cp >= 0xd800 && cp <= 0xdfff)
-  );
-}
-
-/** The visible stand-in for a code point that must not reach a terminal raw; undefined when it is safe as it is. */
-export function escapeCodePoint(cp: number): string | undefined {
-  if (cp === 0x0d) return '\\r';
-  if (cp < 0x20 || cp === 0x7f) return `\\x${hex(cp, 2)}`;
-  if (cp >= 0x80 && cp < 0xa0) return `\\u${hex(cp, 4)}`;
-  if (isUnsafeFormat(cp)) return `\\u${hex(cp, 4)}`;
-  return undefined;
-}
-
-/** Printable ASCII only: one column per character and nothing to escape (the common case, checked first). */
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-
-/** True when `text` is printable ASCII only: one line, one column per character, nothing to escape. */
-export function isPrintableAscii(text: string): boolean {
-  return PRINTABLE_ASCII.test(text);
-}
-
 /** Columns a string free of controls takes on a terminal. */
 export function displayWidth(text: string): number {
-  if (PRINTABLE_ASCII.test(text)) return text.length;
+  if (isPrintableAscii(text)) return text.length;
   let width = 0;
   for (const ch of text) width += Math.max(0, charWidth(ch.codePointAt(0)!));
   return width;
-}
-
-/** One line of output: every unsafe code point escaped, tabs too unless `keepTabs`. */
-export function safeLine(text: string, keepTabs = false): string {
-  if (PRINTABLE_ASCII.test(text)) return text;
-  let out = '';
-  let start = 0;
-  let i = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    const esc = cp === 0x09 && keepTabs ? undefined : escapeCodePoint(cp);
-    if (esc !== undefined) {
-      out += text.slice(start, i) + esc;
-      start = i + ch.length;
-    }
-    i += ch.length;
-  }
-  return start === 0 ? text : out + text.slice(start);
 }
 
 /**
@@ -114,7 +66,7 @@ export function safeLine(text: string, keepTabs = false): string {
  * carriage return is shown as `\r`, never obeyed.
  */
 export function safeLines(text: string, keepTabs = false): string[] {
-  if (PRINTABLE_ASCII.test(text)) return [text];
+  if (isPrintableAscii(text)) return [text];
   return text.split(/\r?\n/).map((line) => safeLine(line, keepTabs));
 }
 
@@ -187,7 +139,7 @@ function layout(value: string, maxWidth: number, maxChars: number): Layout {
 export function formatCell(value: string | null, maxWidth = DEFAULT_MAX_CELL_WIDTH): Cell {
   if (value === null || value === '') return EMPTY_CELL;
   const cap = Math.max(1, Math.floor(maxWidth));
-  if (value.length <= cap && PRINTABLE_ASCII.test(value)) return [{ text: value, width: value.length }];
+  if (value.length <= cap && isPrintableAscii(value)) return [{ text: value, width: value.length }];
   const whole = layout(value, cap, cap * CHARS_PER_COLUMN);
   if (whole.complete) return whole.lines;
   const cut = layout(value, cap - 1, cap * CHARS_PER_COLUMN - 1).lines;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { TerminalOutputFilter } from '../../src/terminal/output-filter.js';
 import { GatewayHome, run } from '../fixtures/gateway-env.js';
 import type { Step } from '../fixtures/record-session.js';
 import { readZip } from '../fixtures/zip.js';
@@ -138,9 +139,21 @@ test('the marker typed and shown in the session appears nowhere in the data dire
 });
 
 test('recordings play writes the recorded output at the chosen speed', async () => {
-  const r = await home.cli(['recordings', 'play', id, '--key', home.key('backup'), '--speed', '50', '--skip-idle', '0.01']);
+  const r = await home.cli(['recordings', 'play', id, '--key', home.key('backup'), '--speed', '50', '--skip-idle', '0.01', '--raw']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdoutBytes.equals(expectedOutput));
+  // Without --raw the same output passes the terminal filter, frame by frame.
+  const filtered = await home.cli(['recordings', 'play', id, '--key', home.key('backup'), '--speed', '50', '--skip-idle', '0.01']);
+  assert.equal(filtered.code, 0, filtered.stderr);
+  const filter = new TerminalOutputFilter();
+  const expected = Buffer.concat([
+    ...steps.flatMap((s) => (s.op === 'output' ? [filter.push(s.base64 !== undefined ? Buffer.from(s.base64, 'base64') : Buffer.from(s.text!, 'utf8'))] : [])),
+    filter.end(),
+  ]);
+  assert.ok(filtered.stdoutBytes.equals(expected));
+  for (const text of ['Last login', '\x1b[1;32malice@web01\x1b[0m:~$ ', `${MARKER}\r\n`, 'héllo wörld ✓\r\n', 'x'.repeat(200_000), 'logout\r\n']) {
+    assert.ok(filtered.stdoutBytes.includes(Buffer.from(text, 'utf8')), JSON.stringify(text.slice(0, 40)));
+  }
 });
 
 test('recordings search decrypts locally and prints id, offset and the matching line', async () => {
