@@ -10,7 +10,9 @@ export const SYSTEM_DEPS = [
   { program: 'ssh', pkg: 'openssh-client', why: 'the SSH client' },
   { program: 'sftp', pkg: 'openssh-client', why: 'the SFTP client' },
   { program: 'ssh-keygen', pkg: 'openssh-client', why: 'test keys' },
-  { program: 'tmux', pkg: 'tmux', why: 'driving interactive clients in a terminal' },
+  { program: 'tmux', pkg: 'tmux', why: 'driving interactive clients in a terminal, and a shell inside tmux on the target' },
+  { program: 'vim', pkg: 'vim', why: 'a full-screen editor on the target' },
+  { program: 'less', pkg: 'less', why: 'a pager on the target' },
   // initdb is off PATH in Debian (/usr/lib/postgresql/<version>/bin); the shell expands the glob.
   { program: '/usr/lib/postgresql/*/bin/initdb', pkg: 'postgresql', why: 'the PostgreSQL target' },
   { program: 'psql', pkg: 'postgresql-client', why: 'the PostgreSQL client' },

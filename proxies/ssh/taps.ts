@@ -81,7 +81,9 @@ export class InteractiveTap extends TerminalTap {
   }
 
   private commands(commands: CommandEvent[]): void {
-    for (const c of commands) this.session.event({ type: 'command', channel: this.channel, command: c.command, typedAt: c.t });
+    for (const c of commands) {
+      this.session.event({ type: 'command', channel: this.channel, command: c.command, typedAt: c.t, ...(c.alternate ? { screen: 'alternate' } : {}) });
+    }
   }
 }
 

@@ -5,6 +5,14 @@
  * '*' for each of its bytes. Control keys carry no secret and are released
  * as they are.
  *
+ * On the alternate screen (an editor, a pager, tmux) keystrokes are the
+ * record: they are released as typed, echoed or not (vim's `dd` never is),
+ * except while the cursor stands after a secret prompt. A line begun on one
+ * screen ends when the program switches screens. A line entered there is a
+ * command too: the cursor's line when the typed text ends with it (vim's
+ * `:wq` after normal-mode keys), else the text typed when no editing key
+ * was used (the program's echo may come after the Enter, or never).
+ *
  * Typed keys are grouped in lines, ended by Enter or Ctrl-C. Only the
  * oldest undecided line (the head) is compared with the output, in one of
  * two ways:
@@ -41,6 +49,8 @@ export interface ScreenView {
   commandAt(prompt: string, mark?: number): string;
   /** Whether the last line of output asks for a secret. */
   secretPrompt(): boolean;
+  /** A full-screen program has the alternate screen. */
+  alternate(): boolean;
 }
 
 export const MAX_PENDING_BYTES = 4096;
@@ -81,6 +91,11 @@ interface Line {
   /** Live: displayed characters that did not match since the last echo. */
   skipped: number;
   prompt: string;
+  /** Begun on the alternate screen. */
+  alternate: boolean;
+  /** The printables typed (up to MAX_COMMAND_CHARS), and whether any other key but Enter was. */
+  typed: number[];
+  edited: boolean;
   /** Typed ahead: the printables awaited as one run, and how many of them were seen. */
   ahead: { want: number[]; seen: number; plain: boolean } | undefined;
 }
@@ -101,16 +116,20 @@ export class EchoClassifier {
   key(key: Key): void {
     this.enterEcho = false;
     this.expire(key.parts[0]!.t);
+    const alternate = this.screen.alternate();
     let line = this.lines[this.lines.length - 1];
+    if (line !== undefined && line.end === undefined && line.alternate !== alternate) this.close(line);
     const first = line === undefined || line.end !== undefined;
     if (line === undefined || line.end !== undefined) {
-      line = { keys: [], next: 0, hidden: false, end: undefined, endT: 0, echoed: 0, skipped: 0, prompt: this.screen.promptAt(), ahead: undefined };
+      line = { keys: [], next: 0, hidden: false, end: undefined, endT: 0, echoed: 0, skipped: 0, prompt: this.screen.promptAt(), alternate, typed: [], edited: false, ahead: undefined };
       this.lines.push(line);
     }
+    if (key.kind === KeyKind.Print && line.typed.length < MAX_COMMAND_CHARS) line.typed.push(key.cp);
+    else if (key.kind !== KeyKind.Enter) line.edited = true;
     const entry: LineKey = { key, state: KeyState.Clear, first };
     if (key.kind === KeyKind.Print) {
       if (!line.hidden && line.echoed === 0 && this.screen.secretPrompt()) this.hide(line);
-      entry.state = line.hidden ? KeyState.Masked : KeyState.Pending;
+      entry.state = line.hidden ? KeyState.Masked : this.screen.alternate() ? KeyState.Clear : KeyState.Pending;
     }
     line.keys.push(entry);
     this.pendingBytes += keySize(key);
@@ -268,9 +287,27 @@ export class EchoClassifier {
   }
 
   private command(line: Line, mark: number | undefined): void {
-    const ahead = line.ahead;
-    const text = ahead?.plain ? String.fromCodePoint(...ahead.want).trim() : this.screen.commandAt(line.prompt, mark);
-    if (text !== '') this.commands.push({ t: line.endT, command: text.slice(0, MAX_COMMAND_CHARS) });
+    const text = line.ahead?.plain ? String.fromCodePoint(...line.ahead.want).trim() : this.commandText(line, mark);
+    if (text === '') return;
+    const command: CommandEvent = { t: line.endT, command: text.slice(0, MAX_COMMAND_CHARS) };
+    if (line.alternate) command.alternate = true;
+    this.commands.push(command);
+  }
+
+  /**
+   * The command a line entered: the cursor's line, less its prompt. A line of
+   * printables only is its typed text wherever the screen shows more around
+   * it (text echoed by the tty while a previous command ran, then redrawn
+   * after the prompt); on the alternate screen, where a program's echo may
+   * come after the Enter or never, the typed text unless the screen shows a
+   * tail of it (vim's `:wq` after normal-mode keys).
+   */
+  private commandText(line: Line, mark: number | undefined): string {
+    const shown = this.screen.commandAt(line.prompt, mark);
+    if (line.edited) return shown;
+    const typed = String.fromCodePoint(...line.typed).trim();
+    if (line.alternate) return shown !== '' && typed.endsWith(shown) ? shown : typed;
+    return typed !== '' && shown.endsWith(typed) ? typed : shown;
   }
 
   private bound(): void {

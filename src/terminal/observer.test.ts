@@ -214,10 +214,22 @@ describe('TerminalObserver keystrokes', () => {
   });
 
   test('output that never echoes a typed key closes its line, and the next line is judged afresh', () => {
-    const tty = new Tty().out('\x1b[?1049h').type('j').out('\x1b[2;1H~ file content line\x1b[24;1H');
-    tty.out('\x1b[?1049l').out(PROMPT).echoed('pwd').type('\r').out('\r\n').end();
+    const tty = new Tty().out(PROMPT).type('j').out('\x1b[2;1Hredrawn by the program\x1b[24;1H'.repeat(2));
+    tty.out(`\r\n${PROMPT}`).echoed('pwd').type('\r').out('\r\n').end();
     assert.equal(tty.text, '*pwd\r');
     assert.deepEqual(tty.commandTexts, ['pwd']);
+  });
+
+  test('on the alternate screen keystrokes are the record: a full-screen program\'s silent keys are kept as typed', () => {
+    const tty = new Tty().out('\x1b[?1049h\x1b[H\x1b[2Jline one\r\nline two\r\n~\r\n').silent('ddjx').type('\x1b').silent('u');
+    tty.out('\x1b[?1049l').out(PROMPT).silent('hidden').type('\r').out('\r\n').end();
+    assert.equal(tty.text, 'ddjx\x1bu******\r', 'outside the alternate screen an unechoed line is masked again');
+  });
+
+  test('on the alternate screen a secret prompt still masks what is typed after it', () => {
+    const tty = new Tty().out('\x1b[?1049h\x1b[H\x1b[2J$ sudo true\r\n[sudo] password for alice: ').silent('hunter2').type('\r');
+    tty.out('\r\n$ \x1b[K').echoed('ls').type('\r').out('\r\n').end();
+    assert.equal(tty.text, '*******\rls\r');
   });
 
   test('a paste arriving in two chunks around the first echo stays in clear', () => {
@@ -239,10 +251,27 @@ describe('TerminalObserver keystrokes', () => {
     assert.deepEqual(tty.commandTexts, []);
   });
 
-  test('full-screen programs give no commands', () => {
-    const tty = new Tty().out('\x1b[?1049h\x1b[H\x1b[2J~\r\n~\r\n').echoed(':wq').type('\r').out('\x1b[?1049l').end();
-    assert.equal(tty.text, ':wq\r');
-    assert.deepEqual(tty.commandTexts, []);
+  test('a line entered in a full-screen program is a command marked as such: an editor\'s :wq, a shell inside tmux', () => {
+    const vim = new Tty().out('\x1b[?1049h\x1b[H\x1b[2J~\r\n~\r\n').silent('dd').echoed(':wq').type('\r').out('\x1b[?1049l').end();
+    assert.equal(vim.text, 'dd:wq\r');
+    assert.deepEqual(vim.commands.map((c) => [c.command, c.alternate]), [[':wq', true]]);
+    const tmux = new Tty().out('\x1b[?1049h\x1b[H\x1b[2Jalice@web01:~$ \x1b[24;1H\x1b[7m[0] 0:bash\x1b[m\x1b[1;16H').echoed('uname -r').type('\r').end();
+    assert.deepEqual(tmux.commands.map((c) => [c.command, c.alternate]), [['uname -r', true]]);
+    const plain = new Tty().out(PROMPT).echoed('id').type('\r').out('\r\n').end();
+    assert.equal(plain.commands[0]?.alternate, undefined);
+  });
+
+  test('a line typed while the previous command ran, echoed by the tty and again after the prompt, is one command', () => {
+    const tty = new Tty().out(PROMPT).echoed('sleep 1').type('\r').out('\r\n');
+    tty.type('vim notes.txt').out('vim notes.txt').out(`${PROMPT}vim notes.txt`).type('\r').out('\r\n').end();
+    assert.deepEqual(tty.commandTexts, ['sleep 1', 'vim notes.txt']);
+  });
+
+  test('on the alternate screen, an Enter before the program echoes gives the typed line; leaving the screen ends the line', () => {
+    const less = new Tty().out('\x1b[?1049h\x1b[H\x1b[2Jone\r\ntwo\r\n\x1b[24;1H:').type('/thr\r').out('\x1b[24;1H/thr').silent('q');
+    less.out('\x1b[?1049l').out(PROMPT).echoed('uptime').type('\r').out('\r\n').end();
+    assert.equal(less.text, '/thr\rquptime\r');
+    assert.deepEqual(less.commands.map((c) => [c.command, c.alternate ?? false]), [['/thr', true], ['uptime', false]]);
   });
 
   test('more than the pending bound of unechoed typing is released masked before Enter', () => {

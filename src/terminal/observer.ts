@@ -162,9 +162,11 @@ export class TerminalObserver {
       },
       commandAt: (prompt, mark) => {
         this.show(mark);
-        return this.screen.alternate ? '' : stripPrompt(this.screen.cursorLine(), prompt);
+        return stripPrompt(this.screen.cursorLine(), prompt);
       },
-      secretPrompt: () => this.tail.secret(),
+      // A full-screen program draws its prompts where it likes: there, the cursor's line asks.
+      secretPrompt: () => this.tail.secret() || (this.screen.alternate && SECRET_PROMPT.test(this.screen.beforeCursor())),
+      alternate: () => this.screen.alternate,
     };
   }
 }

@@ -12,6 +12,8 @@ export interface KeystrokeRecord {
 export interface CommandEvent {
   t: number;
   command: string;
+  /** Entered in a full-screen program (the alternate screen: an editor's command line, a pager's search, a shell inside tmux). */
+  alternate?: boolean;
 }
 
 const MASK = 0x2a;
