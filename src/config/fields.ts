@@ -12,6 +12,7 @@ import {
   checkPasswordHash,
   checkSshKeyLine,
   parseRecipientKeyLine,
+  parseSignerKeyLine,
   TRUST_ON_FIRST_USE,
   type RecipientKeyLine,
 } from './formats.js';
@@ -199,6 +200,14 @@ export const recipientKey: Parse<RecipientKeyLine> = (value) => {
   present(value);
   if (typeof value !== 'string') throw wrongType('a "recgate-x25519 ..." line', value);
   const parsed = parseRecipientKeyLine(value);
+  if (!parsed.ok) throw new Invalid(parsed.error);
+  return parsed.value;
+};
+
+export const signerKey: Parse<RecipientKeyLine> = (value) => {
+  present(value);
+  if (typeof value !== 'string') throw wrongType('a "recgate-signer-ed25519 ..." line', value);
+  const parsed = parseSignerKeyLine(value);
   if (!parsed.ok) throw new Invalid(parsed.error);
   return parsed.value;
 };
