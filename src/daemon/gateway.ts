@@ -1,8 +1,8 @@
 /**
  * Gateway: what proxies get from the core. It opens sessions (listed in its
  * registry for operators), starts recordings sealed to the configured
- * recipients, and keeps track of both so that shutdown tells every person
- * why and ends each recording cleanly.
+ * recipients and entered in its signed log, and keeps track of both so that
+ * shutdown tells every person why and ends each recording cleanly.
  */
 import type { Config, TargetConfig } from '../config/index.js';
 import { RecordingError } from '../errors.js';
@@ -12,6 +12,7 @@ import type { Sodium } from '../seal/sodium.js';
 import { SessionRegistry } from '../session/registry.js';
 import { Session, type EndReason, type SessionOptions, type SessionWho } from '../session/session.js';
 import type { RecordingStore } from '../store/types.js';
+import { GatewayLog } from './gateway-log.js';
 import type { GatewayContext } from './proxy.js';
 
 export const SHUTDOWN_MESSAGE = 'recgate: the gateway is shutting down';
@@ -21,6 +22,8 @@ export class Gateway implements GatewayContext {
   readonly sessions = new SessionRegistry();
   /** Set by endAll: sessions opened from then on are closed with the shutdown message at once. */
   private closing: { reason: EndReason; message: string } | undefined;
+  /** The gateway's signed log of the recordings it starts, ends, recovers and deletes. */
+  readonly journal: GatewayLog;
 
   constructor(
     readonly config: Config,
@@ -28,7 +31,9 @@ export class Gateway implements GatewayContext {
     private readonly sodium: Sodium,
     readonly store: RecordingStore,
     private readonly signer: { publicKey: Uint8Array; secretKey: Uint8Array },
-  ) {}
+  ) {
+    this.journal = new GatewayLog(sodium, store, signer);
+  }
 
   /**
    * A 32-byte secret for one purpose (e.g. SCRAM's mock salts), stable across
@@ -55,7 +60,7 @@ export class Gateway implements GatewayContext {
     if (recipients.length === 0) throw new RecordingError('no recipients to seal the recording for');
     const r = this.config.recording;
     const recorder = await Recorder.start(
-      { store: this.store, sodium: this.sodium, signer: this.signer, recipients, log: this.log },
+      { store: this.store, sodium: this.sodium, signer: this.signer, recipients, log: this.log, journal: this.journal },
       who,
       {
         flushInterval: r.flushInterval,
