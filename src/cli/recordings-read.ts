@@ -1,7 +1,10 @@
 /**
- * Commands that decrypt on the auditor's machine: export, play, search.
+ * Commands that decrypt on the auditor's machine: export, play, search. Each
+ * verifies a recording before it decrypts it (see verification.ts); `--force`
+ * decrypts one that fails, after printing every finding.
  */
 import { resolve } from 'node:path';
+import { GatewayError } from '../errors.js';
 import { writeExportZip } from '../export/zip.js';
 import type { ExportSource } from '../export/source.js';
 import { FrameKind } from '../recording/frames.js';
@@ -11,10 +14,12 @@ import { wipeKeyPair, type AuditorKeyPair } from '../seal/keys.js';
 import type { RecordingSummary } from '../store/types.js';
 import { usageError, withContext, type CliContext, type GlobalOptions } from './context.js';
 import { toListFilter, type FilterOptions } from './filters.js';
+import { Verification, verifyBeforeReading } from './verification.js';
 
-async function withReader<T>(ctx: CliContext, id: string, keyPath: string, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
+async function withReader<T>(ctx: CliContext, id: string, options: { key: string; force?: boolean }, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
   const summary = await ctx.recording(id);
-  const key = await ctx.auditorKey(keyPath);
+  await verifyBeforeReading(await Verification.open(ctx), summary, options.force === true);
+  const key = await ctx.auditorKey(options.key);
   try {
     const reader = await RecordingReader.open(ctx.store(), ctx.sodium, summary, key);
     try {
@@ -27,9 +32,9 @@ async function withReader<T>(ctx: CliContext, id: string, keyPath: string, fn: (
   }
 }
 
-export async function exportRecording(id: string, options: GlobalOptions & { key: string; out: string }): Promise<void> {
+export async function exportRecording(id: string, options: GlobalOptions & { key: string; out: string; force?: boolean }): Promise<void> {
   await withContext(options, (ctx) =>
-    withReader(ctx, id, options.key, async (reader) => {
+    withReader(ctx, id, options, async (reader) => {
       const source: ExportSource = {
         meta: { ...reader.manifest.meta, endedAt: reader.summary.endedAt, status: reader.summary.status },
         terminals: await reader.terminals(),
@@ -48,6 +53,7 @@ export interface PlayOptions extends GlobalOptions {
   speed?: string;
   skipIdle?: string;
   channel?: string;
+  force?: boolean;
 }
 
 export async function playRecording(id: string, options: PlayOptions): Promise<void> {
@@ -55,7 +61,7 @@ export async function playRecording(id: string, options: PlayOptions): Promise<v
   const maxIdleMs = options.skipIdle === undefined ? Infinity : positiveNumber('--skip-idle', options.skipIdle) * 1000;
   const channel = Number(options.channel ?? '0');
   await withContext(options, (ctx) =>
-    withReader(ctx, id, options.key, async (reader) => {
+    withReader(ctx, id, options, async (reader) => {
       const tty = (await reader.terminals()).find((t) => t.channel === channel);
       if (!tty) throw usageError(`recording ${id} has no terminal channel ${channel}`);
       let previous = 0;
@@ -76,14 +82,25 @@ function positiveNumber(flag: string, text: string): number {
   return n;
 }
 
-export async function searchRecordings(text: string, options: GlobalOptions & FilterOptions & { key: string }): Promise<void> {
+export async function searchRecordings(text: string, options: GlobalOptions & FilterOptions & { key: string; force?: boolean }): Promise<void> {
   const needle = text.toLowerCase();
   await withContext(options, async (ctx) => {
     const key = await ctx.auditorKey(options.key);
     try {
       const candidates = (await ctx.store().list(toListFilter(options))).filter((r) => r.recipients.includes(key.kid));
+      const verification = await Verification.open(ctx);
       let hits = 0;
-      for (const summary of candidates) hits += await searchOne(ctx, summary, key, needle);
+      for (const summary of candidates) {
+        try {
+          await verifyBeforeReading(verification, summary, options.force === true);
+        } catch (err) {
+          if (!(err instanceof GatewayError && err.code === 'RG_ERR_VERIFY')) throw err;
+          process.stderr.write(`recgate: skipped ${err.message}\n`);
+          process.exitCode = 1;
+          continue;
+        }
+        hits += await searchOne(ctx, summary, key, needle);
+      }
       process.stderr.write(`${hits} match${hits === 1 ? '' : 'es'} in ${candidates.length} recording${candidates.length === 1 ? '' : 's'} this key opens\n`);
     } finally {
       wipeKeyPair(ctx.sodium, key);
