@@ -95,12 +95,14 @@ function checkCheckpoints(s: Sodium, close: Close, stored: StoredRecording, repo
   if (digest !== want) report.error(`its last checkpoint differs from the one ${at} records (replaced)`);
 }
 
+const chunks = (n: number): string => `${n} chunk${n === 1 ? '' : 's'}`;
+
 function checkChunks(close: Close, stored: StoredRecording, report: FindingList, at: string): void {
   for (const [name, logged] of Object.entries(close.chunks)) {
     const held = stored.chunks[name] ?? 0;
-    if (held < logged) report.error(`cut short: ${at} records ${logged} chunks, the store holds ${held}`, name);
+    if (held < logged) report.error(`cut short: ${at} records ${chunks(logged)}, the store holds ${held}`, name);
     else if (held > logged && close.kind === 'interrupted') {
-      report.error(`${at} records ${logged} chunks, the store holds ${held} (added after it was closed)`, name);
+      report.error(`${at} records ${chunks(logged)}, the store holds ${held} (added after it was closed)`, name);
     }
   }
   for (const name of Object.keys(stored.chunks)) {
