@@ -4,7 +4,9 @@
  * SIGINT/SIGTERM tells every person their session is closing and ends every
  * running recording cleanly before it exits.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isInsideDir, loadConfig, resolveConfigPath, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { formatSignerPublicLine } from '../seal/signing.js';
@@ -78,8 +80,11 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
 function checkSigner(config: Config, log: Logger, publicKey: Uint8Array, line: string): void {
   const { signingKey, dataDir } = config.gateway;
   log.info({ signingKey, signer: line }, 'signing recordings and the log with this key; auditors pin this line under signers:');
+  const legacy = join(dataDir, 'signing.key');
   if (isInsideDir(dataDir, signingKey)) {
     log.warn({ signingKey, dataDir }, 'the signing key lies inside the data directory: whoever can write the store can sign in the gateway\'s name; move it elsewhere (gateway.signingKey)');
+  } else if (existsSync(legacy)) {
+    log.warn({ legacy, signingKey }, 'an older signing key remains in the data directory: move it out, and pin its .pub under signers: so the recordings it signed still verify');
   }
   if (config.signers.length > 0 && !config.signers.some((s) => Buffer.compare(s.publicKey, publicKey) === 0)) {
     log.warn({ signer: line, signers: config.signers.map((s) => s.name) }, "signers does not include this gateway's own key: verification with this config will reject what it records");

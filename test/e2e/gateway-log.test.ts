@@ -6,7 +6,7 @@
  * recording; the daemon says which key signs and warns where it is unsafe.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { GatewayHome } from '../fixtures/gateway-env.js';
@@ -146,6 +146,10 @@ test('the daemon names its signing key, and warns when it lies in the data direc
     assert.ok(info, `an info line with ${pub}`);
     assert.ok(entries.some((e) => e.level === 40 && /signing key lies inside the data directory/.test(e.msg)));
     assert.ok(entries.some((e) => e.level === 40 && /signers does not include this gateway's own key/.test(e.msg)));
+    // Back on the key beside the config, the one left in the data directory is pointed out until it is moved.
+    const moved = await home.startAndStopDaemon();
+    assert.match(moved.log, /"level":40,.*an older signing key remains in the data directory/);
+    await rm(join(home.dir, 'data', 'signing.key'));
     const safe = await home.startAndStopDaemon();
     assert.doesNotMatch(safe.log, /"level":40/);
   }));
