@@ -35,13 +35,15 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   const gateway = new Gateway(config, log, sodium, store, signer);
   const recovered = await store.recoverInterrupted(async (found) => {
     try {
-      await gateway.journal.interrupted(found);
+      await gateway.journal.recovered(found);
     } catch (err) {
-      log.error({ err, recording: found.id }, 'cannot log the interruption of a recording; it is left for the next start');
+      log.error({ err, recording: found.id }, 'cannot log the recovery of a recording; it is left for the next start');
       throw err;
     }
   });
-  if (recovered.length > 0) log.warn({ recordings: recovered }, 'recordings left open by a stopped gateway marked interrupted');
+  if (recovered.length > 0) {
+    log.warn({ recordings: recovered }, 'recordings left open by a stopped gateway marked interrupted (complete when their final checkpoint was written)');
+  }
   if (config.recipients.length === 0) {
     log.warn('no recipients configured: recordings cannot be sealed, so every session will be refused (see recgate keys generate)');
   }

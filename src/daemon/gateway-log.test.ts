@@ -8,9 +8,13 @@ import { silentLogger } from '../log.js';
 import { Recorder } from '../recording/recorder.js';
 import { generateAuditorKey } from '../seal/keys.js';
 import type { LogEntry } from '../seal/log.js';
-import { generateSigningKey } from '../seal/signing.js';
+import { RecordSealer } from '../seal/sealer.js';
+import { generateSigningKey, metaHash } from '../seal/signing.js';
 import { defaultSodium } from '../seal/sodium.js';
+import { verifyRecording } from '../seal/verify.js';
+import { checkRecordingLog } from '../seal/verify-log-store.js';
 import { walkLog } from '../seal/verify-log.js';
+import { newRecordingId } from '../store/ids.js';
 import { LocalStore } from '../store/local.js';
 import { GatewayLog } from './gateway-log.js';
 import { sweepRetention } from './retention.js';
@@ -85,7 +89,7 @@ test('recovery enters the interruption before marking the recording', async () =
   await store.close();
   const reopened = new LocalStore(store.dataDir);
   const journal = new GatewayLog(s, reopened, signer);
-  assert.deepEqual(await reopened.recoverInterrupted((found) => journal.interrupted(found)), [recorder.id]);
+  assert.deepEqual(await reopened.recoverInterrupted((found) => journal.recovered(found)), [recorder.id]);
   const last = (await entries(reopened)).at(-1)!;
   assert.ok(last.kind === 'interrupted');
   assert.deepEqual([last.recording, last.checkpoints, last.lastCheckpoint], [recorder.id, 0, null]);
@@ -111,4 +115,44 @@ test('retention goes by the end time the gateway signed, not an edited index, an
   assert.match((log[2] as { reason: string }).reason, /^retention: ended \S+, kept 30 days$/);
   assert.deepEqual(walkLog(s, log, [signer.publicKey]).findings, []);
   await store.close();
+});
+
+test('a writer killed after signing the end but before the index said so is recovered complete, and verifies', async () => {
+  const store = await tempStore();
+  const journal = new GatewayLog(s, store, signer);
+  const id = newRecordingId();
+  const meta = { id, ...who, startedAt: new Date().toISOString() };
+  const sealer = RecordSealer.create(s, { meta, recipients: [{ publicKey: auditor.publicKey }], signer });
+  const events = sealer.addStream('events', 'events', 0);
+  await store.create(sealer.manifest);
+  await journal.started(sealer.manifest);
+  await store.appendChunks(id, events.id, 0, [sealer.sealChunk(events.id, new Uint8Array([1, 2, 3]), true)]);
+  const final = sealer.checkpoint({ endedAt: new Date().toISOString(), status: 'complete', endReason: 'closed' });
+  await store.checkpoint(id, final);
+  sealer.close();
+  await store.close();
+
+  const reopened = new LocalStore(store.dataDir);
+  assert.deepEqual(await reopened.recoverInterrupted((found) => new GatewayLog(s, reopened, signer).recovered(found)), [id]);
+  const summary = (await reopened.get(id))!;
+  assert.deepEqual([summary.status, summary.endedAt, summary.endReason], ['complete', final.final!.endedAt, 'closed']);
+  const log = await entries(reopened);
+  assert.deepEqual(log.map((e) => e.kind), ['start', 'end']);
+  const checkpoints = await reopened.checkpoints(id);
+  const stored = { ...summary, metaHash: metaHash(s, meta), checkpoints, chunks: { events: 1 } };
+  assert.deepEqual(checkRecordingLog(s, id, log, stored), []);
+  const findings = await verifyRecording(s, {
+    id,
+    manifest: await reopened.manifest(id),
+    checkpoints,
+    status: summary.status,
+    endedAt: summary.endedAt,
+    endReason: summary.endReason,
+    trustedSigners: [signer.publicKey],
+    readChunks: async function* (streamId) {
+      for await (const c of reopened.chunks(id, streamId)) yield c.data;
+    },
+  });
+  assert.deepEqual(findings, []);
+  await reopened.close();
 });

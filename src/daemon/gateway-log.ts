@@ -16,7 +16,7 @@ import {
   type LogEvent,
 } from '../seal/log.js';
 import type { Checkpoint, Manifest } from '../seal/manifest.js';
-import type { SigningKeyPair } from '../seal/signing.js';
+import { verifyCheckpoint, type SigningKeyPair } from '../seal/signing.js';
 import type { Sodium } from '../seal/sodium.js';
 import type { RecordingJournal } from '../recording/recorder.js';
 import type { InterruptedRecording, RecordingEnd, RecordingStore } from '../store/types.js';
@@ -36,8 +36,18 @@ export class GatewayLog implements RecordingJournal {
     await this.append(endEvent(this.sodium, id, final, end));
   }
 
-  async interrupted(found: InterruptedRecording): Promise<void> {
-    await this.append(interruptedEvent(this.sodium, found.id, found.endedAt, found.checkpoints, found.chunks));
+  /**
+   * A recording recovery found without its writer: ended, when its last
+   * checkpoint is a final one this gateway signed (the writer died between
+   * signing the end and saying so), else interrupted.
+   */
+  async recovered(found: InterruptedRecording): Promise<void> {
+    const last = found.checkpoints.at(-1);
+    if (last?.final && verifyCheckpoint(this.sodium, this.signer.publicKey, last)) {
+      await this.append(endEvent(this.sodium, found.id, last, last.final));
+    } else {
+      await this.append(interruptedEvent(this.sodium, found.id, found.endedAt, found.checkpoints, found.chunks));
+    }
   }
 
   async deleted(id: string, reason: string): Promise<void> {

@@ -220,7 +220,8 @@ export class LocalStore implements RecordingStore {
       if (owner !== null && ownerIsAlive(owner)) continue;
       const checkpoints = await this.checkpoints(id).catch(() => [] as Checkpoint[]);
       const summary = this.index.get(id);
-      const endedAt = checkpoints.at(-1)?.at ?? summary?.startedAt ?? new Date().toISOString();
+      const final = checkpoints.at(-1)?.final;
+      const endedAt = final?.endedAt ?? checkpoints.at(-1)?.at ?? summary?.startedAt ?? new Date().toISOString();
       const manifest = await this.manifest(id).catch(() => undefined);
       let bytes = 0;
       const chunks: ChunkCounts = {};
@@ -236,7 +237,8 @@ export class LocalStore implements RecordingStore {
       } catch {
         continue;
       }
-      this.index.end(id, 'interrupted', endedAt, 'interrupted', bytes);
+      if (final) this.index.end(id, 'complete', endedAt, final.endReason, bytes);
+      else this.index.end(id, 'interrupted', endedAt, 'interrupted', bytes);
       recovered.push(id);
     }
     return recovered;

@@ -50,10 +50,15 @@ export interface RecordingEnd {
   endReason: string;
 }
 
-/** What recovery found of a recording whose writer is gone, before it is marked interrupted. */
+/**
+ * What recovery found of a recording whose writer is gone, before it is
+ * marked. When the last checkpoint is final (the writer died after signing the
+ * end, before the index said so), it is marked complete as that checkpoint
+ * says; otherwise interrupted.
+ */
 export interface InterruptedRecording {
   id: string;
-  /** The last checkpoint's time, else the start. */
+  /** The final checkpoint's end time, else the last checkpoint's time, else the start. */
   endedAt: string;
   checkpoints: Checkpoint[];
   /** Whole chunks held per stream name. */
@@ -85,9 +90,10 @@ export interface RecordingStore {
 
   updateRecipients(id: string, recipients: RecipientEntry[]): Promise<void>;
   /**
-   * Marks recordings left `recording` by a writer that is gone as `interrupted`;
-   * returns their ids. `beforeMark` runs first for each; when it throws, that
-   * recording is left as it was (the next recovery tries again).
+   * Marks recordings left `recording` by a writer that is gone as `interrupted`
+   * (or `complete`, see InterruptedRecording); returns their ids. `beforeMark`
+   * runs first for each; when it throws, that recording is left as it was (the
+   * next recovery tries again).
    */
   recoverInterrupted(beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]>;
   delete(id: string): Promise<void>;
