@@ -4,7 +4,6 @@
  * decrypts one that fails, after printing every finding.
  */
 import { resolve } from 'node:path';
-import { GatewayError } from '../errors.js';
 import { writeExportZip } from '../export/zip.js';
 import type { ExportSource } from '../export/source.js';
 import { FrameKind } from '../recording/frames.js';
@@ -14,7 +13,7 @@ import { wipeKeyPair, type AuditorKeyPair } from '../seal/keys.js';
 import type { RecordingSummary } from '../store/types.js';
 import { usageError, withContext, type CliContext, type GlobalOptions } from './context.js';
 import { toListFilter, type FilterOptions } from './filters.js';
-import { Verification, verifyBeforeReading } from './verification.js';
+import { Verification, verifiedOnly, verifyBeforeReading } from './verification.js';
 
 async function withReader<T>(ctx: CliContext, id: string, options: { key: string; force?: boolean }, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
   const summary = await ctx.recording(id);
@@ -88,19 +87,8 @@ export async function searchRecordings(text: string, options: GlobalOptions & Fi
     const key = await ctx.auditorKey(options.key);
     try {
       const candidates = (await ctx.store().list(toListFilter(options))).filter((r) => r.recipients.includes(key.kid));
-      const verification = await Verification.open(ctx);
       let hits = 0;
-      for (const summary of candidates) {
-        try {
-          await verifyBeforeReading(verification, summary, options.force === true);
-        } catch (err) {
-          if (!(err instanceof GatewayError && err.code === 'RG_ERR_VERIFY')) throw err;
-          process.stderr.write(`recgate: skipped ${err.message}\n`);
-          process.exitCode = 1;
-          continue;
-        }
-        hits += await searchOne(ctx, summary, key, needle);
-      }
+      for await (const summary of verifiedOnly(ctx, candidates, options.force === true)) hits += await searchOne(ctx, summary, key, needle);
       process.stderr.write(`${hits} match${hits === 1 ? '' : 'es'} in ${candidates.length} recording${candidates.length === 1 ? '' : 's'} this key opens\n`);
     } finally {
       wipeKeyPair(ctx.sodium, key);

@@ -84,6 +84,25 @@ export async function verifyBeforeReading(verification: Verification, summary: R
   for (const f of findings) process.stderr.write(`recgate: warning: ${f.message}\n`);
 }
 
+/**
+ * The recordings of `candidates` that pass the gate, in order; each one that
+ * fails is skipped with a line on stderr, and the command ends with exit 1.
+ */
+export async function* verifiedOnly(ctx: CliContext, candidates: RecordingSummary[], force: boolean): AsyncGenerator<RecordingSummary> {
+  const verification = await Verification.open(ctx);
+  for (const summary of candidates) {
+    try {
+      await verifyBeforeReading(verification, summary, force);
+    } catch (err) {
+      if (!(err instanceof GatewayError && err.code === 'RG_ERR_VERIFY')) throw err;
+      process.stderr.write(`recgate: skipped ${err.message}\n`);
+      process.exitCode = 1;
+      continue;
+    }
+    yield summary;
+  }
+}
+
 export function refusal(id: string, first: Finding): string {
   const text = first.message.startsWith(`recording ${id}: `) ? first.message.slice(`recording ${id}: `.length) : first.message;
   return `recording ${id} failed verification: ${text}; see recordings verify ${id}`;
