@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GatewayHome, type CliResult } from '../fixtures/gateway-env.js';
@@ -151,7 +152,6 @@ test('with no signers pinned, a signing key inside the data directory is refused
   const t = await tampered();
   await t.forge(first, 'mallory');
   const config = join(t.dir, 'old-layout.yaml');
-  const { writeFile } = await import('node:fs/promises');
   await writeFile(config, [
     'gateway: { dataDir: ./data, signingKey: ./data/signing.key }',
     'recipients:',
