@@ -10,19 +10,21 @@ COPY test ./test
 COPY types ./types
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev --ignore-scripts
 
-# Run: no compilers, no dev dependencies, a non-root user owning only its data.
+# Run: no compilers, no dev dependencies, a non-root user owning only its data and its key.
+# The config folder stays read-only; the signing key lives in its own volume, apart from
+# the store (set gateway.signingKey: /app/keys/signing.key in the config you mount).
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 RUN groupadd --system recgate && useradd --system --gid recgate --home-dir /app --shell /usr/sbin/nologin recgate \
- && mkdir -p /app/config /app/data && chown recgate:recgate /app/data
+ && mkdir -p /app/config /app/data /app/keys && chown recgate:recgate /app/data /app/keys && chmod 0700 /app/data /app/keys
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY config/recgate.example.yaml ./config/
 USER recgate
-VOLUME ["/app/data"]
+VOLUME ["/app/data", "/app/keys"]
 EXPOSE 2222 6432 3307 8080
 ENTRYPOINT ["node", "bin/recgate.js"]
 CMD ["start"]

@@ -9,7 +9,7 @@ import { GatewayError, KeyError, NotFoundError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { decryptKeyFile, type AuditorKeyPair } from '../seal/keys.js';
 import { defaultSodium, type Sodium } from '../seal/sodium.js';
-import { readSignerPublicKey } from '../daemon/gateway-keys.js';
+import { trustedSignerKeys } from '../daemon/gateway-keys.js';
 import { openStore } from '../store/index.js';
 import type { RecordingStore, RecordingSummary } from '../store/types.js';
 import { readSecret } from './prompt.js';
@@ -61,9 +61,11 @@ export class CliContext {
     return decryptKeyFile(this.sodium, text, passphrase, path);
   }
 
-  /** The gateway signing public keys that recordings must be signed by. */
+  /** The gateway signing public keys that recordings and the log must be signed by (see trustedSignerKeys). */
   async trustedSigners(): Promise<Uint8Array[]> {
-    return [await readSignerPublicKey(this.sodium, this.config.gateway.signingKey)];
+    const { keys, notice } = await trustedSignerKeys(this.sodium, this.config);
+    if (notice !== undefined) process.stderr.write(`recgate: ${notice}\n`);
+    return keys;
   }
 
   async close(): Promise<void> {

@@ -55,6 +55,7 @@ export function buildProgram(): Command {
     .argument('<id>')
     .requiredOption('--key <file>', 'your auditor private key file')
     .requiredOption('--out <path>', 'the zip file to write')
+    .option('--force', 'decrypt even if verification fails, printing every finding first')
     .action((id, o) => exportRecording(id, o));
   command(recordings, 'play', 'replay a terminal recording here')
     .argument('<id>')
@@ -63,14 +64,17 @@ export function buildProgram(): Command {
     .option('--skip-idle <seconds>', 'cap every pause at this many seconds')
     .option('--channel <n>', 'terminal channel to play', '0')
     .option('--raw', 'write the output bytes as recorded, without filtering (for a file or a player you trust)')
+    .option('--force', 'decrypt even if verification fails, printing every finding first')
     .action((id, o) => playRecording(id, o));
   addFilterOptions(command(recordings, 'search', 'search the text of recordings your key opens'))
     .argument('<text>')
     .requiredOption('--key <file>', 'your auditor private key file')
+    .option('--force', 'search recordings that fail verification too, printing every finding first')
     .action((text, o) => searchRecordings(text, o));
-  command(recordings, 'verify', 'check signatures and chunks of one recording, or all')
+  command(recordings, 'verify', "check one recording's signatures, chunks and log entries, or all of them and the log")
     .argument('[id]')
-    .option('--all', 'verify every recording')
+    .option('--all', 'verify every recording and the gateway\'s log')
+    .option('--head <seq:hash>', 'a log head printed earlier: the log must still contain exactly that entry')
     .action((id, o) => verifyRecordings(id, o));
 
   const sessions = program.command('sessions').description('live sessions of the running gateway');

@@ -1,5 +1,7 @@
 /**
- * Commands that decrypt on the auditor's machine: export, play, search.
+ * Commands that decrypt on the auditor's machine: export, play, search. Each
+ * verifies a recording before it decrypts it (see verification.ts); `--force`
+ * decrypts one that fails, after printing every finding.
  */
 import { resolve } from 'node:path';
 import { writeExportZip } from '../export/zip.js';
@@ -13,10 +15,12 @@ import { usageError, withContext, type CliContext, type GlobalOptions } from './
 import { toListFilter, type FilterOptions } from './filters.js';
 import { playFrames } from './playback.js';
 import { printable } from './printable.js';
+import { Verification, verifiedOnly, verifyBeforeReading } from './verification.js';
 
-async function withReader<T>(ctx: CliContext, id: string, keyPath: string, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
+async function withReader<T>(ctx: CliContext, id: string, options: { key: string; force?: boolean }, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
   const summary = await ctx.recording(id);
-  const key = await ctx.auditorKey(keyPath);
+  await verifyBeforeReading(await Verification.open(ctx), summary, options.force === true);
+  const key = await ctx.auditorKey(options.key);
   try {
     const reader = await RecordingReader.open(ctx.store(), ctx.sodium, summary, key);
     try {
@@ -29,9 +33,9 @@ async function withReader<T>(ctx: CliContext, id: string, keyPath: string, fn: (
   }
 }
 
-export async function exportRecording(id: string, options: GlobalOptions & { key: string; out: string }): Promise<void> {
+export async function exportRecording(id: string, options: GlobalOptions & { key: string; out: string; force?: boolean }): Promise<void> {
   await withContext(options, (ctx) =>
-    withReader(ctx, id, options.key, async (reader) => {
+    withReader(ctx, id, options, async (reader) => {
       const source: ExportSource = {
         meta: { ...reader.manifest.meta, endedAt: reader.summary.endedAt, status: reader.summary.status },
         terminals: await reader.terminals(),
@@ -51,6 +55,7 @@ export interface PlayOptions extends GlobalOptions {
   skipIdle?: string;
   channel?: string;
   raw?: boolean;
+  force?: boolean;
 }
 
 export async function playRecording(id: string, options: PlayOptions): Promise<void> {
@@ -58,7 +63,7 @@ export async function playRecording(id: string, options: PlayOptions): Promise<v
   const maxIdleMs = options.skipIdle === undefined ? Infinity : positiveNumber('--skip-idle', options.skipIdle) * 1000;
   const channel = Number(options.channel ?? '0');
   await withContext(options, (ctx) =>
-    withReader(ctx, id, options.key, async (reader) => {
+    withReader(ctx, id, options, async (reader) => {
       const tty = (await reader.terminals()).find((t) => t.channel === channel);
       if (!tty) throw usageError(`recording ${id} has no terminal channel ${channel}`);
       await playFrames(reader.frames(tty.ttyStream), { speed, maxIdleMs, raw: options.raw === true });
@@ -72,14 +77,14 @@ function positiveNumber(flag: string, text: string): number {
   return n;
 }
 
-export async function searchRecordings(text: string, options: GlobalOptions & FilterOptions & { key: string }): Promise<void> {
+export async function searchRecordings(text: string, options: GlobalOptions & FilterOptions & { key: string; force?: boolean }): Promise<void> {
   const needle = text.toLowerCase();
   await withContext(options, async (ctx) => {
     const key = await ctx.auditorKey(options.key);
     try {
       const candidates = (await ctx.store().list(toListFilter(options))).filter((r) => r.recipients.includes(key.kid));
       let hits = 0;
-      for (const summary of candidates) hits += await searchOne(ctx, summary, key, needle);
+      for await (const summary of verifiedOnly(ctx, candidates, options.force === true)) hits += await searchOne(ctx, summary, key, needle);
       process.stderr.write(`${hits} match${hits === 1 ? '' : 'es'} in ${candidates.length} recording${candidates.length === 1 ? '' : 's'} this key opens\n`);
     } finally {
       wipeKeyPair(ctx.sodium, key);

@@ -51,6 +51,7 @@ export function checkReferences(config: RawConfig): Issue[] {
   const targetNames = config.targets.map((target) => target.name);
   const issues = [
     ...uniqueNames('recipients', config.recipients, 'recipient'),
+    ...uniqueNames('signers', config.signers, 'signer'),
     ...uniqueNames('users', config.users, 'user'),
     ...uniqueNames('targets', config.targets, 'target'),
     ...listenConflicts(config.listen),

@@ -11,6 +11,7 @@ import {
   checkPasswordHash,
   checkSshKeyLine,
   parseRecipientKeyLine,
+  parseSignerKeyLine,
   type RecipientKeyLine,
 } from './formats.js';
 import type { PathKey } from './locate.js';
@@ -189,6 +190,14 @@ export const recipientKey: Parse<RecipientKeyLine> = (value) => {
   present(value);
   if (typeof value !== 'string') throw wrongType('a "recgate-x25519 ..." line', value);
   const parsed = parseRecipientKeyLine(value);
+  if (!parsed.ok) throw new Invalid(parsed.error);
+  return parsed.value;
+};
+
+export const signerKey: Parse<RecipientKeyLine> = (value) => {
+  present(value);
+  if (typeof value !== 'string') throw wrongType('a "recgate-signer-ed25519 ..." line', value);
+  const parsed = parseSignerKeyLine(value);
   if (!parsed.ok) throw new Invalid(parsed.error);
   return parsed.value;
 };

@@ -1,5 +1,5 @@
 /**
- * Form checks for the one-line values the config carries: recipient public keys,
+ * Form checks for the one-line values the config carries: recipient and signer public keys,
  * OpenSSH public keys and Argon2id password hashes.
  * Each returns an error message (never echoing the value) or the parsed form.
  */
@@ -25,13 +25,24 @@ export interface RecipientKeyLine {
 }
 
 export function parseRecipientKeyLine(text: string): Parsed<RecipientKeyLine> {
+  return parseKeyLine(text, RECIPIENT_KEY_PREFIX);
+}
+
+/** The line the gateway writes to `<signingKey>.pub`: `recgate-signer-ed25519 <base64 of 32 bytes> [comment]`. */
+export const SIGNER_KEY_PREFIX = 'recgate-signer-ed25519';
+
+export function parseSignerKeyLine(text: string): Parsed<RecipientKeyLine> {
+  return parseKeyLine(text, SIGNER_KEY_PREFIX);
+}
+
+function parseKeyLine(text: string, expected: string): Parsed<RecipientKeyLine> {
   const line = text.trim();
   if (line.includes('\n')) {
-    return { ok: false, error: `a public key is one line "${RECIPIENT_KEY_PREFIX} <base64> [comment]"` };
+    return { ok: false, error: `a public key is one line "${expected} <base64> [comment]"` };
   }
   const [prefix, encoded] = line.split(/[ \t]+/);
-  if (prefix !== RECIPIENT_KEY_PREFIX || encoded === undefined) {
-    return { ok: false, error: `a public key starts with "${RECIPIENT_KEY_PREFIX} " followed by base64` };
+  if (prefix !== expected || encoded === undefined) {
+    return { ok: false, error: `a public key starts with "${expected} " followed by base64` };
   }
   const publicKey = decodeBase64(encoded);
   if (publicKey === null) return { ok: false, error: 'the public key is not valid base64' };

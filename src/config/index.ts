@@ -1,7 +1,8 @@
 export { loadConfig, resolveConfigPath, DEFAULT_CONFIG, EXAMPLE_CONFIG } from './load.js';
 export { Secret } from './secret.js';
 export { parseDuration, parseListen, parseSize, formatListen } from './units.js';
-export { parseRecipientKeyLine, RECIPIENT_KEY_PREFIX } from './formats.js';
+export { parseRecipientKeyLine, RECIPIENT_KEY_PREFIX, SIGNER_KEY_PREFIX } from './formats.js';
+export { isInsideDir } from './inside.js';
 export { CONSOLE_LISTENER, LOG_LEVELS } from './schema.js';
 export { targetOptions } from './protocols.js';
 export type { LoadOptions } from './load.js';
@@ -14,6 +15,7 @@ export type {
   ListenAddress,
   LogLevel,
   RecipientConfig,
+  SignerConfig,
   StoreConfig,
   TargetConfig,
   TargetLogin,

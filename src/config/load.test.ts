@@ -43,7 +43,7 @@ describe('loadConfig: the example file', () => {
     assert.deepEqual([config.recipients, config.users, config.targets], [[], [], []]);
     assert.equal(config.gateway.dataDir, path.join(ROOT, 'data'));
     assert.equal(config.gateway.hostKey, path.join(ROOT, 'data', 'host_ed25519'));
-    assert.equal(config.gateway.signingKey, path.join(ROOT, 'data', 'signing.key'));
+    assert.equal(config.gateway.signingKey, path.join(ROOT, 'config', 'signing.key'));
     assert.equal(config.control.socket, path.join(ROOT, 'data', 'control.sock'));
     assert.deepEqual(config.listen.ssh, { host: '127.0.0.1', port: 2222 });
     assert.deepEqual(config.listen.console, { host: '127.0.0.1', port: 8080 });

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SecretRef } from './fields.js';
-import { parseRecipientKeyLine } from './formats.js';
+import { parseRecipientKeyLine, parseSignerKeyLine } from './formats.js';
+import { isInsideDir } from './inside.js';
 import type { Issue, PathKey } from './locate.js';
 import type { ProtocolSpec } from './protocols.js';
 import type { RawConfig, RawTarget } from './schema.js';
@@ -75,27 +76,38 @@ function resolveSecret(ref: SecretRef, at: readonly PathKey[], ctx: Context, ver
   return new Secret(value, `file ${file}`);
 }
 
-function resolveRecipients(raw: RawConfig['recipients'], ctx: Context): RecipientConfig[] {
-  const recipients: RecipientConfig[] = [];
+interface KeyList {
+  section: 'recipients' | 'signers';
+  what: string;
+  parse: typeof parseRecipientKeyLine;
+  /** Key files must lie outside this folder (the data directory, for signers). */
+  outside?: string;
+}
+
+/** Named public keys, inline or read from key files; the same key twice is refused. */
+function resolveKeyList(raw: RawConfig['recipients'], list: KeyList, ctx: Context): RecipientConfig[] {
+  const keys: RecipientConfig[] = [];
   for (const [index, entry] of raw.entries()) {
     let key = entry.publicKey;
     if (key === undefined && entry.publicKeyFile !== undefined) {
-      const at = ['recipients', index, 'publicKeyFile'];
+      const at = [list.section, index, 'publicKeyFile'];
       const file = path.resolve(ctx.dir, entry.publicKeyFile);
       const read = readText(file);
-      const parsed = 'problem' in read ? undefined : parseRecipientKeyLine(read.text);
+      const parsed = 'problem' in read ? undefined : list.parse(read.text);
       if ('problem' in read) ctx.issues.push({ path: at, message: `cannot read ${file}: ${read.problem}` });
       else if (parsed !== undefined && !parsed.ok) ctx.issues.push({ path: at, message: `${file}: ${parsed.error}` });
-      else key = parsed?.value;
+      else if (list.outside !== undefined && isInsideDir(list.outside, file)) {
+        ctx.issues.push({ path: at, message: `${file} lies inside the data directory, where whoever writes the store could replace it; keep it elsewhere or give publicKey` });
+      } else key = parsed?.value;
     }
     if (key === undefined) continue;
-    const same = recipients.findIndex((other) => Buffer.compare(other.publicKey, key.publicKey) === 0);
+    const same = keys.findIndex((other) => Buffer.compare(other.publicKey, key.publicKey) === 0);
     if (same >= 0) {
-      ctx.issues.push({ path: ['recipients', index], message: `same public key as recipient "${recipients[same]?.name}"` });
+      ctx.issues.push({ path: [list.section, index], message: `same public key as ${list.what} "${keys[same]?.name}"` });
     }
-    recipients.push({ name: entry.name, publicKey: key.publicKey, line: key.line });
+    keys.push({ name: entry.name, publicKey: key.publicKey, line: key.line });
   }
-  return recipients;
+  return keys;
 }
 
 function resolveStore(raw: RawConfig['store'], ctx: Context): StoreConfig {
@@ -168,7 +180,8 @@ export function resolveConfig(raw: RawConfig, source: string, options: ResolveOp
   const ctx: Context = { ...options, dir: path.dirname(source), issues };
   const file = (value: string) => path.resolve(ctx.dir, value);
   const dataDir = file(raw.gateway.dataDir);
-  const recipients = resolveRecipients(raw.recipients, ctx);
+  const recipients = resolveKeyList(raw.recipients, { section: 'recipients', what: 'recipient', parse: parseRecipientKeyLine }, ctx);
+  const signers = resolveKeyList(raw.signers, { section: 'signers', what: 'signer', parse: parseSignerKeyLine, outside: dataDir }, ctx);
   const socket = raw.control.socket === undefined ? path.join(dataDir, 'control.sock') : file(raw.control.socket);
   checkSocket(socket, ctx);
   return {
@@ -176,13 +189,15 @@ export function resolveConfig(raw: RawConfig, source: string, options: ResolveOp
     gateway: {
       dataDir,
       hostKey: raw.gateway.hostKey === undefined ? path.join(dataDir, 'host_ed25519') : file(raw.gateway.hostKey),
-      signingKey: raw.gateway.signingKey === undefined ? path.join(dataDir, 'signing.key') : file(raw.gateway.signingKey),
+      // Beside the config, not in the store: whoever writes the store must not hold the key that signs it.
+      signingKey: raw.gateway.signingKey === undefined ? path.join(ctx.dir, 'signing.key') : file(raw.gateway.signingKey),
       tlsCert: raw.gateway.tlsCert === undefined ? path.join(dataDir, 'tls', 'gateway.crt') : file(raw.gateway.tlsCert),
       tlsKey: raw.gateway.tlsKey === undefined ? path.join(dataDir, 'tls', 'gateway.key') : file(raw.gateway.tlsKey),
     },
     listen: raw.listen,
     store: resolveStore(raw.store, ctx),
     recipients,
+    signers,
     users: raw.users.map((user) => ({
       name: user.name,
       password: user.password ?? null,

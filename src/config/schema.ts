@@ -17,6 +17,7 @@ import {
   passwordHash,
   positiveInteger,
   recipientKey,
+  signerKey,
   secretRef,
   size,
   scramVerifier,
@@ -65,17 +66,24 @@ const store = section({
   }
 });
 
-const recipient = strict({
-  name: field(text),
-  publicKey: field(optional(recipientKey)),
-  publicKeyFile: field(optional(text)),
-}).superRefine((value, ctx) => {
-  if (value.publicKey !== undefined && value.publicKeyFile !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['publicKeyFile'], message: 'give either publicKey or publicKeyFile, not both', params: { atKey: true } });
-  } else if (value.publicKey === undefined && value.publicKeyFile === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'missing required key (or give publicKeyFile)' });
-  }
-});
+/** A named public key, given inline or in a file (recipients, signers). */
+function namedKey(key: typeof recipientKey) {
+  return strict({
+    name: field(text),
+    publicKey: field(optional(key)),
+    publicKeyFile: field(optional(text)),
+  }).superRefine((value, ctx) => {
+    if (value.publicKey !== undefined && value.publicKeyFile !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['publicKeyFile'], message: 'give either publicKey or publicKeyFile, not both', params: { atKey: true } });
+    } else if (value.publicKey === undefined && value.publicKeyFile === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'missing required key (or give publicKeyFile)' });
+    }
+  });
+}
+
+const recipient = namedKey(recipientKey);
+/** A gateway whose signatures verification believes. */
+const signer = namedKey(signerKey);
 
 const user = strict({
   name: field(loginName),
@@ -126,6 +134,7 @@ export function configSchema(protocols: readonly ProtocolSpec[]) {
   listen: listenSection(protocols, CONSOLE_LISTENER, CONSOLE_DEFAULT),
   store,
   recipients: list(recipient),
+  signers: list(signer),
   users: list(user),
   targets: list(targetSchema(protocols)),
   admission,
@@ -144,3 +153,4 @@ export type RawConfig = z.output<ReturnType<typeof configSchema>>;
 export type RawTarget = RawConfig['targets'][number];
 export type RawUser = RawConfig['users'][number];
 export type RawRecipient = RawConfig['recipients'][number];
+export type RawSigner = RawConfig['signers'][number];

@@ -19,6 +19,15 @@ export interface RecipientConfig {
   readonly line: string;
 }
 
+/** A gateway whose signatures (recording checkpoints, log entries) verification believes. */
+export interface SignerConfig {
+  readonly name: string;
+  /** Ed25519 public key, 32 bytes. */
+  readonly publicKey: Uint8Array;
+  /** The key line as written: `recgate-signer-ed25519 <base64> [comment]`. */
+  readonly line: string;
+}
+
 /** A person who logs in to the gateway. */
 export interface UserConfig {
   readonly name: string;
@@ -100,6 +109,8 @@ export interface Config {
   readonly listen: Readonly<Record<string, ListenAddress | null>>;
   readonly store: StoreConfig;
   readonly recipients: readonly RecipientConfig[];
+  /** The only keys verification trusts; empty: `<signingKey>.pub` when it lies outside the data directory. */
+  readonly signers: readonly SignerConfig[];
   readonly users: readonly UserConfig[];
   readonly targets: readonly TargetConfig[];
   readonly admission: AdmissionConfig;

@@ -4,16 +4,19 @@
  * SIGINT/SIGTERM tells every person their session is closing and ends every
  * running recording cleanly before it exits.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { loadConfig, resolveConfigPath, type Config } from '../config/index.js';
-import { createLogger } from '../log.js';
+import { join } from 'node:path';
+import { isInsideDir, loadConfig, resolveConfigPath, type Config } from '../config/index.js';
+import { createLogger, type Logger } from '../log.js';
+import { formatSignerPublicLine } from '../seal/signing.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { openStore } from '../store/index.js';
 import { loadProxy, protocols } from '../../proxies/index.js';
 import { startConsole } from './console.js';
 import { startControl } from './control.js';
 import { Gateway } from './gateway.js';
-import { ensureHostKey, ensureSigningKey, ensureTlsCertificate } from './gateway-keys.js';
+import { ensureHostKey, ensureSigningKey, ensureTlsCertificate, SIGNER_COMMENT } from './gateway-keys.js';
 import { startRetention } from './retention.js';
 
 export async function startDaemon(options: { config?: string }): Promise<void> {
@@ -23,19 +26,29 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   const sodium = defaultSodium();
   await mkdir(config.gateway.dataDir, { recursive: true, mode: 0o700 });
   const signer = await ensureSigningKey(sodium, config.gateway.signingKey, log);
+  checkSigner(config, log, signer.publicKey, formatSignerPublicLine(sodium, signer.publicKey, SIGNER_COMMENT));
   await ensureHostKey(config.gateway.hostKey, log);
   if (protocols.some((p) => p.gatewayCertificate && config.listen[p.name])) {
     await ensureTlsCertificate(config.gateway.tlsCert, config.gateway.tlsKey, log);
   }
   const store = openStore(config, log);
-  const recovered = await store.recoverInterrupted();
-  if (recovered.length > 0) log.warn({ recordings: recovered }, 'recordings left open by a stopped gateway marked interrupted');
+  const gateway = new Gateway(config, log, sodium, store, signer);
+  const recovered = await store.recoverInterrupted(async (found) => {
+    try {
+      await gateway.journal.recovered(found);
+    } catch (err) {
+      log.error({ err, recording: found.id }, 'cannot log the recovery of a recording; it is left for the next start');
+      throw err;
+    }
+  });
+  if (recovered.length > 0) {
+    log.warn({ recordings: recovered }, 'recordings left open by a stopped gateway marked interrupted (complete when their final checkpoint was written)');
+  }
   if (config.recipients.length === 0) {
     log.warn('no recipients configured: recordings cannot be sealed, so every session will be refused (see recgate keys generate)');
   }
 
-  const gateway = new Gateway(config, log, sodium, store, signer);
-  const stopRetention = startRetention(config, store, log);
+  const stopRetention = startRetention(config, store, gateway.journal, log);
   let listeners: Closable[];
   try {
     listeners = await startListeners(gateway, config);
@@ -63,6 +76,21 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   signer.secretKey.fill(0);
   log.info('stopped');
   await new Promise<void>((resolve) => log.flush(() => resolve()));
+}
+
+/** Says which key signs, and warns where verification would not believe it or the store could use it. */
+function checkSigner(config: Config, log: Logger, publicKey: Uint8Array, line: string): void {
+  const { signingKey, dataDir } = config.gateway;
+  log.info({ signingKey, signer: line }, 'signing recordings and the log with this key; auditors pin this line under signers:');
+  const legacy = join(dataDir, 'signing.key');
+  if (isInsideDir(dataDir, signingKey)) {
+    log.warn({ signingKey, dataDir }, 'the signing key lies inside the data directory: whoever can write the store can sign in the gateway\'s name; move it elsewhere (gateway.signingKey)');
+  } else if (existsSync(legacy)) {
+    log.warn({ legacy, signingKey }, 'an older signing key remains in the data directory: move it out, and pin its .pub under signers: so the recordings it signed still verify');
+  }
+  if (config.signers.length > 0 && !config.signers.some((s) => Buffer.compare(s.publicKey, publicKey) === 0)) {
+    log.warn({ signer: line, signers: config.signers.map((s) => s.name) }, "signers does not include this gateway's own key: verification with this config will reject what it records");
+  }
 }
 
 interface Closable {

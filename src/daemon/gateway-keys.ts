@@ -1,12 +1,17 @@
 /**
  * The gateway's own keys, generated on first start when missing:
- * the Ed25519 signing key that signs every recording's checkpoints (with its
- * public line in `<signingKey>.pub` for verifiers), the SSH host key, and the
+ * the Ed25519 signing key that signs every recording's checkpoints and the
+ * log (with its public line in `<signingKey>.pub`), the SSH host key, and the
  * TLS certificate the database listeners present (self-signed, ECDSA P-256).
+ *
+ * Verifiers trust the config's `signers` only; without them, the `.pub`
+ * beside the signing key when it lies outside the data directory, never a
+ * key whoever writes the store could have put there.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KeyError } from '../errors.js';
+import { isInsideDir, type Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import {
   formatSignerPublicLine,
@@ -38,33 +43,44 @@ async function writeKeyFile(path: string, text: string, mode: number): Promise<v
   }
 }
 
+export const SIGNER_COMMENT = 'recgate gateway';
+
 export async function ensureSigningKey(s: Sodium, path: string, log: Logger): Promise<SigningKeyPair> {
   const existing = await readIfExists(path);
-  if (existing !== undefined) {
-    const pair = parseSigningKeyFile(s, existing, path);
-    if ((await readIfExists(`${path}.pub`)) === undefined) {
-      await writeKeyFile(`${path}.pub`, formatSignerPublicLine(s, pair.publicKey, 'recgate gateway') + '\n', 0o644);
+  const publicLine = (pair: SigningKeyPair): string => formatSignerPublicLine(s, pair.publicKey, SIGNER_COMMENT) + '\n';
+  try {
+    if (existing !== undefined) {
+      const pair = parseSigningKeyFile(s, existing, path);
+      if ((await readIfExists(`${path}.pub`)) === undefined) await writeKeyFile(`${path}.pub`, publicLine(pair), 0o644);
+      return pair;
     }
+    const pair = generateSigningKey(s);
+    await writeKeyFile(path, formatSigningKeyFile(s, pair), 0o600);
+    await writeKeyFile(`${path}.pub`, publicLine(pair), 0o644);
+    log.info({ path }, 'generated the gateway signing key');
     return pair;
+  } catch (err) {
+    if (!(err instanceof KeyError) || existing !== undefined) throw err;
+    throw new KeyError(`${err.message} (the signing key is generated beside the config unless gateway.signingKey names another writable path outside the data directory)`);
   }
-  const pair = generateSigningKey(s);
-  await writeKeyFile(path, formatSigningKeyFile(s, pair), 0o600);
-  await writeKeyFile(`${path}.pub`, formatSignerPublicLine(s, pair.publicKey, 'recgate gateway') + '\n', 0o644);
-  log.info({ path }, 'generated the gateway signing key');
-  return pair;
 }
 
-/** The signer public key verifiers trust: `<signingKey>.pub`, else derived from the key itself. */
-export async function readSignerPublicKey(s: Sodium, signingKeyPath: string): Promise<Uint8Array> {
-  const line = await readIfExists(`${signingKeyPath}.pub`);
-  if (line !== undefined) return parseSignerPublicLine(s, line, `${signingKeyPath}.pub`).publicKey;
-  const secret = await readIfExists(signingKeyPath);
-  if (secret === undefined) {
-    throw new KeyError(`no gateway signing key at ${signingKeyPath} (nor ${signingKeyPath}.pub): nothing to verify signatures against`);
+/**
+ * The keys verification trusts: the config's `signers`; without them, the
+ * `.pub` beside the signing key when it lies outside the data directory
+ * (with a notice saying how to pin it), else a refusal.
+ */
+export async function trustedSignerKeys(s: Sodium, config: Config): Promise<{ keys: Uint8Array[]; notice?: string }> {
+  if (config.signers.length > 0) return { keys: config.signers.map((signer) => signer.publicKey) };
+  const pub = `${config.gateway.signingKey}.pub`;
+  const pin = `pin the gateway's key in the config: signers: [{ name: gateway, publicKey: "<the line of ${pub}>" }]`;
+  if (isInsideDir(config.gateway.dataDir, pub)) {
+    throw new KeyError(`no signers configured, and ${pub} lies inside the data directory, where whoever writes the store could replace it; ${pin}`);
   }
-  const pair = parseSigningKeyFile(s, secret, signingKeyPath);
-  s.memzero(pair.secretKey);
-  return pair.publicKey;
+  const line = await readIfExists(pub);
+  if (line === undefined) throw new KeyError(`no signers configured, and no ${pub} to trust; ${pin}`);
+  const { publicKey } = parseSignerPublicLine(s, line, pub);
+  return { keys: [publicKey], notice: `no signers configured: trusting ${pub}; pin it with signers: [{ name: gateway, publicKeyFile: ${pub} }]` };
 }
 
 export async function ensureHostKey(path: string, log: Logger): Promise<void> {

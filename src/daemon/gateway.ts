@@ -1,8 +1,8 @@
 /**
  * Gateway: what proxies get from the core. It opens sessions (listed in its
  * registry for operators), starts recordings sealed to the configured
- * recipients, and keeps track of both so that shutdown tells every person
- * why and ends each recording cleanly.
+ * recipients and entered in its signed log, and keeps track of both so that
+ * shutdown tells every person why and ends each recording cleanly.
  */
 import type { Socket } from 'node:net';
 import { Admission } from '../admission/admission.js';
@@ -17,6 +17,7 @@ import type { Sodium } from '../seal/sodium.js';
 import { SessionRegistry } from '../session/registry.js';
 import { Session, type EndReason, type SessionOptions, type SessionWho } from '../session/session.js';
 import type { RecordingStore } from '../store/types.js';
+import { GatewayLog } from './gateway-log.js';
 import type { GatewayContext, RunningProxy } from './proxy.js';
 
 export const SHUTDOWN_MESSAGE = 'recgate: the gateway is shutting down';
@@ -28,6 +29,8 @@ export class Gateway implements GatewayContext {
   private readonly guard: PreLoginGuard;
   /** Set by endAll: sessions opened from then on are closed with the shutdown message at once. */
   private closing: { reason: EndReason; message: string } | undefined;
+  /** The gateway's signed log of the recordings it starts, ends, recovers and deletes. */
+  readonly journal: GatewayLog;
 
   constructor(
     readonly config: Config,
@@ -36,6 +39,7 @@ export class Gateway implements GatewayContext {
     readonly store: RecordingStore,
     private readonly signer: { publicKey: Uint8Array; secretKey: Uint8Array },
   ) {
+    this.journal = new GatewayLog(sodium, store, signer);
     const a = config.admission;
     this.admission = new Admission(config, new FailureLimiter({ maxFailures: a.maxFailures, windowMs: a.failureWindow }), this);
     this.guard = new PreLoginGuard({ maxTotal: a.maxPreLogin, maxPerAddress: a.maxPreLoginPerAddress, graceMs: a.loginGraceTime });
@@ -70,7 +74,7 @@ export class Gateway implements GatewayContext {
     if (recipients.length === 0) throw new RecordingError('no recipients to seal the recording for');
     const r = this.config.recording;
     const recorder = await Recorder.start(
-      { store: this.store, sodium: this.sodium, signer: this.signer, recipients, log: this.log },
+      { store: this.store, sodium: this.sodium, signer: this.signer, recipients, log: this.log, journal: this.journal },
       who,
       {
         flushInterval: r.flushInterval,

@@ -14,15 +14,17 @@
  * `highWaterMark` bytes wait for the store; 'drain' says when to resume.
  * A store failure emits 'error' (a RecordingError) once: the session decides
  * whether to end (recording.required) or go on. 'ended' follows `end()`.
+ * A journal, when given, is told once the store holds the recording and once
+ * it holds the final checkpoint; its failures are store failures.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { RecordingError } from '../errors.js';
-import type { RecordingMeta, StreamInfo, StreamKind } from '../seal/manifest.js';
+import type { Checkpoint, Manifest, RecordingMeta, StreamInfo, StreamKind } from '../seal/manifest.js';
 import { RecordSealer } from '../seal/sealer.js';
 import type { Sodium } from '../seal/sodium.js';
 import { newRecordingId } from '../store/ids.js';
-import type { RecordingStore } from '../store/types.js';
+import type { RecordingEnd, RecordingStore } from '../store/types.js';
 import { FrameKind, MAX_FRAME_PAYLOAD, resizePayload, type RecordedEvent } from './frames.js';
 import { StreamBuffer } from './stream-buffer.js';
 import { WriteQueue } from './write-queue.js';
@@ -47,12 +49,19 @@ export const DEFAULT_RECORDER_OPTIONS: RecorderOptions = {
   keystrokes: true,
 };
 
+/** Told of a recording's start and end once the store holds them (the gateway's log). */
+export interface RecordingJournal {
+  started(manifest: Manifest): Promise<void>;
+  ended(id: string, final: Checkpoint, end: RecordingEnd): Promise<void>;
+}
+
 export interface RecorderDeps {
   store: RecordingStore;
   sodium: Sodium;
   signer: { publicKey: Uint8Array; secretKey: Uint8Array };
   recipients: { name?: string; publicKey: Uint8Array }[];
   log: Logger;
+  journal?: RecordingJournal;
 }
 
 export interface SessionIdentity {
@@ -127,6 +136,13 @@ export class Recorder extends EventEmitter {
     } catch (cause) {
       recorder.shutdown();
       throw new RecordingError(`cannot create recording ${id}: ${(cause as Error).message}`, { cause });
+    }
+    try {
+      await deps.journal?.started(sealer.manifest);
+    } catch (cause) {
+      // Closed cleanly in the store, so it is not left open until the next start.
+      await recorder.end('recording-failed').catch(() => undefined);
+      throw new RecordingError(`cannot log the start of recording ${id}: ${(cause as Error).message}`, { cause });
     }
     return recorder;
   }
@@ -237,7 +253,10 @@ export class Recorder extends EventEmitter {
     for (const s of this.streams.values()) this.sealAndStore(s, true);
     const endedAt = new Date(Date.parse(this.sealer.manifest.meta.startedAt) + this.now()).toISOString();
     const cp = this.sealer.checkpoint({ endedAt, status: 'complete', endReason: reason });
-    this.queue.call(() => this.deps.store.finalize(this.id, cp, { endedAt, endReason: reason }));
+    this.queue.call(async () => {
+      await this.deps.store.finalize(this.id, cp, { endedAt, endReason: reason });
+      await this.deps.journal?.ended(this.id, cp, { endedAt, endReason: reason });
+    });
     await this.queue.idle();
     this.shutdown();
     const result: RecordingResult = { id: this.id, ok: this.failure === undefined };

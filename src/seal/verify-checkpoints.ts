@@ -2,13 +2,17 @@
  * Reads a recording's checkpoints into what the chunks must match: per stream,
  * the signed digest of each covered chunk and the signed chain hash at each
  * checkpointed count. Only checkpoints that are well formed, carry a good
- * signature from the manifest's signer and name this recording contribute.
+ * signature from one of the given keys and name this recording contribute.
+ * The keys are the verifier's trusted signers, first the one the manifest
+ * names; a manifest signer that is not trusted is given too (after them) so
+ * that damage is still named, the recording having already failed for it.
  *
  * Invariants checked here: seq runs 0, 1, 2, ... without gaps; per stream,
  * chunk counts never fall and each checkpoint's digests continue exactly
  * where the previous checkpoint stopped; the stream table (id, name, nonce
  * prefix) agrees with the manifest; only the last checkpoint may be final.
  */
+import { bytesEqual } from './encoding.js';
 import type { FindingList } from './findings.js';
 import type { Checkpoint, CheckpointStream, Manifest } from './manifest.js';
 import { metaHash, verifyCheckpoint } from './signing.js';
@@ -31,6 +35,15 @@ export interface CheckpointSummary {
   trusted: number;
   /** The last checkpoint is trusted and final. */
   final: boolean;
+  /** How the final checkpoint says the recording ended, when `final`. */
+  finalState?: NonNullable<Checkpoint['final']>;
+}
+
+export interface CheckpointKeys {
+  /** Keys to try, in order; the first is the manifest's signer when it is one of them. */
+  keys: Uint8Array[];
+  /** The manifest's signer key, when it parses. */
+  manifestSigner: Uint8Array | null;
 }
 
 interface Walk {
@@ -42,6 +55,7 @@ interface Walk {
   summary: CheckpointSummary;
   reportedTable: Set<string>;
   reportedMeta: boolean;
+  reportedSigner: boolean;
   /** seq of the previous trusted checkpoint, -1 before the first. */
   lastTrustedSeq: number;
 }
@@ -51,7 +65,7 @@ export function summarizeCheckpoints(
   id: string,
   manifest: Manifest,
   checkpoints: Checkpoint[],
-  signer: Uint8Array | null,
+  signers: CheckpointKeys,
   report: FindingList,
 ): CheckpointSummary {
   const walk: Walk = {
@@ -63,6 +77,7 @@ export function summarizeCheckpoints(
     summary: { streams: new Map(), trusted: 0, final: false },
     reportedTable: new Set(),
     reportedMeta: false,
+    reportedSigner: false,
     lastTrustedSeq: -1,
   };
   let expectedSeq = 0;
@@ -76,9 +91,14 @@ export function summarizeCheckpoints(
       report.error(`checkpoint seq ${cp.seq} found where seq ${expectedSeq} was expected (checkpoints missing or out of order)`);
     }
     expectedSeq = cp.seq + 1;
-    if (!signer || !verifyCheckpoint(s, signer, cp)) {
+    const key = signers.keys.find((k) => verifyCheckpoint(s, k, cp));
+    if (!key) {
       report.error(`checkpoint seq ${cp.seq}: bad signature`);
       continue;
+    }
+    if (signers.manifestSigner && !bytesEqual(key, signers.manifestSigner) && !walk.reportedSigner) {
+      walk.reportedSigner = true;
+      report.error(`checkpoint seq ${cp.seq} is signed by another trusted key than the manifest's signer (manifest altered)`);
     }
     if (cp.recording !== id) {
       report.error(`checkpoint seq ${cp.seq} belongs to recording ${cp.recording}`);
@@ -89,6 +109,7 @@ export function summarizeCheckpoints(
     }
     applyCheckpoint(walk, cp);
     walk.summary.final = i === checkpoints.length - 1 && cp.final !== undefined;
+    if (walk.summary.final) walk.summary.finalState = cp.final;
   }
   return walk.summary;
 }

@@ -174,3 +174,33 @@ test('property: a flip of any byte of any chunk is named at that stream and chun
     { numRuns: 50 },
   );
 });
+
+test("the index's status, end time and end reason must be the final checkpoint's", async () => {
+  const signed = A.checkpoints.at(-1)!.final!;
+  assert.deepEqual(await verifyRecording(s, input(A, { endedAt: signed.endedAt, endReason: signed.endReason })), []);
+  for (const status of ['interrupted', 'recording'] as RecordingStatus[]) {
+    assertFirstError(await verifyRecording(s, input(A, { status })), {
+      message: new RegExp(`^recording rec-a: the index says status "${status}", the signed final checkpoint "complete" \\(status edited\\)$`),
+    });
+  }
+  assertFirstError(await verifyRecording(s, input(A, { endedAt: '2030-01-01T00:00:00.000Z' })), {
+    message: new RegExp(`the index says endedAt "2030-01-01T00:00:00.000Z", the signed final checkpoint "${signed.endedAt}"`),
+  });
+  assertFirstError(await verifyRecording(s, input(A, { endReason: 'idle-timeout' })), {
+    message: /the index says endReason "idle-timeout", the signed final checkpoint "client closed"/,
+  });
+});
+
+test('checkpoints are checked with the trusted keys only, never with the key the manifest names', async () => {
+  const mallory = generateSigningKey(s);
+  const resigned = A.checkpoints.map(({ signature: _, ...rest }) => signCheckpoint(s, mallory.secretKey, rest));
+  const planted = { ...A.manifest, signer: toBase64(mallory.publicKey) };
+  const findings = await verifyRecording(s, input(A, { checkpoints: resigned, manifest: planted }));
+  assert.ok(errors(findings).length >= 1);
+  assert.ok(!findings.some((f) => f.severity === 'warning'), 'an untrusted signature is never a mere warning');
+  // Two pinned gateways: a manifest naming the other one than the one that signed was altered.
+  const second = generateSigningKey(s);
+  const swapped = await verifyRecording(s, input(A, { manifest: { ...A.manifest, signer: toBase64(second.publicKey) }, trustedSigners: [signer.publicKey, second.publicKey] }));
+  assertFirstError(swapped, { message: /checkpoint seq 0 is signed by another trusted key than the manifest's signer \(manifest altered\)/ });
+  assert.deepEqual(await verifyRecording(s, input(A, { trustedSigners: [second.publicKey, signer.publicKey] })), [], 'any trusted key may have signed');
+});

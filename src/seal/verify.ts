@@ -11,6 +11,12 @@
  * Chunks after the last checkpoint are an error for a complete recording and
  * a warning otherwise: a gateway that dies mid-session leaves at most the
  * last checkpoint interval unsigned.
+ *
+ * Only the verifier's trusted signer keys are believed, never the key the
+ * manifest names: a manifest signer that is not trusted is an error. The
+ * index's status, end time and end reason must be what the final checkpoint
+ * signed; an index that calls a signed-off recording interrupted or still
+ * recording was edited.
  */
 import { ChunkChain } from './chain.js';
 import { bytesEqual, fromBase64 } from './encoding.js';
@@ -18,7 +24,7 @@ import { FindingList, type Finding } from './findings.js';
 import { MANIFEST_FORMAT, type Checkpoint, type Manifest, type RecordingStatus } from './manifest.js';
 import { SIGN_PUBLICKEYBYTES } from './sodium-params.js';
 import type { Sodium } from './sodium.js';
-import { summarizeCheckpoints, type CheckpointSummary, type StreamCoverage } from './verify-checkpoints.js';
+import { summarizeCheckpoints, type CheckpointKeys, type CheckpointSummary, type StreamCoverage } from './verify-checkpoints.js';
 
 export type { Finding } from './findings.js';
 
@@ -28,6 +34,9 @@ export interface VerifyInput {
   manifest: Manifest;
   checkpoints: Checkpoint[];
   status: RecordingStatus;
+  /** The index's end time and reason; compared with the final checkpoint when given. */
+  endedAt?: string | null;
+  endReason?: string | null;
   /** Ed25519 public keys of the gateways whose checkpoints are believed. */
   trustedSigners: Uint8Array[];
   /** The stored chunks of a stream from index 0, in order. */
@@ -44,8 +53,8 @@ interface StreamScan {
 
 export async function verifyRecording(s: Sodium, input: VerifyInput): Promise<Finding[]> {
   const report = new FindingList(input.id);
-  const signer = checkManifest(input, report);
-  const summary = summarizeCheckpoints(s, input.id, input.manifest, input.checkpoints, signer, report);
+  const signers = checkManifest(input, report);
+  const summary = summarizeCheckpoints(s, input.id, input.manifest, input.checkpoints, signers, report);
   checkStatus(input, summary, report);
   for (const { id, name } of streamsToScan(input.manifest, summary)) {
     const cov = summary.streams.get(id) ?? { id, name, digests: [], hashes: new Map(), covered: 0 };
@@ -54,8 +63,8 @@ export async function verifyRecording(s: Sodium, input: VerifyInput): Promise<Fi
   return report.findings;
 }
 
-/** Checks the manifest's own fields; returns its signer key, or null if unusable. */
-function checkManifest(input: VerifyInput, report: FindingList): Uint8Array | null {
+/** Checks the manifest's own fields; returns the keys its checkpoints are checked with. */
+function checkManifest(input: VerifyInput, report: FindingList): CheckpointKeys {
   const { manifest } = input;
   if (manifest.format !== MANIFEST_FORMAT) report.error(`manifest format is ${JSON.stringify(manifest.format)}, expected ${MANIFEST_FORMAT}`);
   if (manifest.id !== input.id) report.error(`manifest names recording ${manifest.id} (manifest swapped or altered)`);
@@ -67,15 +76,18 @@ function checkManifest(input: VerifyInput, report: FindingList): Uint8Array | nu
     ids.add(st.id);
     names.add(st.name);
   }
+  const trusted = input.trustedSigners;
   const signer = typeof manifest.signer === 'string' ? fromBase64(manifest.signer) : null;
   if (!signer || signer.length !== SIGN_PUBLICKEYBYTES) {
-    report.error('manifest signer is not a base64 Ed25519 public key: no checkpoint can be verified');
-    return null;
+    report.error('manifest signer is not a base64 Ed25519 public key');
+    return { keys: [...trusted], manifestSigner: null };
   }
-  if (!input.trustedSigners.some((k) => bytesEqual(k, signer))) {
+  const own = trusted.find((k) => bytesEqual(k, signer));
+  if (!own) {
     report.error(`signer ${manifest.signer} is not trusted`);
+    return { keys: [...trusted, signer], manifestSigner: signer };
   }
-  return signer;
+  return { keys: [own, ...trusted.filter((k) => k !== own)], manifestSigner: signer };
 }
 
 function checkStatus(input: VerifyInput, summary: CheckpointSummary, report: FindingList): void {
@@ -85,10 +97,19 @@ function checkStatus(input: VerifyInput, summary: CheckpointSummary, report: Fin
     else if (!summary.final) report.error('no final checkpoint, yet the recording is marked complete');
   } else if (status === 'recording' || status === 'interrupted') {
     if (checkpoints.length === 0) report.warning(`no checkpoint: nothing in this ${status} recording is covered by a signature`);
-    if (summary.final) report.warning(`marked ${status}, yet a signed final checkpoint ends it`);
   } else {
     report.error(`unknown status ${JSON.stringify(status)}`);
   }
+  if (summary.finalState) checkFinalState(input, summary.finalState, report);
+}
+
+/** The index must say what the final checkpoint signed. */
+function checkFinalState(input: VerifyInput, final: NonNullable<CheckpointSummary['finalState']>, report: FindingList): void {
+  const say = (key: string, index: unknown, signed: unknown, why = ''): void =>
+    report.error(`the index says ${key} ${JSON.stringify(index)}, the signed final checkpoint ${JSON.stringify(signed)}${why}`);
+  if (input.status !== final.status) say('status', input.status, final.status, ' (status edited)');
+  if (input.endedAt !== undefined && input.endedAt !== final.endedAt) say('endedAt', input.endedAt, final.endedAt);
+  if (input.endReason !== undefined && input.endReason !== final.endReason) say('endReason', input.endReason, final.endReason);
 }
 
 /** Manifest streams, then streams that only checkpoints know (the manifest lost them). */

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { LogEntry } from '../seal/log.js';
 import { MANIFEST_FORMAT, type Checkpoint, type Manifest } from '../seal/manifest.js';
 import { newRecordingId } from './ids.js';
 import { LocalStore } from './local.js';
+import type { InterruptedRecording } from './types.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -146,5 +148,62 @@ test('recipients are replaced in the manifest and the index; delete removes both
 test('ids that are not recording ids never reach the file system', async () => {
   const store = await tempStore();
   await assert.rejects(store.manifest('../../etc/passwd'), { code: 'RG_ERR_NOT_FOUND' });
+  await store.close();
+});
+
+function logEntry(last: LogEntry | null, recording: string): LogEntry {
+  const seq = last === null ? 0 : last.seq + 1;
+  return { kind: 'deleted', recording, reason: 'test', seq, prev: last === null ? 'genesis' : `after ${last.seq}`, at: 'T', signer: 'k', signature: 's' };
+}
+
+test('the log appends after the last entry under the lock, even from two stores on one data directory, and reads back in order', async () => {
+  const a = await tempStore();
+  const b = new LocalStore(a.dataDir);
+  const seen: (number | null)[] = [];
+  for (let i = 0; i < 6; i++) {
+    const store = i % 2 === 0 ? a : b;
+    await store.appendLog((last) => {
+      seen.push(last?.seq ?? null);
+      return logEntry(last, `rec-${i}`);
+    });
+  }
+  assert.deepEqual(seen, [null, 0, 1, 2, 3, 4]);
+  const read = await collect(b.readLog());
+  assert.deepEqual(read.map((e) => [e.seq, e.recording, e.prev]), [0, 1, 2, 3, 4, 5].map((n) => [n, `rec-${n}`, n === 0 ? 'genesis' : `after ${n - 1}`]));
+  await assert.rejects(a.appendLog((last) => ({ ...logEntry(last, 'x'), seq: 9 })), /seq 9 does not follow the last one \(expected seq 6\)/);
+  await assert.rejects(a.appendLog(() => { throw new Error('signing failed'); }), /signing failed/);
+  assert.equal((await collect(a.readLog())).length, 6, 'a failed append leaves nothing behind');
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('recovery tells the hook what it found before marking; a hook that throws leaves the recording for later', async () => {
+  const store = await tempStore();
+  const m = manifest();
+  await store.create(m);
+  await store.appendChunks(m.id, 1, 0, [bytes(1), bytes(2), bytes(3)]);
+  const cp = checkpoint(m.id, 0);
+  await store.checkpoint(m.id, cp);
+  await store.close();
+
+  const reopened = new LocalStore(store.dataDir);
+  assert.deepEqual(await reopened.recoverInterrupted(async () => { throw new Error('log down'); }), []);
+  assert.equal((await reopened.get(m.id))?.status, 'recording');
+  const found: InterruptedRecording[] = [];
+  assert.deepEqual(await reopened.recoverInterrupted(async (r) => void found.push(r)), [m.id]);
+  assert.deepEqual(found, [{ id: m.id, endedAt: cp.at, checkpoints: [cp], chunks: { events: 3 } }]);
+  assert.equal((await reopened.get(m.id))?.status, 'interrupted');
+  await reopened.close();
+});
+
+test('the data directory is private to its owner, and so is the index with the log', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-store-'));
+  dirs.push(dir);
+  const data = join(dir, 'data');
+  await mkdir(data, { mode: 0o755 });
+  await chmod(data, 0o755);
+  const store = new LocalStore(data);
+  await store.create(manifest());
+  assert.equal((await stat(data)).mode & 0o777, 0o700);
+  for (const name of ['index.db', 'index.db-wal', 'index.db-shm']) assert.equal((await stat(join(data, name))).mode & 0o777, 0o600, name);
   await store.close();
 });

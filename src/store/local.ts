@@ -1,7 +1,8 @@
 /**
  * LocalStore: the embedded default store.
  *
- *   <dataDir>/index.db                        SQLite index of clear metadata
+ *   <dataDir>/                                mode 0700
+ *   <dataDir>/index.db                        SQLite index of clear metadata and the gateway's log (0600)
  *   <dataDir>/recordings/<id>/manifest.json   Manifest (replaced atomically)
  *   <dataDir>/recordings/<id>/checkpoints.jsonl  signed checkpoints, append-only
  *   <dataDir>/recordings/<id>/<streamId>.chunks  sealed chunks, append-only (see chunk-file)
@@ -12,16 +13,17 @@
  * power loss could take away.
  */
 import { EventEmitter, once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, StoreError } from '../errors.js';
+import type { ChunkCounts, LogEntry } from '../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../seal/manifest.js';
 import { readRecords, recordHeader, scanRecords } from './chunk-file.js';
 import { isRecordingId } from './ids.js';
 import { SqliteIndex } from './sqlite-index.js';
-import type { ListFilter, RecordingEnd, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
+import type { InterruptedRecording, ListFilter, RecordingEnd, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
 
 interface Writer {
   streams: Map<number, { fh: FileHandle; next: number }>;
@@ -42,6 +44,7 @@ export class LocalStore implements RecordingStore {
   constructor(readonly dataDir: string) {
     try {
       mkdirSync(join(dataDir, 'recordings'), { recursive: true, mode: 0o700 });
+      narrowMode(dataDir, 0o700);
       this.index = new SqliteIndex(join(dataDir, 'index.db'));
     } catch (cause) {
       throw new StoreError(`cannot open the data directory ${dataDir}: ${(cause as Error).message}`, { cause });
@@ -211,19 +214,31 @@ export class LocalStore implements RecordingStore {
     this.index.setRecipients(id, recipients.map((r) => r.kid));
   }
 
-  async recoverInterrupted(): Promise<string[]> {
+  async recoverInterrupted(beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]> {
     const recovered: string[] = [];
     for (const { id, owner } of this.index.orphans(this.owner)) {
       if (owner !== null && ownerIsAlive(owner)) continue;
       const checkpoints = await this.checkpoints(id).catch(() => [] as Checkpoint[]);
       const summary = this.index.get(id);
-      const endedAt = checkpoints.at(-1)?.at ?? summary?.startedAt ?? new Date().toISOString();
+      const final = checkpoints.at(-1)?.final;
+      const endedAt = final?.endedAt ?? checkpoints.at(-1)?.at ?? summary?.startedAt ?? new Date().toISOString();
       const manifest = await this.manifest(id).catch(() => undefined);
       let bytes = 0;
+      const chunks: ChunkCounts = {};
       for (const s of manifest?.streams ?? []) {
-        for await (const chunk of this.chunks(id, s.id)) bytes += chunk.data.length;
+        chunks[s.name] = 0;
+        for await (const chunk of this.chunks(id, s.id)) {
+          bytes += chunk.data.length;
+          chunks[s.name]!++;
+        }
       }
-      this.index.end(id, 'interrupted', endedAt, 'interrupted', bytes);
+      try {
+        await beforeMark?.({ id, endedAt, checkpoints, chunks });
+      } catch {
+        continue;
+      }
+      if (final) this.index.end(id, 'complete', endedAt, final.endReason, bytes);
+      else this.index.end(id, 'interrupted', endedAt, 'interrupted', bytes);
       recovered.push(id);
     }
     return recovered;
@@ -235,6 +250,14 @@ export class LocalStore implements RecordingStore {
     this.index.delete(id);
   }
 
+  async appendLog(make: (last: LogEntry | null) => LogEntry): Promise<LogEntry> {
+    return this.index.log.append(make);
+  }
+
+  async *readLog(): AsyncIterable<LogEntry> {
+    yield* this.index.log.read();
+  }
+
   async close(): Promise<void> {
     for (const w of this.writers.values()) {
       await Promise.all([...w.streams.values()].map((s) => s.fh.close().catch(() => undefined)));
@@ -242,6 +265,15 @@ export class LocalStore implements RecordingStore {
     }
     this.writers.clear();
     this.index.close();
+  }
+}
+
+/** Narrows a folder created earlier with a wider mode, when this process may. */
+function narrowMode(path: string, mode: number): void {
+  try {
+    if ((statSync(path).mode & 0o777 & ~mode) !== 0) chmodSync(path, mode);
+  } catch {
+    // not ours to change (an auditor reading another account's store)
   }
 }
 

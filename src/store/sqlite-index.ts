@@ -7,8 +7,10 @@
  * Node 20 (better-sqlite3 13 crashes there and 12.x compiles from source) and
  * keeps the same synchronous API.
  */
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import Database from 'libsql';
 import type { RecordingStatus } from '../seal/manifest.js';
+import { SqliteLog } from './sqlite-log.js';
 import type { ListFilter, RecordingSummary } from './types.js';
 
 const SCHEMA = `
@@ -60,11 +62,15 @@ export interface IndexEntry {
 
 export class SqliteIndex {
   private readonly db: Database.Database;
+  /** The gateway's log, a table of the same database. */
+  readonly log: SqliteLog;
 
   constructor(path: string) {
+    createPrivate(path);
     this.db = new Database(path);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
     this.db.exec(SCHEMA);
+    this.log = new SqliteLog(this.db);
   }
 
   insert(e: IndexEntry): void {
@@ -129,6 +135,22 @@ export class SqliteIndex {
 
   close(): void {
     this.db.close();
+  }
+}
+
+/**
+ * Creates the database file readable by its owner only before SQLite opens
+ * it (its -wal and -shm files take the same mode); an older, wider file is
+ * narrowed when this process may.
+ */
+function createPrivate(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch {
+      // absent, or not ours to change (an auditor reading another account's store)
+    }
   }
 }
 

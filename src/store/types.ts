@@ -7,6 +7,7 @@
  * default). A shared PostgreSQL store implements the same contract; `tail`
  * is how a live viewer follows a recording that is still being written.
  */
+import type { ChunkCounts, LogEntry } from '../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, RecordingStatus, StreamInfo } from '../seal/manifest.js';
 
 export interface RecordingSummary {
@@ -49,6 +50,21 @@ export interface RecordingEnd {
   endReason: string;
 }
 
+/**
+ * What recovery found of a recording whose writer is gone, before it is
+ * marked. When the last checkpoint is final (the writer died after signing the
+ * end, before the index said so), it is marked complete as that checkpoint
+ * says; otherwise interrupted.
+ */
+export interface InterruptedRecording {
+  id: string;
+  /** The final checkpoint's end time, else the last checkpoint's time, else the start. */
+  endedAt: string;
+  checkpoints: Checkpoint[];
+  /** Whole chunks held per stream name. */
+  chunks: ChunkCounts;
+}
+
 export interface RecordingStore {
   readonly kind: string;
 
@@ -73,8 +89,23 @@ export interface RecordingStore {
   tornBytes(id: string, streamId: number): Promise<number>;
 
   updateRecipients(id: string, recipients: RecipientEntry[]): Promise<void>;
-  /** Marks recordings left `recording` by a writer that is gone as `interrupted`; returns their ids. */
-  recoverInterrupted(): Promise<string[]>;
+  /**
+   * Marks recordings left `recording` by a writer that is gone as `interrupted`
+   * (or `complete`, see InterruptedRecording); returns their ids. `beforeMark`
+   * runs first for each; when it throws, that recording is left as it was (the
+   * next recovery tries again).
+   */
+  recoverInterrupted(beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]>;
   delete(id: string): Promise<void>;
+
+  /**
+   * Appends one entry to the gateway's log. `make` is called with the last
+   * entry (null when the log is empty) while the store holds the log's write
+   * lock, so entries from several processes or nodes chain one after the
+   * other; it must return the entry with seq = last.seq + 1 (0 first).
+   */
+  appendLog(make: (last: LogEntry | null) => LogEntry): Promise<LogEntry>;
+  /** The log's entries in seq order, as stored (verifiers check them). */
+  readLog(): AsyncIterable<LogEntry>;
   close(): Promise<void>;
 }

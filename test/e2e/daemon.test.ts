@@ -4,6 +4,7 @@
  * console port, and exits cleanly on SIGTERM and on SIGINT.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -55,14 +56,16 @@ test('the gateway starts on the example config, generates its keys and serves /h
   assert.equal(pub.code, 0, pub.stderr);
   assert.match(pub.stdout, /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI/);
   assert.equal(pub.stdout.split(' ').slice(0, 2).join(' '), (await readFile(`${hostKey}.pub`, 'utf8')).split(' ').slice(0, 2).join(' '));
-  assert.match(await readFile(join(home.dir, 'data', 'signing.key.pub'), 'utf8'), /^recgate-signer-ed25519 /);
+  // The signing key is generated beside the config, out of the data directory.
+  assert.match(await readFile(join(home.dir, 'config', 'signing.key.pub'), 'utf8'), /^recgate-signer-ed25519 /);
+  assert.equal(existsSync(join(home.dir, 'data', 'signing.key')), false);
 });
 
 test('SIGINT stops it cleanly too, and a second start reuses the keys', async () => {
-  const signingKey = await readFile(join(home.dir, 'data', 'signing.key'), 'utf8');
+  const signingKey = await readFile(join(home.dir, 'config', 'signing.key'), 'utf8');
   const r = await home.startAndStopDaemon('SIGINT', config);
   assert.equal(r.code, 0, r.log);
-  assert.equal(await readFile(join(home.dir, 'data', 'signing.key'), 'utf8'), signingKey);
+  assert.equal(await readFile(join(home.dir, 'config', 'signing.key'), 'utf8'), signingKey);
   assert.doesNotMatch(r.log, /generated/);
 });
 
