@@ -125,7 +125,7 @@ export class EchoClassifier {
       this.lines.push(line);
     }
     if (key.kind === KeyKind.Print && line.typed.length < MAX_COMMAND_CHARS) line.typed.push(key.cp);
-    else if (key.kind !== KeyKind.Enter) line.edited = true;
+    else if (key.kind !== KeyKind.Enter && key.kind !== KeyKind.Report) line.edited = true;
     const entry: LineKey = { key, state: KeyState.Clear, first };
     if (key.kind === KeyKind.Print) {
       if (!line.hidden && line.echoed === 0 && this.screen.secretPrompt()) this.hide(line);
@@ -326,7 +326,7 @@ function awaited(line: Line): NonNullable<Line['ahead']> {
   let plain = true;
   for (const k of line.keys) {
     if (k.state === KeyState.Pending) want.push(k.key.cp);
-    else if (k.key.kind !== KeyKind.Enter) plain = false;
+    else if (k.key.kind !== KeyKind.Enter && k.key.kind !== KeyKind.Report) plain = false;
   }
   return { want, seen: 0, plain };
 }

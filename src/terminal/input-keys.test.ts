@@ -24,7 +24,7 @@ describe('KeyReader', () => {
       { kind: C, bytes: '\x1bOP' },
       { kind: C, bytes: '\x1b[1;5C' },
       { kind: C, bytes: '\x1bb' },
-      { kind: C, bytes: '\x1b[M !"' },
+      { kind: KeyKind.Report, bytes: '\x1b[M !"' },
       { kind: C, bytes: '\t' },
       { kind: C, bytes: '\x7f' },
       { kind: KeyKind.Abort, bytes: '\x03' },
@@ -35,6 +35,11 @@ describe('KeyReader', () => {
       { kind: P, bytes: 'x' },
       { kind: C, bytes: '\x1b[201~' },
     ]);
+  });
+
+  test("the terminal's own answers and mouse reports are reports, not keys that edit a line", () => {
+    const kinds = keys(['\x1b[2;1R\x1b[?62;22c\x1b[>41;380;0c\x1b[0n\x1b[I\x1b[O\x1b[?2004;1$y\x1b[<0;12;7M\x1b[<0;12;7m\x1b[D\x1b[3~']).map((k) => k.kind);
+    assert.deepEqual(kinds, [...Array(9).fill(KeyKind.Report), C, C]);
   });
 
   test('a key split across chunks is one key, each part with its chunk time', () => {

@@ -21,6 +21,12 @@ export const enum KeyKind {
   Enter,
   /** Ctrl-C: the line is abandoned. */
   Abort,
+  /**
+   * What the person's terminal sends on its own or for the mouse, not a key
+   * that edits a line: cursor position and device attribute reports, focus
+   * changes, mode reports, mouse reports.
+   */
+  Report,
 }
 
 export interface KeyPart {
@@ -141,7 +147,7 @@ export class KeyReader {
       const cp = cut || open.cp > 0x10ffff ? REPLACEMENT : open.cp;
       this.finish(cp >= 0x80 && cp <= 0x9f ? KeyKind.Control : KeyKind.Print, cp, onKey);
     } else {
-      this.finish(KeyKind.Control, 0, onKey);
+      this.finish(open.what === Open.Mouse || isReport(open) ? KeyKind.Report : KeyKind.Control, 0, onKey);
     }
   }
 
@@ -150,6 +156,22 @@ export class KeyReader {
     this.open = undefined;
     onKey({ kind, cp, parts: open.parts.map((p) => ({ t: p.t, bytes: Uint8Array.from(p.bytes) })) });
   }
+}
+
+/**
+ * CSI sequences a terminal sends as answers or for the mouse (xterm's ctlseqs):
+ * CPR `CSI r ; c R`, DA `CSI ? … c` / `CSI > … c`, DSR `CSI … n`, DECRPM
+ * `CSI … $ y`, focus `CSI I` / `CSI O`, SGR mouse `CSI < … M` / `m`.
+ */
+function isReport(open: OpenKey): boolean {
+  if (open.what !== Open.Csi) return false;
+  const bytes = open.parts.flatMap((p) => p.bytes);
+  const final = bytes[bytes.length - 1]!;
+  const body = String.fromCharCode(...bytes.slice(2, -1));
+  if (body === '' && (final === 0x49 || final === 0x4f)) return true;
+  if (/^[<]\d+;\d+;\d+$/.test(body) && (final === 0x4d || final === 0x6d)) return true;
+  if (/^[?>]?[\d;]*$/.test(body) && body !== '' && (final === 0x52 || final === 0x63 || final === 0x6e)) return true;
+  return /^[?]?[\d;]+\$$/.test(body) && final === 0x79;
 }
 
 function append(open: OpenKey, t: number, b: number): void {
