@@ -8,15 +8,14 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { TargetConfig } from '../../src/config/index.js';
-import { Secret } from '../../src/config/secret.js';
 import { connectMysqlTarget, MysqlTargetError, type MysqlTargetLink } from '../../proxies/mysql/target.js';
 import { writePacket } from '../../proxies/mysql/protocol/framer.js';
 import { Capability } from '../../proxies/mysql/protocol/handshake.js';
 import { decodeTextRow } from '../../proxies/mysql/protocol/resultset.js';
-import type { MysqlTargetOptions } from '../../proxies/mysql/spec.js';
 import type { TargetTlsMode } from '../../proxies/wire/tls-options.js';
 import { freePort } from '../fixtures/gateway-env.js';
 import { startMariadb, type Mariadb } from '../fixtures/mariadb.js';
+import { databaseTarget } from '../fixtures/target-config.js';
 
 let plain: Mariadb;
 let secure: Mariadb;
@@ -39,18 +38,12 @@ const CLIENT =
 
 const UTF8MB4 = 45;
 
-function target(db: Mariadb, options: { tls?: TargetTlsMode; tlsCa?: string; user?: string; password?: string; port?: number } = {}): TargetConfig {
-  return {
-    name: 'my01',
-    protocol: 'mysql',
-    host: '127.0.0.1',
-    port: options.port ?? db.port,
-    login: { user: options.user ?? db.user, password: new Secret(options.password ?? db.password, 'test'), privateKey: null, passphrase: null },
-    recording: { keystrokes: false, required: false },
-    limits: { idleTimeout: null, maxDuration: null },
-    recipients: [],
-    options: { tls: options.tls ?? 'disable', tlsCa: options.tlsCa ?? null, localInfile: false } satisfies MysqlTargetOptions,
-  };
+function target(db: Mariadb, options: { tls?: TargetTlsMode; tlsCa?: string; tlsPin?: string; user?: string; password?: string; port?: number } = {}): TargetConfig {
+  return databaseTarget(
+    'mysql',
+    { name: 'my01', port: options.port ?? db.port, user: options.user ?? db.user, password: options.password ?? db.password },
+    { tls: options.tls ?? 'disable', tlsCa: options.tlsCa, tlsPin: options.tlsPin },
+  );
 }
 
 /** Runs a text query over a logged-in link and returns the first row of its result. */
