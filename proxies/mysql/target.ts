@@ -3,14 +3,18 @@
  * greeting, TLS as the target's `tls` mode says (an SSLRequest, then the
  * handshake), and a HandshakeResponse41 with the injected user and the
  * capabilities the client negotiated with the gateway, so that both legs
- * shape command traffic alike. Authentication follows the server:
- * mysql_native_password, caching_sha2_password with its fast path and its
- * full path (the password in clear inside TLS, RSA-OAEP outside), and
- * MariaDB's client_ed25519 (an Ed25519 signature of the server's message),
- * with auth switch requests between them.
+ * shape command traffic alike. Authentication follows the server, within
+ * what the target's `auth` allows (target-auth.ts): mysql_native_password,
+ * caching_sha2_password with its fast path and its full path (the password
+ * in clear inside verified TLS, RSA-OAEP to the pinned `serverRsaKey`
+ * outside TLS), MariaDB's client_ed25519 (an Ed25519 signature of the
+ * server's message) and, when named, mysql_clear_password over verified
+ * TLS, with auth switch requests between them.
  *
  * Invariants:
  * - the person never sees the target's credentials, and no error carries them;
+ * - the password goes readable only to a target whose TLS is verified
+ *   (verify-full or a tlsPin), never to a key the server sends;
  * - a capability the client relies on and the target lacks is a refusal,
  *   never a silent difference between the legs;
  * - CLIENT_LOCAL_FILES is asked of the target only when the target config
@@ -23,24 +27,10 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { targetOptions, type TargetConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
-import {
-  CACHING_SHA2_PASSWORD,
-  CLIENT_ED25519,
-  ed25519MessageFromAuthData,
-  ed25519Signature,
-  MYSQL_NATIVE_PASSWORD,
-  SHA2_FAST_AUTH_SUCCESS,
-  SHA2_PERFORM_FULL_AUTH,
-  SHA2_REQUEST_PUBLIC_KEY,
-  cleartextPasswordPayload,
-  nativeScramble,
-  nonceFromAuthData,
-  rsaEncryptPassword,
-  sha2Scramble,
-} from '../../src/auth/mysql-auth.js';
 import { SocketReader } from '../wire/socket-reader.js';
 import { loginPacket } from './login-packet.js';
 import type { MysqlTargetOptions } from './spec.js';
+import { MysqlTargetAuth, TargetAuthRefused } from './target-auth.js';
 import { CONNECT_TIMEOUT_MS, openTargetSocket, startTargetTls } from '../wire/tcp.js';
 import { writePacket } from './protocol/framer.js';
 import {
@@ -163,16 +153,8 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
       throw fail(target, `${target.name} does not offer TLS, which the gateway's config requires (tls: ${options.tls})`);
     }
 
-    const password = target.login.password?.reveal() ?? '';
-    let nonce = nonceFromAuthData(greeting.authPluginData);
-    // The first answer uses the greeting's method when it is one whose answer the 20-byte nonce
-    // makes; a server whose user needs another switches (as it does for client_ed25519).
-    let plugin = greeting.authPluginName === CACHING_SHA2_PASSWORD ? CACHING_SHA2_PASSWORD : MYSQL_NATIVE_PASSWORD;
-    const scramble = (name: string): Buffer => {
-      if (name === MYSQL_NATIVE_PASSWORD) return nativeScramble(password, nonce);
-      if (name === CACHING_SHA2_PASSWORD) return sha2Scramble(password, nonce);
-      throw fail(target, `${target.name} asks for ${name} authentication, which the gateway does not support`);
-    };
+    const auth = new MysqlTargetAuth(target, { tls }, greeting.authPluginData);
+    const first = auth.first(greeting.authPluginName);
     send(
       encodeHandshakeResponse({
         capabilities,
@@ -180,9 +162,9 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
         maxPacketSize: 0x100_0000,
         charset: request.charset,
         username: target.login.user ?? '',
-        authResponse: scramble(plugin),
+        authResponse: first.response,
         ...(request.database ? { database: request.database } : {}),
-        authPluginName: plugin,
+        authPluginName: first.plugin,
         ...(capabilities & Capability.CLIENT_CONNECT_ATTRS ? { attributes: request.attributes ?? new Map([['program_name', 'recgate']]) } : {}),
       }),
     );
@@ -200,25 +182,11 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
           throw new MysqlTargetError(r.error.code, r.error.sqlState || 'HY000', `recgate: ${why}`);
         }
         case 'switch':
-          plugin = r.request.pluginName;
-          if (plugin === CLIENT_ED25519) {
-            send(ed25519Signature(password, ed25519MessageFromAuthData(r.request.pluginData)));
-            break;
-          }
-          nonce = nonceFromAuthData(r.request.pluginData);
-          send(scramble(plugin));
+          send(auth.switchTo(r.request.pluginName, r.request.pluginData));
           break;
         case 'more-data': {
-          if (plugin !== CACHING_SHA2_PASSWORD) throw fail(target, `${target.name} sent unexpected authentication data`);
-          const status = r.data[0];
-          if (status === SHA2_FAST_AUTH_SUCCESS) break;
-          if (status === SHA2_PERFORM_FULL_AUTH) {
-            if (tls) send(cleartextPasswordPayload(password));
-            else send(Buffer.of(SHA2_REQUEST_PUBLIC_KEY));
-            break;
-          }
-          // The server's RSA public key (PEM), asked for above: the password goes encrypted to it.
-          send(rsaEncryptPassword(password, nonce, r.data.toString('latin1')));
+          const answer = auth.moreData(r.data);
+          if (answer) send(answer);
           break;
         }
         case 'next-factor':
@@ -229,6 +197,7 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
     reader.release();
     socket.destroy();
     if (err instanceof MysqlTargetError) throw err;
+    if (err instanceof TargetAuthRefused) throw fail(target, err.message);
     throw fail(target, `login to ${target.name} failed: ${(err as Error).message}`, err);
   }
 }
