@@ -98,6 +98,87 @@ function fail(target: TargetConfig, message: string, cause?: unknown): MysqlTarg
   return new MysqlTargetError(CANNOT_CONNECT.code, CANNOT_CONNECT.sqlState, `recgate: ${message.replace(/^recgate: /, '')}`, cause === undefined ? {} : { cause });
 }
 
+/** Writes the login's packets, numbered after the last one read. */
+class Sender {
+  constructor(
+    public socket: Socket | TLSSocket,
+    public seq: number,
+  ) {}
+
+  send(payload: Buffer): void {
+    this.socket.write(writePacket(payload, this.seq & 0xff));
+    this.seq++;
+  }
+}
+
+/** What the gateway asks of the target: the client's command-shaping capabilities, within what the greeting offers. */
+function loginCapabilities(target: TargetConfig, request: LoginRequest, greeting: InitialHandshake): number {
+  // LOCAL INFILE lets the target read the person's files: only where the target config allows it.
+  const required = request.capabilities & ~LOGIN_CAPABILITIES & ~Capability.CLIENT_LOCAL_FILES;
+  const missing = required & ~greeting.capabilities;
+  if (missing !== 0) {
+    throw fail(target, `${target.name} lacks protocol features the client uses (capability flags 0x${missing.toString(16)})`);
+  }
+  let capabilities = required | Capability.CLIENT_PROTOCOL_41 | Capability.CLIENT_SECURE_CONNECTION | Capability.CLIENT_PLUGIN_AUTH;
+  for (const optional of [Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.CLIENT_CONNECT_ATTRS]) {
+    if (greeting.capabilities & optional) capabilities |= optional;
+  }
+  if (targetOptions<MysqlTargetOptions>(target).localInfile && request.capabilities & greeting.capabilities & Capability.CLIENT_LOCAL_FILES) {
+    capabilities |= Capability.CLIENT_LOCAL_FILES;
+  }
+  if (request.database) capabilities |= Capability.CLIENT_CONNECT_WITH_DB;
+  return capabilities & (greeting.capabilities | Capability.CLIENT_CONNECT_WITH_DB);
+}
+
+/** TLS as the target's mode says and the greeting allows: an SSLRequest, then the handshake. */
+async function negotiateTls(target: TargetConfig, greeting: InitialHandshake, out: Sender, reader: SocketReader, login: { capabilities: number; charset: number }): Promise<boolean> {
+  const options = targetOptions<MysqlTargetOptions>(target);
+  const serverTls = (greeting.capabilities & Capability.CLIENT_SSL) !== 0;
+  if (options.tls === 'disable' || !serverTls) {
+    if (options.tls === 'require' || options.tls === 'verify-full') {
+      throw fail(target, `${target.name} does not offer TLS, which the gateway's config requires (tls: ${options.tls})`);
+    }
+    return false;
+  }
+  out.send(encodeSslRequest({ capabilities: login.capabilities, mariadbCapabilities: 0, maxPacketSize: 0x100_0000, charset: login.charset }));
+  if (reader.pending) throw fail(target, `${target.name} sent unexpected data before the TLS handshake`);
+  reader.release();
+  try {
+    out.socket = await startTargetTls(target, options, out.socket as Socket);
+  } catch (err) {
+    throw fail(target, (err as Error).message, err);
+  }
+  return true;
+}
+
+/** Follows the server's authentication replies up to its OK; returns the OK's sequence id. */
+async function authenticate(target: TargetConfig, reader: SocketReader, out: Sender, auth: MysqlTargetAuth, capabilities: number): Promise<number> {
+  for (;;) {
+    const reply = await reader.next(packet);
+    out.seq = reply.seq + 1;
+    const r = decodeAuthReply(reply.payload, capabilities);
+    switch (r.kind) {
+      case 'ok':
+        return reply.seq;
+      case 'error': {
+        const denied = r.error.code === 1045;
+        const why = denied ? `${target.name} refused the gateway's login (${r.error.message}); the target's credentials in the gateway config need attention` : `${target.name}: ${r.error.message}`;
+        throw new MysqlTargetError(r.error.code, r.error.sqlState || 'HY000', `recgate: ${why}`);
+      }
+      case 'switch':
+        out.send(auth.switchTo(r.request.pluginName, r.request.pluginData));
+        break;
+      case 'more-data': {
+        const answer = auth.moreData(r.data);
+        if (answer) out.send(answer);
+        break;
+      }
+      case 'next-factor':
+        throw fail(target, `${target.name} asks for multi-factor authentication, which the gateway does not support`);
+    }
+  }
+}
+
 /** Logs in to the target with the injected credentials. */
 export async function connectMysqlTarget(target: TargetConfig, request: LoginRequest): Promise<MysqlTargetLink> {
   let socket: Socket | TLSSocket;
@@ -115,47 +196,17 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
       throw new MysqlTargetError(r.kind === 'error' ? r.error.code : CANNOT_CONNECT.code, 'HY000', `recgate: ${target.name} refused the connection: ${message}`);
     }
     const greeting = decodeInitialHandshake(hello.payload);
-    // LOCAL INFILE lets the target read the person's files: only where the target config allows it.
-    const required = request.capabilities & ~LOGIN_CAPABILITIES & ~Capability.CLIENT_LOCAL_FILES;
-    const missing = required & ~greeting.capabilities;
-    if (missing !== 0) {
-      throw fail(target, `${target.name} lacks protocol features the client uses (capability flags 0x${missing.toString(16)})`);
-    }
-    let capabilities = required | Capability.CLIENT_PROTOCOL_41 | Capability.CLIENT_SECURE_CONNECTION | Capability.CLIENT_PLUGIN_AUTH;
-    for (const optional of [Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.CLIENT_CONNECT_ATTRS]) {
-      if (greeting.capabilities & optional) capabilities |= optional;
-    }
-    const options = targetOptions<MysqlTargetOptions>(target);
-    if (options.localInfile && request.capabilities & greeting.capabilities & Capability.CLIENT_LOCAL_FILES) capabilities |= Capability.CLIENT_LOCAL_FILES;
-    if (request.database) capabilities |= Capability.CLIENT_CONNECT_WITH_DB;
-    capabilities &= greeting.capabilities | Capability.CLIENT_CONNECT_WITH_DB;
-    let seq = hello.seq + 1;
-    const send = (payload: Buffer): void => {
-      socket.write(writePacket(payload, seq & 0xff));
-      seq++;
-    };
-
-    let tls = false;
-    const serverTls = (greeting.capabilities & Capability.CLIENT_SSL) !== 0;
-    if (options.tls !== 'disable' && serverTls) {
+    let capabilities = loginCapabilities(target, request, greeting);
+    const out = new Sender(socket, hello.seq + 1);
+    const tls = await negotiateTls(target, greeting, out, reader, { capabilities: capabilities | Capability.CLIENT_SSL, charset: request.charset });
+    if (tls) {
       capabilities |= Capability.CLIENT_SSL;
-      send(encodeSslRequest({ capabilities, mariadbCapabilities: 0, maxPacketSize: 0x100_0000, charset: request.charset }));
-      if (reader.pending) throw fail(target, `${target.name} sent unexpected data before the TLS handshake`);
-      reader.release();
-      try {
-        socket = await startTargetTls(target, options, socket as Socket);
-      } catch (err) {
-        throw fail(target, (err as Error).message, err);
-      }
-      tls = true;
+      socket = out.socket;
       reader = new SocketReader(socket, `target ${target.name}`, CONNECT_TIMEOUT_MS);
-    } else if (options.tls === 'require' || options.tls === 'verify-full') {
-      throw fail(target, `${target.name} does not offer TLS, which the gateway's config requires (tls: ${options.tls})`);
     }
-
     const auth = new MysqlTargetAuth(target, { tls }, greeting.authPluginData);
     const first = auth.first(greeting.authPluginName);
-    send(
+    out.send(
       encodeHandshakeResponse({
         capabilities,
         mariadbCapabilities: 0,
@@ -168,31 +219,8 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
         ...(capabilities & Capability.CLIENT_CONNECT_ATTRS ? { attributes: request.attributes ?? new Map([['program_name', 'recgate']]) } : {}),
       }),
     );
-
-    for (;;) {
-      const reply = await reader.next(packet);
-      seq = reply.seq + 1;
-      const r = decodeAuthReply(reply.payload, capabilities);
-      switch (r.kind) {
-        case 'ok':
-          return { socket, tls, greeting, capabilities, sequence: reply.seq, rest: reader.release() };
-        case 'error': {
-          const denied = r.error.code === 1045;
-          const why = denied ? `${target.name} refused the gateway's login (${r.error.message}); the target's credentials in the gateway config need attention` : `${target.name}: ${r.error.message}`;
-          throw new MysqlTargetError(r.error.code, r.error.sqlState || 'HY000', `recgate: ${why}`);
-        }
-        case 'switch':
-          send(auth.switchTo(r.request.pluginName, r.request.pluginData));
-          break;
-        case 'more-data': {
-          const answer = auth.moreData(r.data);
-          if (answer) send(answer);
-          break;
-        }
-        case 'next-factor':
-          throw fail(target, `${target.name} asks for multi-factor authentication, which the gateway does not support`);
-      }
-    }
+    const sequence = await authenticate(target, reader, out, auth, capabilities);
+    return { socket, tls, greeting, capabilities, sequence, rest: reader.release() };
   } catch (err) {
     reader.release();
     socket.destroy();
