@@ -39,7 +39,6 @@ import { encodeCancelRequest, encodeSSLRequest, encodeStartupMessage } from './p
 
 export { TargetError };
 
-
 export interface TargetLink {
   socket: Socket | TLSSocket;
   tls: boolean;
