@@ -3,14 +3,18 @@
  * greeting, TLS as the target's `tls` mode says (an SSLRequest, then the
  * handshake), and a HandshakeResponse41 with the injected user and the
  * capabilities the client negotiated with the gateway, so that both legs
- * shape command traffic alike. Authentication follows the server:
- * mysql_native_password, caching_sha2_password with its fast path and its
- * full path (the password in clear inside TLS, RSA-OAEP outside), and
- * MariaDB's client_ed25519 (an Ed25519 signature of the server's message),
- * with auth switch requests between them.
+ * shape command traffic alike. Authentication follows the server, within
+ * what the target's `auth` allows (target-auth.ts): mysql_native_password,
+ * caching_sha2_password with its fast path and its full path (the password
+ * in clear inside verified TLS, RSA-OAEP to the pinned `serverRsaKey`
+ * outside TLS), MariaDB's client_ed25519 (an Ed25519 signature of the
+ * server's message) and, when named, mysql_clear_password over verified
+ * TLS, with auth switch requests between them.
  *
  * Invariants:
  * - the person never sees the target's credentials, and no error carries them;
+ * - the password goes readable only to a target whose TLS is verified
+ *   (verify-full or a tlsPin), never to a key the server sends;
  * - a capability the client relies on and the target lacks is a refusal,
  *   never a silent difference between the legs;
  * - CLIENT_LOCAL_FILES is asked of the target only when the target config
@@ -23,24 +27,10 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { targetOptions, type TargetConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
-import {
-  CACHING_SHA2_PASSWORD,
-  CLIENT_ED25519,
-  ed25519MessageFromAuthData,
-  ed25519Signature,
-  MYSQL_NATIVE_PASSWORD,
-  SHA2_FAST_AUTH_SUCCESS,
-  SHA2_PERFORM_FULL_AUTH,
-  SHA2_REQUEST_PUBLIC_KEY,
-  cleartextPasswordPayload,
-  nativeScramble,
-  nonceFromAuthData,
-  rsaEncryptPassword,
-  sha2Scramble,
-} from '../../src/auth/mysql-auth.js';
 import { SocketReader } from '../wire/socket-reader.js';
 import { loginPacket } from './login-packet.js';
 import type { MysqlTargetOptions } from './spec.js';
+import { MysqlTargetAuth, TargetAuthRefused } from './target-auth.js';
 import { CONNECT_TIMEOUT_MS, openTargetSocket, startTargetTls } from '../wire/tcp.js';
 import { writePacket } from './protocol/framer.js';
 import {
@@ -108,6 +98,87 @@ function fail(target: TargetConfig, message: string, cause?: unknown): MysqlTarg
   return new MysqlTargetError(CANNOT_CONNECT.code, CANNOT_CONNECT.sqlState, `recgate: ${message.replace(/^recgate: /, '')}`, cause === undefined ? {} : { cause });
 }
 
+/** Writes the login's packets, numbered after the last one read. */
+class Sender {
+  constructor(
+    public socket: Socket | TLSSocket,
+    public seq: number,
+  ) {}
+
+  send(payload: Buffer): void {
+    this.socket.write(writePacket(payload, this.seq & 0xff));
+    this.seq++;
+  }
+}
+
+/** What the gateway asks of the target: the client's command-shaping capabilities, within what the greeting offers. */
+function loginCapabilities(target: TargetConfig, request: LoginRequest, greeting: InitialHandshake): number {
+  // LOCAL INFILE lets the target read the person's files: only where the target config allows it.
+  const required = request.capabilities & ~LOGIN_CAPABILITIES & ~Capability.CLIENT_LOCAL_FILES;
+  const missing = required & ~greeting.capabilities;
+  if (missing !== 0) {
+    throw fail(target, `${target.name} lacks protocol features the client uses (capability flags 0x${missing.toString(16)})`);
+  }
+  let capabilities = required | Capability.CLIENT_PROTOCOL_41 | Capability.CLIENT_SECURE_CONNECTION | Capability.CLIENT_PLUGIN_AUTH;
+  for (const optional of [Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.CLIENT_CONNECT_ATTRS]) {
+    if (greeting.capabilities & optional) capabilities |= optional;
+  }
+  if (targetOptions<MysqlTargetOptions>(target).localInfile && request.capabilities & greeting.capabilities & Capability.CLIENT_LOCAL_FILES) {
+    capabilities |= Capability.CLIENT_LOCAL_FILES;
+  }
+  if (request.database) capabilities |= Capability.CLIENT_CONNECT_WITH_DB;
+  return capabilities & (greeting.capabilities | Capability.CLIENT_CONNECT_WITH_DB);
+}
+
+/** TLS as the target's mode says and the greeting allows: an SSLRequest, then the handshake. */
+async function negotiateTls(target: TargetConfig, greeting: InitialHandshake, out: Sender, reader: SocketReader, login: { capabilities: number; charset: number }): Promise<boolean> {
+  const options = targetOptions<MysqlTargetOptions>(target);
+  const serverTls = (greeting.capabilities & Capability.CLIENT_SSL) !== 0;
+  if (options.tls === 'disable' || !serverTls) {
+    if (options.tls === 'require' || options.tls === 'verify-full') {
+      throw fail(target, `${target.name} does not offer TLS, which the gateway's config requires (tls: ${options.tls})`);
+    }
+    return false;
+  }
+  out.send(encodeSslRequest({ capabilities: login.capabilities, mariadbCapabilities: 0, maxPacketSize: 0x100_0000, charset: login.charset }));
+  if (reader.pending) throw fail(target, `${target.name} sent unexpected data before the TLS handshake`);
+  reader.release();
+  try {
+    out.socket = await startTargetTls(target, options, out.socket as Socket);
+  } catch (err) {
+    throw fail(target, (err as Error).message, err);
+  }
+  return true;
+}
+
+/** Follows the server's authentication replies up to its OK; returns the OK's sequence id. */
+async function authenticate(target: TargetConfig, reader: SocketReader, out: Sender, auth: MysqlTargetAuth, capabilities: number): Promise<number> {
+  for (;;) {
+    const reply = await reader.next(packet);
+    out.seq = reply.seq + 1;
+    const r = decodeAuthReply(reply.payload, capabilities);
+    switch (r.kind) {
+      case 'ok':
+        return reply.seq;
+      case 'error': {
+        const denied = r.error.code === 1045;
+        const why = denied ? `${target.name} refused the gateway's login (${r.error.message}); the target's credentials in the gateway config need attention` : `${target.name}: ${r.error.message}`;
+        throw new MysqlTargetError(r.error.code, r.error.sqlState || 'HY000', `recgate: ${why}`);
+      }
+      case 'switch':
+        out.send(auth.switchTo(r.request.pluginName, r.request.pluginData));
+        break;
+      case 'more-data': {
+        const answer = auth.moreData(r.data);
+        if (answer) out.send(answer);
+        break;
+      }
+      case 'next-factor':
+        throw fail(target, `${target.name} asks for multi-factor authentication, which the gateway does not support`);
+    }
+  }
+}
+
 /** Logs in to the target with the injected credentials. */
 export async function connectMysqlTarget(target: TargetConfig, request: LoginRequest): Promise<MysqlTargetLink> {
   let socket: Socket | TLSSocket;
@@ -125,110 +196,36 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
       throw new MysqlTargetError(r.kind === 'error' ? r.error.code : CANNOT_CONNECT.code, 'HY000', `recgate: ${target.name} refused the connection: ${message}`);
     }
     const greeting = decodeInitialHandshake(hello.payload);
-    // LOCAL INFILE lets the target read the person's files: only where the target config allows it.
-    const required = request.capabilities & ~LOGIN_CAPABILITIES & ~Capability.CLIENT_LOCAL_FILES;
-    const missing = required & ~greeting.capabilities;
-    if (missing !== 0) {
-      throw fail(target, `${target.name} lacks protocol features the client uses (capability flags 0x${missing.toString(16)})`);
-    }
-    let capabilities = required | Capability.CLIENT_PROTOCOL_41 | Capability.CLIENT_SECURE_CONNECTION | Capability.CLIENT_PLUGIN_AUTH;
-    for (const optional of [Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.CLIENT_CONNECT_ATTRS]) {
-      if (greeting.capabilities & optional) capabilities |= optional;
-    }
-    const options = targetOptions<MysqlTargetOptions>(target);
-    if (options.localInfile && request.capabilities & greeting.capabilities & Capability.CLIENT_LOCAL_FILES) capabilities |= Capability.CLIENT_LOCAL_FILES;
-    if (request.database) capabilities |= Capability.CLIENT_CONNECT_WITH_DB;
-    capabilities &= greeting.capabilities | Capability.CLIENT_CONNECT_WITH_DB;
-    let seq = hello.seq + 1;
-    const send = (payload: Buffer): void => {
-      socket.write(writePacket(payload, seq & 0xff));
-      seq++;
-    };
-
-    let tls = false;
-    const serverTls = (greeting.capabilities & Capability.CLIENT_SSL) !== 0;
-    if (options.tls !== 'disable' && serverTls) {
+    let capabilities = loginCapabilities(target, request, greeting);
+    const out = new Sender(socket, hello.seq + 1);
+    const tls = await negotiateTls(target, greeting, out, reader, { capabilities: capabilities | Capability.CLIENT_SSL, charset: request.charset });
+    if (tls) {
       capabilities |= Capability.CLIENT_SSL;
-      send(encodeSslRequest({ capabilities, mariadbCapabilities: 0, maxPacketSize: 0x100_0000, charset: request.charset }));
-      if (reader.pending) throw fail(target, `${target.name} sent unexpected data before the TLS handshake`);
-      reader.release();
-      try {
-        socket = await startTargetTls(target, options, socket as Socket);
-      } catch (err) {
-        throw fail(target, (err as Error).message, err);
-      }
-      tls = true;
+      socket = out.socket;
       reader = new SocketReader(socket, `target ${target.name}`, CONNECT_TIMEOUT_MS);
-    } else if (options.tls === 'require' || options.tls === 'verify-full') {
-      throw fail(target, `${target.name} does not offer TLS, which the gateway's config requires (tls: ${options.tls})`);
     }
-
-    const password = target.login.password?.reveal() ?? '';
-    let nonce = nonceFromAuthData(greeting.authPluginData);
-    // The first answer uses the greeting's method when it is one whose answer the 20-byte nonce
-    // makes; a server whose user needs another switches (as it does for client_ed25519).
-    let plugin = greeting.authPluginName === CACHING_SHA2_PASSWORD ? CACHING_SHA2_PASSWORD : MYSQL_NATIVE_PASSWORD;
-    const scramble = (name: string): Buffer => {
-      if (name === MYSQL_NATIVE_PASSWORD) return nativeScramble(password, nonce);
-      if (name === CACHING_SHA2_PASSWORD) return sha2Scramble(password, nonce);
-      throw fail(target, `${target.name} asks for ${name} authentication, which the gateway does not support`);
-    };
-    send(
+    const auth = new MysqlTargetAuth(target, { tls }, greeting.authPluginData);
+    const first = auth.first(greeting.authPluginName);
+    out.send(
       encodeHandshakeResponse({
         capabilities,
         mariadbCapabilities: 0,
         maxPacketSize: 0x100_0000,
         charset: request.charset,
         username: target.login.user ?? '',
-        authResponse: scramble(plugin),
+        authResponse: first.response,
         ...(request.database ? { database: request.database } : {}),
-        authPluginName: plugin,
+        authPluginName: first.plugin,
         ...(capabilities & Capability.CLIENT_CONNECT_ATTRS ? { attributes: request.attributes ?? new Map([['program_name', 'recgate']]) } : {}),
       }),
     );
-
-    for (;;) {
-      const reply = await reader.next(packet);
-      seq = reply.seq + 1;
-      const r = decodeAuthReply(reply.payload, capabilities);
-      switch (r.kind) {
-        case 'ok':
-          return { socket, tls, greeting, capabilities, sequence: reply.seq, rest: reader.release() };
-        case 'error': {
-          const denied = r.error.code === 1045;
-          const why = denied ? `${target.name} refused the gateway's login (${r.error.message}); the target's credentials in the gateway config need attention` : `${target.name}: ${r.error.message}`;
-          throw new MysqlTargetError(r.error.code, r.error.sqlState || 'HY000', `recgate: ${why}`);
-        }
-        case 'switch':
-          plugin = r.request.pluginName;
-          if (plugin === CLIENT_ED25519) {
-            send(ed25519Signature(password, ed25519MessageFromAuthData(r.request.pluginData)));
-            break;
-          }
-          nonce = nonceFromAuthData(r.request.pluginData);
-          send(scramble(plugin));
-          break;
-        case 'more-data': {
-          if (plugin !== CACHING_SHA2_PASSWORD) throw fail(target, `${target.name} sent unexpected authentication data`);
-          const status = r.data[0];
-          if (status === SHA2_FAST_AUTH_SUCCESS) break;
-          if (status === SHA2_PERFORM_FULL_AUTH) {
-            if (tls) send(cleartextPasswordPayload(password));
-            else send(Buffer.of(SHA2_REQUEST_PUBLIC_KEY));
-            break;
-          }
-          // The server's RSA public key (PEM), asked for above: the password goes encrypted to it.
-          send(rsaEncryptPassword(password, nonce, r.data.toString('latin1')));
-          break;
-        }
-        case 'next-factor':
-          throw fail(target, `${target.name} asks for multi-factor authentication, which the gateway does not support`);
-      }
-    }
+    const sequence = await authenticate(target, reader, out, auth, capabilities);
+    return { socket, tls, greeting, capabilities, sequence, rest: reader.release() };
   } catch (err) {
     reader.release();
     socket.destroy();
     if (err instanceof MysqlTargetError) throw err;
+    if (err instanceof TargetAuthRefused) throw fail(target, err.message);
     throw fail(target, `login to ${target.name} failed: ${(err as Error).message}`, err);
   }
 }

@@ -2,28 +2,29 @@
  * The gateway's own login to a PostgreSQL target: TCP, TLS as the target's
  * `tls` mode says (libpq's sslmode semantics), then a StartupMessage with
  * the client's parameters and the injected user, and whichever password
- * exchange the server asks for (SCRAM-SHA-256[-PLUS], md5, cleartext).
+ * exchange the server asks for and the target's `auth` allows
+ * (SCRAM-SHA-256[-PLUS], md5, cleartext: target-auth.ts).
  *
  * Invariants:
  * - the person never sees the target's credentials, and no error carries them;
  * - `verify-full` checks the certificate chain and the host name; `require`
  *   insists on TLS without checking who answers; `prefer` falls back to
- *   plain TCP only when the server declines TLS;
- * - SCRAM is finished only when the server's signature verifies: an
- *   AuthenticationOk before that is refused (a target cannot skip proving it
- *   knows the password);
+ *   plain TCP only when the server declines TLS; a `tlsPin` must match the
+ *   certificate;
+ * - the password, or its md5 hash, goes only to a target whose TLS is
+ *   verified (target-auth.ts);
  * - the login ends at the first ReadyForQuery; the ParameterStatus values and
  *   BackendKeyData seen on the way are handed to the caller.
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { targetOptions, type TargetConfig } from '../../src/config/index.js';
-import { GatewayError } from '../../src/errors.js';
-import { md5PasswordResponse } from '../../src/auth/md5-password.js';
-import { ScramClient, tlsServerEndPoint } from '../../src/auth/scram.js';
+import { tlsServerEndPoint } from '../../src/auth/scram.js';
 import { CONNECT_TIMEOUT_MS, openTargetSocket, startTargetTls } from '../wire/tcp.js';
 import { PacketReader } from './packet-reader.js';
 import type { PostgresTargetOptions } from './spec.js';
+import { TargetAuthenticator } from './target-auth.js';
+import { TargetError } from './target-error.js';
 import {
   decodeAuthentication,
   decodeBackendKeyData,
@@ -34,22 +35,9 @@ import {
   type NoticeFields,
   type TransactionStatus,
 } from './protocol/backend.js';
-import { encodePasswordMessage, encodeSASLInitialResponse, encodeSASLResponse } from './protocol/frontend.js';
 import { encodeCancelRequest, encodeSSLRequest, encodeStartupMessage } from './protocol/startup.js';
 
-
-/** Why the gateway could not open the target: `sqlstate` and `message` are what the person is told. */
-export class TargetError extends GatewayError {
-  constructor(
-    readonly sqlstate: string,
-    message: string,
-    options: { cause?: unknown; serverError?: NoticeFields } = {},
-  ) {
-    super('RG_ERR_PROTOCOL', message, options);
-    this.serverError = options.serverError;
-  }
-  readonly serverError: NoticeFields | undefined;
-}
+export { TargetError };
 
 export interface TargetLink {
   socket: Socket | TLSSocket;
@@ -149,55 +137,21 @@ export async function connectTarget(target: TargetConfig, clientParameters: Read
   const reader = new PacketReader(socket, 'backend', `target ${target.name}`, 1 << 20, CONNECT_TIMEOUT_MS);
   try {
     socket.write(encodeStartupMessage(targetStartupParameters(target, clientParameters)));
-    const password = target.login.password?.reveal() ?? null;
-    const user = target.login.user ?? '';
+    const binding = tls ? channelBinding(socket as TLSSocket) : undefined;
+    const auth = new TargetAuthenticator(target, { tls, ...(binding ? { channelBinding: binding } : {}) });
     const parameters = new Map<string, string>();
     let key: BackendKeyData | null = null;
-    let scram: ScramClient | undefined;
-    let authenticated = false;
-    const needPassword = (): string => {
-      if (password === null) throw new TargetError('28000', `recgate: ${target.name} asks for a password and the gateway's config has none for it`);
-      return password;
-    };
     for (;;) {
       const { type, body } = await reader.message();
       switch (String.fromCharCode(type)) {
         case 'R': {
-          const auth = decodeAuthentication(body);
-          switch (auth.kind) {
-            case 'ok':
-              if (scram && !scram.completed) throw new TargetError('08001', `recgate: ${target.name} skipped proving it knows the password (SCRAM unfinished); refused`);
-              authenticated = true;
-              break;
-            case 'cleartext-password':
-              socket.write(encodePasswordMessage(needPassword()));
-              break;
-            case 'md5-password':
-              socket.write(encodePasswordMessage(md5PasswordResponse(user, needPassword(), auth.salt)));
-              break;
-            case 'sasl': {
-              const binding = tls ? channelBinding(socket as TLSSocket) : undefined;
-              scram = new ScramClient({ password: needPassword(), ...(binding ? { channelBinding: binding } : {}) });
-              const mechanism = scram.mechanism(auth.mechanisms);
-              socket.write(encodeSASLInitialResponse(mechanism, scram.clientFirst()));
-              break;
-            }
-            case 'sasl-continue':
-              if (!scram) throw new TargetError('08001', `recgate: ${target.name} sent SASLContinue out of order`);
-              socket.write(encodeSASLResponse(await scram.serverFirstAsync(auth.data)));
-              break;
-            case 'sasl-final':
-              if (!scram) throw new TargetError('08001', `recgate: ${target.name} sent SASLFinal out of order`);
-              scram.serverFinal(auth.data);
-              break;
-            default:
-              throw new TargetError('08001', `recgate: ${target.name} asks for ${auth.kind} authentication, which the gateway does not support`);
-          }
+          const answer = await auth.answer(decodeAuthentication(body));
+          if (answer) socket.write(answer);
           break;
         }
         case 'E': {
           const error = decodeErrorResponse(body);
-          throw authenticated ? new TargetError(error.code, error.message, { serverError: error }) : authFailed(target, error);
+          throw auth.authenticated ? new TargetError(error.code, error.message, { serverError: error }) : authFailed(target, error);
         }
         case 'S': {
           const p = decodeParameterStatus(body);
@@ -211,7 +165,7 @@ export async function connectTarget(target: TargetConfig, clientParameters: Read
         case 'v':
           break;
         case 'Z':
-          if (!authenticated) throw new TargetError('08001', `recgate: ${target.name} reported ready before authenticating`);
+          if (!auth.authenticated) throw new TargetError('08001', `recgate: ${target.name} reported ready before authenticating`);
           return { socket, tls, parameters, key, status: decodeReadyForQuery(body).status, rest: reader.release() };
         default:
           throw new TargetError('08001', `recgate: ${target.name} sent an unexpected message during login`);

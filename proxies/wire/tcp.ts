@@ -5,6 +5,9 @@
  *
  * `verify-full` checks the chain (against `tlsCa` or the system's CAs) and
  * the host name; `require` and `prefer` encrypt without checking who answers.
+ * A `tlsPin` is checked on top of either, after the handshake and before the
+ * socket is handed on: nothing is written to a target whose certificate does
+ * not match.
  */
 import { readFileSync } from 'node:fs';
 import { connect, isIP, type Socket } from 'node:net';
@@ -59,6 +62,16 @@ export async function startTargetTls(target: { name: string; host: string }, opt
     });
     tls.once('error', (err) => reject(new TargetUnreachable(`recgate: TLS to ${target.name} failed: ${err.message}`, { cause: err })));
   });
+  if (options.tlsPin !== null) checkPin(target, options.tlsPin, tls);
   tls.setNoDelay(true);
   return tls;
+}
+
+/** The target's certificate must be the pinned one (its SHA-256 fingerprint, as openssl prints it). */
+function checkPin(target: { name: string }, pin: string, tls: TLSSocket): void {
+  const seen = tls.getPeerX509Certificate()?.fingerprint256 ?? null;
+  if (seen === pin) return;
+  tls.destroy();
+  const what = seen === null ? 'presented no certificate' : `presented a certificate with SHA-256 fingerprint ${seen}`;
+  throw new TargetUnreachable(`recgate: TLS to ${target.name} failed: the target ${what}, not the one pinned in tlsPin (${pin})`);
 }

@@ -353,7 +353,8 @@ function checkNoNul(pw: Buffer): void {
 
 /**
  * Client side, full authentication over TLS: the payload to send after
- * SHA2_PERFORM_FULL_AUTH, password ‖ NUL. Never send it without TLS.
+ * SHA2_PERFORM_FULL_AUTH, password ‖ NUL. Whoever terminates the TLS reads
+ * it: send it only over TLS whose certificate was verified.
  */
 export function cleartextPasswordPayload(password: MysqlPassword): Buffer {
   const pw = passwordBytes(password);
@@ -407,8 +408,9 @@ function modulusBytes(key: KeyObject): number {
  * Client side, full authentication without TLS: RSA-OAEP (SHA-1, MGF1-SHA-1:
  * OpenSSL's RSA_PKCS1_OAEP_PADDING, which MySQL ≥ 8.0.5 and MariaDB's
  * connectors use) of (password ‖ NUL) XOR the nonce repeated, under the
- * server's public key (the PEM it sends after SHA2_REQUEST_PUBLIC_KEY, or one
- * configured). The same encoding serves sha256_password. Throws AuthError for
+ * server's public key. A client should use a key it knows to be the
+ * server's: one the server sends after SHA2_REQUEST_PUBLIC_KEY proves nothing,
+ * since whoever answers can send its own. The same encoding serves sha256_password. Throws AuthError for
  * an unreadable or non-RSA key and for a password too long for the key
  * (password ‖ NUL must fit in modulus − 42 bytes).
  */

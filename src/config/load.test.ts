@@ -157,6 +157,17 @@ describe('loadConfig: a file using every key', () => {
     ]);
   });
 
+  it('applies database auth lists, certificate pins and the pinned RSA key', () => {
+    const pin = '5E:1A:7C:93:0B:44:D2:8F:61:3A:C9:0E:77:B2:15:AF:48:D3:92:6C:1F:E0:8B:37:54:A6:C1:29:DE:03:7B:F8';
+    assert.deepEqual([prodPg, legacy, kiosk].map((t) => [t.options.tlsPin, t.options.auth, t.options.verified]), [
+      [pin, ['scram-sha-256', 'md5'], true],
+      [pin, ['caching_sha2_password', 'mysql_clear_password'], true],
+      [null, ['mysql_native_password', 'caching_sha2_password', 'client_ed25519'], false],
+    ]);
+    assert.match(String(kiosk.options.serverRsaKey), /^-----BEGIN PUBLIC KEY-----\n/);
+    assert.equal(legacy.options.serverRsaKey, null);
+  });
+
   it('reads log, retention and store settings', () => {
     assert.equal(config.log.level, 'debug');
     assert.deepEqual(config.retention, { days: 90 });

@@ -5,18 +5,19 @@
  * in the state a relay needs.
  */
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { TargetConfig } from '../../src/config/index.js';
-import { Secret } from '../../src/config/secret.js';
 import { connectMysqlTarget, MysqlTargetError, type MysqlTargetLink } from '../../proxies/mysql/target.js';
 import { writePacket } from '../../proxies/mysql/protocol/framer.js';
 import { Capability } from '../../proxies/mysql/protocol/handshake.js';
 import { decodeTextRow } from '../../proxies/mysql/protocol/resultset.js';
-import type { MysqlTargetOptions } from '../../proxies/mysql/spec.js';
 import type { TargetTlsMode } from '../../proxies/wire/tls-options.js';
 import { freePort } from '../fixtures/gateway-env.js';
 import { startMariadb, type Mariadb } from '../fixtures/mariadb.js';
+import { databaseTarget } from '../fixtures/target-config.js';
 
 let plain: Mariadb;
 let secure: Mariadb;
@@ -39,18 +40,12 @@ const CLIENT =
 
 const UTF8MB4 = 45;
 
-function target(db: Mariadb, options: { tls?: TargetTlsMode; tlsCa?: string; user?: string; password?: string; port?: number } = {}): TargetConfig {
-  return {
-    name: 'my01',
-    protocol: 'mysql',
-    host: '127.0.0.1',
-    port: options.port ?? db.port,
-    login: { user: options.user ?? db.user, password: new Secret(options.password ?? db.password, 'test'), privateKey: null, passphrase: null },
-    recording: { keystrokes: false, required: false },
-    limits: { idleTimeout: null, maxDuration: null },
-    recipients: [],
-    options: { tls: options.tls ?? 'disable', tlsCa: options.tlsCa ?? null, localInfile: false } satisfies MysqlTargetOptions,
-  };
+function target(db: Mariadb, options: { tls?: TargetTlsMode; tlsCa?: string; tlsPin?: string; auth?: string[]; user?: string; password?: string; port?: number } = {}): TargetConfig {
+  return databaseTarget(
+    'mysql',
+    { name: 'my01', port: options.port ?? db.port, user: options.user ?? db.user, password: options.password ?? db.password },
+    { tls: options.tls ?? 'disable', tlsCa: options.tlsCa, tlsPin: options.tlsPin, auth: options.auth },
+  );
 }
 
 /** Runs a text query over a logged-in link and returns the first row of its result. */
@@ -102,6 +97,23 @@ test('logs in to a user of MariaDB\'s ed25519 plugin, after the server switches 
   }
 });
 
+test('keeps to the auth list: only client_ed25519 logs in to the ed25519 user, and is refused by the native one', async () => {
+  const only = ['client_ed25519'];
+  const link = await connectMysqlTarget(target(plain, { user: plain.ed25519User, auth: only }), { capabilities: CLIENT, charset: UTF8MB4, database: 'app' });
+  try {
+    assert.deepEqual(await firstRow(link, 'SELECT CURRENT_USER()'), ['app_ed25519@%']);
+  } finally {
+    link.socket.destroy();
+  }
+  const refused = (t: TargetConfig): Promise<unknown> => connectMysqlTarget(t, { capabilities: CLIENT, charset: UTF8MB4 }).then(() => assert.fail('login succeeded'), (e: unknown) => e);
+  const native = await refused(target(plain, { auth: only }));
+  assert.ok(native instanceof MysqlTargetError);
+  assert.equal(native.message, "recgate: my01 asks for mysql_native_password authentication, which the target's auth setting does not allow (auth: [client_ed25519]); refused");
+  const ed = await refused(target(plain, { user: plain.ed25519User, auth: ['mysql_native_password'] }));
+  assert.ok(ed instanceof MysqlTargetError);
+  assert.equal(ed.message, "recgate: my01 asks for client_ed25519 authentication, which the target's auth setting does not allow (auth: [mysql_native_password]); refused");
+});
+
 test('TLS with verify-full against the target CA; the server sees an encrypted session', async () => {
   const link = await connectMysqlTarget(target(secure, { tls: 'verify-full', tlsCa: secure.caPath! }), { capabilities: CLIENT, charset: UTF8MB4 });
   try {
@@ -111,6 +123,26 @@ test('TLS with verify-full against the target CA; the server sees an encrypted s
   } finally {
     link.socket.destroy();
   }
+});
+
+test("TLS with the server's certificate pinned, alone (tls: require) and with verify-full; a certificate that does not match is refused", async () => {
+  const pin = new X509Certificate(readFileSync(secure.certPath!)).fingerprint256;
+  for (const options of [{ tls: 'require', tlsPin: pin }, { tls: 'verify-full', tlsCa: secure.caPath!, tlsPin: pin.replace(/:/g, '').toLowerCase() }] as const) {
+    const link = await connectMysqlTarget(target(secure, options), { capabilities: CLIENT, charset: UTF8MB4 });
+    try {
+      assert.equal(link.tls, true);
+      assert.deepEqual(await firstRow(link, 'SELECT CURRENT_USER()'), ['app@%']);
+    } finally {
+      link.socket.destroy();
+    }
+  }
+  const other = 'AB:'.repeat(31) + 'AB';
+  const err = await connectMysqlTarget(target(secure, { tls: 'require', tlsPin: other }), { capabilities: CLIENT, charset: UTF8MB4 }).then(
+    () => assert.fail('login succeeded'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof MysqlTargetError);
+  assert.equal(err.message, `recgate: TLS to my01 failed: the target presented a certificate with SHA-256 fingerprint ${pin}, not the one pinned in tlsPin (${other})`);
 });
 
 test('each failure is a clear error for the person, with no secret in it', async () => {

@@ -73,7 +73,7 @@ test('vim, less and a shell inside tmux: keystrokes recorded as typed, lines ent
   assert.match(typed, /\/thr\rq/, "less's search and quit, as typed");
   assert.match(typed, /echo inside-\$\(\(40\+2\)\)\r/, 'the shell inside tmux');
   const events = files.get(`${rec.id}.events.jsonl`)!.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  const commands = events.filter((e) => e.type === 'command').map((e) => [String(e.command), e.screen ?? 'normal']);
+  const commands = events.filter((e) => e.type === 'command').map((e): [string, string] => [String(e.command), String(e.screen ?? 'normal')]);
   // vim's :wq is its command line on screen when its echo came before the Enter, else the keys typed since the last command.
   const wq = commands.findIndex(([c, screen]) => screen === 'alternate' && c.endsWith(':wq'));
   assert.ok(wq > 0, JSON.stringify(commands));
