@@ -68,7 +68,8 @@ export class SqliteIndex {
   constructor(path: string) {
     createPrivate(path);
     this.db = new Database(path);
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    // The busy timeout first: switching to WAL takes a lock another process may hold.
+    this.db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     this.db.exec(SCHEMA);
     this.log = new SqliteLog(this.db);
   }
