@@ -42,6 +42,17 @@ describe('KeyReader', () => {
     assert.deepEqual(kinds, [...Array(9).fill(KeyKind.Report), C, C]);
   });
 
+  test("a terminal's string answers are reports when whole in one chunk; Alt+P then typing stays keys", () => {
+    assert.deepEqual(keys(['\x1b[>84;0;0c\x1bP>|tmux 3.3a\x1b\\\x1b]11;rgb:0000/0000/0000\x07x']), [
+      { kind: KeyKind.Report, bytes: '\x1b[>84;0;0c' },
+      { kind: KeyKind.Report, bytes: '\x1bP>|tmux 3.3a\x1b\\' },
+      { kind: KeyKind.Report, bytes: '\x1b]11;rgb:0000/0000/0000\x07' },
+      { kind: P, bytes: 'x' },
+    ]);
+    assert.deepEqual(keys(['\x1bP', 'secret\r']).map((k) => k.kind), [C, P, P, P, P, P, P, KeyKind.Enter]);
+    assert.deepEqual(keys(['\x1b]secret\r']).map((k) => k.kind), [C, P, P, P, P, P, P, KeyKind.Enter]);
+  });
+
   test('a key split across chunks is one key, each part with its chunk time', () => {
     const reader = new KeyReader();
     const out: Key[] = [];

@@ -6,6 +6,8 @@
  *   CSI key   := ESC [ (0x20-0x3F)* (0x40-0x7E)      (ESC [ M b x y: X10 mouse)
  *   SS3 key   := ESC O (0x20-0x7E)
  *   Alt+key   := ESC (0x20-0x7E)
+ *   report    := ESC (P | ] | _ | ^ | X) ... (ESC \ | BEL), whole within one chunk
+ *                (a terminal's DCS/OSC answer, e.g. XTVERSION; else ESC P is Alt+P)
  *
  * A key may span input chunks; each of its bytes keeps the time of the chunk
  * it came in (`parts`). At most one key is open between chunks, and an open
@@ -66,7 +68,15 @@ export class KeyReader {
   private open: OpenKey | undefined;
 
   push(t: number, data: Uint8Array, onKey: (key: Key) => void): void {
-    for (const b of data) this.byte(t, b, onKey);
+    for (let i = 0; i < data.length; i++) {
+      const end = this.open === undefined && data[i] === ESC ? controlStringEnd(data, i) : -1;
+      if (end < 0) {
+        this.byte(t, data[i]!, onKey);
+        continue;
+      }
+      onKey({ kind: KeyKind.Report, cp: 0, parts: [{ t, bytes: data.slice(i, end) }] });
+      i = end - 1;
+    }
   }
 
   /** Ends an open key (the channel closed): a cut character counts as printable. */
@@ -172,6 +182,28 @@ function isReport(open: OpenKey): boolean {
   if (/^[<]\d+;\d+;\d+$/.test(body) && (final === 0x4d || final === 0x6d)) return true;
   if (/^[?>]?[\d;]*$/.test(body) && body !== '' && (final === 0x52 || final === 0x63 || final === 0x6e)) return true;
   return /^[?]?[\d;]+\$$/.test(body) && final === 0x79;
+}
+
+const MAX_REPORT_BYTES = 1024;
+const BEL = 0x07;
+/** P (DCS), ] (OSC), _ (APC), ^ (PM), X (SOS). */
+const STRING_INTRODUCERS = new Set([0x50, 0x5d, 0x5f, 0x5e, 0x58]);
+
+/**
+ * The end of a control string that starts at `i` and ends within this chunk
+ * (a terminal writes its answer at once), or -1. A person's Alt+P followed by
+ * typing never gets a terminator in the same chunk, so it stays Alt+P.
+ */
+function controlStringEnd(data: Uint8Array, i: number): number {
+  if (!STRING_INTRODUCERS.has(data[i + 1] ?? 0)) return -1;
+  const limit = Math.min(data.length, i + MAX_REPORT_BYTES);
+  for (let j = i + 2; j < limit; j++) {
+    const b = data[j]!;
+    if (b === BEL) return j + 1;
+    if (b === ESC) return data[j + 1] === 0x5c ? j + 2 : -1;
+    if (b < 0x08 || b === 0x7f) return -1;
+  }
+  return -1;
 }
 
 function append(open: OpenKey, t: number, b: number): void {

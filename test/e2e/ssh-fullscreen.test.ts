@@ -20,6 +20,11 @@ after(() => g?.stop());
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The shell's prompt as the last line on screen, right after `line` (the program it ran has ended). */
+function promptAfter(line: string): RegExp {
+  return new RegExp(`${line.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n[^\n]*[#$]\\s*$`);
+}
+
 async function keys(term: Tmux, text: string): Promise<void> {
   await term.type(text, false);
   await sleep(150);
@@ -31,20 +36,22 @@ test('vim, less and a shell inside tmux: keystrokes recorded as typed, lines ent
   const term = await Tmux.start(['ssh', ...g.sshArgs()], 100, 30);
   try {
     await term.waitFor(/[#$]\s*$/m);
-    await term.type(`printf 'one\\ntwo\\nthree\\n' > ${file}`);
+    const write = `printf 'one\\ntwo\\nthree\\n' > ${file}`;
+    await term.type(write);
+    await term.waitFor(promptAfter(write));
     await term.type(`vim -u NONE -N ${file}`);
     await term.waitFor(/^three/m);
     await keys(term, 'dd');
     await keys(term, 'G');
     await term.type(':wq');
-    await term.waitFor(/[#$]\s*$/m);
+    await term.waitFor(promptAfter(`vim -u NONE -N ${file}`));
     await term.type(`cat ${file}`);
     await term.waitFor(/^two\nthree\n/m);
     await term.type(`less ${file}`);
-    await term.waitFor(/^three/m);
+    await term.waitFor(/\(END\)/);
     await term.type('/thr');
     await keys(term, 'q');
-    await term.waitFor(/[#$]\s*$/m);
+    await term.waitFor(promptAfter(`less ${file}`));
     await term.type(`tmux -L ${inner} -f /dev/null new-session -s in`);
     await term.waitFor(/\[in\]/);
     await term.type('echo inside-$((40+2))');
