@@ -28,6 +28,16 @@ export const SYSTEM_DEPS = [
   // A client on MariaDB Connector/C, the library behind the mariadb client, for server-side cursors.
   { program: 'cc', pkg: 'gcc', why: 'building a Connector/C test client' },
   { program: 'mariadb_config', pkg: 'libmariadb-dev', why: 'building a Connector/C test client' },
+  // Remote desktops: virtual displays, FreeRDP's client and shadow server, xrdp with its Xorg driver.
+  { program: 'Xvfb', pkg: 'xvfb', why: 'virtual X displays for RDP targets and clients' },
+  { program: 'xfreerdp', pkg: 'freerdp2-x11', why: 'the RDP client' },
+  { program: 'freerdp-shadow-cli', pkg: 'freerdp2-shadow-x11', why: 'an RDP target with NLA' },
+  { program: 'winpr-hash', pkg: 'winpr-utils', why: 'NT hashes for the RDP targets and users' },
+  { program: 'xrdp', pkg: 'xrdp', why: 'an RDP target with TLS' },
+  { program: '/usr/lib/xorg/modules/drivers/xrdpdev_drv.so', pkg: 'xorgxrdp', why: "xrdp's Xorg session" },
+  { program: 'xsetroot', pkg: 'x11-xserver-utils', why: 'known colours on a target display' },
+  { program: 'xdotool', pkg: 'xdotool', why: 'typing and clicking into the RDP client' },
+  { program: 'ffmpeg', pkg: 'ffmpeg', why: "reading the RDP client's screen, and video export" },
 ];
 
 function has(program) {
