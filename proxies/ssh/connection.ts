@@ -22,14 +22,14 @@ import type { EndReason } from '../../src/session/session.js';
 import { ChannelRelay, type Setup } from './channel.js';
 import { coalesceWrites } from './coalesce.js';
 import { relayForward } from './forward.js';
-import type { HostPins } from './host-pins.js';
+import type { TargetPins } from '../wire/target-pins.js';
 import type { SshTargetOptions } from './spec.js';
 import { connectTarget, TargetError } from './target.js';
 
 export interface ConnectionDeps {
   gateway: GatewayContext;
   sodium: Sodium;
-  pins: HostPins;
+  pins: TargetPins;
   log: Logger;
 }
 

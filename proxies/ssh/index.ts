@@ -13,7 +13,7 @@ import { sshSpec } from './spec.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
 import { ALGORITHMS } from './algorithms.js';
 import { SshConnection } from './connection.js';
-import { HostPins } from './host-pins.js';
+import { TargetPins } from '../wire/target-pins.js';
 
 function socketOf(conn: Connection): Socket {
   return (conn as unknown as { _sock: Socket })._sock;
@@ -32,7 +32,7 @@ export const proxy: ProxyModule = {
     const deps = {
       gateway,
       sodium: defaultSodium(),
-      pins: new HostPins(gateway.config.gateway.dataDir),
+      pins: new TargetPins(gateway.config.gateway.dataDir, 'ssh-known-targets.json'),
       log,
     };
     // The gateway's listener admits each connection (caps, login grace time) and hands it to ssh2.

@@ -9,9 +9,9 @@ import { targetOptions, type TargetConfig } from '../../src/config/index.js';
 import { GatewayError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { ALGORITHMS } from './algorithms.js';
-import { fingerprint, type HostPins } from './host-pins.js';
+import { fingerprint, TRUST_ON_FIRST_USE, type TargetPins } from '../wire/target-pins.js';
 import { coalesceWrites } from './coalesce.js';
-import { TRUST_ON_FIRST_USE, type SshTargetOptions } from './spec.js';
+import type { SshTargetOptions } from './spec.js';
 
 export type TargetFailure = 'target-down' | 'host-key-mismatch' | 'host-key-unpinned' | 'login-failed';
 
@@ -27,7 +27,7 @@ export class TargetError extends GatewayError {
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
-export function connectTarget(target: TargetConfig, pins: HostPins, log: Logger): Promise<Client> {
+export function connectTarget(target: TargetConfig, pins: TargetPins, log: Logger): Promise<Client> {
   const { hostKey } = targetOptions<SshTargetOptions>(target);
   const expected = pins.expected(target.name, hostKey);
   let seen: string | undefined;
