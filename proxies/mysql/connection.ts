@@ -53,6 +53,8 @@ import { Capability, decodeHandshakeResponse, encodeAuthMoreData, encodeAuthSwit
 import { encodeErr, encodeOk } from './protocol/packets.js';
 import { mysqlRelay } from './relay.js';
 import { connectMysqlTarget, MysqlTargetError, type MysqlTargetLink } from './target.js';
+import { killJudge } from './kill.js';
+import type { ThreadIds } from './threads.js';
 
 export interface ListenerDeps {
   gateway: GatewayContext;
@@ -62,6 +64,8 @@ export interface ListenerDeps {
   /** The key caching_sha2_password clients encrypt the password to when not on TLS. */
   rsa: { privateKey: KeyObject; publicKeyPem: string };
   mockSecret: Buffer;
+  /** The connection ids clients see, mapped to target threads for KILL. */
+  threads: ThreadIds;
 }
 
 /**
@@ -126,8 +130,6 @@ function inMysqlWords(refused: Refused, loginName: string): Refusal {
   }
 }
 
-let nextConnectionId = 1;
-
 export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: ListenerDeps): Promise<void> {
   const address = raw.remoteAddress ?? 'unknown';
   const log = deps.log.child({ client: `${address}:${raw.remotePort ?? 0}` });
@@ -139,6 +141,8 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
   let capabilities = GATEWAY_CAPABILITIES;
   let target: MysqlTargetLink | undefined;
   let attempt: LoginAttempt | undefined;
+  // The id the client sees; KILL of it reaches this connection's target thread (threads.ts).
+  const thread = deps.threads.reserve();
   const send = (payload: Buffer): void => {
     socket.write(writePacket(payload, seq & 0xff));
     seq++;
@@ -153,7 +157,7 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
     send(
       encodeInitialHandshake({
         serverVersion: SERVER_VERSION,
-        connectionId: nextConnectionId++ & 0x7fff_ffff,
+        connectionId: thread.id,
         authPluginData: nonce,
         capabilities: GATEWAY_CAPABILITIES,
         mariadbCapabilities: 0,
@@ -200,6 +204,7 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
       if (err instanceof Refused) throw inMysqlWords(err, loginName);
       throw err;
     }
+    thread.bind({ user: session.user, target: targetConfig.name }, target.greeting.connectionId);
     session.event({ type: 'startup', database: hello.database ?? null, attributes: Object.fromEntries(hello.attributes ?? []) });
     send(encodeOk({ statusFlags: SERVER_STATUS_AUTOCOMMIT }, capabilities));
     const rest = reader.release();
@@ -207,11 +212,18 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
       database: hello.database ?? null,
       maxRows: deps.gateway.config.recording.maxRows,
       capabilities,
-      localInfile: (target.capabilities & Capability.CLIENT_LOCAL_FILES) !== 0,
-    });
+        localInfile: (target.capabilities & Capability.CLIENT_LOCAL_FILES) !== 0,
+      },
+      killJudge(deps.threads, { user: session.user, target: targetConfig.name }, (e) => {
+        session.log.info({ connectionId: e['connectionId'], targetThread: e['targetThread'] }, 'KILL translated to the target thread');
+        session.event(e);
+      }),
+    );
+    relay.once('closed', () => thread.release());
     relay.start(rest, target.rest);
   } catch (err) {
     if (err instanceof PeerClosedError) attempt?.abandon();
+    thread.release();
     target?.socket.destroy();
     reader.release();
     refuse(socket, err, log, () => writePacket(encodeErr(errorFor(err), capabilities | Capability.CLIENT_PROTOCOL_41), seq & 0xff));

@@ -15,6 +15,7 @@ import { mysqlSpec } from './spec.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
 import { gatewayTlsContext } from '../wire/listener.js';
 import { serveMysqlConnection, type ListenerDeps } from './connection.js';
+import { ThreadIds } from './threads.js';
 
 export const proxy: ProxyModule = {
   spec: mysqlSpec,
@@ -29,6 +30,7 @@ export const proxy: ProxyModule = {
       tls: gatewayTlsContext(gateway).context,
       rsa: { privateKey, publicKeyPem: rsaPublicKeyPem(publicKey) },
       mockSecret: gateway.secret('mysql-auth-mock'),
+      threads: new ThreadIds(),
     };
     return gateway.listen(at, log, (socket, place) => {
       serveMysqlConnection(socket, place, deps).catch((err: unknown) => {

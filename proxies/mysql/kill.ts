@@ -1,0 +1,58 @@
+/**
+ * What the gateway does with a client's KILL (COM_QUERY text, see
+ * kill-statement.ts, or COM_PROCESS_KILL, MySQL Source Code Documentation
+ * "COM_PROCESS_KILL": 0x0C | connection id:int<4>): an id of one of the same
+ * person's connections to the same target is translated to its target
+ * thread and recorded as a `cancel` event; any other is refused with ER_NO_SUCH_THREAD
+ * (1094), and a KILL the gateway cannot check with ER_SPECIFIC_ACCESS_DENIED_ERROR
+ * (1227); the relay records refusals as `command-refused`.
+ */
+import type { RecordedEvent } from '../../src/recording/frames.js';
+import { killText, parseKill } from './kill-statement.js';
+import { Command } from './protocol/commands.js';
+import type { ThreadIds, ThreadOwner } from './threads.js';
+
+export type KillDecision =
+  | { kind: 'pass' }
+  | { kind: 'rewrite'; payload: Buffer }
+  | { kind: 'refuse'; command: string; code: number; sqlState: string; message: string };
+
+export interface KillJudge {
+  judge(command: number, payload: Buffer): KillDecision;
+}
+
+const PASS: KillDecision = { kind: 'pass' };
+const NO_SUCH_THREAD = { code: 1094, sqlState: 'HY000' };
+const ACCESS_DENIED = { code: 1227, sqlState: '42000' };
+
+export function killJudge(ids: ThreadIds, asker: ThreadOwner, record: (e: RecordedEvent) => void): KillJudge {
+  const translate = (command: string, id: number, scope: 'QUERY' | 'CONNECTION'): { thread: number } | KillDecision => {
+    const found = ids.lookup(id, asker);
+    if (found.kind === 'found') {
+      record({ type: 'cancel', scope: scope.toLowerCase(), connectionId: id, targetThread: found.thread });
+      return { thread: found.thread };
+    }
+    const why = found.kind === 'other-target' ? ` (recgate: that connection is to ${found.target}; KILL it through a connection to ${found.target})` : '';
+    return { kind: 'refuse', command, ...NO_SUCH_THREAD, message: `Unknown thread id: ${id}${why}` };
+  };
+  return {
+    judge(command, payload) {
+      if (command === Command.COM_PROCESS_KILL) {
+        if (payload.length !== 5) return { kind: 'refuse', command: 'COM_PROCESS_KILL', ...ACCESS_DENIED, message: 'recgate: malformed COM_PROCESS_KILL' };
+        const t = translate('COM_PROCESS_KILL', payload.readUInt32LE(1), 'CONNECTION');
+        if ('kind' in t) return t;
+        const out = Buffer.alloc(5);
+        out[0] = Command.COM_PROCESS_KILL;
+        out.writeUInt32LE(t.thread >>> 0, 1);
+        return { kind: 'rewrite', payload: out };
+      }
+      if (command !== Command.COM_QUERY) return PASS;
+      const k = parseKill(payload.toString('utf8', 1));
+      if (k.kind === 'none') return PASS;
+      if (k.kind === 'refuse') return { kind: 'refuse', command: 'KILL', ...ACCESS_DENIED, message: `recgate: ${k.reason}` };
+      const t = translate('KILL', k.id, k.scope);
+      if ('kind' in t) return t;
+      return { kind: 'rewrite', payload: Buffer.concat([Buffer.of(Command.COM_QUERY), Buffer.from(killText(k, t.thread), 'utf8')]) };
+    },
+  };
+}
