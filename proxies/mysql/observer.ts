@@ -93,6 +93,7 @@ import {
   type StmtExecuteContext,
 } from './protocol/commands.js';
 import { packetCount, type PacketSink } from './protocol/framer.js';
+import { decodeStmtBulkExecute, Indicator, type BulkValue } from './protocol/bulk.js';
 import { Capability } from './protocol/handshake.js';
 import {
   Header,
@@ -134,6 +135,8 @@ export interface MysqlObserverOptions {
   capabilities: number;
   /** Negotiated MariaDB extended capabilities; 0 by default. */
   mariadbCapabilities?: number;
+  /** The server family the client was told of (the greeting): its client's prompt. MariaDB by default. */
+  family?: 'MariaDB' | 'MySQL';
   /**
    * The gateway let the target ask for LOCAL INFILE data (CLIENT_LOCAL_FILES on the target
    * leg). A request for a file without it breaks the protocol and ends the session.
@@ -192,6 +195,8 @@ interface Run {
   silent: boolean;
   /** The connection ended before the answer was complete. */
   interrupted?: boolean;
+  /** COM_STMT_BULK_EXECUTE: each row's parameters (bulk.ts). */
+  bulk?: (string | null)[][];
 }
 
 const enum Phase {
@@ -249,6 +254,7 @@ export class MysqlObserver {
   private readonly mariadbCapabilities: number;
   private readonly deprecateEof: boolean;
   private readonly localInfile: boolean;
+  private readonly family: 'MariaDB' | 'MySQL';
   /** What to do with the server message whose `wants` was just asked. */
   private disposition: 'process' | 'row' | 'ignore' = 'ignore';
   /** The client message whose `wants` was just asked is data, not a command. */
@@ -271,6 +277,7 @@ export class MysqlObserver {
     this.mariadbCapabilities = (options.mariadbCapabilities ?? 0) >>> 0;
     this.deprecateEof = (this.capabilities & Capability.CLIENT_DEPRECATE_EOF) !== 0;
     this.localInfile = options.localInfile ?? false;
+    this.family = options.family ?? 'MariaDB';
     this.client = {
       // Commands (sequence id 0) are read; LOCAL INFILE data and authentication packets are not,
       // whatever their sequence id (a long file's wrap through 0).
@@ -316,9 +323,9 @@ export class MysqlObserver {
     };
   }
 
-  /** The mariadb client's default prompt, `MariaDB [app]> `, with `*` in a transaction. */
+  /** The client's default prompt, `MariaDB [app]> ` (`MySQL [app]> ` for a MySQL server), with `*` in a transaction. */
   get prompt(): string {
-    return `MariaDB [${this.database ?? '(none)'}]${this.inTransaction ? '*' : ''}> `;
+    return `${this.family} [${this.database ?? '(none)'}]${this.inTransaction ? '*' : ''}> `;
   }
 
   /** A line the gateway adds to the transcript (e.g. why the session ended). */
@@ -416,6 +423,11 @@ export class MysqlObserver {
       case Command.COM_STMT_EXECUTE: {
         p.phase = Phase.First;
         this.execute(p, payload);
+        return;
+      }
+      case Command.COM_STMT_BULK_EXECUTE: {
+        p.phase = Phase.First;
+        this.bulkExecute(p, payload);
         return;
       }
       case Command.COM_STMT_SEND_LONG_DATA: {
@@ -517,6 +529,31 @@ export class MysqlObserver {
     }
     const text = statement?.text ?? `EXECUTE statement ${id < 0 ? '?' : id}`;
     p.run = this.begin(text, statement?.cut ?? false, params, p.start, true);
+  }
+
+  /** MariaDB's bulk execute: the statement once in the transcript, each row's parameters as its events. */
+  private bulkExecute(p: Pending, payload: Buffer): void {
+    const id = this.statementId(payload.length >= 5 ? payload.readUInt32LE(1) : -1);
+    const statement = this.statements.get(id);
+    const text = statement?.text ?? `EXECUTE statement ${id < 0 ? '?' : id}`;
+    let rows: (string | null)[][] | undefined;
+    let cut = p.truncated;
+    if (statement) {
+      this.closeCursor(statement);
+      p.statement = statement;
+      const b = attempt(() => decodeStmtBulkExecute(payload, statement.paramCount, statement.types, p.truncated));
+      if (b) {
+        if (b.typesSent) statement.types = b.types;
+        rows = b.rows.slice(0, MAX_BULK_ROWS).map((row) => row.map((v, i) => bulkParam(v, b.types[i]!)));
+        cut ||= b.cut || b.rows.length > MAX_BULK_ROWS;
+      }
+      statement.longData.clear();
+    }
+    const run = this.begin(text, statement?.cut ?? false, undefined, p.start, true);
+    this.out.tty(this.transcript.commandTag(`-- bulk execute: ${rows ? plural(rows.length, 'row', 'rows') : 'rows'} of parameters${cut ? ' (more not read)' : ''}`));
+    run.bulk = rows ?? [];
+    run.cut ||= cut;
+    p.run = run;
   }
 
   /**
@@ -660,6 +697,8 @@ export class MysqlObserver {
         const run = p.run!;
         run.columns.push(attempt(() => decodeColumnDefinition(payload, this.mariadbCapabilities)) ?? unnamedColumn(run.columns.length));
         if (run.columns.length >= run.expected) {
+          // What a client caches for the statement is the latest metadata the server sent.
+          if (p.statement && (p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE)) p.statement.columns = run.columns;
           if (this.deprecateEof) this.startRows(p);
           else p.phase = Phase.ColumnsEof;
         }
@@ -727,6 +766,14 @@ export class MysqlObserver {
     const count = decodeColumnCount(payload, this.capabilities, this.mariadbCapabilities);
     p.run!.columns = [];
     p.run!.expected = count.count;
+    if (!count.metadataFollows) {
+      // Metadata caching: the server left out the definitions the client holds from before.
+      const cached = p.statement?.columns ?? [];
+      p.run!.columns = Array.from({ length: count.count }, (_, i) => cached[i] ?? unnamedColumn(i));
+      if (this.deprecateEof) this.startRows(p);
+      else p.phase = Phase.ColumnsEof;
+      return false;
+    }
     p.phase = Phase.Columns;
     return false;
   }
@@ -897,6 +944,31 @@ export class MysqlObserver {
   }
 
   /** Status flags and session state from an OK or EOF packet. */
+  /**
+   * One query event per row of a bulk execute, with that row's parameters and `bulkRow` (1-based) of
+   * `bulkRows`; the answer (rows affected, error, duration) is the whole command's, on the last.
+   */
+  private emitBulk(run: Run, rows: (string | null)[][]): void {
+    const durationMs = Math.max(0, this.out.now() - run.start);
+    const n = Math.max(rows.length, 1);
+    for (let i = 0; i < n; i++) {
+      const q: QueryInput = { text: run.text, durationMs };
+      const row = rows[i];
+      if (row) q.params = row;
+      if (i === n - 1) {
+        q.rows = run.rows;
+        if (run.error) q.error = { code: run.error.sqlState === '' ? String(run.error.code) : `${run.error.code} (${run.error.sqlState})`, message: run.error.message };
+        else if (run.interrupted) q.error = { message: INTERRUPTED };
+      }
+      if (run.cut) q.truncated = true;
+      if (run.database !== null) q.database = run.database;
+      const e = queryEvent(q);
+      e['bulkRow'] = i + 1;
+      e['bulkRows'] = rows.length;
+      this.out.event(e);
+    }
+  }
+
   private status(packet: Pick<OkPacket, 'statusFlags'> & Partial<Pick<OkPacket, 'sessionStateChanges'>> | undefined): void {
     if (!packet) return;
     this.inTransaction = (packet.statusFlags & ServerStatus.SERVER_STATUS_IN_TRANS) !== 0;
@@ -924,12 +996,13 @@ export class MysqlObserver {
     this.flush(run);
     this.infileDone(run);
     if (run.interrupted && !run.silent) this.out.tty(this.transcript.commandTag(`-- ${INTERRUPTED}`));
-    const shown = p.command === Command.COM_QUERY || p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_INIT_DB || run.error !== undefined;
+    const shown = p.command === Command.COM_QUERY || p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE || p.command === Command.COM_INIT_DB || run.error !== undefined;
     if (shown) this.emitQuery(run);
   }
 
   private emitQuery(run: Run): void {
     if (run.silent) return;
+    if (run.bulk) return this.emitBulk(run, run.bulk);
     const e = run.error;
     // Field by field rather than spreads: one event per statement.
     const q: QueryInput = { text: run.text, durationMs: Math.max(0, this.out.now() - run.start), rows: run.rows };
@@ -940,6 +1013,16 @@ export class MysqlObserver {
     if (run.database !== null) q.database = run.database;
     this.out.event(queryEvent(q));
   }
+}
+
+/** Rows of one bulk execute kept for its events; more are counted as cut. */
+export const MAX_BULK_ROWS = 100_000;
+
+/** A bulk row's value as an event parameter: NULL as null, DEFAULT and IGNORE by name in angle brackets. */
+function bulkParam(v: BulkValue, t: ParamType): string | null {
+  if ('indicator' in v) return v.indicator === Indicator.Null ? null : v.indicator === Indicator.Default ? '<DEFAULT>' : '<IGNORE>';
+  const shown = formatParam(v.value, t.type, t.unsigned);
+  return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
 }
 
 function keep(text: string, max: number): string {
