@@ -94,7 +94,7 @@ import {
 } from './protocol/commands.js';
 import { packetCount, type PacketSink } from './protocol/framer.js';
 import { decodeStmtBulkExecute, Indicator, type BulkValue } from './protocol/bulk.js';
-import { Capability } from './protocol/handshake.js';
+import { Capability, MariaDbCapability } from './protocol/handshake.js';
 import {
   Header,
   PROGRESS_REPORT_CODE,
@@ -763,7 +763,9 @@ export class MysqlObserver {
     }
     // A result set answering a command not shown (COM_PROCESS_INFO …) is followed, not shown.
     p.run ??= this.newRun('', false, undefined, p.start, false, true);
-    const count = decodeColumnCount(payload, this.capabilities, this.mariadbCapabilities);
+    // Only binary-protocol answers (execute, bulk execute) carry MariaDB's metadata-follows byte.
+    const binary = p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE;
+    const count = decodeColumnCount(payload, this.capabilities, binary ? this.mariadbCapabilities : this.mariadbCapabilities & ~MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA);
     p.run!.columns = [];
     p.run!.expected = count.count;
     if (!count.metadataFollows) {
