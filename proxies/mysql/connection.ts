@@ -212,7 +212,10 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
       throw err;
     }
     deps.identities.learn(targetConfig.name, target.greeting);
-    thread.bind({ user: session.user, target: targetConfig.name }, target.greeting.connectionId);
+    thread.bind({ user: session.user, target: targetConfig.name }, target.greeting.connectionId, (by, scope) => {
+      session.log.info({ by, scope }, 'cancelled by KILL from another connection');
+      session.event({ type: 'cancel', scope, by });
+    });
     session.event({ type: 'startup', database: hello.database ?? null, attributes: Object.fromEntries(hello.attributes ?? []) });
     send(encodeOk({ statusFlags: SERVER_STATUS_AUTOCOMMIT }, capabilities));
     const rest = reader.release();
@@ -228,10 +231,15 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
         family: identity.family ?? 'MySQL',
         localInfile: (target.capabilities & Capability.CLIENT_LOCAL_FILES) !== 0,
       },
-      killJudge(deps.threads, { user: session.user, target: targetConfig.name }, (e) => {
-        session.log.info({ connectionId: e['connectionId'], targetThread: e['targetThread'] }, 'KILL translated to the target thread');
-        session.event(e);
-      }),
+      killJudge(
+        deps.threads,
+        { user: session.user, target: targetConfig.name },
+        (e) => {
+          session.log.info({ connectionId: e['connectionId'], targetThread: e['targetThread'] }, 'KILL translated to the target thread');
+          session.event(e);
+        },
+        thread.id,
+      ),
     );
     relay.once('closed', () => thread.release());
     relay.start(rest, target.rest);

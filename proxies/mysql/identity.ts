@@ -115,7 +115,10 @@ export class TargetIdentities {
     private readonly probe: (t: TargetConfig) => Promise<TargetGreeting> = probeGreeting,
   ) {}
 
-  /** What to greet with now: probes the targets not yet known first (bounded by the probe timeout). */
+  /**
+   * What to greet with now. Targets never probed are probed first (bounded by the probe
+   * timeout); a target that failed is retried in the background, the greeting not waiting.
+   */
   async identity(): Promise<ServerIdentity> {
     const targets = this.mysqlTargets();
     const now = Date.now();
@@ -124,7 +127,7 @@ export class TargetIdentities {
       this.probing ??= Promise.all(missing.map((t) => this.probeOne(t))).then(() => {
         this.probing = undefined;
       });
-      await this.probing;
+      if (missing.some((t) => !this.failed.has(t.name))) await this.probing;
     }
     return greetingIdentity(targets.flatMap((t) => this.known.get(t.name) ?? []));
   }

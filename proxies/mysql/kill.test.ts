@@ -56,6 +56,18 @@ describe('KILL translation', () => {
     assert.deepEqual(judge.judge(Command.COM_PING, Buffer.of(Command.COM_PING)), { kind: 'pass' });
   });
 
+  test("the cancelled connection's session records who cancelled it, unless it cancelled itself", () => {
+    const ids2 = new ThreadIds();
+    const calls: [number, string][] = [];
+    const victim = ids2.reserve();
+    victim.bind({ user: 'alice', target: 'my01' }, 40, (by, scope) => calls.push([by, scope]));
+    const killer = ids2.reserve();
+    killer.bind({ user: 'alice', target: 'my01' }, 41);
+    killJudge(ids2, { user: 'alice', target: 'my01' }, () => undefined, killer.id).judge(Command.COM_QUERY, query(`KILL QUERY ${victim.id}`));
+    killJudge(ids2, { user: 'alice', target: 'my01' }, () => undefined, victim.id).judge(Command.COM_QUERY, query(`KILL ${victim.id}`));
+    assert.deepEqual(calls, [[killer.id, 'query']]);
+  });
+
   test('a released id is forgotten', () => {
     const ids2 = new ThreadIds();
     const t = ids2.reserve();

@@ -3,7 +3,8 @@
  * kill-statement.ts, or COM_PROCESS_KILL, MySQL Source Code Documentation
  * "COM_PROCESS_KILL": 0x0C | connection id:int<4>): an id of one of the same
  * person's connections to the same target is translated to its target
- * thread and recorded as a `cancel` event; any other is refused with ER_NO_SUCH_THREAD
+ * thread and recorded as a `cancel` event (in the asking connection's session and the
+ * cancelled one's); any other is refused with ER_NO_SUCH_THREAD
  * (1094), and a KILL the gateway cannot check with ER_SPECIFIC_ACCESS_DENIED_ERROR
  * (1227); the relay records refusals as `command-refused`.
  */
@@ -25,11 +26,15 @@ const PASS: KillDecision = { kind: 'pass' };
 const NO_SUCH_THREAD = { code: 1094, sqlState: 'HY000' };
 const ACCESS_DENIED = { code: 1227, sqlState: '42000' };
 
-export function killJudge(ids: ThreadIds, asker: ThreadOwner, record: (e: RecordedEvent) => void): KillJudge {
+/** `asker` is the connection's person and target, and `self` the gateway id it was greeted with. */
+export function killJudge(ids: ThreadIds, asker: ThreadOwner, record: (e: RecordedEvent) => void, self = 0): KillJudge {
   const translate = (command: string, id: number, scope: 'QUERY' | 'CONNECTION'): { thread: number } | KillDecision => {
     const found = ids.lookup(id, asker);
     if (found.kind === 'found') {
-      record({ type: 'cancel', scope: scope.toLowerCase(), connectionId: id, targetThread: found.thread });
+      const s = scope === 'QUERY' ? 'query' : 'connection';
+      record({ type: 'cancel', scope: s, connectionId: id, targetThread: found.thread });
+      // The cancelled connection's recording says so too (unless it cancelled itself).
+      if (id !== self) found.cancelled?.(self, s);
       return { thread: found.thread };
     }
     const why = found.kind === 'other-target' ? ` (recgate: that connection is to ${found.target}; KILL it through a connection to ${found.target})` : '';

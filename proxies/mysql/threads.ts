@@ -21,16 +21,18 @@ export interface ThreadOwner {
 interface Entry {
   owner?: ThreadOwner;
   thread?: number;
+  /** Records, in this connection's session, that another connection cancelled its work. */
+  cancelled?: (by: number, scope: 'query' | 'connection') => void;
 }
 
 export interface GatewayThread {
   readonly id: number;
-  /** The connection is logged in: the person, the target, and its thread there. */
-  bind(owner: ThreadOwner, thread: number): void;
+  /** The connection is logged in: the person, the target, its thread there, and how to record a cancel of it. */
+  bind(owner: ThreadOwner, thread: number, cancelled?: (by: number, scope: 'query' | 'connection') => void): void;
   release(): void;
 }
 
-export type ThreadLookup = { kind: 'found'; thread: number } | { kind: 'unknown' } | { kind: 'other-target'; target: string };
+export type ThreadLookup = { kind: 'found'; thread: number; cancelled?: (by: number, scope: 'query' | 'connection') => void } | { kind: 'unknown' } | { kind: 'other-target'; target: string };
 
 export class ThreadIds {
   private readonly live = new Map<number, Entry>();
@@ -44,9 +46,10 @@ export class ThreadIds {
     this.live.set(id, entry);
     return {
       id,
-      bind: (owner, thread) => {
+      bind: (owner, thread, cancelled) => {
         entry.owner = owner;
         entry.thread = thread;
+        if (cancelled) entry.cancelled = cancelled;
       },
       release: () => {
         if (this.live.get(id) === entry) this.live.delete(id);
@@ -59,7 +62,7 @@ export class ThreadIds {
     const entry = this.live.get(id);
     if (!entry?.owner || entry.thread === undefined || entry.owner.user !== asker.user) return { kind: 'unknown' };
     if (entry.owner.target !== asker.target) return { kind: 'other-target', target: entry.owner.target };
-    return { kind: 'found', thread: entry.thread };
+    return entry.cancelled ? { kind: 'found', thread: entry.thread, cancelled: entry.cancelled } : { kind: 'found', thread: entry.thread };
   }
 
   get size(): number {

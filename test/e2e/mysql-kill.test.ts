@@ -78,9 +78,13 @@ test("the mariadb client's Ctrl-C stops its statement within about a second, and
   }
   await g.endedRecording(0);
   const events = await allEvents();
-  const cancel = events.find((e) => e['type'] === 'cancel');
+  // In the recording of the connection that sent the KILL, and in the one whose statement it stopped.
+  const cancel = events.find((e) => e['type'] === 'cancel' && e['targetThread'] !== undefined);
   assert.ok(cancel, 'the cancel is recorded');
   assert.equal(cancel['scope'], 'query');
+  const cancelled = events.find((e) => e['type'] === 'cancel' && e['by'] !== undefined);
+  assert.ok(cancelled, "the cancelled session's recording says so");
+  assert.equal(cancelled['scope'], 'query');
 });
 
 test("a KILL of another connection's thread is refused and recorded, and that statement goes on", async () => {
