@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import * as mariadb from 'mariadb';
 import { connectorJ } from '../fixtures/java/connector-j.js';
 import { ALICE_PASSWORD, MyGateway } from '../fixtures/my-gateway.js';
+import { RogueMysql } from '../fixtures/rogue-mysql.js';
 
 let g: MyGateway;
 
@@ -89,4 +90,42 @@ test('Connector/J reports MariaDB, and setQueryTimeout(1) stops its statement wi
   assert.ok(elapsed < 2500, `the statement ran ${elapsed} ms`);
   assert.equal(timeout.get('after'), '42');
   console.log(`# Connector/J setQueryTimeout(1) through the gateway: stopped after ${elapsed} ms (${timeout.get('result')})`);
+});
+
+test('on a listener mixing MySQL and MariaDB targets the greeting is neutral, and Connector/J times out by a KILL the gateway translates', async () => {
+  // A server that greets as MySQL beside the MariaDB targets.
+  const mysqlLike = await RogueMysql.start('/nonexistent');
+  const mixed = await MyGateway.start({ extraTargets: [{ name: 'mysql01', port: mysqlLike.port }] });
+  try {
+    const c = await mariadb.createConnection({ host: '127.0.0.1', port: mixed.port, user: 'alice+my01', password: ALICE_PASSWORD, database: 'app' });
+    try {
+      assert.equal(c.info!.serverVersion.raw, '8.0.0-recgate');
+      assert.equal(c.info!.serverVersion.mariaDb, false);
+    } finally {
+      await c.end();
+    }
+    const product = await connectorJ(mixed.port, 'alice+my01', ALICE_PASSWORD, 'product');
+    assert.equal(product.get('product'), 'MySQL');
+    const before = (await mixed.recordings()).length;
+    const timeout = await connectorJ(mixed.port, 'alice+my01', ALICE_PASSWORD, 'timeout');
+    assert.match(timeout.get('result')!, /^error /);
+    const elapsed = Number(timeout.get('elapsedMs'));
+    assert.ok(elapsed < 2500, `the statement ran ${elapsed} ms`);
+    assert.equal(timeout.get('after'), '42');
+    console.log(`# Connector/J setQueryTimeout(1) through a mixed listener (KILL QUERY): stopped after ${elapsed} ms (${timeout.get('result')})`);
+    await mixed.endedRecording(before + 1);
+    const recs = (await mixed.recordings()).slice(before);
+    const events = (
+      await Promise.all(
+        recs.map(async (r) => {
+          const files = await mixed.exportRecording(r.id);
+          return files.get(`${r.id}.events.jsonl`)!.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+        }),
+      )
+    ).flat();
+    assert.ok(events.some((e) => e['type'] === 'cancel' && e['targetThread'] !== undefined), 'the KILL was translated');
+  } finally {
+    await mixed.stop();
+    await mysqlLike.stop();
+  }
 });
