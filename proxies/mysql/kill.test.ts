@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RecordedEvent } from '../../src/recording/frames.js';
-import { killJudge } from './kill.js';
+import fc from 'fast-check';
+import { killJudge, mentionsKill } from './kill.js';
 import { Command } from './protocol/commands.js';
 import { ThreadIds } from './threads.js';
 
@@ -66,6 +67,16 @@ describe('KILL translation', () => {
     killJudge(ids2, { user: 'alice', target: 'my01' }, () => undefined, killer.id).judge(Command.COM_QUERY, query(`KILL QUERY ${victim.id}`));
     killJudge(ids2, { user: 'alice', target: 'my01' }, () => undefined, victim.id).judge(Command.COM_QUERY, query(`KILL ${victim.id}`));
     assert.deepEqual(calls, [[killer.id, 'query']]);
+  });
+
+  test('property: the quick check never misses a KILL in any case', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), fc.string({ maxLength: 20 }), (before, upper, after) => {
+        const word = [...'kill'].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('');
+        assert.ok(mentionsKill(Buffer.from(before + word + after)));
+        assert.equal(mentionsKill(Buffer.from(before + after)), /kill/i.test(before + after));
+      }),
+    );
   });
 
   test('a released id is forgotten', () => {

@@ -51,7 +51,7 @@ export function killJudge(ids: ThreadIds, asker: ThreadOwner, record: (e: Record
         out.writeUInt32LE(t.thread >>> 0, 1);
         return { kind: 'rewrite', payload: out };
       }
-      if (command !== Command.COM_QUERY) return PASS;
+      if (command !== Command.COM_QUERY || !mentionsKill(payload)) return PASS;
       const k = parseKill(payload.toString('utf8', 1));
       if (k.kind === 'none') return PASS;
       if (k.kind === 'refuse') return { kind: 'refuse', command: 'KILL', ...ACCESS_DENIED, message: `recgate: ${k.reason}` };
@@ -60,4 +60,12 @@ export function killJudge(ids: ThreadIds, asker: ThreadOwner, record: (e: Record
       return { kind: 'rewrite', payload: Buffer.concat([Buffer.of(Command.COM_QUERY), Buffer.from(killText(k, t.thread), 'utf8')]) };
     },
   };
+}
+
+/** The letters k-i-l-l in any case anywhere in the bytes: most queries are passed without being decoded. */
+export function mentionsKill(b: Buffer): boolean {
+  for (let i = b.indexOf(0x6b) >= 0 || b.indexOf(0x4b) >= 0 ? 0 : b.length; i + 3 < b.length; i++) {
+    if ((b[i]! | 0x20) === 0x6b && (b[i + 1]! | 0x20) === 0x69 && (b[i + 2]! | 0x20) === 0x6c && (b[i + 3]! | 0x20) === 0x6c) return true;
+  }
+  return false;
 }
