@@ -111,6 +111,21 @@ describe('MysqlObserver: MariaDB extended capabilities', () => {
     });
   }
 
+  test('a bulk execute pipelined behind its prepare (statement id 0xFFFFFFFF) keeps all its rows', () => {
+    const caps = BASE | C.CLIENT_DEPRECATE_EOF;
+    const types = [{ type: T.VAR_STRING, unsigned: false }];
+    const rows = Array.from({ length: 2000 }, (_, i) => [{ value: Buffer.from(`value number ${i}`) }]);
+    const { queries } = play(caps, [
+      { client: encodeStmtPrepare('INSERT INTO t (name) VALUES (?)') },
+      { client: encodeStmtBulkExecute(0xffff_ffff, types, rows), server: [encodeStmtPrepareOk({ statementId: 5, columnCount: 0, paramCount: 1, warnings: 0, metadataFollows: true }, caps), encodeColumnDefinition(col('?', T.VAR_STRING))] },
+      { server: [encodeOk({ affectedRows: 2000 }, caps)] },
+    ]);
+    assert.equal(queries.length, 2000);
+    assert.deepEqual(queries[1999]!['params'], ['value number 1999']);
+    assert.equal(queries[1999]!['rows'], 2000);
+    assert.equal(queries[0]!['truncated'], undefined);
+  });
+
   test('the prompt follows the family the client was told of', () => {
     assert.equal(play(BASE, [], 'MySQL').observer.prompt, 'MySQL [app]> ');
     assert.equal(play(BASE, [], 'MariaDB').observer.prompt, 'MariaDB [app]> ');

@@ -30,7 +30,8 @@
  *   COM_STATISTICS, COM_SET_OPTION, COM_INIT_DB, COM_PING, … → one packet
  *
  * The transcript, in the shared form of src/transcript:
- * - prompt: the mariadb client's default `MariaDB [db]> ` (`(none)` without a
+ * - prompt: the client's default `MariaDB [db]> ` (`MySQL [db]> ` when the
+ *   greeting said MySQL; `(none)` without a
  *   database), with `*` before the `>` while the server reports
  *   SERVER_STATUS_IN_TRANS (the mysql client's `\T` prompt escape):
  *   `MariaDB [app]*> `; continuation lines get the client's `    -> `;
@@ -46,6 +47,11 @@
  *   client's `Query OK, N rows affected[, W warnings]`, then the server's
  *   info line (`Records: 3  Duplicates: 0  Warnings: 0`) if any, then a blank
  *   line; the client's timing `(0.001 sec)` is left out (the event has it);
+ * - MariaDB's COM_STMT_BULK_EXECUTE: the statement once and `-- bulk
+ *   execute: N rows of parameters`, then its answer; with
+ *   MARIADB_CLIENT_CACHE_METADATA an execute answered without column
+ *   definitions is read with those the client holds (the last the server
+ *   sent for the statement, by PREPARE_OK or an execute);
  * - COM_INIT_DB: ``USE `db` `` and `Database changed`;
  * - errors as the client prints them: `ERROR 1146 (42S02): Table 'app.nope'
  *   doesn't exist` (`ERROR 2013: …` without SQLSTATE);
@@ -55,7 +61,9 @@
  * Events: one `query` event per COM_QUERY (as the PostgreSQL observer does
  * for a simple Query holding several statements: rows summed over its
  * result sets and OK packets, the first error ends it), per
- * COM_STMT_EXECUTE, per failed COM_STMT_PREPARE and per COM_INIT_DB. MySQL
+ * COM_STMT_EXECUTE, per row of a COM_STMT_BULK_EXECUTE (its parameters,
+ * `bulkRow` of `bulkRows`, the answer on the last), per failed
+ * COM_STMT_PREPARE and per COM_INIT_DB. MySQL
  * has no command tags, so `tag` is left out. An error's code is
  * `'<errno> (<SQLSTATE>)'`, e.g. `'1146 (42S02)'`, or `'<errno>'` when the
  * server sent no SQLSTATE. COM_PING, COM_STATISTICS, COM_SET_OPTION,
@@ -70,7 +78,10 @@
  *   tracked are capped (MAX_TRACKED), the oldest forgotten first; texts are
  *   kept to MAX_KEPT_TEXT, parameters to MAX_KEPT_PARAM; a command waiting
  *   behind another keeps at most MAX_KEPT_TEXT bytes of its packet (past
- *   MAX_TRACKED waiting, only its command byte and statement id);
+ *   MAX_TRACKED waiting, only its command byte and statement id; a bulk
+ *   execute, while fewer than MAX_WAITING_BULK wait, what the framer kept:
+ *   rows past the framer's 1 MiB of one bulk command are not read, and its
+ *   events say `truncated`);
  * - it never throws into the framer: a packet a decoder cannot read costs
  *   only its own detail, and the response state still moves on.
  */
@@ -370,7 +381,9 @@ export class MysqlObserver {
     if (command === undefined) return;
     const waiting = this.queue.length > 0;
     // A command waiting behind another keeps a bounded copy: the framer's payload may pin its chunk.
-    const keep = !waiting ? payload : Buffer.from(payload.subarray(0, this.queue.length < MAX_TRACKED ? MAX_KEPT_TEXT : 5));
+    // A bulk execute pipelined behind its prepare is kept whole (as far as the framer kept it): its rows are its events.
+    const bulk = command === Command.COM_STMT_BULK_EXECUTE && this.queue.length < MAX_WAITING_BULK;
+    const keep = !waiting ? payload : Buffer.from(payload.subarray(0, bulk ? payload.length : this.queue.length < MAX_TRACKED ? MAX_KEPT_TEXT : 5));
     const pending: Pending = {
       command,
       payload: keep,
@@ -945,7 +958,6 @@ export class MysqlObserver {
     this.out.event({ type: 'load-data-local', file: infile.file, bytes: infile.bytes });
   }
 
-  /** Status flags and session state from an OK or EOF packet. */
   /**
    * One query event per row of a bulk execute, with that row's parameters and `bulkRow` (1-based) of
    * `bulkRows`; the answer (rows affected, error, duration) is the whole command's, on the last.
@@ -971,6 +983,7 @@ export class MysqlObserver {
     }
   }
 
+  /** Status flags and session state from an OK or EOF packet. */
   private status(packet: Pick<OkPacket, 'statusFlags'> & Partial<Pick<OkPacket, 'sessionStateChanges'>> | undefined): void {
     if (!packet) return;
     this.inTransaction = (packet.statusFlags & ServerStatus.SERVER_STATUS_IN_TRANS) !== 0;
@@ -1016,6 +1029,9 @@ export class MysqlObserver {
     this.out.event(queryEvent(q));
   }
 }
+
+/** Bulk executes kept whole while waiting behind other commands (each at most the framer's 1 MiB). */
+const MAX_WAITING_BULK = 8;
 
 /** Rows of one bulk execute kept for its events; more are counted as cut. */
 export const MAX_BULK_ROWS = 100_000;
