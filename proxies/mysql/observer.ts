@@ -206,8 +206,8 @@ interface Run {
   silent: boolean;
   /** The connection ended before the answer was complete. */
   interrupted?: boolean;
-  /** COM_STMT_BULK_EXECUTE: each row's parameters (bulk.ts). */
-  bulk?: (string | null)[][];
+  /** COM_STMT_BULK_EXECUTE: its packet and statement, read when the answer has come (bulk.ts). */
+  bulk?: { payload: Buffer | null; truncated: boolean; statement: Statement | undefined; rows: (string | null)[][]; cut: boolean };
 }
 
 const enum Phase {
@@ -544,28 +544,20 @@ export class MysqlObserver {
     p.run = this.begin(text, statement?.cut ?? false, params, p.start, true);
   }
 
-  /** MariaDB's bulk execute: the statement once in the transcript, each row's parameters as its events. */
+  /**
+   * MariaDB's bulk execute: the statement once in the transcript; its rows are read when the
+   * answer has come (emitBulk), so that the client has the answer first.
+   */
   private bulkExecute(p: Pending, payload: Buffer): void {
     const id = this.statementId(payload.length >= 5 ? payload.readUInt32LE(1) : -1);
     const statement = this.statements.get(id);
-    const text = statement?.text ?? `EXECUTE statement ${id < 0 ? '?' : id}`;
-    let rows: (string | null)[][] | undefined;
-    let cut = p.truncated;
     if (statement) {
       this.closeCursor(statement);
       p.statement = statement;
-      const b = attempt(() => decodeStmtBulkExecute(payload, statement.paramCount, statement.types, p.truncated));
-      if (b) {
-        if (b.typesSent) statement.types = b.types;
-        rows = b.rows.slice(0, MAX_BULK_ROWS).map((row) => row.map((v, i) => bulkParam(v, b.types[i]!)));
-        cut ||= b.cut || b.rows.length > MAX_BULK_ROWS;
-      }
       statement.longData.clear();
     }
-    const run = this.begin(text, statement?.cut ?? false, undefined, p.start, true);
-    this.out.tty(this.transcript.commandTag(`-- bulk execute: ${rows ? plural(rows.length, 'row', 'rows') : 'rows'} of parameters${cut ? ' (more not read)' : ''}`));
-    run.bulk = rows ?? [];
-    run.cut ||= cut;
+    const run = this.begin(statement?.text ?? `EXECUTE statement ${id < 0 ? '?' : id}`, statement?.cut ?? false, undefined, p.start, true);
+    run.bulk = { payload, truncated: p.truncated, statement, rows: [], cut: false };
     p.run = run;
   }
 
@@ -738,6 +730,7 @@ export class MysqlObserver {
   private first(p: Pending, payload: Buffer, first: number): boolean {
     if (p.command === Command.COM_STMT_PREPARE) return this.prepareOk(p, payload, first);
     const run = p.run;
+    if (run?.bulk) this.readBulk(run.bulk);
     if (first === Header.Err) {
       const e = decodeErr(payload, this.capabilities);
       if (e.code === PROGRESS_REPORT_CODE) return false;
@@ -959,11 +952,32 @@ export class MysqlObserver {
   }
 
   /**
-   * One query event per row of a bulk execute, with that row's parameters and `bulkRow` (1-based) of
-   * `bulkRows`; the answer (rows affected, error, duration) is the whole command's, on the last.
+   * Reads a bulk execute's rows once its answer starts (the client has that answer first):
+   * `-- bulk execute: N rows of parameters` in the transcript.
    */
-  private emitBulk(run: Run, rows: (string | null)[][]): void {
+  private readBulk(bulk: NonNullable<Run['bulk']>): void {
+    const payload = bulk.payload;
+    if (!payload) return;
+    bulk.payload = null;
+    const statement = bulk.statement;
+    bulk.cut = bulk.truncated;
+    const b = statement ? attempt(() => decodeStmtBulkExecute(payload, statement.paramCount, statement.types, bulk.truncated)) : undefined;
+    if (statement && b) {
+      if (b.typesSent) statement.types = b.types;
+      bulk.rows = b.rows.slice(0, MAX_BULK_ROWS).map((row) => row.map((v, i) => bulkParam(v, b.types[i]!)));
+      bulk.cut ||= b.cut || b.rows.length > MAX_BULK_ROWS;
+    }
+    this.out.tty(this.transcript.commandTag(`-- bulk execute: ${b ? plural(bulk.rows.length, 'row', 'rows') : 'rows not read'} of parameters${bulk.cut ? ' (more not read)' : ''}`));
+  }
+
+  /**
+   * A bulk execute's events: one query event per row with its parameters and `bulkRow` (1-based) of `bulkRows`; the
+   * answer (rows affected, error, duration) is the whole command's, on the last.
+   */
+  private emitBulk(run: Run, bulk: NonNullable<Run['bulk']>): void {
+    this.readBulk(bulk);
     const durationMs = Math.max(0, this.out.now() - run.start);
+    const { rows, cut } = bulk;
     const n = Math.max(rows.length, 1);
     for (let i = 0; i < n; i++) {
       const q: QueryInput = { text: run.text, durationMs };
@@ -974,7 +988,7 @@ export class MysqlObserver {
         if (run.error) q.error = { code: run.error.sqlState === '' ? String(run.error.code) : `${run.error.code} (${run.error.sqlState})`, message: run.error.message };
         else if (run.interrupted) q.error = { message: INTERRUPTED };
       }
-      if (run.cut) q.truncated = true;
+      if (run.cut || cut) q.truncated = true;
       if (run.database !== null) q.database = run.database;
       const e = queryEvent(q);
       e['bulkRow'] = i + 1;
