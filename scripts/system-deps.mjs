@@ -28,6 +28,9 @@ export const SYSTEM_DEPS = [
   // A client on MariaDB Connector/C, the library behind the mariadb client, for server-side cursors.
   { program: 'cc', pkg: 'gcc', why: 'building a Connector/C test client' },
   { program: 'mariadb_config', pkg: 'libmariadb-dev', why: 'building a Connector/C test client' },
+  // MariaDB Connector/J: a JDBC client whose query timeout and product name go by the server it is told of.
+  { program: 'javac', pkg: 'default-jdk-headless', why: 'building the Connector/J test client' },
+  { program: '/usr/share/java/mariadb-java-client.jar', pkg: 'libmariadb-java', why: 'MariaDB Connector/J' },
   // Remote desktops: virtual displays, FreeRDP's client and shadow server, xrdp with its Xorg driver.
   { program: 'Xvfb', pkg: 'xvfb', why: 'virtual X displays for RDP targets and clients' },
   { program: 'xfreerdp', pkg: 'freerdp2-x11', why: 'the RDP client' },

@@ -53,6 +53,9 @@ import { Capability, decodeHandshakeResponse, encodeAuthMoreData, encodeAuthSwit
 import { encodeErr, encodeOk } from './protocol/packets.js';
 import { mysqlRelay } from './relay.js';
 import { connectMysqlTarget, MysqlTargetError, type MysqlTargetLink } from './target.js';
+import { killJudge } from './kill.js';
+import type { ThreadIds } from './threads.js';
+import type { TargetIdentities } from './identity.js';
 
 export interface ListenerDeps {
   gateway: GatewayContext;
@@ -62,6 +65,10 @@ export interface ListenerDeps {
   /** The key caching_sha2_password clients encrypt the password to when not on TLS. */
   rsa: { privateKey: KeyObject; publicKeyPem: string };
   mockSecret: Buffer;
+  /** The connection ids clients see, mapped to target threads for KILL. */
+  threads: ThreadIds;
+  /** What the targets greet as: the gateway greets alike (identity.ts). */
+  identities: TargetIdentities;
 }
 
 /**
@@ -89,7 +96,6 @@ export const GATEWAY_CAPABILITIES =
   Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA |
   Capability.CLIENT_DEPRECATE_EOF;
 
-const SERVER_VERSION = '8.0.0-recgate';
 const UTF8MB4_GENERAL_CI = 45;
 const SERVER_STATUS_AUTOCOMMIT = 0x0002;
 
@@ -126,8 +132,6 @@ function inMysqlWords(refused: Refused, loginName: string): Refusal {
   }
 }
 
-let nextConnectionId = 1;
-
 export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: ListenerDeps): Promise<void> {
   const address = raw.remoteAddress ?? 'unknown';
   const log = deps.log.child({ client: `${address}:${raw.remotePort ?? 0}` });
@@ -139,6 +143,8 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
   let capabilities = GATEWAY_CAPABILITIES;
   let target: MysqlTargetLink | undefined;
   let attempt: LoginAttempt | undefined;
+  // The id the client sees; KILL of it reaches this connection's target thread (threads.ts).
+  const thread = deps.threads.reserve();
   const send = (payload: Buffer): void => {
     socket.write(writePacket(payload, seq & 0xff));
     seq++;
@@ -149,14 +155,17 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
     return p.payload;
   };
   try {
+    const identity = await deps.identities.identity();
+    // A MariaDB server clears CLIENT_MYSQL (CLIENT_LONG_PASSWORD) to announce its extended capabilities.
+    const offered = identity.family === 'MariaDB' ? GATEWAY_CAPABILITIES & ~Capability.CLIENT_LONG_PASSWORD : GATEWAY_CAPABILITIES;
     const nonce = makeMysqlNonce();
     send(
       encodeInitialHandshake({
-        serverVersion: SERVER_VERSION,
-        connectionId: nextConnectionId++ & 0x7fff_ffff,
+        serverVersion: identity.serverVersion,
+        connectionId: thread.id,
         authPluginData: nonce,
-        capabilities: GATEWAY_CAPABILITIES,
-        mariadbCapabilities: 0,
+        capabilities: offered,
+        mariadbCapabilities: identity.mariadbCapabilities,
         charset: UTF8MB4_GENERAL_CI,
         statusFlags: SERVER_STATUS_AUTOCOMMIT,
         authPluginName: MYSQL_NATIVE_PASSWORD,
@@ -172,7 +181,8 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
       first = await receive();
     }
     const hello = decodeHandshakeResponse(first);
-    capabilities = hello.capabilities & GATEWAY_CAPABILITIES;
+    capabilities = hello.capabilities & offered;
+    const mariadbCapabilities = (hello.mariadbCapabilities & identity.mariadbCapabilities) >>> 0;
     const tls = socket instanceof TLSSocket;
     const loginName = hello.username;
 
@@ -189,6 +199,7 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
         (t) =>
           connectMysqlTarget(t, {
             capabilities,
+            mariadbCapabilities,
             charset: hello.charset,
             ...(hello.database ? { database: hello.database } : {}),
             ...(hello.attributes ? { attributes: hello.attributes } : {}),
@@ -200,18 +211,41 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
       if (err instanceof Refused) throw inMysqlWords(err, loginName);
       throw err;
     }
+    deps.identities.learn(targetConfig.name, target.greeting);
+    thread.bind({ user: session.user, target: targetConfig.name }, target.greeting.connectionId, (by, scope) => {
+      session.log.info({ by, scope }, 'cancelled by KILL from another connection');
+      session.event({ type: 'cancel', scope, by });
+    });
     session.event({ type: 'startup', database: hello.database ?? null, attributes: Object.fromEntries(hello.attributes ?? []) });
     send(encodeOk({ statusFlags: SERVER_STATUS_AUTOCOMMIT }, capabilities));
     const rest = reader.release();
-    const relay = mysqlRelay(socket, target.socket, session, {
-      database: hello.database ?? null,
-      maxRows: deps.gateway.config.recording.maxRows,
-      capabilities,
-      localInfile: (target.capabilities & Capability.CLIENT_LOCAL_FILES) !== 0,
-    });
+    const relay = mysqlRelay(
+      socket,
+      target.socket,
+      session,
+      {
+        database: hello.database ?? null,
+        maxRows: deps.gateway.config.recording.maxRows,
+        capabilities,
+        mariadbCapabilities,
+        family: identity.family ?? 'MySQL',
+        localInfile: (target.capabilities & Capability.CLIENT_LOCAL_FILES) !== 0,
+      },
+      killJudge(
+        deps.threads,
+        { user: session.user, target: targetConfig.name },
+        (e) => {
+          session.log.info({ connectionId: e['connectionId'], targetThread: e['targetThread'] }, 'KILL translated to the target thread');
+          session.event(e);
+        },
+        thread.id,
+      ),
+    );
+    relay.once('closed', () => thread.release());
     relay.start(rest, target.rest);
   } catch (err) {
     if (err instanceof PeerClosedError) attempt?.abandon();
+    thread.release();
     target?.socket.destroy();
     reader.release();
     refuse(socket, err, log, () => writePacket(encodeErr(errorFor(err), capabilities | Capability.CLIENT_PROTOCOL_41), seq & 0xff));

@@ -15,6 +15,8 @@ import { mysqlSpec } from './spec.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
 import { gatewayTlsContext } from '../wire/listener.js';
 import { serveMysqlConnection, type ListenerDeps } from './connection.js';
+import { ThreadIds } from './threads.js';
+import { TargetIdentities } from './identity.js';
 
 export const proxy: ProxyModule = {
   spec: mysqlSpec,
@@ -29,7 +31,11 @@ export const proxy: ProxyModule = {
       tls: gatewayTlsContext(gateway).context,
       rsa: { privateKey, publicKeyPem: rsaPublicKeyPem(publicKey) },
       mockSecret: gateway.secret('mysql-auth-mock'),
+      threads: new ThreadIds(),
+      identities: new TargetIdentities(() => gateway.config.targets, log),
     };
+    // Learn the targets' greetings before the first client comes.
+    void deps.identities.identity();
     return gateway.listen(at, log, (socket, place) => {
       serveMysqlConnection(socket, place, deps).catch((err: unknown) => {
         log.error({ err }, 'connection failed');

@@ -30,7 +30,8 @@
  *   COM_STATISTICS, COM_SET_OPTION, COM_INIT_DB, COM_PING, … → one packet
  *
  * The transcript, in the shared form of src/transcript:
- * - prompt: the mariadb client's default `MariaDB [db]> ` (`(none)` without a
+ * - prompt: the client's default `MariaDB [db]> ` (`MySQL [db]> ` when the
+ *   greeting said MySQL; `(none)` without a
  *   database), with `*` before the `>` while the server reports
  *   SERVER_STATUS_IN_TRANS (the mysql client's `\T` prompt escape):
  *   `MariaDB [app]*> `; continuation lines get the client's `    -> `;
@@ -46,6 +47,11 @@
  *   client's `Query OK, N rows affected[, W warnings]`, then the server's
  *   info line (`Records: 3  Duplicates: 0  Warnings: 0`) if any, then a blank
  *   line; the client's timing `(0.001 sec)` is left out (the event has it);
+ * - MariaDB's COM_STMT_BULK_EXECUTE: the statement once and `-- bulk
+ *   execute: N rows of parameters`, then its answer; with
+ *   MARIADB_CLIENT_CACHE_METADATA an execute answered without column
+ *   definitions is read with those the client holds (the last the server
+ *   sent for the statement, by PREPARE_OK or an execute);
  * - COM_INIT_DB: ``USE `db` `` and `Database changed`;
  * - errors as the client prints them: `ERROR 1146 (42S02): Table 'app.nope'
  *   doesn't exist` (`ERROR 2013: …` without SQLSTATE);
@@ -55,7 +61,9 @@
  * Events: one `query` event per COM_QUERY (as the PostgreSQL observer does
  * for a simple Query holding several statements: rows summed over its
  * result sets and OK packets, the first error ends it), per
- * COM_STMT_EXECUTE, per failed COM_STMT_PREPARE and per COM_INIT_DB. MySQL
+ * COM_STMT_EXECUTE, per row of a COM_STMT_BULK_EXECUTE (its parameters,
+ * `bulkRow` of `bulkRows`, the answer on the last), per failed
+ * COM_STMT_PREPARE and per COM_INIT_DB. MySQL
  * has no command tags, so `tag` is left out. An error's code is
  * `'<errno> (<SQLSTATE>)'`, e.g. `'1146 (42S02)'`, or `'<errno>'` when the
  * server sent no SQLSTATE. COM_PING, COM_STATISTICS, COM_SET_OPTION,
@@ -70,7 +78,10 @@
  *   tracked are capped (MAX_TRACKED), the oldest forgotten first; texts are
  *   kept to MAX_KEPT_TEXT, parameters to MAX_KEPT_PARAM; a command waiting
  *   behind another keeps at most MAX_KEPT_TEXT bytes of its packet (past
- *   MAX_TRACKED waiting, only its command byte and statement id);
+ *   MAX_TRACKED waiting, only its command byte and statement id; a bulk
+ *   execute, while fewer than MAX_WAITING_BULK wait, what the framer kept:
+ *   rows past the framer's 1 MiB of one bulk command are not read, and its
+ *   events say `truncated`);
  * - it never throws into the framer: a packet a decoder cannot read costs
  *   only its own detail, and the response state still moves on.
  */
@@ -93,7 +104,8 @@ import {
   type StmtExecuteContext,
 } from './protocol/commands.js';
 import { packetCount, type PacketSink } from './protocol/framer.js';
-import { Capability } from './protocol/handshake.js';
+import { decodeStmtBulkExecute, Indicator, type BulkValue } from './protocol/bulk.js';
+import { Capability, MariaDbCapability } from './protocol/handshake.js';
 import {
   Header,
   PROGRESS_REPORT_CODE,
@@ -134,6 +146,8 @@ export interface MysqlObserverOptions {
   capabilities: number;
   /** Negotiated MariaDB extended capabilities; 0 by default. */
   mariadbCapabilities?: number;
+  /** The server family the client was told of (the greeting): its client's prompt. MariaDB by default. */
+  family?: 'MariaDB' | 'MySQL';
   /**
    * The gateway let the target ask for LOCAL INFILE data (CLIENT_LOCAL_FILES on the target
    * leg). A request for a file without it breaks the protocol and ends the session.
@@ -192,6 +206,8 @@ interface Run {
   silent: boolean;
   /** The connection ended before the answer was complete. */
   interrupted?: boolean;
+  /** COM_STMT_BULK_EXECUTE: its packet and statement, read when the answer has come (bulk.ts). */
+  bulk?: { payload: Buffer | null; truncated: boolean; statement: Statement | undefined; rows: (string | null)[][]; cut: boolean };
 }
 
 const enum Phase {
@@ -249,6 +265,7 @@ export class MysqlObserver {
   private readonly mariadbCapabilities: number;
   private readonly deprecateEof: boolean;
   private readonly localInfile: boolean;
+  private readonly family: 'MariaDB' | 'MySQL';
   /** What to do with the server message whose `wants` was just asked. */
   private disposition: 'process' | 'row' | 'ignore' = 'ignore';
   /** The client message whose `wants` was just asked is data, not a command. */
@@ -271,6 +288,7 @@ export class MysqlObserver {
     this.mariadbCapabilities = (options.mariadbCapabilities ?? 0) >>> 0;
     this.deprecateEof = (this.capabilities & Capability.CLIENT_DEPRECATE_EOF) !== 0;
     this.localInfile = options.localInfile ?? false;
+    this.family = options.family ?? 'MariaDB';
     this.client = {
       // Commands (sequence id 0) are read; LOCAL INFILE data and authentication packets are not,
       // whatever their sequence id (a long file's wrap through 0).
@@ -316,9 +334,9 @@ export class MysqlObserver {
     };
   }
 
-  /** The mariadb client's default prompt, `MariaDB [app]> `, with `*` in a transaction. */
+  /** The client's default prompt, `MariaDB [app]> ` (`MySQL [app]> ` for a MySQL server), with `*` in a transaction. */
   get prompt(): string {
-    return `MariaDB [${this.database ?? '(none)'}]${this.inTransaction ? '*' : ''}> `;
+    return `${this.family} [${this.database ?? '(none)'}]${this.inTransaction ? '*' : ''}> `;
   }
 
   /** A line the gateway adds to the transcript (e.g. why the session ended). */
@@ -363,7 +381,9 @@ export class MysqlObserver {
     if (command === undefined) return;
     const waiting = this.queue.length > 0;
     // A command waiting behind another keeps a bounded copy: the framer's payload may pin its chunk.
-    const keep = !waiting ? payload : Buffer.from(payload.subarray(0, this.queue.length < MAX_TRACKED ? MAX_KEPT_TEXT : 5));
+    // A bulk execute pipelined behind its prepare is kept whole (as far as the framer kept it): its rows are its events.
+    const bulk = command === Command.COM_STMT_BULK_EXECUTE && this.queue.length < MAX_WAITING_BULK;
+    const keep = !waiting ? payload : Buffer.from(payload.subarray(0, bulk ? payload.length : this.queue.length < MAX_TRACKED ? MAX_KEPT_TEXT : 5));
     const pending: Pending = {
       command,
       payload: keep,
@@ -416,6 +436,11 @@ export class MysqlObserver {
       case Command.COM_STMT_EXECUTE: {
         p.phase = Phase.First;
         this.execute(p, payload);
+        return;
+      }
+      case Command.COM_STMT_BULK_EXECUTE: {
+        p.phase = Phase.First;
+        this.bulkExecute(p, payload);
         return;
       }
       case Command.COM_STMT_SEND_LONG_DATA: {
@@ -517,6 +542,23 @@ export class MysqlObserver {
     }
     const text = statement?.text ?? `EXECUTE statement ${id < 0 ? '?' : id}`;
     p.run = this.begin(text, statement?.cut ?? false, params, p.start, true);
+  }
+
+  /**
+   * MariaDB's bulk execute: the statement once in the transcript; its rows are read when the
+   * answer has come (emitBulk), so that the client has the answer first.
+   */
+  private bulkExecute(p: Pending, payload: Buffer): void {
+    const id = this.statementId(payload.length >= 5 ? payload.readUInt32LE(1) : -1);
+    const statement = this.statements.get(id);
+    if (statement) {
+      this.closeCursor(statement);
+      p.statement = statement;
+      statement.longData.clear();
+    }
+    const run = this.begin(statement?.text ?? `EXECUTE statement ${id < 0 ? '?' : id}`, statement?.cut ?? false, undefined, p.start, true);
+    run.bulk = { payload, truncated: p.truncated, statement, rows: [], cut: false };
+    p.run = run;
   }
 
   /**
@@ -660,6 +702,8 @@ export class MysqlObserver {
         const run = p.run!;
         run.columns.push(attempt(() => decodeColumnDefinition(payload, this.mariadbCapabilities)) ?? unnamedColumn(run.columns.length));
         if (run.columns.length >= run.expected) {
+          // What a client caches for the statement is the latest metadata the server sent.
+          if (p.statement && (p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE)) p.statement.columns = run.columns;
           if (this.deprecateEof) this.startRows(p);
           else p.phase = Phase.ColumnsEof;
         }
@@ -686,6 +730,7 @@ export class MysqlObserver {
   private first(p: Pending, payload: Buffer, first: number): boolean {
     if (p.command === Command.COM_STMT_PREPARE) return this.prepareOk(p, payload, first);
     const run = p.run;
+    if (run?.bulk) this.readBulk(run.bulk);
     if (first === Header.Err) {
       const e = decodeErr(payload, this.capabilities);
       if (e.code === PROGRESS_REPORT_CODE) return false;
@@ -724,9 +769,19 @@ export class MysqlObserver {
     }
     // A result set answering a command not shown (COM_PROCESS_INFO …) is followed, not shown.
     p.run ??= this.newRun('', false, undefined, p.start, false, true);
-    const count = decodeColumnCount(payload, this.capabilities, this.mariadbCapabilities);
+    // Only binary-protocol answers (execute, bulk execute) carry MariaDB's metadata-follows byte.
+    const binary = p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE;
+    const count = decodeColumnCount(payload, this.capabilities, binary ? this.mariadbCapabilities : this.mariadbCapabilities & ~MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA);
     p.run!.columns = [];
     p.run!.expected = count.count;
+    if (!count.metadataFollows) {
+      // Metadata caching: the server left out the definitions the client holds from before.
+      const cached = p.statement?.columns ?? [];
+      p.run!.columns = Array.from({ length: count.count }, (_, i) => cached[i] ?? unnamedColumn(i));
+      if (this.deprecateEof) this.startRows(p);
+      else p.phase = Phase.ColumnsEof;
+      return false;
+    }
     p.phase = Phase.Columns;
     return false;
   }
@@ -896,6 +951,52 @@ export class MysqlObserver {
     this.out.event({ type: 'load-data-local', file: infile.file, bytes: infile.bytes });
   }
 
+  /**
+   * Reads a bulk execute's rows once its answer starts (the client has that answer first):
+   * `-- bulk execute: N rows of parameters` in the transcript.
+   */
+  private readBulk(bulk: NonNullable<Run['bulk']>): void {
+    const payload = bulk.payload;
+    if (!payload) return;
+    bulk.payload = null;
+    const statement = bulk.statement;
+    bulk.cut = bulk.truncated;
+    const b = statement ? attempt(() => decodeStmtBulkExecute(payload, statement.paramCount, statement.types, bulk.truncated)) : undefined;
+    if (statement && b) {
+      if (b.typesSent) statement.types = b.types;
+      bulk.rows = b.rows.slice(0, MAX_BULK_ROWS).map((row) => row.map((v, i) => bulkParam(v, b.types[i]!)));
+      bulk.cut ||= b.cut || b.rows.length > MAX_BULK_ROWS;
+    }
+    this.out.tty(this.transcript.commandTag(`-- bulk execute: ${b ? plural(bulk.rows.length, 'row', 'rows') : 'rows not read'} of parameters${bulk.cut ? ' (more not read)' : ''}`));
+  }
+
+  /**
+   * A bulk execute's events: one query event per row with its parameters and `bulkRow` (1-based) of `bulkRows`; the
+   * answer (rows affected, error, duration) is the whole command's, on the last.
+   */
+  private emitBulk(run: Run, bulk: NonNullable<Run['bulk']>): void {
+    this.readBulk(bulk);
+    const durationMs = Math.max(0, this.out.now() - run.start);
+    const { rows, cut } = bulk;
+    const n = Math.max(rows.length, 1);
+    for (let i = 0; i < n; i++) {
+      const q: QueryInput = { text: run.text, durationMs };
+      const row = rows[i];
+      if (row) q.params = row;
+      if (i === n - 1) {
+        q.rows = run.rows;
+        if (run.error) q.error = { code: run.error.sqlState === '' ? String(run.error.code) : `${run.error.code} (${run.error.sqlState})`, message: run.error.message };
+        else if (run.interrupted) q.error = { message: INTERRUPTED };
+      }
+      if (run.cut || cut) q.truncated = true;
+      if (run.database !== null) q.database = run.database;
+      const e = queryEvent(q);
+      e['bulkRow'] = i + 1;
+      e['bulkRows'] = rows.length;
+      this.out.event(e);
+    }
+  }
+
   /** Status flags and session state from an OK or EOF packet. */
   private status(packet: Pick<OkPacket, 'statusFlags'> & Partial<Pick<OkPacket, 'sessionStateChanges'>> | undefined): void {
     if (!packet) return;
@@ -924,12 +1025,13 @@ export class MysqlObserver {
     this.flush(run);
     this.infileDone(run);
     if (run.interrupted && !run.silent) this.out.tty(this.transcript.commandTag(`-- ${INTERRUPTED}`));
-    const shown = p.command === Command.COM_QUERY || p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_INIT_DB || run.error !== undefined;
+    const shown = p.command === Command.COM_QUERY || p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE || p.command === Command.COM_INIT_DB || run.error !== undefined;
     if (shown) this.emitQuery(run);
   }
 
   private emitQuery(run: Run): void {
     if (run.silent) return;
+    if (run.bulk) return this.emitBulk(run, run.bulk);
     const e = run.error;
     // Field by field rather than spreads: one event per statement.
     const q: QueryInput = { text: run.text, durationMs: Math.max(0, this.out.now() - run.start), rows: run.rows };
@@ -940,6 +1042,19 @@ export class MysqlObserver {
     if (run.database !== null) q.database = run.database;
     this.out.event(queryEvent(q));
   }
+}
+
+/** Bulk executes kept whole while waiting behind other commands (each at most the framer's 1 MiB). */
+const MAX_WAITING_BULK = 8;
+
+/** Rows of one bulk execute kept for its events; more are counted as cut. */
+export const MAX_BULK_ROWS = 100_000;
+
+/** A bulk row's value as an event parameter: NULL as null, DEFAULT and IGNORE by name in angle brackets. */
+function bulkParam(v: BulkValue, t: ParamType): string | null {
+  if ('indicator' in v) return v.indicator === Indicator.Null ? null : v.indicator === Indicator.Default ? '<DEFAULT>' : '<IGNORE>';
+  const shown = formatParam(v.value, t.type, t.unsigned);
+  return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
 }
 
 function keep(text: string, max: number): string {

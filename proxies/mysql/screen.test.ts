@@ -6,6 +6,8 @@ import { MAX_PACKET_PAYLOAD, writePacket } from './protocol/framer.js';
 import { Capability as C } from './protocol/handshake.js';
 import { decodeErr } from './protocol/packets.js';
 import { CommandScreen, REFUSED_COMMANDS, type ScreenState } from './screen.js';
+import { killJudge } from './kill.js';
+import { ThreadIds } from './threads.js';
 
 const CAPS = C.CLIENT_PROTOCOL_41 | C.CLIENT_SECURE_CONNECTION | C.CLIENT_PLUGIN_AUTH;
 
@@ -121,5 +123,38 @@ describe('CommandScreen', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  describe('with a KILL judge', () => {
+    const ids = new ThreadIds();
+    const mine = ids.reserve();
+    mine.bind({ user: 'alice', target: 'my01' }, 77);
+    const judge = killJudge(ids, { user: 'alice', target: 'my01' }, () => undefined);
+    const select = query('SELECT SLEEP(30)');
+    const stream = Buffer.concat([select, query(`KILL QUERY ${mine.id}`), query('KILL QUERY 123456'), query('SELECT 1')]);
+
+    test('cut at every byte: translated in place, a foreign id refused with 1094 after its packet', () => {
+      for (let cut = 0; cut <= stream.length; cut++) {
+        for (let cut2 = cut; cut2 <= stream.length; cut2 += 7) {
+          const { forwarded, refused } = run(new CommandScreen(idle, CAPS, judge), [stream.subarray(0, cut), stream.subarray(cut, cut2), stream.subarray(cut2)]);
+          assert.deepEqual(forwarded, Buffer.concat([select, query('KILL QUERY 77'), query('SELECT 1')]));
+          assert.equal(refused.length, 1);
+          assert.equal(refused[0]!.command, 'KILL');
+          assert.equal(refused[0]!.answer![3], 1);
+          assert.equal(decodeErr(refused[0]!.answer!.subarray(4), CAPS).code, 1094);
+        }
+      }
+    });
+
+    test('property: queries without KILL pass unchanged however cut', () => {
+      fc.assert(
+        fc.property(fc.array(fc.string({ maxLength: 40 }).filter((t) => !/kill/i.test(t)), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), (texts, points) => {
+          const all = Buffer.concat(texts.map(query));
+          const { forwarded, refused } = run(new CommandScreen(idle, CAPS, judge), cutAt(all, points));
+          assert.deepEqual(forwarded, all);
+          assert.equal(refused.length, 0);
+        }),
+      );
+    });
   });
 });

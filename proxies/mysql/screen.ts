@@ -24,14 +24,25 @@
  * sequence id (a long file's sequence ids wrap through 0): the observer
  * says when the client is sending data.
  *
+ * KILL (COM_QUERY text) and COM_PROCESS_KILL go to the KillJudge (kill.ts):
+ * a COM_QUERY or COM_PROCESS_KILL message of one packet up to
+ * KILL_SCREEN_LIMIT bytes is held until whole, then passed, replaced by the
+ * judge's translation, or refused. A longer query passes unread (the
+ * target's own privileges are the limit there; see the README).
+ *
  * Invariants: pure (bytes in, bytes out); the bytes forwarded are the
- * input, in order, less the refused messages; holds at most 4 bytes.
+ * input, in order, less the refused messages and with translated ones in
+ * their place; holds at most 4 bytes, or one such message.
  */
 import { Command, commandName } from './protocol/commands.js';
 import { MAX_PACKET_PAYLOAD, writePacket } from './protocol/framer.js';
 import { Capability } from './protocol/handshake.js';
 import { encodeErr } from './protocol/packets.js';
 import type { ClientScreen, Refused, Screened } from '../wire/relay.js';
+import type { KillJudge } from './kill.js';
+
+/** The longest COM_QUERY read for a KILL: held whole until it has arrived. */
+export const KILL_SCREEN_LIMIT = 1 << 20;
 
 export const REFUSED_COMMANDS: ReadonlySet<number> = new Set([
   Command.COM_CHANGE_USER,
@@ -67,6 +78,7 @@ export class CommandScreen implements ClientScreen {
   constructor(
     private readonly state: ScreenState,
     private readonly capabilities: number,
+    private readonly kills?: KillJudge,
   ) {}
 
   screen(chunk: Buffer): Screened {
@@ -99,6 +111,20 @@ export class CommandScreen implements ClientScreen {
       if (starts && length > 0 && data.length - at < 5) break;
       if (starts) {
         const command = length > 0 && seq === 0 && !this.state.receivingData ? data[at + 4]! : -1;
+        if (this.kills && (command === Command.COM_QUERY || command === Command.COM_PROCESS_KILL) && length <= KILL_SCREEN_LIMIT && length < MAX_PACKET_PAYLOAD) {
+          // Held until whole, then judged.
+          if (data.length - at < 4 + length) break;
+          const end = at + 4 + length;
+          const decision = this.kills.judge(command, data.subarray(at + 4, end));
+          if (decision.kind !== 'pass') {
+            if (from >= 0 && at > from) pieces.push(data.subarray(from, at));
+            if (decision.kind === 'rewrite') pieces.push(writePacket(decision.payload, seq));
+            else (refused ??= []).push(this.answer(decision.command, { code: decision.code, sqlState: decision.sqlState }, decision.message, seq));
+            from = end;
+          }
+          at = end;
+          continue;
+        }
         if (REFUSED_COMMANDS.has(command)) {
           if (from >= 0 && at > from) pieces.push(data.subarray(from, at));
           from = -1;
@@ -128,8 +154,13 @@ export class CommandScreen implements ClientScreen {
       dropped.command === Command.COM_CHANGE_USER
         ? 'recgate: COM_CHANGE_USER is not allowed through the gateway; connect again as <gateway user>+<target> to use another login'
         : `recgate: ${name} (replication) is not allowed through the gateway`;
+    return this.answer(name, ACCESS_DENIED, message, dropped.seq);
+  }
+
+  /** An ERR numbered after the refused message's last packet, when the client waits for nothing else. */
+  private answer(command: string, error: { code: number; sqlState: string }, message: string, lastSeq: number): Refused {
     const answer = (): Buffer | null =>
-      this.state.idle ? writePacket(encodeErr({ ...ACCESS_DENIED, message }, this.capabilities | Capability.CLIENT_PROTOCOL_41), (dropped.seq + 1) & 0xff) : null;
-    return { command: name, message, answer };
+      this.state.idle ? writePacket(encodeErr({ ...error, message }, this.capabilities | Capability.CLIENT_PROTOCOL_41), (lastSeq + 1) & 0xff) : null;
+    return { command, message, answer };
   }
 }

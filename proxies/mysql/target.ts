@@ -72,6 +72,8 @@ export interface MysqlTargetLink {
 export interface LoginRequest {
   /** Command-shaping capabilities the client negotiated with the gateway. */
   capabilities: number;
+  /** MariaDB extended capabilities the client negotiated with the gateway; 0 when none. */
+  mariadbCapabilities?: number;
   charset: number;
   database?: string;
   attributes?: Map<string, string>;
@@ -197,6 +199,9 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
     }
     const greeting = decodeInitialHandshake(hello.payload);
     let capabilities = loginCapabilities(target, request, greeting);
+    const mariadbCapabilities = (request.mariadbCapabilities ?? 0) >>> 0;
+    const lacking = (mariadbCapabilities & ~greeting.mariadbCapabilities) >>> 0;
+    if (lacking !== 0) throw fail(target, `${target.name} lacks MariaDB protocol features the client uses (extended capability flags 0x${lacking.toString(16)})`);
     const out = new Sender(socket, hello.seq + 1);
     const tls = await negotiateTls(target, greeting, out, reader, { capabilities: capabilities | Capability.CLIENT_SSL, charset: request.charset });
     if (tls) {
@@ -209,7 +214,7 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
     out.send(
       encodeHandshakeResponse({
         capabilities,
-        mariadbCapabilities: 0,
+        mariadbCapabilities,
         maxPacketSize: 0x100_0000,
         charset: request.charset,
         username: target.login.user ?? '',
