@@ -42,7 +42,7 @@ export function planReload(running: Config, next: Config): ReloadPlan {
   const diff: ConfigDiff = {
     recipients: diffNamed(running.recipients, next.recipients, recipientKey),
     users: diffNamed(running.users, next.users, (u: UserConfig) => u),
-    targets: diffNamed(running.targets, next.targets, targetKey),
+    targets: diffNamedIn(running, next),
     applied: APPLIED_SECTIONS.filter((s) => !same(running[s], next[s])),
     needsRestart: RESTART_SECTIONS.filter((s) => !same(running[s], next[s])),
   };
@@ -71,6 +71,21 @@ export function describeDiff(diff: ConfigDiff): string[] {
   return lines;
 }
 
+/** Targets, where "sealed to every recipient" is one value however the recipients changed (that is the recipients' change). */
+function diffNamedIn(running: Config, next: Config): NamedChanges {
+  const keyIn = (config: Config) => {
+    const all = config.recipients.map((r) => r.name).join('\n');
+    return (t: TargetConfig): unknown => targetKey(t, t.recipients.map((r) => r.name).join('\n') === all);
+  };
+  const before = new Map(running.targets.map((t) => [t.name, keyIn(running)(t)]));
+  const after = new Map(next.targets.map((t) => [t.name, keyIn(next)(t)]));
+  return {
+    added: [...after.keys()].filter((n) => !before.has(n)),
+    removed: [...before.keys()].filter((n) => !after.has(n)),
+    changed: [...after.keys()].filter((n) => before.has(n) && !same(before.get(n), after.get(n))),
+  };
+}
+
 function diffNamed<T extends { name: string }>(before: readonly T[], after: readonly T[], key: (item: T) => unknown): NamedChanges {
   const old = new Map(before.map((i) => [i.name, i]));
   const now = new Map(after.map((i) => [i.name, i]));
@@ -84,12 +99,12 @@ function diffNamed<T extends { name: string }>(before: readonly T[], after: read
 /** A recipient is its key; the line's comment is not a change. */
 const recipientKey = (r: RecipientConfig): unknown => Buffer.from(r.publicKey).toString('hex');
 
-/** A target with its secrets as values (compared, never shown) and its recipients by key. */
-function targetKey(t: TargetConfig): unknown {
+/** A target with its secrets as values (compared, never shown) and its recipients by name, or "all". */
+function targetKey(t: TargetConfig, everyRecipient: boolean): unknown {
   return {
     ...t,
     login: Object.fromEntries(Object.entries(t.login).map(([k, v]) => [k, secretValue(v)])),
-    recipients: t.recipients.map(recipientKey),
+    recipients: everyRecipient ? '*' : t.recipients.map((r) => r.name),
     options: Object.fromEntries(Object.entries(t.options).map(([k, v]) => [k, secretValue(v)])),
   };
 }
