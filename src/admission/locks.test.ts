@@ -69,6 +69,7 @@ test('unlock with a target lifts that one only; without, every lock of the perso
 
 test('the refusal says the operator\'s message, the place and the until-time in UTC', () => {
   assert.equal(lockedMessage(lock()), 'audit (locked out of pg01 until 2026-12-03 05:15 UTC)');
+  assert.equal(lockedMessage(lock({ message: 'recgate: session terminated by an operator' })), 'session terminated by an operator (locked out of pg01 until 2026-12-03 05:15 UTC)');
   assert.equal(lockedMessage(lock({ scope: 'gateway', target: undefined, message: ' ' })), 'locked out by an operator (locked out of the gateway until 2026-12-03 05:15 UTC)');
 });
 

@@ -49,6 +49,7 @@ export const REFUSED = {
 export function lockedMessage(lock: Lock): string {
   const until = lock.until.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
   const place = lock.scope === 'gateway' ? 'the gateway' : (lock.target ?? 'this target');
-  const said = lock.message.trim();
+  // The gateway's own prefix is added by each proxy's words; the default terminate message carries one.
+  const said = lock.message.replace(/^recgate:\s*/, '').trim();
   return `${said === '' ? 'locked out by an operator' : said} (locked out of ${place} until ${until})`;
 }

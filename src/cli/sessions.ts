@@ -55,11 +55,14 @@ export async function listLocks(options: GlobalOptions & { json?: boolean }): Pr
 
 export async function unlockUser(user: string, options: GlobalOptions & { target?: string }): Promise<void> {
   const config = loadConfig(resolveConfigPath(options.config), process.env, { targetSecrets: 'defer' });
-  const lifted = await LockStore.inDataDir(config.gateway.dataDir).remove(user, options.target);
+  const store = LockStore.inDataDir(config.gateway.dataDir);
+  const lifted = await store.remove(user, options.target);
   if (lifted.length === 0) {
     throw new NotFoundError(`no active lock on ${user}${options.target === undefined ? '' : ` for ${options.target}`}`);
   }
   for (const lock of lifted) process.stdout.write(`unlocked ${printable(describeLock(lock))}\n`);
+  const still = (await store.active()).filter((l) => l.user === user);
+  for (const lock of still) process.stderr.write(`recgate: still locked: ${printable(describeLock(lock))} (unlock ${user} without --target to lift it)\n`);
 }
 
 /** "alice on pg01 until 2026-12-03T06:00:00.000Z" */
