@@ -24,6 +24,14 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   const configPath = resolveConfigPath(options.config);
   const config = loadConfig(configPath);
   const log = createLogger(config.log);
+  // From here SIGHUP never stops the gateway: before it is up it is ignored, afterwards it reloads.
+  let gatewayUp: Gateway | undefined;
+  const onHangup = (): void => {
+    if (!gatewayUp) return void log.warn('SIGHUP before the gateway is up: ignored; send it again once "recgate started" is logged');
+    log.info({ config: configPath }, 'SIGHUP: reloading the config');
+    gatewayUp.reload(configPath).catch(() => undefined);
+  };
+  process.on('SIGHUP', onHangup);
   const sodium = defaultSodium();
   await mkdir(config.gateway.dataDir, { recursive: true, mode: 0o700 });
   const signer = await ensureSigningKey(sodium, config.gateway.signingKey, log);
@@ -66,11 +74,7 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   // SIGHUP reloads recipients, users and targets (as `recgate reload` does); a bad file is logged and changes nothing.
-  const onHangup = (): void => {
-    log.info({ config: configPath }, 'SIGHUP: reloading the config');
-    gateway.reload(configPath).catch(() => undefined);
-  };
-  process.on('SIGHUP', onHangup);
+  gatewayUp = gateway;
   log.info({ config: configPath, dataDir: config.gateway.dataDir, store: store.kind }, 'recgate started');
   const signal = await stopSignal;
   log.info({ signal }, 'stopping');
