@@ -118,6 +118,8 @@ export function formatLocks(locks: readonly Lock[]): string {
 /** locks.json on disk, read again only when it changed. */
 export class LockStore {
   private cached: { key: string; locks: Lock[] } | undefined;
+  /** Changes run one at a time, so two at once both land. */
+  private changing: Promise<unknown> = Promise.resolve();
 
   constructor(readonly path: string) {}
 
@@ -150,14 +152,22 @@ export class LockStore {
     return activeLocks(await this.read(), now);
   }
 
-  async add(lock: Lock, now = Date.now()): Promise<void> {
-    await this.write(withLock(await this.read(), lock, now));
+  add(lock: Lock, now = Date.now()): Promise<void> {
+    return this.change(async () => this.write(withLock(await this.read(), lock, now)));
   }
 
-  async remove(user: string, target: string | undefined, now = Date.now()): Promise<Lock[]> {
-    const { locks, lifted } = withoutLocks(await this.read(), user, target, now);
-    await this.write(locks);
-    return lifted;
+  remove(user: string, target: string | undefined, now = Date.now()): Promise<Lock[]> {
+    return this.change(async () => {
+      const { locks, lifted } = withoutLocks(await this.read(), user, target, now);
+      await this.write(locks);
+      return lifted;
+    });
+  }
+
+  private change<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.changing.then(fn);
+    this.changing = next.catch(() => undefined);
+    return next;
   }
 
   /** Replaces the file atomically (temp file 0600, then rename). */

@@ -56,7 +56,14 @@ export async function listLocks(options: GlobalOptions & { json?: boolean }): Pr
 export async function unlockUser(user: string, options: GlobalOptions & { target?: string }): Promise<void> {
   const config = loadConfig(resolveConfigPath(options.config), process.env, { targetSecrets: 'defer' });
   const store = LockStore.inDataDir(config.gateway.dataDir);
-  const lifted = await store.remove(user, options.target);
+  let lifted: Lock[];
+  try {
+    // A running gateway lifts it itself, in turn with the locks it writes.
+    lifted = (await request(config, { op: 'unlock', user, ...(options.target === undefined ? {} : { target: options.target }) })).lifted ?? [];
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    lifted = await store.remove(user, options.target);
+  }
   if (lifted.length === 0) {
     throw new NotFoundError(`no active lock on ${user}${options.target === undefined ? '' : ` for ${options.target}`}`);
   }
@@ -103,7 +110,11 @@ export function formatSessions(rows: SessionInfo[]): string {
   return formatColumns(COLUMNS, rows);
 }
 
-type Request = { op: 'list' } | { op: 'terminate'; id: string; message: string; lock?: LockRequest } | { op: 'reload' };
+type Request =
+  | { op: 'list' }
+  | { op: 'terminate'; id: string; message: string; lock?: LockRequest }
+  | { op: 'reload' }
+  | { op: 'unlock'; user: string; target?: string };
 
 /** Sends one request; resolves with a successful response, or throws its error as one line. */
 export async function request(where: Config | ControlPlace, body: Request): Promise<Extract<ControlResponse, { ok: true }>> {

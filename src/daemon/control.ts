@@ -9,6 +9,8 @@
  *   → {"token":"<hex>","op":"terminate","id":"<session id>","message":"<text for the person>",
  *      "lock":{"ms":900000,"scope":"target"|"gateway","by":"<operator account>"}}   (lock optional)
  *   ← {"ok":true,"lock":{user,scope,target,until,message,by,at}}
+ *   → {"token":"<hex>","op":"unlock","user":"alice","target":"pg01"}   (target optional)
+ *   ← {"ok":true,"lifted":[{user,scope,target,until,message,by,at}]}
  *   → {"token":"<hex>","op":"reload"}
  *   ← {"ok":true,"diff":{recipients,users,targets:{added,removed,changed},applied,needsRestart}}
  *   ← {"ok":false,"error":"<one line>","code":"RG_ERR_..."}
@@ -38,8 +40,9 @@ export interface LockRequest {
 export type ControlRequest =
   | { token: string; op: 'list' }
   | { token: string; op: 'terminate'; id: string; message?: string; lock?: LockRequest }
-  | { token: string; op: 'reload' };
-export type ControlResponse = { ok: true; sessions?: SessionInfo[]; lock?: Lock; diff?: ConfigDiff } | { ok: false; error: string; code: ErrorCode };
+  | { token: string; op: 'reload' }
+  | { token: string; op: 'unlock'; user: string; target?: string };
+export type ControlResponse = { ok: true; sessions?: SessionInfo[]; lock?: Lock; lifted?: Lock[]; diff?: ConfigDiff } | { ok: false; error: string; code: ErrorCode };
 
 /** What the control socket acts on: the gateway's sessions, locks and config. */
 export interface Controlled {
@@ -187,6 +190,8 @@ async function answer(line: string, expected: Buffer, gateway: Controlled, log: 
       return terminate(request, gateway, log);
     case 'reload':
       return reload(gateway);
+    case 'unlock':
+      return unlock(request, gateway, log);
     default:
       return failure('RG_ERR_USAGE', `unknown op ${JSON.stringify(request.op)}`.slice(0, 100));
   }
@@ -236,6 +241,20 @@ function lockRequest(value: unknown): LockRequest | undefined | string {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return 'lock.ms must be a positive number of milliseconds';
   if (scope !== 'target' && scope !== 'gateway') return 'lock.scope must be target or gateway';
   return { ms, scope, by: typeof by === 'string' ? by : 'operator' };
+}
+
+/** Lifted here when a gateway runs, so its own lock writes and this one never overlap. */
+async function unlock(request: Record<string, unknown>, gateway: Controlled, log: Logger): Promise<ControlResponse> {
+  const { user, target } = request;
+  if (typeof user !== 'string' || user === '') return failure('RG_ERR_USAGE', 'unlock needs a user');
+  if (target !== undefined && typeof target !== 'string') return failure('RG_ERR_USAGE', 'unlock: target must be a string');
+  try {
+    const lifted = await gateway.locks.remove(user, target);
+    if (lifted.length > 0) log.info({ user: user.slice(0, 64), target, lifted: lifted.length }, 'locks lifted by an operator');
+    return { ok: true, lifted };
+  } catch (err) {
+    return failure('RG_ERR_CONFIG', (err as Error).message);
+  }
 }
 
 async function reload(gateway: Controlled): Promise<ControlResponse> {
