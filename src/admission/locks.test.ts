@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { activeLocks, findLock, LockStore, parseLockDuration, parseLocks, withLock, withoutLocks, type Lock } from './locks.js';
+import { GatewayError } from '../errors.js';
+import { activeLocks, findLock, formatLocks, LockStore, parseLockDuration, parseLocks, withLock, withoutLocks, type Lock } from './locks.js';
 import { lockedMessage } from './refusal.js';
 
 const T0 = Date.parse('2026-12-03T05:00:00.000Z');
@@ -99,4 +100,32 @@ test('the store: 0600 file, atomic replace, re-read only when the file changed, 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('locks.json: what is written reads back the same; any other text is a clear error, never a crash', () => {
+  const arbLock = fc.record({
+    user: fc.string({ minLength: 1 }),
+    scope: fc.constantFrom('target' as const, 'gateway' as const),
+    target: fc.option(fc.string({ minLength: 1 }), { nil: undefined }),
+    until: fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString()),
+    message: fc.string(),
+    by: fc.string(),
+    at: fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString()),
+  });
+  fc.assert(
+    fc.property(fc.array(arbLock, { maxLength: 5 }), (locks) => {
+      const clean = locks.map((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as unknown as Lock);
+      assert.deepEqual(parseLocks(formatLocks(clean), 'l.json'), clean);
+    }),
+  );
+  fc.assert(
+    fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
+      try {
+        parseLocks(text, 'l.json');
+      } catch (err) {
+        assert.ok(err instanceof GatewayError, String(err));
+        assert.match(err.message, /^l\.json: /);
+      }
+    }),
+  );
 });
