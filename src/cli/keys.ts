@@ -56,7 +56,8 @@ export async function rotateKeys(options: GlobalOptions & { from: string; to: st
     const old = await ctx.auditorKey(options.from);
     const configFile = options.updateConfig === undefined ? ctx.configPath : resolve(options.updateConfig);
     const config = configFile === ctx.configPath ? ctx.config : loadConfig(configFile, process.env, { targetSecrets: 'defer' });
-    const edit = recipientEdit(config, old.publicKey, next.comment || basename(options.to).replace(/\.key\.pub$|\.pub$/, ''), resolve(options.to));
+    const named = config.recipients.find((r) => Buffer.compare(Buffer.from(r.publicKey), Buffer.from(next.publicKey)) === 0);
+    const edit = named ? null : recipientEdit(config, old.publicKey, next.comment || basename(options.to).replace(/\.key\.pub$|\.pub$/, ''), resolve(options.to));
     let result: RotationResult;
     try {
       // With --update-config the gateway seals to the new key first, so what it records from then on needs no rotation.
@@ -67,7 +68,9 @@ export async function rotateKeys(options: GlobalOptions & { from: string; to: st
     }
     const { rotated, live } = result;
     process.stdout.write(`rotated ${rotated} recording${rotated === 1 ? '' : 's'} from key ${old.kid} to key ${next.kid}\n`);
-    if (options.updateConfig === undefined) {
+    if (options.updateConfig === undefined && named) {
+      process.stdout.write(`${configFile} already names the new key (recipient ${printable(named.name)}); if the running gateway has not loaded it yet: recgate reload --config ${configFile}\n`);
+    } else if (options.updateConfig === undefined && edit) {
       process.stdout.write(
         `left to do: new sessions are still sealed to key ${old.kid} until the gateway's config names the new key.\n` +
           describeEdit(edit, configFile) +
@@ -83,7 +86,13 @@ export async function rotateKeys(options: GlobalOptions & { from: string; to: st
 }
 
 /** Edits the recipients in `file` (comments kept), checks the result loads, replaces the file, and has a running gateway reload. */
-async function updateConfig(file: string, edit: RecipientEdit): Promise<void> {
+async function updateConfig(file: string, edit: RecipientEdit | null): Promise<void> {
+  if (edit) await editConfig(file, edit);
+  else process.stdout.write(`${file} already names the new key\n`);
+  await tellGateway(file);
+}
+
+async function editConfig(file: string, edit: RecipientEdit): Promise<void> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -103,6 +112,10 @@ async function updateConfig(file: string, edit: RecipientEdit): Promise<void> {
   }
   const what = edit.replaces === null ? `added recipient ${edit.entry.name}` : `recipient ${edit.replaces} now uses ${edit.entry.publicKeyFile}`;
   process.stdout.write(`updated ${file}: ${printable(what)}\n`);
+}
+
+/** Has a running gateway reload `file`; says so when none runs. */
+async function tellGateway(file: string): Promise<void> {
   const config = loadConfig(file, process.env, { targetSecrets: 'defer' });
   try {
     const response = await request(config, { op: 'reload' });

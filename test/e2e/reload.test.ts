@@ -141,4 +141,11 @@ test('keys rotate --update-config edits the YAML (comments kept) and has the run
   const id = await newestRecording(before);
   assert.equal(await opens(id, 'officer3'), true);
   assert.equal(await opens(id, 'officer2'), false);
+
+  // Run again (as the operator does for recordings that were live): the config already names the key.
+  const again = await g.home.cli(['keys', 'rotate', '--from', g.home.key('officer2'), '--to', `${g.home.key('officer3')}.pub`]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^rotated 0 recordings from key /m);
+  assert.match(again.stdout, /recgate\.yaml already names the new key \(recipient officer\); if the running gateway has not loaded it yet: recgate reload --config /);
+  assert.equal(await readFile(g.home.configPath, 'utf8'), text, 'the config is left alone');
 });
