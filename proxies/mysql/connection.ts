@@ -123,6 +123,7 @@ function inMysqlWords(refused: Refused, loginName: string): Refusal {
     case 'no-such-target':
     case 'wrong-protocol':
     case 'recording':
+    case 'locked':
       return new Refusal(ACCESS_DENIED.code, ACCESS_DENIED.sqlState, `recgate: ${refused.message}`);
     case 'target': {
       const err = refused.cause;

@@ -58,6 +58,8 @@ class Refusal extends GatewayError {
   }
 }
 
+const LOCKED_HINT = 'An operator has locked this login; ask them, or wait until the time shown.';
+
 /** The core's refusal in PostgreSQL's words: the SQLSTATE psql and drivers act on. */
 function inPostgresWords(refused: Refused, loginName: string): Refusal {
   switch (refused.kind) {
@@ -70,6 +72,9 @@ function inPostgresWords(refused: Refused, loginName: string): Refusal {
       return new Refusal('28000', `recgate: ${refused.message}`);
     case 'recording':
       return new Refusal('08004', `recgate: ${refused.message}`);
+    case 'locked':
+      // 28000 invalid_authorization_specification: the person is known and refused, not mistaken.
+      return new Refusal('28000', `recgate: ${refused.message}`, { hint: LOCKED_HINT });
     case 'target': {
       const err = refused.cause;
       if (!(err instanceof TargetError)) return new Refusal('08001', 'recgate: cannot connect to the target');

@@ -114,3 +114,23 @@ test('a login name without a target fails like a wrong password', () => {
   assert.equal(attempt.name, null);
   assert.throws(() => attempt.succeeded('password'), (err: unknown) => err instanceof Refusal && err.kind === 'login-failed');
 });
+
+test('a locked person is refused after authentication, before the target is contacted, and it is no failed login', async () => {
+  const until = new Date(Date.now() + 60_000).toISOString();
+  await gateway.locks.add({ user: 'alice', scope: 'target', target: 'web01', until, message: 'audit', by: 'root', at: new Date().toISOString() });
+  let connects = 0;
+  const connect = async (): Promise<string> => (connects++, 'link');
+  for (let i = 0; i < 5; i++) {
+    const locked = await refusal(gateway.admission.open(login('web01', 'ssh', '192.0.2.50'), connect, () => undefined));
+    assert.equal(locked.kind, 'locked');
+    assert.match(locked.message, /^audit \(locked out of web01 until \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$/);
+  }
+  assert.equal(connects, 0, 'the target is never contacted');
+  const other = await gateway.admission.open(login('db01', 'postgres', '192.0.2.50'), connect, () => undefined);
+  assert.equal(other.target.name, 'db01', 'a target lock keeps the person off that target only; five locked logins did not block the address (limit 3)');
+  await other.session.end('closed');
+  await gateway.locks.remove('alice', undefined);
+  const back = await gateway.admission.open(login('web01', 'ssh', '192.0.2.50'), connect, () => undefined);
+  await back.session.end('closed');
+  assert.equal(connects, 2);
+});

@@ -21,6 +21,7 @@ import type { Session, SessionWho } from '../session/session.js';
 import { findUser, parseLoginName, type LoginName } from '../auth/users.js';
 import type { PreLogin } from './guard.js';
 import type { Attempt, FailureLimiter } from './limiter.js';
+import type { LockStore } from './locks.js';
 import { REFUSED, Refusal } from './refusal.js';
 
 export interface SessionOpener {
@@ -100,10 +101,16 @@ export class LoginAttempt {
 
 export class Admission {
   constructor(
-    private readonly config: Config,
+    /** The running config: read on every login, so a reload applies to the next one. */
+    private readonly current: () => Config,
     private readonly limiter: FailureLimiter,
     private readonly sessions: SessionOpener,
+    private readonly locks?: LockStore,
   ) {}
+
+  private get config(): Config {
+    return this.current();
+  }
 
   /** The user a login name names, without counting an attempt (an SSH key offered without a signature). */
   identify(loginName: string): { name: LoginName | null; user: UserConfig | undefined } {
@@ -129,6 +136,7 @@ export class Admission {
    */
   async open<T>(login: Login, connect: (target: TargetConfig) => Promise<T>, release: (link: T) => void): Promise<Admitted<T>> {
     const target = this.route(login);
+    await this.checkLock(login, target);
     let link: T;
     try {
       link = await connect(target);
@@ -145,6 +153,26 @@ export class Admission {
       if (!(err instanceof RecordingError)) login.log.error({ err }, 'session could not be opened');
       throw new Refusal('recording', message, { cause: err });
     }
+  }
+
+  /**
+   * An operator's lock on this person (the gateway, or this target) refuses
+   * the login after authentication: the person proved who they are, so it is
+   * not a failed login and says why, and a stranger learns nothing of locks.
+   */
+  private async checkLock(login: Login, target: TargetConfig): Promise<void> {
+    if (!this.locks) return;
+    let lock;
+    try {
+      lock = await this.locks.find(login.user.name, target.name);
+    } catch (err) {
+      // A damaged locks file must not lock everyone out, nor let a locked person in silently.
+      login.log.error({ err }, 'cannot read the locks file; logins go on without lock checks');
+      return;
+    }
+    if (!lock) return;
+    login.log.warn({ user: login.user.name, target: target.name, scope: lock.scope, until: lock.until }, 'session refused: locked by an operator');
+    throw REFUSED.locked(lock);
   }
 
   private route(login: Login): TargetConfig {

@@ -8,6 +8,7 @@
  * may not reach.
  */
 import { GatewayError } from '../errors.js';
+import type { Lock } from './locks.js';
 
 export type RefusalKind =
   /** The address reached the failed-login limit. */
@@ -21,7 +22,9 @@ export type RefusalKind =
   /** The gateway could not reach the target or log in to it; `cause` is the proxy's own error. */
   | 'target'
   /** The target requires a recording, and it cannot be written. */
-  | 'recording';
+  | 'recording'
+  /** An operator locked this person out of the target or the gateway until a time; the message is the operator's. */
+  | 'locked';
 
 export class Refusal extends GatewayError {
   constructor(
@@ -39,4 +42,14 @@ export const REFUSED = {
   noSuchTarget: (target: string): Refusal => new Refusal('no-such-target', `there is no target named ${target} that you may reach`),
   wrongProtocol: (target: string, protocol: string, asked: string): Refusal =>
     new Refusal('wrong-protocol', `${target} is a ${protocol} target; reach it through the gateway's ${protocol} listener, not ${asked}`),
+  locked: (lock: Lock): Refusal => new Refusal('locked', lockedMessage(lock)),
 };
+
+/** "<operator's message> (locked out of pg01 until 2026-12-03 06:00 UTC)". */
+export function lockedMessage(lock: Lock): string {
+  const until = lock.until.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  const place = lock.scope === 'gateway' ? 'the gateway' : (lock.target ?? 'this target');
+  // The gateway's own prefix is added by each proxy's words; the default terminate message carries one.
+  const said = lock.message.replace(/^recgate:\s*/, '').trim();
+  return `${said === '' ? 'locked out by an operator' : said} (locked out of ${place} until ${until})`;
+}

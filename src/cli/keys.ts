@@ -2,16 +2,21 @@
  * `keys generate` and `keys rotate`: auditor key pairs and moving recordings
  * from one auditor key to another without touching a single chunk.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { environment } from '../config/environment.js';
-import { GatewayError, KeyError } from '../errors.js';
+import { loadConfig } from '../config/index.js';
+import { describeDiff } from '../config/reload.js';
+import { GatewayError, KeyError, NotFoundError } from '../errors.js';
 import { encryptKeyFile, formatPublicKeyLine, generateAuditorKey, parsePublicKeyLine, wipeKeyPair } from '../seal/keys.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { rotateRecordings, type RotationResult } from '../store/rotation.js';
 import { usageError, withContext, type GlobalOptions } from './context.js';
+import { applyRecipientEdit, describeEdit, recipientEdit, type RecipientEdit } from './keys-config.js';
 import { printable } from './printable.js';
 import { readSecret } from './prompt.js';
+import { request } from './sessions.js';
 
 export async function generateKey(options: GlobalOptions & { out: string; name?: string }): Promise<void> {
   const s = defaultSodium();
@@ -38,7 +43,7 @@ async function writeNew(path: string, text: string, mode: number): Promise<void>
   }
 }
 
-export async function rotateKeys(options: GlobalOptions & { from: string; to: string }): Promise<void> {
+export async function rotateKeys(options: GlobalOptions & { from: string; to: string; updateConfig?: string }): Promise<void> {
   await withContext(options, async (ctx) => {
     const s = ctx.sodium;
     let line: string;
@@ -49,17 +54,79 @@ export async function rotateKeys(options: GlobalOptions & { from: string; to: st
     }
     const next = parsePublicKeyLine(s, line, options.to);
     const old = await ctx.auditorKey(options.from);
+    const configFile = options.updateConfig === undefined ? ctx.configPath : resolve(options.updateConfig);
+    const config = configFile === ctx.configPath ? ctx.config : loadConfig(configFile, process.env, { targetSecrets: 'defer' });
+    const named = config.recipients.find((r) => Buffer.compare(Buffer.from(r.publicKey), Buffer.from(next.publicKey)) === 0);
+    const edit = named ? null : recipientEdit(config, old.publicKey, next.comment || basename(options.to).replace(/\.key\.pub$|\.pub$/, ''), resolve(options.to));
     let result: RotationResult;
     try {
+      // With --update-config the gateway seals to the new key first, so what it records from then on needs no rotation.
+      if (options.updateConfig !== undefined) await updateConfig(configFile, edit);
       result = await rotateRecordings(s, ctx.store(), old, { publicKey: next.publicKey, name: next.comment });
     } finally {
       wipeKeyPair(s, old);
     }
     const { rotated, live } = result;
     process.stdout.write(`rotated ${rotated} recording${rotated === 1 ? '' : 's'} from key ${old.kid} to key ${next.kid}\n`);
+    if (options.updateConfig === undefined && named) {
+      process.stdout.write(`${configFile} already names the new key (recipient ${printable(named.name)}); if the running gateway has not loaded it yet: recgate reload --config ${configFile}\n`);
+    } else if (options.updateConfig === undefined && edit) {
+      process.stdout.write(
+        `left to do: new sessions are still sealed to key ${old.kid} until the gateway's config names the new key.\n` +
+          describeEdit(edit, configFile) +
+          `then run: recgate reload --config ${configFile}   (or send the gateway SIGHUP)\n` +
+          `and run this rotation again for the recordings made before the reload (or pass --update-config ${configFile} to do all of it)\n`,
+      );
+    }
     if (live.length > 0) {
       process.stderr.write(`recgate: ${live.length} recording(s) still being written were left alone; run again once they end: ${printable(live.join(', '))}\n`);
       process.exitCode = 1;
     }
   });
+}
+
+/** Edits the recipients in `file` (comments kept), checks the result loads, replaces the file, and has a running gateway reload. */
+async function updateConfig(file: string, edit: RecipientEdit | null): Promise<void> {
+  if (edit) await editConfig(file, edit);
+  else process.stdout.write(`${file} already names the new key\n`);
+  await tellGateway(file);
+}
+
+async function editConfig(file: string, edit: RecipientEdit): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new GatewayError('RG_ERR_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  const edited = applyRecipientEdit(text, edit, file);
+  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const mode = (await stat(file)).mode & 0o777;
+  await writeFile(temp, edited, { mode, flag: 'wx' });
+  try {
+    loadConfig(temp, process.env, { targetSecrets: 'defer' });
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err instanceof GatewayError ? new GatewayError(err.code, `the edited config would not load, ${file} left unchanged: ${err.message.replace(temp, file)}`) : err;
+  }
+  const what = edit.replaces === null ? `added recipient ${edit.entry.name}` : `recipient ${edit.replaces} now uses ${edit.entry.publicKeyFile}`;
+  process.stdout.write(`updated ${file}: ${printable(what)}\n`);
+}
+
+/** Has a running gateway reload `file`; says so when none runs. */
+async function tellGateway(file: string): Promise<void> {
+  const config = loadConfig(file, process.env, { targetSecrets: 'defer' });
+  try {
+    const response = await request(config, { op: 'reload' });
+    process.stdout.write(`the running gateway reloaded its config: ${describeDiff(response.diff!).join('; ')}\n`);
+  } catch (err) {
+    if (err instanceof NotFoundError) {
+      process.stdout.write('no gateway is running; the new key applies when it starts\n');
+      return;
+    }
+    // The file is right; only telling the gateway failed (another account, say): the rotation goes on.
+    process.stderr.write(`recgate: ${file} was updated but the gateway was not told to reload: ${printable((err as Error).message)}; run recgate reload as the gateway's user\n`);
+    process.exitCode = 1;
+  }
 }

@@ -12,7 +12,8 @@ import { listRecordings } from './recordings-list.js';
 import { exportRecording, playRecording, searchRecordings } from './recordings-read.js';
 import { verifyRecordings } from './recordings-verify.js';
 import { printable } from './printable.js';
-import { listSessions, terminateSession } from './sessions.js';
+import { reloadGateway } from './reload.js';
+import { listLocks, listSessions, terminateSession, unlockUser } from './sessions.js';
 import { hashUserPassword } from './users.js';
 
 const configOption = (): Option =>
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   command(keys, 'rotate', 're-seal every recording from an old auditor key to a new public key')
     .requiredOption('--from <file>', 'the old private key file')
     .requiredOption('--to <file>', 'the new public key file (.pub)')
+    .option('--update-config <file>', "also name the new key in this gateway config (comments kept) and have the running gateway reload it")
     .action((o) => rotateKeys(o));
 
   const users = program.command('users').description('gateway users');
@@ -84,7 +86,19 @@ export function buildProgram(): Command {
   command(sessions, 'terminate', 'end a live session, telling the person why')
     .argument('<id>')
     .option('--message <text>', 'what the person is told', DEFAULT_TERMINATE_MESSAGE)
+    .option('--lock <duration>', 'also lock the person out for this long (15m, 2h, 1d)')
+    .option('--lock-scope <scope>', 'what the lock covers: target (this target, the default) or gateway (every target)')
     .action((id, o) => terminateSession(id, o));
+  command(sessions, 'locks', 'list active locks')
+    .option('--json', 'print a JSON array')
+    .action((o) => listLocks(o));
+  command(sessions, 'unlock', "lift a person's locks (every one, or the one on --target)")
+    .argument('<user>', 'the gateway user')
+    .option('--target <name>', 'lift only the lock on this target')
+    .action((user, o) => unlockUser(user, o));
+
+  command(program, 'reload', 'have the running gateway reload recipients, users and targets from its config file')
+    .action((o) => reloadGateway(o));
 
   return program;
 }

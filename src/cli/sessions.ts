@@ -1,16 +1,21 @@
 /**
- * `recgate sessions list | terminate`: the running gateway's live sessions,
- * through its control socket, authenticated with the token it wrote to
- * `<dataDir>/control.token`.
+ * `recgate sessions list | terminate | locks | unlock`: the running gateway's
+ * live sessions, through its control socket, authenticated with the token it
+ * wrote to `<dataDir>/control.token`; and the locks in `<dataDir>/locks.json`,
+ * which the gateway reads at every login (so they are listed and lifted from
+ * the file, with or without a running gateway).
  */
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { userInfo } from 'node:os';
+import { LockStore, parseLockDuration, type Lock, type LockScope } from '../admission/locks.js';
+import { controlPlace, type ControlPlace } from '../config/control-place.js';
 import { loadConfig, resolveConfigPath, type Config } from '../config/index.js';
-import { controlTokenPath, DEFAULT_TERMINATE_MESSAGE, type ControlResponse } from '../daemon/control.js';
+import { DEFAULT_TERMINATE_MESSAGE, type ControlResponse, type LockRequest } from '../daemon/control.js';
 import { GatewayError, NotFoundError } from '../errors.js';
 import type { SessionInfo } from '../session/registry.js';
 import type { GlobalOptions } from './context.js';
-import { formatColumns, safeJson, type Column } from './printable.js';
+import { formatColumns, printable, safeJson, type Column } from './printable.js';
 import { formatDuration } from './recordings-list.js';
 
 /** Longest wait for the gateway's answer; terminating waits for the session's recording to end. */
@@ -27,11 +32,68 @@ export async function listSessions(options: GlobalOptions & { json?: boolean }):
   process.stdout.write(formatSessions(sessions));
 }
 
-export async function terminateSession(id: string, options: GlobalOptions & { message?: string }): Promise<void> {
+export async function terminateSession(id: string, options: GlobalOptions & { message?: string; lock?: string; lockScope?: string }): Promise<void> {
+  const scope = options.lockScope ?? 'target';
+  if (scope !== 'target' && scope !== 'gateway') throw new GatewayError('RG_ERR_USAGE', `--lock-scope must be target or gateway, not ${JSON.stringify(scope)}`);
+  if (options.lockScope !== undefined && options.lock === undefined) throw new GatewayError('RG_ERR_USAGE', '--lock-scope needs --lock DURATION');
+  const lock = options.lock === undefined ? undefined : { ms: parseLockDuration(options.lock), scope: scope as LockScope, by: operatorName() };
   const config = loadConfig(resolveConfigPath(options.config), process.env, { targetSecrets: 'defer' });
-  await request(config, { op: 'terminate', id, message: options.message ?? DEFAULT_TERMINATE_MESSAGE });
+  const response = await request(config, { op: 'terminate', id, message: options.message ?? DEFAULT_TERMINATE_MESSAGE, ...(lock ? { lock } : {}) });
   process.stdout.write(`terminated ${id}\n`);
+  if (response.lock) process.stdout.write(`locked ${printable(describeLock(response.lock))}\n`);
 }
+
+export async function listLocks(options: GlobalOptions & { json?: boolean }): Promise<void> {
+  const config = loadConfig(resolveConfigPath(options.config), process.env, { targetSecrets: 'defer' });
+  const locks = await LockStore.inDataDir(config.gateway.dataDir).active();
+  if (options.json) {
+    process.stdout.write(safeJson(locks, 2) + '\n');
+    return;
+  }
+  process.stdout.write(locks.length === 0 ? 'no active locks\n' : formatColumns(LOCK_COLUMNS, locks));
+}
+
+export async function unlockUser(user: string, options: GlobalOptions & { target?: string }): Promise<void> {
+  const config = loadConfig(resolveConfigPath(options.config), process.env, { targetSecrets: 'defer' });
+  const store = LockStore.inDataDir(config.gateway.dataDir);
+  let lifted: Lock[];
+  try {
+    // A running gateway lifts it itself, in turn with the locks it writes.
+    lifted = (await request(config, { op: 'unlock', user, ...(options.target === undefined ? {} : { target: options.target }) })).lifted ?? [];
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    lifted = await store.remove(user, options.target);
+  }
+  if (lifted.length === 0) {
+    throw new NotFoundError(`no active lock on ${user}${options.target === undefined ? '' : ` for ${options.target}`}`);
+  }
+  for (const lock of lifted) process.stdout.write(`unlocked ${printable(describeLock(lock))}\n`);
+  const still = (await store.active()).filter((l) => l.user === user);
+  for (const lock of still) process.stderr.write(`recgate: still locked: ${printable(describeLock(lock))} (unlock ${user} without --target to lift it)\n`);
+}
+
+/** "alice on pg01 until 2026-12-03T06:00:00.000Z" */
+function describeLock(lock: Lock): string {
+  return `${lock.user} ${lock.scope === 'gateway' ? 'on the whole gateway' : `on ${lock.target ?? '?'}`} until ${lock.until}`;
+}
+
+/** Who locks: the operator's account, as the lock's "by". */
+function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'operator';
+  }
+}
+
+const LOCK_COLUMNS: Column<Lock>[] = [
+  ['USER', (l) => l.user],
+  ['SCOPE', (l) => (l.scope === 'gateway' ? 'gateway' : `target ${l.target ?? ''}`)],
+  ['UNTIL', (l) => l.until.replace('T', ' ').replace(/\.\d+Z$/, 'Z')],
+  ['MESSAGE', (l) => l.message],
+  ['BY', (l) => l.by],
+  ['AT', (l) => l.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')],
+];
 
 const COLUMNS: Column<SessionInfo>[] = [
   ['ID', (s) => s.id],
@@ -48,14 +110,19 @@ export function formatSessions(rows: SessionInfo[]): string {
   return formatColumns(COLUMNS, rows);
 }
 
-type Request = { op: 'list' } | { op: 'terminate'; id: string; message: string };
+type Request =
+  | { op: 'list' }
+  | { op: 'terminate'; id: string; message: string; lock?: LockRequest }
+  | { op: 'reload' }
+  | { op: 'unlock'; user: string; target?: string };
 
 /** Sends one request; resolves with a successful response, or throws its error as one line. */
-async function request(config: Config, body: Request): Promise<Extract<ControlResponse, { ok: true }>> {
-  const path = config.control.socket;
+export async function request(where: Config | ControlPlace, body: Request): Promise<Extract<ControlResponse, { ok: true }>> {
+  const place = 'source' in where ? controlPlace(where) : where;
+  const path = place.socket;
   const socket = await open(path);
   try {
-    const token = await readToken(controlTokenPath(config));
+    const token = await readToken(place.token);
     const response = await exchange(socket, JSON.stringify({ token, ...body }) + '\n', path);
     if (response.ok) return response;
     if (response.code === 'RG_ERR_NOT_FOUND') throw new NotFoundError(response.error);

@@ -6,8 +6,13 @@
  *
  *   → {"token":"<hex>","op":"list"}
  *   ← {"ok":true,"sessions":[{id,user,target,protocol,clientAddress,startedAt,recording,idleMs}]}
- *   → {"token":"<hex>","op":"terminate","id":"<session id>","message":"<text for the person>"}
- *   ← {"ok":true}
+ *   → {"token":"<hex>","op":"terminate","id":"<session id>","message":"<text for the person>",
+ *      "lock":{"ms":900000,"scope":"target"|"gateway","by":"<operator account>"}}   (lock optional)
+ *   ← {"ok":true,"lock":{user,scope,target,until,message,by,at}}
+ *   → {"token":"<hex>","op":"unlock","user":"alice","target":"pg01"}   (target optional)
+ *   ← {"ok":true,"lifted":[{user,scope,target,until,message,by,at}]}
+ *   → {"token":"<hex>","op":"reload"}
+ *   ← {"ok":true,"diff":{recipients,users,targets:{added,removed,changed},applied,needsRestart}}
  *   ← {"ok":false,"error":"<one line>","code":"RG_ERR_..."}
  *
  * Every request carries the token the daemon writes at start to
@@ -20,13 +25,32 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import type { Lock, LockScope, LockStore } from '../admission/locks.js';
 import type { Config } from '../config/index.js';
+import type { ConfigDiff } from '../config/reload.js';
 import { GatewayError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SessionInfo, SessionRegistry } from '../session/registry.js';
 
-export type ControlRequest = { token: string; op: 'list' } | { token: string; op: 'terminate'; id: string; message?: string };
-export type ControlResponse = { ok: true; sessions?: SessionInfo[] } | { ok: false; error: string; code: ErrorCode };
+export interface LockRequest {
+  ms: number;
+  scope: LockScope;
+  by: string;
+}
+export type ControlRequest =
+  | { token: string; op: 'list' }
+  | { token: string; op: 'terminate'; id: string; message?: string; lock?: LockRequest }
+  | { token: string; op: 'reload' }
+  | { token: string; op: 'unlock'; user: string; target?: string };
+export type ControlResponse = { ok: true; sessions?: SessionInfo[]; lock?: Lock; lifted?: Lock[]; diff?: ConfigDiff } | { ok: false; error: string; code: ErrorCode };
+
+/** What the control socket acts on: the gateway's sessions, locks and config. */
+export interface Controlled {
+  sessions: SessionRegistry;
+  log: Logger;
+  locks: LockStore;
+  reload(): Promise<ConfigDiff>;
+}
 
 export const DEFAULT_TERMINATE_MESSAGE = 'recgate: session terminated by an operator';
 /** Longest request line accepted; a longer one closes the connection. */
@@ -43,7 +67,7 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-export async function startControl(gateway: { sessions: SessionRegistry; log: Logger }, config: Config): Promise<ControlServer> {
+export async function startControl(gateway: Controlled, config: Config): Promise<ControlServer> {
   const path = config.control.socket;
   const tokenPath = controlTokenPath(config);
   const log = gateway.log.child({ component: 'control' });
@@ -51,7 +75,7 @@ export async function startControl(gateway: { sessions: SessionRegistry; log: Lo
   const token = randomBytes(32).toString('hex');
   await writeToken(tokenPath, token);
   const expected = digest(token);
-  const handle = (line: string): Promise<ControlResponse> => answer(line, expected, gateway.sessions, log);
+  const handle = (line: string): Promise<ControlResponse> => answer(line, expected, gateway, log);
   const clients = new Set<Socket>();
   const server = createServer((socket) => {
     clients.add(socket);
@@ -146,7 +170,7 @@ function serve(socket: Socket, handle: (line: string) => Promise<ControlResponse
   });
 }
 
-async function answer(line: string, expected: Buffer, sessions: SessionRegistry, log: Logger): Promise<ControlResponse> {
+async function answer(line: string, expected: Buffer, gateway: Controlled, log: Logger): Promise<ControlResponse> {
   let request: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(line);
@@ -161,23 +185,84 @@ async function answer(line: string, expected: Buffer, sessions: SessionRegistry,
   }
   switch (request.op) {
     case 'list':
-      return { ok: true, sessions: sessions.list() };
+      return { ok: true, sessions: gateway.sessions.list() };
     case 'terminate':
-      return terminate(request, sessions, log);
+      return terminate(request, gateway, log);
+    case 'reload':
+      return reload(gateway);
+    case 'unlock':
+      return unlock(request, gateway, log);
     default:
       return failure('RG_ERR_USAGE', `unknown op ${JSON.stringify(request.op)}`.slice(0, 100));
   }
 }
 
-async function terminate(request: Record<string, unknown>, sessions: SessionRegistry, log: Logger): Promise<ControlResponse> {
+async function terminate(request: Record<string, unknown>, gateway: Controlled, log: Logger): Promise<ControlResponse> {
   const id = request.id;
   if (typeof id !== 'string') return failure('RG_ERR_USAGE', 'terminate needs a session id');
   const message = typeof request.message === 'string' && request.message.trim() !== '' ? cleanMessage(request.message) : DEFAULT_TERMINATE_MESSAGE;
-  const ending = sessions.terminate(id, message, 'operator');
+  const session = gateway.sessions.get(id);
+  if (!session) return failure('RG_ERR_NOT_FOUND', `no live session ${id.slice(0, 64)}`);
+  const wanted = lockRequest(request.lock);
+  if (typeof wanted === 'string') return failure('RG_ERR_USAGE', wanted);
+  let lock: Lock | undefined;
+  // The lock is in place before the session ends, so a client's automatic reconnection is already refused.
+  if (wanted) {
+    const at = Date.now();
+    lock = {
+      user: session.user,
+      scope: wanted.scope,
+      ...(wanted.scope === 'target' ? { target: session.target.name } : {}),
+      until: new Date(at + wanted.ms).toISOString(),
+      message,
+      by: cleanMessage(wanted.by).slice(0, 64) || 'operator',
+      at: new Date(at).toISOString(),
+    };
+    try {
+      await gateway.locks.add(lock, at);
+    } catch (err) {
+      log.error({ err }, 'cannot write the lock; the session is left running');
+      return failure('RG_ERR_CONFIG', (err as Error).message);
+    }
+    log.info({ user: lock.user, scope: lock.scope, target: lock.target, until: lock.until, by: lock.by }, 'login locked by an operator');
+  }
+  const ending = gateway.sessions.terminate(id, message, 'operator');
   if (!ending) return failure('RG_ERR_NOT_FOUND', `no live session ${id.slice(0, 64)}`);
   log.info({ session: id, message }, 'session terminated by an operator');
   await ending;
-  return { ok: true };
+  return lock ? { ok: true, lock } : { ok: true };
+}
+
+/** The request's lock, undefined for none, or a string saying what is wrong with it. */
+function lockRequest(value: unknown): LockRequest | undefined | string {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object') return 'lock must be an object';
+  const { ms, scope, by } = value as Record<string, unknown>;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return 'lock.ms must be a positive number of milliseconds';
+  if (scope !== 'target' && scope !== 'gateway') return 'lock.scope must be target or gateway';
+  return { ms, scope, by: typeof by === 'string' ? by : 'operator' };
+}
+
+/** Lifted here when a gateway runs, so its own lock writes and this one never overlap. */
+async function unlock(request: Record<string, unknown>, gateway: Controlled, log: Logger): Promise<ControlResponse> {
+  const { user, target } = request;
+  if (typeof user !== 'string' || user === '') return failure('RG_ERR_USAGE', 'unlock needs a user');
+  if (target !== undefined && typeof target !== 'string') return failure('RG_ERR_USAGE', 'unlock: target must be a string');
+  try {
+    const lifted = await gateway.locks.remove(user, target);
+    if (lifted.length > 0) log.info({ user: user.slice(0, 64), target, lifted: lifted.length }, 'locks lifted by an operator');
+    return { ok: true, lifted };
+  } catch (err) {
+    return failure('RG_ERR_CONFIG', (err as Error).message);
+  }
+}
+
+async function reload(gateway: Controlled): Promise<ControlResponse> {
+  try {
+    return { ok: true, diff: await gateway.reload() };
+  } catch (err) {
+    return failure(err instanceof GatewayError ? err.code : 'RG_ERR_CONFIG', (err as Error).message);
+  }
 }
 
 /** The person's terminal shows it: one line, no control characters, bounded. */

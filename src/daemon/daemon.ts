@@ -1,6 +1,7 @@
 /**
  * `recgate start`: loads the config, prepares keys and the store, starts the
- * configured proxies, the control socket and the console listener, and on
+ * configured proxies, the control socket and the console listener, reloads
+ * recipients, users and targets on SIGHUP, and on
  * SIGINT/SIGTERM tells every person their session is closing and ends every
  * running recording cleanly before it exits.
  */
@@ -23,6 +24,14 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   const configPath = resolveConfigPath(options.config);
   const config = loadConfig(configPath);
   const log = createLogger(config.log);
+  // From here SIGHUP never stops the gateway: before it is up it is ignored, afterwards it reloads.
+  let gatewayUp: Gateway | undefined;
+  const onHangup = (): void => {
+    if (!gatewayUp) return void log.warn('SIGHUP before the gateway is up: ignored; send it again once "recgate started" is logged');
+    log.info({ config: configPath }, 'SIGHUP: reloading the config');
+    gatewayUp.reload(configPath).catch(() => undefined);
+  };
+  process.on('SIGHUP', onHangup);
   const sodium = defaultSodium();
   await mkdir(config.gateway.dataDir, { recursive: true, mode: 0o700 });
   const signer = await ensureSigningKey(sodium, config.gateway.signingKey, log);
@@ -64,9 +73,12 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  // SIGHUP reloads recipients, users and targets (as `recgate reload` does); a bad file is logged and changes nothing.
+  gatewayUp = gateway;
   log.info({ config: configPath, dataDir: config.gateway.dataDir, store: store.kind }, 'recgate started');
   const signal = await stopSignal;
   log.info({ signal }, 'stopping');
+  process.off('SIGHUP', onHangup);
   // Listeners stop accepting at once; a proxy's close may wait for its clients, whom endAll disconnects.
   const closed = Promise.allSettled(listeners.map((l) => l.close()));
   stopRetention();

@@ -9,8 +9,10 @@ import { Admission } from '../admission/admission.js';
 import { PreLoginGuard, type PreLogin } from '../admission/guard.js';
 import { FailureLimiter } from '../admission/limiter.js';
 import { listenGuarded } from '../admission/listener.js';
-import type { Config, TargetConfig } from '../config/index.js';
-import { RecordingError } from '../errors.js';
+import { LockStore } from '../admission/locks.js';
+import { loadConfig, type Config, type TargetConfig } from '../config/index.js';
+import { describeDiff, planReload, type ConfigDiff } from '../config/reload.js';
+import { ConfigError, GatewayError, RecordingError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { Recorder, type SessionIdentity } from '../recording/recorder.js';
 import type { Sodium } from '../seal/sodium.js';
@@ -31,18 +33,59 @@ export class Gateway implements GatewayContext {
   private closing: { reason: EndReason; message: string } | undefined;
   /** The gateway's signed log of the recordings it starts, ends, recovers and deletes. */
   readonly journal: GatewayLog;
+  /** Operators' locks (`<dataDir>/locks.json`), checked at every login. */
+  readonly locks: LockStore;
+  private running: Config;
+  /** Reloads run one at a time. */
+  private reloading: Promise<unknown> = Promise.resolve();
 
   constructor(
-    readonly config: Config,
+    config: Config,
     readonly log: Logger,
     private readonly sodium: Sodium,
     readonly store: RecordingStore,
     private readonly signer: { publicKey: Uint8Array; secretKey: Uint8Array },
   ) {
+    this.running = config;
     this.journal = new GatewayLog(sodium, store, signer);
+    this.locks = LockStore.inDataDir(config.gateway.dataDir);
     const a = config.admission;
-    this.admission = new Admission(config, new FailureLimiter({ maxFailures: a.maxFailures, windowMs: a.failureWindow }), this);
+    this.admission = new Admission(() => this.running, new FailureLimiter({ maxFailures: a.maxFailures, windowMs: a.failureWindow }), this, this.locks);
     this.guard = new PreLoginGuard({ maxTotal: a.maxPreLogin, maxPerAddress: a.maxPreLoginPerAddress, graceMs: a.loginGraceTime });
+  }
+
+  /** The running config; a reload replaces it for what starts afterwards. */
+  get config(): Config {
+    return this.running;
+  }
+
+  /**
+   * Reads the config file again and applies recipients, users and targets
+   * (and signers, limits, recording) to new logins and sessions; live sessions
+   * keep what they opened with. A file with errors changes nothing: the
+   * ConfigError says why. Sections that need a restart are reported, not applied.
+   */
+  reload(file = this.running.source): Promise<ConfigDiff> {
+    const next = this.reloading.then(() => this.reloadNow(file));
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadNow(file: string): Promise<ConfigDiff> {
+    let loaded: Config;
+    try {
+      loaded = loadConfig(file);
+    } catch (err) {
+      const message = err instanceof GatewayError ? err.message : `cannot reload ${file}: ${(err as Error).message}`;
+      this.log.error({ config: file, error: message }, 'reload failed: the running config stays in place');
+      throw err instanceof ConfigError ? err : new ConfigError(message, { cause: err });
+    }
+    const { config, diff } = planReload(this.running, loaded);
+    if (config.recipients.length === 0) this.log.warn('no recipients configured after reload: new sessions will be refused');
+    this.running = config;
+    this.log.info({ config: file, changes: describeDiff(diff), diff }, 'config reloaded');
+    if (diff.needsRestart.length > 0) this.log.warn({ sections: diff.needsRestart }, 'config sections changed that need a restart; the running values stay until then');
+    return diff;
   }
 
   listen(at: { host: string; port: number }, log: Logger, serve: (socket: Socket, place: PreLogin) => void): Promise<RunningProxy> {
