@@ -4,7 +4,9 @@
  * `sh` block of the section in order, against a real sshd as the target. Two
  * things differ from a person's machine, and only those: the values block
  * (TARGET_*) is given by the sshd fixture, and the gateway's port 2222 is
- * moved to a free one so the test cannot collide with anything.
+ * moved to a free one so the test cannot collide with anything. The person's
+ * answers (alice's password, accepting the gateway's new host key) come from
+ * stdin, SSH_ASKPASS and an ssh config.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -51,13 +53,21 @@ test('the README first steps take a fresh clone to a recorded SSH session that v
   // A person's home: ssh accepts the gateway's new host key, and reads alice's password from askpass.
   const home = join(dir, 'home');
   await mkdir(join(home, '.ssh'), { recursive: true, mode: 0o700 });
-  await writeFile(join(home, '.ssh', 'config'), 'StrictHostKeyChecking accept-new\nUserKnownHostsFile ~/.ssh/known_hosts\nLogLevel ERROR\nPubkeyAuthentication no\n');
+  const sshConfig = join(home, '.ssh', 'config');
+  await writeFile(sshConfig, `StrictHostKeyChecking accept-new\nUserKnownHostsFile ${join(home, '.ssh', 'known_hosts')}\nLogLevel ERROR\nPubkeyAuthentication no\n`);
+  // OpenSSH reads the config of the account in the password database, not $HOME's: an ssh on PATH hands it this one.
+  const bin = join(home, 'bin');
+  await mkdir(bin);
+  const realSsh = (await run('sh', ['-c', 'command -v ssh'])).stdout.trim();
+  await writeFile(join(bin, 'ssh'), `#!/bin/sh\nexec ${realSsh} -F ${sshConfig} "$@"\n`);
+  await chmod(join(bin, 'ssh'), 0o755);
   const askpass = join(home, 'askpass.sh');
   await writeFile(askpass, `#!/bin/sh\nprintf '%s\\n' '${ALICE_PASSWORD}'\n`);
   await chmod(askpass, 0o700);
   const npmCache = (await run('npm', ['config', 'get', 'cache'])).stdout.trim();
   const env: Record<string, string> = {
     HOME: home,
+    PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     USER: sshd.user,
     npm_config_cache: npmCache,
     npm_config_offline: 'true',
