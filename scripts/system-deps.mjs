@@ -43,29 +43,40 @@ export const SYSTEM_DEPS = [
   { program: 'ffmpeg', pkg: 'ffmpeg', why: "reading the RDP client's screen, and video export" },
 ];
 
+// The peers the benchmarks measure beside the gateway (npm run bench:*), by bench.
+// Each bench also needs the servers and clients the tests install (SYSTEM_DEPS).
+export const BENCH_DEPS = [
+  { program: '/usr/sbin/pgbouncer', pkg: 'pgbouncer', why: 'the PostgreSQL pooler the postgres bench compares with', bench: 'postgres' },
+  { program: '/usr/sbin/haproxy', pkg: 'haproxy', why: 'the TCP proxy the mysql bench compares with', bench: 'mysql' },
+];
+
 function has(program) {
   return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;
 }
 
-export function missingDeps() {
-  return SYSTEM_DEPS.filter((d) => !has(d.program));
+export function missingDeps(deps = SYSTEM_DEPS) {
+  return deps.filter((d) => !has(d.program));
 }
 
-export function ensureSystemDeps() {
-  const missing = missingDeps();
+/**
+ * Installs the missing programs of `deps` when it can (root with apt-get), and
+ * otherwise stops naming the exact command. `what` says who needs them.
+ */
+export function ensureSystemDeps(deps = SYSTEM_DEPS, what = 'npm test') {
+  const missing = missingDeps(deps);
   if (missing.length === 0) return;
   const pkgs = [...new Set(missing.map((d) => d.pkg))];
   const list = missing.map((d) => `${d.program} (${d.pkg}: ${d.why})`).join(', ');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {
-    console.error(`npm test needs: ${list}.\nInstall them with: sudo apt-get install -y ${pkgs.join(' ')}`);
+    console.error(`${what} needs: ${list}.\nInstall them with: sudo apt-get install -y ${pkgs.join(' ')}`);
     process.exit(1);
   }
-  console.error(`installing Debian packages for the tests: ${pkgs.join(' ')}`);
+  console.error(`installing Debian packages for ${what}: ${pkgs.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
-  const still = missingDeps();
+  const still = missingDeps(deps);
   if (still.length > 0) {
     console.error(`still missing after install: ${still.map((d) => d.program).join(', ')}`);
     process.exit(1);

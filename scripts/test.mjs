@@ -1,10 +1,11 @@
 // npm test: system packages, a strict type-checking build, then every test
 // file with Node's own runner. Extra arguments narrow the run to files whose
 // path contains one of them (npm test -- seal export).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from './build.mjs';
 import { ensureSystemDeps } from './system-deps.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -13,9 +14,7 @@ process.chdir(root);
 ensureSystemDeps();
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-try {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit' });
-} catch {
+if (!build({ force: true })) {
   console.error('type check failed');
   process.exit(1);
 }

@@ -133,7 +133,7 @@ export async function serveConnection(raw: Socket, place: PreLogin, deps: Listen
     const tls = socket instanceof TLSSocket;
     const { admission, config } = deps.gateway;
     try {
-      attempt = admission.begin({ protocol: 'postgres', address, loginName, log, place });
+      attempt = admission.begin({ protocol: 'postgres', address, loginName, log, place, tls });
       const auth = await authenticatePerson(
         { reader, send, sodium: deps.sodium, mockSecret: deps.mockSecret, users: config.users, channelBinding: tls ? deps.tls.channelBinding : undefined, tls },
         loginName,

@@ -163,6 +163,8 @@ export class ChannelRelay {
     target.on('drain', () => client.resume());
     client.on('end', () => target.end());
     target.on('exit', (code: number | null, signal?: string) => {
+      // The shell exits because of a command typed last (`exit`): its command event comes first.
+      tap.settle();
       session.event({ type: 'exit', channel, code, signal: signal ?? null });
       if (signal) client.exit(signal, false, '');
       else client.exit(code ?? 0);

@@ -35,6 +35,13 @@ export interface ConnectionDeps {
 
 const METHODS: AuthenticationType[] = ['publickey', 'password'];
 
+/**
+ * Shown once to a login name without "+target" (ssh alice@gateway), which can never
+ * log in: as the instruction of a keyboard-interactive request with no prompts
+ * (RFC 4256 3.2), which OpenSSH prints before asking for anything else.
+ */
+export const NO_TARGET_HINT = 'recgate: log in as user+target, for example ssh alice+web01@gateway (the target names are in the gateway\'s configuration)';
+
 /** Failed logins on one connection before it is closed, as OpenSSH's MaxAuthTries. */
 const MAX_AUTH_FAILURES = 6;
 
@@ -43,6 +50,7 @@ export class SshConnection {
   private readonly log: Logger;
   private login: Login | undefined;
   private failures = 0;
+  private hinted = false;
   private setup: Promise<Setup> | undefined;
   private channels = 0;
   private readonly relays = new Set<ChannelRelay>();
@@ -71,17 +79,22 @@ export class SshConnection {
 
   private async authenticate(ctx: AuthContext): Promise<void> {
     const { admission } = this.deps.gateway;
-    if (ctx.method !== 'password' && ctx.method !== 'publickey') return ctx.reject(METHODS);
+    if (ctx.method === 'keyboard-interactive' && this.offersHint(ctx.username)) {
+      this.hinted = true;
+      this.log.info({ loginName: ctx.username }, 'login name without +target; told to log in as user+target');
+      return ctx.prompt([], 'recgate', NO_TARGET_HINT, () => ctx.reject(METHODS));
+    }
+    if (ctx.method !== 'password' && ctx.method !== 'publickey') return ctx.reject(this.methods(ctx.username));
     // A key offered without a signature is only a question ("would you accept this key?"): no attempt yet.
     if (ctx.method === 'publickey' && (!ctx.signature || !ctx.blob)) {
       const { user } = admission.identify(ctx.username);
-      return user && hasSshKey(user, ctx.key.algo, ctx.key.data) ? ctx.accept() : ctx.reject(METHODS);
+      return user && hasSshKey(user, ctx.key.algo, ctx.key.data) ? ctx.accept() : ctx.reject(this.methods(ctx.username));
     }
     let attempt: LoginAttempt;
     try {
       attempt = admission.begin({ protocol: 'ssh', address: this.address, loginName: ctx.username, log: this.log, ...(this.place ? { place: this.place } : {}) });
     } catch (err) {
-      if (err instanceof Refusal) return ctx.reject(METHODS);
+      if (err instanceof Refusal) return ctx.reject(this.methods(ctx.username));
       throw err;
     }
     let ok: boolean;
@@ -96,9 +109,18 @@ export class SshConnection {
         this.log.warn({ failures: this.failures }, 'too many failed logins on one connection; closing it');
         this.conn.end();
       }
-      return ctx.reject(METHODS);
+      return ctx.reject(this.methods(ctx.username));
     }
     ctx.accept();
+  }
+
+  /** A name without "+target" is offered keyboard-interactive once, to carry the hint. */
+  private offersHint(loginName: string): boolean {
+    return !this.hinted && !loginName.includes('+');
+  }
+
+  private methods(loginName: string): AuthenticationType[] {
+    return this.offersHint(loginName) ? ['keyboard-interactive', ...METHODS] : METHODS;
   }
 
   private ready(): void {

@@ -15,6 +15,8 @@ export interface ChannelTap {
   fromClient(data: Uint8Array): void;
   /** The person's terminal changed size. */
   resize(cols: number, rows: number): void;
+  /** The target reported the channel's exit: what the person typed before it is recorded now, before the exit event. */
+  settle(): void;
   /** The channel ended. */
   end(): void;
 }
@@ -38,6 +40,8 @@ export class TerminalTap implements ChannelTap {
   }
 
   resize(_cols: number, _rows: number): void {}
+
+  settle(): void {}
 
   end(): void {}
 }
@@ -71,9 +75,13 @@ export class InteractiveTap extends TerminalTap {
     this.observer.resize(cols, rows);
   }
 
-  override end(): void {
+  override settle(): void {
     this.keystrokes(this.observer.flush(this.session.now()));
     this.commands(this.observer.takeCommands());
+  }
+
+  override end(): void {
+    this.settle();
   }
 
   private keystrokes(records: KeystrokeRecord[]): void {
@@ -115,6 +123,8 @@ export class SftpTap implements ChannelTap {
   }
 
   resize(): void {}
+
+  settle(): void {}
 
   end(): void {
     this.observe(() => this.observer.end());

@@ -23,6 +23,7 @@ import type { PreLogin } from './guard.js';
 import type { Attempt, FailureLimiter } from './limiter.js';
 import type { LockStore } from './locks.js';
 import { REFUSED, Refusal } from './refusal.js';
+import { TlsRetries } from './retries.js';
 
 export interface SessionOpener {
   openSession(who: SessionWho, target: TargetConfig): Promise<Session>;
@@ -35,6 +36,8 @@ export interface AttemptRequest {
   log: Logger;
   /** The connection's place before login: freed once the person is authenticated. */
   place?: PreLogin;
+  /** Whether the login runs inside TLS (database protocols): a plain retry of a TLS failure counts once. */
+  tls?: boolean;
 }
 
 /** Who logged in, and the target they named: what `open` routes. */
@@ -66,6 +69,7 @@ export class LoginAttempt {
     readonly name: LoginName | null,
     /** The gateway user the name names; undefined for unknown users (who must still go through the motions). */
     readonly user: UserConfig | undefined,
+    private readonly retries?: TlsRetries,
   ) {}
 
   /** The person proved the user's credentials with `method`. */
@@ -82,6 +86,12 @@ export class LoginAttempt {
   /** The person did not prove it (by `method`, when there was one); returns the Refusal to say so. */
   failed(why: string, method?: string): Refusal {
     if (!this.end()) return REFUSED.loginFailed();
+    const { protocol, address, loginName, tls } = this.request;
+    if (tls !== undefined && this.retries?.isRepeat({ protocol, address, loginName }, tls)) {
+      this.counted.repeated();
+      this.request.log.warn({ login: shown(loginName), ...(method ? { method } : {}), why, repeat: true }, 'gateway login failed (the client repeating its failed TLS login without TLS; counted once)');
+      return REFUSED.loginFailed();
+    }
     const blocked = this.counted.fail();
     this.request.log.warn({ login: shown(this.request.loginName), ...(method ? { method } : {}), why, blocked }, 'gateway login failed');
     return REFUSED.loginFailed();
@@ -106,6 +116,7 @@ export class Admission {
     private readonly limiter: FailureLimiter,
     private readonly sessions: SessionOpener,
     private readonly locks?: LockStore,
+    private readonly retries: TlsRetries = new TlsRetries(),
   ) {}
 
   private get config(): Config {
@@ -126,7 +137,7 @@ export class Admission {
       throw REFUSED.tooManyFailures();
     }
     const { name, user } = this.identify(request.loginName);
-    return new LoginAttempt(request, counted, name, user);
+    return new LoginAttempt(request, counted, name, user, this.retries);
   }
 
   /**

@@ -34,6 +34,8 @@ export interface Attempt {
   fail(): boolean;
   /** Ended without a verdict (the client left): it counts as a failure. */
   abandon(): void;
+  /** Failed as a repeat of a failure already counted (a client's own retry): not counted again. */
+  repeated(): void;
 }
 
 export class FailureLimiter {
@@ -75,7 +77,12 @@ export class FailureLimiter {
       this.touch(address, e);
       return e.failures === this.options.maxFailures;
     };
-    return { succeed: () => void finish(false), fail: () => finish(true), abandon: () => void finish(true) };
+    const repeated = (): void => {
+      if (done) return;
+      done = true;
+      e.pending--;
+    };
+    return { succeed: () => void finish(false), fail: () => finish(true), abandon: () => void finish(true), repeated };
   }
 
   private touch(address: string, e: Entry): void {

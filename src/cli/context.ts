@@ -12,7 +12,7 @@ import { defaultSodium, type Sodium } from '../seal/sodium.js';
 import { trustedSignerKeys } from '../daemon/gateway-keys.js';
 import { openStore } from '../store/index.js';
 import type { RecordingStore, RecordingSummary } from '../store/types.js';
-import { readSecret } from './prompt.js';
+import { PASSPHRASE_HINT, readSecret } from './prompt.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -57,7 +57,7 @@ export class CliContext {
       const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
       throw new KeyError(`cannot read key file ${path}: ${why}`);
     }
-    const passphrase = environment().passphrase ?? (await readSecret(`Passphrase for ${path}: `));
+    const passphrase = environment().passphrase ?? (await readSecret(`Passphrase for ${path}: `, { what: `the passphrase of ${path}`, otherwise: PASSPHRASE_HINT }));
     return decryptKeyFile(this.sodium, text, passphrase, path);
   }
 

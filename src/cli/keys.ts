@@ -3,7 +3,8 @@
  * from one auditor key to another without touching a single chunk.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { environment } from '../config/environment.js';
 import { loadConfig } from '../config/index.js';
@@ -15,12 +16,16 @@ import { rotateRecordings, type RotationResult } from '../store/rotation.js';
 import { usageError, withContext, type GlobalOptions } from './context.js';
 import { applyRecipientEdit, describeEdit, recipientEdit, type RecipientEdit } from './keys-config.js';
 import { printable } from './printable.js';
-import { readSecret } from './prompt.js';
+import { PASSPHRASE_HINT, readSecret } from './prompt.js';
 import { request } from './sessions.js';
 
 export async function generateKey(options: GlobalOptions & { out: string; name?: string }): Promise<void> {
   const s = defaultSodium();
-  const passphrase = environment().passphrase ?? (await readSecret(`Passphrase for ${options.out}: `, { confirm: true }));
+  // Everything that can fail about the files fails before the passphrase is asked twice and derived.
+  await prepareOutput(options.out);
+  const passphrase =
+    environment().passphrase ??
+    (await readSecret(`Passphrase for ${options.out}: `, { confirm: true, what: `a passphrase for ${options.out}`, otherwise: PASSPHRASE_HINT }));
   if (passphrase.length === 0) throw usageError('the passphrase must not be empty');
   const pair = generateAuditorKey(s);
   try {
@@ -30,6 +35,28 @@ export async function generateKey(options: GlobalOptions & { out: string; name?:
     process.stdout.write(`wrote ${options.out} (private, encrypted) and ${options.out}.pub; key id ${pair.kid}\n`);
   } finally {
     wipeKeyPair(s, pair);
+  }
+}
+
+/**
+ * Makes sure FILE and FILE.pub can be written: creates a missing parent folder
+ * (mode 0700: it holds private keys), refuses files that exist.
+ */
+async function prepareOutput(out: string): Promise<void> {
+  const dir = dirname(resolve(out));
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new GatewayError('RG_ERR_USAGE', `cannot create the folder ${dir} for ${out}: ${(err as Error).message}`);
+  }
+  for (const path of [out, `${out}.pub`]) {
+    const found = await stat(path).catch(() => undefined);
+    if (found) throw new GatewayError('RG_ERR_USAGE', `${path} exists; not overwriting a key (choose another --out)`);
+  }
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new GatewayError('RG_ERR_USAGE', `cannot write ${out}: the folder ${dir} is not writable`);
   }
 }
 

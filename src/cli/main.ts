@@ -8,6 +8,7 @@ import { DEFAULT_TERMINATE_MESSAGE } from '../daemon/control.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { generateKey, rotateKeys } from './keys.js';
 import { addFilterOptions } from './filters.js';
+import { printEvents } from './recordings-events.js';
 import { listRecordings } from './recordings-list.js';
 import { exportRecording, playRecording, searchRecordings } from './recordings-read.js';
 import { verifyRecordings } from './recordings-verify.js';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   const recordings = program.command('recordings').description('list, export, replay, search and verify recordings');
   addFilterOptions(command(recordings, 'list', 'list recordings'))
     .option('--json', 'print a JSON array')
+    .option('-q, --quiet', 'print only the ids, one a line')
     .action((o) => listRecordings(o));
   command(recordings, 'export', 'decrypt a recording into a zip (.tys/.tm, .cast, events)')
     .argument('<id>')
@@ -68,6 +70,12 @@ export function buildProgram(): Command {
     .option('--raw', 'write the output bytes as recorded, without filtering (for a file or a player you trust)')
     .option('--force', 'decrypt even if verification fails, printing every finding first')
     .action((id, o) => playRecording(id, o));
+  command(recordings, 'events', "print a recording's events (commands, queries, file operations, the end), one a line")
+    .argument('<id>')
+    .requiredOption('--key <file>', 'your auditor private key file')
+    .option('--json', 'print one JSON object a line')
+    .option('--force', 'decrypt even if verification fails, printing every finding first')
+    .action((id, o) => printEvents(id, o));
   addFilterOptions(command(recordings, 'search', 'search the text of recordings your key opens'))
     .argument('<text>')
     .requiredOption('--key <file>', 'your auditor private key file')

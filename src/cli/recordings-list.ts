@@ -1,11 +1,16 @@
 import type { RecordingSummary } from '../store/types.js';
 import { withContext, type GlobalOptions } from './context.js';
 import { toListFilter, type FilterOptions } from './filters.js';
-import { formatColumns, safeJson, type Column } from './printable.js';
+import { formatColumns, printable, safeJson, type Column } from './printable.js';
 
-export async function listRecordings(options: GlobalOptions & FilterOptions & { json?: boolean }): Promise<void> {
+export async function listRecordings(options: GlobalOptions & FilterOptions & { json?: boolean; quiet?: boolean }): Promise<void> {
   await withContext(options, async (ctx) => {
     const rows = await ctx.store().list(toListFilter(options));
+    if (options.quiet) {
+      // Ids only, one a line, nothing when none match: for $(recgate recordings list -q ...).
+      process.stdout.write(rows.map((r) => printable(r.id) + '\n').join(''));
+      return;
+    }
     if (options.json) {
       process.stdout.write(safeJson(rows, 2) + '\n');
       return;

@@ -4,6 +4,7 @@
  * decrypts one that fails, after printing every finding.
  */
 import { resolve } from 'node:path';
+import { GatewayError } from '../errors.js';
 import { writeExportZip } from '../export/zip.js';
 import type { ExportSource } from '../export/source.js';
 import { FrameKind } from '../recording/frames.js';
@@ -13,11 +14,12 @@ import { wipeKeyPair, type AuditorKeyPair } from '../seal/keys.js';
 import type { RecordingSummary } from '../store/types.js';
 import { usageError, withContext, type CliContext, type GlobalOptions } from './context.js';
 import { toListFilter, type FilterOptions } from './filters.js';
+import { excerpt, stripControls } from './excerpt.js';
 import { playFrames } from './playback.js';
 import { printable } from './printable.js';
 import { Verification, verifiedOnly, verifyBeforeReading } from './verification.js';
 
-async function withReader<T>(ctx: CliContext, id: string, options: { key: string; force?: boolean }, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
+export async function withReader<T>(ctx: CliContext, id: string, options: { key: string; force?: boolean }, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
   const summary = await ctx.recording(id);
   await verifyBeforeReading(await Verification.open(ctx), summary, options.force === true);
   const key = await ctx.auditorKey(options.key);
@@ -64,8 +66,15 @@ export async function playRecording(id: string, options: PlayOptions): Promise<v
   const channel = Number(options.channel ?? '0');
   await withContext(options, (ctx) =>
     withReader(ctx, id, options, async (reader) => {
-      const tty = (await reader.terminals()).find((t) => t.channel === channel);
-      if (!tty) throw usageError(`recording ${id} has no terminal channel ${channel}`);
+      const terminals = await reader.terminals();
+      if (terminals.length === 0) {
+        throw new GatewayError(
+          'RG_ERR_NOT_FOUND',
+          `recording ${id} has no terminal to play (an sftp or exec-only session records events only); see recgate recordings events ${id} --key ${options.key}`,
+        );
+      }
+      const tty = terminals.find((t) => t.channel === channel);
+      if (!tty) throw usageError(`recording ${id} has no terminal channel ${channel} (it has ${terminals.map((t) => t.channel).join(', ')})`);
       await playFrames(reader.frames(tty.ttyStream), { speed, maxIdleMs, raw: options.raw === true });
     }),
   );
@@ -77,28 +86,43 @@ function positiveNumber(flag: string, text: string): number {
   return n;
 }
 
+/**
+ * `recordings search`: one line per hit (id, offset, where, a short excerpt around the
+ * match). Exit status as grep's: 0 when something matched, 1 when nothing did, 2 on an
+ * error (including a recording skipped for failing verification).
+ */
 export async function searchRecordings(text: string, options: GlobalOptions & FilterOptions & { key: string; force?: boolean }): Promise<void> {
   const needle = text.toLowerCase();
-  await withContext(options, async (ctx) => {
-    const key = await ctx.auditorKey(options.key);
-    try {
-      const candidates = (await ctx.store().list(toListFilter(options))).filter((r) => r.recipients.includes(key.kid));
-      let hits = 0;
-      for await (const summary of verifiedOnly(ctx, candidates, options.force === true)) hits += await searchOne(ctx, summary, key, needle);
-      process.stderr.write(`${hits} match${hits === 1 ? '' : 'es'} in ${candidates.length} recording${candidates.length === 1 ? '' : 's'} this key opens\n`);
-    } finally {
-      wipeKeyPair(ctx.sodium, key);
-    }
-  });
+  try {
+    await withContext(options, async (ctx) => {
+      const key = await ctx.auditorKey(options.key);
+      try {
+        const candidates = (await ctx.store().list(toListFilter(options))).filter((r) => r.recipients.includes(key.kid));
+        let hits = 0;
+        for await (const summary of verifiedOnly(ctx, candidates, options.force === true)) hits += await searchOne(ctx, summary, key, needle);
+        process.stderr.write(`${hits} match${hits === 1 ? '' : 'es'} in ${candidates.length} recording${candidates.length === 1 ? '' : 's'} this key opens\n`);
+        // verifiedOnly marks a skipped recording with exit 1, which for search would read "no match".
+        if (process.exitCode === 1) process.exitCode = 2;
+        else if (hits === 0) process.exitCode = 1;
+      } finally {
+        wipeKeyPair(ctx.sodium, key);
+      }
+    });
+  } catch (err) {
+    // Every error is exit 2 here (main gives RG_ERR_USAGE that status), as grep's.
+    const message = err instanceof GatewayError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+    throw new GatewayError('RG_ERR_USAGE', message, { cause: err });
+  }
 }
 
 async function searchOne(ctx: CliContext, summary: RecordingSummary, key: AuditorKeyPair, needle: string): Promise<number> {
   const reader = await RecordingReader.open(ctx.store(), ctx.sodium, summary, key);
   let hits = 0;
   const report = (t: number, where: string, line: string): void => {
-    if (!line.toLowerCase().includes(needle)) return;
+    const part = excerpt(line, needle);
+    if (part === undefined) return;
     hits++;
-    process.stdout.write(`${printable(summary.id)}  +${formatOffset(t)}  ${printable(where)}  ${printable(line)}\n`);
+    process.stdout.write(`${printable(summary.id)}  +${formatOffset(t)}  ${printable(where)}  ${printable(part)}\n`);
   };
   try {
     for await (const f of reader.frames('events')) {
@@ -107,9 +131,9 @@ async function searchOne(ctx: CliContext, summary: RecordingSummary, key: Audito
     for (const tty of await reader.terminals()) {
       const lines = new TextLines();
       for await (const f of reader.frames(tty.ttyStream)) {
-        if (f.kind === FrameKind.Data) for (const l of lines.push(f.t, f.data)) report(l.t, tty.ttyStream, l.text);
+        if (f.kind === FrameKind.Data) for (const l of lines.push(f.t, f.data)) report(l.t, tty.ttyStream, stripControls(l.text));
       }
-      for (const l of lines.end()) report(l.t, tty.ttyStream, l.text);
+      for (const l of lines.end()) report(l.t, tty.ttyStream, stripControls(l.text));
     }
   } finally {
     reader.close();
@@ -117,7 +141,7 @@ async function searchOne(ctx: CliContext, summary: RecordingSummary, key: Audito
   return hits;
 }
 
-function eventText(event: Record<string, unknown>): string {
+export function eventText(event: Record<string, unknown>): string {
   const { type: _type, ...fields } = event;
   return Object.entries(fields)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)

@@ -12,7 +12,7 @@ import { readSecret } from './prompt.js';
  */
 export async function hashUserPassword(options: { scram?: boolean; mysqlNative?: boolean }): Promise<void> {
   if (options.scram && options.mysqlNative) throw usageError('give --scram or --mysql-native, not both');
-  const password = await readSecret('Password: ', { confirm: true });
+  const password = await readSecret('Password: ', { confirm: true, what: 'the password', otherwise: "pipe it in as the first line (printf '%s\\n' \"$PASSWORD\" | recgate users hash), or run the command in a terminal" });
   if (password.length === 0) throw usageError('the password must not be empty');
   const line = options.scram ? makeScramVerifier(password) : options.mysqlNative ? makeNativeVerifier(password) : hashPassword(defaultSodium(), password);
   process.stdout.write(line + '\n');

@@ -69,15 +69,21 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   }
 
   // The handlers are in place before "started" is announced: a signal sent on that line must not kill the process.
+  // They stay in place: a second signal during shutdown exits at once instead of waiting.
   const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    let received = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (++received === 1) resolve(signal);
+      else forceExit(log, signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   // SIGHUP reloads recipients, users and targets (as `recgate reload` does); a bad file is logged and changes nothing.
   gatewayUp = gateway;
   log.info({ config: configPath, dataDir: config.gateway.dataDir, store: store.kind }, 'recgate started');
   const signal = await stopSignal;
-  log.info({ signal }, 'stopping');
+  log.info({ signal }, 'stopping (a second Ctrl-C or SIGTERM exits at once)');
   process.off('SIGHUP', onHangup);
   // Listeners stop accepting at once; a proxy's close may wait for its clients, whom endAll disconnects.
   const closed = Promise.allSettled(listeners.map((l) => l.close()));
@@ -88,6 +94,17 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   signer.secretKey.fill(0);
   log.info('stopped');
   await new Promise<void>((resolve) => log.flush(() => resolve()));
+}
+
+/**
+ * A second stop signal during shutdown exits at once, as a person pressing
+ * Ctrl-C again expects. Recordings still open are marked interrupted (and
+ * verify up to their last checkpoint) on the next start.
+ */
+function forceExit(log: Logger, signal: NodeJS.Signals): void {
+  log.warn({ signal }, 'second stop signal: exiting without waiting; open recordings will be marked interrupted on the next start');
+  log.flush(() => process.exit(130));
+  setTimeout(() => process.exit(130), 500).unref();
 }
 
 /** Says which key signs, and warns where verification would not believe it or the store could use it. */

@@ -126,6 +126,15 @@ describe('writeExportZip', () => {
     assert.equal(zip.files.get('x.events.jsonl')!.length, 0);
   });
 
+  test('an input stream without a keystroke (a database session) writes no .timing and no .in.tys', async () => {
+    const path = join(dir, 'db.zip');
+    const source = memorySource({ tty: tty0, input: [resize(3, 80, 24)], events }, [{ ...term0, inputStream: 'input' }], 'events');
+    const { files } = await writeExportZip(source, path, 'db');
+    assert.deepEqual(files, ['db.tys', 'db.tm', 'db.cast', 'db.events.jsonl']);
+    const zip = await readZip(path);
+    for (const [name, bytes] of expectedTerminal(term0, 'db', tty0, undefined, 'alice@web01')) assert.deepEqual(zip.files.get(name), bytes, name);
+  });
+
   test('the exported files replay with real scriptreplay', async (t) => {
     if (!needScriptreplay(t)) return;
     const path = join(dir, 'replay.zip');

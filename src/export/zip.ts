@@ -3,7 +3,9 @@
  *
  * Each stream is read once, frame by frame; a terminal's tty and input streams are merged
  * by time and feed every writer of that terminal in the same pass (the cast carries "i"
- * events when keystrokes were recorded). Writer output goes to files in a private
+ * events when keystrokes were recorded). The keystroke files (`.timing`, `.in.tys`) are
+ * written only when the input stream holds a keystroke: its first frames are read once
+ * beforehand to tell. Writer output goes to files in a private
  * directory beside `OUT` (`.recgate-export-*`), so memory stays bounded whatever the
  * recording's size and the plaintext never leaves the folder the auditor chose. The zip is built from those files into `OUT.<random>.tmp` beside `OUT`, synced and
  * renamed over it: `OUT` is absent, the previous file, or the complete export. Temporary
@@ -40,7 +42,9 @@ export async function writeExportZip(source: ExportSource, outPath: string, base
     const entries: ZipEntry[] = [];
     const place = (name: string): ZipEntry => ({ name, path: join(work, `entry-${entries.length}`) });
     const terminals = [...source.terminals].sort((a, b) => a.channel - b.channel);
-    for (const [index, terminal] of terminals.entries()) {
+    for (const [index, recorded] of terminals.entries()) {
+      // A database session has an input stream that stays empty: no keystroke files for it.
+      const terminal = await withKeystrokesOnly(source, recorded);
       const names = terminalFileNames(baseName, index, terminal.inputStream !== undefined);
       const title = `${source.meta.user}@${source.meta.target}${index === 0 ? '' : ` (channel ${terminal.channel})`}`;
       await exportTerminal(source, terminal, names, title, (name) => {
@@ -62,6 +66,16 @@ export async function writeExportZip(source: ExportSource, outPath: string, base
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The terminal as given when its input stream holds a keystroke, else without the input stream. */
+async function withKeystrokesOnly(source: ExportSource, terminal: ExportTerminal): Promise<ExportTerminal> {
+  if (terminal.inputStream === undefined) return terminal;
+  for await (const frame of source.frames(terminal.inputStream)) {
+    if (frame.kind === FrameKind.Data && frame.data.length > 0) return terminal;
+  }
+  const { inputStream: _none, ...rest } = terminal;
+  return rest;
 }
 
 /** Writers and files of one terminal; the advanced pair only when keystrokes exist. */

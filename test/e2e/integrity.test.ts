@@ -172,7 +172,7 @@ test('search skips a recording that fails verification, saying so, unless --forc
   const t = await tampered();
   await t.cutShort(first, 2);
   const r = await cli(t, ['recordings', 'search', 'says hello', '--key', base.key('officer')]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2, 'a skipped recording is an error: exit 2, as grep');
   assert.ok(r.stdout.includes(second) && !r.stdout.includes(first), r.stdout);
   assert.match(r.stderr, new RegExp(`^recgate: skipped recording ${first} failed verification: .*; see recordings verify ${first}$`, 'm'));
   const forced = await cli(t, ['recordings', 'search', 'says hello', '--key', base.key('officer'), '--force']);

@@ -65,6 +65,8 @@ test('a psql script gives the same output through the gateway as directly, and t
   assert.equal(rec.user, 'alice');
   assert.equal(rec.target, 'pg01');
   const files = await g.exportRecording(rec.id);
+  // No keystrokes are recorded on a database session, so no keystroke files either.
+  assert.deepEqual([...files.keys()].sort(), [`${rec.id}.cast`, `${rec.id}.events.jsonl`, `${rec.id}.tm`, `${rec.id}.tys`]);
   const replay = (await scriptreplay({ 'r.tys': files.get(`${rec.id}.tys`)!, 'r.tm': files.get(`${rec.id}.tm`)! }, ['-t', 'r.tm', '-s', 'r.tys'])).toString('utf8');
   assert.match(replay, /app=> SELECT id, name, price FROM items ORDER BY id;/);
   // Only the first 100 rows are rendered, so the columns are as wide as those rows need.

@@ -166,4 +166,8 @@ test('recordings search decrypts locally and prints id, offset and the matching 
   assert.ok(lines.some((l) => /\btty\b/.test(l) && l.endsWith(MARKER)));
   const none = await home.cli(['recordings', 'search', 'no-such-text-anywhere', '--key', home.key('officer')]);
   assert.equal(none.stdout, '');
+  assert.equal(none.code, 1, 'no match is exit 1, as grep');
+  const broken = await home.cli(['recordings', 'search', MARKER, '--key', join(home.dir, 'no-such.key')]);
+  assert.equal(broken.code, 2, 'an error is exit 2, as grep');
+  assert.match(broken.stderr, /^recgate: .*no-such\.key/);
 });

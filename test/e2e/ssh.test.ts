@@ -145,6 +145,21 @@ test('the real sftp client puts and gets files through the gateway; a 100 MiB do
   assert.equal(get.bytes, 100 * 1024 * 1024);
   // File contents are not recorded as terminal output.
   assert.ok(!files.has(`${rec.id}.tys`) || files.get(`${rec.id}.tys`)!.length < 4096);
+
+  // What an auditor runs on it: play has no terminal to show and points to the events.
+  const key = g.home.key('officer');
+  const play = await g.home.cli(['recordings', 'play', rec.id, '--key', key]);
+  assert.equal(play.code, 1);
+  assert.equal(play.stdout, '');
+  assert.match(play.stderr, new RegExp(`^recgate: recording ${rec.id} has no terminal to play .*; see recgate recordings events ${rec.id} --key `, 'm'));
+  const listed = await g.home.cli(['recordings', 'events', rec.id, '--key', key]);
+  assert.equal(listed.code, 0, listed.stderr);
+  const lines = listed.stdout.trimEnd().split('\n');
+  assert.ok(lines.some((l) => /^\+\d:\d\d:\d\d\.\d{3}  subsystem  channel=0 name=sftp$/.test(l)), listed.stdout);
+  assert.ok(lines.some((l) => l.includes('  file  ') && l.includes(`path=${big}`) && l.includes('op=read')), listed.stdout);
+  const ids = await g.home.cli(['recordings', 'list', '--quiet']);
+  assert.equal(ids.code, 0, ids.stderr);
+  assert.deepEqual(ids.stdout.trimEnd().split('\n').sort(), (await g.recordings()).map((r) => r.id).sort());
 });
 
 test('a window resize in the real client reaches the target and shows in the asciicast export', async () => {
@@ -192,6 +207,9 @@ test('typed commands become events, and a password typed at a sudo-style prompt 
   const commands = events.filter((e) => e.type === 'command').map((e) => e.command);
   assert.ok(commands.includes('echo typed-$((20+3))'), JSON.stringify(commands));
   assert.ok(commands.includes('exit'), JSON.stringify(commands));
+  // The shell exits because `exit` was typed: the command comes before the exit.
+  const order = events.filter((e) => e.type === 'exit' || (e.type === 'command' && e.command === 'exit')).map((e) => e.type);
+  assert.deepEqual(order, ['command', 'exit']);
   const input = files.get(`${rec.id}.in.tys`)!.toString('utf8');
   assert.ok(input.includes('echo typed-$((20+3))'), 'echoed input is recorded in clear');
   assert.ok(!input.includes('hunter2'), 'the password is not in the input stream');
