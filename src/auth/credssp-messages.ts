@@ -111,3 +111,4 @@ export function decodeTsCredentials(buf: Buffer): PasswordCreds {
   };
   return { domain: text(0, 'domainName'), user: text(1, 'userName'), password: text(2, 'password') };
 }
+
