@@ -49,3 +49,16 @@ export function hasSshKey(user: UserConfig, algo: string, blob: Uint8Array): boo
     return data === b64 && (keyAlgo === algo || (algo.startsWith('rsa-sha2-') && keyAlgo === 'ssh-rsa'));
   });
 }
+
+/**
+ * The NT hash lookup NLA needs (users[].rdpNtHash): the person signs in as
+ * `alice+win01`, optionally `DOMAIN\alice+win01`; the hash is alice's. Null for
+ * a user without one, who can still sign in with TLS security and the Argon2id password.
+ */
+export function ntHashLookup(config: Pick<Config, 'users'>): (login: string) => Buffer | null {
+  return (login) => {
+    const name = parseLoginName(login)?.user ?? login;
+    const hex = findUser(config as Config, name)?.rdpNtHash;
+    return hex ? Buffer.from(hex, 'hex') : null;
+  };
+}
