@@ -33,6 +33,11 @@ export class CredsspClient {
     this.ntlm = new NtlmClient(options, this.random);
   }
 
+  /** True once the AUTHENTICATE message went out: a close now means the target refused it. */
+  get authenticated(): boolean {
+    return this.state !== 'challenge';
+  }
+
   start(): Buffer {
     return encodeTsRequest({ version: this.version, negoTokens: [this.ntlm.negotiate()] });
   }

@@ -127,12 +127,20 @@ export class NlaClient {
     if (!cert) throw new NlaError('the target presented no TLS certificate to bind CredSSP to', Status.ACCESS_DENIED);
     const client = new CredsspClient({ user: this.options.user, domain: this.options.domain ?? '', password: this.options.password, publicKey: certificatePublicKey(cert) });
     write(socket, client.start());
-    const rest = await converse(socket, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, async (message) => {
-      const step = client.receive(message);
-      write(socket, step.reply);
-      return step.done;
-    });
-    return { rest };
+    try {
+      const rest = await converse(socket, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, async (message) => {
+        const step = client.receive(message);
+        write(socket, step.reply);
+        return step.done;
+      });
+      return { rest };
+    } catch (err) {
+      // Servers that send no errorCode (FreeRDP's) close the connection on a wrong password.
+      if (err instanceof NlaError && client.authenticated && /closed/.test(err.message)) {
+        throw new NlaError('the target closed the connection after the NTLM response: it refused the user name or password', Status.LOGON_FAILURE, { cause: err });
+      }
+      throw err;
+    }
   }
 }
 
