@@ -12,7 +12,7 @@ import { generateSelfSignedCertificate } from '../daemon/tls-cert.js';
 import { ProtocolError } from '../errors.js';
 import { encodeTsRequest } from './credssp-messages.js';
 import { CredsspServer } from './credssp-server.js';
-import { certificatePublicKey, NlaClient, NlaError, NlaServer, Status } from './nla-session.js';
+import { certificatePublicKey, EarlyUserAuth, earlyUserAuthResult, NlaClient, NlaError, NlaServer, Status } from './nla-session.js';
 import { ntHash } from './ntlm-crypto.js';
 import { encodeNegotiate } from './ntlm-messages.js';
 
@@ -86,4 +86,9 @@ test('the CredSSP server fed arbitrary TSRequests ends only in protocol or NLA e
     }),
     { numRuns: 300 },
   );
+});
+
+test('earlyUserAuthResult is 4 bytes, little-endian (MS-RDPBCGR 2.2.10.2)', () => {
+  assert.deepEqual(earlyUserAuthResult(EarlyUserAuth.SUCCESS), Buffer.from([0, 0, 0, 0]));
+  assert.deepEqual(earlyUserAuthResult(EarlyUserAuth.ACCESS_DENIED), Buffer.from([5, 0, 0, 0]));
 });
