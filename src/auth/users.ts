@@ -19,7 +19,7 @@ export function parseLoginName(name: string): LoginName | null {
   return { user: name.slice(0, plus), target: name.slice(plus + 1) };
 }
 
-export function findUser(config: Config, name: string): UserConfig | undefined {
+export function findUser(config: Pick<Config, 'users'>, name: string): UserConfig | undefined {
   return config.users.find((u) => u.name === name);
 }
 
@@ -58,7 +58,7 @@ export function hasSshKey(user: UserConfig, algo: string, blob: Uint8Array): boo
 export function ntHashLookup(config: Pick<Config, 'users'>): (login: string) => Buffer | null {
   return (login) => {
     const name = parseLoginName(login)?.user ?? login;
-    const hex = findUser(config as Config, name)?.rdpNtHash;
+    const hex = findUser(config, name)?.rdpNtHash;
     return hex ? Buffer.from(hex, 'hex') : null;
   };
 }
