@@ -9,6 +9,7 @@ const user = (name: string, password: boolean, scram: boolean): UserConfig => ({
   password: password ? '$argon2id$...' : null,
   scram: scram ? 'SCRAM-SHA-256$...' : null,
   mysqlNative: null,
+  rdpNtHash: null,
   sshKeys: [],
   targets: ['*'],
 });

@@ -7,8 +7,8 @@ import { checkPassword, hasSshKey, parseLoginName } from './users.js';
 
 const s = defaultSodium();
 const ED25519 = 'AAAAC3NzaC1lZDI1NTE5AAAAIGZ1b2Jhcl9rZXlfZm9yX3Rlc3RzX29ubHlfMDAwMDAw';
-const alice: UserConfig = { name: 'alice', password: hashPassword(s, 'pw'), scram: null, mysqlNative: null, sshKeys: [`ssh-ed25519 ${ED25519} alice@laptop`], targets: ['web01'] };
-const root: UserConfig = { name: 'root', password: null, scram: null, mysqlNative: null, sshKeys: [], targets: ['*'] };
+const alice: UserConfig = { name: 'alice', password: hashPassword(s, 'pw'), scram: null, mysqlNative: null, rdpNtHash: null, sshKeys: [`ssh-ed25519 ${ED25519} alice@laptop`], targets: ['web01'] };
+const root: UserConfig = { name: 'root', password: null, scram: null, mysqlNative: null, rdpNtHash: null, sshKeys: [], targets: ['*'] };
 
 test('login names split at the first plus', () => {
   assert.deepEqual(parseLoginName('alice+web01'), { user: 'alice', target: 'web01' });

@@ -19,7 +19,7 @@ export function parseLoginName(name: string): LoginName | null {
   return { user: name.slice(0, plus), target: name.slice(plus + 1) };
 }
 
-export function findUser(config: Config, name: string): UserConfig | undefined {
+export function findUser(config: Pick<Config, 'users'>, name: string): UserConfig | undefined {
   return config.users.find((u) => u.name === name);
 }
 
@@ -48,4 +48,17 @@ export function hasSshKey(user: UserConfig, algo: string, blob: Uint8Array): boo
     const [keyAlgo, data] = line.trim().split(/\s+/);
     return data === b64 && (keyAlgo === algo || (algo.startsWith('rsa-sha2-') && keyAlgo === 'ssh-rsa'));
   });
+}
+
+/**
+ * The NT hash lookup NLA needs (users[].rdpNtHash): the person signs in as
+ * `alice+win01`, optionally `DOMAIN\alice+win01`; the hash is alice's. Null for
+ * a user without one, who can still sign in with TLS security and the Argon2id password.
+ */
+export function ntHashLookup(config: Pick<Config, 'users'>): (login: string) => Buffer | null {
+  return (login) => {
+    const name = parseLoginName(login)?.user ?? login;
+    const hex = findUser(config, name)?.rdpNtHash;
+    return hex ? Buffer.from(hex, 'hex') : null;
+  };
 }

@@ -48,6 +48,7 @@ export function buildProgram(): Command {
   command(users, 'hash', 'read a password and print its Argon2id hash for users[].password')
     .option('--scram', 'print the SCRAM-SHA-256 verifier for users[].scram instead (PostgreSQL logins)')
     .option('--mysql-native', 'print the mysql_native_password hash for users[].mysqlNative instead (MySQL logins)')
+    .option('--nt', 'print the NT hash for users[].rdpNtHash instead (RDP Network Level Authentication; password-equivalent)')
     .action((o) => hashUserPassword(o));
 
   const recordings = program.command('recordings').description('list, export, replay, search and verify recordings');

@@ -179,6 +179,18 @@ export const mysqlNativeVerifier: Parse<string> = (value) => {
   return value;
 };
 
+/**
+ * The NT hash of a password (MD4 of its UTF-16LE form, MS-NLMP 3.3.1), as
+ * `recgate users hash --nt` prints it: 32 hex digits, stored lower-case.
+ * Password-equivalent for NTLM, so the message never repeats the value.
+ */
+export const ntHashHex: Parse<string> = (value) => {
+  present(value);
+  if (typeof value !== 'string') throw wrongType('an NT hash of 32 hex digits', value);
+  if (!/^[0-9a-fA-F]{32}$/.test(value)) throw new Invalid('expected 32 hex digits (from recgate users hash --nt)');
+  return value.toLowerCase();
+};
+
 export const sshKey: Parse<string> = (value) => {
   const line = text(value).trim();
   const problem = checkSshKeyLine(line);

@@ -203,6 +203,7 @@ export function resolveConfig(raw: RawConfig, source: string, options: ResolveOp
       password: user.password ?? null,
       scram: user.scram ?? null,
       mysqlNative: user.mysqlNative ?? null,
+      rdpNtHash: user.rdpNtHash ?? null,
       sshKeys: user.sshKeys,
       targets: user.targets,
     })),

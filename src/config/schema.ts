@@ -22,6 +22,7 @@ import {
   size,
   scramVerifier,
   mysqlNativeVerifier,
+  ntHashHex,
   sshKey,
   text,
   withDefault,
@@ -90,11 +91,12 @@ const user = strict({
   password: field(optional(passwordHash)),
   scram: field(optional(scramVerifier)),
   mysqlNative: field(optional(mysqlNativeVerifier)),
+  rdpNtHash: field(optional(ntHashHex)),
   sshKeys: list(field(sshKey)),
   targets: z.array(field(text)),
 }).superRefine((value, ctx) => {
-  if (value.password === undefined && value.scram === undefined && value.mysqlNative === undefined && value.sshKeys.length === 0) {
-    ctx.addIssue({ code: 'custom', path: [], message: 'has neither password, scram, mysqlNative nor sshKeys, so it cannot log in' });
+  if (value.password === undefined && value.scram === undefined && value.mysqlNative === undefined && value.rdpNtHash === undefined && value.sshKeys.length === 0) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'has neither password, scram, mysqlNative, rdpNtHash nor sshKeys, so it cannot log in' });
   }
 });
 

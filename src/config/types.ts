@@ -37,6 +37,11 @@ export interface UserConfig {
   readonly scram: string | null;
   /** mysql_native_password hash (`*` + 40 hex) for MySQL logins without TLS, or null. */
   readonly mysqlNative: string | null;
+  /**
+   * NT hash (32 hex, lower-case) for RDP Network Level Authentication (NTLM), or null.
+   * Password-equivalent for NTLM: whoever reads it can sign in as the user over NLA.
+   */
+  readonly rdpNtHash: string | null;
   /** OpenSSH public key lines. */
   readonly sshKeys: readonly string[];
   /** Target names this user may reach; "*" means every target. */
