@@ -27,6 +27,8 @@ export interface ConferenceCreate {
   /** ConnectPDU bytes from after its length through the H.221 key. */
   middle: Buffer;
   blocks: DataBlock[];
+  /** The ConnectPDU length as sent when it is not the true length (null: recomputed). */
+  connectLength: number | null;
   lengthWidth: number;
   userDataLengthWidth: number;
 }
@@ -36,7 +38,9 @@ export function parseConferenceCreate(userData: Buffer): ConferenceCreate {
   const oid = r.bytes(7, 'object identifier');
   if (!oid.equals(T124_OID)) throw codecError(['gcc'], 'not a T.124 ConnectData');
   const outer = readPerLength(r);
-  if (outer.value !== r.remaining) throw codecError(['gcc'], `ConnectPDU length ${outer.value} is not the ${r.remaining} bytes left`);
+  // Windows and FreeRDP servers write a ConnectPDU length that does not cover the user data
+  // (MS-RDPBCGR 4.1.4 shows 0x2a before 0x108 bytes of it): kept as it came when it is not the true length.
+  const connectLength = outer.value === r.remaining ? null : outer.value;
   const rest = userData.subarray(r.offset);
   const window = rest.subarray(0, 32);
   let key = window.indexOf('Duca');
@@ -56,7 +60,7 @@ export function parseConferenceCreate(userData: Buffer): ConferenceCreate {
     if (length < 4) throw codecError(['gcc'], `block 0x${type.toString(16)} of length ${length}`);
     blocks.push({ type, body: r.bytes(length - 4, `block 0x${type.toString(16)}`) });
   }
-  return { kind, middle, blocks, lengthWidth: outer.width, userDataLengthWidth: inner.width };
+  return { kind, middle, blocks, connectLength, lengthWidth: outer.width, userDataLengthWidth: inner.width };
 }
 
 export function serializeConferenceCreate(c: ConferenceCreate): Buffer {
@@ -64,5 +68,5 @@ export function serializeConferenceCreate(c: ConferenceCreate): Buffer {
   for (const b of c.blocks) w.u16le(b.type).u16le(b.body.length + 4).bytes(b.body);
   const blocks = w.done();
   const inner = Buffer.concat([c.middle, writePerLength(blocks.length, c.userDataLengthWidth), blocks]);
-  return Buffer.concat([T124_OID, writePerLength(inner.length, c.lengthWidth), inner]);
+  return Buffer.concat([T124_OID, writePerLength(c.connectLength ?? inner.length, c.lengthWidth), inner]);
 }
