@@ -26,3 +26,5 @@ export * from './display-control.js';
 export * from './error-info.js';
 export * from './envelope.js';
 export * from './walker.js';
+export * from './recording-editor.js';
+export * from './struct.js';
