@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ROOT } from '../../../test/fixtures/gateway-env.js';
 import { parseCapture, type CapturedPdu } from '../../../test/fixtures/rdp-capture.js';
 
-export const CAPTURES = ['xfreerdp-xrdp-tls.txt', 'xfreerdp-shadow-tls.txt'] as const;
+export const CAPTURES = ['xfreerdp-xrdp-tls.txt', 'xfreerdp-shadow-tls.txt', 'xfreerdp-xrdp-tls-restricted.txt', 'xfreerdp-shadow-tls-restricted.txt'] as const;
 
 export function capture(name: (typeof CAPTURES)[number]): CapturedPdu[] {
   return parseCapture(readFileSync(join(ROOT, 'test', 'fixtures', 'rdp', 'captures', name), 'utf8'));

@@ -1,20 +1,22 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from '../../../test/fixtures/gateway-env.js';
-import { parseCapture } from '../../../test/fixtures/rdp-capture.js';
+import { capture, CAPTURES } from './test-captures.js';
 import { walkCapture } from './walker.js';
 
-const capture = (name: string) => parseCapture(readFileSync(join(ROOT, 'test', 'fixtures', 'rdp', 'captures', name), 'utf8'));
-
-for (const name of ['xfreerdp-xrdp-tls.txt', 'xfreerdp-shadow-tls.txt']) {
+for (const name of CAPTURES) {
   test(`every PDU of ${name} decodes through every layer and encodes back to its bytes`, () => {
-    const { tally } = walkCapture(capture(name));
-    console.log(name, tally);
+    const { tally, bitmapRects } = walkCapture(capture(name));
     for (const label of ['x224:connection-request', 'x224:connection-confirm', 'mcs:connect-initial', 'mcs:connect-response', 'mcs:attach-user-confirm']) assert.ok(tally[label], `${label} seen`);
-    assert.ok(Object.keys(tally).some((l) => l.endsWith('/client-info')));
-    assert.ok(Object.keys(tally).some((l) => l.endsWith('/demand-active')));
-    assert.ok(Object.keys(tally).some((l) => l.endsWith('/confirm-active')));
+    for (const end of ['/client-info', '/demand-active', '/confirm-active', '/data:synchronize', '/data:control']) assert.ok(Object.keys(tally).some((l) => l.endsWith(end)), end);
+    if (name.includes('restricted')) assert.ok(bitmapRects > 0, `bitmap rectangles decoded in ${JSON.stringify(tally)}`);
   });
 }
+
+test('restricted, xrdp draws through slow-path bitmap updates and the shadow server through fast-path ones', () => {
+  const xrdp = walkCapture(capture('xfreerdp-xrdp-tls-restricted.txt'));
+  const xrdpRects = xrdp.envelopes.flatMap((e) => (e.data?.kind === 'bitmap' ? e.data.rects : []));
+  assert.ok(xrdpRects.some((r) => r.width === 800), "slow-path strips as wide as the client's screen");
+  const shadow = walkCapture(capture('xfreerdp-shadow-tls-restricted.txt'));
+  const tiles = shadow.envelopes.flatMap((e) => e.fastpath?.contents.flatMap((c) => (c.kind === 'bitmap' ? c.rects : [])) ?? []);
+  assert.ok(tiles.length > 0 && tiles.every((r) => r.width === 64 && r.height === 64), 'fast-path 64x64 tiles');
+});
