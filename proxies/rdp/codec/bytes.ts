@@ -84,17 +84,22 @@ export class Writer {
     this.length += b.length;
     return this;
   }
+  /** A field too large for its width is a codec error, never a silently wrapped length. */
+  private fits(v: number, max: number): number {
+    if (!Number.isInteger(v) || v < 0 || v > max) throw codecError(['writer'], `${v} does not fit a field of at most ${max}`);
+    return v;
+  }
   u8(v: number): this {
-    return this.push(Buffer.of(v & 0xff));
+    return this.push(Buffer.of(this.fits(v, 0xff)));
   }
   u16le(v: number): this {
     const b = Buffer.alloc(2);
-    b.writeUInt16LE(v & 0xffff);
+    b.writeUInt16LE(this.fits(v, 0xffff));
     return this.push(b);
   }
   u16be(v: number): this {
     const b = Buffer.alloc(2);
-    b.writeUInt16BE(v & 0xffff);
+    b.writeUInt16BE(this.fits(v, 0xffff));
     return this.push(b);
   }
   u32le(v: number): this {
