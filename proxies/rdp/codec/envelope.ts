@@ -13,7 +13,7 @@ import { parseActive, serializeActive, type ActivePdu } from './capabilities.js'
 import { ChannelReassembler, parseChannelChunk, serializeChannelChunk, type ChannelChunk, type ChannelMessage } from './channels.js';
 import { dataLabel, decodeDataBody, encodeDataBody, type DataBody } from './data-body.js';
 import { BlockType, decodeBlock, encodeBlock, type DecodedBlock } from './data-blocks.js';
-import { codecError } from './errors.js';
+import { codecError, throughLayers } from './errors.js';
 import { decodeFastPath, encodeFastPath, type FastPathEnvelope, type FastPathState } from './fastpath.js';
 import { readTpkt, writeTpkt, type Frame } from './framer.js';
 import { parseConferenceCreate, serializeConferenceCreate, type ConferenceCreate } from './gcc.js';
@@ -135,9 +135,21 @@ function decodeSendData(env: Envelope, state: ConnectionState, channelId: number
   env.label += `/channel:${name}`;
 }
 
-/** Decodes one framed PDU of `dir`, updating `state`. */
+/**
+ * Decodes one framed PDU of `dir`, updating `state`. A codec error names
+ * the layers the PDU was decoded through before the one that failed.
+ */
 export function decodeEnvelope(dir: Direction, frame: Frame, state: ConnectionState): Envelope {
   const env: Envelope = { dir, kind: frame.kind, label: frame.kind };
+  try {
+    return decodeLayers(env, frame, state);
+  } catch (err) {
+    throw throughLayers(err, [dir, ...env.label.split('/').map((l) => l.replace(/:.*/, ''))]);
+  }
+}
+
+function decodeLayers(env: Envelope, frame: Frame, state: ConnectionState): Envelope {
+  const dir = env.dir;
   if (frame.kind === 'credssp') {
     env.credssp = Buffer.from(frame.bytes);
     return env;

@@ -152,3 +152,15 @@ describe('fuzz', () => {
     );
   });
 });
+
+test('a codec error names the layers the PDU went through', () => {
+  const state = new ConnectionState();
+  state.ioChannel = 1003;
+  // A share control header announcing a Demand Active whose capability sets are cut short.
+  const share = Buffer.from('12001100ea03' + 'ea030100' + '0400' + '2000', 'hex');
+  share.writeUInt16LE(share.length, 0);
+  const mcs = Buffer.concat([Buffer.from('68000703eb70', 'hex'), Buffer.of(share.length), share]);
+  const tpdu = Buffer.concat([Buffer.from('02f080', 'hex'), mcs]);
+  const frame = Buffer.concat([Buffer.of(3, 0, 0, tpdu.length + 4), tpdu]);
+  refuses(() => decodeEnvelope('s2c', { kind: 'tpkt', bytes: frame }, state), /^rdp\/s2c\/mcs\/demand-active: sourceDescriptor: needs 4 bytes/);
+});
