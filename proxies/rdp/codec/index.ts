@@ -28,3 +28,4 @@ export * from './envelope.js';
 export * from './walker.js';
 export * from './recording-editor.js';
 export * from './struct.js';
+export * from './extended-info.js';

@@ -7,6 +7,7 @@ import { CapabilityType, findSet, GENERAL, ORDER, SURFACE_COMMANDS } from './cap
 import { BlockType, CS_CORE, EarlyCapability } from './data-blocks.js';
 import { ConnectionState, decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.js';
 import { errorInfoText } from './error-info.js';
+import { parseExtendedInfo } from './extended-info.js';
 import { RdpFramer } from './framer.js';
 import { parseConferenceCreate, serializeConferenceCreate } from './gcc.js';
 import { clearGfxFlag, restrictCapabilities, withoutCompression } from './restrict.js';
@@ -69,6 +70,14 @@ describe('conference and Client Info', () => {
     assert.ok(injected.flags & InfoFlag.AUTOLOGON);
     assert.deepEqual(injected.extra, info.extra, 'the extended info is kept');
     assert.equal(withoutCompression(info).flags & (InfoFlag.COMPRESSION | InfoFlag.COMPRESSION_TYPE_MASK), 0);
+  });
+
+  test('the extended info tells the client\'s address', () => {
+    const ext = parseExtendedInfo(info.extra);
+    assert.equal(ext?.clientAddressFamily, 2);
+    assert.equal(ext?.clientAddress, '127.0.0.1');
+    assert.equal(typeof ext?.performanceFlags, 'number');
+    refuses(() => parseExtendedInfo(Buffer.from('0200ff00', 'hex')), /more than 80/);
   });
 
   test('a field longer than the Info Packet allows is refused', () => {
