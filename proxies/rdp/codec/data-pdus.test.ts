@@ -4,6 +4,7 @@ import { refuses } from '../../wire/test-support.js';
 import { decodeDataBody, encodeDataBody } from './data-body.js';
 import { parseRefreshRect, parseSuppressOutput, serializeRefreshRect, serializeSuppressOutput } from './data-pdus.js';
 import { errorInfoText } from './error-info.js';
+import { parseLogonInfo } from './logon-info.js';
 import { PduType2, serializeShareControl, type ShareData } from './share.js';
 import { num } from './struct.js';
 
@@ -41,4 +42,24 @@ test('Refresh Rect and Suppress Output round-trip; a short one is refused', () =
 
 test('a share control PDU too long for its 16-bit length is refused, not wrapped', () => {
   refuses(() => serializeShareControl({ totalLength: 0, pduType: 7, version: 0x10, pduSource: 1002, body: Buffer.alloc(70000) }), /does not fit a field of at most 65535/);
+});
+
+test('a logon notification tells who logged on', () => {
+  const domain = Buffer.from('CORP\0', 'utf16le');
+  const user = Buffer.from('alice\0', 'utf16le');
+  const head = Buffer.alloc(4 + 2 + 4 + 4 + 4 + 4);
+  head.writeUInt32LE(1, 0);
+  head.writeUInt16LE(1, 4);
+  head.writeUInt32LE(18, 6);
+  head.writeUInt32LE(7, 10);
+  head.writeUInt32LE(domain.length, 14);
+  head.writeUInt32LE(user.length, 18);
+  const v2 = Buffer.concat([head, Buffer.alloc(558), domain, user]);
+  assert.deepEqual(parseLogonInfo(v2), { type: 'logon', domain: 'CORP', userName: 'alice', sessionId: 7 });
+  const v1 = Buffer.alloc(4 + 4 + 52 + 4 + 512 + 4);
+  v1.writeUInt32LE(user.length, 60);
+  user.copy(v1, 64);
+  v1.writeUInt32LE(3, 576);
+  assert.deepEqual(parseLogonInfo(v1), { type: 'logon', domain: '', userName: 'alice', sessionId: 3 });
+  refuses(() => parseLogonInfo(Buffer.from('09000000', 'hex')), /unknown infoType 9/);
 });

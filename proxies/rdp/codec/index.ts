@@ -29,3 +29,4 @@ export * from './walker.js';
 export * from './recording-editor.js';
 export * from './struct.js';
 export * from './extended-info.js';
+export * from './logon-info.js';
