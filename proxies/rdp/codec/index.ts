@@ -1,7 +1,18 @@
 /**
  * The RDP codecs: pure functions of bytes, one module per layer, for a
  * relay that terminates TLS on both legs and edits only what recording
- * needs. Nothing here does I/O.
+ * needs (pyrdp's approach). Nothing here does I/O.
+ *
+ *   framer            TPKT / fast-path / CredSSP framing of a byte stream
+ *   x224              Connection Request / Confirm with RDP negotiation, data TPDU
+ *   mcs, asn1         Connect-Initial / Response (BER), domain PDUs (PER)
+ *   gcc, data-blocks  Conference Create Request / Response and the client and server data blocks
+ *   security, extended-info   basic security header, Client Info, licensing (recognised)
+ *   share, capabilities, data-pdus, data-body, logon-info, error-info   slow-path share PDUs
+ *   input, updates, fastpath-output, fastpath   input events, screen and pointer updates
+ *   channels, cliprdr, display-control          virtual channels and what rides them
+ *   restrict, recording-editor                  the edits recording needs
+ *   envelope, walker  one PDU through every layer and back; walking a recorded connection
  */
 export * from './errors.js';
 export { Reader, Writer } from './bytes.js';
