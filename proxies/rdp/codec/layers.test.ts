@@ -120,7 +120,7 @@ test('error info codes read as words; unknown ones as hex', () => {
 });
 
 describe('fuzz', () => {
-  const real = [...capture('xfreerdp-xrdp-tls.txt'), ...capture('xfreerdp-shadow-tls.txt')];
+  const real = CAPTURES.flatMap((name) => capture(name));
 
   test('a real PDU with bytes changed decodes or fails with a ProtocolError, never anything else', () => {
     fc.assert(
