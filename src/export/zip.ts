@@ -25,13 +25,20 @@ import { checkBaseName, eventsFileName, terminalFileNames, type TerminalFileName
 import { mergeByTime } from './merge.js';
 import type { ExportSource, ExportTerminal } from './source.js';
 import { TypescriptWriter } from './typescript.js';
+import { writeVideo, type VideoOptions } from './video.js';
 
 interface ZipEntry {
   name: string;
   path: string;
 }
 
-export async function writeExportZip(source: ExportSource, outPath: string, baseName: string): Promise<{ files: string[] }> {
+/** `video`: how a graphical recording's screen stream is rendered into the zip (default WebM at 10 fps). */
+export async function writeExportZip(
+  source: ExportSource,
+  outPath: string,
+  baseName: string,
+  video: VideoOptions = { format: 'webm' },
+): Promise<{ files: string[] }> {
   checkBaseName(baseName);
   // Beside the zip: the plaintext stays where the auditor chose to put it, on the same file system.
   const work = await mkdtemp(join(dirname(outPath), '.recgate-export-'));
@@ -52,6 +59,11 @@ export async function writeExportZip(source: ExportSource, outPath: string, base
     const events = place(eventsFileName(baseName));
     entries.push(events);
     await exportEvents(source, events.path);
+    if (source.screenStream !== undefined) {
+      const entry = place(`${baseName}.${video.format}`);
+      await writeVideo(source, entry.path, video);
+      entries.push(entry);
+    }
     await writeZip(entries, zipTemp, zipTime(source.meta.startedAt));
     await rename(zipTemp, outPath);
     return { files: entries.map((e) => e.name) };
