@@ -7,6 +7,7 @@ import { decodeUncompressed } from './bitmap-raw.js';
 import { decodeInterleaved, rleDecodePixels } from './bitmap-rle.js';
 import { defaultPalette } from './pixels.js';
 import { BitmapCodec, RecordType, ScreenFormatError } from './records.js';
+import { planeEncode, rleEncode } from '../../test/fixtures/bitmap-encoders.js';
 
 const palette = defaultPalette();
 const px = (rgba: Uint8Array, w: number, x: number, y: number): number[] => [...rgba.subarray((y * w + x) * 4, (y * w + x) * 4 + 4)];
@@ -65,36 +66,6 @@ test('RLE: SPECIAL_FGBG_1 against the line above, long regular runs, 16 and 24 b
   assert.deepEqual([...rleDecodePixels(Uint8Array.from([0xf6, 2, 0, 0x34, 0x12]), 2, 1, 16)], [0x1234, 0x1234]);
 });
 
-/** A simple RLE encoder: colour runs for repeats, colour images otherwise (position independent orders). */
-function rleEncode(pixels: number[], bpb: number): Uint8Array {
-  const out: number[] = [];
-  const put = (v: number): void => {
-    for (let i = 0; i < bpb; i++) out.push((v >>> (8 * i)) & 0xff);
-  };
-  const header = (code: number, mega: number, n: number): void => {
-    if (n < 32 && n > 0) out.push((code << 5) | n);
-    else if (n < 256 + 32) out.push(code << 5, n - 32);
-    else out.push(mega, n & 0xff, n >> 8);
-  };
-  let i = 0;
-  while (i < pixels.length) {
-    let run = 1;
-    while (i + run < pixels.length && pixels[i + run] === pixels[i]) run++;
-    if (run >= 3) {
-      header(3, 0xf3, run);
-      put(pixels[i]!);
-      i += run;
-      continue;
-    }
-    let n = 0;
-    while (i + n < pixels.length && n < 1000 && !(pixels[i + n] === pixels[i + n + 1] && pixels[i + n] === pixels[i + n + 2])) n++;
-    header(4, 0xf4, n);
-    for (let k = 0; k < n; k++) put(pixels[i + k]!);
-    i += n;
-  }
-  return Uint8Array.from(out);
-}
-
 test('RLE: random images round-trip through an encoder at 8, 15, 16 and 24 bpp', () => {
   fc.assert(
     fc.property(fc.constantFrom([8, 1, 0xff], [15, 2, 0x7fff], [16, 2, 0xffff], [24, 3, 0xffffff]), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), ([bpp, bpb, mask], w, h, seeds) => {
@@ -109,43 +80,6 @@ test('RLE output is flipped to top-down RGBA', () => {
   assert.deepEqual(px(rgba, 1, 0, 0), [0, 0, 255, 255]);
   assert.deepEqual(px(rgba, 1, 0, 1), [255, 0, 0, 255]);
 });
-
-/** Planar RLE plane encoder (MS-RDPEGDI 2.2.2.5.1.1): deltas after the first scanline, then segments. */
-function planeEncode(plane: number[], w: number, h: number): number[] {
-  const out: number[] = [];
-  for (let y = 0; y < h; y++) {
-    const vals = plane.slice(y * w, y * w + w).map((v, x) => {
-      if (y === 0) return v;
-      const d = ((v - plane[(y - 1) * w + x]! + 384) & 0xff) - 128;
-      return d >= 0 ? 2 * d : 2 * -d - 1;
-    });
-    let i = 0;
-    while (i < w) {
-      const raw: number[] = [];
-      while (i < w && raw.length < 15) {
-        raw.push(vals[i++]!);
-        let r = 0;
-        while (i + r < w && vals[i + r] === raw[raw.length - 1]) r++;
-        if (r >= 3) break;
-      }
-      const last = raw[raw.length - 1]!;
-      let run = 0;
-      while (i + run < w && vals[i + run] === last && run < 15) run++;
-      if (run === 1 || run === 2) run = 0;
-      out.push((raw.length << 4) | run, ...raw);
-      i += run;
-      for (;;) {
-        let r = 0;
-        while (i + r < w && vals[i + r] === last && r < 47) r++;
-        if (r >= 32) out.push(((r - 32) << 4) | 2);
-        else if (r >= 16) out.push(((r - 16) << 4) | 1);
-        else break;
-        i += r;
-      }
-    }
-  }
-  return out;
-}
 
 function image(w: number, h: number, f: (x: number, y: number) => number[]): number[][] {
   return Array.from({ length: w * h }, (_, i) => f(i % w, Math.floor(i / w)));
