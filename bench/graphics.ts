@@ -13,8 +13,9 @@
  *             wall time, × realtime, peak memory. Frames come from memory (no
  *             decryption), so this is the renderer and ffmpeg.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeVideo, type VideoFormat } from '../src/export/video.js';
@@ -165,14 +166,32 @@ async function benchExport(frames: Frame[]): Promise<void> {
         },
       };
       const start = performance.now();
+      const cpu0 = cpuSeconds();
+      const rss0 = process.memoryUsage().rss;
+      let rssPeak = rss0;
+      const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
       const r = await writeVideo(source, join(dir, `out.${format}`), { format, fps: FPS });
+      clearInterval(sampler);
       const seconds = (performance.now() - start) / 1000;
-      rows.push([format, `${r.width}x${r.height}@${FPS}`, (r.videoMs / 1000).toFixed(0), seconds.toFixed(1), (r.videoMs / 1000 / seconds).toFixed(1), (r.frames / seconds).toFixed(0)]);
+      const cpu1 = cpuSeconds();
+      const ours = cpu1.self - cpu0.self;
+      const ffmpeg = cpu1.children - cpu0.children;
+      const video = r.videoMs / 1000;
+      const cores = cpus().length;
+      rows.push([format, `${r.width}x${r.height}@${FPS}`, video.toFixed(0), seconds.toFixed(1), (video / seconds).toFixed(1), ours.toFixed(1), ffmpeg.toFixed(1), (video / ((ours + ffmpeg) / cores)).toFixed(1), ((rssPeak - rss0) / 1e6).toFixed(0)]);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  table('export (busy 1080p)', ['format', 'video', 'length s', 'wall s', '× realtime', 'frames/s'], rows);
+  table('export (busy 1080p)', ['format', 'video', 'length s', 'wall s', '× realtime (wall)', 'CPU s node', 'CPU s ffmpeg', `× realtime (CPU, ${cpus().length} cores)`, 'RSS growth MB'], rows);
+  process.stdout.write(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+}
+
+/** CPU seconds of this process and of its reaped children (ffmpeg) from /proc/self/stat. */
+function cpuSeconds(): { self: number; children: number } {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return { self: (f[11]! + f[12]!) / 100, children: (f[13]! + f[14]!) / 100 };
 }
 
 function table(title: string, head: string[], rows: string[][]): void {
