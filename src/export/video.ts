@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { GatewayError, RecordingError } from '../errors.js';
 import { IdleCuts } from '../graphics/idle-cuts.js';
 import { ScreenPlayer, type TimedRecord } from '../graphics/player.js';
+import { drawPointerImage } from '../graphics/pointer.js';
 import { RecordType, ScreenParser } from '../graphics/records.js';
 import { FrameKind, type Frame } from '../recording/frames.js';
 import { CaptionBuilder, type Caption } from './captions.js';
@@ -189,10 +190,12 @@ function compose(player: ScreenPlayer, canvas: Uint8Array, width: number, height
     const w = Math.min(width, fb.width);
     for (let y = 0; y < Math.min(height, fb.height); y++) canvas.set(fb.pixels.subarray(y * fb.width * 4, (y * fb.width + w) * 4), y * width * 4);
   }
-  if (player.pointer.visible) drawPointer(canvas, width, height, player.pointer.x, player.pointer.y);
+  if (!player.pointer.visible) return;
+  if (player.pointerImage) drawPointerImage(canvas, width, height, player.pointerImage, player.pointer.x, player.pointer.y);
+  else drawPointer(canvas, width, height, player.pointer.x, player.pointer.y);
 }
 
-/** A plain arrow (white, black outline), 11 pixels tall, tip at (px, py). */
+/** The system pointer: a plain arrow (white, black outline), 11 pixels tall, tip at (px, py). */
 function drawPointer(canvas: Uint8Array, width: number, height: number, px: number, py: number): void {
   for (let dy = 0; dy < 11; dy++) {
     const span = Math.min(dy, 7);

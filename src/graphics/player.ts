@@ -10,6 +10,7 @@ import { decodeBitmap } from './bitmap.js';
 import { Framebuffer } from './framebuffer.js';
 import { inflateKeyframe } from './keyframe.js';
 import { defaultPalette } from './pixels.js';
+import { decodePointer, type PointerImage } from './pointer.js';
 import { RecordType, ScreenFormatError, type ScreenRecord } from './records.js';
 
 export interface TimedRecord {
@@ -25,6 +26,9 @@ export interface PointerState {
   shape: number;
 }
 
+/** Pointer shapes kept by cache index (RDP's pointer cache holds at most a few dozen). */
+const MAX_POINTERS = 256;
+
 /** Screen size before the stream names one. */
 const INITIAL = { w: 1024, h: 768 };
 
@@ -37,6 +41,9 @@ export class ScreenPlayer {
   firstError: string | undefined;
   /** Whether a DesktopSize or Keyframe has set the size yet. */
   sized = false;
+  /** The pointer's shape; undefined for the system default. */
+  pointerImage: PointerImage | undefined;
+  private readonly pointers = new Map<number, PointerImage>();
 
   constructor(width = INITIAL.w, height = INITIAL.h) {
     this.fb = new Framebuffer(width, height);
@@ -76,17 +83,25 @@ export class ScreenPlayer {
         this.pointer.x = r.x;
         this.pointer.y = r.y;
         return 1;
-      case RecordType.PointerShape:
+      case RecordType.PointerShape: {
+        const image = decodePointer(r);
+        this.pointers.delete(r.index);
+        if (this.pointers.size >= MAX_POINTERS) this.pointers.delete(this.pointers.keys().next().value!);
+        this.pointers.set(r.index, image);
+        this.pointerImage = image;
         this.pointer.shape = r.index;
         this.pointer.visible = true;
         return 1;
+      }
       case RecordType.PointerCached:
-        this.pointer.shape = r.index;
+        this.pointerImage = this.pointers.get(r.index);
+        this.pointer.shape = this.pointerImage ? r.index : -1;
         this.pointer.visible = true;
         return 1;
       case RecordType.PointerSystem:
         this.pointer.visible = r.kind === 1;
         this.pointer.shape = -1;
+        this.pointerImage = undefined;
         return 1;
     }
   }

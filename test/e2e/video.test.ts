@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GatewayHome, run } from '../fixtures/gateway-env.js';
-import { desktopSize, screenStep, solidRect, type Rgb } from '../fixtures/screen.js';
+import { desktopSize, pointerAt, screenStep, solidPointer, solidRect, type Rgb } from '../fixtures/screen.js';
 import { readZip } from '../fixtures/zip.js';
 
 const W = 320;
@@ -33,7 +33,7 @@ before(async () => {
       { op: 'event', event: { type: 'key', text: 'hello' } },
       { op: 'sleep', ms: 800 },
       // Left half blue; a rectangle reaching past the screen is clipped.
-      screenStep([solidRect(0, 0, W / 2, H, BLUE), solidRect(W - 10, H - 10, 64, 64, BLUE)]),
+      screenStep([solidRect(0, 0, W / 2, H, BLUE), solidRect(W - 10, H - 10, 64, 64, BLUE), solidPointer(3, 12, 12, [255, 255, 255]), pointerAt(260, 150)]),
       { op: 'sleep', ms: 1000 },
     ],
   });
@@ -78,6 +78,7 @@ for (const format of ['mp4', 'webm'] as const) {
     assertColour(await pixelAt(file, 2.5, 100, 100), BLUE, 'left at 2.5 s');
     assertColour(await pixelAt(file, 2.5, 250, 100), GREEN, 'right at 2.5 s');
     assertColour(await pixelAt(file, 2.5, W - 4, H - 4), BLUE, 'clipped corner at 2.5 s');
+    assertColour(await pixelAt(file, 2.5, 266, 156), [255, 255, 255], 'the pointer at 2.5 s');
   });
 }
 
