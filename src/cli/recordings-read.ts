@@ -63,7 +63,8 @@ export async function exportRecording(id: string, options: ExportOptions): Promi
         process.stdout.write(`wrote ${out}: ${r.width}x${r.height}, ${(r.videoMs / 1000).toFixed(1)} s at ${video.fps ?? 10} fps\n`);
         return;
       }
-      const { files } = await writeExportZip(source, out, id, video);
+      const { files, video: rendered } = await writeExportZip(source, out, id, video);
+      if (rendered) reportSkipped(id, rendered);
       process.stdout.write(`wrote ${out}: ${files.join(', ')}\n`);
     }),
   );

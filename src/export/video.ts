@@ -138,21 +138,27 @@ function drawtext(file: string, c: Caption, cuts: IdleCuts): string {
   return `drawtext=textfile='${escaped}':expansion=none:font=monospace:fontsize=h/30:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=8:x=(w-tw)/2:y=h-th-h/20:enable='between(t,${from},${to})'`;
 }
 
-/** Screen records in time order from the stream's frames. */
-async function* timedRecords(frames: AsyncIterable<Frame>): AsyncGenerator<TimedRecord> {
-  const parser = new ScreenParser();
+/** Screen records in time order from the stream's frames; what could not be read is counted in `parser`. */
+async function* timedRecords(frames: AsyncIterable<Frame>, parser: ScreenParser): AsyncGenerator<TimedRecord> {
   for await (const f of frames) {
     if (f.kind !== FrameKind.Screen) continue;
     for (const record of parser.push(f.data)) yield { t: f.t, record };
   }
-  parser.end();
+  try {
+    parser.end();
+  } catch (err) {
+    // A recording cut off inside a record (the gateway was killed): what came before plays.
+    parser.skipped++;
+    parser.firstError ??= (err as Error).message;
+  }
 }
 
 async function render(source: ExportSource, stream: string, plan: Plan, fps: number, ffmpeg: string, args: string[]): Promise<VideoResult> {
   const encoder = new FfmpegPipe(ffmpeg, args);
   const player = new ScreenPlayer(plan.width, plan.height);
   const canvas = new Uint8Array(plan.width * plan.height * 4);
-  const records = timedRecords(source.frames(stream))[Symbol.asyncIterator]();
+  const parser = new ScreenParser();
+  const records = timedRecords(source.frames(stream), parser)[Symbol.asyncIterator]();
   let next = await records.next();
   const videoMs = plan.cuts.videoTime(plan.recordingMs);
   const frames = Math.max(1, Math.ceil((videoMs * fps) / 1000));
@@ -176,8 +182,9 @@ async function render(source: ExportSource, stream: string, plan: Plan, fps: num
     encoder.kill();
     throw err;
   }
-  const result: VideoResult = { frames, videoMs, recordingMs: plan.recordingMs, width: plan.width, height: plan.height, skippedRecords: player.skipped };
-  if (player.firstError !== undefined) result.firstError = player.firstError;
+  const result: VideoResult = { frames, videoMs, recordingMs: plan.recordingMs, width: plan.width, height: plan.height, skippedRecords: player.skipped + parser.skipped };
+  const firstError = parser.firstError ?? player.firstError;
+  if (firstError !== undefined) result.firstError = firstError;
   return result;
 }
 

@@ -92,3 +92,12 @@ test('fuzz: arbitrary bytes give records or a ScreenFormatError, nothing else', 
     }),
   );
 });
+
+test('a malformed or unknown record is skipped and counted; the records after it read on', () => {
+  const p = new ScreenParser();
+  const bad = Uint8Array.from([0x11, 1, 0, 0x19, 2, 7, 7]);
+  const got = p.push(Uint8Array.from([...bad, ...encodeRecords([{ type: RecordType.PointerCached, index: 9 }])]));
+  assert.deepEqual(norm(got), norm([{ type: RecordType.PointerCached, index: 9 }]));
+  assert.equal(p.skipped, 2);
+  assert.match(p.firstError ?? '', /DesktopSize record is too short/);
+});

@@ -253,8 +253,14 @@ export function decodeRecordBody(type: number, b: Uint8Array): ScreenRecord {
 /**
  * Incremental parser: `push(bytes)` returns the records completed by them and
  * keeps a partial record for the next push. Pure: no I/O, no clock.
+ * A record whose body is malformed (or of a type this reader does not know)
+ * is skipped and counted; a malformed head (another version, a bad length)
+ * throws, since nothing after it can be framed.
  */
 export class ScreenParser {
+  /** Records skipped, and the first reason. */
+  skipped = 0;
+  firstError: string | undefined;
   private pending: Uint8Array[] = [];
   private pendingLength = 0;
   /** Bytes the partial record needs in all, once its head is known (no copying until then). */
@@ -277,8 +283,15 @@ export class ScreenParser {
       }
       this.want = 0;
       const start = o + head.size;
-      out.push(decodeRecordBody(head.type, buf.subarray(start, start + head.len)));
       o = start + head.len;
+      try {
+        out.push(decodeRecordBody(head.type, buf.subarray(start, start + head.len)));
+      } catch (err) {
+        // The record's length is known, so the stream goes on after it.
+        if (!(err instanceof ScreenFormatError)) throw err;
+        this.skipped++;
+        this.firstError ??= err.message;
+      }
     }
     const rest = buf.subarray(o);
     if (rest.length === 0) this.want = 0;
