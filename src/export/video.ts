@@ -1,6 +1,7 @@
 /**
  * Video export of a graphical recording: the screen stream is replayed into a
- * framebuffer, sampled at `fps`, and raw RGBA frames are piped to ffmpeg,
+ * framebuffer, sampled at `fps`, converted to YUV 4:2:0 where it changed
+ * (yuv-canvas.ts), and the raw frames are piped to ffmpeg,
  * which writes WebM (VP9, realtime deadline) or MP4 (H.264, libx264 veryfast;
  * zerolatency: no lookahead or B-frames, a third less CPU on screen content).
  *
@@ -16,11 +17,11 @@ import { dirname, join } from 'node:path';
 import { GatewayError, RecordingError } from '../errors.js';
 import { IdleCuts } from '../graphics/idle-cuts.js';
 import { ScreenPlayer, type TimedRecord } from '../graphics/player.js';
-import { drawPointerImage } from '../graphics/pointer.js';
 import { RecordType, ScreenParser } from '../graphics/records.js';
 import { FrameKind, type Frame } from '../recording/frames.js';
 import { CaptionBuilder, type Caption } from './captions.js';
 import type { ExportSource } from './source.js';
+import { YuvCanvas } from './yuv-canvas.js';
 
 export type VideoFormat = 'webm' | 'mp4';
 
@@ -48,6 +49,9 @@ export interface VideoResult {
   firstError?: string;
 }
 
+/** The frames are BT.601 limited-range YUV (yuv-canvas.ts): said so in the file. */
+const COLOUR_ARGS = ['-colorspace', 'bt470bg', '-color_primaries', 'bt470bg', '-color_trc', 'smpte170m', '-color_range', 'tv'];
+
 const CODEC_ARGS: Record<VideoFormat, string[]> = {
   mp4: ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', '23', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4'],
   webm: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-b:v', '0', '-crf', '36', '-pix_fmt', 'yuv420p', '-f', 'webm'],
@@ -71,13 +75,13 @@ export async function writeVideo(source: ExportSource, outPath: string, options:
   try {
     const filters: string[] = [];
     if (options.overlay === true) filters.push(...(await captionFilters(source, plan.cuts, work)));
-    const args = ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${plan.width}x${plan.height}`, '-r', String(fps), '-i', 'pipe:0'];
+    const args = ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${plan.width}x${plan.height}`, '-r', String(fps), '-i', 'pipe:0'];
     if (filters.length > 0) {
       const script = join(work, 'filters');
       await writeFile(script, filters.join(',\n'), { mode: 0o600 });
       args.push('-filter_script:v', script);
     }
-    args.push(...CODEC_ARGS[options.format], '-y', temp);
+    args.push(...CODEC_ARGS[options.format], ...COLOUR_ARGS, '-y', temp);
     const result = await render(source, source.screenStream, plan, fps, options.ffmpeg ?? 'ffmpeg', args);
     await rename(temp, outPath);
     return result;
@@ -156,24 +160,22 @@ async function* timedRecords(frames: AsyncIterable<Frame>, parser: ScreenParser)
 async function render(source: ExportSource, stream: string, plan: Plan, fps: number, ffmpeg: string, args: string[]): Promise<VideoResult> {
   const encoder = new FfmpegPipe(ffmpeg, args);
   const player = new ScreenPlayer(plan.width, plan.height);
-  const canvas = new Uint8Array(plan.width * plan.height * 4);
+  const canvas = new YuvCanvas(plan.width, plan.height);
   const parser = new ScreenParser();
   const records = timedRecords(source.frames(stream), parser)[Symbol.asyncIterator]();
   let next = await records.next();
   const videoMs = plan.cuts.videoTime(plan.recordingMs);
   const frames = Math.max(1, Math.ceil((videoMs * fps) / 1000));
-  let dirty = true;
   try {
     for (let k = 0; k < frames; k++) {
       const rt = plan.cuts.recordingTime((k * 1000) / fps);
       while (!next.done && next.value.t <= rt) {
         player.apply(next.value.record);
-        dirty = true;
         next = await records.next();
       }
-      if (dirty) compose(player, canvas, plan.width, plan.height);
-      dirty = false;
-      await encoder.write(canvas);
+      const p = player.pointer;
+      canvas.update(player.fb, p.visible ? { x: p.x, y: p.y, image: player.pointerImage } : undefined);
+      await encoder.write(canvas.frame);
     }
     // Records after the last frame time (none, unless the clock ran back) are still read, for errors.
     while (!next.done) next = await records.next();
@@ -186,38 +188,6 @@ async function render(source: ExportSource, stream: string, plan: Plan, fps: num
   const firstError = parser.firstError ?? player.firstError;
   if (firstError !== undefined) result.firstError = firstError;
   return result;
-}
-
-/** The screen into the video canvas (top-left, black around it after a resize), with the pointer. */
-function compose(player: ScreenPlayer, canvas: Uint8Array, width: number, height: number): void {
-  const fb = player.fb;
-  if (fb.width === width && fb.height === height) canvas.set(fb.pixels);
-  else {
-    canvas.fill(0);
-    const w = Math.min(width, fb.width);
-    for (let y = 0; y < Math.min(height, fb.height); y++) canvas.set(fb.pixels.subarray(y * fb.width * 4, (y * fb.width + w) * 4), y * width * 4);
-  }
-  if (!player.pointer.visible) return;
-  if (player.pointerImage) drawPointerImage(canvas, width, height, player.pointerImage, player.pointer.x, player.pointer.y);
-  else drawPointer(canvas, width, height, player.pointer.x, player.pointer.y);
-}
-
-/** The system pointer: a plain arrow (white, black outline), 11 pixels tall, tip at (px, py). */
-function drawPointer(canvas: Uint8Array, width: number, height: number, px: number, py: number): void {
-  for (let dy = 0; dy < 11; dy++) {
-    const span = Math.min(dy, 7);
-    for (let dx = 0; dx <= span; dx++) {
-      const x = px + dx;
-      const y = py + dy;
-      if (x >= width || y >= height) continue;
-      const edge = dx === 0 || dx === span || dy === 10;
-      const o = (y * width + x) * 4;
-      const v = edge ? 0 : 255;
-      canvas[o] = v;
-      canvas[o + 1] = v;
-      canvas[o + 2] = v;
-    }
-  }
 }
 
 /** ffmpeg with raw frames on its standard input; its error output is kept (bounded) for the message. */

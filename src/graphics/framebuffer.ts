@@ -4,8 +4,15 @@
  */
 import { checkSize } from './pixels.js';
 
+/** Damage rectangles kept between two `takeDamage` calls before they collapse into "everything". */
+const MAX_DAMAGE = 512;
+
+export type Rect = [x0: number, y0: number, x1: number, y1: number];
+
 export class Framebuffer {
   pixels: Uint8Array;
+  /** Areas written since the last `takeDamage`; `all` when the whole picture may have changed. */
+  private damage: Rect[] | 'all' = 'all';
 
   constructor(public width: number, public height: number) {
     checkSize(width, height);
@@ -23,9 +30,23 @@ export class Framebuffer {
     this.width = width;
     this.height = height;
     this.pixels = new Uint8Array(width * height * 4);
+    this.damage = 'all';
     this.clear();
     const w = Math.min(width, oldW);
     for (let y = 0; y < Math.min(height, oldH); y++) this.pixels.set(old.subarray(y * oldW * 4, (y * oldW + w) * 4), y * width * 4);
+  }
+
+  /** What changed since the last call (for renderers that convert only the changed parts). */
+  takeDamage(): Rect[] | 'all' {
+    const d = this.damage;
+    this.damage = [];
+    return d;
+  }
+
+  private damaged(r: Rect): void {
+    if (this.damage === 'all') return;
+    if (this.damage.length >= MAX_DAMAGE) this.damage = 'all';
+    else this.damage.push(r);
   }
 
   private clear(): void {
@@ -46,6 +67,7 @@ export class Framebuffer {
       const s = ((row - y) * srcW + (x0 - x)) * 4;
       this.pixels.set(src.subarray(s, s + (x1 - x0) * 4), (row * this.width + x0) * 4);
     }
+    this.damaged([x0, y0, x1, y1]);
     return (x1 - x0) * (y1 - y0);
   }
 
@@ -62,6 +84,7 @@ export class Framebuffer {
 
   /** Replaces the picture with RGB rows of this size. */
   setRgb(width: number, height: number, rgb: Uint8Array): void {
+    this.damage = 'all';
     if (width !== this.width || height !== this.height) {
       checkSize(width, height);
       this.width = width;
