@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { existsSync } from 'node:fs';
 import { GatewayHome, run } from '../fixtures/gateway-env.js';
+import { TamperedHome } from '../fixtures/tamper.js';
 import { desktopSize, pointerAt, screenStep, solidPointer, solidRect, type Rgb } from '../fixtures/screen.js';
 import { readZip } from '../fixtures/zip.js';
 
@@ -21,7 +23,7 @@ let home: GatewayHome;
 let id: string;
 
 before(async () => {
-  home = await GatewayHome.create();
+  home = await GatewayHome.create('recording: { flushInterval: 100ms, checkpointInterval: 300ms }');
   id = await home.record({
     who: { user: 'alice', target: 'win01', protocol: 'rdp', clientAddress: '127.0.0.1' },
     keyframeEveryMs: 400,
@@ -120,4 +122,26 @@ test('--video of a recording without a screen, or an unknown format, is one clea
   const bad = await home.cli(['recordings', 'export', id, '--key', home.key('officer'), '--out', join(home.dir, 'x.avi'), '--video', 'avi']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /--video must be webm or mp4/);
+});
+
+test('a recording that fails verification: --video refuses it, --force exports it with every finding as a warning', async () => {
+  const t = await TamperedHome.copy(home.dir);
+  try {
+    await t.cutShort(id, 2);
+    const out = join(t.dir, 'cut.mp4');
+    const args = ['recordings', 'export', id, '--key', home.key('officer'), '--out', out, '--video', 'mp4', '--config', t.config];
+    const refused = await home.cli(args);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`recording ${id} failed verification: .*cut short`));
+    assert.equal(existsSync(out), false);
+    const forced = await home.cli([...args, '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    const lines = forced.stderr.trimEnd().split('\n');
+    assert.ok(lines.length > 1 && lines.every((l) => l.startsWith('recgate: warning: ')), forced.stderr);
+    const p = await probe(out);
+    assert.deepEqual([p.width, p.height], [W, H]);
+    assertColour(await pixelAt(out, 0.5, 100, 100), RED, 'at 0.5 s');
+  } finally {
+    await t.remove();
+  }
 });
