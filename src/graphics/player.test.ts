@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { solidRect } from '../../test/fixtures/screen.js';
 import { ActivityMeter } from './activity.js';
 import { ScreenKeyframer } from './keyframer.js';
@@ -81,4 +82,25 @@ test('the activity meter gives the share of the screen changed per second and fi
   assert.deepEqual(m.perSecond(), [1.5, 0, 0, 0, 0.25]);
   assert.deepEqual(m.idleStretches(2), [[1, 4]]);
   assert.deepEqual(m.idleStretches(4), []);
+});
+
+test('fuzz: any record sequence plays without throwing, and the screen stays the size it says', () => {
+  const small = fc.integer({ min: 0, max: 70 });
+  const pos = fc.integer({ min: 0, max: 0xffff });
+  const record = fc.oneof(
+    fc.record({ type: fc.constant(RecordType.DesktopSize as const), w: small, h: small }),
+    fc.record({ type: fc.constant(RecordType.Bitmap as const), x: pos, y: pos, destW: small, destH: small, width: small, height: small, bpp: fc.constantFrom(8, 15, 16, 24, 32, 0), codec: fc.constantFrom(0, 1, 2, 3), flags: fc.constantFrom(0, 1, 0x401), data: fc.uint8Array({ maxLength: 200 }) }),
+    fc.record({ type: fc.constant(RecordType.Palette as const), colors: fc.uint8Array({ maxLength: 900 }) }),
+    fc.record({ type: fc.constant(RecordType.Keyframe as const), w: small, h: small, rgb: fc.uint8Array({ maxLength: 50 }) }),
+    fc.record({ type: fc.constant(RecordType.PointerShape as const), index: small, hotX: small, hotY: small, w: small, h: small, xorBpp: fc.constantFrom(1, 24, 32), and: fc.uint8Array({ maxLength: 100 }), xor: fc.uint8Array({ maxLength: 300 }) }),
+    fc.record({ type: fc.constant(RecordType.PointerCached as const), index: small }),
+  ) as fc.Arbitrary<ScreenRecord>;
+  fc.assert(
+    fc.property(fc.array(record, { maxLength: 20 }), (records) => {
+      const p = new ScreenPlayer(8, 8);
+      for (const r of records) p.apply(r);
+      assert.equal(p.fb.pixels.length, p.fb.width * p.fb.height * 4);
+    }),
+    { numRuns: 500 },
+  );
 });
