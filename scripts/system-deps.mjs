@@ -41,6 +41,8 @@ export const SYSTEM_DEPS = [
   { program: 'xsetroot', pkg: 'x11-xserver-utils', why: 'known colours on a target display' },
   { program: 'xdotool', pkg: 'xdotool', why: 'typing and clicking into the RDP client' },
   { program: 'ffmpeg', pkg: 'ffmpeg', why: "reading the RDP client's screen, and video export" },
+  // A monospace font for the video export's captions (ffmpeg's drawtext finds it through fontconfig).
+  { program: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf', pkg: 'fonts-dejavu-core', why: 'the font of video captions' },
 ];
 
 // The peers the benchmarks measure beside the gateway (npm run bench:*), by bench.

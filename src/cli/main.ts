@@ -56,10 +56,14 @@ export function buildProgram(): Command {
     .option('--json', 'print a JSON array')
     .option('-q, --quiet', 'print only the ids, one a line')
     .action((o) => listRecordings(o));
-  command(recordings, 'export', 'decrypt a recording into a zip (.tys/.tm, .cast, events)')
+  command(recordings, 'export', 'decrypt a recording into a zip (.tys/.tm, .cast, events, and the video of a graphical session)')
     .argument('<id>')
     .requiredOption('--key <file>', 'your auditor private key file')
-    .requiredOption('--out <path>', 'the zip file to write')
+    .requiredOption('--out <path>', 'the zip file to write (the video file with --video)')
+    .option('--video <format>', 'write only the video of a graphical recording: webm or mp4')
+    .option('--fps <n>', 'video frames per second (default 10)')
+    .option('--skip-idle <seconds>', 'in the video, shorten every pause without screen change to this many seconds')
+    .option('--overlay', 'draw keystrokes and clicks on the video as captions')
     .option('--force', 'decrypt even if verification fails, printing every finding first')
     .action((id, o) => exportRecording(id, o));
   command(recordings, 'play', 'replay a terminal recording here')

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { GatewayError } from '../errors.js';
+import { writeVideo, type VideoFormat, type VideoOptions } from '../export/video.js';
 import { writeExportZip } from '../export/zip.js';
 import type { ExportSource } from '../export/source.js';
 import { FrameKind } from '../recording/frames.js';
@@ -35,20 +36,58 @@ export async function withReader<T>(ctx: CliContext, id: string, options: { key:
   }
 }
 
-export async function exportRecording(id: string, options: GlobalOptions & { key: string; out: string; force?: boolean }): Promise<void> {
+export interface ExportOptions extends GlobalOptions {
+  key: string;
+  out: string;
+  force?: boolean;
+  video?: string;
+  fps?: string;
+  skipIdle?: string;
+  overlay?: boolean;
+}
+
+export async function exportRecording(id: string, options: ExportOptions): Promise<void> {
+  const video = videoOptions(options);
   await withContext(options, (ctx) =>
     withReader(ctx, id, options, async (reader) => {
       const source: ExportSource = {
         meta: { ...reader.manifest.meta, endedAt: reader.summary.endedAt, status: reader.summary.status },
         terminals: await reader.terminals(),
         eventsStream: 'events',
+        ...(reader.stream('screen') ? { screenStream: 'screen' } : {}),
         frames: (name) => reader.frames(name),
       };
       const out = resolve(options.out);
-      const { files } = await writeExportZip(source, out, id);
+      if (options.video !== undefined) {
+        if (source.screenStream === undefined) throw usageError(`recording ${id} is not graphical: it has no screen to export as video`);
+        const r = await writeVideo(source, out, video);
+        reportSkipped(id, r);
+        process.stdout.write(`wrote ${out}: ${r.width}x${r.height}, ${(r.videoMs / 1000).toFixed(1)} s at ${video.fps ?? 10} fps\n`);
+        return;
+      }
+      const { files, video: rendered } = await writeExportZip(source, out, id, video);
+      if (rendered) reportSkipped(id, rendered);
       process.stdout.write(`wrote ${out}: ${files.join(', ')}\n`);
     }),
   );
+}
+
+function videoOptions(options: ExportOptions): VideoOptions {
+  const format = options.video ?? 'webm';
+  if (format !== 'webm' && format !== 'mp4') throw usageError(`--video must be webm or mp4, got ${JSON.stringify(format)}`);
+  const video: VideoOptions = { format: format as VideoFormat };
+  if (options.fps !== undefined) {
+    video.fps = positiveNumber('--fps', options.fps);
+    if (video.fps > 120) throw usageError(`--fps must be at most 120, got ${JSON.stringify(options.fps)}`);
+  }
+  if (options.skipIdle !== undefined) video.skipIdleSeconds = positiveNumber('--skip-idle', options.skipIdle);
+  if (options.overlay === true) video.overlay = true;
+  return video;
+}
+
+function reportSkipped(id: string, r: { skippedRecords: number; firstError?: string }): void {
+  if (r.skippedRecords === 0) return;
+  process.stderr.write(`recgate: warning: recording ${printable(id)}: ${r.skippedRecords} screen update(s) could not be decoded and were left out (first: ${printable(r.firstError ?? '')})\n`);
 }
 
 export interface PlayOptions extends GlobalOptions {

@@ -25,6 +25,8 @@ export interface ExportSource {
   terminals: ExportTerminal[];
   /** Stream of Event frames. */
   eventsStream?: string;
+  /** Stream of Screen frames (graphical sessions: see src/graphics/records.ts). */
+  screenStream?: string;
   /** Decrypted frames of one stream, in time order. */
   frames(streamName: string): AsyncIterable<Frame>;
 }

@@ -27,13 +27,20 @@ import { checkBaseName, eventsFileName, terminalFileNames, type TerminalFileName
 import { mergeByTime } from './merge.js';
 import type { ExportSource, ExportTerminal } from './source.js';
 import { TypescriptWriter } from './typescript.js';
+import { writeVideo, type VideoOptions, type VideoResult } from './video.js';
 
 interface ZipEntry {
   name: string;
   path: string;
 }
 
-export async function writeExportZip(source: ExportSource, outPath: string, baseName: string): Promise<{ files: string[] }> {
+/** `video`: how a graphical recording's screen stream is rendered into the zip (default WebM at 10 fps). */
+export async function writeExportZip(
+  source: ExportSource,
+  outPath: string,
+  baseName: string,
+  video: VideoOptions = { format: 'webm' },
+): Promise<{ files: string[]; video?: VideoResult }> {
   checkBaseName(baseName);
   // Beside the zip: the plaintext stays where the auditor chose to put it, on the same file system.
   const work = await mkdtemp(join(dirname(outPath), '.recgate-export-'));
@@ -56,9 +63,15 @@ export async function writeExportZip(source: ExportSource, outPath: string, base
     const events = place(eventsFileName(baseName));
     entries.push(events);
     await exportEvents(source, events.path);
+    let rendered: VideoResult | undefined;
+    if (source.screenStream !== undefined) {
+      const entry = place(`${baseName}.${video.format}`);
+      rendered = await writeVideo(source, entry.path, video);
+      entries.push(entry);
+    }
     await writeZip(entries, zipTemp, zipTime(source.meta.startedAt));
     await rename(zipTemp, outPath);
-    return { files: entries.map((e) => e.name) };
+    return { files: entries.map((e) => e.name), ...(rendered ? { video: rendered } : {}) };
   } catch (err) {
     await rm(zipTemp, { force: true });
     if (err instanceof GatewayError) throw err;
