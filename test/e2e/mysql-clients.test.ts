@@ -24,16 +24,6 @@ after(async () => {
 const direct = () => mariadb.createConnection({ host: '127.0.0.1', port: g.my.port, user: g.my.user, password: g.my.password, database: 'app' });
 const gateway = () => mariadb.createConnection({ host: '127.0.0.1', port: g.port, user: 'alice+my01', password: ALICE_PASSWORD, database: 'app' });
 
-async function eventsOf(id: string): Promise<Record<string, unknown>[]> {
-  const files = await g.exportRecording(id);
-  return files
-    .get(`${id}.events.jsonl`)!
-    .toString()
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 test('the mariadb connector sees the MariaDB target through the gateway, and its 5000-row batch is recorded row by row', async () => {
   const d = await direct();
   const expected = d.info!.serverVersion;
@@ -58,7 +48,7 @@ test('the mariadb connector sees the MariaDB target through the gateway, and its
   const check = await g.my.mariadb(['-N', '-e', "SELECT COUNT(*), SUM(note IS NULL), MAX(name) FROM batch_items"]);
   assert.equal(check.stdout, '5000\t2500\titem 999\n');
   const rec = await g.endedRecording(before);
-  const events = await eventsOf(rec.id);
+  const events = await g.events(rec.id);
   const bulk = events.filter((e) => e['type'] === 'query' && e['bulkRows'] !== undefined);
   assert.equal(bulk.length, 5000, 'one event per row of the batch');
   assert.equal(bulk[0]!['text'], 'INSERT INTO batch_items VALUES (?, ?, ?)');

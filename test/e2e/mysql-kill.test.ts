@@ -19,19 +19,9 @@ after(async () => {
   await g?.stop();
 });
 
-async function eventsOf(id: string): Promise<Record<string, unknown>[]> {
-  const files = await g.exportRecording(id);
-  return files
-    .get(`${id}.events.jsonl`)!
-    .toString()
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 async function allEvents(): Promise<Record<string, unknown>[]> {
   const recs = await g.recordings();
-  return (await Promise.all(recs.filter((r) => r.status !== 'recording').map((r) => eventsOf(r.id)))).flat();
+  return (await Promise.all(recs.filter((r) => r.status !== 'recording').map((r) => g.events(r.id)))).flat();
 }
 
 /** The target thread running `sql` for `app`, as the target's processlist shows it. */

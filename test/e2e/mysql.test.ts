@@ -158,7 +158,7 @@ test('an operator terminates a session: the client shows the message and the rec
   assert.match(r.stderr, /Database maintenance: reconnect after 18:00/);
   const rec = await g.endedRecording(before);
   assert.equal(rec.endReason, 'terminated');
-  const sleep = (await recordedEvents(rec.id)).find((e) => e['type'] === 'query');
+  const sleep = (await g.events(rec.id)).find((e) => e['type'] === 'query');
   assert.equal(sleep?.['text'], 'SELECT SLEEP(30)');
   assert.deepEqual(sleep?.['error'], { message: 'the session ended before the answer was complete' });
 });
@@ -213,17 +213,6 @@ test('garbage after login ends that connection only; the gateway serves others',
   assert.doesNotMatch(g.log, /"level":50/);
 });
 
-/** The recording's events, from its export. */
-async function recordedEvents(id: string): Promise<Record<string, unknown>[]> {
-  const files = await g.exportRecording(id);
-  return files
-    .get(`${id}.events.jsonl`)!
-    .toString()
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 test('LOAD DATA LOCAL INFILE reaches only a target that allows it, and is recorded with its byte count', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'recgate-infile-'));
   try {
@@ -244,7 +233,7 @@ test('LOAD DATA LOCAL INFILE reaches only a target that allows it, and is record
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'n\n50000\n');
     const rec = await g.endedRecording(before);
-    const events = await recordedEvents(rec.id);
+    const events = await g.events(rec.id);
     const loaded = events.find((e) => e['type'] === 'load-data-local');
     assert.deepEqual([loaded?.['file'], loaded?.['bytes']], [file, Buffer.byteLength(csv)]);
     assert.equal(events.find((e) => e['type'] === 'query' && e['text'] === load)?.['rows'], 50_000);
@@ -269,7 +258,7 @@ test('COM_CHANGE_USER is refused by the gateway; the connection goes on as befor
   assert.equal((rows as { who: string }[])[0]!.who, 'app@%');
   await c.end();
   const rec = await g.endedRecording(before);
-  const events = await recordedEvents(rec.id);
+  const events = await g.events(rec.id);
   assert.ok(events.some((e) => e['type'] === 'command-refused' && e['command'] === 'COM_CHANGE_USER'));
 });
 
@@ -300,7 +289,7 @@ test('a target that sends a malformed greeting or column count: the client is to
   assert.match(columns.stderr, /ERROR 2013 \(HY000\).*Lost connection/);
   const rec = await g.endedRecording(before);
   assert.equal(rec.endReason, 'target-closed');
-  const events = await recordedEvents(rec.id);
+  const events = await g.events(rec.id);
   assert.ok(events.some((e) => e['type'] === 'query' && e['text'] === "SELECT 'BROKEN COLUMNS'"), JSON.stringify(events));
 
   const ok = await g.mariadb(['-N', '-e', 'SELECT 42']);
@@ -329,7 +318,7 @@ test('rows read through a server-side cursor (Connector/C, COM_STMT_FETCH) are t
     const replay = (await scriptreplay({ 'r.tys': files.get(`${rec.id}.tys`)!, 'r.tm': files.get(`${rec.id}.tm`)! }, ['-t', 'r.tm', '-s', 'r.tys'])).toString('utf8');
     assert.match(replay, /MySQL \[app\]> SELECT seq, CONCAT\('row ', seq\) FROM seq_1_to_250/);
     assert.match(replay, /\s+100 \| row 100\r?\n\(250 rows; first 100 shown\)/);
-    const queries = (await recordedEvents(rec.id)).filter((e) => e['type'] === 'query');
+    const queries = (await g.events(rec.id)).filter((e) => e['type'] === 'query');
     assert.deepEqual(
       queries.map((q) => [q['text'], q['rows']]),
       [[query, 250]],
@@ -412,7 +401,7 @@ DROP TABLE big;
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `id\tn\tmd5\n1\t${body.length}\t${md5}\nbody\n${body}\n`);
   const rec = await g.endedRecording(before);
-  const queries = (await recordedEvents(rec.id)).filter((e) => e['type'] === 'query');
+  const queries = (await g.events(rec.id)).filter((e) => e['type'] === 'query');
   const insert = queries.find((q) => String(q['text']).startsWith('INSERT INTO big'));
   assert.equal(insert?.['rows'], 1);
   assert.equal(insert?.['truncated'], true);
@@ -446,7 +435,7 @@ test('mariadb-dump through the gateway gives the same dump as directly, and the 
   assert.ok(through.stdoutBytes.length > 1_000_000);
   assert.ok(body(through.stdoutBytes) === body(direct.stdoutBytes), 'the dumps differ');
   const rec = await g.endedRecording(before);
-  const select = (await recordedEvents(rec.id)).find((e) => e['type'] === 'query' && /^SELECT .* FROM `dump_src`$/.test(String(e['text'])));
+  const select = (await g.events(rec.id)).find((e) => e['type'] === 'query' && /^SELECT .* FROM `dump_src`$/.test(String(e['text'])));
   assert.equal(select?.['rows'], 20000);
 
   await g.my.mariadb(['-e', 'DROP VIEW dump_view; DROP TABLE dump_src']);
@@ -490,7 +479,7 @@ test('sysbench, four threads with prepared statements: every statement is record
   let failedWrites = 0;
   let other = 0;
   for (const rec of recs.slice(before)) {
-    for (const e of await recordedEvents(rec.id)) {
+    for (const e of await g.events(rec.id)) {
       if (e['type'] !== 'query') continue;
       const text = String(e['text']);
       if (/^(UPDATE|DELETE|INSERT) /.test(text)) {
