@@ -87,7 +87,7 @@
  */
 import type { ObserverOutput } from '../wire/relay.js';
 import { ProtocolError } from '../../src/errors.js';
-import { ELLIPSIS, INTERRUPTED, RowCollector, Transcript, queryEvent, type QueryInput, type TableColumn } from '../../src/transcript/index.js';
+import { INTERRUPTED, RowCollector, Transcript, type TableColumn } from '../../src/transcript/index.js';
 import {
   Command,
   decodeFieldList,
@@ -100,11 +100,9 @@ import {
   decodeStmtReset,
   decodeStmtSendLongData,
   decodeChangeUser,
-  type ParamType,
   type StmtExecuteContext,
 } from './protocol/commands.js';
 import { packetCount, type PacketSink } from './protocol/framer.js';
-import { decodeStmtBulkExecute, Indicator, type BulkValue } from './protocol/bulk.js';
 import { Capability, MariaDbCapability } from './protocol/handshake.js';
 import {
   Header,
@@ -117,26 +115,34 @@ import {
   decodeOk,
   decodeResultSetEnd,
   isResultSetEnd,
-  type ErrPacket,
   type OkPacket,
 } from './protocol/packets.js';
+import { RIGHT_ALIGNED_TYPES, decodeColumnCount, decodeColumnDefinition } from './protocol/resultset.js';
 import {
-  BINARY_CHARSET,
-  ColumnFlag,
-  ColumnType,
-  NOT_FIXED_DECIMALS,
-  RIGHT_ALIGNED_TYPES,
-  decodeBinaryRow,
-  decodeColumnCount,
-  decodeColumnDefinition,
-  decodeTextRow,
-  formatBinaryValue,
-  formatTextValue,
-  type BinaryValue,
-  type ColumnDefinition,
-} from './protocol/resultset.js';
+  attempt,
+  CONTINUATION_PROMPT,
+  formatParam,
+  keep,
+  longDataValue,
+  MAX_KEPT_PARAM,
+  MAX_KEPT_TEXT,
+  MAX_TRACKED,
+  MAX_WAITING_BULK,
+  Phase,
+  plural,
+  remember,
+  UNANSWERED,
+  unnamedColumn,
+  warnings,
+  type Pending,
+  type Run,
+  type Statement,
+} from './observer-state.js';
+import { addRow } from './rows.js';
+import { RunWriter } from './run-writer.js';
 
 export type { ObserverOutput } from '../wire/relay.js';
+export { CONTINUATION_PROMPT, MAX_BULK_ROWS, MAX_KEPT_PARAM, MAX_KEPT_TEXT, MAX_TRACKED } from './observer-state.js';
 
 export interface MysqlObserverOptions {
   /** The schema the login selected; null for none. */
@@ -155,106 +161,9 @@ export interface MysqlObserverOptions {
   localInfile?: boolean;
 }
 
-/** Prepared statements remembered per connection. */
-export const MAX_TRACKED = 512;
-
-/** What is kept of a statement's text, and of a command's packet while it waits behind another. */
-export const MAX_KEPT_TEXT = 16_384;
-/** What is kept of a bound parameter (and of the data a COM_STMT_SEND_LONG_DATA sent). */
-export const MAX_KEPT_PARAM = 1024;
-
-/** Commands the server does not answer. */
-const UNANSWERED: ReadonlySet<number> = new Set([Command.COM_QUIT, Command.COM_STMT_SEND_LONG_DATA, Command.COM_STMT_CLOSE]);
-
-/** The mariadb client's continuation prompt. */
-export const CONTINUATION_PROMPT = '    -> ';
-
-interface LongData {
-  head: Buffer;
-  bytes: number;
-}
-
-interface Statement {
-  text: string;
-  cut: boolean;
-  paramCount: number;
-  /** The column definitions that followed PREPARE_OK. */
-  columns: ColumnDefinition[];
-  /** The types last sent (new-params-bound = 1), for an execute that does not send them. */
-  types: ParamType[] | undefined;
-  /** Parameters given data with COM_STMT_SEND_LONG_DATA since the last execute or reset. */
-  longData: Map<number, LongData>;
-  /** The open cursor of its last execute: the statement's run, to which COM_STMT_FETCH adds rows. */
-  cursor?: Run;
-}
-
-/** A statement being answered: a COM_QUERY, a COM_STMT_EXECUTE, a failed COM_STMT_PREPARE, a COM_INIT_DB. */
-interface Run {
-  text: string;
-  cut: boolean;
-  params: (string | null)[] | undefined;
-  database: string | null;
-  start: number;
-  rows: number;
-  error: ErrPacket | undefined;
-  binary: boolean;
-  columns: ColumnDefinition[];
-  expected: number;
-  result: RowCollector | undefined;
-  infile: { file: string; bytes: number } | undefined;
-  /** Followed but not shown: no transcript, no event (a result set answering COM_PROCESS_INFO …). */
-  silent: boolean;
-  /** The connection ended before the answer was complete. */
-  interrupted?: boolean;
-  /** COM_STMT_BULK_EXECUTE: its packet and statement, read when the answer has come (bulk.ts). */
-  bulk?: { payload: Buffer | null; truncated: boolean; statement: Statement | undefined; rows: (string | null)[][]; cut: boolean };
-}
-
-const enum Phase {
-  /** Waiting for OK, ERR, LOCAL INFILE request or a column count. */
-  First,
-  /** The client is sending a LOCAL INFILE's data. */
-  Infile,
-  Columns,
-  ColumnsEof,
-  Rows,
-  /** PREPARE_OK's parameter and column definitions (and EOFs). */
-  PrepareDefs,
-  /** One packet, whatever it is, ends the answer. */
-  Single,
-  /** COM_CHANGE_USER: authentication packets until OK or ERR. */
-  Auth,
-  /** COM_FIELD_LIST: until ERR or the end packet. */
-  UntilEnd,
-  /** COM_STMT_FETCH: rows of a cursor until ERR or the end packet. */
-  Fetch,
-}
-
-interface Pending {
-  command: number;
-  /** The command's packet until it is activated (then null). */
-  payload: Buffer | null;
-  truncated: boolean;
-  /** The packet's length, whether or not all of it was kept. */
-  total: number;
-  /** The sequence id the next packet of the answer should have. */
-  nextSeq: number;
-  /** Packets of the answer seen so far. */
-  received: number;
-  start: number;
-  active: boolean;
-  phase: Phase;
-  run: Run | undefined;
-  /** For COM_STMT_PREPARE. */
-  prepare?: { text: string; cut: boolean; ok?: { statement: Statement; paramDefs: number; columnCount: number; columnDefs: number; seen: number } };
-  /** For COM_INIT_DB and COM_CHANGE_USER: the schema it selects. */
-  schema?: string;
-  /** For COM_STMT_EXECUTE and COM_STMT_FETCH: the statement, when it is known. */
-  statement?: Statement;
-}
-
 export class MysqlObserver {
   private readonly transcript = new Transcript();
+  private readonly writer: RunWriter;
   private readonly statements = new Map<number, Statement>();
   private readonly queue: Pending[] = [];
   private database: string | null;
@@ -282,6 +191,7 @@ export class MysqlObserver {
     private readonly out: ObserverOutput,
     options: MysqlObserverOptions,
   ) {
+    this.writer = new RunWriter(out, this.transcript);
     this.database = options.database;
     this.maxRows = options.maxRows;
     this.capabilities = options.capabilities >>> 0;
@@ -671,7 +581,7 @@ export class MysqlObserver {
         else if (first === Header.Err) {
           const e = decodeErr(payload, this.capabilities);
           if (e.code === PROGRESS_REPORT_CODE) return false;
-          if (p.run) this.failed(p.run, e);
+          if (p.run) this.writer.failed(p.run, e);
           return true;
         } else if (first === Header.Eof && payload.length < 9) this.status(attempt(() => decodeEof(payload, this.capabilities)));
         if (p.command === Command.COM_INIT_DB && first === Header.Ok) {
@@ -730,13 +640,13 @@ export class MysqlObserver {
   private first(p: Pending, payload: Buffer, first: number): boolean {
     if (p.command === Command.COM_STMT_PREPARE) return this.prepareOk(p, payload, first);
     const run = p.run;
-    if (run?.bulk) this.readBulk(run.bulk);
+    if (run?.bulk) this.writer.readBulk(run.bulk);
     if (first === Header.Err) {
       const e = decodeErr(payload, this.capabilities);
       if (e.code === PROGRESS_REPORT_CODE) return false;
       if (run) {
-        this.infileDone(run);
-        this.failed(run, e);
+        this.writer.infileDone(run);
+        this.writer.failed(run, e);
       }
       return true;
     }
@@ -744,7 +654,7 @@ export class MysqlObserver {
       const ok = decodeOk(payload, this.capabilities);
       this.status(ok);
       if (run) {
-        this.infileDone(run);
+        this.writer.infileDone(run);
         run.rows += Number(ok.affectedRows);
         if (ok.statusFlags & ServerStatus.SERVER_STATUS_DB_DROPPED) this.database = null;
         else if (!ok.sessionStateChanges?.some((c) => c.type === SessionTrack.Schema)) this.useStatement(run.text);
@@ -799,8 +709,8 @@ export class MysqlObserver {
     if (first === Header.Err) {
       const e = decodeErr(payload, this.capabilities);
       if (e.code === PROGRESS_REPORT_CODE) return false;
-      this.flush(run);
-      this.failed(run, e);
+      this.writer.flush(run);
+      this.writer.failed(run, e);
       return true;
     }
     if (isResultSetEnd(first, total)) {
@@ -808,42 +718,13 @@ export class MysqlObserver {
       this.status(end);
       // Under CLIENT_DEPRECATE_EOF an execute that opened a cursor ends its metadata with this packet.
       if (end && end.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS && run.rows === 0 && p.command === Command.COM_STMT_EXECUTE) return this.openCursor(p);
-      this.flush(run);
+      this.writer.flush(run);
       const more = end !== undefined && (end.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0;
       p.phase = Phase.First;
       return !more;
     }
-    this.addRow(run, payload, truncated);
+    addRow(run, payload, truncated);
     return false;
-  }
-
-  /** A row of a result set, decoded and kept while the collector wants it. */
-  private addRow(run: Run, payload: Buffer, truncated: boolean): void {
-    run.rows++;
-    const result = run.result!;
-    const columns = run.columns;
-    let shown: (string | null)[];
-    if (run.binary || !truncated) {
-      // Per row: plain loops and one try rather than closures and maps.
-      shown = new Array<string | null>(columns.length);
-      try {
-        if (run.binary) {
-          const values = decodeBinaryRow(payload, columns);
-          for (let i = 0; i < columns.length; i++) shown[i] = formatBinaryValue(values[i]!, columns[i]!);
-        } else {
-          const values = decodeTextRow(payload, columns.length);
-          for (let i = 0; i < columns.length; i++) shown[i] = formatTextValue(values[i]!, columns[i]!);
-        }
-      } catch {
-        shown.fill(ELLIPSIS);
-      }
-    } else {
-      // A row longer than the framer keeps: shown as far as it arrived, the cut marked.
-      const { values, cut } = textRowPrefix(payload, columns.length);
-      shown = values.map((v, i) => formatTextValue(v, columns[i]!));
-      if (cut >= 0) for (let i = cut; i < columns.length; i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
-    }
-    result.row(shown);
   }
 
   /**
@@ -867,8 +748,8 @@ export class MysqlObserver {
       const e = decodeErr(payload, this.capabilities);
       if (e.code === PROGRESS_REPORT_CODE) return false;
       if (run) {
-        this.flush(run);
-        this.failed(run, e);
+        this.writer.flush(run);
+        this.writer.failed(run, e);
         this.closeCursor(statement!);
       }
       return true;
@@ -879,7 +760,7 @@ export class MysqlObserver {
       if (statement && end && end.statusFlags & ServerStatus.SERVER_STATUS_LAST_ROW_SENT) this.closeCursor(statement);
       return true;
     }
-    if (run?.result) this.addRow(run, payload, truncated);
+    if (run?.result) addRow(run, payload, truncated);
     return false;
   }
 
@@ -888,8 +769,8 @@ export class MysqlObserver {
     const run = statement.cursor;
     if (!run) return;
     statement.cursor = undefined;
-    this.flush(run);
-    this.emitQuery(run);
+    this.writer.flush(run);
+    this.writer.emitQuery(run);
   }
 
   private prepareOk(p: Pending, payload: Buffer, first: number): boolean {
@@ -899,7 +780,7 @@ export class MysqlObserver {
       if (e.code === PROGRESS_REPORT_CODE) return false;
       // Nothing showed this statement yet: it goes in with its error.
       p.run = this.begin(prepare.text, prepare.cut, undefined, p.start, false);
-      this.failed(p.run, e);
+      this.writer.failed(p.run, e);
       return true;
     }
     const ok = decodeStmtPrepareOk(payload, this.capabilities);
@@ -927,76 +808,6 @@ export class MysqlObserver {
     return ok.seen >= ok.paramDefs + ok.columnDefs;
   }
 
-  /** Prints a result set collected so far and forgets it. */
-  private flush(run: Run): void {
-    if (!run.result) return;
-    if (!run.silent) this.out.tty(run.result.render());
-    run.result = undefined;
-  }
-
-  private failed(run: Run, e: ErrPacket): void {
-    run.error = e;
-    if (run.silent) return;
-    const head = e.sqlState === '' ? `ERROR ${e.code}` : `ERROR ${e.code} (${e.sqlState})`;
-    this.out.tty(this.transcript.commandTag(`${head}: ${e.message}`));
-  }
-
-  /** The LOCAL INFILE data that went by, counted, once the server answers it. */
-  private infileDone(run: Run): void {
-    const infile = run.infile;
-    if (!infile) return;
-    run.infile = undefined;
-    const file = infile.file.replaceAll("'", "''");
-    this.out.tty(this.transcript.commandTag(`-- LOAD DATA LOCAL INFILE '${file}': ${plural(infile.bytes, 'byte', 'bytes')} from client (not recorded)`));
-    this.out.event({ type: 'load-data-local', file: infile.file, bytes: infile.bytes });
-  }
-
-  /**
-   * Reads a bulk execute's rows once its answer starts (the client has that answer first):
-   * `-- bulk execute: N rows of parameters` in the transcript.
-   */
-  private readBulk(bulk: NonNullable<Run['bulk']>): void {
-    const payload = bulk.payload;
-    if (!payload) return;
-    bulk.payload = null;
-    const statement = bulk.statement;
-    bulk.cut = bulk.truncated;
-    const b = statement ? attempt(() => decodeStmtBulkExecute(payload, statement.paramCount, statement.types, bulk.truncated)) : undefined;
-    if (statement && b) {
-      if (b.typesSent) statement.types = b.types;
-      bulk.rows = b.rows.slice(0, MAX_BULK_ROWS).map((row) => row.map((v, i) => bulkParam(v, b.types[i]!)));
-      bulk.cut ||= b.cut || b.rows.length > MAX_BULK_ROWS;
-    }
-    this.out.tty(this.transcript.commandTag(`-- bulk execute: ${b ? plural(bulk.rows.length, 'row', 'rows') : 'rows not read'} of parameters${bulk.cut ? ' (more not read)' : ''}`));
-  }
-
-  /**
-   * A bulk execute's events: one query event per row with its parameters and `bulkRow` (1-based) of `bulkRows`; the
-   * answer (rows affected, error, duration) is the whole command's, on the last.
-   */
-  private emitBulk(run: Run, bulk: NonNullable<Run['bulk']>): void {
-    this.readBulk(bulk);
-    const durationMs = Math.max(0, this.out.now() - run.start);
-    const { rows, cut } = bulk;
-    const n = Math.max(rows.length, 1);
-    for (let i = 0; i < n; i++) {
-      const q: QueryInput = { text: run.text, durationMs };
-      const row = rows[i];
-      if (row) q.params = row;
-      if (i === n - 1) {
-        q.rows = run.rows;
-        if (run.error) q.error = { code: run.error.sqlState === '' ? String(run.error.code) : `${run.error.code} (${run.error.sqlState})`, message: run.error.message };
-        else if (run.interrupted) q.error = { message: INTERRUPTED };
-      }
-      if (run.cut || cut) q.truncated = true;
-      if (run.database !== null) q.database = run.database;
-      const e = queryEvent(q);
-      e['bulkRow'] = i + 1;
-      e['bulkRows'] = rows.length;
-      this.out.event(e);
-    }
-  }
-
   /** Status flags and session state from an OK or EOF packet. */
   private status(packet: Pick<OkPacket, 'statusFlags'> & Partial<Pick<OkPacket, 'sessionStateChanges'>> | undefined): void {
     if (!packet) return;
@@ -1022,115 +833,11 @@ export class MysqlObserver {
   private record(p: Pending): void {
     const run = p.run;
     if (!run) return;
-    this.flush(run);
-    this.infileDone(run);
+    this.writer.flush(run);
+    this.writer.infileDone(run);
     if (run.interrupted && !run.silent) this.out.tty(this.transcript.commandTag(`-- ${INTERRUPTED}`));
     const shown = p.command === Command.COM_QUERY || p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE || p.command === Command.COM_INIT_DB || run.error !== undefined;
-    if (shown) this.emitQuery(run);
+    if (shown) this.writer.emitQuery(run);
   }
 
-  private emitQuery(run: Run): void {
-    if (run.silent) return;
-    if (run.bulk) return this.emitBulk(run, run.bulk);
-    const e = run.error;
-    // Field by field rather than spreads: one event per statement.
-    const q: QueryInput = { text: run.text, durationMs: Math.max(0, this.out.now() - run.start), rows: run.rows };
-    if (run.params) q.params = run.params;
-    if (e) q.error = { code: e.sqlState === '' ? String(e.code) : `${e.code} (${e.sqlState})`, message: e.message };
-    else if (run.interrupted) q.error = { message: INTERRUPTED };
-    if (run.cut) q.truncated = true;
-    if (run.database !== null) q.database = run.database;
-    this.out.event(queryEvent(q));
-  }
-}
-
-/** Bulk executes kept whole while waiting behind other commands (each at most the framer's 1 MiB). */
-const MAX_WAITING_BULK = 8;
-
-/** Rows of one bulk execute kept for its events; more are counted as cut. */
-export const MAX_BULK_ROWS = 100_000;
-
-/** A bulk row's value as an event parameter: NULL as null, DEFAULT and IGNORE by name in angle brackets. */
-function bulkParam(v: BulkValue, t: ParamType): string | null {
-  if ('indicator' in v) return v.indicator === Indicator.Null ? null : v.indicator === Indicator.Default ? '<DEFAULT>' : '<IGNORE>';
-  const shown = formatParam(v.value, t.type, t.unsigned);
-  return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
-}
-
-function keep(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
-}
-
-function attempt<T>(decode: () => T): T | undefined {
-  try {
-    return decode();
-  } catch {
-    return undefined;
-  }
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-function warnings(n: number): string {
-  return n > 0 ? `, ${plural(n, 'warning', 'warnings')}` : '';
-}
-
-/** A parameter value as the server would show it in the text protocol. */
-function formatParam(value: BinaryValue, type: number, unsigned: boolean): string | null {
-  // Bytes are shown as text when they are printable UTF-8, else as 0x-hex.
-  return formatBinaryValue(value, { type, flags: unsigned ? ColumnFlag.UNSIGNED : 0, charset: BINARY_CHARSET, decimals: NOT_FIXED_DECIMALS });
-}
-
-/** A value sent with COM_STMT_SEND_LONG_DATA: as far as it was kept, the cut marked. */
-function longDataValue(d: LongData | undefined): string {
-  if (!d) return '';
-  const shown = formatParam(d.head, ColumnType.BLOB, false) ?? '';
-  return d.bytes > d.head.length ? shown + ELLIPSIS : shown;
-}
-
-function unnamedColumn(i: number): ColumnDefinition {
-  return {
-    catalog: 'def',
-    schema: '',
-    table: '',
-    orgTable: '',
-    name: `?column${i + 1}?`,
-    orgName: '',
-    charset: BINARY_CHARSET,
-    columnLength: 0,
-    type: ColumnType.VAR_STRING,
-    flags: 0,
-    decimals: 0,
-  };
-}
-
-/** A text row the framer cut short: the values that arrived, the last maybe in part (`cut`, -1 if none was). */
-function textRowPrefix(payload: Buffer, n: number): { values: (Buffer | null)[]; cut: number } {
-  const values: (Buffer | null)[] = [];
-  let at = 0;
-  while (values.length < n) {
-    if (at >= payload.length) return { values, cut: values.length };
-    const b = payload[at]!;
-    if (b === 0xfb) {
-      values.push(null);
-      at++;
-      continue;
-    }
-    const size = b < 0xfb ? 0 : b === 0xfc ? 2 : b === 0xfd ? 3 : b === 0xfe ? 8 : -1;
-    if (size < 0 || at + 1 + size > payload.length) return { values, cut: values.length };
-    const length = size === 0 ? b : size === 8 ? Number(payload.readBigUInt64LE(at + 1)) : payload.readUIntLE(at + 1, size);
-    at += 1 + size;
-    values.push(payload.subarray(at, Math.min(at + length, payload.length)));
-    if (at + length > payload.length) return { values, cut: values.length - 1 };
-    at += length;
-  }
-  return { values, cut: -1 };
-}
-
-function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_TRACKED) map.delete(map.keys().next().value!);
 }

@@ -1,0 +1,178 @@
+/**
+ * What the MySQL observer keeps while it follows a connection: the commands
+ * waiting for their answers (Pending), the statement being answered (Run),
+ * prepared statements, the bounds on each, and the small pure helpers they
+ * share. The observer (observer.ts) drives them; the transcript and events a
+ * Run becomes are written by RunWriter (run-writer.ts).
+ */
+import { ELLIPSIS, type RowCollector } from '../../src/transcript/index.js';
+import { Command, type ParamType } from './protocol/commands.js';
+import { Indicator, type BulkValue } from './protocol/bulk.js';
+import type { ErrPacket } from './protocol/packets.js';
+import { BINARY_CHARSET, ColumnFlag, ColumnType, NOT_FIXED_DECIMALS, formatBinaryValue, type BinaryValue, type ColumnDefinition } from './protocol/resultset.js';
+
+/** Prepared statements remembered per connection. */
+export const MAX_TRACKED = 512;
+
+/** What is kept of a statement's text, and of a command's packet while it waits behind another. */
+export const MAX_KEPT_TEXT = 16_384;
+/** What is kept of a bound parameter (and of the data a COM_STMT_SEND_LONG_DATA sent). */
+export const MAX_KEPT_PARAM = 1024;
+
+/** Commands the server does not answer. */
+export const UNANSWERED: ReadonlySet<number> = new Set([Command.COM_QUIT, Command.COM_STMT_SEND_LONG_DATA, Command.COM_STMT_CLOSE]);
+
+/** The mariadb client's continuation prompt. */
+export const CONTINUATION_PROMPT = '    -> ';
+
+export interface LongData {
+  head: Buffer;
+  bytes: number;
+}
+
+export interface Statement {
+  text: string;
+  cut: boolean;
+  paramCount: number;
+  /** The column definitions that followed PREPARE_OK. */
+  columns: ColumnDefinition[];
+  /** The types last sent (new-params-bound = 1), for an execute that does not send them. */
+  types: ParamType[] | undefined;
+  /** Parameters given data with COM_STMT_SEND_LONG_DATA since the last execute or reset. */
+  longData: Map<number, LongData>;
+  /** The open cursor of its last execute: the statement's run, to which COM_STMT_FETCH adds rows. */
+  cursor?: Run;
+}
+
+/** A statement being answered: a COM_QUERY, a COM_STMT_EXECUTE, a failed COM_STMT_PREPARE, a COM_INIT_DB. */
+export interface Run {
+  text: string;
+  cut: boolean;
+  params: (string | null)[] | undefined;
+  database: string | null;
+  start: number;
+  rows: number;
+  error: ErrPacket | undefined;
+  binary: boolean;
+  columns: ColumnDefinition[];
+  expected: number;
+  result: RowCollector | undefined;
+  infile: { file: string; bytes: number } | undefined;
+  /** Followed but not shown: no transcript, no event (a result set answering COM_PROCESS_INFO …). */
+  silent: boolean;
+  /** The connection ended before the answer was complete. */
+  interrupted?: boolean;
+  /** COM_STMT_BULK_EXECUTE: its packet and statement, read when the answer has come (bulk.ts). */
+  bulk?: { payload: Buffer | null; truncated: boolean; statement: Statement | undefined; rows: (string | null)[][]; cut: boolean };
+}
+
+export const enum Phase {
+  /** Waiting for OK, ERR, LOCAL INFILE request or a column count. */
+  First,
+  /** The client is sending a LOCAL INFILE's data. */
+  Infile,
+  Columns,
+  ColumnsEof,
+  Rows,
+  /** PREPARE_OK's parameter and column definitions (and EOFs). */
+  PrepareDefs,
+  /** One packet, whatever it is, ends the answer. */
+  Single,
+  /** COM_CHANGE_USER: authentication packets until OK or ERR. */
+  Auth,
+  /** COM_FIELD_LIST: until ERR or the end packet. */
+  UntilEnd,
+  /** COM_STMT_FETCH: rows of a cursor until ERR or the end packet. */
+  Fetch,
+}
+
+export interface Pending {
+  command: number;
+  /** The command's packet until it is activated (then null). */
+  payload: Buffer | null;
+  truncated: boolean;
+  /** The packet's length, whether or not all of it was kept. */
+  total: number;
+  /** The sequence id the next packet of the answer should have. */
+  nextSeq: number;
+  /** Packets of the answer seen so far. */
+  received: number;
+  start: number;
+  active: boolean;
+  phase: Phase;
+  run: Run | undefined;
+  /** For COM_STMT_PREPARE. */
+  prepare?: { text: string; cut: boolean; ok?: { statement: Statement; paramDefs: number; columnCount: number; columnDefs: number; seen: number } };
+  /** For COM_INIT_DB and COM_CHANGE_USER: the schema it selects. */
+  schema?: string;
+  /** For COM_STMT_EXECUTE and COM_STMT_FETCH: the statement, when it is known. */
+  statement?: Statement;
+}
+
+/** Bulk executes kept whole while waiting behind other commands (each at most the framer's 1 MiB). */
+export const MAX_WAITING_BULK = 8;
+
+/** Rows of one bulk execute kept for its events; more are counted as cut. */
+export const MAX_BULK_ROWS = 100_000;
+
+/** A bulk row's value as an event parameter: NULL as null, DEFAULT and IGNORE by name in angle brackets. */
+export function bulkParam(v: BulkValue, t: ParamType): string | null {
+  if ('indicator' in v) return v.indicator === Indicator.Null ? null : v.indicator === Indicator.Default ? '<DEFAULT>' : '<IGNORE>';
+  const shown = formatParam(v.value, t.type, t.unsigned);
+  return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
+}
+
+export function keep(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+export function attempt<T>(decode: () => T): T | undefined {
+  try {
+    return decode();
+  } catch {
+    return undefined;
+  }
+}
+
+export function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function warnings(n: number): string {
+  return n > 0 ? `, ${plural(n, 'warning', 'warnings')}` : '';
+}
+
+/** A parameter value as the server would show it in the text protocol. */
+export function formatParam(value: BinaryValue, type: number, unsigned: boolean): string | null {
+  // Bytes are shown as text when they are printable UTF-8, else as 0x-hex.
+  return formatBinaryValue(value, { type, flags: unsigned ? ColumnFlag.UNSIGNED : 0, charset: BINARY_CHARSET, decimals: NOT_FIXED_DECIMALS });
+}
+
+/** A value sent with COM_STMT_SEND_LONG_DATA: as far as it was kept, the cut marked. */
+export function longDataValue(d: LongData | undefined): string {
+  if (!d) return '';
+  const shown = formatParam(d.head, ColumnType.BLOB, false) ?? '';
+  return d.bytes > d.head.length ? shown + ELLIPSIS : shown;
+}
+
+export function unnamedColumn(i: number): ColumnDefinition {
+  return {
+    catalog: 'def',
+    schema: '',
+    table: '',
+    orgTable: '',
+    name: `?column${i + 1}?`,
+    orgName: '',
+    charset: BINARY_CHARSET,
+    columnLength: 0,
+    type: ColumnType.VAR_STRING,
+    flags: 0,
+    decimals: 0,
+  };
+}
+
+export function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_TRACKED) map.delete(map.keys().next().value!);
+}
