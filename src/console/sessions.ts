@@ -59,9 +59,4 @@ export class SessionTable {
   end(id: string): void {
     this.sessions.delete(id);
   }
-
-  /** Ends every session of accounts no longer configured (after a reload). */
-  keepOnly(accounts: ReadonlySet<string>): void {
-    for (const [id, s] of this.sessions) if (!accounts.has(s.account)) this.sessions.delete(id);
-  }
 }
