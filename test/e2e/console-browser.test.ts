@@ -16,6 +16,7 @@ import { PASSPHRASE } from '../fixtures/gateway-env.js';
 import type { Step } from '../fixtures/record-session.js';
 
 const MARKER = 'RG-BROWSER-MARKER-a41c';
+const WRONG_PASSPHRASE = 'not the passphrase 9c2e';
 const steps: Step[] = [
   { op: 'terminal', cols: 80, rows: 24 },
   { op: 'output', text: '\x1b[1;32malice@web01\x1b[0m:~$ ' },
@@ -46,6 +47,12 @@ test('an auditor signs in, unlocks the key in the page and plays an SSH recordin
   await page.fill('#sign-in input[name=password]', ACCOUNTS.auditor.password);
   await page.click('#sign-in button[type=submit]');
   await page.waitForSelector('#unlock:not([hidden])');
+  // A wrong passphrase is told in the page, and the key stays closed.
+  await page.setInputFiles('#unlock input[name=key]', gw.home.key('officer'));
+  await page.fill('#unlock input[name=passphrase]', WRONG_PASSPHRASE);
+  await page.click('#unlock button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent?.includes('wrong passphrase') ?? false, undefined, { timeout: 30_000 });
+  assert.equal(await page.isVisible('#unlock'), true);
   await page.setInputFiles('#unlock input[name=key]', gw.home.key('officer'));
   await page.fill('#unlock input[name=passphrase]', PASSPHRASE);
   await page.click('#unlock button[type=submit]');
@@ -71,6 +78,7 @@ test('an auditor signs in, unlocks the key in the page and plays an SSH recordin
   const secrets = [
     MARKER,
     PASSPHRASE,
+    WRONG_PASSPHRASE,
     Buffer.from(pair.secretKey).toString('base64'),
     Buffer.from(pair.secretKey).toString('hex'),
     (JSON.parse(await readFile(gw.home.key('officer'), 'utf8')) as { sealed: string }).sealed,
