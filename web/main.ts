@@ -88,6 +88,8 @@ async function open(id: string): Promise<void> {
   closePlayer();
   status('Decrypting in this page...');
   const view = await api.recording(id);
+  // The chunks' associated data binds the manifest's id: a manifest of another recording would open its chunks.
+  if (view.manifest.id !== id || view.summary.id !== id) throw new Error(`the gateway answered for recording ${view.manifest.id} when ${id} was asked (swapped or altered)`);
   if (!view.sealedToYou) return status(`Recording ${id} is not sealed to your key (${view.kid ?? 'no recipient'}).`);
   if (!view.manifest.streams.some((s) => s.kind === 'tty')) return status(`Recording ${id} has no terminal; the graphical player is not built yet.`);
   decrypted = await decryptCast(await keyring.sodium(), key, view);
