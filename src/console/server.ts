@@ -40,6 +40,8 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
+const PAGE_FILES = new Set(['/', '/index.html', '/app.js', '/app.js.map', '/app.css', '/asciinema-player.css']);
+
 /** Where `npm run build` puts the bundled page: dist/web beside dist/src. */
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
@@ -91,7 +93,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   registerRecordings(app, ctx);
   const webRoot = deps.webRoot ?? WEB_ROOT;
   if (existsSync(webRoot)) {
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], cacheControl: false });
+    // Only the bundle: tsc's per-module output of web/ lies beside it in dist/web.
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], cacheControl: false, allowedPath: (path) => PAGE_FILES.has(path) });
   } else {
     deps.log.warn({ webRoot }, 'the console page is not built (npm run build): serving the API only');
   }

@@ -55,6 +55,8 @@ test('signed out, the API answers 401 and the page is served with a strict CSP',
   assert.match(csp, /default-src 'self'/);
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline/);
+  assert.equal((await c.request('GET', '/app.js')).status, 200);
+  assert.equal((await c.request('GET', '/main.js')).status, 404, 'only the bundled page is served');
 });
 
 test('sign-in sets an HttpOnly SameSite=Strict cookie; a wrong password or name is 401', async () => {
