@@ -4,15 +4,22 @@
 // `npm run build`, `npm start` and the benches all build through here, so a
 // fresh checkout compiles once.
 //
+// Then the web console's page: web/main.ts bundled by esbuild (with libsodium's
+// wasm build and asciinema-player; no CDN) into dist/web/app.js, beside
+// web/index.html, web/app.css and the player's stylesheet.
+//
 // The build state lives outside tsconfig.json on purpose: `npx tsc --noEmit`
 // must not write a build-info file that claims files were emitted.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SOURCE_DIRS = ['src', 'proxies', 'test', 'bench', 'types'];
+const SOURCE_DIRS = ['src', 'proxies', 'test', 'bench', 'types', 'web'];
+const SOURCE_EXTENSIONS = ['.ts', '.html', '.css'];
+const WEB_OUT = join(ROOT, 'dist', 'web');
 const SOURCE_FILES = ['tsconfig.json', 'package-lock.json'];
 export const STAMP = join(ROOT, 'dist', '.build-stamp');
 const BUILD_INFO = join(ROOT, 'dist', '.tsbuildinfo');
@@ -27,7 +34,7 @@ function newestSource(dir, newest = 0) {
   for (const e of entries) {
     const path = join(dir, e.name);
     if (e.isDirectory()) newest = newestSource(path, newest);
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (SOURCE_EXTENSIONS.some((x) => e.name.endsWith(x))) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   // A deleted or renamed file changes its folder's mtime.
   return Math.max(newest, statSync(dir).mtimeMs);
@@ -62,8 +69,34 @@ export function build({ force = false } = {}) {
     process.stderr.write('recgate: the TypeScript build failed (errors above)\n');
     return false;
   }
+  if (!buildWeb()) return false;
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   process.stderr.write(`recgate: built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return true;
+}
+
+/** Bundles the console page into dist/web; returns false when esbuild failed. */
+function buildWeb() {
+  mkdirSync(WEB_OUT, { recursive: true });
+  try {
+    createRequire(import.meta.url)('esbuild').buildSync({
+      entryPoints: [join(ROOT, 'web', 'main.ts')],
+      outfile: join(WEB_OUT, 'app.js'),
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      minify: true,
+      sourcemap: true,
+      logLevel: 'warning',
+    });
+  } catch {
+    process.stderr.write('recgate: the web console build failed (errors above)\n');
+    return false;
+  }
+  copyFileSync(join(ROOT, 'web', 'index.html'), join(WEB_OUT, 'index.html'));
+  copyFileSync(join(ROOT, 'web', 'app.css'), join(WEB_OUT, 'app.css'));
+  copyFileSync(join(ROOT, 'node_modules', 'asciinema-player', 'dist', 'bundle', 'asciinema-player.css'), join(WEB_OUT, 'asciinema-player.css'));
   return true;
 }
 

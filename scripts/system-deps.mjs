@@ -43,6 +43,8 @@ export const SYSTEM_DEPS = [
   { program: 'ffmpeg', pkg: 'ffmpeg', why: "reading the RDP client's screen, and video export" },
   // A monospace font for the video export's captions (ffmpeg's drawtext finds it through fontconfig).
   { program: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf', pkg: 'fonts-dejavu-core', why: 'the font of video captions' },
+  // Headless Chromium, driven by playwright-core, runs the web console's page in its tests.
+  { program: '/usr/bin/chromium', pkg: 'chromium', why: "a real browser for the web console's tests" },
 ];
 
 // The peers the benchmarks measure beside the gateway (npm run bench:*), by bench.

@@ -62,6 +62,14 @@ export function checkReferences(config: RawConfig): Issue[] {
   for (const [index, target] of config.targets.entries()) {
     issues.push(...references(['targets', index, 'recipients'], target.recipients ?? [], recipientNames, 'recipient', false));
   }
+  issues.push(...uniqueNames('console.accounts', config.console.accounts, 'console account').map((i) => ({ ...i, path: ['console', 'accounts', ...i.path.slice(1)] })));
+  for (const [index, account] of config.console.accounts.entries()) {
+    issues.push(...references(['console', 'accounts', index, 'recipient'], [account.recipient], recipientNames, 'recipient', false).map((i) => ({ ...i, path: i.path.slice(0, -1) })));
+    issues.push(...references(['console', 'accounts', index, 'targets'], account.targets, targetNames, 'target', true));
+    if (account.role === 'auditor' && account.targets.length === 0 && account.users.length === 0) {
+      issues.push({ path: ['console', 'accounts', index, 'role'], message: 'an auditor needs users or targets to see (use ["*"] for every one)' });
+    }
+  }
   if (config.targets.length > 0 && config.recipients.length === 0) {
     issues.push({ path: ['recipients'], message: 'no recipients: recordings of the configured targets would be sealed to nobody' });
   }

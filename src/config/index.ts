@@ -10,6 +10,8 @@ export type { OptionsContext, ProtocolSpec, TargetOptionsSpec } from './protocol
 export type { Env } from './resolve.js';
 export type {
   AdmissionConfig,
+  ConsoleAccount,
+  ConsoleRole,
   Config,
   LimitsConfig,
   ListenAddress,

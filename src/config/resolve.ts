@@ -214,5 +214,6 @@ export function resolveConfig(raw: RawConfig, source: string, options: ResolveOp
     limits: raw.limits,
     control: { socket },
     retention: { days: raw.retention.days },
+    console: raw.console,
   };
 }

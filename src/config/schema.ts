@@ -130,6 +130,25 @@ const admission = section({
   failureWindow: field(withDefault(300_000, duration)),
 });
 
+/** Console roles: auditors see the recordings their targets/users allow; officers and admins see all; admins read the console's audit log. */
+export const CONSOLE_ROLES = ['auditor', 'officer', 'admin'] as const;
+
+/** A console sign-in: Argon2id hash, role, the recipient whose key the person holds, and for auditors what they may see. */
+const consoleAccount = strict({
+  name: field(loginName),
+  password: field(passwordHash),
+  role: field(oneOf(CONSOLE_ROLES, 'role')),
+  recipient: field(text),
+  targets: list(field(text)),
+  users: list(field(text)),
+});
+
+const consoleSection = section({
+  accounts: list(consoleAccount),
+  /** Session lifetime without activity before it signs out. */
+  sessionIdle: field(withDefault(30 * 60_000, duration)),
+});
+
 export function configSchema(protocols: readonly ProtocolSpec[]) {
   return strict({
   gateway,
@@ -148,6 +167,7 @@ export function configSchema(protocols: readonly ProtocolSpec[]) {
   limits: section(limitsShape),
   control: section({ socket: field(optional(text)) }),
   retention: section({ days: field(orNone(positiveInteger)) }),
+  console: consoleSection,
   });
 }
 

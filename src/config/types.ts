@@ -97,6 +97,21 @@ export interface AdmissionConfig {
   readonly failureWindow: number;
 }
 
+export type ConsoleRole = 'auditor' | 'officer' | 'admin';
+
+/** A person who signs in to the web console. */
+export interface ConsoleAccount {
+  readonly name: string;
+  /** Argon2id hash in PHC form (`recgate users hash`). */
+  readonly password: string;
+  readonly role: ConsoleRole;
+  /** The recipient whose key this person holds: the console hands out the record keys sealed to it. */
+  readonly recipient: string;
+  /** Auditors: the targets and users whose recordings they may see ("*" every one). Ignored for other roles. */
+  readonly targets: readonly string[];
+  readonly users: readonly string[];
+}
+
 export type StoreConfig = { readonly kind: 'local' } | { readonly kind: 'postgres'; readonly url: Secret };
 
 export interface Config {
@@ -136,4 +151,5 @@ export interface Config {
   readonly control: { readonly socket: string };
   /** Null days: keep recordings forever. */
   readonly retention: { readonly days: number | null };
+  readonly console: { readonly accounts: readonly ConsoleAccount[]; readonly sessionIdle: number };
 }

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS recordings (
   owner TEXT
 );
 CREATE INDEX IF NOT EXISTS recordings_started ON recordings (started_at);
+CREATE INDEX IF NOT EXISTS recordings_started_id ON recordings (started_at, id);
 CREATE INDEX IF NOT EXISTS recordings_user ON recordings (user, started_at);
 CREATE INDEX IF NOT EXISTS recordings_target ON recordings (target, started_at);
 CREATE INDEX IF NOT EXISTS recordings_status ON recordings (status);
@@ -115,10 +116,20 @@ export class SqliteIndex {
     if (filter.status !== undefined) add('status = ?', filter.status);
     if (filter.since !== undefined) add('started_at >= ?', filter.since);
     if (filter.until !== undefined) add('started_at < ?', filter.until);
+    for (const [column, values] of [['user', filter.users], ['target', filter.targets]] as const) {
+      if (values === undefined) continue;
+      where.push(values.length === 0 ? '0' : `${column} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    }
+    const dir = filter.descending ? 'DESC' : 'ASC';
+    if (filter.after !== undefined) {
+      where.push(`(started_at, id) ${filter.descending ? '<' : '>'} (?, ?)`);
+      params.push(filter.after.startedAt, filter.after.id);
+    }
     const sql =
       'SELECT * FROM recordings' +
       (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-      ' ORDER BY started_at, id' +
+      ` ORDER BY started_at ${dir}, id ${dir}` +
       (filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '');
     return (this.db.prepare(sql).all(...params) as Row[]).map(toSummary);
   }

@@ -37,6 +37,13 @@ export interface ListFilter {
   since?: string;
   /** ISO time: recordings that started before it. */
   until?: string;
+  /** Only recordings whose user / target is one of these (a visibility restriction; absent: any). */
+  users?: readonly string[];
+  targets?: readonly string[];
+  /** Keyset paging: recordings strictly after this one in the listing's order. */
+  after?: { startedAt: string; id: string };
+  /** Newest first (default oldest first); order is (startedAt, id) either way. */
+  descending?: boolean;
   limit?: number;
 }
 

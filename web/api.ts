@@ -1,0 +1,95 @@
+/**
+ * The console API as the page uses it: same-origin requests only, the
+ * session cookie sent by the browser, the CSRF token in a header on
+ * state-changing requests.
+ */
+import type { RecordingSummary } from '../src/store/types.js';
+import type { Checkpoint, Manifest } from '../src/seal/manifest.js';
+
+export interface Me {
+  name: string;
+  role: string;
+  recipient: string;
+  csrf: string;
+}
+
+export interface RecordingView {
+  summary: RecordingSummary;
+  manifest: Manifest;
+  kid: string | null;
+  sealedToYou: boolean;
+  checkpoints: Checkpoint[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrf = '';
+
+async function call(method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrf) headers['x-recgate-csrf'] = csrf;
+  const res = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      message = ((await res.json()) as { error?: string }).error ?? message;
+    } catch {
+      // not JSON
+    }
+    throw new ApiError(res.status, message);
+  }
+  return res;
+}
+
+export async function me(): Promise<Me | null> {
+  try {
+    const m = (await (await call('GET', '/api/session')).json()) as Me;
+    csrf = m.csrf;
+    return m;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+export async function signIn(name: string, password: string): Promise<Me> {
+  const m = (await (await call('POST', '/api/session', { name, password })).json()) as Me;
+  csrf = m.csrf;
+  return m;
+}
+
+export async function signOut(): Promise<void> {
+  await call('DELETE', '/api/session');
+  csrf = '';
+}
+
+export async function listRecordings(query: URLSearchParams): Promise<{ recordings: RecordingSummary[]; next: string | null }> {
+  return (await call('GET', `/api/recordings?${query.toString()}`)).json() as Promise<{ recordings: RecordingSummary[]; next: string | null }>;
+}
+
+export async function recording(id: string): Promise<RecordingView> {
+  return (await call('GET', `/api/recordings/${encodeURIComponent(id)}`)).json() as Promise<RecordingView>;
+}
+
+/** Chunk `index` of a stream as stored (ciphertext), or null past the last one written. */
+export async function chunk(id: string, stream: number, index: number): Promise<Uint8Array | null> {
+  try {
+    return new Uint8Array(await (await call('GET', `/api/recordings/${encodeURIComponent(id)}/streams/${stream}/chunks/${index}`)).arrayBuffer());
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}

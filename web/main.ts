@@ -1,0 +1,194 @@
+/**
+ * The console page: sign in, open the key file, list recordings with
+ * filters, play a terminal recording. No request leaves the origin; the key
+ * and everything decrypted stay in this page's memory.
+ */
+import * as api from './api.js';
+import * as keyring from './keyring.js';
+import { decryptCast, mountPlayer, type DecryptedCast } from './player.js';
+import type { Player } from 'asciinema-player';
+import type { RecordingSummary } from '../src/store/types.js';
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const views = ['sign-in', 'unlock', 'recordings', 'player-view'] as const;
+
+function show(view: (typeof views)[number]): void {
+  for (const v of views) $(v).hidden = v !== view;
+}
+
+function status(text: string): void {
+  $('status').textContent = text;
+}
+
+function signedInAs(m: api.Me | null): void {
+  $('who').textContent = m ? `${m.name} (${m.role}, key of ${m.recipient})` : '';
+  $('sign-out').hidden = !m;
+  $('lock').hidden = !m;
+}
+
+let nextCursor: string | null = null;
+let player: Player | undefined;
+let decrypted: DecryptedCast | undefined;
+
+function filters(): URLSearchParams {
+  const form = new FormData($<HTMLFormElement>('filters'));
+  const q = new URLSearchParams();
+  for (const [k, v] of form) {
+    if (typeof v !== 'string' || v === '') continue;
+    q.set(k, k === 'from' || k === 'to' ? new Date(v).toISOString() : v);
+  }
+  return q;
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return '';
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m ${s % 60}s`;
+}
+
+function row(r: RecordingSummary): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  for (const text of [new Date(r.startedAt).toLocaleString(), r.user, r.target, r.protocol, duration(r.durationMs), r.status]) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    tr.append(td);
+  }
+  const td = document.createElement('td');
+  const button = document.createElement('button');
+  button.textContent = 'Play';
+  button.dataset.id = r.id;
+  button.addEventListener('click', () => void open(r.id));
+  td.append(button);
+  tr.append(td);
+  return tr;
+}
+
+async function list(more = false): Promise<void> {
+  const q = filters();
+  if (more && nextCursor) q.set('after', nextCursor);
+  const page = await api.listRecordings(q);
+  if (!more) $('rows').replaceChildren();
+  $('rows').append(...page.recordings.map(row));
+  nextCursor = page.next;
+  $('more').hidden = nextCursor === null;
+  show('recordings');
+}
+
+function closePlayer(): void {
+  player?.dispose();
+  player = undefined;
+  decrypted = undefined;
+  $('player').replaceChildren();
+  $('events').replaceChildren();
+}
+
+async function open(id: string): Promise<void> {
+  const key = keyring.current();
+  if (!key) return show('unlock');
+  closePlayer();
+  status('Decrypting in this page...');
+  const view = await api.recording(id);
+  // The chunks' associated data binds the manifest's id: a manifest of another recording would open its chunks.
+  if (view.manifest.id !== id || view.summary.id !== id) throw new Error(`the gateway answered for recording ${view.manifest.id} when ${id} was asked (swapped or altered)`);
+  if (!view.sealedToYou) return status(`Recording ${id} is not sealed to your key (${view.kid ?? 'no recipient'}).`);
+  if (!view.manifest.streams.some((s) => s.kind === 'tty')) return status(`Recording ${id} has no terminal; the graphical player is not built yet.`);
+  decrypted = await decryptCast(await keyring.sodium(), key, view);
+  $('player-title').textContent = `${view.summary.user}@${view.summary.target} (${view.summary.protocol}), ${new Date(view.summary.startedAt).toLocaleString()}`;
+  show('player-view');
+  player = mountPlayer(decrypted, $('player'), Number($<HTMLSelectElement>('speed').value));
+  $('events').replaceChildren(
+    ...decrypted.events.map((e) => {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.textContent = `${e.t.toFixed(1)}s ${e.label}`;
+      b.addEventListener('click', () => void player?.seek(e.t));
+      li.append(b);
+      return li;
+    }),
+  );
+  status('');
+}
+
+function guard(task: () => Promise<unknown>): void {
+  task().catch((error: unknown) => {
+    if (error instanceof api.ApiError && error.status === 401) {
+      keyring.lock();
+      signedInAs(null);
+      show('sign-in');
+    }
+    status(error instanceof Error ? error.message : String(error));
+  });
+}
+
+function wire(): void {
+  $<HTMLFormElement>('sign-in').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const form = new FormData(ev.target as HTMLFormElement);
+    guard(async () => {
+      const m = await api.signIn(String(form.get('name')), String(form.get('password')));
+      ($<HTMLFormElement>('sign-in')).reset();
+      signedInAs(m);
+      status('');
+      show('unlock');
+    });
+  });
+  $<HTMLFormElement>('unlock').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const file = (form.elements.namedItem('key') as HTMLInputElement).files?.[0];
+    const passphrase = (form.elements.namedItem('passphrase') as HTMLInputElement).value;
+    guard(async () => {
+      if (!file) throw new Error('choose your key file');
+      status('Opening the key (this takes a moment)...');
+      try {
+        await keyring.unlock(file, passphrase);
+      } finally {
+        form.reset();
+      }
+      status('');
+      await list();
+    });
+  });
+  $<HTMLFormElement>('filters').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    guard(() => list());
+  });
+  $('more').addEventListener('click', () => guard(() => list(true)));
+  $('back').addEventListener('click', () => {
+    closePlayer();
+    show('recordings');
+  });
+  $<HTMLSelectElement>('speed').addEventListener('change', () => {
+    if (!decrypted) return;
+    const at = player?.getCurrentTime() ?? 0;
+    player?.dispose();
+    player = mountPlayer(decrypted, $('player'), Number($<HTMLSelectElement>('speed').value), at);
+  });
+  $('lock').addEventListener('click', () =>
+    guard(async () => {
+      closePlayer();
+      keyring.lock(await keyring.sodium());
+      show('unlock');
+    }),
+  );
+  $('sign-out').addEventListener('click', () =>
+    guard(async () => {
+      closePlayer();
+      keyring.lock(await keyring.sodium());
+      await api.signOut();
+      signedInAs(null);
+      show('sign-in');
+    }),
+  );
+  window.addEventListener('pagehide', () => {
+    closePlayer();
+    keyring.lock();
+  });
+}
+
+wire();
+guard(async () => {
+  const m = await api.me();
+  signedInAs(m);
+  show(m ? 'unlock' : 'sign-in');
+});
