@@ -8,7 +8,10 @@ COPY proxies ./proxies
 COPY bench ./bench
 COPY test ./test
 COPY types ./types
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev --ignore-scripts
+COPY web ./web
+COPY scripts ./scripts
+# The TypeScript and the web console's page (esbuild bundle in dist/web), as npm run build does.
+RUN node scripts/build.mjs && npm prune --omit=dev --ignore-scripts
 
 # Run: no compilers, no dev dependencies, a non-root user owning only its data and its key.
 # The config folder stays read-only; the signing key lives in its own volume, apart from
