@@ -2,8 +2,9 @@
  * Video export of a graphical recording: the screen stream is replayed into a
  * framebuffer, sampled at `fps`, converted to YUV 4:2:0 where it changed
  * (yuv-canvas.ts), and the raw frames are piped to ffmpeg,
- * which writes WebM (VP9, realtime deadline) or MP4 (H.264, libx264 veryfast;
- * zerolatency: no lookahead or B-frames, a third less CPU on screen content).
+ * which writes WebM (VP9, realtime deadline) or MP4 (H.264, libx264 ultrafast
+ * and zerolatency: no lookahead or B-frames; against veryfast 40 % less
+ * encoder CPU for somewhat larger files, see bench/graphics.ts).
  *
  * Two passes over the screen stream: the first reads only frame times (for
  * --skip-idle's cuts, the length of the video and the screen size), the
@@ -53,7 +54,7 @@ export interface VideoResult {
 const COLOUR_ARGS = ['-colorspace', 'bt470bg', '-color_primaries', 'bt470bg', '-color_trc', 'smpte170m', '-color_range', 'tv'];
 
 const CODEC_ARGS: Record<VideoFormat, string[]> = {
-  mp4: ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', '23', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4'],
+  mp4: ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-crf', '23', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4'],
   webm: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-b:v', '0', '-crf', '36', '-pix_fmt', 'yuv420p', '-f', 'webm'],
 };
 
