@@ -103,3 +103,53 @@ test('a wrong password: xfreerdp is disconnected and nothing is recorded', async
   assert.ok(!gw.log.includes('not-the-password'), 'the password stays out of the log');
   assert.ok(!gw.log.includes(ALICE_PASSWORD));
 });
+
+test('an unknown target, a target that is down and a certificate that does not match its pin: each client is disconnected, nothing recorded', async () => {
+  const before = (await gw.recordings()).length;
+  const cases: [string, RegExp][] = [
+    ['alice+nosuch01', /session refused/],
+    ['alice+down01', /cannot reach down01: connection refused/],
+    ['alice+pinned01', /pinned01 presented a certificate that does not match its pinned hostKey/],
+  ];
+  for (const [login, logged] of cases) {
+    const { code, log } = await refused(login, ALICE_PASSWORD);
+    assert.notEqual(code, 0, `${login}: ${log}`);
+    assert.match(gw.log, logged, login);
+  }
+  assert.equal((await gw.recordings()).length, before);
+});
+
+test('clicks and typing are recorded as events; sessions terminate --message disconnects the client and is recorded', async () => {
+  const before = (await gw.recordings()).length;
+  const client = await startClient({ port: gw.port, user: 'alice+shadow01', password: ALICE_PASSWORD, security: 'tls' });
+  try {
+    await sleep(2500);
+    await gw.shadow.x('xsetroot', ['-solid', '#ffff00']);
+    await client.waitForColour(400, 300, [255, 255, 0]);
+    await client.click(200, 150);
+    await client.type('echo hi');
+    // xdotool types a newline as Linefeed, which has no scan code: Return is the key a person presses.
+    const enter = await run('xdotool', ['key', 'Return'], { env: { DISPLAY: client.screen.display } });
+    assert.equal(enter.code, 0, enter.stderr);
+    await sleep(500);
+    const list = await gw.home.cli(['sessions', 'list', '--json']);
+    assert.equal(list.code, 0, list.stderr);
+    const sessions = JSON.parse(list.stdout) as { id: string; user: string; target: string }[];
+    assert.equal(sessions.length, 1);
+    const t = await gw.home.cli(['sessions', 'terminate', sessions[0]!.id, '--message', 'Maintenance at 18:00']);
+    assert.equal(t.code, 0, t.stderr);
+    const code = await Promise.race([client.exited, sleep(15_000).then(() => 'timeout' as const)]);
+    assert.notEqual(code, 'timeout', `the client stayed connected:\n${client.log()}`);
+  } finally {
+    await client.stop();
+  }
+  const rec = await gw.endedRecording(before);
+  assert.equal(rec.endReason, 'terminated');
+  const events = await gw.events(rec.id);
+  assert.ok(events.some((e) => e.type === 'terminate' && e.message === 'Maintenance at 18:00'), JSON.stringify(events));
+  assert.ok(events.some((e) => e.type === 'click' && e.button === 'left' && e.x === 200 && e.y === 150), JSON.stringify(events));
+  const typed = events.filter((e) => e.type === 'key' && 'text' in e).map((e) => e.text).join('');
+  assert.equal(typed, 'echo hi', JSON.stringify(events));
+  assert.ok(events.some((e) => e.type === 'key' && e.key === 'Enter'), JSON.stringify(events));
+  assert.ok(events.some((e) => e.type === 'typed' && e.text === 'echo hi' && e.endedBy === 'Enter'), JSON.stringify(events));
+});
