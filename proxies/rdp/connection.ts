@@ -14,7 +14,8 @@ import type { SecureContext, TLSSocket } from 'node:tls';
 import type { LoginAttempt } from '../../src/admission/admission.js';
 import type { PreLogin } from '../../src/admission/guard.js';
 import { Refusal } from '../../src/admission/refusal.js';
-import { checkPassword } from '../../src/auth/users.js';
+import { NlaError, NlaServer, type NlaResult } from '../../src/auth/nla-session.js';
+import { checkPassword, ntHashLookup } from '../../src/auth/users.js';
 import type { GatewayContext } from '../../src/daemon/proxy.js';
 import { ProtocolError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
@@ -48,6 +49,8 @@ export interface ListenerDeps {
   sodium: Sodium;
   log: Logger;
   tls: SecureContext;
+  /** The gateway's certificate (PEM), which NLA binds to. */
+  certificate: Buffer;
   pins: TargetPins;
 }
 
@@ -114,6 +117,20 @@ async function mcsHandshake(reader: SocketReader, tls: TLSSocket, requested: num
   throw new ProtocolError(['rdp', 'mcs'], `no Client Info PDU after ${MAX_DOMAIN_PDUS} MCS PDUs`);
 }
 
+/**
+ * NLA when the client offers it and the user its cookie names (`Cookie:
+ * mstshash=alice+win01`, MS-RDPBCGR 2.2.1.1) has an rdpNtHash; otherwise TLS
+ * when offered, with the gateway password in the Client Info; null when the
+ * client offers neither. (FreeRDP offers TLS beside NLA but refuses it when
+ * NLA was asked for; the cookie only picks the method, CredSSP proves who.)
+ */
+export function chooseSecurity(requested: number, cookie: string | null, lookup: (login: string) => Buffer | null): number | null {
+  const name = /^Cookie: mstshash=(.+)$/.exec(cookie ?? '')?.[1];
+  if (requested & Protocol.HYBRID && name !== undefined && lookup(name) !== null) return Protocol.HYBRID;
+  if (requested & Protocol.SSL) return Protocol.SSL;
+  return requested & Protocol.HYBRID ? Protocol.HYBRID : null;
+}
+
 export async function serveConnection(raw: Socket, place: PreLogin, deps: ListenerDeps): Promise<void> {
   const address = raw.remoteAddress ?? 'unknown';
   const log = deps.log.child({ client: `${address}:${raw.remotePort ?? 0}` });
@@ -130,23 +147,46 @@ export async function serveConnection(raw: Socket, place: PreLogin, deps: Listen
     if (plain.pending) throw new ProtocolError(['rdp', 'x224'], 'data after the Connection Request before TLS');
     plain.release();
     const requested = request.negotiation?.value ?? Protocol.RDP;
-    if (!(requested & Protocol.SSL)) {
-      // Standard RDP security (or NLA alone, which this listener does not offer): the client must use TLS.
-      log.warn({ requested }, 'client refused: it did not offer TLS security');
+    const selected = chooseSecurity(requested, request.cookie, ntHashLookup(deps.gateway.config));
+    if (selected === null) {
+      log.warn({ requested }, 'client refused: it offered only standard RDP security; TLS is required');
       raw.end(negotiationFailure(NegFailure.SSL_REQUIRED_BY_SERVER));
       return;
     }
-    raw.write(negotiationResponse(Protocol.SSL));
+    raw.write(negotiationResponse(selected));
     tls = await acceptTls(raw, deps.tls, deps.gateway.config.admission.tlsHandshakeTimeout);
+    const { admission } = deps.gateway;
+    let nla: NlaResult | undefined;
+    if (selected === Protocol.HYBRID) {
+      try {
+        const done = await new NlaServer({ certificate: deps.certificate, ntHashLookup: ntHashLookup(deps.gateway.config) }).accept(tls);
+        if (done.rest.length > 0) tls.unshift(done.rest);
+        nla = done;
+      } catch (err) {
+        if (!(err instanceof NlaError)) throw err;
+        // The client was told STATUS_LOGON_FAILURE inside CredSSP; the name it tried is not known here.
+        attempt = admission.begin({ protocol: 'rdp', address, loginName: '(NLA)', log, place });
+        attempt.failed(err.message, 'nla');
+        tls.destroy();
+        return;
+      }
+    }
     const reader = new SocketReader(tls, 'client', timeout);
     const mcs = await mcsHandshake(reader, tls, requested);
     const info = mcs.clientInfo.clientInfo!;
-    const loginName = info.domain ? `${info.domain}\\${info.userName}` : info.userName;
-    const { admission } = deps.gateway;
-    attempt = admission.begin({ protocol: 'rdp', address, loginName, log, place });
-    const ok = await checkPassword(deps.sodium, attempt.name ? attempt.user : undefined, info.password);
-    const login = ok ? attempt.succeeded('password') : undefined;
-    if (!login) throw attempt.failed(ok ? 'no target in the login name' : 'wrong password', 'password');
+    let login;
+    if (nla) {
+      // The name NTLM proved, not the one the client delegated in its credentials.
+      const { user, domain } = nla.identity;
+      attempt = admission.begin({ protocol: 'rdp', address, loginName: domain ? `${domain}\\${user}` : user, log, place });
+      login = attempt.succeeded('nla');
+    } else {
+      const loginName = info.domain ? `${info.domain}\\${info.userName}` : info.userName;
+      attempt = admission.begin({ protocol: 'rdp', address, loginName, log, place });
+      const ok = await checkPassword(deps.sodium, attempt.name ? attempt.user : undefined, info.password);
+      login = ok ? attempt.succeeded('password') : undefined;
+      if (!login) throw attempt.failed(ok ? 'no target in the login name' : 'wrong password', 'password');
+    }
     const admitted = await admission.open(
       login,
       (t) => connectTarget(t, { connectInitial: mcs.connectInitial, clientInfo: mcs.clientInfo }, deps.pins, log),

@@ -16,12 +16,13 @@ export const proxy: ProxyModule = {
   spec: rdpSpec,
   async listen(gateway: GatewayContext, at: { host: string; port: number }): Promise<RunningProxy> {
     const log = gateway.log.child({ proto: 'rdp' });
-    const { context } = gatewayTlsContext(gateway);
+    const { context, cert } = gatewayTlsContext(gateway);
     const deps: ListenerDeps = {
       gateway,
       sodium: defaultSodium(),
       log,
       tls: context,
+      certificate: cert,
       pins: new TargetPins(gateway.config.gateway.dataDir, 'rdp-known-targets.json'),
     };
     return gateway.listen(at, log, (socket, place) => {

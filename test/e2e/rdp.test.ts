@@ -153,3 +153,28 @@ test('clicks and typing are recorded as events; sessions terminate --message dis
   assert.ok(events.some((e) => e.type === 'key' && e.key === 'Enter'), JSON.stringify(events));
   assert.ok(events.some((e) => e.type === 'typed' && e.text === 'echo hi' && e.endedBy === 'Enter'), JSON.stringify(events));
 });
+
+test('xfreerdp /sec:nla signs in to the gateway with NLA (rdpNtHash); a wrong password is refused inside CredSSP, unrecorded', async () => {
+  const before = (await gw.recordings()).length;
+  const client = await startClient({ port: gw.port, user: 'alice+shadow01', password: ALICE_PASSWORD, security: 'nla' });
+  try {
+    await sleep(2500);
+    await gw.shadow.x('xsetroot', ['-solid', '#ff00ff']);
+    await client.waitForColour(400, 300, [255, 0, 255]);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\ngateway log:\n${gw.log}`);
+  } finally {
+    await client.stop();
+  }
+  const rec = await gw.endedRecording(before);
+  assert.equal(rec.user, 'alice');
+  assert.match(gw.log, /"method":"nla"/);
+
+  const wrong = await startClient({ port: gw.port, user: 'alice+shadow01', password: 'not-it', security: 'nla' });
+  const code = await Promise.race([wrong.exited, sleep(20_000).then(() => 'timeout' as const)]);
+  await wrong.stop();
+  assert.notEqual(code, 'timeout');
+  assert.notEqual(code, 0);
+  assert.match(wrong.log(), /LOGON_FAILURE/);
+  assert.equal((await gw.recordings()).length, before + 1);
+});
