@@ -42,6 +42,7 @@ import {
   type GatewayChannels,
 } from './pdus.js';
 import { startRelay } from './relay.js';
+import type { RdpTargetOptions } from './spec.js';
 import { connectTarget, TargetError, type TargetLink } from './target.js';
 
 export interface ListenerDeps {
@@ -195,7 +196,7 @@ export async function serveConnection(raw: Socket, place: PreLogin, deps: Listen
     link = admitted.link;
     const clientRest = reader.release();
     admitted.session.event({ type: 'rdp-connect', targetSecurity: link.selected === Protocol.HYBRID ? 'nla' : 'tls' });
-    startRelay({ client: tls, clientRest, target: link, session: admitted.session, ids: mcs.ids, state: mcs.state, keystrokes: admitted.target.recording.keystrokes });
+    startRelay({ client: tls, clientRest, target: link, session: admitted.session, ids: mcs.ids, state: mcs.state, keystrokes: admitted.target.recording.keystrokes, clipboard: (admitted.target.options as RdpTargetOptions).clipboard });
   } catch (err) {
     if (err instanceof PeerClosedError) attempt?.abandon();
     link?.socket.destroy();

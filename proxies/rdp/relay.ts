@@ -14,7 +14,9 @@ import type { EndReason, Session } from '../../src/session/session.js';
 import { ConnectionState, decodeEnvelope, encodeEnvelope, type Direction, type Envelope } from './codec/envelope.js';
 import { RdpFramer, type Frame } from './codec/framer.js';
 import { restrictCapabilities } from './codec/restrict.js';
+import { ClipboardPolicy } from './channel-policy.js';
 import { InputObserver } from './input.js';
+import type { RdpTargetOptions } from './spec.js';
 import { screenRecords as recordsOf } from './screen.js';
 import { disconnectUltimatum, ErrorInfo, mapChannels, setErrorInfo, type GatewayChannels } from './pdus.js';
 import type { TargetLink } from './target.js';
@@ -34,13 +36,17 @@ export interface RelayOptions {
   /** The person's leg's connection state after the MCS exchange (gateway numbering). */
   state: ConnectionState;
   keystrokes: boolean;
+  clipboard: RdpTargetOptions['clipboard'];
 }
 
 export function startRelay(o: RelayOptions): void {
   const { client, target, session, ids, state } = o;
   const log = session.log;
   const toTarget = new Map<number, number>([[ids.io, target.io], [ids.user, target.user]]);
-  ids.channels.forEach((id, i) => target.channels[i] !== undefined && toTarget.set(id, target.channels[i]!));
+  target.offered.forEach((position, j) => target.channels[j] !== undefined && toTarget.set(ids.channels[position]!, target.channels[j]!));
+  // Channels the person was given that the target was not offered: what they send there is dropped.
+  const unoffered = new Set(ids.channels.filter((id) => !toTarget.has(id)));
+  const clipboard = new ClipboardPolicy(o.clipboard);
   const toClient = new Map([...toTarget].map(([a, b]) => [b, a]));
   const keyframer = new ScreenKeyframer();
   const input = new InputObserver(o.keystrokes);
@@ -64,7 +70,7 @@ export function startRelay(o: RelayOptions): void {
     return false;
   };
 
-  const pass = (dir: Direction, frame: Frame): Buffer => {
+  const pass = (dir: Direction, frame: Frame): Buffer | null => {
     // Server PDUs are read in the person's numbering, client PDUs are numbered for the target after.
     const bytes = dir === 's2c' ? mapChannels(frame, toClient) : frame.bytes;
     let env: Envelope;
@@ -73,6 +79,12 @@ export function startRelay(o: RelayOptions): void {
     } catch (err) {
       if (warned++ < 5) log.warn({ err, dir }, 'a PDU the gateway cannot decode was relayed unrecorded');
       return dir === 'c2s' ? mapChannels({ kind: frame.kind, bytes }, toTarget) : bytes;
+    }
+    if (dir === 'c2s' && env.mcs?.kind === 'send-data-request' && unoffered.has(env.mcs.channelId)) return null;
+    if (env.channel) {
+      const copied = clipboard.transfer(env);
+      if (copied) session.event({ type: 'clipboard', from: copied.from === 'client' ? 'person' : 'target', length: copied.text.length, ...(o.keystrokes ? { text: copied.text } : {}) });
+      if (!clipboard.passes(env)) return null;
     }
     const out = edit(env) ? encodeEnvelope(env) : bytes;
     if (dir === 's2c') {
@@ -100,7 +112,8 @@ export function startRelay(o: RelayOptions): void {
         return;
       }
       for (const f of frames) {
-        if (!to.write(pass(dir, f))) {
+        const out = pass(dir, f);
+        if (out && !to.write(out)) {
           from.pause();
           to.once('drain', () => from.resume());
         }

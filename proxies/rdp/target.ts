@@ -24,6 +24,7 @@ import { SocketReader } from '../wire/socket-reader.js';
 import { openTargetSocket } from '../wire/tcp.js';
 import { attachUserRequest, channelJoinRequest, connectionRequest, erectDomainRequest, rdpFrame } from './pdus.js';
 import type { RdpTargetOptions } from './spec.js';
+import { channelAllowed } from './channel-policy.js';
 
 /** The gateway could not reach the target or log in to it; the message is safe to show the person. */
 export class TargetError extends GatewayError {
@@ -38,6 +39,8 @@ export interface TargetLink {
   rest: Buffer;
   io: number;
   channels: number[];
+  /** The positions in the person's channel list of the channels offered to the target, in the order of `channels`. */
+  offered: number[];
   user: number;
   /** The protocol the target selected (Protocol.SSL or Protocol.HYBRID). */
   selected: number;
@@ -88,18 +91,23 @@ async function checkPin(target: TargetConfig, tls: TLSSocket, pins: TargetPins, 
 }
 
 /** The person's Connect-Initial as the target gets it: no graphics pipeline, no channels the gateway did not offer, the target's protocol. */
-function connectInitialFor(env: Envelope, selected: number): Buffer {
+function connectInitialFor(env: Envelope, selected: number, options: RdpTargetOptions): { bytes: Buffer; offered: number[] } {
   if (!env.conference) throw new TargetError('recgate: the client sent no conference data');
   const gcc = clearGfxFlag(env.conference.gcc);
   const kept = gcc.blocks.filter((b) => !DROPPED_BLOCKS.has(b.type));
+  let offered: number[] = [];
   const blocks: DecodedBlock[] = kept.map((b) => {
     const d = decodeBlock(b);
+    if ('channels' in d) {
+      offered = d.channels.flatMap((c, i) => (channelAllowed(c.name, options) ? [i] : []));
+      return { ...d, channels: offered.map((i) => d.channels[i]!) };
+    }
     if (d.type === BlockType.CS_CORE && 'struct' in d && d.struct.fields['serverSelectedProtocol'] !== undefined) {
       return { ...d, struct: { ...d.struct, fields: { ...d.struct.fields, serverSelectedProtocol: selected } } };
     }
     return d;
   });
-  return encodeEnvelope({ ...env, conference: { gcc: { ...gcc, blocks: kept }, blocks } });
+  return { bytes: encodeEnvelope({ ...env, conference: { gcc: { ...gcc, blocks: kept }, blocks } }), offered };
 }
 
 export async function connectTarget(target: TargetConfig, person: PersonHandshake, pins: TargetPins, log: Logger): Promise<TargetLink> {
@@ -126,7 +134,8 @@ export async function connectTarget(target: TargetConfig, person: PersonHandshak
     }
     reader = new SocketReader(tls, 'target');
     const state = new ConnectionState();
-    tls.write(connectInitialFor(person.connectInitial, neg.value));
+    const initial = connectInitialFor(person.connectInitial, neg.value, target.options as RdpTargetOptions);
+    tls.write(initial.bytes);
     const response = decodeEnvelope('s2c', await reader.next(frame), state);
     if (response.mcs?.kind !== 'connect-response') throw new TargetError(`recgate: ${target.name} sent ${response.label} instead of an MCS Connect-Response`);
     if (response.mcs.result !== 0) throw new TargetError(`recgate: ${target.name} refused the MCS connection (result ${response.mcs.result})`);
@@ -148,7 +157,7 @@ export async function connectTarget(target: TargetConfig, person: PersonHandshak
     if (!info.clientInfo || info.mcs?.kind !== 'send-data-request') throw new TargetError('recgate: no Client Info to send');
     const injected = withoutCompression(injectCredentials(info.clientInfo, { userName: user, password }));
     tls.write(encodeEnvelope({ ...info, mcs: { ...info.mcs, initiator: userId, channelId: net.net.ioChannel }, clientInfo: injected }));
-    return { socket: tls, rest: reader.release(), io: net.net.ioChannel, channels: net.net.channelIds, user: userId, selected: neg.value };
+    return { socket: tls, rest: reader.release(), io: net.net.ioChannel, channels: net.net.channelIds, offered: initial.offered, user: userId, selected: neg.value };
   } catch (err) {
     raw.destroy();
     if (err instanceof TargetError) throw err;
