@@ -178,3 +178,18 @@ test('xfreerdp /sec:nla signs in to the gateway with NLA (rdpNtHash); a wrong pa
   assert.match(wrong.log(), /LOGON_FAILURE/);
   assert.equal((await gw.recordings()).length, before + 1);
 });
+
+test('a session that reaches its maximum duration is disconnected with the reason, and its recording ends so', async () => {
+  const before = (await gw.recordings()).length;
+  const client = await startClient({ port: gw.port, user: 'alice+short01', password: ALICE_PASSWORD, security: 'tls' });
+  try {
+    const code = await Promise.race([client.exited, sleep(20_000).then(() => 'timeout' as const)]);
+    assert.notEqual(code, 'timeout', `the client stayed connected:\n${client.log()}`);
+    assert.match(client.log(), /ERRINFO_LOGON_TIMEOUT/, client.log());
+  } finally {
+    await client.stop();
+  }
+  const rec = await gw.endedRecording(before);
+  assert.equal(rec.target, 'short01');
+  assert.equal(rec.endReason, 'max-duration');
+});
