@@ -8,6 +8,7 @@
  * does not match its pin) leave the client disconnected and nothing recorded.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { run } from '../fixtures/gateway-env.js';
 import { ALICE_PASSWORD, RdpGateway } from '../fixtures/rdp-gateway.js';
@@ -192,4 +193,28 @@ test('a session that reaches its maximum duration is disconnected with the reaso
   const rec = await gw.endedRecording(before);
   assert.equal(rec.target, 'short01');
   assert.equal(rec.endReason, 'max-duration');
+});
+
+/** Sends `bytes` to the gateway's RDP port and resolves with all it answers before closing. */
+function exchange(bytes: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = connect({ host: '127.0.0.1', port: gw.port }, () => s.write(bytes));
+    s.on('data', (d: Buffer) => chunks.push(d));
+    s.on('error', reject);
+    s.on('close', () => resolve(Buffer.concat(chunks)));
+    setTimeout(() => s.destroy(), 10_000).unref();
+  });
+}
+
+test('standard RDP security is refused with RDP_NEG_FAILURE SSL_REQUIRED_BY_SERVER; bytes that are not RDP are closed with a log line', async () => {
+  // X.224 Connection Request with RDP_NEG_REQ requestedProtocols = PROTOCOL_RDP (MS-RDPBCGR 2.2.1.1).
+  const answer = await exchange(Buffer.from('030000130ee000000000000100080000000000', 'hex'));
+  // X.224 Connection Confirm with RDP_NEG_FAILURE (2.2.1.2.2): type 3, length 8, failureCode 1.
+  assert.equal(answer.toString('hex'), '030000130ed000000000000300080001000000');
+  assert.match(gw.log, /offered only standard RDP security/);
+  const garbage = await exchange(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+  assert.equal(garbage.length, 0);
+  await sleep(200);
+  assert.match(gw.log, /malformed RDP handshake/);
 });
