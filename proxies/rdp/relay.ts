@@ -82,9 +82,10 @@ export function startRelay(o: RelayOptions): void {
     }
     if (dir === 'c2s' && env.mcs?.kind === 'send-data-request' && unoffered.has(env.mcs.channelId)) return null;
     if (env.channel) {
+      if (!clipboard.passes(env)) return null;
+      // Only what crossed is a transfer: a response the policy held back is none.
       const copied = clipboard.transfer(env);
       if (copied) session.event({ type: 'clipboard', from: copied.from === 'client' ? 'person' : 'target', length: copied.text.length, ...(o.keystrokes ? { text: copied.text } : {}) });
-      if (!clipboard.passes(env)) return null;
     }
     const out = edit(env) ? encodeEnvelope(env) : bytes;
     if (dir === 's2c') {
