@@ -120,6 +120,15 @@ export function setErrorInfo(io: number, code: number): Buffer {
 /** MCS Disconnect Provider Ultimatum (T.125), reason rn-user-requested: the domain ends. */
 export const disconnectUltimatum = (): Buffer => mcsPdu({ kind: 'disconnect-provider-ultimatum', choice: 8, flags: 1, body: Buffer.of(0x80) });
 
+/** The channel id of an MCS Send Data Request or Indication in a TPKT frame, else null. */
+export function sendDataChannel(frame: Frame): number | null {
+  const b = frame.bytes;
+  // TPKT (4) | X.224 data (3: 02 F0 80) | choice byte | initiator:u16be | channelId:u16be (T.125 PER).
+  if (frame.kind !== 'tpkt' || b.length < 12 || b[5] !== 0xf0) return null;
+  const choice = b[7]! >> 2;
+  return choice === 25 || choice === 26 ? b.readUInt16BE(10) : null;
+}
+
 /**
  * Rewrites the initiator and channel id of an MCS Send Data Request or
  * Indication in a TPKT frame through `map` (the two legs number their
@@ -127,10 +136,7 @@ export const disconnectUltimatum = (): Buffer => mcsPdu({ kind: 'disconnect-prov
  */
 export function mapChannels(frame: Frame, map: ReadonlyMap<number, number>): Buffer {
   const b = frame.bytes;
-  // TPKT (4) | X.224 data (3: 02 F0 80) | choice byte | initiator:u16be | channelId:u16be (T.125 PER).
-  if (frame.kind !== 'tpkt' || b.length < 12 || b[5] !== 0xf0) return b;
-  const choice = b[7]! >> 2;
-  if (choice !== 25 && choice !== 26) return b;
+  if (sendDataChannel(frame) === null) return b;
   const initiator = b.readUInt16BE(8) + MCS_BASE_CHANNEL;
   const channel = b.readUInt16BE(10);
   const i = map.get(initiator);

@@ -18,7 +18,7 @@ import { ClipboardPolicy } from './channel-policy.js';
 import { InputObserver } from './input.js';
 import type { RdpTargetOptions } from './spec.js';
 import { screenRecords as recordsOf } from './screen.js';
-import { disconnectUltimatum, ErrorInfo, mapChannels, setErrorInfo, type GatewayChannels } from './pdus.js';
+import { disconnectUltimatum, ErrorInfo, mapChannels, sendDataChannel, setErrorInfo, type GatewayChannels } from './pdus.js';
 import type { TargetLink } from './target.js';
 
 const ERROR_INFO: Partial<Record<EndReason, number>> = {
@@ -78,7 +78,9 @@ export function startRelay(o: RelayOptions): void {
       env = decodeEnvelope(dir, { kind: frame.kind, bytes }, state);
     } catch (err) {
       if (warned++ < 5) log.warn({ err, dir }, 'a PDU the gateway cannot decode was relayed unrecorded');
-      return dir === 'c2s' ? mapChannels({ kind: frame.kind, bytes }, toTarget) : bytes;
+      if (dir === 's2c') return bytes;
+      const channel = sendDataChannel(frame);
+      return channel !== null && unoffered.has(channel) ? null : mapChannels(frame, toTarget);
     }
     if (dir === 'c2s' && env.mcs?.kind === 'send-data-request' && unoffered.has(env.mcs.channelId)) return null;
     if (env.channel) {
