@@ -105,12 +105,13 @@ test('a wrong password: xfreerdp is disconnected and nothing is recorded', async
   assert.ok(!gw.log.includes(ALICE_PASSWORD));
 });
 
-test('an unknown target, a target that is down and a certificate that does not match its pin: each client is disconnected, nothing recorded', async () => {
+test('an unknown target, a target that is down, a certificate that does not match its pin and a target login refused: each client is disconnected, nothing recorded', async () => {
   const before = (await gw.recordings()).length;
   const cases: [string, RegExp][] = [
     ['alice+nosuch01', /session refused/],
     ['alice+down01', /cannot reach down01: connection refused/],
     ['alice+pinned01', /pinned01 presented a certificate that does not match its pinned hostKey/],
+    ['alice+badpw01', /badpw01.*refused the user name or password/],
   ];
   for (const [login, logged] of cases) {
     const { code, log } = await refused(login, ALICE_PASSWORD);
