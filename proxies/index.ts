@@ -8,9 +8,10 @@ import type { ProtocolSpec } from '../src/config/protocols.js';
 import type { ProxyModule } from '../src/daemon/proxy.js';
 import { mysqlSpec } from './mysql/spec.js';
 import { postgresSpec } from './postgres/spec.js';
+import { rdpSpec } from './rdp/spec.js';
 import { sshSpec } from './ssh/spec.js';
 
-export const protocols: readonly ProtocolSpec[] = [sshSpec, postgresSpec, mysqlSpec];
+export const protocols: readonly ProtocolSpec[] = [sshSpec, postgresSpec, mysqlSpec, rdpSpec];
 
 /** The proxy serving `spec`, loaded when its listener is opened (the config needs only the specs). */
 export async function loadProxy(spec: ProtocolSpec): Promise<ProxyModule> {

@@ -92,7 +92,7 @@ describe('config errors name file:line:col, key path and problem', () => {
     expectError(['listen:', '  ssh: "::1:2222"'],
       '2:8: listen.ssh: "::1:2222" is not a listen address (an IPv6 host goes in brackets, as "[::1]:2222")');
     expectError([...RECIPIENTS, ...USER, ...TARGET.slice(0, 2), '    protocol: postgresql', ...TARGET.slice(3)],
-      '9:15: targets[0].protocol: unknown protocol "postgresql" (did you mean "postgres"?); expected one of ssh, postgres, mysql');
+      '9:15: targets[0].protocol: unknown protocol "postgresql" (did you mean "postgres"?); expected one of ssh, postgres, mysql, rdp');
     expectError([...RECIPIENTS, ...USER, ...TARGET, '    port: 70000'], '12:11: targets[0].port: expected a port number 1..65535, got 70000');
     expectError([...RECIPIENTS, ...USER, ...TARGET, '    hostKey: "MD5:aa:bb"'],
       '12:14: targets[0].hostKey: expected "SHA256:<base64>" as ssh-keygen -l prints it, or "trust-on-first-use"');

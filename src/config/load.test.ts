@@ -47,7 +47,7 @@ describe('loadConfig: the example file', () => {
     assert.equal(config.control.socket, path.join(ROOT, 'data', 'control.sock'));
     assert.deepEqual(config.listen.ssh, { host: '127.0.0.1', port: 2222 });
     assert.deepEqual(config.listen.console, { host: '127.0.0.1', port: 8080 });
-    assert.deepEqual(Object.keys(config.listen), ['ssh', 'postgres', 'mysql', 'console']);
+    assert.deepEqual(Object.keys(config.listen), ['ssh', 'postgres', 'mysql', 'rdp', 'console']);
     assert.deepEqual(config.recording, { flushInterval: 1000, chunkSize: 65536, checkpointInterval: 10_000, keystrokes: true, required: false, maxRows: 100 });
     assert.deepEqual(config.limits, { idleTimeout: null, maxDuration: null });
     assert.deepEqual(config.log, { level: 'info', file: null });
@@ -85,6 +85,7 @@ describe('loadConfig: a file using every key', () => {
       ssh: { host: '0.0.0.0', port: 2222 },
       postgres: { host: '::1', port: 6432 },
       mysql: null,
+      rdp: null,
       console: { host: '127.0.0.1', port: 8080 },
     });
   });
@@ -245,7 +246,7 @@ describe('loadConfig: protocols come from their proxies', () => {
     const bad = write('telnet-bad.yaml', lines('banner: ./motd'));
     assert.throws(() => loadConfig(bad, {}, { protocols: withTelnet }), { message: `${bad}:3:75: targets[0].banner: banner needs login.password` });
     const other = write('telnet-other.yaml', lines('hostKey: trust-on-first-use'));
-    assert.throws(() => loadConfig(other, {}, { protocols: withTelnet }), { message: `${other}:3:75: targets[0].hostKey: hostKey applies to ssh targets only` });
+    assert.throws(() => loadConfig(other, {}, { protocols: withTelnet }), { message: `${other}:3:75: targets[0].hostKey: hostKey applies to ssh and rdp targets only` });
     const ssh = write('ssh-prompt.yaml', lines('prompt: "$ "').map((l) => l.replace('protocol: telnet', 'protocol: ssh')));
     assert.throws(() => loadConfig(ssh, {}, { protocols: withTelnet }), { message: `${ssh}:3:72: targets[0].prompt: prompt applies to telnet targets only` });
   });
@@ -253,11 +254,11 @@ describe('loadConfig: protocols come from their proxies', () => {
   it('refuses a listener or a protocol that no proxy serves', () => {
     const listener = write('unserved.yaml', ['listen:', '  ssh: "127.0.0.1:2222"', '  telnet: "127.0.0.1:2323"']);
     assert.throws(() => loadConfig(listener, {}), {
-      message: `${listener}:3:3: listen.telnet: no proxy serves "telnet" in this gateway; listeners: ssh, postgres, mysql and console`,
+      message: `${listener}:3:3: listen.telnet: no proxy serves "telnet" in this gateway; listeners: ssh, postgres, mysql, rdp and console`,
     });
     const target = write('unserved-target.yaml', ['targets:', '  - { name: old, protocol: telnet, host: 10.0.0.7, login: { user: root } }']);
     assert.throws(() => loadConfig(target, {}), {
-      message: `${target}:2:28: targets[0].protocol: unknown protocol "telnet"; expected one of ssh, postgres, mysql`,
+      message: `${target}:2:28: targets[0].protocol: unknown protocol "telnet"; expected one of ssh, postgres, mysql, rdp`,
     });
   });
 

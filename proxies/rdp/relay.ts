@@ -1,0 +1,166 @@
+/**
+ * The RDP relay once both legs are up: PDU by PDU in each direction, every
+ * PDU decoded (to follow the connection and record it), the capability
+ * exchange restricted to what the recording renders, channel ids mapped
+ * between the two legs' numbering, the screen recorded through a
+ * ScreenKeyframer and the person's input as events. Operators' controls
+ * (terminate, limits) reach the person as a Set Error Info PDU and an MCS
+ * Disconnect Provider Ultimatum.
+ */
+import type { TLSSocket } from 'node:tls';
+import { ScreenKeyframer } from '../../src/graphics/keyframer.js';
+import type { ScreenRecord } from '../../src/graphics/records.js';
+import type { EndReason, Session } from '../../src/session/session.js';
+import { ConnectionState, decodeEnvelope, encodeEnvelope, type Direction, type Envelope } from './codec/envelope.js';
+import { RdpFramer, type Frame } from './codec/framer.js';
+import { restrictCapabilities } from './codec/restrict.js';
+import { ClipboardPolicy } from './channel-policy.js';
+import { InputObserver } from './input.js';
+import type { RdpTargetOptions } from './spec.js';
+import { screenRecords as recordsOf } from './screen.js';
+import { disconnectUltimatum, ErrorInfo, mapChannels, sendDataChannel, setErrorInfo, type GatewayChannels } from './pdus.js';
+import type { TargetLink } from './target.js';
+
+const ERROR_INFO: Partial<Record<EndReason, number>> = {
+  'idle-timeout': ErrorInfo.IDLE_TIMEOUT,
+  'max-duration': ErrorInfo.LOGON_TIMEOUT,
+};
+
+export interface RelayOptions {
+  client: TLSSocket;
+  clientRest: Buffer;
+  target: TargetLink;
+  session: Session;
+  /** The channels as the person's leg numbers them. */
+  ids: GatewayChannels;
+  /** The person's leg's connection state after the MCS exchange (gateway numbering). */
+  state: ConnectionState;
+  keystrokes: boolean;
+  clipboard: RdpTargetOptions['clipboard'];
+}
+
+export function startRelay(o: RelayOptions): void {
+  const { client, target, session, ids, state } = o;
+  const log = session.log;
+  const toTarget = new Map<number, number>([[ids.io, target.io], [ids.user, target.user]]);
+  target.offered.forEach((position, j) => target.channels[j] !== undefined && toTarget.set(ids.channels[position]!, target.channels[j]!));
+  // Channels the person was given that the target was not offered: what they send there is dropped.
+  const unoffered = new Set(ids.channels.filter((id) => !toTarget.has(id)));
+  const clipboard = new ClipboardPolicy(o.clipboard);
+  const toClient = new Map([...toTarget].map(([a, b]) => [b, a]));
+  const keyframer = new ScreenKeyframer();
+  const input = new InputObserver(o.keystrokes);
+  let ended = false;
+  let warned = 0;
+
+  const screen = (records: ScreenRecord[]): void => {
+    if (records.length > 0) session.screen(keyframer.update(session.now(), records));
+  };
+
+  /** The envelope edited as recording needs; true when it changed. */
+  const edit = (env: Envelope): boolean => {
+    if (env.active) {
+      env.active = restrictCapabilities(env.active);
+      return true;
+    }
+    if (env.dir === 'c2s' && env.shareControl && env.shareControl.pduSource === ids.user) {
+      env.shareControl = { ...env.shareControl, pduSource: target.user };
+      return true;
+    }
+    return false;
+  };
+
+  const pass = (dir: Direction, frame: Frame): Buffer | null => {
+    // Server PDUs are read in the person's numbering, client PDUs are numbered for the target after.
+    const bytes = dir === 's2c' ? mapChannels(frame, toClient) : frame.bytes;
+    let env: Envelope;
+    try {
+      env = decodeEnvelope(dir, { kind: frame.kind, bytes }, state);
+    } catch (err) {
+      if (warned++ < 5) log.warn({ err, dir }, 'a PDU the gateway cannot decode was relayed unrecorded');
+      if (dir === 's2c') return bytes;
+      const channel = sendDataChannel(frame);
+      return channel !== null && unoffered.has(channel) ? null : mapChannels(frame, toTarget);
+    }
+    if (dir === 'c2s' && env.mcs?.kind === 'send-data-request' && unoffered.has(env.mcs.channelId)) return null;
+    if (env.channel) {
+      if (!clipboard.passes(env)) return null;
+      // Only what crossed is a transfer: a response the policy held back is none.
+      const copied = clipboard.transfer(env);
+      if (copied) session.event({ type: 'clipboard', from: copied.from === 'client' ? 'person' : 'target', length: copied.text.length, ...(o.keystrokes ? { text: copied.text } : {}) });
+    }
+    const out = edit(env) ? encodeEnvelope(env) : bytes;
+    if (dir === 's2c') {
+      screen(recordsOf(env));
+      return out;
+    }
+    if (env.fastpath?.input || env.data?.kind === 'input') {
+      session.input(frame.bytes);
+      const seen = input.observe(env);
+      for (const e of seen.events) session.event(e);
+      screen(seen.screen);
+    }
+    return mapChannels({ kind: frame.kind, bytes: out }, toTarget);
+  };
+
+  const pipe = (dir: Direction, from: TLSSocket, to: TLSSocket, first: Buffer): void => {
+    const framer = new RdpFramer();
+    const onData = (chunk: Buffer): void => {
+      let frames: Frame[];
+      try {
+        frames = framer.push(chunk);
+      } catch (err) {
+        log.warn({ err, dir }, dir === 'c2s' ? 'the client sent what is not RDP; closing' : 'the target sent what is not RDP; closing');
+        void finish('error');
+        return;
+      }
+      for (const f of frames) {
+        const out = pass(dir, f);
+        if (out && !to.write(out)) {
+          from.pause();
+          to.once('drain', () => from.resume());
+        }
+      }
+    };
+    from.on('data', onData);
+    if (first.length > 0) onData(first);
+    from.resume();
+  };
+
+  const finish = async (reason: EndReason): Promise<void> => {
+    if (ended) return;
+    ended = true;
+    const typed = input.flush();
+    if (typed) session.event(typed);
+    // A goodbye under way (Set Error Info, ultimatum) is let through; its timer closes the socket.
+    if (!client.writableEnded) client.destroy();
+    target.socket.destroy();
+    await session.end(reason);
+  };
+
+  const goodbye = (code: number): void => {
+    if (client.destroyed) return;
+    client.write(setErrorInfo(ids.io, code));
+    client.end(disconnectUltimatum());
+    setTimeout(() => client.destroy(), 2000).unref();
+  };
+
+  session.attach({
+    notify: (message) => log.info({ message }, 'a warning the RDP client cannot show; recorded only'),
+    disconnect: (reason, message) => {
+      log.info({ reason, message }, 'disconnecting the RDP client');
+      goodbye(ERROR_INFO[reason] ?? ErrorInfo.RPC_INITIATED_DISCONNECT);
+      target.socket.end(disconnectUltimatum());
+      setTimeout(() => void finish(reason), 2000).unref();
+    },
+  });
+  client.on('error', (err) => log.debug({ err }, 'client connection error'));
+  target.socket.on('error', (err) => log.warn({ err }, 'target connection error'));
+  client.on('close', () => void finish('closed'));
+  target.socket.on('close', () => {
+    if (!ended) goodbye(ErrorInfo.RPC_INITIATED_DISCONNECT);
+    void finish('target-closed');
+  });
+  pipe('c2s', client, target.socket, o.clientRest);
+  pipe('s2c', target.socket, client, target.rest);
+}
