@@ -52,6 +52,7 @@ export const SYSTEM_DEPS = [
 export const BENCH_DEPS = [
   { program: '/usr/sbin/pgbouncer', pkg: 'pgbouncer', why: 'the PostgreSQL pooler the postgres bench compares with', bench: 'postgres' },
   { program: '/usr/sbin/haproxy', pkg: 'haproxy', why: 'the TCP proxy the mysql bench compares with', bench: 'mysql' },
+  { program: 'xterm', pkg: 'xterm', why: 'the scrolling text and the echo the rdp bench draws on the target', bench: 'rdp' },
 ];
 
 function has(program) {

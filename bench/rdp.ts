@@ -1,0 +1,207 @@
+/**
+ * RDP benchmark: one busy desktop session three ways, measured in one run on
+ * this machine with the real xfreerdp and FreeRDP's shadow server (TLS):
+ *
+ *   direct     xfreerdp → shadow server, as the client negotiates it (GFX, H.264)
+ *   filtered   xfreerdp → a bare relay applying the gateway's recording edits
+ *              (no GFX, no compression, plain bitmaps), recording nothing: what
+ *              the capability filtering alone costs
+ *   recgate    xfreerdp → the gateway (recording) → shadow server
+ *
+ *   node dist/bench/rdp.js [--seconds 30] [--keys 200] [--width 1920] [--height 1080]
+ *
+ *   busy       a full-screen xterm scrolling text on the target for N seconds:
+ *              bytes to the client per minute, relay CPU per minute, bytes
+ *              recorded per minute
+ *   input      key presses into an xterm running cat: time from the client's
+ *              input PDU to the first update the target sends back (p50, p99),
+ *              read at a byte counter in front of each route
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { parseArgs } from 'node:util';
+import { RecordingEditor } from '../proxies/rdp/codec/recording-editor.js';
+import { startCaptureRelay } from '../test/fixtures/rdp-capture.js';
+import { ALICE_PASSWORD, RdpGateway } from '../test/fixtures/rdp-gateway.js';
+import { startClient, type RdpClient } from '../test/fixtures/rdp/xfreerdp.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP relay in front of a route that counts bytes and notes when each direction last moved. */
+interface Tap {
+  port: number;
+  toClient: number;
+  toServer: number;
+  /** Times (performance.now) of client→server and server→client chunks, while `watching`. */
+  events: { dir: 'c2s' | 's2c'; t: number }[];
+  watching: boolean;
+  close(): Promise<void>;
+}
+
+async function tap(targetPort: number): Promise<Tap> {
+  const sockets = new Set<Socket>();
+  const t: Tap = { port: 0, toClient: 0, toServer: 0, events: [], watching: false, close: async () => undefined };
+  const server: Server = createServer((client) => {
+    const upstream = connect({ host: '127.0.0.1', port: targetPort });
+    sockets.add(client).add(upstream);
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    client.on('data', (d: Buffer) => {
+      t.toServer += d.length;
+      if (t.watching) t.events.push({ dir: 'c2s', t: performance.now() });
+      upstream.write(d);
+    });
+    upstream.on('data', (d: Buffer) => {
+      t.toClient += d.length;
+      if (t.watching) t.events.push({ dir: 's2c', t: performance.now() });
+      client.write(d);
+    });
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      a.on('close', () => b.destroy());
+      a.on('error', () => b.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.port = (server.address() as AddressInfo).port;
+  t.close = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return t;
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc. */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+interface Route {
+  name: string;
+  /** The port a client connects to: a fresh bare relay for each connection (its editor follows one connection). */
+  open(): Promise<{ port: number; close(): Promise<void> }>;
+  user: string;
+  password: string;
+  /** CPU seconds of what relays (the gateway process, or this process for the bare relay). */
+  cpu(): number;
+  /** Bytes the route recorded so far. */
+  recorded(): Promise<number>;
+}
+
+async function busy(route: Route, seconds: number, shadowDisplay: string, width: number, height: number): Promise<string[]> {
+  const way = await route.open();
+  const t = await tap(way.port);
+  const client = await startClient({ port: t.port, user: route.user, password: route.password, security: 'tls', width, height });
+  let scroller: ChildProcess | undefined;
+  try {
+    await sleep(3000);
+    const [bytes0, cpu0, rec0] = [t.toClient, route.cpu(), await route.recorded()];
+    scroller = spawn('xterm', ['-geometry', `${Math.floor(width / 6)}x${Math.floor(height / 13)}+0+0`, '-e', 'sh', '-c', 'while :; do seq 1 1000000; done'], {
+      env: { ...process.env, DISPLAY: shadowDisplay },
+      stdio: 'ignore',
+    });
+    await sleep(seconds * 1000);
+    const perMinute = 60 / seconds;
+    const [bytes, cpu, rec] = [t.toClient - bytes0, route.cpu() - cpu0, (await route.recorded()) - rec0];
+    return [route.name, (bytes * perMinute / 1e6).toFixed(1), (cpu * perMinute).toFixed(1), rec > 0 ? (rec * perMinute / 1e6).toFixed(1) : '–'];
+  } finally {
+    scroller?.kill('SIGKILL');
+    await client.stop();
+    await t.close();
+    await way.close();
+  }
+}
+
+async function input(route: Route, keys: number, shadowDisplay: string): Promise<{ p50: number; p99: number; n: number }> {
+  const way = await route.open();
+  const t = await tap(way.port);
+  const echo = spawn('xterm', ['-geometry', '40x10+100+100', '-e', 'cat'], { env: { ...process.env, DISPLAY: shadowDisplay }, stdio: 'ignore' });
+  let client: RdpClient | undefined;
+  try {
+    await sleep(1500);
+    client = await startClient({ port: t.port, user: route.user, password: route.password, security: 'tls', width: 1024, height: 768 });
+    await sleep(4000);
+    // Give the target's xterm the focus: a click on it through the client.
+    await client.click(200, 150);
+    await sleep(1000);
+    const delays: number[] = [];
+    for (let i = 0; i < keys; i++) {
+      t.events.length = 0;
+      t.watching = true;
+      execFileSync('xdotool', ['key', 'a'], { env: { ...process.env, DISPLAY: client.screen.display } });
+      await sleep(150);
+      t.watching = false;
+      const press = t.events.find((e) => e.dir === 'c2s');
+      const shown = press && t.events.find((e) => e.dir === 's2c' && e.t > press.t);
+      if (press && shown) delays.push(shown.t - press.t);
+    }
+    delays.sort((a, b) => a - b);
+    return { p50: percentile(delays, 50), p99: percentile(delays, 99), n: delays.length };
+  } finally {
+    await client?.stop();
+    echo.kill('SIGKILL');
+    await t.close();
+    await way.close();
+  }
+}
+
+function table(title: string, head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  console.log(`\n${title}\n`);
+  console.log(`| ${head.map((h, i) => h.padEnd(widths[i]!)).join(' | ')} |`);
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(`| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, keys: { type: 'string', default: '200' }, width: { type: 'string', default: '1920' }, height: { type: 'string', default: '1080' } } });
+  const seconds = Number(values.seconds);
+  const width = Number(values.width);
+  const height = Number(values.height);
+  const g = await RdpGateway.start({ shadow: { security: 'tls', width, height } });
+  const bareRelay = async (): Promise<{ port: number; close(): Promise<void> }> => {
+    const editor = new RecordingEditor();
+    const relay = await startCaptureRelay({ targetPort: g.shadow.port, maxRecordedBytes: 0, edit: (dir, frame) => editor.edit(dir, frame) });
+    return { port: relay.port, close: () => relay.stop() };
+  };
+  const straight = (port: number) => async () => ({ port, close: async () => undefined });
+  const cpuSelf = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const gatewayPid = Number(execFileSync('pgrep', ['-n', '-f', g.home.dir]).toString().trim());
+  const routes: Route[] = [
+    { name: 'direct', open: straight(g.shadow.port), user: g.shadow.user, password: g.shadow.password, cpu: cpuSelf, recorded: async () => 0 },
+    { name: 'filtered relay, no recording', open: bareRelay, user: g.shadow.user, password: g.shadow.password, cpu: cpuSelf, recorded: async () => 0 },
+    {
+      name: 'recgate (recording)',
+      open: straight(g.port),
+      user: 'alice+shadow01',
+      password: ALICE_PASSWORD,
+      cpu: () => cpuOf(gatewayPid),
+      recorded: async () => (await g.recordings()).reduce((sum, r) => sum + ((r as { bytes?: number }).bytes ?? 0), 0),
+    },
+  ];
+  try {
+    const rows: string[][] = [];
+    for (const route of routes) rows.push(await busy(route, seconds, g.shadow.screen.display, width, height));
+    table(`busy ${width}×${height} session (xterm scrolling text, ${seconds} s, scaled to a minute)`, ['route', 'MB to client / min', 'relay CPU s / min', 'MB recorded / min'], rows);
+    const latency: string[][] = [];
+    const direct = await input(routes[0]!, Number(values.keys), g.shadow.screen.display);
+    for (const route of routes) {
+      const r = route === routes[0] ? direct : await input(route, Number(values.keys), g.shadow.screen.display);
+      latency.push([route.name, r.p50.toFixed(2), r.p99.toFixed(2), route === routes[0] ? '–' : (r.p99 - direct.p99).toFixed(2), String(r.n)]);
+    }
+    table('key press to the update that shows it (ms, at the client)', ['route', 'p50', 'p99', 'added p99', 'samples'], latency);
+    console.log('\nThe direct row\'s CPU is this process\'s byte counter alone; the bare relay runs in this process too, so its row includes that counter.');
+  } finally {
+    await g.stop();
+  }
+}
+
+await main();
