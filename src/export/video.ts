@@ -166,7 +166,12 @@ async function render(source: ExportSource, stream: string, plan: Plan, fps: num
   const records = timedRecords(source.frames(stream), parser)[Symbol.asyncIterator]();
   let next = await records.next();
   const videoMs = plan.cuts.videoTime(plan.recordingMs);
-  const frames = Math.max(1, Math.ceil((videoMs * fps) / 1000));
+  let frames = Math.max(1, Math.ceil((videoMs * fps) / 1000));
+  const draw = async (): Promise<void> => {
+    const p = player.pointer;
+    canvas.update(player.fb, p.visible ? { x: p.x, y: p.y, image: player.pointerImage } : undefined);
+    await encoder.write(canvas.frame);
+  };
   try {
     for (let k = 0; k < frames; k++) {
       const rt = plan.cuts.recordingTime((k * 1000) / fps);
@@ -174,12 +179,22 @@ async function render(source: ExportSource, stream: string, plan: Plan, fps: num
         player.apply(next.value.record);
         next = await records.next();
       }
-      const p = player.pointer;
-      canvas.update(player.fb, p.visible ? { x: p.x, y: p.y, image: player.pointerImage } : undefined);
-      await encoder.write(canvas.frame);
+      await draw();
     }
-    // Records after the last frame time (none, unless the clock ran back) are still read, for errors.
-    while (!next.done) next = await records.next();
+    // The last records (a recording cut off by a crash ends on them) make one more frame, so the
+    // video ends on the screen as last recorded; those after the recording's end are read for errors.
+    let last = false;
+    while (!next.done) {
+      if (next.value.t <= plan.recordingMs) {
+        player.apply(next.value.record);
+        last = true;
+      }
+      next = await records.next();
+    }
+    if (last) {
+      await draw();
+      frames++;
+    }
     await encoder.end();
   } catch (err) {
     encoder.kill();
