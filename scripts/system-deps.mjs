@@ -40,6 +40,7 @@ export const SYSTEM_DEPS = [
   { program: '/usr/lib/xorg/modules/drivers/xrdpdev_drv.so', pkg: 'xorgxrdp', why: "xrdp's Xorg session" },
   { program: 'xsetroot', pkg: 'x11-xserver-utils', why: 'known colours on a target display' },
   { program: 'xdotool', pkg: 'xdotool', why: 'typing and clicking into the RDP client' },
+  { program: 'xterm', pkg: 'xterm', why: 'a terminal on the RDP target that typed text reaches (and the rdp bench scrolls)' },
   { program: 'ffmpeg', pkg: 'ffmpeg', why: "reading the RDP client's screen, and video export" },
   // A monospace font for the video export's captions (ffmpeg's drawtext finds it through fontconfig).
   { program: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf', pkg: 'fonts-dejavu-core', why: 'the font of video captions' },
@@ -52,7 +53,6 @@ export const SYSTEM_DEPS = [
 export const BENCH_DEPS = [
   { program: '/usr/sbin/pgbouncer', pkg: 'pgbouncer', why: 'the PostgreSQL pooler the postgres bench compares with', bench: 'postgres' },
   { program: '/usr/sbin/haproxy', pkg: 'haproxy', why: 'the TCP proxy the mysql bench compares with', bench: 'mysql' },
-  { program: 'xterm', pkg: 'xterm', why: 'the scrolling text and the echo the rdp bench draws on the target', bench: 'rdp' },
 ];
 
 function has(program) {

@@ -8,7 +8,11 @@
  * does not match its pin) leave the client disconnected and nothing recorded.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run } from '../fixtures/gateway-env.js';
 import { ALICE_PASSWORD, RdpGateway } from '../fixtures/rdp-gateway.js';
@@ -154,6 +158,37 @@ test('clicks and typing are recorded as events; sessions terminate --message dis
   assert.equal(typed, 'echo hi', JSON.stringify(events));
   assert.ok(events.some((e) => e.type === 'key' && e.key === 'Enter'), JSON.stringify(events));
   assert.ok(events.some((e) => e.type === 'typed' && e.text === 'echo hi' && e.endedBy === 'Enter'), JSON.stringify(events));
+});
+
+test('text typed in the client reaches the target: a marker typed into a terminal there lands in its file, and is in the events', async () => {
+  const before = (await gw.recordings()).length;
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-rdp-typed-'));
+  const file = join(dir, 'typed.txt');
+  // A terminal on the target's display, top left, writing what it is given to a file.
+  const term = spawn('xterm', ['-geometry', '60x10+0+0', '-e', 'sh', '-c', `cat > ${file}`], { env: { ...process.env, DISPLAY: gw.shadow.screen.display }, stdio: 'ignore' });
+  const client = await startClient({ port: gw.port, user: 'alice+shadow01', password: ALICE_PASSWORD, security: 'tls' });
+  try {
+    await sleep(3000);
+    await client.click(100, 60);
+    await sleep(300);
+    await client.type('marker-7Qz');
+    const enter = await run('xdotool', ['key', 'Return'], { env: { DISPLAY: client.screen.display } });
+    assert.equal(enter.code, 0, enter.stderr);
+    const deadline = Date.now() + 10_000;
+    let got = '';
+    while (!got.includes('marker-7Qz\n') && Date.now() < deadline) {
+      await sleep(200);
+      got = await readFile(file, 'utf8').catch(() => '');
+    }
+    assert.equal(got, 'marker-7Qz\n', `what the target's terminal wrote:\n${client.log()}`);
+  } finally {
+    await client.stop();
+    term.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+  const rec = await gw.endedRecording(before);
+  const events = await gw.events(rec.id);
+  assert.ok(events.some((e) => e.type === 'typed' && e.text === 'marker-7Qz' && e.endedBy === 'Enter'), JSON.stringify(events));
 });
 
 test('xfreerdp /sec:nla signs in to the gateway with NLA (rdpNtHash); a wrong password is refused inside CredSSP, unrecorded', async () => {
