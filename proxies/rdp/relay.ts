@@ -8,6 +8,7 @@
  * Disconnect Provider Ultimatum.
  */
 import type { TLSSocket } from 'node:tls';
+import { ActivityCounter } from '../../src/graphics/activity.js';
 import { ScreenKeyframer } from '../../src/graphics/keyframer.js';
 import type { ScreenRecord } from '../../src/graphics/records.js';
 import type { EndReason, Session } from '../../src/session/session.js';
@@ -53,8 +54,15 @@ export function startRelay(o: RelayOptions): void {
   let ended = false;
   let warned = 0;
 
+  const activity = new ActivityCounter();
+
+  /** Screen records into the recording, and each second that saw a change as an `activity` event. */
   const screen = (records: ScreenRecord[]): void => {
-    if (records.length > 0) session.screen(keyframer.update(session.now(), records));
+    if (records.length === 0) return;
+    const t = session.now();
+    session.screen(keyframer.update(t, records));
+    const second = activity.add(t, records);
+    if (second) session.event({ type: 'activity', ...second });
   };
 
   /** The envelope edited as recording needs; true when it changed. */
@@ -132,6 +140,8 @@ export function startRelay(o: RelayOptions): void {
     ended = true;
     const typed = input.flush();
     if (typed) session.event(typed);
+    const second = activity.flush();
+    if (second) session.event({ type: 'activity', ...second });
     // A goodbye under way (Set Error Info, ultimatum) is let through; its timer closes the socket.
     if (!client.writableEnded) client.destroy();
     target.socket.destroy();

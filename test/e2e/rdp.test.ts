@@ -97,6 +97,10 @@ test('xfreerdp through the gateway shows the target\'s desktop, and the WebM exp
   near(await videoPixel(video, duration - (end - times.red! / 1000) + 1.0, 400, 300, W), RED, 'red, a second after it was painted');
   near(await videoPixel(video, duration - (end - times.green! / 1000) + 1.0, 400, 300, W), GREEN, 'green');
   near(await videoPixel(video, duration - 0.5, 400, 300, W), BLUE, 'blue at the end');
+  // Three full-screen paints: a timeline sees them as seconds of change without decoding a bitmap.
+  const activity = events.filter((e) => e.type === 'activity') as { second: number; change: number }[];
+  assert.ok(activity.reduce((sum, a) => sum + a.change, 0) >= 3, JSON.stringify(activity));
+  assert.equal(new Set(activity.map((a) => a.second)).size, activity.length, 'each second once');
 });
 
 test('a wrong password: xfreerdp is disconnected and nothing is recorded', async () => {
