@@ -15,7 +15,9 @@
  *              recorded per minute
  *   input      key presses into an xterm running cat: time from the client's
  *              input PDU to the first update the target sends back (p50, p99),
- *              read at a byte counter in front of each route
+ *              read at a byte counter in front of each route; for the gateway
+ *              also the time spent inside it, from a second counter between it
+ *              and the target (the target's own frame pacing drops out)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -39,11 +41,11 @@ interface Tap {
   close(): Promise<void>;
 }
 
-async function tap(targetPort: number): Promise<Tap> {
+async function tap(targetPort: number | (() => number)): Promise<Tap> {
   const sockets = new Set<Socket>();
   const t: Tap = { port: 0, toClient: 0, toServer: 0, events: [], watching: false, close: async () => undefined };
   const server: Server = createServer((client) => {
-    const upstream = connect({ host: '127.0.0.1', port: targetPort });
+    const upstream = connect({ host: '127.0.0.1', port: typeof targetPort === 'number' ? targetPort : targetPort() });
     sockets.add(client).add(upstream);
     client.setNoDelay(true);
     upstream.setNoDelay(true);
@@ -117,7 +119,18 @@ async function busy(route: Route, seconds: number, shadowDisplay: string, width:
   }
 }
 
-async function input(route: Route, keys: number, shadowDisplay: string): Promise<{ p50: number; p99: number; n: number }> {
+interface Latency {
+  p50: number;
+  p99: number;
+  n: number;
+  /** Through the gateway: the time the key and its update spent inside it (both legs tapped). */
+  inside?: { p50: number; p99: number; n: number };
+}
+
+/** The first event of `dir` at or after `t`. */
+const firstAfter = (events: Tap['events'], dir: 'c2s' | 's2c', t: number): number | undefined => events.find((e) => e.dir === dir && e.t >= t)?.t;
+
+async function input(route: Route, keys: number, shadowDisplay: string, back?: Tap): Promise<Latency> {
   const way = await route.open();
   const t = await tap(way.port);
   const echo = spawn('xterm', ['-geometry', '40x10+100+100', '-e', 'cat'], { env: { ...process.env, DISPLAY: shadowDisplay }, stdio: 'ignore' });
@@ -130,18 +143,28 @@ async function input(route: Route, keys: number, shadowDisplay: string): Promise
     await client.click(200, 150);
     await sleep(1000);
     const delays: number[] = [];
+    const inside: number[] = [];
     for (let i = 0; i < keys; i++) {
-      t.events.length = 0;
-      t.watching = true;
+      for (const x of [t, back]) if (x) (x.events.length = 0), (x.watching = true);
       execFileSync('xdotool', ['key', 'a'], { env: { ...process.env, DISPLAY: client.screen.display } });
       await sleep(150);
-      t.watching = false;
-      const press = t.events.find((e) => e.dir === 'c2s');
-      const shown = press && t.events.find((e) => e.dir === 's2c' && e.t > press.t);
-      if (press && shown) delays.push(shown.t - press.t);
+      for (const x of [t, back]) if (x) x.watching = false;
+      const press = firstAfter(t.events, 'c2s', 0);
+      const shown = press === undefined ? undefined : t.events.find((e) => e.dir === 's2c' && e.t > press)?.t;
+      if (press !== undefined && shown !== undefined) delays.push(shown - press);
+      if (back && press !== undefined) {
+        // The key leaves the gateway, the target answers, the answer leaves the gateway.
+        const forwarded = firstAfter(back.events, 'c2s', press);
+        const answered = forwarded === undefined ? undefined : firstAfter(back.events, 's2c', forwarded);
+        const relayed = answered === undefined ? undefined : firstAfter(t.events, 's2c', answered);
+        if (forwarded !== undefined && answered !== undefined && relayed !== undefined) inside.push(forwarded - press + (relayed - answered));
+      }
     }
     delays.sort((a, b) => a - b);
-    return { p50: percentile(delays, 50), p99: percentile(delays, 99), n: delays.length };
+    inside.sort((a, b) => a - b);
+    const result: Latency = { p50: percentile(delays, 50), p99: percentile(delays, 99), n: delays.length };
+    if (back) result.inside = { p50: percentile(inside, 50), p99: percentile(inside, 99), n: inside.length };
+    return result;
   } finally {
     await client?.stop();
     echo.kill('SIGKILL');
@@ -163,7 +186,11 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const width = Number(values.width);
   const height = Number(values.height);
-  const g = await RdpGateway.start({ shadow: { security: 'tls', width, height } });
+  // A byte tap between the gateway and the target: with the one in front, the time a key and its update spend inside the gateway.
+  let shadowPort = 0;
+  const back = await tap(() => shadowPort);
+  const g = await RdpGateway.start({ shadow: { security: 'tls', width, height }, shadow01Port: back.port });
+  shadowPort = g.shadow.port;
   const bareRelay = async (): Promise<{ port: number; close(): Promise<void> }> => {
     const editor = new RecordingEditor();
     const relay = await startCaptureRelay({ targetPort: g.shadow.port, maxRecordedBytes: 0, edit: (dir, frame) => editor.edit(dir, frame) });
@@ -192,15 +219,20 @@ async function main(): Promise<void> {
     for (const route of routes) rows.push(await busy(route, seconds, g.shadow.screen.display, width, height));
     table(`busy ${width}×${height} session (xterm scrolling text, ${seconds} s, scaled to a minute)`, ['route', 'MB to client / min', 'relay CPU s / min', 'MB recorded / min'], rows);
     const latency: string[][] = [];
-    const direct = await input(routes[0]!, Number(values.keys), g.shadow.screen.display);
+    let inside: Latency['inside'];
     for (const route of routes) {
-      const r = route === routes[0] ? direct : await input(route, Number(values.keys), g.shadow.screen.display);
-      latency.push([route.name, r.p50.toFixed(2), r.p99.toFixed(2), route === routes[0] ? '–' : (r.p99 - direct.p99).toFixed(2), String(r.n)]);
+      const r = await input(route, Number(values.keys), g.shadow.screen.display, route === routes[2] ? back : undefined);
+      inside ??= r.inside;
+      latency.push([route.name, r.p50.toFixed(2), r.p99.toFixed(2), String(r.n)]);
     }
-    table('key press to the update that shows it (ms, at the client)', ['route', 'p50', 'p99', 'added p99', 'samples'], latency);
+    table('key press to the update that shows it (ms, at the client)', ['route', 'p50', 'p99', 'samples'], latency);
+    if (inside) {
+      console.log(`\nInside the gateway (a key in to out, plus its update in to out, both legs tapped): p50 ${inside.p50.toFixed(2)} ms, p99 ${inside.p99.toFixed(2)} ms over ${inside.n} keys.`);
+    }
     console.log('\nThe direct row\'s CPU is this process\'s byte counter alone; the bare relay runs in this process too, so its row includes that counter.');
   } finally {
     await g.stop();
+    await back.close();
   }
 }
 
