@@ -9,7 +9,7 @@ import type { X509Certificate } from 'node:crypto';
 import { NlaError, Status } from './credssp-error.js';
 import { certificatePublicKey } from './credssp-binding.js';
 import { CredsspClient } from './credssp-client.js';
-import { tsRequestSize } from './credssp-messages.js';
+import { MAX_TS_REQUEST, tsRequestSize } from './credssp-messages.js';
 import { CredsspServer, type NlaResult } from './credssp-server.js';
 import type { NtHashLookup } from './ntlm-server.js';
 
@@ -53,6 +53,8 @@ function converse(socket: Duplex, timeoutMs: number, step: (message: Buffer) => 
     };
     const onData = (chunk: Buffer): void => {
       pending = Buffer.concat([pending, chunk]);
+      // Bytes that arrive while a message is being answered wait here: at most one more TSRequest's worth.
+      if (pending.length > 2 * MAX_TS_REQUEST) return finish(new NlaError('the peer sent more than a TSRequest before its answer', Status.LOGON_FAILURE));
       pump().catch((err) => finish(err));
     };
     const onClose = (): void => finish(new NlaError('the peer closed the connection during Network Level Authentication', Status.LOGON_FAILURE));
