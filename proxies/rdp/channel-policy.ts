@@ -3,7 +3,9 @@
  * target is offered, and which clipboard messages cross.
  *
  *   rdpdr    device redirection (drive, printer, smartcard, port, MS-RDPEFS):
- *            offered to the target only when `redirect` names at least one
+ *            offered to the target only when `redirect` names at least one;
+ *            the person's device list is then cut to the kinds named
+ *            (device-policy.ts)
  *   cliprdr  the clipboard (MS-RDPECLIP): not offered with `clipboard: none`;
  *            with `to-target` the target's Format List, Format Data and File
  *            Contents Responses never reach the person, so nothing is copied out

@@ -196,7 +196,7 @@ export async function serveConnection(raw: Socket, place: PreLogin, deps: Listen
     link = admitted.link;
     const clientRest = reader.release();
     admitted.session.event({ type: 'rdp-connect', targetSecurity: link.selected === Protocol.HYBRID ? 'nla' : 'tls' });
-    startRelay({ client: tls, clientRest, target: link, session: admitted.session, ids: mcs.ids, state: mcs.state, keystrokes: admitted.target.recording.keystrokes, clipboard: (admitted.target.options as RdpTargetOptions).clipboard });
+    startRelay({ client: tls, clientRest, target: link, session: admitted.session, ids: mcs.ids, state: mcs.state, keystrokes: admitted.target.recording.keystrokes, clipboard: (admitted.target.options as RdpTargetOptions).clipboard, redirect: (admitted.target.options as RdpTargetOptions).redirect });
   } catch (err) {
     if (err instanceof PeerClosedError) attempt?.abandon();
     link?.socket.destroy();

@@ -16,6 +16,7 @@ import { ConnectionState, decodeEnvelope, encodeEnvelope, type Direction, type E
 import { RdpFramer, type Frame } from './codec/framer.js';
 import { restrictCapabilities } from './codec/restrict.js';
 import { ClipboardPolicy } from './channel-policy.js';
+import { DevicePolicy } from './device-policy.js';
 import { InputObserver } from './input.js';
 import type { RdpTargetOptions } from './spec.js';
 import { screenRecords as recordsOf } from './screen.js';
@@ -38,6 +39,7 @@ export interface RelayOptions {
   state: ConnectionState;
   keystrokes: boolean;
   clipboard: RdpTargetOptions['clipboard'];
+  redirect: RdpTargetOptions['redirect'];
 }
 
 export function startRelay(o: RelayOptions): void {
@@ -48,6 +50,7 @@ export function startRelay(o: RelayOptions): void {
   // Channels the person was given that the target was not offered: what they send there is dropped.
   const unoffered = new Set(ids.channels.filter((id) => !toTarget.has(id)));
   const clipboard = new ClipboardPolicy(o.clipboard);
+  const devices = new DevicePolicy(o.redirect);
   const toClient = new Map([...toTarget].map(([a, b]) => [b, a]));
   const keyframer = new ScreenKeyframer();
   const input = new InputObserver(o.keystrokes);
@@ -96,6 +99,17 @@ export function startRelay(o: RelayOptions): void {
       // Only what crossed is a transfer: a response the policy held back is none.
       const copied = clipboard.transfer(env);
       if (copied) session.event({ type: 'clipboard', from: copied.from === 'client' ? 'person' : 'target', length: copied.text.length, ...(o.keystrokes ? { text: copied.text } : {}) });
+      const device = devices.decide(env);
+      if (device.action === 'hold') return null;
+      if (device.action === 'drop') {
+        log.warn({ reason: device.reason }, 'a device list the gateway cannot read was not passed to the target');
+        return null;
+      }
+      if (device.action === 'replace') {
+        for (const d of device.devices) session.event({ type: 'device', ...d });
+        const pdus = device.chunks.map((chunk) => mapChannels({ kind: frame.kind, bytes: encodeEnvelope({ ...env, channel: { ...env.channel!, chunk } }) }, toTarget));
+        return Buffer.concat(pdus);
+      }
     }
     const out = edit(env) ? encodeEnvelope(env) : bytes;
     if (dir === 's2c') {

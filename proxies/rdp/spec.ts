@@ -10,8 +10,9 @@
  *   clipboard   none | to-target (default) | both: which way text and files
  *               may be copied; every transfer is an event
  *   redirect    the device redirections a person may use: drive, printer,
- *               smartcard, port (default none: removed from the client's
- *               channel list, so the client shows them unavailable)
+ *               smartcard, port (default none: the target is not offered
+ *               the device channel; with some named, the person's device
+ *               list reaches the target with only those kinds)
  *
  * The default clipboard lets a person paste into the target but not copy
  * out of it: the usual need (a command, a path) without a way to carry the
