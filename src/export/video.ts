@@ -6,9 +6,9 @@
  * and zerolatency: no lookahead or B-frames; against veryfast 40 % less
  * encoder CPU for somewhat larger files, see bench/graphics.ts).
  *
- * Two passes over the screen stream: the first reads only frame times (for
- * --skip-idle's cuts, the length of the video and the screen size), the
- * second decodes. --overlay draws the person's keystrokes and clicks (from
+ * Two passes over the screen stream: the first reads only frame times and
+ * desktop sizes (for --skip-idle's cuts, the length of the video and its
+ * size: the largest desktop of the session), the second decodes. --overlay draws the person's keystrokes and clicks (from
  * the events stream) with ffmpeg's drawtext, one caption at a time.
  */
 import { spawn } from 'node:child_process';
@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { GatewayError, RecordingError } from '../errors.js';
 import { IdleCuts } from '../graphics/idle-cuts.js';
 import { ScreenPlayer, type TimedRecord } from '../graphics/player.js';
+import { MAX_BITMAP_PIXELS } from '../graphics/pixels.js';
 import { RecordType, ScreenParser } from '../graphics/records.js';
 import { FrameKind, type Frame } from '../recording/frames.js';
 import { CaptionBuilder, type Caption } from './captions.js';
@@ -95,7 +96,13 @@ export async function writeVideo(source: ExportSource, outPath: string, options:
   }
 }
 
-/** First pass: frame times only, and the screen size from the first record that sets it. */
+/**
+ * First pass: frame times, and the video's size: the smallest that holds every
+ * desktop size of the session (records are parsed, not decoded). A desktop
+ * resized mid-session is shown whole and unscaled at the top left, black
+ * around it while it is smaller: every pixel the person saw, text as legible
+ * as it was, at the coordinates the events give.
+ */
 async function planVideo(source: ExportSource, stream: string, skipIdleSeconds: number | undefined): Promise<Plan> {
   const cuts = new IdleCuts(skipIdleSeconds === undefined ? Infinity : skipIdleSeconds * 1000);
   const parser = new ScreenParser();
@@ -105,10 +112,11 @@ async function planVideo(source: ExportSource, stream: string, skipIdleSeconds: 
     if (f.kind !== FrameKind.Screen) continue;
     cuts.change(f.t);
     lastT = Math.max(lastT, f.t);
-    if (size !== undefined) continue;
     for (const r of parser.push(f.data)) {
       if ((r.type === RecordType.DesktopSize || r.type === RecordType.Keyframe) && r.w > 0 && r.h > 0) {
-        size ??= { w: r.w, h: r.h };
+        const next = { w: Math.max(size?.w ?? 0, r.w), h: Math.max(size?.h ?? 0, r.h) };
+        // Sizes a player refuses, and growth past the largest picture it holds, are left out (cropped).
+        if (next.w * next.h <= MAX_BITMAP_PIXELS) size = next;
       }
     }
   }
