@@ -38,6 +38,8 @@ export const SYSTEM_DEPS = [
   { program: 'winpr-hash', pkg: 'winpr-utils', why: 'NT hashes for the RDP targets and users' },
   { program: 'xrdp', pkg: 'xrdp', why: 'an RDP target with TLS' },
   { program: '/usr/lib/xorg/modules/drivers/xrdpdev_drv.so', pkg: 'xorgxrdp', why: "xrdp's Xorg session" },
+  { program: 'Xvnc', pkg: 'tigervnc-standalone-server', why: 'a target display whose resolution changes mid-session (xrandr), which Xvfb cannot' },
+  { program: 'tesseract', pkg: 'tesseract-ocr', why: 'reading text back from exported video frames' },
   { program: 'xsetroot', pkg: 'x11-xserver-utils', why: 'known colours on a target display' },
   { program: 'xdotool', pkg: 'xdotool', why: 'typing and clicking into the RDP client' },
   { program: 'xterm', pkg: 'xterm', why: 'a terminal on the RDP target that typed text reaches (and the rdp bench scrolls)' },

@@ -37,3 +37,28 @@ test('converting only what changed gives the frame a full conversion gives, poin
     assert.ok(Buffer.from(running.frame).equals(Buffer.from(fresh.frame)), `step ${step}`);
   }
 });
+
+test('every pixel as the BT.601 formula gives it, inside a smaller odd-sized desktop and black around it', () => {
+  const p = new ScreenPlayer();
+  p.apply({ type: RecordType.DesktopSize, w: 77, h: 45 });
+  let seed = 11;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let i = 0; i < 200; i++) p.apply(solidRect(rnd(80), rnd(48), 1 + rnd(9), 1 + rnd(9), [rnd(256), rnd(256), rnd(256)]));
+  const c = new YuvCanvas(96, 64);
+  c.update(p.fb, undefined);
+  const rgb = (x: number, y: number): number[] => (x < 77 && y < 45 ? p.fb.at(x, y).slice(0, 3) : [0, 0, 0]);
+  const uBase = 96 * 64;
+  for (let y = 0; y < 64; y += 2) {
+    for (let x = 0; x < 96; x += 2) {
+      const quad = [rgb(x, y), rgb(x + 1, y), rgb(x, y + 1), rgb(x + 1, y + 1)];
+      quad.forEach(([r, g, b], k) => {
+        const at = (y + (k >> 1)) * 96 + x + (k & 1);
+        assert.equal(c.frame[at], ((66 * r! + 129 * g! + 25 * b! + 128) >> 8) + 16, `Y at ${at % 96},${Math.floor(at / 96)}`);
+      });
+      const [rs, gs, bs] = [0, 1, 2].map((ch) => quad.reduce((n, q) => n + q[ch]!, 0));
+      const ci = (y / 2) * 48 + x / 2;
+      assert.equal(c.frame[uBase + ci], ((-38 * rs! - 74 * gs! + 112 * bs! + 512) >> 10) + 128, `U at ${x},${y}`);
+      assert.equal(c.frame[uBase + uBase / 4 + ci], ((112 * rs! - 94 * gs! - 18 * bs! + 512) >> 10) + 128, `V at ${x},${y}`);
+    }
+  }
+});

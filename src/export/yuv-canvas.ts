@@ -3,7 +3,9 @@
  * ffmpeg assumes for untagged yuv420p), kept between frames and converted
  * from the framebuffer only where it changed, in 16×16 blocks: a busy desktop
  * changes a few percent of the screen per frame, so this spares ffmpeg a
- * full-frame colour conversion per frame.
+ * full-frame colour conversion per frame. Runs of changed blocks are read
+ * straight from the framebuffer; blocks at its edge or under the pointer go
+ * through a block-sized copy where the pointer is drawn.
  *
  * The canvas has the video's size (even); the framebuffer sits at its
  * top-left, black around it after a resize. The pointer is drawn into the
@@ -47,11 +49,70 @@ export class YuvCanvas {
       this.pointerRect = rect;
     }
     for (let by = 0; by < this.rows; by++) {
-      for (let bx = 0; bx < this.cols; bx++) {
+      // Runs of dirty blocks inside the framebuffer and clear of the pointer are converted
+      // straight from it, a run at a time; the others (edges, the pointer) block by block.
+      let runFrom = -1;
+      for (let bx = 0; bx <= this.cols; bx++) {
         const i = by * this.cols + bx;
-        if (!this.dirty[i]) continue;
+        const dirty = bx < this.cols && this.dirty[i] === 1;
+        const direct = dirty && this.inside(fb, bx, by) && !overlaps(rect, bx * B, by * B);
+        if (direct && runFrom < 0) runFrom = bx;
+        if (!direct && runFrom >= 0) {
+          this.convertDirect(fb, runFrom * B, bx * B, by * B);
+          runFrom = -1;
+        }
+        if (!dirty) continue;
         this.dirty[i] = 0;
-        this.convertBlock(fb, bx * B, by * B, pointer, rect);
+        if (!direct) this.convertBlock(fb, bx * B, by * B, pointer, rect);
+      }
+    }
+  }
+
+  /** Whether block (bx, by) lies wholly inside the framebuffer and the canvas. */
+  private inside(fb: Framebuffer, bx: number, by: number): boolean {
+    const x1 = (bx + 1) * B;
+    const y1 = (by + 1) * B;
+    return x1 <= fb.width && y1 <= fb.height && x1 <= this.width && y1 <= this.height;
+  }
+
+  /**
+   * Columns [x0, x1) of block row y0, read straight from the framebuffer's RGBA
+   * (as 32-bit words: R in the low byte on little-endian machines, which all
+   * Node platforms are). The arithmetic is convertBlock's.
+   */
+  private convertDirect(fb: Framebuffer, x0: number, x1: number, y0: number): void {
+    const px = fb.pixels;
+    const src = new Uint32Array(px.buffer, px.byteOffset, px.length >> 2);
+    const f = this.frame;
+    const w = this.width;
+    const fw = fb.width;
+    const cw = w >> 1;
+    const uBase = w * this.height;
+    const vBase = uBase + (uBase >> 2);
+    for (let y = y0; y < y0 + B; y += 2) {
+      let a = y * fw + x0;
+      let b = a + fw;
+      let ya = y * w + x0;
+      let yb = ya + w;
+      let c = (y >> 1) * cw + (x0 >> 1);
+      for (let x = x0; x < x1; x += 2, a += 2, b += 2, ya += 2, yb += 2, c++) {
+        const p0 = src[a]!;
+        const p1 = src[a + 1]!;
+        const p2 = src[b]!;
+        const p3 = src[b + 1]!;
+        const r0 = p0 & 0xff, g0 = (p0 >> 8) & 0xff, b0 = (p0 >> 16) & 0xff;
+        const r1 = p1 & 0xff, g1 = (p1 >> 8) & 0xff, b1 = (p1 >> 16) & 0xff;
+        const r2 = p2 & 0xff, g2 = (p2 >> 8) & 0xff, b2 = (p2 >> 16) & 0xff;
+        const r3 = p3 & 0xff, g3 = (p3 >> 8) & 0xff, b3 = (p3 >> 16) & 0xff;
+        f[ya] = ((66 * r0 + 129 * g0 + 25 * b0 + 128) >> 8) + 16;
+        f[ya + 1] = ((66 * r1 + 129 * g1 + 25 * b1 + 128) >> 8) + 16;
+        f[yb] = ((66 * r2 + 129 * g2 + 25 * b2 + 128) >> 8) + 16;
+        f[yb + 1] = ((66 * r3 + 129 * g3 + 25 * b3 + 128) >> 8) + 16;
+        const rs = r0 + r1 + r2 + r3;
+        const gs = g0 + g1 + g2 + g3;
+        const bs = b0 + b1 + b2 + b3;
+        f[uBase + c] = ((-38 * rs - 74 * gs + 112 * bs + 512) >> 10) + 128;
+        f[vBase + c] = ((112 * rs - 94 * gs - 18 * bs + 512) >> 10) + 128;
       }
     }
   }
@@ -112,6 +173,11 @@ export class YuvCanvas {
 function pointerRect(p: PointerView): Rect {
   if (p.image) return [p.x - p.image.hotX, p.y - p.image.hotY, p.x - p.image.hotX + p.image.w, p.y - p.image.hotY + p.image.h];
   return [p.x, p.y, p.x + 8, p.y + 11];
+}
+
+/** Whether the block at (x0, y0) and the rectangle share a pixel. */
+function overlaps(r: Rect | undefined, x0: number, y0: number): boolean {
+  return r !== undefined && r[0] < x0 + B && r[2] > x0 && r[1] < y0 + B && r[3] > y0;
 }
 
 function sameRect(a: Rect | undefined, b: Rect | undefined): boolean {

@@ -8,7 +8,7 @@
  *   0b11xx_llll (C,D,E) "lite" orders, 4-bit length (0: next byte + 16; FGBG: ×8, 0: next byte + 1)
  *   0bccc_lllll (0..4)  regular orders, 5-bit length (0: next byte + 32; FGBG: ×8, 0: next byte + 1)
  */
-import { bytesPerPixel, checkSize, putPixel, readPixel } from './pixels.js';
+import { bytesPerPixel, checkSize, readPixel, valuesToRgba } from './pixels.js';
 import { ScreenFormatError } from './records.js';
 
 const REGULAR_BG_RUN = 0x0;
@@ -178,12 +178,5 @@ export function rleDecodePixels(src: Uint8Array, width: number, height: number, 
 }
 
 export function decodeInterleaved(src: Uint8Array, width: number, height: number, bpp: number, palette: Uint8Array): Uint8Array {
-  const px = rleDecodePixels(src, width, height, bpp);
-  const out = new Uint8Array(width * height * 4);
-  for (let row = 0; row < height; row++) {
-    const from = (height - 1 - row) * width;
-    let o = row * width * 4;
-    for (let x = 0; x < width; x++, o += 4) putPixel(out, o, px[from + x]!, bpp, palette);
-  }
-  return out;
+  return valuesToRgba(rleDecodePixels(src, width, height, bpp), width, height, bpp, palette);
 }

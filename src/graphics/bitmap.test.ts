@@ -5,7 +5,7 @@ import { decodeBitmap } from './bitmap.js';
 import { decodePlanar } from './bitmap-planar.js';
 import { decodeUncompressed } from './bitmap-raw.js';
 import { decodeInterleaved, rleDecodePixels } from './bitmap-rle.js';
-import { defaultPalette } from './pixels.js';
+import { defaultPalette, putPixel, valuesToRgba } from './pixels.js';
 import { BitmapCodec, RecordType, ScreenFormatError } from './records.js';
 import { planeEncode, rleEncode } from '../../test/fixtures/bitmap-encoders.js';
 
@@ -71,6 +71,18 @@ test('RLE: random images round-trip through an encoder at 8, 15, 16 and 24 bpp',
     fc.property(fc.constantFrom([8, 1, 0xff], [15, 2, 0x7fff], [16, 2, 0xffff], [24, 3, 0xffffff]), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), ([bpp, bpb, mask], w, h, seeds) => {
       const pixels = Array.from({ length: w * h }, (_, i) => (seeds[Math.floor(i / 5) % seeds.length]! * (i % 3 === 0 ? 1 : 7)) & mask!);
       assert.deepEqual([...rleDecodePixels(rleEncode(pixels, bpb!), w, h, bpp!)], pixels);
+    }),
+  );
+});
+
+test('pixel values to RGBA a word at a time: what putPixel gives, rows flipped, at 8, 15, 16 and 24 bpp', () => {
+  fc.assert(
+    fc.property(fc.constantFrom(8, 15, 16, 24), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 5 }), fc.uint8Array({ minLength: 768, maxLength: 768 }), fc.array(fc.nat(), { minLength: 1, maxLength: 45 }), (bpp, w, h, pal, seeds) => {
+      const mask = bpp === 8 ? 0xff : bpp === 15 ? 0x7fff : bpp === 16 ? 0xffff : 0xffffff;
+      const values = Uint32Array.from({ length: w * h }, (_, i) => seeds[i % seeds.length]! & mask);
+      const want = new Uint8Array(w * h * 4);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) putPixel(want, (y * w + x) * 4, values[(h - 1 - y) * w + x]!, bpp, pal);
+      assert.deepEqual([...valuesToRgba(values, w, h, bpp, pal)], [...want]);
     }),
   );
 });
