@@ -73,6 +73,7 @@ export function wireSearch(panel: SearchPanel): void {
     $('search-hits').replaceChildren();
     cancel.hidden = false;
     const progress = $('search-progress');
+    progress.textContent = 'Listing the recordings...';
     const sealed = (r: RecordingSummary): boolean => r.recipients.includes(key.kid);
     void (async () => {
       const s = await panel.sodium();
