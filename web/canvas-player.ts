@@ -234,7 +234,8 @@ export async function showGraphics(s: Sodium, key: AuditorKeyPair, view: Recordi
   const time = $('gfx-time');
   const show = setInterval(() => {
     if (current !== player) return clearInterval(show);
-    time.textContent = `${clock(player.time)} / ${clock(loaded.lengthMs)}`;
+    const from = $('gfx-screen').dataset.seekFrom;
+    time.textContent = `${clock(player.time)} / ${clock(loaded.lengthMs)}${from === undefined || from === 'start' ? '' : ` (decoded from the keyframe at ${clock(Number(from))})`}`;
     label();
   }, 200);
   player.seek(startAt * 1000);

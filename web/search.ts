@@ -75,12 +75,17 @@ export function wireSearch(panel: SearchPanel): void {
     const progress = $('search-progress');
     progress.textContent = 'Listing the recordings...';
     const sealed = (r: RecordingSummary): boolean => r.recipients.includes(key.kid);
+    let unsealed = 0;
     void (async () => {
       const s = await panel.sodium();
       return runSearch(
         query,
         {
-          recordings: async () => (await api.allRecordings(panel.filters())).filter(sealed),
+          recordings: async () => {
+            const all = await api.allRecordings(panel.filters());
+            unsealed = all.filter((r) => !sealed(r)).length;
+            return all.filter(sealed);
+          },
           starting: (total) => api.auditEvent({ action: 'search', recordings: total }),
           events: (r) => readEvents(s, key, r, controller.signal),
           progress: (done, total) => {
@@ -92,7 +97,7 @@ export function wireSearch(panel: SearchPanel): void {
       );
     })()
       .then((r) => {
-        progress.textContent = summary(r);
+        progress.textContent = summary(r) + (unsealed > 0 ? ` ${unsealed} recording${unsealed === 1 ? ' is' : 's are'} not sealed to your key and were not searched.` : '');
       })
       .catch((err: unknown) => {
         progress.textContent = '';
