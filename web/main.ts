@@ -104,7 +104,7 @@ async function open(id: string, startAt = 0): Promise<void> {
     show('gfx-view');
     return status(loaded.skipped > 0 ? `${loaded.skipped} screen update(s) could not be decoded and were left out (first: ${loaded.firstError ?? ''})` : '');
   }
-  if (!view.manifest.streams.some((s) => s.kind === 'tty')) return status(`Recording ${id} has no terminal; the graphical player is not built yet.`);
+  if (!view.manifest.streams.some((s) => s.kind === 'tty')) return status(`Recording ${id} has neither a terminal nor a screen to play; its events are in its export (recgate recordings export ${id}).`);
   decrypted = await decryptCast(await keyring.sodium(), key, view);
   $('player-title').textContent = title;
   downloadControls($('downloads'), view, guard, downloads);
