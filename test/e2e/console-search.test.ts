@@ -1,7 +1,8 @@
 /**
  * Search and download in the console page, in a real headless Chromium
- * against a real gateway: recordings made through the gateway's recorder
- * (an SSH session and a PostgreSQL session), searched in the page, a hit
+ * against a real gateway: a PostgreSQL session run with the real psql
+ * through the gateway to a real PostgreSQL, and SSH sessions made through
+ * the gateway's recorder in the same home, searched in the page, a hit
  * opening the player at its moment, a search cancelled midway, and the zip
  * the page builds compared file by file with what `recgate recordings
  * export` writes for the same recording. The query never crosses the wire;
@@ -12,13 +13,15 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { launchBrowser, type Browser } from '../fixtures/browser.js';
-import { ACCOUNTS, ConsoleClient, startConsoleGateway, type ConsoleGateway } from '../fixtures/console-gateway.js';
+import { ACCOUNTS, ConsoleClient, consoleAccountsYaml } from '../fixtures/console-gateway.js';
+import { freePort, type GatewayHome } from '../fixtures/gateway-env.js';
+import { PgGateway } from '../fixtures/pg-gateway.js';
 import { signInAndUnlock, statusText } from '../fixtures/console-page.js';
 import type { Step } from '../fixtures/record-session.js';
 import { readZip } from '../fixtures/zip.js';
 
 const COMMAND = 'deploy --tag RG-SEARCH-CMD-7d1f';
-const QUERY = "SELECT * FROM invoices WHERE ref = 'RG-SEARCH-Q-42aa'";
+const QUERY = "SELECT 'RG-SEARCH-Q-42aa' AS ref, 6 * 7 AS answer";
 const EARLY = 'EARLY-SCREEN-5b0e';
 const AT_COMMAND = 'AT-COMMAND-SCREEN-91c3';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -36,34 +39,34 @@ const ssh: Step[] = [
   { op: 'output', text: 'alice@web01:~$ exit\r\nlogout\r\n' },
 ];
 
-const postgres: Step[] = [
-  { op: 'terminal', cols: 160, rows: 48 },
-  { op: 'output', text: `app=> ${QUERY};\r\n ref | total\r\n-----+------\r\n(0 rows)\r\n` },
-  { op: 'event', event: { type: 'query', database: 'app', query: QUERY } },
-  { op: 'sleep', ms: 200 },
-];
-
-let gw: ConsoleGateway;
+let gw: { base: string; home: GatewayHome };
+let pg: PgGateway;
 let browser: Browser;
 const ids: Record<'ssh' | 'postgres' | 'filler1' | 'filler2', string> = { ssh: '', postgres: '', filler1: '', filler2: '' };
 
 before(async () => {
-  gw = await startConsoleGateway(async (home) => {
-    ids.ssh = await home.record({ who: { user: 'alice', target: 'web01', protocol: 'ssh', clientAddress: '127.0.0.1' }, keystrokes: true, steps: ssh });
-    ids.postgres = await home.record({ who: { user: 'alice', target: 'pg01', protocol: 'postgres', clientAddress: '127.0.0.1' }, steps: postgres });
-    for (const name of ['filler1', 'filler2'] as const) {
-      ids[name] = await home.record({
-        who: { user: 'alice', target: 'web02', protocol: 'ssh', clientAddress: '127.0.0.1' },
-        steps: [{ op: 'terminal', cols: 80, rows: 24 }, { op: 'output', text: 'nothing to see\r\n' }, { op: 'event', event: { type: 'command', command: 'uptime' } }],
-      });
-    }
-  });
+  const port = await freePort();
+  pg = await PgGateway.start({ console: `127.0.0.1:${port}`, top: consoleAccountsYaml() });
+  gw = { base: `http://127.0.0.1:${port}`, home: pg.home };
+  const { home } = pg;
+  ids.ssh = await home.record({ who: { user: 'alice', target: 'web01', protocol: 'ssh', clientAddress: '127.0.0.1' }, keystrokes: true, steps: ssh });
+  for (const name of ['filler1', 'filler2'] as const) {
+    ids[name] = await home.record({
+      who: { user: 'alice', target: 'web02', protocol: 'ssh', clientAddress: '127.0.0.1' },
+      steps: [{ op: 'terminal', cols: 80, rows: 24 }, { op: 'output', text: 'nothing to see\r\n' }, { op: 'event', event: { type: 'command', command: 'uptime' } }],
+    });
+  }
+  const count = (await pg.recordings()).length;
+  const r = await pg.psql(['-c', QUERY]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /RG-SEARCH-Q-42aa/);
+  ids.postgres = (await pg.endedRecording(count)).id;
   browser = await launchBrowser({ downloads: true });
   await signInAndUnlock(browser.page, gw.base, gw.home.key('officer'));
 });
 after(async () => {
   await browser?.close();
-  await gw?.stop();
+  await pg?.stop();
 });
 
 async function search(text: string): Promise<void> {
@@ -91,10 +94,10 @@ test('search finds a command in an SSH recording and a query in a PostgreSQL rec
 
   await search('RG-SEARCH-Q-42aa');
   assert.match(await finished(), /^1 hit in 4 recordings/);
-  const pg = await page.locator('#search-hits li').allTextContents();
-  assert.equal(pg.length, 1, pg.join('\n'));
-  assert.match(pg[0]!, /alice@pg01 \(postgres\)/);
-  assert.ok(pg[0]!.includes('RG-SEARCH-Q-42aa'), pg[0]);
+  const pgHits = await page.locator('#search-hits li').allTextContents();
+  assert.equal(pgHits.length, 1, pgHits.join('\n'));
+  assert.match(pgHits[0]!, /alice@pg01 \(postgres\)/);
+  assert.ok(pgHits[0]!.includes('RG-SEARCH-Q-42aa'), pgHits[0]);
   assert.equal(await page.getAttribute('#search-hits button', 'data-id'), ids.postgres);
 
   const eventsStreams = await eventsStreamIds();
