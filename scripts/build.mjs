@@ -5,7 +5,7 @@
 // fresh checkout compiles once.
 //
 // Then the web console's page: web/main.ts bundled by esbuild (with libsodium's
-// wasm build and asciinema-player; no CDN) into dist/web/app.js, beside
+// wasm build, asciinema-player and the graphics decoder; no CDN) into dist/web/app.js, beside
 // web/index.html, web/app.css and the player's stylesheet.
 //
 // The build state lives outside tsconfig.json on purpose: `npx tsc --noEmit`
@@ -89,6 +89,8 @@ function buildWeb() {
       minify: true,
       sourcemap: true,
       logLevel: 'warning',
+      // src/graphics/keyframe.ts inflates keyframes with node:zlib; the page gets the same calls over fflate.
+      alias: { 'node:zlib': join(ROOT, 'web', 'zlib-browser.ts') },
     });
   } catch {
     process.stderr.write('recgate: the web console build failed (errors above)\n');

@@ -93,3 +93,23 @@ export async function chunk(id: string, stream: number, index: number): Promise<
     throw error;
   }
 }
+
+/** Every recording a listing query selects, page after page. */
+export async function allRecordings(query: URLSearchParams): Promise<RecordingSummary[]> {
+  const out: RecordingSummary[] = [];
+  let after: string | null = null;
+  do {
+    const q = new URLSearchParams(query);
+    q.set('limit', '500');
+    if (after) q.set('after', after);
+    const page = await listRecordings(q);
+    out.push(...page.recordings);
+    after = page.next;
+  } while (after);
+  return out;
+}
+
+/** One audit line for work the page did on its own side (a search, a download). */
+export async function auditEvent(body: { action: 'search'; recordings: number } | { action: 'download'; recording: string; file: 'zip' }): Promise<void> {
+  await call('POST', '/api/audit-events', body);
+}

@@ -8,9 +8,12 @@ import * as keyring from './keyring.js';
 import { decryptCast, mountPlayer, type DecryptedCast } from './player.js';
 import type { Player } from 'asciinema-player';
 import type { RecordingSummary } from '../src/store/types.js';
+import { closeGraphics, showGraphics } from './canvas-player.js';
+import { downloadControls } from './download.js';
+import { wireSearch } from './search.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-const views = ['sign-in', 'unlock', 'recordings', 'player-view'] as const;
+const views = ['sign-in', 'unlock', 'recordings', 'player-view', 'gfx-view'] as const;
 
 function show(view: (typeof views)[number]): void {
   for (const v of views) $(v).hidden = v !== view;
@@ -78,11 +81,12 @@ function closePlayer(): void {
   player?.dispose();
   player = undefined;
   decrypted = undefined;
+  closeGraphics();
   $('player').replaceChildren();
   $('events').replaceChildren();
 }
 
-async function open(id: string): Promise<void> {
+async function open(id: string, startAt = 0): Promise<void> {
   const key = keyring.current();
   if (!key) return show('unlock');
   closePlayer();
@@ -91,11 +95,21 @@ async function open(id: string): Promise<void> {
   // The chunks' associated data binds the manifest's id: a manifest of another recording would open its chunks.
   if (view.manifest.id !== id || view.summary.id !== id) throw new Error(`the gateway answered for recording ${view.manifest.id} when ${id} was asked (swapped or altered)`);
   if (!view.sealedToYou) return status(`Recording ${id} is not sealed to your key (${view.kid ?? 'no recipient'}).`);
-  if (!view.manifest.streams.some((s) => s.kind === 'tty')) return status(`Recording ${id} has no terminal; the graphical player is not built yet.`);
+  const title = `${view.summary.user}@${view.summary.target} (${view.summary.protocol}), ${new Date(view.summary.startedAt).toLocaleString()}`;
+  const downloads = { key: keyring.current, sodium: keyring.sodium, status };
+  if (view.manifest.streams.some((s) => s.name === 'screen')) {
+    const loaded = await showGraphics(await keyring.sodium(), key, view, startAt);
+    $('gfx-title').textContent = title;
+    downloadControls($('gfx-downloads'), view, guard, downloads);
+    show('gfx-view');
+    return status(loaded.skipped > 0 ? `${loaded.skipped} screen update(s) could not be decoded and were left out (first: ${loaded.firstError ?? ''})` : '');
+  }
+  if (!view.manifest.streams.some((s) => s.kind === 'tty')) return status(`Recording ${id} has neither a terminal nor a screen to play; its events are in its export (recgate recordings export ${id}).`);
   decrypted = await decryptCast(await keyring.sodium(), key, view);
-  $('player-title').textContent = `${view.summary.user}@${view.summary.target} (${view.summary.protocol}), ${new Date(view.summary.startedAt).toLocaleString()}`;
+  $('player-title').textContent = title;
+  downloadControls($('downloads'), view, guard, downloads);
   show('player-view');
-  player = mountPlayer(decrypted, $('player'), Number($<HTMLSelectElement>('speed').value));
+  player = mountPlayer(decrypted, $('player'), Number($<HTMLSelectElement>('speed').value), startAt);
   $('events').replaceChildren(
     ...decrypted.events.map((e) => {
       const li = document.createElement('li');
@@ -154,6 +168,11 @@ function wire(): void {
     guard(() => list());
   });
   $('more').addEventListener('click', () => guard(() => list(true)));
+  wireSearch({ filters, key: keyring.current, sodium: keyring.sodium, openAt: (id, t) => guard(() => open(id, t)), fail: (e) => guard(() => Promise.reject(e)) });
+  $('gfx-back').addEventListener('click', () => {
+    closePlayer();
+    show('recordings');
+  });
   $('back').addEventListener('click', () => {
     closePlayer();
     show('recordings');

@@ -30,3 +30,19 @@ export function excerpt(text: string, needle: string, context = CONTEXT): string
   const end = Math.min(text.length, at + needle.length + context);
   return (start > 0 ? '…' : '') + text.slice(start, end).trim() + (end < text.length ? '…' : '');
 }
+
+/** An event's fields other than its type as `key=value` words: what search matches and `recordings events` prints. */
+export function eventText(event: Record<string, unknown>): string {
+  const { type: _type, ...fields } = event;
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+}
+
+/** `H:MM:SS.mmm` from milliseconds. */
+export function formatOffset(ms: number): string {
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
+}

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { GatewayError } from '../errors.js';
 import { writeVideo, type VideoFormat, type VideoOptions } from '../export/video.js';
 import { writeExportZip } from '../export/zip.js';
-import type { ExportSource } from '../export/source.js';
+import { readerSource } from '../export/reader-source.js';
 import { FrameKind } from '../recording/frames.js';
 import { RecordingReader } from '../recording/reader.js';
 import { TextLines } from '../recording/text-lines.js';
@@ -15,10 +15,12 @@ import { wipeKeyPair, type AuditorKeyPair } from '../seal/keys.js';
 import type { RecordingSummary } from '../store/types.js';
 import { usageError, withContext, type CliContext, type GlobalOptions } from './context.js';
 import { toListFilter, type FilterOptions } from './filters.js';
-import { excerpt, stripControls } from './excerpt.js';
+import { eventText, excerpt, formatOffset, stripControls } from './excerpt.js';
 import { playFrames } from './playback.js';
 import { printable } from './printable.js';
 import { Verification, verifiedOnly, verifyBeforeReading } from './verification.js';
+
+export { eventText, formatOffset };
 
 export async function withReader<T>(ctx: CliContext, id: string, options: { key: string; force?: boolean }, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
   const summary = await ctx.recording(id);
@@ -50,13 +52,7 @@ export async function exportRecording(id: string, options: ExportOptions): Promi
   const video = videoOptions(options);
   await withContext(options, (ctx) =>
     withReader(ctx, id, options, async (reader) => {
-      const source: ExportSource = {
-        meta: { ...reader.manifest.meta, endedAt: reader.summary.endedAt, status: reader.summary.status },
-        terminals: await reader.terminals(),
-        eventsStream: 'events',
-        ...(reader.stream('screen') ? { screenStream: 'screen' } : {}),
-        frames: (name) => reader.frames(name),
-      };
+      const source = await readerSource(reader);
       const out = resolve(options.out);
       if (options.video !== undefined) {
         if (source.screenStream === undefined) throw usageError(`recording ${id} is not graphical: it has no screen to export as video`);
@@ -178,19 +174,4 @@ async function searchOne(ctx: CliContext, summary: RecordingSummary, key: Audito
     reader.close();
   }
   return hits;
-}
-
-export function eventText(event: Record<string, unknown>): string {
-  const { type: _type, ...fields } = event;
-  return Object.entries(fields)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
-}
-
-/** `H:MM:SS.mmm` from milliseconds. */
-export function formatOffset(ms: number): string {
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
 }

@@ -22,6 +22,7 @@ import type { SigningKeyPair } from '../seal/signing.js';
 import type { Sodium } from '../seal/sodium.js';
 import type { RecordingStore } from '../store/types.js';
 import { ConsoleAudit } from './audit.js';
+import { registerAuditEvents } from './routes-audit-events.js';
 import { registerAuth } from './routes-auth.js';
 import { registerRecordings } from './routes-recordings.js';
 import { SessionTable } from './sessions.js';
@@ -91,6 +92,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   app.get('/healthz', async () => ({ status: 'ok', ...(deps.health?.() ?? {}) }));
   registerAuth(app, ctx);
   registerRecordings(app, ctx);
+  registerAuditEvents(app, ctx);
   const webRoot = deps.webRoot ?? WEB_ROOT;
   if (existsSync(webRoot)) {
     // Only the bundle: tsc's per-module output of web/ lies beside it in dist/web.

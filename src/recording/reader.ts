@@ -20,15 +20,18 @@ export interface TerminalDescriptor {
   rows: number;
 }
 
+/** What a reader needs of a store: the console's page gives the same over HTTP. */
+export type ChunkSource = Pick<RecordingStore, 'manifest' | 'chunks' | 'tail'>;
+
 export class RecordingReader {
   private constructor(
-    private readonly store: RecordingStore,
+    private readonly store: ChunkSource,
     private readonly opener: RecordOpener,
     readonly manifest: Manifest,
     readonly summary: RecordingSummary,
   ) {}
 
-  static async open(store: RecordingStore, sodium: Sodium, summary: RecordingSummary, key: AuditorKeyPair): Promise<RecordingReader> {
+  static async open(store: ChunkSource, sodium: Sodium, summary: RecordingSummary, key: AuditorKeyPair): Promise<RecordingReader> {
     const manifest = await store.manifest(summary.id);
     if (manifest.id !== summary.id) {
       throw new CryptoError(`recording ${summary.id}: its manifest names recording ${manifest.id} (swapped or altered; see recordings verify)`);
