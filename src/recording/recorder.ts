@@ -16,6 +16,8 @@
  * whether to end (recording.required) or go on. 'ended' follows `end()`.
  * A journal, when given, is told once the store holds the recording and once
  * it holds the final checkpoint; its failures are store failures.
+ * 'stored' (StoredCount) says a stream's chunks are in the store, readable by
+ * a live viewer; `stored()` gives every stream's count so far.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -84,6 +86,12 @@ export interface RecordingResult {
   error?: RecordingError;
 }
 
+/** How many chunks of a stream the store holds. */
+export interface StoredCount {
+  stream: StreamInfo;
+  chunks: number;
+}
+
 interface OpenStream {
   info: StreamInfo;
   buffer: StreamBuffer;
@@ -105,6 +113,8 @@ export class Recorder extends EventEmitter {
   private ending: Promise<RecordingResult> | undefined;
   /** Set once the store holds the recording: later streams are added to it as they open. */
   private created = false;
+  /** Chunks the store holds per stream id. */
+  private readonly storedChunks = new Map<number, number>();
 
   private constructor(
     private readonly deps: RecorderDeps,
@@ -118,6 +128,11 @@ export class Recorder extends EventEmitter {
     this.queue = new WriteQueue(deps.store, this.id, options.highWaterMark ?? 8 * options.chunkSize);
     this.queue.on('drain', () => this.emit('drain'));
     this.queue.on('failed', (cause: unknown) => this.fail(cause));
+    this.queue.on('stored', (streamId: number, chunks: number) => {
+      this.storedChunks.set(streamId, chunks);
+      const stream = [...this.streams.values()].find((s) => s.info.id === streamId);
+      if (stream) this.emit('stored', { stream: { ...stream.info }, chunks } satisfies StoredCount);
+    });
     this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointInterval);
     this.checkpointTimer.unref();
   }
@@ -161,6 +176,11 @@ export class Recorder extends EventEmitter {
     const t = Math.round(performance.now() - this.t0);
     if (t > this.lastT) this.lastT = t;
     return this.lastT;
+  }
+
+  /** Every stream with the number of its chunks the store holds so far. */
+  stored(): StoredCount[] {
+    return [...this.streams.values()].map((s) => ({ stream: { ...s.info }, chunks: this.storedChunks.get(s.info.id) ?? 0 }));
   }
 
   /** Declares terminal channel `channel` (its tty and, with keystrokes, input streams). */
