@@ -35,8 +35,8 @@ export async function waitForProgress(session: Watchable, since: number, ms: num
   const recorder = session.recorder;
   if (!recorder || session.ended || progress(session).seq > since) return;
   const stop = new AbortController();
-  const signals = [stop.signal, AbortSignal.timeout(ms), ...(signal ? [signal] : [])];
-  const any = AbortSignal.any(signals);
+  const deadline = setTimeout(() => stop.abort(), ms);
+  const any = signal ? AbortSignal.any([stop.signal, signal]) : stop.signal;
   const stored = (async () => {
     for (;;) {
       await once(recorder, 'stored', { signal: any });
@@ -48,6 +48,7 @@ export async function waitForProgress(session: Watchable, since: number, ms: num
   } catch {
     // timed out or aborted: the caller answers with what there is
   } finally {
+    clearTimeout(deadline);
     stop.abort();
     await stored.catch(() => undefined);
   }
