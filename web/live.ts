@@ -225,7 +225,7 @@ export function wireLive(hooks: PageHooks): void {
     page.guard(async () => {
       const r = await live.terminate(id, text);
       form.reset();
-      state(`Session terminated (${r.reason}).`);
+      state(`You terminated it: the session has ended (${r.reason}).`);
     });
   });
   $('live-stop').addEventListener('click', () => stopWatching());

@@ -11,7 +11,7 @@ import type { StreamInfo } from '../seal/manifest.js';
 /** A live session as the viewer sees it: its recorder's stored counts, and 'ended'. */
 export interface Watchable extends EventEmitter {
   readonly ended: boolean;
-  readonly recorder?: (EventEmitter & { stored(): StoredCount[] }) | undefined;
+  readonly recorder?: (EventEmitter & { stored(): StoredCount[]; watchFor(ms: number): void }) | undefined;
 }
 
 export interface LiveProgress {

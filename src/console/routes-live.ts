@@ -13,6 +13,7 @@
  * recordings API and decrypts them: nothing here reads a chunk. Every action
  * and every refusal is a line in the console's audit log.
  */
+import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cleanMessage, DEFAULT_TERMINATE_MESSAGE } from '../session/message.js';
 import type { Session } from '../session/session.js';
@@ -24,6 +25,8 @@ import type { ConsoleContext } from './server.js';
 
 /** Longest a long poll is held open. */
 export const LONG_POLL_MS = 20_000;
+/** How long one poll keeps the session's recorder in its watched (quicker flush) mode. */
+const WATCH_LEASE_MS = LONG_POLL_MS + 10_000;
 /** Longest text accepted in a request body before it is cleaned (and cut to MAX_MESSAGE). */
 const MAX_BODY_TEXT = 4000;
 const ID = '^[A-Za-z0-9_-]{1,128}$';
@@ -88,6 +91,7 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
     const session = await visible(req, reply, who);
     if (!session) return reply;
     if (!session.recorder) return reply.code(409).send({ error: `session ${session.id} runs unrecorded: there is nothing to watch` });
+    session.recorder.watchFor(WATCH_LEASE_MS);
     await ctx.audit.append({ action: 'watch', account: who.account.name, address: req.ip, recording: session.id });
     ctx.log.info({ account: who.account.name, session: session.id }, 'live session opened in the console');
     return { session: sessionInfo(session), ...progress(session) };
@@ -104,8 +108,14 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
       if (!session) return reply;
       const gone = new AbortController();
       req.raw.once('close', () => gone.abort());
-      await waitForProgress(session, req.query.since ?? 0, LONG_POLL_MS, AbortSignal.any([gone.signal, closing.signal]));
-      return { ...progress(session), ended: session.ended };
+      // Stored sooner while the page follows it, until a while after its last poll.
+      session.recorder?.watchFor(WATCH_LEASE_MS);
+      const signal = AbortSignal.any([gone.signal, closing.signal]);
+      await waitForProgress(session, req.query.since ?? 0, LONG_POLL_MS, signal);
+      if (!session.ended) return { ...progress(session), ended: false };
+      // Ending: 'ended' follows once the store holds the last chunks and the end reason.
+      if (live.get(session.id) === session) await once(session, 'ended', { signal }).catch(() => undefined);
+      return ended(req, reply, who);
     },
   );
 

@@ -4,7 +4,7 @@
  *   output / input / resize / event / screen
  *        │ frames, time = ms since the session started
  *        ▼
- *   StreamBuffer per stream ── flushed at chunkSize or flushInterval
+ *   StreamBuffer per stream ── flushed at chunkSize or flushInterval (sooner while watched live)
  *        │ RecordSealer.sealChunk (the only holder of the record key)
  *        ▼
  *   WriteQueue (in order; a stream's queued chunks go out together) ── RecordingStore
@@ -43,6 +43,9 @@ export interface RecorderOptions {
   /** Bytes waiting for the store above which writes report backpressure. */
   highWaterMark?: number;
 }
+
+/** Longest a frame waits before it is stored while someone watches the session live (ms). */
+export const WATCHED_FLUSH_MS = 250;
 
 export const DEFAULT_RECORDER_OPTIONS: RecorderOptions = {
   flushInterval: 1000,
@@ -115,6 +118,8 @@ export class Recorder extends EventEmitter {
   private created = false;
   /** Chunks the store holds per stream id. */
   private readonly storedChunks = new Map<number, number>();
+  /** performance.now() until which a live viewer watches: frames are stored sooner meanwhile. */
+  private watchedUntil = 0;
 
   private constructor(
     private readonly deps: RecorderDeps,
@@ -181,6 +186,15 @@ export class Recorder extends EventEmitter {
   /** Every stream with the number of its chunks the store holds so far. */
   stored(): StoredCount[] {
     return [...this.streams.values()].map((s) => ({ stream: { ...s.info }, chunks: this.storedChunks.get(s.info.id) ?? 0 }));
+  }
+
+  /**
+   * Someone watches the session live for the next `ms`: until then a frame
+   * waits at most WATCHED_FLUSH_MS (not flushInterval) before it is stored.
+   * Only watched sessions pay for the smaller chunks this makes.
+   */
+  watchFor(ms: number): void {
+    this.watchedUntil = Math.max(this.watchedUntil, performance.now() + ms);
   }
 
   /** Declares terminal channel `channel` (its tty and, with keystrokes, input streams). */
@@ -330,7 +344,11 @@ export class Recorder extends EventEmitter {
   private appended(s: OpenStream, t: number): void {
     s.lastT = t;
     if (s.buffer.free() <= 0) this.sealAndStore(s, false);
-    else this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushInterval);
+    else this.flushTimer ??= setTimeout(() => this.flush(), this.flushDelay());
+  }
+
+  private flushDelay(): number {
+    return performance.now() < this.watchedUntil ? Math.min(WATCHED_FLUSH_MS, this.options.flushInterval) : this.options.flushInterval;
   }
 
   private stream(name: string): OpenStream {
