@@ -195,6 +195,22 @@ export function liveSignedIn(m: Me | null): void {
   if (!m) stopWatching();
 }
 
+/** A form acting on the watched session with the text of its `field`; what `act` returns is shown. */
+function onAction(formId: string, field: string, act: (id: string, text: string) => Promise<string>): void {
+  $<HTMLFormElement>(formId).addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const text = (form.elements.namedItem(field) as HTMLInputElement).value;
+    const id = watching?.id;
+    if (!id) return;
+    page.guard(async () => {
+      const done = await act(id, text);
+      form.reset();
+      state(done);
+    });
+  });
+}
+
 export function wireLive(hooks: PageHooks): void {
   page = hooks;
   $('nav-live').addEventListener('click', () => page.guard(() => listLive()));
@@ -204,30 +220,8 @@ export function wireLive(hooks: PageHooks): void {
     page.guard(() => (keyring.current() ? page.recordings() : Promise.resolve(page.show('unlock'))));
   });
   $('nav-audit').addEventListener('click', () => page.guard(() => showAudit()));
-  $<HTMLFormElement>('live-message').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const form = ev.target as HTMLFormElement;
-    const text = (form.elements.namedItem('text') as HTMLInputElement).value;
-    const id = watching?.id;
-    if (!id) return;
-    page.guard(async () => {
-      const r = await live.message(id, text);
-      form.reset();
-      state(`Message shown to the person: ${r.sent}`);
-    });
-  });
-  $<HTMLFormElement>('live-terminate').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const form = ev.target as HTMLFormElement;
-    const text = (form.elements.namedItem('message') as HTMLInputElement).value;
-    const id = watching?.id;
-    if (!id) return;
-    page.guard(async () => {
-      const r = await live.terminate(id, text);
-      form.reset();
-      state(`You terminated it: the session has ended (${r.reason}).`);
-    });
-  });
+  onAction('live-message', 'text', async (id, text) => `Message shown to the person: ${(await live.message(id, text)).sent}`);
+  onAction('live-terminate', 'message', async (id, text) => `You terminated it: the session has ended (${(await live.terminate(id, text)).reason}).`);
   $('live-stop').addEventListener('click', () => stopWatching());
   // A locked key stops what it was opening.
   $('lock').addEventListener('click', () => stopWatching());

@@ -10,8 +10,10 @@
  *   POST /api/live/:id/terminate {message?}   ends it; the person sees the message
  *
  * The page fetches the chunks themselves, ciphertext as stored, through the
- * recordings API and decrypts them: nothing here reads a chunk. Every action
- * and every refusal is a line in the console's audit log.
+ * recordings API and decrypts them: nothing here reads a chunk. While a page
+ * polls, the session's recorder stores frames within WATCHED_FLUSH_MS rather
+ * than its flush interval. Every action and every refusal is a line in the
+ * console's audit log.
  */
 import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -36,7 +38,8 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: SessionRegistry): void {
   const closing = new AbortController();
-  app.addHook('onClose', async () => closing.abort());
+  // Before the server waits for requests in flight: a held poll answers at once.
+  app.addHook('preClose', async () => closing.abort());
 
   /** The signed-in account holding `right` (or undefined after 401/403). */
   async function entitled(req: FastifyRequest, reply: FastifyReply, right: LiveRight | 'list'): Promise<SignedIn | undefined> {

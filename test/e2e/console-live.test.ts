@@ -208,6 +208,17 @@ test('an officer watches a running SSH session in the page within two seconds of
     for (const action of ['watch', 'message', 'terminate']) {
       assert.ok(audit.some((e) => e.action === action && e.account === ACCOUNTS.officer.name && e.recording === id), action);
     }
+
+    // An admin reads the console's audit log in the page; an officer has no such view.
+    assert.equal(await page.isVisible('#nav-audit'), false);
+    await page.click('#sign-out');
+    await page.fill('#sign-in input[name=name]', ACCOUNTS.admin.name);
+    await page.fill('#sign-in input[name=password]', ACCOUNTS.admin.password);
+    await page.click('#sign-in button[type=submit]');
+    await page.click('#nav-audit');
+    await page.waitForSelector('#audit-log:not([hidden]) #audit-rows tr');
+    const rows = await page.locator('#audit-rows tr').allTextContents();
+    assert.ok(rows.some((r) => r.includes(ACCOUNTS.officer.name) && r.includes('terminate') && r.includes(id!) && r.includes('RG-END-9a')), rows.slice(0, 5).join('\n'));
   } finally {
     await term.stop();
   }
