@@ -27,6 +27,8 @@ import type { ConsoleContext } from './server.js';
 
 /** Longest a long poll is held open. */
 export const LONG_POLL_MS = 20_000;
+/** Polls held open at once on one session (over every viewer); Node's default listener limit is 10. */
+const MAX_POLLS = 8;
 /** How long one poll keeps the session's recorder in its watched (quicker flush) mode. */
 const WATCH_LEASE_MS = LONG_POLL_MS + 10_000;
 /** Longest text accepted in a request body before it is cleaned (and cut to MAX_MESSAGE). */
@@ -38,6 +40,8 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: SessionRegistry): void {
   const closing = new AbortController();
+  /** Polls held open per session: each waits on its recorder's and session's events. */
+  const polls = new Map<string, number>();
   // Before the server waits for requests in flight: a held poll answers at once.
   app.addHook('preClose', async () => closing.abort());
 
@@ -111,10 +115,19 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
       if (!session) return reply;
       const gone = new AbortController();
       req.raw.once('close', () => gone.abort());
+      const held = polls.get(session.id) ?? 0;
+      if (held >= MAX_POLLS) return reply.code(429).send({ error: `session ${session.id} has ${MAX_POLLS} viewers waiting already; try again shortly` });
+      polls.set(session.id, held + 1);
       // Stored sooner while the page follows it, until a while after its last poll.
       session.recorder?.watchFor(WATCH_LEASE_MS);
       const signal = AbortSignal.any([gone.signal, closing.signal]);
-      await waitForProgress(session, req.query.since ?? 0, LONG_POLL_MS, signal);
+      try {
+        await waitForProgress(session, req.query.since ?? 0, LONG_POLL_MS, signal);
+      } finally {
+        const left = (polls.get(session.id) ?? 1) - 1;
+        if (left > 0) polls.set(session.id, left);
+        else polls.delete(session.id);
+      }
       if (!session.ended) return { ...progress(session), ended: false };
       // Ending: 'ended' follows once the store holds the last chunks and the end reason.
       if (live.get(session.id) === session) await once(session, 'ended', { signal }).catch(() => undefined);
