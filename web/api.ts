@@ -32,7 +32,7 @@ export class ApiError extends Error {
 
 let csrf = '';
 
-async function call(method: string, path: string, body?: unknown): Promise<Response> {
+export async function call(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-recgate-csrf'] = csrf;

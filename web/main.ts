@@ -6,6 +6,7 @@
 import * as api from './api.js';
 import * as keyring from './keyring.js';
 import { decryptCast, mountPlayer, type DecryptedCast } from './player.js';
+import { liveSignedIn, wireLive } from './live.js';
 import type { Player } from 'asciinema-player';
 import type { RecordingSummary } from '../src/store/types.js';
 import { closeGraphics, showGraphics } from './canvas-player.js';
@@ -13,7 +14,7 @@ import { downloadControls } from './download.js';
 import { wireSearch } from './search.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-const views = ['sign-in', 'unlock', 'recordings', 'player-view', 'gfx-view'] as const;
+const views = ['sign-in', 'unlock', 'recordings', 'player-view', 'gfx-view', 'live', 'audit-log'] as const;
 
 function show(view: (typeof views)[number]): void {
   for (const v of views) $(v).hidden = v !== view;
@@ -27,6 +28,7 @@ function signedInAs(m: api.Me | null): void {
   $('who').textContent = m ? `${m.name} (${m.role}, key of ${m.recipient})` : '';
   $('sign-out').hidden = !m;
   $('lock').hidden = !m;
+  liveSignedIn(m);
 }
 
 let nextCursor: string | null = null;
@@ -206,6 +208,7 @@ function wire(): void {
 }
 
 wire();
+wireLive({ show: (v) => show(v as (typeof views)[number]), status, guard, recordings: () => list() });
 guard(async () => {
   const m = await api.me();
   signedInAs(m);

@@ -34,6 +34,12 @@ describe('console accounts in the config', () => {
     assert.equal(config.console.sessionIdle, 600_000);
     assert.deepEqual(config.console.accounts, [{ name: 'audrey', password: HASH, role: 'auditor', recipient: 'officer', targets: [], users: ['alice'] }]);
     assert.deepEqual(loadConfig(write([]), {}).console.accounts, []);
+    assert.equal(loadConfig(write([]), {}).console.tls, false);
+    assert.equal(loadConfig(write(['console: { tls: true }']), {}).console.tls, true);
+  });
+
+  it('names the line of a console.tls that is not true or false', () => {
+    expectError(['console: { tls: "yes" }'], '4:17: console.tls: expected true or false, got a string');
   });
 
   it('names file, line, key and problem for a bad account', () => {

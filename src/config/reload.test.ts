@@ -92,3 +92,13 @@ test('listen, store, log and admission changes need a restart and keep their run
   assert.ok(Object.isFrozen(next));
   assert.match(describeDiff(diff).join('\n'), /needs a restart \(the running values stay\): listen, log, admission/);
 });
+
+test('console.tls needs a restart and keeps its running value; console accounts apply', async () => {
+  const running = await config();
+  const account = `console:\n  tls: true\n  accounts:\n    - { name: ada, password: "${HASH}", role: admin, recipient: officer }`;
+  const { diff, config: next } = planReload(running, await config({ extra: account }));
+  assert.deepEqual(diff.needsRestart, ['console.tls']);
+  assert.equal(next.console.tls, false, 'the running listener stays plain HTTP');
+  assert.deepEqual(next.console.accounts.map((a) => a.name), ['ada']);
+  assert.match(describeDiff(diff).join('\n'), /needs a restart \(the running values stay\): console.tls/);
+});

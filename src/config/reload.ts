@@ -6,7 +6,8 @@
  * signers, limits and recording (a live session keeps the targets, limits and
  * recipients it opened with; its record key stays sealed as it was).
  * Kept until a restart: listen, store, log, gateway (data directory and keys),
- * control, admission and retention, which the running gateway set up at start.
+ * control, admission, retention and console.tls, which the running gateway
+ * set up at start.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Config, RecipientConfig, TargetConfig, UserConfig } from './types.js';
@@ -44,10 +45,11 @@ export function planReload(running: Config, next: Config): ReloadPlan {
     users: diffNamed(running.users, next.users, (u: UserConfig) => u),
     targets: diffNamedIn(running, next),
     applied: APPLIED_SECTIONS.filter((s) => !same(running[s], next[s])),
-    needsRestart: RESTART_SECTIONS.filter((s) => !same(running[s], next[s])),
+    needsRestart: [...RESTART_SECTIONS.filter((s) => !same(running[s], next[s])), ...(running.console.tls === next.console.tls ? [] : ['console.tls'])],
   };
   const kept = Object.fromEntries(RESTART_SECTIONS.map((s) => [s, running[s]]));
-  const config = Object.freeze({ ...next, ...kept }) as Config;
+  // The console's accounts apply at once; whether its listener speaks TLS was settled at start.
+  const config = Object.freeze({ ...next, ...kept, console: { ...next.console, tls: running.console.tls } }) as Config;
   return { config, diff };
 }
 

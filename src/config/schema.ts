@@ -147,6 +147,8 @@ const consoleSection = section({
   accounts: list(consoleAccount),
   /** Session lifetime without activity before it signs out. */
   sessionIdle: field(withDefault(30 * 60_000, duration)),
+  /** Serve the console over HTTPS with the gateway's certificate (gateway.tlsCert / tlsKey); the session cookie is then Secure. */
+  tls: field(withDefault(false, bool)),
 });
 
 export function configSchema(protocols: readonly ProtocolSpec[]) {

@@ -151,5 +151,6 @@ export interface Config {
   readonly control: { readonly socket: string };
   /** Null days: keep recordings forever. */
   readonly retention: { readonly days: number | null };
-  readonly console: { readonly accounts: readonly ConsoleAccount[]; readonly sessionIdle: number };
+  /** `tls`: the console listener speaks HTTPS with the gateway's certificate (read at start). */
+  readonly console: { readonly accounts: readonly ConsoleAccount[]; readonly sessionIdle: number; readonly tls: boolean };
 }

@@ -2,15 +2,19 @@
  * What a console account may do and see. Auditors see the recordings whose
  * target is in their `targets` and whose user is in their `users` ("*" any;
  * an omitted list does not restrict); officers and admins see every recording;
- * only admins read the console's audit log.
+ * only admins read the console's audit log; officers and admins watch,
+ * message and terminate live sessions.
  */
 import type { ConsoleAccount } from '../config/index.js';
 import type { ListFilter, RecordingSummary } from '../store/types.js';
 
-export type Right = 'list' | 'view' | 'audit-log';
+export type Right = 'list' | 'view' | 'audit-log' | LiveRight;
+/** Acting on a live session: watching it as it happens, messaging the person, terminating it. Officers and admins. */
+export type LiveRight = 'watch' | 'message' | 'terminate';
 
 export function hasRight(account: ConsoleAccount, right: Right): boolean {
   if (right === 'audit-log') return account.role === 'admin';
+  if (right === 'watch' || right === 'message' || right === 'terminate') return account.role !== 'auditor';
   return true;
 }
 

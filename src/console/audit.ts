@@ -23,7 +23,7 @@ import type { Sodium } from '../seal/sodium.js';
 export const AUDIT_DOMAIN = 'recgate/v1 console-audit\0';
 export const AUDIT_GENESIS = 'recgate/v1 console-audit genesis';
 
-export type AuditAction = 'sign-in' | 'sign-in-failed' | 'sign-out' | 'list' | 'view' | 'chunks' | 'refused' | 'audit-log' | 'search' | 'download';
+export type AuditAction = 'sign-in' | 'sign-in-failed' | 'sign-out' | 'list' | 'view' | 'chunks' | 'refused' | 'audit-log' | 'search' | 'download' | 'live-list' | 'watch' | 'message' | 'terminate';
 
 export interface AuditEvent {
   action: AuditAction;

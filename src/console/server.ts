@@ -20,10 +20,12 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { SigningKeyPair } from '../seal/signing.js';
 import type { Sodium } from '../seal/sodium.js';
+import type { SessionRegistry } from '../session/registry.js';
 import type { RecordingStore } from '../store/types.js';
 import { ConsoleAudit } from './audit.js';
 import { registerAuditEvents } from './routes-audit-events.js';
 import { registerAuth } from './routes-auth.js';
+import { registerLive } from './routes-live.js';
 import { registerRecordings } from './routes-recordings.js';
 import { SessionTable } from './sessions.js';
 import { join } from 'node:path';
@@ -56,6 +58,10 @@ export interface ConsoleDeps {
   /** Extra JSON for GET /healthz. */
   health?: () => Record<string, unknown>;
   webRoot?: string;
+  /** The gateway's live sessions: watched, messaged and terminated from the console (src/console/routes-live.ts). */
+  live?: SessionRegistry;
+  /** Serve HTTPS with this certificate and key (PEM); the session cookie is then Secure. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface ConsoleContext extends ConsoleDeps {
@@ -72,7 +78,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     audit: new ConsoleAudit(deps.sodium, deps.signer, join(config.gateway.dataDir, 'console-audit.jsonl')),
     limiter: new FailureLimiter({ maxFailures: config.admission.maxFailures, windowMs: config.admission.failureWindow }),
   };
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false });
+  const options = { logger: false, bodyLimit: 64 * 1024, trustProxy: false } as const;
+  const app = (deps.tls ? Fastify({ ...options, https: { ...deps.tls, minVersion: 'TLSv1.2' } }) : Fastify(options)) as unknown as FastifyInstance;
   await app.register(fastifyCookie);
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
@@ -93,6 +100,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   registerAuth(app, ctx);
   registerRecordings(app, ctx);
   registerAuditEvents(app, ctx);
+  if (deps.live) registerLive(app, ctx, deps.live);
   const webRoot = deps.webRoot ?? WEB_ROOT;
   if (existsSync(webRoot)) {
     // Only the bundle: tsc's per-module output of web/ lies beside it in dist/web.

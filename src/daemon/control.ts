@@ -30,6 +30,7 @@ import type { Config } from '../config/index.js';
 import type { ConfigDiff } from '../config/reload.js';
 import { GatewayError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
+import { cleanMessage, DEFAULT_TERMINATE_MESSAGE } from '../session/message.js';
 import type { SessionInfo, SessionRegistry } from '../session/registry.js';
 
 export interface LockRequest {
@@ -52,11 +53,9 @@ export interface Controlled {
   reload(): Promise<ConfigDiff>;
 }
 
-export const DEFAULT_TERMINATE_MESSAGE = 'recgate: session terminated by an operator';
+export { DEFAULT_TERMINATE_MESSAGE };
 /** Longest request line accepted; a longer one closes the connection. */
 const MAX_REQUEST = 64 * 1024;
-/** Longest message shown to a terminated person. */
-const MAX_MESSAGE = 500;
 
 export function controlTokenPath(config: Config): string {
   return join(config.gateway.dataDir, 'control.token');
@@ -263,11 +262,6 @@ async function reload(gateway: Controlled): Promise<ControlResponse> {
   } catch (err) {
     return failure(err instanceof GatewayError ? err.code : 'RG_ERR_CONFIG', (err as Error).message);
   }
-}
-
-/** The person's terminal shows it: one line, no control characters, bounded. */
-function cleanMessage(text: string): string {
-  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim().slice(0, MAX_MESSAGE);
 }
 
 function failure(code: ErrorCode, error: string): ControlResponse {

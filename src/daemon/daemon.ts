@@ -37,7 +37,7 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   const signer = await ensureSigningKey(sodium, config.gateway.signingKey, log);
   checkSigner(config, log, signer.publicKey, formatSignerPublicLine(sodium, signer.publicKey, SIGNER_COMMENT));
   await ensureHostKey(config.gateway.hostKey, log);
-  if (protocols.some((p) => p.gatewayCertificate && config.listen[p.name])) {
+  if (protocols.some((p) => p.gatewayCertificate && config.listen[p.name]) || (config.console.tls && config.listen.console)) {
     await ensureTlsCertificate(config.gateway.tlsCert, config.gateway.tlsKey, log);
   }
   const store = openStore(config, log);

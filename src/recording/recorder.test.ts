@@ -12,7 +12,7 @@ import { verifyRecording } from '../seal/verify.js';
 import { LocalStore } from '../store/local.js';
 import { FrameKind, type Frame } from './frames.js';
 import { RecordingReader } from './reader.js';
-import { Recorder, type RecorderOptions } from './recorder.js';
+import { Recorder, WATCHED_FLUSH_MS, type RecorderOptions, type StoredCount } from './recorder.js';
 
 const s = defaultSodium();
 const auditor = generateAuditorKey(s);
@@ -75,6 +75,38 @@ test('a frame waits at most the flush interval before it is in the store', async
   assert.deepEqual(await chunkSizes(store, recorder.id, 'tty'), []);
   await new Promise((r) => setTimeout(r, 250));
   assert.equal((await chunkSizes(store, recorder.id, 'tty')).length, 1);
+  await recorder.end('closed');
+  await store.close();
+});
+
+test('each chunk the store accepted is announced with its stream, and stored() counts them', async () => {
+  const { store, recorder } = await setup({ flushInterval: 20 });
+  const seen: string[] = [];
+  recorder.on('stored', (c: StoredCount) => seen.push(`${c.stream.name}:${c.chunks}`));
+  recorder.terminal(0, { cols: 80, rows: 24 });
+  recorder.output(new TextEncoder().encode('one'));
+  await new Promise((r) => setTimeout(r, 100));
+  const counts = Object.fromEntries(recorder.stored().map((c) => [c.stream.name, c.chunks]));
+  assert.deepEqual(counts, { events: 1, tty: 1, input: 0 });
+  // What is announced is readable: the store holds exactly that many chunks.
+  assert.equal((await chunkSizes(store, recorder.id, 'tty')).length, 1);
+  recorder.output(new TextEncoder().encode('two'));
+  await recorder.end('closed');
+  assert.ok(seen.includes('tty:1') && seen.includes('tty:2') && seen.includes('events:2') && seen.includes('input:1'), seen.join(' '));
+  await store.close();
+});
+
+test('while watched live a frame waits at most WATCHED_FLUSH_MS; unwatched, the flush interval', async () => {
+  const { store, recorder } = await setup({ flushInterval: 1500 });
+  recorder.output(new TextEncoder().encode('unwatched'));
+  await new Promise((r) => setTimeout(r, WATCHED_FLUSH_MS + 300));
+  assert.deepEqual(await chunkSizes(store, recorder.id, 'tty'), [], 'unwatched: still waiting for the flush interval');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await chunkSizes(store, recorder.id, 'tty')).length, 1);
+  recorder.watchFor(10_000);
+  recorder.output(new TextEncoder().encode('watched'));
+  await new Promise((r) => setTimeout(r, WATCHED_FLUSH_MS + 300));
+  assert.equal((await chunkSizes(store, recorder.id, 'tty')).length, 2, 'watched: stored within WATCHED_FLUSH_MS');
   await recorder.end('closed');
   await store.close();
 });

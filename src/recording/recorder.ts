@@ -4,7 +4,7 @@
  *   output / input / resize / event / screen
  *        │ frames, time = ms since the session started
  *        ▼
- *   StreamBuffer per stream ── flushed at chunkSize or flushInterval
+ *   StreamBuffer per stream ── flushed at chunkSize or flushInterval (sooner while watched live)
  *        │ RecordSealer.sealChunk (the only holder of the record key)
  *        ▼
  *   WriteQueue (in order; a stream's queued chunks go out together) ── RecordingStore
@@ -16,6 +16,8 @@
  * whether to end (recording.required) or go on. 'ended' follows `end()`.
  * A journal, when given, is told once the store holds the recording and once
  * it holds the final checkpoint; its failures are store failures.
+ * 'stored' (StoredCount) says a stream's chunks are in the store, readable by
+ * a live viewer; `stored()` gives every stream's count so far.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -41,6 +43,9 @@ export interface RecorderOptions {
   /** Bytes waiting for the store above which writes report backpressure. */
   highWaterMark?: number;
 }
+
+/** Longest a frame waits before it is stored while someone watches the session live (ms). */
+export const WATCHED_FLUSH_MS = 250;
 
 export const DEFAULT_RECORDER_OPTIONS: RecorderOptions = {
   flushInterval: 1000,
@@ -84,6 +89,12 @@ export interface RecordingResult {
   error?: RecordingError;
 }
 
+/** How many chunks of a stream the store holds. */
+export interface StoredCount {
+  stream: StreamInfo;
+  chunks: number;
+}
+
 interface OpenStream {
   info: StreamInfo;
   buffer: StreamBuffer;
@@ -105,6 +116,10 @@ export class Recorder extends EventEmitter {
   private ending: Promise<RecordingResult> | undefined;
   /** Set once the store holds the recording: later streams are added to it as they open. */
   private created = false;
+  /** Chunks the store holds per stream id. */
+  private readonly storedChunks = new Map<number, number>();
+  /** performance.now() until which a live viewer watches: frames are stored sooner meanwhile. */
+  private watchedUntil = 0;
 
   private constructor(
     private readonly deps: RecorderDeps,
@@ -118,6 +133,11 @@ export class Recorder extends EventEmitter {
     this.queue = new WriteQueue(deps.store, this.id, options.highWaterMark ?? 8 * options.chunkSize);
     this.queue.on('drain', () => this.emit('drain'));
     this.queue.on('failed', (cause: unknown) => this.fail(cause));
+    this.queue.on('stored', (streamId: number, chunks: number) => {
+      this.storedChunks.set(streamId, chunks);
+      const stream = [...this.streams.values()].find((s) => s.info.id === streamId);
+      if (stream) this.emit('stored', { stream: { ...stream.info }, chunks } satisfies StoredCount);
+    });
     this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointInterval);
     this.checkpointTimer.unref();
   }
@@ -161,6 +181,20 @@ export class Recorder extends EventEmitter {
     const t = Math.round(performance.now() - this.t0);
     if (t > this.lastT) this.lastT = t;
     return this.lastT;
+  }
+
+  /** Every stream with the number of its chunks the store holds so far. */
+  stored(): StoredCount[] {
+    return [...this.streams.values()].map((s) => ({ stream: { ...s.info }, chunks: this.storedChunks.get(s.info.id) ?? 0 }));
+  }
+
+  /**
+   * Someone watches the session live for the next `ms`: until then a frame
+   * waits at most WATCHED_FLUSH_MS (not flushInterval) before it is stored.
+   * Only watched sessions pay for the smaller chunks this makes.
+   */
+  watchFor(ms: number): void {
+    this.watchedUntil = Math.max(this.watchedUntil, performance.now() + ms);
   }
 
   /** Declares terminal channel `channel` (its tty and, with keystrokes, input streams). */
@@ -310,7 +344,11 @@ export class Recorder extends EventEmitter {
   private appended(s: OpenStream, t: number): void {
     s.lastT = t;
     if (s.buffer.free() <= 0) this.sealAndStore(s, false);
-    else this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushInterval);
+    else this.flushTimer ??= setTimeout(() => this.flush(), this.flushDelay());
+  }
+
+  private flushDelay(): number {
+    return performance.now() < this.watchedUntil ? Math.min(WATCHED_FLUSH_MS, this.options.flushInterval) : this.options.flushInterval;
   }
 
   private stream(name: string): OpenStream {

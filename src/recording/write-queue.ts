@@ -6,7 +6,8 @@
  *
  * `writable` turns false above `highWaterMark` queued bytes; 'drain' follows
  * once half of that is written. The first failure is kept, reported once as
- * 'failed', and every later operation is skipped.
+ * 'failed', and every later operation is skipped. 'stored' (streamId, count)
+ * follows each append the store accepted: the stream now holds `count` chunks.
  */
 import { EventEmitter } from 'node:events';
 import type { RecordingStore } from '../store/types.js';
@@ -76,8 +77,10 @@ export class WriteQueue extends EventEmitter {
     for (let op = this.ops.shift(); op; op = this.ops.shift()) {
       try {
         if (!this.failed) {
-          if (op.kind === 'append') await this.store.appendChunks(this.id, op.streamId, op.from, op.chunks);
-          else await op.run();
+          if (op.kind === 'append') {
+            await this.store.appendChunks(this.id, op.streamId, op.from, op.chunks);
+            this.emit('stored', op.streamId, op.from + op.chunks.length);
+          } else await op.run();
         }
       } catch (cause) {
         if (!this.failed) {

@@ -1,7 +1,7 @@
 /**
  * The live sessions of this gateway. A session is listed from `add()` until
  * it has ended (its recording finished); operators list and terminate them
- * through the control socket.
+ * through the control socket and the web console.
  */
 import type { EndReason, Session, SessionEnd } from './session.js';
 
@@ -56,6 +56,11 @@ export class SessionRegistry {
   /** Oldest first. */
   list(): SessionInfo[] {
     return [...this.sessions.values()].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || cmp(a.id, b.id)).map(sessionInfo);
+  }
+
+  /** Shows the person in session `id` a message; undefined when no such session is live, false when it just ended. */
+  message(id: string, message: string, by = 'operator'): boolean | undefined {
+    return this.sessions.get(id)?.message(message, by);
   }
 
   /** Terminates session `id` with a message to the person; undefined when no such session is live. */

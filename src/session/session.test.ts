@@ -191,6 +191,22 @@ test('terminate records who ended the session and why, then disconnects the pers
   await store.close();
 });
 
+test('a message reaches the person through the proxy and is recorded with who sent it; after the end it is refused', async () => {
+  const { store, session } = await open();
+  const registry = new SessionRegistry();
+  registry.add(session);
+  const calls = attachHooks(session);
+  assert.equal(registry.message(session.id, 'recgate: please save your work', 'otto'), true);
+  assert.equal(registry.message('01ARZ3NDEKTSV4RRFFQ69G5FAV', 'hello'), undefined);
+  assert.deepEqual(calls.notified.map((n) => n.message), ['recgate: please save your work']);
+  await session.end('closed');
+  assert.equal(session.message('too late'), false);
+  assert.deepEqual(calls.notified.map((n) => n.message), ['recgate: please save your work']);
+  const recorded = await events(store, session.id);
+  assert.deepEqual(recorded.find((e) => e.type === 'message'), { type: 'message', message: 'recgate: please save your work', by: 'otto' });
+  await store.close();
+});
+
 test('nothing fires after the end, and writes after it are accepted as no-ops', async () => {
   const { store, session } = await open({ limits: { idleTimeout: 100, maxDuration: 150 } });
   const calls = attachHooks(session);

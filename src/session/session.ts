@@ -208,6 +208,19 @@ export class Session extends EventEmitter {
     this.hooks = hooks;
   }
 
+  /**
+   * An operator (`by`) shows the person a message, recorded as a `message`
+   * event; false when the session has already ended.
+   */
+  message(message: string, by = 'operator'): boolean {
+    if (this.ending) return false;
+    this.log.info({ message, by }, 'message to the person');
+    this.live?.event({ type: 'message', message, by });
+    const hooks = this.hooks;
+    if (hooks) callHook(this.log, () => hooks.notify(message));
+    return true;
+  }
+
   /** An operator (or another authority, `by`) ends the session with a message to the person. */
   terminate(message: string, by = 'operator'): Promise<SessionEnd> {
     return this.disconnect('terminated', message, { type: 'terminate', message, by });

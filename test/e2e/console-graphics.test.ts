@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { freePort } from '../fixtures/gateway-env.js';
 import { after, before, test } from 'node:test';
 import { launchBrowser, type Browser } from '../fixtures/browser.js';
-import { consoleAccountsYaml } from '../fixtures/console-gateway.js';
+import { consoleSection } from '../fixtures/console-gateway.js';
 import { signInAndUnlock, statusText } from '../fixtures/console-page.js';
 import { ALICE_PASSWORD, RdpGateway } from '../fixtures/rdp-gateway.js';
 import { startClient, type RdpClient } from '../fixtures/rdp/xfreerdp.js';
@@ -31,7 +31,7 @@ const at: Record<'red' | 'green' | 'blue' | 'click', number> = { red: 0, green: 
 before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  gw = await RdpGateway.start({ console: `127.0.0.1:${port}`, top: consoleAccountsYaml() });
+  gw = await RdpGateway.start({ console: `127.0.0.1:${port}`, top: consoleSection().join('\n') });
   const count = (await gw.recordings()).length;
   const seen: Record<string, number> = {};
   let client: RdpClient | undefined;

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { launchBrowser, type Browser } from '../fixtures/browser.js';
-import { ACCOUNTS, ConsoleClient, consoleAccountsYaml } from '../fixtures/console-gateway.js';
+import { ACCOUNTS, ConsoleClient, consoleSection } from '../fixtures/console-gateway.js';
 import { freePort, type GatewayHome } from '../fixtures/gateway-env.js';
 import { PgGateway } from '../fixtures/pg-gateway.js';
 import { signInAndUnlock, statusText } from '../fixtures/console-page.js';
@@ -46,7 +46,7 @@ const ids: Record<'ssh' | 'postgres' | 'filler1' | 'filler2', string> = { ssh: '
 
 before(async () => {
   const port = await freePort();
-  pg = await PgGateway.start({ console: `127.0.0.1:${port}`, top: consoleAccountsYaml() });
+  pg = await PgGateway.start({ console: `127.0.0.1:${port}`, top: consoleSection().join('\n') });
   gw = { base: `http://127.0.0.1:${port}`, home: pg.home };
   const { home } = pg;
   ids.ssh = await home.record({ who: { user: 'alice', target: 'web01', protocol: 'ssh', clientAddress: '127.0.0.1' }, keystrokes: true, steps: ssh });
