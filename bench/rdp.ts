@@ -9,6 +9,8 @@
  *   recgate    xfreerdp → the gateway (recording) → shadow server
  *
  *   node dist/bench/rdp.js [--seconds 30] [--keys 200] [--width 1920] [--height 1080]
+ *                          [--routes direct,filtered,recgate] [--phases busy,input]
+ *                          [--probe] [--cpu-prof DIR] [--under-load]
  *
  *   busy       a full-screen xterm scrolling text on the target for N seconds:
  *              bytes to the client per minute, relay CPU per minute, bytes
@@ -18,9 +20,19 @@
  *              read at a byte counter in front of each route; for the gateway
  *              also the time spent inside it, from a second counter between it
  *              and the target (the target's own frame pacing drops out)
+ *
+ *   --under-load  the input phase with a second xterm scrolling text beside
+ *              the one typed into: keys and their updates queue behind a
+ *              stream of screen updates the gateway records
+ *   --probe    the gateway's event-loop delay, GC pauses and CPU over each
+ *              recgate phase (bench/gateway-probe.ts)
+ *   --cpu-prof the gateway's CPU profile (node --cpu-prof) into DIR, written
+ *              when it stops
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { RecordingEditor } from '../proxies/rdp/codec/recording-editor.js';
@@ -93,6 +105,15 @@ interface Route {
   cpu(): number;
   /** Bytes the route recorded so far. */
   recorded(): Promise<number>;
+  /** With --probe, for the gateway: what its probe saw since the last call. */
+  probe?(): Promise<string>;
+}
+
+/** What the gateway's probe saw, as a line for the report. */
+function probeLine(json: string): string {
+  const p = JSON.parse(json) as { loopDelay: { p50: number; p99: number; max: number }; gc: Record<string, { count: number; totalMs: number; maxMs: number }>; cpuSeconds: number };
+  const gc = Object.entries(p.gc).map(([kind, g]) => `${g.count} ${kind} (${g.totalMs} ms, longest ${g.maxMs})`);
+  return `event-loop delay p50 ${p.loopDelay.p50} ms, p99 ${p.loopDelay.p99} ms, max ${p.loopDelay.max} ms; GC ${gc.join(', ') || 'none'}; CPU ${p.cpuSeconds.toFixed(2)} s`;
 }
 
 async function busy(route: Route, seconds: number, shadowDisplay: string, width: number, height: number): Promise<string[]> {
@@ -102,6 +123,7 @@ async function busy(route: Route, seconds: number, shadowDisplay: string, width:
   let scroller: ChildProcess | undefined;
   try {
     await sleep(3000);
+    await route.probe?.();
     const [bytes0, cpu0, rec0] = [t.toClient, route.cpu(), await route.recorded()];
     scroller = spawn('xterm', ['-geometry', `${Math.floor(width / 6)}x${Math.floor(height / 13)}+0+0`, '-e', 'sh', '-c', 'while :; do seq 1 1000000; done'], {
       env: { ...process.env, DISPLAY: shadowDisplay },
@@ -110,6 +132,7 @@ async function busy(route: Route, seconds: number, shadowDisplay: string, width:
     await sleep(seconds * 1000);
     const perMinute = 60 / seconds;
     const [bytes, cpu, rec] = [t.toClient - bytes0, route.cpu() - cpu0, (await route.recorded()) - rec0];
+    if (route.probe) console.log(`busy, ${route.name}: ${probeLine(await route.probe())}`);
     return [route.name, (bytes * perMinute / 1e6).toFixed(1), (cpu * perMinute).toFixed(1), rec > 0 ? (rec * perMinute / 1e6).toFixed(1) : '–'];
   } finally {
     scroller?.kill('SIGKILL');
@@ -130,10 +153,12 @@ interface Latency {
 /** The first event of `dir` at or after `t`. */
 const firstAfter = (events: Tap['events'], dir: 'c2s' | 's2c', t: number): number | undefined => events.find((e) => e.dir === dir && e.t >= t)?.t;
 
-async function input(route: Route, keys: number, shadowDisplay: string, back?: Tap): Promise<Latency> {
+async function input(route: Route, keys: number, shadowDisplay: string, back: Tap | undefined, underLoad: boolean): Promise<Latency> {
   const way = await route.open();
   const t = await tap(way.port);
-  const echo = spawn('xterm', ['-geometry', '40x10+100+100', '-e', 'cat'], { env: { ...process.env, DISPLAY: shadowDisplay }, stdio: 'ignore' });
+  const display = { env: { ...process.env, DISPLAY: shadowDisplay }, stdio: 'ignore' } as const;
+  const echo = spawn('xterm', ['-geometry', '40x10+100+100', '-e', 'cat'], display);
+  const load = underLoad ? spawn('xterm', ['-geometry', '80x30+400+100', '-e', 'sh', '-c', 'while :; do seq 1 1000000; done'], display) : undefined;
   let client: RdpClient | undefined;
   try {
     await sleep(1500);
@@ -142,6 +167,7 @@ async function input(route: Route, keys: number, shadowDisplay: string, back?: T
     // Give the target's xterm the focus: a click on it through the client.
     await client.click(200, 150);
     await sleep(1000);
+    await route.probe?.();
     const delays: number[] = [];
     const inside: number[] = [];
     for (let i = 0; i < keys; i++) {
@@ -160,6 +186,7 @@ async function input(route: Route, keys: number, shadowDisplay: string, back?: T
         if (forwarded !== undefined && answered !== undefined && relayed !== undefined) inside.push(forwarded - press + (relayed - answered));
       }
     }
+    if (route.probe) console.log(`input, ${route.name}: ${probeLine(await route.probe())}`);
     delays.sort((a, b) => a - b);
     inside.sort((a, b) => a - b);
     const result: Latency = { p50: percentile(delays, 50), p99: percentile(delays, 99), n: delays.length };
@@ -168,6 +195,7 @@ async function input(route: Route, keys: number, shadowDisplay: string, back?: T
   } finally {
     await client?.stop();
     echo.kill('SIGKILL');
+    load?.kill('SIGKILL');
     await t.close();
     await way.close();
   }
@@ -181,15 +209,54 @@ function table(title: string, head: string[], rows: string[][]): void {
   for (const r of rows) console.log(`| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
 }
 
+/** Asks the gateway's probe for what it saw since the last call (SIGUSR2), and reads its line. */
+async function probeOf(pid: number, file: string): Promise<string> {
+  const before = readLines(file).length;
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 50; i++) {
+    await sleep(20);
+    const lines = readLines(file);
+    if (lines.length > before) return lines.at(-1)!;
+  }
+  throw new Error('the gateway probe did not answer');
+}
+
+function readLines(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, keys: { type: 'string', default: '200' }, width: { type: 'string', default: '1920' }, height: { type: 'string', default: '1080' } } });
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '30' },
+      keys: { type: 'string', default: '200' },
+      width: { type: 'string', default: '1920' },
+      height: { type: 'string', default: '1080' },
+      routes: { type: 'string', default: 'direct,filtered,recgate' },
+      phases: { type: 'string', default: 'busy,input' },
+      probe: { type: 'boolean', default: false },
+      'under-load': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+    },
+  });
+  const phases = values.phases.split(',');
+  const probeOut = values.probe ? join(process.cwd(), `rdp-probe-${process.pid}.jsonl`) : undefined;
+  // The gateway's node flags, for the one process started next (not this one, not the CLI calls after).
+  const nodeOptions = [
+    ...(probeOut ? [`--import=${fileURLToPath(new URL('./gateway-probe.js', import.meta.url))}`] : []),
+    ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : []),
+  ];
   const seconds = Number(values.seconds);
   const width = Number(values.width);
   const height = Number(values.height);
   // A byte tap between the gateway and the target: with the one in front, the time a key and its update spend inside the gateway.
   let shadowPort = 0;
   const back = await tap(() => shadowPort);
-  const g = await RdpGateway.start({ shadow: { security: 'tls', width, height }, shadow01Port: back.port });
+  const g = await RdpGateway.start({ shadow: { security: 'tls', width, height }, shadow01Port: back.port, nodeOptions, env: probeOut ? { RECGATE_PROBE_OUT: probeOut } : {} });
   shadowPort = g.shadow.port;
   const bareRelay = async (): Promise<{ port: number; close(): Promise<void> }> => {
     const editor = new RecordingEditor();
@@ -212,20 +279,21 @@ async function main(): Promise<void> {
       password: ALICE_PASSWORD,
       cpu: () => cpuOf(gatewayPid),
       recorded: async () => (await g.recordings()).reduce((sum, r) => sum + ((r as { bytes?: number }).bytes ?? 0), 0),
+      ...(probeOut ? { probe: () => probeOf(gatewayPid, probeOut) } : {}),
     },
-  ];
+  ].filter((r) => values.routes.split(',').some((name) => r.name.startsWith(name)));
   try {
     const rows: string[][] = [];
-    for (const route of routes) rows.push(await busy(route, seconds, g.shadow.screen.display, width, height));
-    table(`busy ${width}×${height} session (xterm scrolling text, ${seconds} s, scaled to a minute)`, ['route', 'MB to client / min', 'relay CPU s / min', 'MB recorded / min'], rows);
+    if (phases.includes('busy')) for (const route of routes) rows.push(await busy(route, seconds, g.shadow.screen.display, width, height));
+    if (rows.length) table(`busy ${width}×${height} session (xterm scrolling text, ${seconds} s, scaled to a minute)`, ['route', 'MB to client / min', 'relay CPU s / min', 'MB recorded / min'], rows);
     const latency: string[][] = [];
     let inside: Latency['inside'];
-    for (const route of routes) {
-      const r = await input(route, Number(values.keys), g.shadow.screen.display, route === routes[2] ? back : undefined);
+    for (const route of phases.includes('input') ? routes : []) {
+      const r = await input(route, Number(values.keys), g.shadow.screen.display, route.name.startsWith('recgate') ? back : undefined, values['under-load']);
       inside ??= r.inside;
       latency.push([route.name, r.p50.toFixed(2), r.p99.toFixed(2), String(r.n)]);
     }
-    table('key press to the update that shows it (ms, at the client)', ['route', 'p50', 'p99', 'samples'], latency);
+    if (latency.length) table(`key press to the update that shows it (ms, at the client${values['under-load'] ? ', text scrolling beside it' : ''})`, ['route', 'p50', 'p99', 'samples'], latency);
     if (inside) {
       console.log(`\nInside the gateway (a key in to out, plus its update in to out, both legs tapped): p50 ${inside.p50.toFixed(2)} ms, p99 ${inside.p99.toFixed(2)} ms over ${inside.n} keys.`);
     }
@@ -233,6 +301,7 @@ async function main(): Promise<void> {
   } finally {
     await g.stop();
     await back.close();
+    if (probeOut) rmSync(probeOut, { force: true });
   }
 }
 

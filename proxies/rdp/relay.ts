@@ -1,6 +1,8 @@
 /**
  * The RDP relay once both legs are up: PDU by PDU in each direction, every
- * PDU decoded (to follow the connection and record it), the capability
+ * PDU decoded (to follow the connection and record it) — slow-path PDUs
+ * before they are relayed (they may be edited or dropped), fast-path PDUs
+ * after, with all recording work queued behind the write — the capability
  * exchange restricted to what the recording renders, channel ids mapped
  * between the two legs' numbering, the screen recorded through a
  * ScreenKeyframer and the person's input as events. Operators' controls
@@ -18,6 +20,7 @@ import { restrictCapabilities } from './codec/restrict.js';
 import { ClipboardPolicy } from './channel-policy.js';
 import { DevicePolicy } from './device-policy.js';
 import { InputObserver } from './input.js';
+import { RecordQueue } from './record-queue.js';
 import type { RdpTargetOptions } from './spec.js';
 import { screenRecords as recordsOf } from './screen.js';
 import { disconnectUltimatum, ErrorInfo, mapChannels, sendDataChannel, setErrorInfo, type GatewayChannels } from './pdus.js';
@@ -58,6 +61,10 @@ export function startRelay(o: RelayOptions): void {
   let warned = 0;
 
   const activity = new ActivityCounter();
+  const later = new RecordQueue((err) => {
+    log.error({ err }, 'the recording of relayed PDUs failed; closing');
+    void finish('error');
+  });
 
   /** Screen records into the recording, and each second that saw a change as an `activity` event. */
   const screen = (records: ScreenRecord[]): void => {
@@ -81,14 +88,44 @@ export function startRelay(o: RelayOptions): void {
     return false;
   };
 
-  const pass = (dir: Direction, frame: Frame): Buffer | null => {
-    // Server PDUs are read in the person's numbering, client PDUs are numbered for the target after.
-    const bytes = dir === 's2c' ? mapChannels(frame, toClient) : frame.bytes;
-    let env: Envelope;
+  /** What one relayed PDU records: screen records, or the person's input and what it shows. */
+  const record = (dir: Direction, frame: Frame, env: Envelope): void => {
+    if (dir === 's2c') return screen(recordsOf(env));
+    if (env.fastpath?.input || env.data?.kind === 'input') {
+      session.input(frame.bytes);
+      const seen = input.observe(env);
+      for (const e of seen.events) session.event(e);
+      screen(seen.screen);
+    }
+  };
+
+  const decode = (dir: Direction, frame: Frame): Envelope | null => {
     try {
-      env = decodeEnvelope(dir, { kind: frame.kind, bytes }, state);
+      return decodeEnvelope(dir, frame, state);
     } catch (err) {
       if (warned++ < 5) log.warn({ err, dir }, 'a PDU the gateway cannot decode was relayed unrecorded');
+      return null;
+    }
+  };
+
+  /**
+   * The bytes to relay for one PDU, or null when it is dropped; what it
+   * records is queued to run after the write. A fast-path PDU carries no
+   * channel id and is never edited, so it leaves as it came and is decoded
+   * for the recording only afterwards.
+   */
+  const pass = (dir: Direction, frame: Frame): Buffer | null => {
+    if (frame.kind === 'fastpath') {
+      later.add(() => {
+        const env = decode(dir, frame);
+        if (env) record(dir, frame, env);
+      }, frame.bytes.length);
+      return frame.bytes;
+    }
+    // Server PDUs are read in the person's numbering, client PDUs are numbered for the target after.
+    const bytes = dir === 's2c' ? mapChannels(frame, toClient) : frame.bytes;
+    const env = decode(dir, { kind: frame.kind, bytes });
+    if (!env) {
       if (dir === 's2c') return bytes;
       const channel = sendDataChannel(frame);
       return channel !== null && unoffered.has(channel) ? null : mapChannels(frame, toTarget);
@@ -98,7 +135,7 @@ export function startRelay(o: RelayOptions): void {
       if (!clipboard.passes(env)) return null;
       // Only what crossed is a transfer: a response the policy held back is none.
       const copied = clipboard.transfer(env);
-      if (copied) session.event({ type: 'clipboard', from: copied.from === 'client' ? 'person' : 'target', length: copied.text.length, ...(o.keystrokes ? { text: copied.text } : {}) });
+      if (copied) later.add(() => session.event({ type: 'clipboard', from: copied.from === 'client' ? 'person' : 'target', length: copied.text.length, ...(o.keystrokes ? { text: copied.text } : {}) }));
       const device = devices.decide(env);
       if (device.action === 'hold') return null;
       if (device.action === 'drop') {
@@ -106,27 +143,26 @@ export function startRelay(o: RelayOptions): void {
         return null;
       }
       if (device.action === 'replace') {
-        for (const d of device.devices) session.event({ type: 'device', ...d });
+        later.add(() => device.devices.forEach((d) => session.event({ type: 'device', ...d })));
         const pdus = device.chunks.map((chunk) => mapChannels({ kind: frame.kind, bytes: encodeEnvelope({ ...env, channel: { ...env.channel!, chunk } }) }, toTarget));
         return Buffer.concat(pdus);
       }
     }
     const out = edit(env) ? encodeEnvelope(env) : bytes;
-    if (dir === 's2c') {
-      screen(recordsOf(env));
-      return out;
-    }
-    if (env.fastpath?.input || env.data?.kind === 'input') {
-      session.input(frame.bytes);
-      const seen = input.observe(env);
-      for (const e of seen.events) session.event(e);
-      screen(seen.screen);
-    }
-    return mapChannels({ kind: frame.kind, bytes: out }, toTarget);
+    later.add(() => record(dir, frame, env), frame.bytes.length);
+    return dir === 's2c' ? out : mapChannels({ kind: frame.kind, bytes: out }, toTarget);
   };
 
   const pipe = (dir: Direction, from: TLSSocket, to: TLSSocket, first: Buffer): void => {
     const framer = new RdpFramer();
+    // Reading stops while the other leg or the recording is behind, and goes on when neither is.
+    let holds = 0;
+    const hold = (until: (go: () => void) => void): void => {
+      if (holds++ === 0) from.pause();
+      until(() => {
+        if (--holds === 0) from.resume();
+      });
+    };
     const onData = (chunk: Buffer): void => {
       let frames: Frame[];
       try {
@@ -136,22 +172,27 @@ export function startRelay(o: RelayOptions): void {
         void finish('error');
         return;
       }
+      if (frames.length === 0) return;
+      // The PDUs of one read leave in one write (one TLS record), before any recording work.
+      let full = false;
+      to.cork();
       for (const f of frames) {
         const out = pass(dir, f);
-        if (out && !to.write(out)) {
-          from.pause();
-          to.once('drain', () => from.resume());
-        }
+        if (out && !to.write(out)) full = true;
       }
+      to.uncork();
+      if (full) hold((go) => to.once('drain', go));
+      if (later.backlogged) hold((go) => later.whenDrained(go));
     };
     from.on('data', onData);
     if (first.length > 0) onData(first);
-    from.resume();
+    if (holds === 0) from.resume();
   };
 
   const finish = async (reason: EndReason): Promise<void> => {
     if (ended) return;
     ended = true;
+    later.drain();
     const typed = input.flush();
     if (typed) session.event(typed);
     const second = activity.flush();

@@ -6,7 +6,7 @@ import { capture } from './codec/test-captures.js';
 import { walkCapture } from './codec/walker.js';
 import type { Envelope } from './codec/envelope.js';
 import { InputObserver } from './input.js';
-import { screenRecords } from './screen.js';
+import { joined, screenRecords } from './screen.js';
 
 for (const name of ['xfreerdp-shadow-tls-restricted.txt', 'xfreerdp-xrdp-tls-restricted.txt'] as const) {
   test(`the screen records of ${name} give the desktop size and draw every bitmap without error`, () => {
@@ -56,4 +56,21 @@ test('input: without keystroke recording the text is masked, named keys are kept
   ]);
   assert.deepEqual(observer.flush(), { type: 'typed', text: '*', endedBy: null });
   assert.equal(observer.flush(), null);
+});
+
+test('a compression header and the stream after it become one record field: a view when adjacent, a copy when not, the same bytes', () => {
+  const pdu = Buffer.from('00112233445566778899aabbcc', 'hex');
+  const header = pdu.subarray(2, 10);
+  const data = pdu.subarray(10);
+  const view = joined(header, data);
+  const apart = joined(header, Buffer.from('aabbcc', 'hex'));
+  // Same memory but not adjacent: copied, in the order given.
+  const swapped = joined(pdu.subarray(10), pdu.subarray(0, 2));
+  assert.equal(view.toString('hex'), '2233445566778899aabbcc');
+  assert.equal(apart.toString('hex'), '2233445566778899aabbcc');
+  assert.equal(swapped.toString('hex'), 'aabbcc0011');
+  pdu.fill(0);
+  assert.equal(view.toString('hex'), '0000000000000000000000', 'a view of the PDU, no copy');
+  assert.equal(apart.toString('hex'), '2233445566778899aabbcc', 'copied');
+  assert.equal(swapped.toString('hex'), 'aabbcc0011', 'copied');
 });

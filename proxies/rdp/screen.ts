@@ -27,8 +27,14 @@ function bitmap(r: BitmapRect): ScreenRecord {
     codec,
     flags: r.flags,
     // The record keeps TS_CD_HEADER before the stream, as it travelled.
-    data: r.compressionHeader ? Buffer.concat([r.compressionHeader, r.data]) : r.data,
+    data: r.compressionHeader ? joined(r.compressionHeader, r.data) : r.data,
   };
+}
+
+/** `a` then `b` as one Buffer: a view of both when `b` follows `a` in memory (as parsed from one PDU), else a copy. */
+export function joined(a: Buffer, b: Buffer): Buffer {
+  if (a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset) return Buffer.from(a.buffer, a.byteOffset, a.length + b.length);
+  return Buffer.concat([a, b]);
 }
 
 function palette(p: Palette): ScreenRecord {

@@ -65,4 +65,16 @@ describe('RdpFramer', () => {
       { numRuns: 500 },
     );
   });
+
+  test('PDUs of one chunk are views of it, not copies; a PDU cut across chunks is whole', () => {
+    const chunk = Buffer.from('0404aabb0405ccddee04', 'hex');
+    const f = new RdpFramer();
+    const [a, b] = f.push(chunk);
+    const [c] = f.push(Buffer.from('03ff', 'hex'));
+    assert.deepEqual([a, b, c].map((x) => x?.bytes.toString('hex')), ['0404aabb', '0405ccddee', '0403ff']);
+    chunk.fill(0, 0, 9);
+    assert.equal(a!.bytes.toString('hex'), '00000000', 'a view of the chunk');
+    assert.equal(b!.bytes.toString('hex'), '0000000000');
+    assert.equal(c!.bytes.toString('hex'), '0403ff', 'joined from two chunks: its own bytes');
+  });
 });

@@ -13,6 +13,8 @@
  *              its first byte is indistinguishable from a fast-path header.
  *
  * After a codec error the stream has lost sync and every later push throws it again.
+ * Frames are views of the pushed chunks, not copies: a caller that reuses a
+ * chunk's memory after pushing it must push a copy.
  */
 import type { ProtocolError } from '../../../src/errors.js';
 import { codecError } from './errors.js';
@@ -21,7 +23,7 @@ export type FrameKind = 'tpkt' | 'fastpath' | 'credssp';
 
 export interface Frame {
   kind: FrameKind;
-  /** The whole PDU, header included; a copy owned by the receiver. */
+  /** The whole PDU, header included: a view of the pushed bytes (or of their concatenation). */
   bytes: Buffer;
 }
 
@@ -77,7 +79,7 @@ export class RdpFramer {
 
   private take(n: number): Buffer {
     const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLength);
-    const frame = Buffer.from(all.subarray(0, n));
+    const frame = all.subarray(0, n);
     const rest = all.subarray(n);
     this.pending = rest.length ? [rest] : [];
     this.pendingLength = rest.length;
