@@ -36,7 +36,7 @@ async function waitForBanner(client: RdpClient, layout: BannerLayout, withinMs: 
     const shot = await client.screenshot();
     const read = readScreen(shot, layout);
     if (read.join('\n') === layout.lines.join('\n')) return shot;
-    if (Date.now() > deadline) throw new Error(`the client's screen shows ${JSON.stringify(read)}, not ${JSON.stringify(layout.lines)}\nclient log:\n${client.log()}\ngateway log:\n${gw.log}`);
+    if (Date.now() > deadline) throw new Error(`the client's screen shows ${JSON.stringify(read)}, not ${JSON.stringify(layout.lines)}\nclient log:\n${client.log()}`);
     await sleep(150);
   }
 }
@@ -58,6 +58,20 @@ async function lastFrame(file: string, width: number, height: number): Promise<S
   return { width, height, rgb: r.stdoutBytes.subarray(r.stdoutBytes.length - size) };
 }
 
+/** Runs `steps` with the client, which must then be disconnected by the gateway; the client is stopped whatever happens. */
+async function untilDisconnected(client: RdpClient, steps: () => Promise<void>): Promise<number | null> {
+  try {
+    await steps();
+    const code = await Promise.race([client.exited, sleep(15_000).then(() => 'timeout' as const)]);
+    assert.notEqual(code, 'timeout', `the client stayed connected:\n${client.log()}`);
+    return code as number | null;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\ngateway log:\n${gw.log}`);
+  } finally {
+    await client.stop();
+  }
+}
+
 const boxOf = (l: BannerLayout): { x: number; y: number; w: number; h: number } => ({ x: l.x, y: l.y, w: l.w, h: l.h });
 
 test('sessions terminate --message: the person reads the message on their screen for seconds, then the client is disconnected; the recording ends terminated on it', async () => {
@@ -68,10 +82,10 @@ test('sessions terminate --message: the person reads the message on their screen
   const outside = { x: Math.max(0, layout.x - 40), y: Math.max(0, layout.y - 40) };
   const before = (await gw.recordings()).length;
   const client = await startClient({ port: gw.port, user: 'alice+shadow01', password: ALICE_PASSWORD, security: 'tls' });
-  let shown: Screenshot;
-  let later: Screenshot;
-  let shownAt: number;
-  try {
+  let shown: Screenshot | undefined;
+  let later: Screenshot | undefined;
+  let shownAt = 0;
+  await untilDisconnected(client, async () => {
     await sleep(2500);
     await gw.shadow.x('xsetroot', ['-solid', '#204080']);
     await client.waitForColour(outside.x, outside.y, [...backdrop]);
@@ -83,13 +97,8 @@ test('sessions terminate --message: the person reads the message on their screen
     await gw.shadow.x('xsetroot', ['-solid', '#00ff00']);
     await sleep(1500);
     later = await client.screenshot();
-    const code = await Promise.race([client.exited, sleep(15_000).then(() => 'timeout' as const)]);
-    assert.notEqual(code, 'timeout', `the client stayed connected:\n${client.log()}`);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\ngateway log:\n${gw.log}`);
-  } finally {
-    await client.stop();
-  }
+  });
+  assert.ok(shown && later);
   const heldMs = Date.now() - shownAt;
   assert.ok(heldMs >= 3000, `the message was on screen for ${heldMs} ms before the client was disconnected`);
   assert.deepEqual(readScreen(later, layout), [message], 'the message is still there 1.5 s on');
@@ -117,21 +126,47 @@ test('a limit\'s warning shows on the person\'s screen while the session goes on
   assert.ok(warned.lines.length > 1, 'a warning that wraps');
   const before = (await gw.recordings()).length;
   const client = await startClient({ port: gw.port, user: 'alice+timed01', password: ALICE_PASSWORD, security: 'tls' });
-  let shot: Screenshot;
-  try {
+  let shot: Screenshot | undefined;
+  await untilDisconnected(client, async () => {
     shot = await waitForBanner(client, warned, 20_000);
     assert.equal(client.child.exitCode, null, 'the session goes on after the warning');
     await waitForBanner(client, closed, 15_000);
-    const code = await Promise.race([client.exited, sleep(15_000).then(() => 'timeout' as const)]);
-    assert.notEqual(code, 'timeout', `the client stayed connected:\n${client.log()}`);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\ngateway log:\n${gw.log}`);
-  } finally {
-    await client.stop();
-  }
+  });
+  assert.ok(shot);
   assert.equal(oneLine(await ocr(shot.rgb, shot.width, shot.height, boxOf(warned))), warning);
   const rec = await gw.endedRecording(before);
   assert.equal(rec.endReason, 'max-duration');
   const events = await gw.events(rec.id);
   assert.ok(events.some((e) => e.type === 'warning' && e.message === warning), JSON.stringify(events));
+});
+
+/** The reason of the gateway's newest log line saying a client was refused before its session opened, once there is one. */
+async function refusalReason(withinMs: number): Promise<string> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const lines = gw.log.split('\n').filter((l) => l.includes('RDP client disconnected before a session opened'));
+    const last = lines.at(-1);
+    if (last) return (JSON.parse(last) as { reason: string }).reason;
+    if (Date.now() > deadline) throw new Error('the gateway logged no refusal');
+    await sleep(100);
+  }
+}
+
+test('a target that is down: after logging in the person reads why on their screen, then the client is disconnected; nothing is recorded', async () => {
+  const before = (await gw.recordings()).length;
+  const client = await startClient({ port: gw.port, user: 'alice+down01', password: ALICE_PASSWORD, security: 'tls', width: 800, height: 600 });
+  let shot: Screenshot | undefined;
+  let reason = '';
+  let layout: BannerLayout | null = null;
+  const code = await untilDisconnected(client, async () => {
+    reason = await refusalReason(20_000);
+    layout = layoutBanner(reason, 800, 600);
+    assert.ok(layout, reason);
+    shot = await waitForBanner(client, layout, 10_000);
+  });
+  assert.notEqual(code, 0, client.log());
+  assert.match(reason, /down01/);
+  assert.ok(shot && layout);
+  assert.equal(oneLine(await ocr(shot.rgb, shot.width, shot.height, boxOf(layout))), oneLine((layout as BannerLayout).lines.join(' ')));
+  assert.equal((await gw.recordings()).length, before);
 });
