@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { FILL, INK, layoutBanner, MAX_LINES, printable, renderBanner, scaleFor, wrap } from './banner.js';
+import { FILL, INK, layoutBanner, MAX_COLUMNS, MAX_LINES, printable, renderBanner, scaleFor, wrap } from './banner.js';
 import { CELL_W } from './font.js';
 import { pixelsAt, readBanner } from './test-banner.js';
 
@@ -49,6 +49,13 @@ test('a long message wraps within the desktop and stops at the line limit', () =
   assert.deepEqual(readBanner(pixelsAt(b.rgba, b.layout.w, 4, b.layout.x, b.layout.y), b.layout), b.layout.lines);
 });
 
+test('however large the desktop, lines stop at MAX_COLUMNS characters and the banner stays a few megabytes', () => {
+  const b = renderBanner('x'.repeat(5000), 32766, 32766)!;
+  assert.equal(b.layout.lines.length, MAX_LINES);
+  assert.ok(b.layout.lines.every((l) => l.length === MAX_COLUMNS), JSON.stringify(b.layout.lines));
+  assert.ok(b.rgba.length < 4 << 20, `${b.rgba.length} bytes`);
+});
+
 test('a desktop too small for one character gets no banner', () => {
   assert.equal(layoutBanner('hello', 8, 8), null);
   assert.ok(layoutBanner('hello', 64, 48));
@@ -64,6 +71,7 @@ test('any message on any desktop: a banner inside it, rows 4-byte aligned, whose
       assert.equal(w % 4, 0);
       assert.equal(b.rgba.length, w * h * 4);
       assert.ok(lines.length >= 1 && lines.length <= MAX_LINES);
+      assert.ok(lines.every((l) => l.length <= MAX_COLUMNS));
       const flat = printable(message).replace(/\s+/g, '');
       const shown = lines.join('').replace(/\s+/g, '');
       // All of the message, or a beginning of it marked cut with up to three dots.

@@ -13,6 +13,12 @@ export const FILL: Rgb = [255, 208, 0];
 /** Characters of a message considered; the rest is cut (a banner holds a few hundred at most). */
 export const MAX_MESSAGE_CHARS = 2000;
 export const MAX_LINES = 8;
+/**
+ * Characters a line holds at most, whatever the desktop: longer lines are hard
+ * to read, and a desktop size the target announces cannot make the banner's
+ * pixels grow past a few megabytes.
+ */
+export const MAX_COLUMNS = 80;
 const ELLIPSIS = '...';
 
 /** The message with line breaks kept, tabs as spaces and anything the font lacks as `?`. */
@@ -87,7 +93,7 @@ export function layoutBanner(message: string, w: number, h: number): BannerLayou
   const inset = frame + pad;
   const margin = Math.max(4, Math.floor(Math.min(w, h) / 16));
   const maxW = Math.floor((w - 2 * margin) / 4) * 4;
-  const columns = Math.floor((maxW - 2 * inset + scale) / (CELL_W * scale));
+  const columns = Math.min(MAX_COLUMNS, Math.floor((maxW - 2 * inset + scale) / (CELL_W * scale)));
   const rows = Math.min(MAX_LINES, Math.floor((h - 2 * margin - 2 * inset + (LINE_H - GLYPH_H) * scale) / (LINE_H * scale)));
   const lines = wrap(printable(message), columns, rows);
   if (lines.length === 0) return null;
