@@ -44,6 +44,7 @@ export const SYSTEM_DEPS = [
   { program: 'xdotool', pkg: 'xdotool', why: 'typing and clicking into the RDP client' },
   { program: 'xterm', pkg: 'xterm', why: 'a terminal on the RDP target that typed text reaches (and the rdp bench scrolls)' },
   { program: 'ffmpeg', pkg: 'ffmpeg', why: "reading the RDP client's screen, and video export" },
+  { program: 'tesseract', pkg: 'tesseract-ocr', why: "reading the words of the gateway's messages off the RDP client's screen" },
   // A monospace font for the video export's captions (ffmpeg's drawtext finds it through fontconfig).
   { program: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf', pkg: 'fonts-dejavu-core', why: 'the font of video captions' },
   // Headless Chromium, driven by playwright-core, runs the web console's page in its tests.

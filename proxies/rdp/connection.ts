@@ -8,6 +8,8 @@
  *
  * A refusal after TLS is a Set Error Info PDU and an MCS Disconnect Provider
  * Ultimatum, and a log line; nothing is recorded before a session opens.
+ * One after a successful login (target down or refusing, a required recording
+ * failing, a lock) is first drawn on the person's screen (refusal-screen.ts).
  */
 import type { Socket } from 'node:net';
 import type { SecureContext, TLSSocket } from 'node:tls';
@@ -41,7 +43,9 @@ import {
   setErrorInfo,
   type GatewayChannels,
 } from './pdus.js';
+import { drawRefusal, type RefusalScreen } from './refusal-screen.js';
 import { startRelay } from './relay.js';
+import { MESSAGE_HOLD_MS } from './screen-message.js';
 import type { RdpTargetOptions } from './spec.js';
 import { connectTarget, TargetError, type TargetLink } from './target.js';
 
@@ -141,6 +145,7 @@ export async function serveConnection(raw: Socket, place: PreLogin, deps: Listen
   let tls: TLSSocket | undefined;
   let attempt: LoginAttempt | undefined;
   let link: TargetLink | undefined;
+  let screen: { handshake: McsHandshake; reader: SocketReader } | undefined;
   try {
     const plain = new SocketReader(raw, 'client', timeout);
     const request = parseX224(readTpkt((await plain.next(rdpFrame(1024))).bytes));
@@ -175,6 +180,7 @@ export async function serveConnection(raw: Socket, place: PreLogin, deps: Listen
     const reader = new SocketReader(tls, 'client', timeout);
     const mcs = await mcsHandshake(reader, tls, requested);
     const info = mcs.clientInfo.clientInfo!;
+    screen = { handshake: mcs, reader };
     let login;
     if (nla) {
       // The name NTLM proved, not the one the client delegated in its credentials.
@@ -200,11 +206,15 @@ export async function serveConnection(raw: Socket, place: PreLogin, deps: Listen
   } catch (err) {
     if (err instanceof PeerClosedError) attempt?.abandon();
     link?.socket.destroy();
-    refuse(raw, tls, err, log);
+    const shown = screen && err instanceof Refusal && !UNAUTHENTICATED.has(err.kind) ? { ...screen.handshake, rest: screen.reader.release() } : undefined;
+    await refuse(raw, tls, err, log, shown);
   }
 }
 
-function refuse(raw: Socket, tls: TLSSocket | undefined, err: unknown, log: Logger): void {
+/** Refusals drawn on nobody's screen: the person is not known to be who they claim. */
+const UNAUTHENTICATED = new Set<Refusal['kind']>(['login-failed', 'too-many-failures']);
+
+async function refuse(raw: Socket, tls: TLSSocket | undefined, err: unknown, log: Logger, screen?: RefusalScreen): Promise<void> {
   let said: Refused;
   if (err instanceof Refusal) {
     // The core logged why (failed login, route, target); the person reads it in the client's log.
@@ -226,6 +236,8 @@ function refuse(raw: Socket, tls: TLSSocket | undefined, err: unknown, log: Logg
     raw.destroy();
     return;
   }
+  if (screen && (await drawRefusal(tls, screen, said.message, log))) await new Promise((r) => setTimeout(r, MESSAGE_HOLD_MS));
+  if (tls.destroyed) return;
   tls.write(setErrorInfo(GATEWAY_IO_CHANNEL, said.errorInfo));
   tls.end(disconnectUltimatum());
   setTimeout(() => tls.destroy(), 2000).unref();

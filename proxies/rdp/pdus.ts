@@ -109,13 +109,18 @@ export const erectDomainRequest = (): Buffer => mcsPdu({ kind: 'erect-domain-req
 export const attachUserRequest = (): Buffer => mcsPdu({ kind: 'attach-user-request', flags: 0 });
 export const channelJoinRequest = (user: number, channel: number): Buffer => mcsPdu({ kind: 'channel-join-request', flags: 0, initiator: user, channelId: channel });
 
-/** Set Error Info PDU (2.2.5.1.1) on the I/O channel: the client shows why it was disconnected. */
-export function setErrorInfo(io: number, code: number): Buffer {
-  const data = new Writer().u32le(code).done();
-  const shareData = serializeShareData({ shareId: 0x10000 + SERVER_CHANNEL, pad1: 0, streamId: 1, uncompressedLength: data.length + 4, pduType2: PduType2.SET_ERROR_INFO_PDU, compressedType: 0, compressedLength: 0, data });
-  const control = serializeShareControl({ totalLength: 0, pduType: PduType.DATA, version: 0x10, pduSource: SERVER_CHANNEL, body: shareData });
-  return mcsPdu({ kind: 'send-data-indication', flags: 0, initiator: SERVER_CHANNEL, channelId: io, priority: 0x70, userData: control, lengthWidth: 2 });
+/** A slow-path data PDU (2.2.8.1.1.1.2) from the server on the I/O channel `io`, uncompressed. */
+export function serverData(io: number, pduType2: number, data: Buffer, shareId = 0x10000 + SERVER_CHANNEL): Buffer {
+  const shareData = serializeShareData({ shareId, pad1: 0, streamId: 1, uncompressedLength: data.length + 4, pduType2, compressedType: 0, compressedLength: 0, data });
+  return ioIndication(io, serializeShareControl({ totalLength: 0, pduType: PduType.DATA, version: 0x10, pduSource: SERVER_CHANNEL, body: shareData }));
 }
+
+/** MCS Send Data Indication from the server channel on the I/O channel `io`. */
+export const ioIndication = (io: number, userData: Buffer): Buffer =>
+  mcsPdu({ kind: 'send-data-indication', flags: 0, initiator: SERVER_CHANNEL, channelId: io, priority: 0x70, userData, lengthWidth: 2 });
+
+/** Set Error Info PDU (2.2.5.1.1) on the I/O channel: the client shows why it was disconnected. */
+export const setErrorInfo = (io: number, code: number): Buffer => serverData(io, PduType2.SET_ERROR_INFO_PDU, new Writer().u32le(code).done());
 
 /** MCS Disconnect Provider Ultimatum (T.125), reason rn-user-requested: the domain ends. */
 export const disconnectUltimatum = (): Buffer => mcsPdu({ kind: 'disconnect-provider-ultimatum', choice: 8, flags: 1, body: Buffer.of(0x80) });

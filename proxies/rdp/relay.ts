@@ -5,8 +5,9 @@
  * after, with all recording work queued behind the write — the capability
  * exchange restricted to what the recording renders, channel ids mapped
  * between the two legs' numbering, the screen recorded through a
- * ScreenKeyframer and the person's input as events. Operators' controls
- * (terminate, limits) reach the person as a Set Error Info PDU and an MCS
+ * ScreenKeyframer and the person's input as events. Warnings reach the
+ * person as a banner on their screen; operators' controls (terminate, limits)
+ * as a banner held a few seconds, then a Set Error Info PDU and an MCS
  * Disconnect Provider Ultimatum.
  */
 import type { TLSSocket } from 'node:tls';
@@ -23,6 +24,7 @@ import { InputObserver } from './input.js';
 import { RecordQueue } from './record-queue.js';
 import type { RdpTargetOptions } from './spec.js';
 import { screenRecords as recordsOf } from './screen.js';
+import { MESSAGE_HOLD_MS, ScreenMessages } from './screen-message.js';
 import { disconnectUltimatum, ErrorInfo, mapChannels, sendDataChannel, setErrorInfo, type GatewayChannels } from './pdus.js';
 import type { TargetLink } from './target.js';
 
@@ -58,6 +60,9 @@ export function startRelay(o: RelayOptions): void {
   const keyframer = new ScreenKeyframer();
   const input = new InputObserver(o.keystrokes);
   let ended = false;
+  /** Set while a disconnect's message is on screen: nothing more is relayed either way. */
+  let holding = false;
+  const messages = new ScreenMessages(ids.io);
   let warned = 0;
 
   const activity = new ActivityCounter();
@@ -115,10 +120,13 @@ export function startRelay(o: RelayOptions): void {
    * for the recording only afterwards.
    */
   const pass = (dir: Direction, frame: Frame): Buffer | null => {
+    if (holding) return null;
     if (frame.kind === 'fastpath') {
       later.add(() => {
         const env = decode(dir, frame);
-        if (env) record(dir, frame, env);
+        if (!env) return;
+        messages.observe(env);
+        record(dir, frame, env);
       }, frame.bytes.length);
       return frame.bytes;
     }
@@ -130,6 +138,7 @@ export function startRelay(o: RelayOptions): void {
       const channel = sendDataChannel(frame);
       return channel !== null && unoffered.has(channel) ? null : mapChannels(frame, toTarget);
     }
+    messages.observe(env);
     if (dir === 'c2s' && env.mcs?.kind === 'send-data-request' && unoffered.has(env.mcs.channelId)) return null;
     if (env.channel) {
       if (!clipboard.passes(env)) return null;
@@ -210,19 +219,38 @@ export function startRelay(o: RelayOptions): void {
     setTimeout(() => client.destroy(), 2000).unref();
   };
 
+  /** Draws `message` on the person's screen and records it there; false when their screen is not up yet. */
+  const show = (message: string): boolean => {
+    // What is queued for the recording goes first: the banner lies over it, and the drawing follows the target's palette and depth as of now.
+    later.drain();
+    const drawn = client.destroyed ? null : messages.draw(message);
+    if (!drawn) return false;
+    for (const pdu of drawn.pdus) client.write(pdu);
+    screen(drawn.records);
+    return true;
+  };
+
   session.attach({
-    notify: (message) => log.info({ message }, 'a warning the RDP client cannot show; recorded only'),
+    notify: (message) => {
+      if (!show(message)) log.info({ message }, 'a warning the RDP client cannot show yet; recorded only');
+    },
     disconnect: (reason, message) => {
       log.info({ reason, message }, 'disconnecting the RDP client');
-      goodbye(ERROR_INFO[reason] ?? ErrorInfo.RPC_INITIATED_DISCONNECT);
+      holding = show(message);
       target.socket.end(disconnectUltimatum());
-      setTimeout(() => void finish(reason), 2000).unref();
+      const leave = (): void => {
+        goodbye(ERROR_INFO[reason] ?? ErrorInfo.RPC_INITIATED_DISCONNECT);
+        setTimeout(() => void finish(reason), 2000).unref();
+      };
+      if (holding) setTimeout(leave, MESSAGE_HOLD_MS).unref();
+      else leave();
     },
   });
   client.on('error', (err) => log.debug({ err }, 'client connection error'));
   target.socket.on('error', (err) => log.warn({ err }, 'target connection error'));
   client.on('close', () => void finish('closed'));
   target.socket.on('close', () => {
+    if (holding) return;
     if (!ended) goodbye(ErrorInfo.RPC_INITIATED_DISCONNECT);
     void finish('target-closed');
   });
