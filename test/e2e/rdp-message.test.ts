@@ -72,7 +72,8 @@ async function untilDisconnected(client: RdpClient, steps: () => Promise<void>):
   }
 }
 
-const boxOf = (l: BannerLayout): { x: number; y: number; w: number; h: number } => ({ x: l.x, y: l.y, w: l.w, h: l.h });
+/** The banner inside its black frame: the text on amber, as a reader looks at it (the frame's edges read as stray letters). */
+const boxOf = (l: BannerLayout): { x: number; y: number; w: number; h: number } => ({ x: l.x + l.frame, y: l.y + l.frame, w: l.w - 2 * l.frame, h: l.h - 2 * l.frame });
 
 test('sessions terminate --message: the person reads the message on their screen for seconds, then the client is disconnected; the recording ends terminated on it', async () => {
   const message = 'Maintenance at 18:00';
