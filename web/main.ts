@@ -5,7 +5,7 @@
  */
 import * as api from './api.js';
 import * as keyring from './keyring.js';
-import { decryptCast, mountPlayer, type DecryptedCast } from './player.js';
+import { mountPlayback, openPlayback, type Playback } from './player.js';
 import type { Player } from 'asciinema-player';
 import type { RecordingSummary } from '../src/store/types.js';
 
@@ -28,7 +28,7 @@ function signedInAs(m: api.Me | null): void {
 
 let nextCursor: string | null = null;
 let player: Player | undefined;
-let decrypted: DecryptedCast | undefined;
+let playback: Playback | undefined;
 
 function filters(): URLSearchParams {
   const form = new FormData($<HTMLFormElement>('filters'));
@@ -77,7 +77,8 @@ async function list(more = false): Promise<void> {
 function closePlayer(): void {
   player?.dispose();
   player = undefined;
-  decrypted = undefined;
+  playback?.close();
+  playback = undefined;
   $('player').replaceChildren();
   $('events').replaceChildren();
 }
@@ -92,12 +93,12 @@ async function open(id: string): Promise<void> {
   if (view.manifest.id !== id || view.summary.id !== id) throw new Error(`the gateway answered for recording ${view.manifest.id} when ${id} was asked (swapped or altered)`);
   if (!view.sealedToYou) return status(`Recording ${id} is not sealed to your key (${view.kid ?? 'no recipient'}).`);
   if (!view.manifest.streams.some((s) => s.kind === 'tty')) return status(`Recording ${id} has no terminal; the graphical player is not built yet.`);
-  decrypted = await decryptCast(await keyring.sodium(), key, view);
+  playback = await openPlayback(await keyring.sodium(), key, view);
   $('player-title').textContent = `${view.summary.user}@${view.summary.target} (${view.summary.protocol}), ${new Date(view.summary.startedAt).toLocaleString()}`;
   show('player-view');
-  player = mountPlayer(decrypted, $('player'), Number($<HTMLSelectElement>('speed').value));
+  player = mountPlayback(playback, $('player'), Number($<HTMLSelectElement>('speed').value));
   $('events').replaceChildren(
-    ...decrypted.events.map((e) => {
+    ...playback.events.map((e) => {
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.textContent = `${e.t.toFixed(1)}s ${e.label}`;
@@ -159,10 +160,10 @@ function wire(): void {
     show('recordings');
   });
   $<HTMLSelectElement>('speed').addEventListener('change', () => {
-    if (!decrypted) return;
+    if (!playback) return;
     const at = player?.getCurrentTime() ?? 0;
     player?.dispose();
-    player = mountPlayer(decrypted, $('player'), Number($<HTMLSelectElement>('speed').value), at);
+    player = mountPlayback(playback, $('player'), Number($<HTMLSelectElement>('speed').value), at);
   });
   $('lock').addEventListener('click', () =>
     guard(async () => {

@@ -1,7 +1,10 @@
 /**
- * Plays a terminal recording: fetches the tty and events chunks (ciphertext),
- * opens them here with the auditor's key (RecordOpener), builds an asciicast
- * v2 text with the export's own writer and hands it to asciinema-player. The
+ * Plays a terminal recording: fetches the tty and events chunks (ciphertext)
+ * and opens them here with the auditor's key (RecordOpener). `openPlayback`
+ * streams: asciinema-player drives a TtyChunks reader (tty-driver.ts), so
+ * play starts once the first chunk is open and a seek reads the chunk that
+ * holds the time, whatever the recording's length. `decryptCast` opens a
+ * whole recording into asciicast v2 text with the export's own writer. The
  * events list jumps the player to each command or query. Recorded text only
  * ever reaches the DOM through the terminal emulator or textContent.
  */
@@ -12,6 +15,8 @@ import type { AuditorKeyPair } from '../src/seal/keys.js';
 import { RecordOpener } from '../src/seal/opener.js';
 import type { Sodium } from '../src/seal/sodium.js';
 import { chunk, type RecordingView } from './api.js';
+import { TtyChunks } from './tty-chunks.js';
+import { ttyDriver, type TtyDriverSource } from './tty-driver.js';
 
 async function streamFrames(view: RecordingView, opener: RecordOpener, name: string): Promise<Frame[]> {
   const info = view.manifest.streams.find((s) => s.name === name);
@@ -25,6 +30,12 @@ async function streamFrames(view: RecordingView, opener: RecordOpener, name: str
     if (opened.last) break;
   }
   return frames;
+}
+
+/** The events stream's marks (commands, queries, ...), in seconds. */
+async function eventMarks(view: RecordingView, opener: RecordOpener): Promise<{ t: number; label: string }[]> {
+  const events = await streamFrames(view, opener, 'events');
+  return events.flatMap((f) => (f.kind === FrameKind.Event && f.event.type !== 'terminal' ? [{ t: f.t / 1000, label: eventLabel(f.event) }] : []));
 }
 
 export function eventLabel(event: Record<string, unknown>): string {
@@ -61,6 +72,46 @@ export async function decryptCast(s: Sodium, key: AuditorKeyPair, view: Recordin
   } finally {
     opener.close();
   }
+}
+
+export interface Playback {
+  source: TtyDriverSource;
+  events: { t: number; label: string }[];
+  /** Wipes the record key and stream keys. */
+  close(): void;
+}
+
+/**
+ * Opens the record key and what playing needs first: the events (small),
+ * the first terminal chunk and the last (for the length), in parallel.
+ */
+export async function openPlayback(s: Sodium, key: AuditorKeyPair, view: RecordingView): Promise<Playback> {
+  const opener = RecordOpener.open(s, view.manifest, key);
+  try {
+    const tty = view.manifest.streams.find((st) => st.name === 'tty');
+    if (!tty) throw new Error(`recording ${view.manifest.id} has no terminal stream`);
+    const chunks = new TtyChunks(opener, tty.id, (stream, index) => chunk(view.summary.id, stream, index));
+    const [events, last] = await Promise.all([eventMarks(view, opener), chunks.open(view.checkpoints, view.manifest.meta.startedAt), chunks.chunk(0)]);
+    const meta = view.manifest.meta;
+    const source: TtyDriverSource = {
+      chunks,
+      durationMs: last.lastT,
+      cols: meta.cols ?? 80,
+      rows: meta.rows ?? 24,
+      markers: events.map((m): [number, string] => [m.t, m.label.slice(0, 80)]),
+    };
+    return { source, events, close: () => opener.close() };
+  } catch (error) {
+    opener.close();
+    throw error;
+  }
+}
+
+/** A player for `playback` in `into`, at `speed`, from `startAt` seconds. */
+export function mountPlayback(playback: Playback, into: HTMLElement, speed: number, startAt = 0): AsciinemaPlayer.Player {
+  into.replaceChildren();
+  const driver = ttyDriver(playback.source) as unknown as AsciinemaPlayer.Source;
+  return AsciinemaPlayer.create(driver, into, { speed, autoPlay: true, startAt, fit: 'width', cols: playback.source.cols, rows: playback.source.rows });
 }
 
 /** A player for `decrypted` in `into`, at `speed`, from `startAt` seconds. */
