@@ -97,8 +97,15 @@ async function open(id: string): Promise<void> {
   $('player-title').textContent = `${view.summary.user}@${view.summary.target} (${view.summary.protocol}), ${new Date(view.summary.startedAt).toLocaleString()}`;
   show('player-view');
   player = mountPlayback(playback, $('player'), Number($<HTMLSelectElement>('speed').value));
+  status('');
+  const opened = playback;
+  const events = await opened.events.catch((error: unknown) => {
+    if (playback === opened) status(`The events list could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  });
+  if (playback !== opened) return;
   $('events').replaceChildren(
-    ...playback.events.map((e) => {
+    ...events.map((e) => {
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.textContent = `${e.t.toFixed(1)}s ${e.label}`;
@@ -107,7 +114,6 @@ async function open(id: string): Promise<void> {
       return li;
     }),
   );
-  status('');
 }
 
 function guard(task: () => Promise<unknown>): void {

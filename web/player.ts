@@ -76,14 +76,15 @@ export async function decryptCast(s: Sodium, key: AuditorKeyPair, view: Recordin
 
 export interface Playback {
   source: TtyDriverSource;
-  events: { t: number; label: string }[];
+  /** The events stream's marks, read after what playing needs first. */
+  events: Promise<{ t: number; label: string }[]>;
   /** Wipes the record key and stream keys. */
   close(): void;
 }
 
 /**
- * Opens the record key and what playing needs first: the events (small),
- * the first terminal chunk and the last (for the length), in parallel.
+ * Opens the record key and what playing needs first, in parallel: the first
+ * terminal chunk and the last (for the length). The events follow.
  */
 export async function openPlayback(s: Sodium, key: AuditorKeyPair, view: RecordingView): Promise<Playback> {
   const opener = RecordOpener.open(s, view.manifest, key);
@@ -91,14 +92,15 @@ export async function openPlayback(s: Sodium, key: AuditorKeyPair, view: Recordi
     const tty = view.manifest.streams.find((st) => st.name === 'tty');
     if (!tty) throw new Error(`recording ${view.manifest.id} has no terminal stream`);
     const chunks = new TtyChunks(opener, tty.id, (stream, index) => chunk(view.summary.id, stream, index));
-    const [events, last] = await Promise.all([eventMarks(view, opener), chunks.open(view.checkpoints, view.manifest.meta.startedAt), chunks.chunk(0)]);
+    const [last] = await Promise.all([chunks.open(view.checkpoints, view.manifest.meta.startedAt), chunks.chunk(0)]);
+    const events = eventMarks(view, opener);
     const meta = view.manifest.meta;
     const source: TtyDriverSource = {
       chunks,
       durationMs: last.lastT,
       cols: meta.cols ?? 80,
       rows: meta.rows ?? 24,
-      markers: events.map((m): [number, string] => [m.t, m.label.slice(0, 80)]),
+      markers: events.then((marks) => marks.map((m): [number, string] => [m.t, m.label.slice(0, 80)])),
     };
     return { source, events, close: () => opener.close() };
   } catch (error) {

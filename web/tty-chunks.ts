@@ -35,6 +35,8 @@ export type ChunkFetch = (stream: number, index: number) => Promise<Uint8Array |
 
 export class TtyChunks {
   private readonly cache = new Map<number, Promise<TtyChunk>>();
+  /** The chunks of `cache` that are open already. */
+  private readonly opened = new Map<number, TtyChunk>();
   private readonly starts = new Map<number, number>();
   /** Chunks the stream holds; 0 until `open`. */
   private total = 0;
@@ -58,8 +60,8 @@ export class TtyChunks {
       if (st && Number.isFinite(at)) this.hints.push({ at, chunks: st.chunks });
     }
     let count = this.hints.reduce((n, h) => Math.max(n, h.chunks), 0);
-    // Chunks sealed after the last checkpoint (a recording cut short, or still going).
-    while ((await this.fetchChunk(this.streamId, count)) !== null) count++;
+    // Chunks sealed after the last checkpoint (a recording cut short, or still going); none follow a final one.
+    if (!checkpoints.at(-1)?.final) while ((await this.fetchChunk(this.streamId, count)) !== null) count++;
     if (count === 0) throw new Error('the terminal stream has no chunk');
     this.total = count;
     return this.chunk(count - 1);
@@ -78,15 +80,26 @@ export class TtyChunks {
       return entry;
     }
     entry = this.load(index);
-    entry.catch(() => this.cache.delete(index));
+    entry.then(
+      (c) => this.cache.get(index) === entry && this.opened.set(index, c),
+      () => this.cache.delete(index),
+    );
     this.cache.set(index, entry);
-    while (this.cache.size > CACHE) this.cache.delete(this.cache.keys().next().value!);
+    while (this.cache.size > CACHE) {
+      const oldest = this.cache.keys().next().value!;
+      this.cache.delete(oldest);
+      this.opened.delete(oldest);
+    }
     return entry;
   }
 
   /** The chunk that holds time `t` (ms): the last one starting at or before it. */
   async locate(t: number): Promise<number> {
     const last = this.total - 1;
+    // A chunk at hand whose frames run to `t` holds it: the next one starts at or after its last frame.
+    for (const c of this.opened.values()) {
+      if (c.firstT <= t && (t <= c.lastT || c.index === last)) return c.index;
+    }
     let lo = 0;
     let hi = last;
     for (const h of this.hints) {

@@ -26,8 +26,8 @@ export interface TtyDriverSource {
   durationMs: number;
   cols: number;
   rows: number;
-  /** Markers: [seconds, label]. */
-  markers: [number, string][];
+  /** Markers: [seconds, label]; shown once known, playing does not wait for them. */
+  markers: Promise<[number, string][]>;
 }
 
 interface Cursor {
@@ -46,6 +46,8 @@ export function ttyDriver(src: TtyDriverSource) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     /** Bumped by every seek and stop: work begun for an older one is dropped. */
     let generation = 0;
+    let markers: [number, string][] = [];
+    const metadata = (): void => dispatch('metadata', { duration: src.durationMs / 1000, markers, hasAudio: false });
 
     const now = (): number => (playing ? Math.min(src.durationMs, position + (performance.now() - anchor) * speed) : position);
     const timing = () => ({ time: now() / 1000, rate: playing ? speed : 0, sampledAt: performance.timeOrigin + performance.now() });
@@ -137,7 +139,7 @@ export function ttyDriver(src: TtyDriverSource) {
         if (where.endsWith('%')) return (Number.parseFloat(where) / 100) * src.durationMs;
         return t;
       }
-      const times = src.markers.map(([s]) => s * 1000);
+      const times = markers.map(([s]) => s * 1000);
       if (where.marker === 'prev') return [...times].reverse().find((m) => m < t - 1000) ?? 0;
       if (where.marker === 'next') return times.find((m) => m > t) ?? src.durationMs;
       return times[where.marker] ?? t;
@@ -145,7 +147,14 @@ export function ttyDriver(src: TtyDriverSource) {
 
     return {
       init: async () => {
-        dispatch('metadata', { duration: src.durationMs / 1000, markers: src.markers, hasAudio: false });
+        metadata();
+        src.markers.then(
+          (known) => {
+            markers = known;
+            if (known.length > 0) metadata();
+          },
+          () => undefined,
+        );
         await positionAt(position);
         dispatch('timing', timing());
       },
