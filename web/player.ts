@@ -84,7 +84,7 @@ export interface Playback {
 
 /**
  * Opens the record key and what playing needs first, in parallel: the first
- * terminal chunk and the last (for the length). The events follow.
+ * terminal chunk and the length. The events follow.
  */
 export async function openPlayback(s: Sodium, key: AuditorKeyPair, view: RecordingView): Promise<Playback> {
   const opener = RecordOpener.open(s, view.manifest, key);
@@ -92,12 +92,12 @@ export async function openPlayback(s: Sodium, key: AuditorKeyPair, view: Recordi
     const tty = view.manifest.streams.find((st) => st.name === 'tty');
     if (!tty) throw new Error(`recording ${view.manifest.id} has no terminal stream`);
     const chunks = new TtyChunks(opener, tty.id, (stream, index) => chunk(view.summary.id, stream, index));
-    const [last] = await Promise.all([chunks.open(view.checkpoints, view.manifest.meta.startedAt), chunks.chunk(0)]);
+    const [durationMs] = await Promise.all([chunks.open(view.checkpoints, view.manifest.meta.startedAt), chunks.chunk(0)]);
     const events = eventMarks(view, opener);
     const meta = view.manifest.meta;
     const source: TtyDriverSource = {
       chunks,
-      durationMs: last.lastT,
+      durationMs,
       cols: meta.cols ?? 80,
       rows: meta.rows ?? 24,
       markers: events.then((marks) => marks.map((m): [number, string] => [m.t, m.label.slice(0, 80)])),

@@ -50,9 +50,10 @@ export class TtyChunks {
 
   /**
    * Learns the chunk count (checkpoints, then a probe past them) and the
-   * checkpoints' times; returns the last chunk so the duration is known.
+   * checkpoints' times; returns the recording's length (ms): from the final
+   * checkpoint's end time, else the last chunk's last frame.
    */
-  async open(checkpoints: Checkpoint[], startedAt: string): Promise<TtyChunk> {
+  async open(checkpoints: Checkpoint[], startedAt: string): Promise<number> {
     const t0 = Date.parse(startedAt);
     for (const cp of checkpoints) {
       const st = cp.streams?.find((s) => s.id === this.streamId);
@@ -64,7 +65,9 @@ export class TtyChunks {
     if (!checkpoints.at(-1)?.final) while ((await this.fetchChunk(this.streamId, count)) !== null) count++;
     if (count === 0) throw new Error('the terminal stream has no chunk');
     this.total = count;
-    return this.chunk(count - 1);
+    const final = checkpoints.at(-1)?.final;
+    const ended = final ? Date.parse(final.endedAt) - t0 : Number.NaN;
+    return Number.isFinite(ended) && ended >= 0 ? ended : (await this.chunk(count - 1)).lastT;
   }
 
   get count(): number {
@@ -111,12 +114,23 @@ export class TtyChunks {
     return this.search(t, 0, last);
   }
 
-  /** Binary search for the last chunk in [lo, hi] that starts at or before `t`. */
+  /**
+   * The last chunk in [lo, hi] that starts at or before `t`: a search that
+   * fetches three chunks at once, cutting the range in four per round trip.
+   */
   private async search(t: number, lo: number, hi: number): Promise<number> {
     while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if ((await this.startOf(mid)) <= t) lo = mid;
-      else hi = mid - 1;
+      const span = hi - lo + 1;
+      const probes = [...new Set([1, 2, 3].map((k) => lo + Math.ceil((k * span) / 4)))].filter((i) => i <= hi);
+      const starts = await Promise.all(probes.map((i) => this.startOf(i)));
+      let next = lo;
+      let bound = hi;
+      probes.forEach((i, k) => {
+        if (starts[k]! <= t) next = Math.max(next, i);
+        else bound = Math.min(bound, i - 1);
+      });
+      lo = next;
+      hi = Math.max(lo, bound);
     }
     return lo;
   }

@@ -49,7 +49,9 @@ export function ttyDriver(src: TtyDriverSource) {
     let markers: [number, string][] = [];
     const metadata = (): void => dispatch('metadata', { duration: src.durationMs / 1000, markers, hasAudio: false });
 
-    const now = (): number => (playing ? Math.min(src.durationMs, position + (performance.now() - anchor) * speed) : position);
+    /** Recording time now: frames are played by this one; the player is shown it capped at the length. */
+    const clock = (): number => (playing ? position + (performance.now() - anchor) * speed : position);
+    const now = (): number => Math.min(src.durationMs, clock());
     const timing = () => ({ time: now() / 1000, rate: playing ? speed : 0, sampledAt: performance.timeOrigin + performance.now() });
     const fail = (error: unknown): void => {
       playing = false;
@@ -85,7 +87,7 @@ export function ttyDriver(src: TtyDriverSource) {
       timer = undefined;
       if (!playing || !cursor) return;
       const g = generation;
-      const t = now();
+      const t = clock();
       let out = '';
       for (;;) {
         const f = cursor.chunk.frames[cursor.frame];
@@ -112,14 +114,15 @@ export function ttyDriver(src: TtyDriverSource) {
       }
       if (out) dispatch('output', out);
       const next = cursor.chunk.frames[cursor.frame];
-      if (t >= src.durationMs || (!next && cursor.chunk.last)) {
+      const drained = !next && (cursor.chunk.last || cursor.chunk.index >= src.chunks.count - 1);
+      if (drained && t >= src.durationMs) {
         position = src.durationMs;
         playing = false;
         dispatch('timing', timing());
         dispatch('ended');
         return;
       }
-      const wait = next ? (next.t - t) / speed : 0;
+      const wait = ((next ? next.t : src.durationMs) - t) / speed;
       timer = setTimeout(() => void tick().catch(fail), Math.max(0, Math.min(wait, 1000)));
     }
 

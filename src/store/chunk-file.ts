@@ -78,18 +78,21 @@ export async function scanRecords(path: string, start = 0): Promise<ChunkFileSca
   try {
     const size = (await fh.stat()).size;
     const offsets: number[] = [];
-    // Headers are read a block at a time: a block holds many records of a quiet stream.
+    // Headers are read a block at a time while records are small (a quiet
+    // stream's block holds hundreds), one header at a time after a big one.
     const block = Buffer.alloc(SCAN_BLOCK);
     let blockAt = 0;
     let blockLength = 0;
     let position = start;
+    let length = 0;
     while (position + 4 <= size) {
       if (position < blockAt || position + 4 > blockAt + blockLength) {
         blockAt = position;
-        blockLength = (await fh.read(block, 0, Math.min(SCAN_BLOCK, size - position), position)).bytesRead;
+        const want = length > SCAN_BLOCK / 4 ? 4 : Math.min(SCAN_BLOCK, size - position);
+        blockLength = (await fh.read(block, 0, want, position)).bytesRead;
         if (blockLength < 4) break;
       }
-      const length = block.readUInt32BE(position - blockAt);
+      length = block.readUInt32BE(position - blockAt);
       if (length > MAX_RECORD || position + 4 + length > size) break;
       offsets.push(position);
       position += 4 + length;
