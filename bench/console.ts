@@ -11,7 +11,7 @@
  *   of a one-hour recording until the player shows it;
  * - opening chunks in the page (libsodium wasm) beside sodium-native.
  *
- *   node dist/bench/console.js [--rows N] [--page N] [--runs N] [--mb N] [--seeks N]
+ *   node dist/bench/console.js [--rows N] [--page N] [--runs N] [--mb N] [--plays N] [--seeks N] [--decrypt MiB]
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ import type { GatewayHome } from '../test/fixtures/gateway-env.js';
 import { machineLine, parseOptions } from './common.js';
 import { clickUntilShown, decryptThroughput, showTarget, signInAndUnlock } from './console-page.js';
 
-const options = parseOptions({ rows: 100_000, page: 50, runs: 20, mb: 100, seeks: 5, decrypt: 64 });
+const options = parseOptions({ rows: 100_000, page: 50, runs: 20, mb: 100, plays: 3, seeks: 5, decrypt: 64 });
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -103,7 +103,7 @@ const FILTERS: [string, Record<string, string>][] = [
   ['target (0.5 %)', { target: 'target42' }],
   ['protocol rdp (2 %)', { protocol: 'rdp' }],
   ['status interrupted (0.1 %)', { status: 'interrupted' }],
-  ['one week', { from: '2025-03-01T00:00:00.000Z', to: '2025-03-08T00:00:00.000Z' }],
+  ['one day', { from: '2025-01-03T00:00:00.000Z', to: '2025-01-04T00:00:00.000Z' }],
   ['user + protocol, no match', { user: 'user8', protocol: 'rdp' }],
   ['user, 90 % deep', { user: 'user7', deep: '0.9' }],
 ];
@@ -149,7 +149,7 @@ async function playerTable(base: string, home: GatewayHome): Promise<void> {
     const { page } = browser;
     await signInAndUnlock(page, base, home.key('officer'));
     const play: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < options.plays; i++) {
       await showTarget(page, 'busy01');
       play.push(await clickUntilShown(page, '#rows button', 'RG-BENCH-START', 300_000));
       await page.click('#back');

@@ -5,6 +5,7 @@
  */
 import type { RecordingSummary } from '../src/store/types.js';
 import type { Checkpoint, Manifest } from '../src/seal/manifest.js';
+import type { SignersAnswer } from '../src/console/routes-signers.js';
 
 export interface Me {
   name: string;
@@ -92,4 +93,45 @@ export async function chunk(id: string, stream: number, index: number): Promise<
     if (error instanceof ApiError && error.status === 404) return null;
     throw error;
   }
+}
+
+/** The gateway signing keys this console's config trusts (see src/console/routes-signers.ts). */
+export async function signers(): Promise<SignersAnswer> {
+  return (await call('GET', '/api/signers')).json() as Promise<SignersAnswer>;
+}
+
+/**
+ * Every stored chunk of a stream, read from one response as it arrives
+ * (`length:u32be | ciphertext` each): one chunk in memory at a time.
+ */
+export async function* streamChunks(id: string, stream: number): AsyncGenerator<Uint8Array> {
+  let res: Response;
+  try {
+    res = await call('GET', `/api/recordings/${encodeURIComponent(id)}/streams/${stream}/chunks`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return;
+    throw error;
+  }
+  const reader = res.body!.getReader();
+  let held: Uint8Array = new Uint8Array(0);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (value) held = held.length === 0 ? value : concat(held, value);
+    for (;;) {
+      if (held.length < 4) break;
+      const length = new DataView(held.buffer, held.byteOffset, 4).getUint32(0);
+      if (held.length < 4 + length) break;
+      yield held.subarray(4, 4 + length);
+      held = held.subarray(4 + length);
+    }
+    if (done) break;
+  }
+  if (held.length > 0) throw new Error(`the stream's chunks end with ${held.length} bytes of a cut record`);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

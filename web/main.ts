@@ -6,6 +6,7 @@
 import * as api from './api.js';
 import * as keyring from './keyring.js';
 import { mountPlayback, openPlayback, type Playback } from './player.js';
+import { showVerdict } from './verify.js';
 import type { Player } from 'asciinema-player';
 import type { RecordingSummary } from '../src/store/types.js';
 
@@ -57,7 +58,7 @@ function row(r: RecordingSummary): HTMLTableRowElement {
   const button = document.createElement('button');
   button.textContent = 'Play';
   button.dataset.id = r.id;
-  button.addEventListener('click', () => void open(r.id));
+  button.addEventListener('click', () => guard(() => open(r.id)));
   td.append(button);
   tr.append(td);
   return tr;
@@ -81,6 +82,7 @@ function closePlayer(): void {
   playback = undefined;
   $('player').replaceChildren();
   $('events').replaceChildren();
+  $('integrity').textContent = '';
 }
 
 async function open(id: string): Promise<void> {
@@ -99,6 +101,7 @@ async function open(id: string): Promise<void> {
   player = mountPlayback(playback, $('player'), Number($<HTMLSelectElement>('speed').value));
   status('');
   const opened = playback;
+  void showVerdict(await keyring.sodium(), view, $('integrity'), () => playback === opened);
   const events = await opened.events.catch((error: unknown) => {
     if (playback === opened) status(`The events list could not be read: ${error instanceof Error ? error.message : String(error)}`);
     return [];

@@ -24,6 +24,7 @@ import type { RecordingStore } from '../store/types.js';
 import { ConsoleAudit } from './audit.js';
 import { registerAuth } from './routes-auth.js';
 import { registerRecordings } from './routes-recordings.js';
+import { registerSigners } from './routes-signers.js';
 import { SessionTable } from './sessions.js';
 import { join } from 'node:path';
 
@@ -91,6 +92,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   app.get('/healthz', async () => ({ status: 'ok', ...(deps.health?.() ?? {}) }));
   registerAuth(app, ctx);
   registerRecordings(app, ctx);
+  registerSigners(app, ctx);
   const webRoot = deps.webRoot ?? WEB_ROOT;
   if (existsSync(webRoot)) {
     // Only the bundle: tsc's per-module output of web/ lies beside it in dist/web.
