@@ -3,6 +3,7 @@
  * session cookie sent by the browser, the CSRF token in a header on
  * state-changing requests.
  */
+import { RecordSplitter } from '../src/store/record-splitter.js';
 import type { RecordingSummary } from '../src/store/types.js';
 import type { Checkpoint, Manifest } from '../src/seal/manifest.js';
 import type { SignersAnswer } from '../src/console/routes-signers.js';
@@ -113,25 +114,11 @@ export async function* streamChunks(id: string, stream: number): AsyncGenerator<
     throw error;
   }
   const reader = res.body!.getReader();
-  let held: Uint8Array = new Uint8Array(0);
+  const splitter = new RecordSplitter();
   for (;;) {
     const { done, value } = await reader.read();
-    if (value) held = held.length === 0 ? value : concat(held, value);
-    for (;;) {
-      if (held.length < 4) break;
-      const length = new DataView(held.buffer, held.byteOffset, 4).getUint32(0);
-      if (held.length < 4 + length) break;
-      yield held.subarray(4, 4 + length);
-      held = held.subarray(4 + length);
-    }
+    if (value) yield* splitter.push(value);
     if (done) break;
   }
-  if (held.length > 0) throw new Error(`the stream's chunks end with ${held.length} bytes of a cut record`);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+  if (splitter.pending > 0) throw new Error(`the stream's chunks end with ${splitter.pending} bytes of a cut record`);
 }

@@ -10,8 +10,9 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 
 const READ_BLOCK = 1 << 20;
 const SCAN_BLOCK = 64 << 10;
-/** A record larger than this is corruption, not data: chunks are at most a few hundred KiB. */
-export const MAX_RECORD = 64 << 20;
+import { MAX_RECORD } from './record-splitter.js';
+
+export { MAX_RECORD };
 
 export function recordHeader(length: number): Uint8Array {
   const header = new Uint8Array(4);
