@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { defaultSodium } from '../src/seal/sodium.js';
 import { StreamCipher } from '../src/seal/stream.js';
+import { signInToConsole } from '../test/fixtures/browser.js';
 import { ACCOUNTS } from '../test/fixtures/console-gateway.js';
 import { PASSPHRASE } from '../test/fixtures/gateway-env.js';
 
@@ -17,11 +18,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Signs in as the officer and opens the key file in the page. */
 export async function signInAndUnlock(page: Page, base: string, keyFile: string): Promise<void> {
-  await page.goto(base + '/');
-  await page.fill('#sign-in input[name=name]', ACCOUNTS.officer.name);
-  await page.fill('#sign-in input[name=password]', ACCOUNTS.officer.password);
-  await page.click('#sign-in button[type=submit]');
-  await page.waitForSelector('#unlock:not([hidden])');
+  await signInToConsole(page, base, ACCOUNTS.officer);
   await page.setInputFiles('#unlock input[name=key]', keyFile);
   await page.fill('#unlock input[name=passphrase]', PASSPHRASE);
   await page.click('#unlock button[type=submit]');

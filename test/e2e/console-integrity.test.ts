@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { open, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { launchBrowser, type Browser } from '../fixtures/browser.js';
-import { ACCOUNTS, startConsoleGateway, type ConsoleGateway } from '../fixtures/console-gateway.js';
+import { launchBrowser, signInToConsole, type Browser } from '../fixtures/browser.js';
+import { ACCOUNTS, ConsoleClient, startConsoleGateway, type ConsoleGateway } from '../fixtures/console-gateway.js';
 import { PASSPHRASE, type GatewayHome } from '../fixtures/gateway-env.js';
 import type { Step } from '../fixtures/record-session.js';
 import { TamperedHome } from '../fixtures/tamper.js';
@@ -32,8 +32,8 @@ let gw: ConsoleGateway;
 let browser: Browser;
 const ids: Record<string, string> = {};
 
-async function recordAs(home: GatewayHome, target: string, extra: Step[] = []): Promise<void> {
-  ids[target] = await home.record({ who: { user: 'alice', target, protocol: 'ssh', clientAddress: '127.0.0.1' }, steps: [...steps, ...extra] });
+async function recordAs(home: GatewayHome, target: string, extra: Step[] = [], user = 'alice'): Promise<void> {
+  ids[target] = await home.record({ who: { user, target, protocol: 'ssh', clientAddress: '127.0.0.1' }, steps: [...steps, ...extra] });
 }
 
 function chunkFile(home: GatewayHome, target: string, stream = TTY): string {
@@ -59,6 +59,7 @@ before(async () => {
     for (const target of ['web-good', 'web-flip', 'web-flip0', 'web-cut', 'web-forged', 'web-gone']) await recordAs(home, target);
     // A checkpoint falls inside this one (every 10 s), so it can be cut back to it.
     await recordAs(home, 'web-short', [{ op: 'sleep', ms: 10_500 }, { op: 'output', text: 'after the checkpoint\r\n' }]);
+    await recordAs(home, 'web-bob', [], 'bob');
     const store = TamperedHome.at(home.dir);
     await flipByte(chunkFile(home, 'web-flip'), 1);
     await flipByte(chunkFile(home, 'web-flip0'), 0);
@@ -105,11 +106,7 @@ async function verdict(target: string): Promise<{ state: string; text: string }>
 
 test('a malformed key file is refused in words and the key stays closed', async () => {
   const { page } = browser;
-  await page.goto(gw.base + '/');
-  await page.fill('#sign-in input[name=name]', ACCOUNTS.auditor.name);
-  await page.fill('#sign-in input[name=password]', ACCOUNTS.auditor.password);
-  await page.click('#sign-in button[type=submit]');
-  await page.waitForSelector('#unlock:not([hidden])');
+  await signInToConsole(page, gw.base, ACCOUNTS.auditor);
   const bad = join(gw.home.dir, 'not-a-key.key');
   const good = await readFile(gw.home.key('officer'), 'utf8');
   for (const [content, expected] of [
@@ -179,4 +176,18 @@ test('a first chunk that does not open, and a recording gone since it was listed
   assert.equal((await verdict('web-good')).state, 'verified');
   const errors = browser.messages.filter((m) => /pageerror|Content Security Policy/i.test(m));
   assert.deepEqual(errors, []);
+});
+
+test('the trusted keys and the chunks of a stream are served only to who may see them', async () => {
+  const client = new ConsoleClient(gw.base);
+  assert.equal((await client.request('GET', '/api/signers')).status, 401);
+  assert.equal((await client.request('GET', `/api/recordings/${ids['web-good']}/streams/${TTY}/chunks`)).status, 401);
+  assert.equal(await client.signIn(ACCOUNTS.auditor), 200);
+  const signers = await client.request('GET', '/api/signers');
+  assert.deepEqual(signers.json.signers.map((k: { name: string }) => k.name), ['gateway']);
+  // The auditor sees alice's recordings only: bob's chunks are refused, alice's come whole, as stored.
+  assert.equal((await client.request('GET', `/api/recordings/${ids['web-bob']}/streams/${TTY}/chunks`)).status, 403);
+  const whole = await client.request('GET', `/api/recordings/${ids['web-good']}/streams/${TTY}/chunks`);
+  assert.equal(whole.status, 200);
+  assert.deepEqual(whole.bytes, await readFile(join(gw.home.recordingDir(ids['web-good']!), `${TTY}.chunks`)));
 });
