@@ -3,8 +3,10 @@
  * session cookie sent by the browser, the CSRF token in a header on
  * state-changing requests.
  */
+import { RecordSplitter } from '../src/store/record-splitter.js';
 import type { RecordingSummary } from '../src/store/types.js';
 import type { Checkpoint, Manifest } from '../src/seal/manifest.js';
+import type { SignersAnswer } from '../src/console/routes-signers.js';
 
 export interface Me {
   name: string;
@@ -112,4 +114,31 @@ export async function allRecordings(query: URLSearchParams): Promise<RecordingSu
 /** One audit line for work the page did on its own side (a search, a download). */
 export async function auditEvent(body: { action: 'search'; recordings: number } | { action: 'download'; recording: string; file: 'zip' }): Promise<void> {
   await call('POST', '/api/audit-events', body);
+}
+
+/** The gateway signing keys this console's config trusts (see src/console/routes-signers.ts). */
+export async function signers(): Promise<SignersAnswer> {
+  return (await call('GET', '/api/signers')).json() as Promise<SignersAnswer>;
+}
+
+/**
+ * Every stored chunk of a stream, read from one response as it arrives
+ * (`length:u32be | ciphertext` each): one chunk in memory at a time.
+ */
+export async function* streamChunks(id: string, stream: number): AsyncGenerator<Uint8Array> {
+  let res: Response;
+  try {
+    res = await call('GET', `/api/recordings/${encodeURIComponent(id)}/streams/${stream}/chunks`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return;
+    throw error;
+  }
+  const reader = res.body!.getReader();
+  const splitter = new RecordSplitter();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (value) yield* splitter.push(value);
+    if (done) break;
+  }
+  if (splitter.pending > 0) throw new Error(`the stream's chunks end with ${splitter.pending} bytes of a cut record`);
 }

@@ -5,7 +5,8 @@
  */
 import * as api from './api.js';
 import * as keyring from './keyring.js';
-import { decryptCast, mountPlayer, type DecryptedCast } from './player.js';
+import { mountPlayback, openPlayback, type Playback } from './player.js';
+import { showVerdict } from './verify.js';
 import { liveSignedIn, wireLive } from './live.js';
 import type { Player } from 'asciinema-player';
 import type { RecordingSummary } from '../src/store/types.js';
@@ -33,7 +34,7 @@ function signedInAs(m: api.Me | null): void {
 
 let nextCursor: string | null = null;
 let player: Player | undefined;
-let decrypted: DecryptedCast | undefined;
+let playback: Playback | undefined;
 
 function filters(): URLSearchParams {
   const form = new FormData($<HTMLFormElement>('filters'));
@@ -62,7 +63,7 @@ function row(r: RecordingSummary): HTMLTableRowElement {
   const button = document.createElement('button');
   button.textContent = 'Play';
   button.dataset.id = r.id;
-  button.addEventListener('click', () => void open(r.id));
+  button.addEventListener('click', () => guard(() => open(r.id)));
   td.append(button);
   tr.append(td);
   return tr;
@@ -82,10 +83,12 @@ async function list(more = false): Promise<void> {
 function closePlayer(): void {
   player?.dispose();
   player = undefined;
-  decrypted = undefined;
+  playback?.close();
+  playback = undefined;
   closeGraphics();
   $('player').replaceChildren();
   $('events').replaceChildren();
+  $('integrity').textContent = '';
 }
 
 async function open(id: string, startAt = 0): Promise<void> {
@@ -107,13 +110,21 @@ async function open(id: string, startAt = 0): Promise<void> {
     return status(loaded.skipped > 0 ? `${loaded.skipped} screen update(s) could not be decoded and were left out (first: ${loaded.firstError ?? ''})` : '');
   }
   if (!view.manifest.streams.some((s) => s.kind === 'tty')) return status(`Recording ${id} has neither a terminal nor a screen to play; its events are in its export (recgate recordings export ${id}).`);
-  decrypted = await decryptCast(await keyring.sodium(), key, view);
+  playback = await openPlayback(await keyring.sodium(), key, view);
   $('player-title').textContent = title;
   downloadControls($('downloads'), view, guard, downloads);
   show('player-view');
-  player = mountPlayer(decrypted, $('player'), Number($<HTMLSelectElement>('speed').value), startAt);
+  player = mountPlayback(playback, $('player'), Number($<HTMLSelectElement>('speed').value), startAt);
+  status('');
+  const opened = playback;
+  void showVerdict(await keyring.sodium(), view, $('integrity'), () => playback === opened);
+  const events = await opened.events.catch((error: unknown) => {
+    if (playback === opened) status(`The events list could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  });
+  if (playback !== opened) return;
   $('events').replaceChildren(
-    ...decrypted.events.map((e) => {
+    ...events.map((e) => {
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.textContent = `${e.t.toFixed(1)}s ${e.label}`;
@@ -122,7 +133,6 @@ async function open(id: string, startAt = 0): Promise<void> {
       return li;
     }),
   );
-  status('');
 }
 
 function guard(task: () => Promise<unknown>): void {
@@ -180,10 +190,10 @@ function wire(): void {
     show('recordings');
   });
   $<HTMLSelectElement>('speed').addEventListener('change', () => {
-    if (!decrypted) return;
+    if (!playback) return;
     const at = player?.getCurrentTime() ?? 0;
     player?.dispose();
-    player = mountPlayer(decrypted, $('player'), Number($<HTMLSelectElement>('speed').value), at);
+    player = mountPlayback(playback, $('player'), Number($<HTMLSelectElement>('speed').value), at);
   });
   $('lock').addEventListener('click', () =>
     guard(async () => {

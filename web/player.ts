@@ -1,17 +1,19 @@
 /**
- * Plays a terminal recording: fetches the tty and events chunks (ciphertext),
- * opens them here with the auditor's key (RecordOpener), builds an asciicast
- * v2 text with the export's own writer and hands it to asciinema-player. The
- * events list jumps the player to each command or query. Recorded text only
+ * Plays a terminal recording: fetches the tty and events chunks (ciphertext)
+ * and opens them here with the auditor's key (RecordOpener). `openPlayback`
+ * streams: asciinema-player drives a TtyChunks reader (tty-driver.ts), so
+ * play starts once the first chunk is open and a seek reads the chunk that
+ * holds the time, whatever the recording's length. The events list jumps the player to each command or query. Recorded text only
  * ever reaches the DOM through the terminal emulator or textContent.
  */
 import * as AsciinemaPlayer from 'asciinema-player';
-import { AsciicastWriter } from '../src/export/asciicast.js';
 import { decodeFrames, FrameKind, type Frame } from '../src/recording/frames.js';
 import type { AuditorKeyPair } from '../src/seal/keys.js';
 import { RecordOpener } from '../src/seal/opener.js';
 import type { Sodium } from '../src/seal/sodium.js';
 import { chunk, type RecordingView } from './api.js';
+import { TtyChunks } from './tty-chunks.js';
+import { ttyDriver, type TtyDriverSource } from './tty-driver.js';
 
 async function streamFrames(view: RecordingView, opener: RecordOpener, name: string): Promise<Frame[]> {
   const info = view.manifest.streams.find((s) => s.name === name);
@@ -27,6 +29,12 @@ async function streamFrames(view: RecordingView, opener: RecordOpener, name: str
   return frames;
 }
 
+/** The events stream's marks (commands, queries, ...), in seconds. */
+async function eventMarks(view: RecordingView, opener: RecordOpener): Promise<{ t: number; label: string }[]> {
+  const events = await streamFrames(view, opener, 'events');
+  return events.flatMap((f) => (f.kind === FrameKind.Event && f.event.type !== 'terminal' ? [{ t: f.t / 1000, label: eventLabel(f.event) }] : []));
+}
+
 export function eventLabel(event: Record<string, unknown>): string {
   for (const key of ['command', 'query', 'title', 'path']) {
     if (typeof event[key] === 'string') return `${String(event.type)}: ${event[key] as string}`;
@@ -34,43 +42,44 @@ export function eventLabel(event: Record<string, unknown>): string {
   return String(event.type);
 }
 
-export interface DecryptedCast {
-  cast: string;
-  events: { t: number; label: string }[];
+export interface Playback {
+  source: TtyDriverSource;
+  /** The events stream's marks, read after what playing needs first. */
+  events: Promise<{ t: number; label: string }[]>;
+  /** Wipes the record key and stream keys. */
+  close(): void;
 }
 
-/** The recording's terminal as asciicast text and its events, decrypted here. */
-export async function decryptCast(s: Sodium, key: AuditorKeyPair, view: RecordingView): Promise<DecryptedCast> {
+/**
+ * Opens the record key and what playing needs first, in parallel: the first
+ * terminal chunk and the length. The events follow.
+ */
+export async function openPlayback(s: Sodium, key: AuditorKeyPair, view: RecordingView): Promise<Playback> {
   const opener = RecordOpener.open(s, view.manifest, key);
   try {
-    const [tty, events] = await Promise.all([streamFrames(view, opener, 'tty'), streamFrames(view, opener, 'events')]);
+    const tty = view.manifest.streams.find((st) => st.name === 'tty');
+    if (!tty) throw new Error(`recording ${view.manifest.id} has no terminal stream`);
+    const chunks = new TtyChunks(opener, tty.id, (stream, index) => chunk(view.summary.id, stream, index));
+    const [durationMs] = await Promise.all([chunks.open(view.checkpoints, view.manifest.meta.startedAt), chunks.chunk(0)]);
+    const events = eventMarks(view, opener);
     const meta = view.manifest.meta;
-    const writer = new AsciicastWriter(meta, { channel: 0, cols: meta.cols ?? 80, rows: meta.rows ?? 24, ...(meta.term ? { term: meta.term } : {}) }, {
-      title: `${meta.user}@${meta.target}`,
-    });
-    let cast = writer.header();
-    for (const f of tty) {
-      if (f.kind === FrameKind.Data) cast += writer.output(f.t, f.data);
-      else if (f.kind === FrameKind.Resize) cast += writer.resize(f.t, f.cols, f.rows);
-    }
-    cast += writer.end();
-    const marks = events.flatMap((f) =>
-      f.kind === FrameKind.Event && f.event.type !== 'terminal' ? [{ t: f.t / 1000, label: eventLabel(f.event) }] : [],
-    );
-    return { cast, events: marks };
-  } finally {
+    const source: TtyDriverSource = {
+      chunks,
+      durationMs,
+      cols: meta.cols ?? 80,
+      rows: meta.rows ?? 24,
+      markers: events.then((marks) => marks.map((m): [number, string] => [m.t, m.label.slice(0, 80)])),
+    };
+    return { source, events, close: () => opener.close() };
+  } catch (error) {
     opener.close();
+    throw error;
   }
 }
 
-/** A player for `decrypted` in `into`, at `speed`, from `startAt` seconds. */
-export function mountPlayer(decrypted: DecryptedCast, into: HTMLElement, speed: number, startAt = 0): AsciinemaPlayer.Player {
+/** A player for `playback` in `into`, at `speed`, from `startAt` seconds. */
+export function mountPlayback(playback: Playback, into: HTMLElement, speed: number, startAt = 0): AsciinemaPlayer.Player {
   into.replaceChildren();
-  return AsciinemaPlayer.create({ data: decrypted.cast }, into, {
-    speed,
-    autoPlay: true,
-    startAt,
-    fit: 'width',
-    markers: decrypted.events.map((m): [number, string] => [m.t, m.label.slice(0, 80)]),
-  });
+  const driver = ttyDriver(playback.source) as unknown as AsciinemaPlayer.Source;
+  return AsciinemaPlayer.create(driver, into, { speed, autoPlay: true, startAt, fit: 'width', cols: playback.source.cols, rows: playback.source.rows });
 }

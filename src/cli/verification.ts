@@ -111,7 +111,7 @@ export function refusal(id: string, first: Finding): string {
 const INDEXED = ['user', 'target', 'protocol', 'clientAddress', 'startedAt'] as const;
 
 /** The clear index is what `list` and `search` filter on: it must say what the signed metadata says. */
-function indexMismatches(summary: RecordingSummary, meta: RecordingMeta): Finding[] {
+export function indexMismatches(summary: RecordingSummary, meta: RecordingMeta): Finding[] {
   return INDEXED.filter((k) => summary[k] !== meta[k]).map((k) => ({
     recording: summary.id,
     severity: 'error' as const,

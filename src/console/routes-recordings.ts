@@ -5,10 +5,12 @@
  * stored. Listings page by keyset on (startedAt, id), so page 2 000 of
  * 100 000 rows costs what page 1 does.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleAccount } from '../config/index.js';
 import { kidOf } from '../seal/keys.js';
 import type { RecordingStatus } from '../seal/manifest.js';
+import { recordHeader } from '../store/chunk-file.js';
 import type { ListFilter, RecordingSummary } from '../store/types.js';
 import { hasRight, maySee, visibilityFilter, type Right } from './access.js';
 import { refuse, requireSignIn, type SignedIn } from './guard.js';
@@ -144,11 +146,41 @@ export function registerRecordings(app: FastifyInstance, ctx: ConsoleContext): v
         break;
       }
       if (!data) return reply.code(404).send({ error: `stream ${stream} has no chunk ${index} (yet)` });
-      if (!who.session.chunksLogged.has(summary.id)) {
-        who.session.chunksLogged.add(summary.id);
-        await ctx.audit.append({ action: 'chunks', account: who.account.name, address: req.ip, recording: summary.id });
-      }
+      await auditChunks(req, who, summary.id);
       return reply.type('application/octet-stream').send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    },
+  );
+
+  /** The first time a session reads a recording's chunks, one audit entry. */
+  async function auditChunks(req: FastifyRequest, who: SignedIn, id: string): Promise<void> {
+    if (who.session.chunksLogged.has(id)) return;
+    who.session.chunksLogged.add(id);
+    await ctx.audit.append({ action: 'chunks', account: who.account.name, address: req.ip, recording: id });
+  }
+
+  /**
+   * Every stored chunk of a stream in one response, as the store holds them
+   * (`length:u32be | ciphertext` each): what the page verifies a recording
+   * with, in one request however many chunks it has.
+   */
+  app.get<{ Params: { id: string; stream: number } }>(
+    '/api/recordings/:id/streams/:stream/chunks',
+    { schema: { params: { type: 'object', properties: { id: chunkParams.properties.id, stream: chunkParams.properties.stream } } } },
+    async (req, reply) => {
+      const who = await entitled(req, reply, 'view');
+      if (!who) return reply;
+      const summary = await visible(req, reply, who, req.params.id);
+      if (!summary) return reply;
+      await auditChunks(req, who, summary.id);
+      const { id } = summary;
+      const { stream } = req.params;
+      async function* records(): AsyncGenerator<Uint8Array> {
+        for await (const chunk of ctx.store.chunks(id, stream)) {
+          yield recordHeader(chunk.data.length);
+          yield chunk.data;
+        }
+      }
+      return reply.type('application/octet-stream').send(Readable.from(records()));
     },
   );
 

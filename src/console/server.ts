@@ -27,6 +27,7 @@ import { registerAuditEvents } from './routes-audit-events.js';
 import { registerAuth } from './routes-auth.js';
 import { registerLive } from './routes-live.js';
 import { registerRecordings } from './routes-recordings.js';
+import { registerSigners } from './routes-signers.js';
 import { SessionTable } from './sessions.js';
 import { join } from 'node:path';
 
@@ -101,6 +102,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   registerRecordings(app, ctx);
   registerAuditEvents(app, ctx);
   if (deps.live) registerLive(app, ctx, deps.live);
+  registerSigners(app, ctx);
   const webRoot = deps.webRoot ?? WEB_ROOT;
   if (existsSync(webRoot)) {
     // Only the bundle: tsc's per-module output of web/ lies beside it in dist/web.

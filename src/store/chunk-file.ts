@@ -6,11 +6,13 @@
  * A writer killed mid-record leaves a torn record at the end; readers stop
  * before it and report its size, so everything before it stays readable.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 
 const READ_BLOCK = 1 << 20;
-/** A record larger than this is corruption, not data: chunks are at most a few hundred KiB. */
-export const MAX_RECORD = 64 << 20;
+const SCAN_BLOCK = 64 << 10;
+import { MAX_RECORD } from './record-splitter.js';
+
+export { MAX_RECORD };
 
 export function recordHeader(length: number): Uint8Array {
   const header = new Uint8Array(4);
@@ -25,8 +27,18 @@ export interface ChunkFileScan {
   tornBytes: number;
 }
 
-/** Reads the records of a chunk file from record `from` on. */
-export async function* readRecords(path: string, from = 0): AsyncGenerator<{ index: number; data: Uint8Array }> {
+/** Where a record's header lies: record `index` starts at byte `position`. */
+export interface RecordStart {
+  index: number;
+  position: number;
+}
+
+/**
+ * Reads the records of a chunk file from record `from` on; `start`, a record
+ * at or before `from` whose position is known, saves walking the headers
+ * before it.
+ */
+export async function* readRecords(path: string, from = 0, start: RecordStart = { index: 0, position: 0 }): AsyncGenerator<{ index: number; data: Uint8Array }> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -36,8 +48,7 @@ export async function* readRecords(path: string, from = 0): AsyncGenerator<{ ind
   }
   try {
     const size = (await fh.stat()).size;
-    let position = 0;
-    let index = 0;
+    let { position, index } = start;
     const header = Buffer.alloc(4);
     while (position + 4 <= size) {
       await readExactly(fh, header, position);
@@ -56,8 +67,8 @@ export async function* readRecords(path: string, from = 0): AsyncGenerator<{ ind
   }
 }
 
-/** Walks the record headers without reading the payloads. */
-export async function scanRecords(path: string): Promise<ChunkFileScan> {
+/** Walks the record headers from byte `start` (a record's header) without reading the payloads. */
+export async function scanRecords(path: string, start = 0): Promise<ChunkFileScan> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -68,11 +79,21 @@ export async function scanRecords(path: string): Promise<ChunkFileScan> {
   try {
     const size = (await fh.stat()).size;
     const offsets: number[] = [];
-    const header = Buffer.alloc(4);
-    let position = 0;
+    // Headers are read a block at a time while records are small (a quiet
+    // stream's block holds hundreds), one header at a time after a big one.
+    const block = Buffer.alloc(SCAN_BLOCK);
+    let blockAt = 0;
+    let blockLength = 0;
+    let position = start;
+    let length = 0;
     while (position + 4 <= size) {
-      await readExactly(fh, header, position);
-      const length = header.readUInt32BE(0);
+      if (position < blockAt || position + 4 > blockAt + blockLength) {
+        blockAt = position;
+        const want = length > SCAN_BLOCK / 4 ? 4 : Math.min(SCAN_BLOCK, size - position);
+        blockLength = (await fh.read(block, 0, want, position)).bytesRead;
+        if (blockLength < 4) break;
+      }
+      length = block.readUInt32BE(position - blockAt);
       if (length > MAX_RECORD || position + 4 + length > size) break;
       offsets.push(position);
       position += 4 + length;
@@ -80,6 +101,41 @@ export async function scanRecords(path: string): Promise<ChunkFileScan> {
     return { offsets, tornBytes: size - position };
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Record positions of chunk files, learned once per file and extended as it
+ * grows, so reading chunk N of a long stream does not walk N headers each
+ * time (a player seeking in an hour of chunks). A file found shorter than
+ * what was learned is learned again. Holds the last `files` files.
+ */
+export class RecordPositions {
+  private readonly known = new Map<string, { offsets: number[]; end: number }>();
+
+  constructor(private readonly files = 256) {}
+
+  /** The known record nearest at or before `index` (the file's end when `index` lies past it). */
+  async nearest(path: string, index: number): Promise<RecordStart> {
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch {
+      this.known.delete(path);
+      return { index: 0, position: 0 };
+    }
+    let entry = this.known.get(path);
+    if (!entry || size < entry.end) entry = { offsets: [], end: 0 };
+    this.known.delete(path);
+    this.known.set(path, entry);
+    while (this.known.size > this.files) this.known.delete(this.known.keys().next().value!);
+    if (index >= entry.offsets.length && size >= entry.end + 4) {
+      const scan = await scanRecords(path, entry.end);
+      for (const o of scan.offsets) entry.offsets.push(o);
+      entry.end = size - scan.tornBytes;
+    }
+    if (index < entry.offsets.length) return { index, position: entry.offsets[index]! };
+    return { index: entry.offsets.length, position: entry.end };
   }
 }
 

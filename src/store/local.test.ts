@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -91,6 +91,32 @@ test('a torn record at the end of a chunk file is left out and measured', async 
   await appendFile(join(store.dataDir, 'recordings', m.id, '1.chunks'), bytes(0, 0, 0, 50, 1, 2));
   assert.deepEqual((await collect(store.chunks(m.id, 1))).map((c) => c.index), [0]);
   assert.equal(await store.tornBytes(m.id, 1), 6);
+  await store.close();
+});
+
+test('reading from chunk N finds it by learned positions, as the file grows, shrinks, or holds a torn record', async () => {
+  const store = await tempStore();
+  const m = manifest();
+  await store.create(m);
+  const chunk = (i: number): Uint8Array => Uint8Array.from({ length: 1 + (i % 7) * 20_000 }, (_, k) => (i + k) % 256);
+  const from = async (n: number): Promise<number[]> => (await collect(store.chunks(m.id, 1, n))).map((c) => c.index);
+  await store.appendChunks(m.id, 1, 0, Array.from({ length: 30 }, (_, i) => chunk(i)));
+  assert.deepEqual(await from(28), [28, 29]);
+  const read = await collect(store.chunks(m.id, 1, 17));
+  assert.deepEqual([...read[0]!.data], [...chunk(17)]);
+  // Past the end, then after the file grows, the new chunks are found.
+  assert.deepEqual(await from(31), []);
+  await store.appendChunks(m.id, 1, 30, [chunk(30), chunk(31)]);
+  assert.deepEqual(await from(31), [31]);
+  assert.deepEqual([...(await collect(store.chunks(m.id, 1, 30)))[0]!.data], [...chunk(30)]);
+  // A torn record after them is not a chunk; cut the file back and the positions are learned again.
+  const file = join(store.dataDir, 'recordings', m.id, '1.chunks');
+  await appendFile(file, bytes(0, 0, 0, 50, 1, 2));
+  assert.deepEqual(await from(32), []);
+  const { size } = await stat(file);
+  await truncate(file, size - 6 - 4 - chunk(31).length - 4 - chunk(30).length - 4 - chunk(29).length);
+  assert.deepEqual(await from(27), [27, 28]);
+  assert.deepEqual(await from(29), []);
   await store.close();
 });
 

@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, StoreError } from '../errors.js';
 import type { ChunkCounts, LogEntry } from '../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../seal/manifest.js';
-import { readRecords, recordHeader, scanRecords } from './chunk-file.js';
+import { readRecords, recordHeader, RecordPositions, scanRecords } from './chunk-file.js';
 import { isRecordingId } from './ids.js';
 import { SqliteIndex } from './sqlite-index.js';
 import type { InterruptedRecording, ListFilter, RecordingEnd, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
@@ -38,6 +38,7 @@ export class LocalStore implements RecordingStore {
   private readonly index: SqliteIndex;
   private readonly writers = new Map<string, Writer>();
   private readonly appended = new EventEmitter();
+  private readonly positions = new RecordPositions();
   /** Identifies this process as the writer of the recordings it creates. */
   private readonly owner = `${process.pid}:${randomUUID()}`;
 
@@ -173,7 +174,11 @@ export class LocalStore implements RecordingStore {
   }
 
   chunks(id: string, streamId: number, from = 0): AsyncIterable<StoredChunk> {
-    return readRecords(join(this.dir(id), `${streamId}.chunks`), from);
+    const path = join(this.dir(id), `${streamId}.chunks`);
+    if (from === 0) return readRecords(path);
+    return (async function* (positions: RecordPositions) {
+      yield* readRecords(path, from, await positions.nearest(path, from));
+    })(this.positions);
   }
 
   async *tail(id: string, streamId: number, from = 0, signal?: AbortSignal): AsyncIterable<StoredChunk> {

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { decryptKeyFile } from '../../src/seal/keys.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
-import { launchBrowser, type Browser } from '../fixtures/browser.js';
+import { launchBrowser, signInToConsole, type Browser } from '../fixtures/browser.js';
 import { ACCOUNTS, startConsoleGateway, type ConsoleGateway } from '../fixtures/console-gateway.js';
 import { PASSPHRASE } from '../fixtures/gateway-env.js';
 import type { Step } from '../fixtures/record-session.js';
@@ -42,11 +42,7 @@ after(async () => {
 
 test('an auditor signs in, unlocks the key in the page and plays an SSH recording; nothing secret crosses the wire', async () => {
   const { page } = browser;
-  await page.goto(gw.base + '/');
-  await page.fill('#sign-in input[name=name]', ACCOUNTS.auditor.name);
-  await page.fill('#sign-in input[name=password]', ACCOUNTS.auditor.password);
-  await page.click('#sign-in button[type=submit]');
-  await page.waitForSelector('#unlock:not([hidden])');
+  await signInToConsole(page, gw.base, ACCOUNTS.auditor);
   // A wrong passphrase is told in the page, and the key stays closed.
   await page.setInputFiles('#unlock input[name=key]', gw.home.key('officer'));
   await page.fill('#unlock input[name=passphrase]', WRONG_PASSPHRASE);

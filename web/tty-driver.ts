@@ -1,0 +1,218 @@
+/**
+ * An asciinema-player driver over TtyChunks: the player's controls, clock
+ * and terminal, with the recording read chunk by chunk. Play starts once
+ * the chunk at the current time is open; the next chunks are fetched and
+ * opened ahead while it plays. A seek resets the terminal and replays the
+ * chunk that holds the time asked for from its start, instantly, so the
+ * screen is what that chunk drew up to there (a terminal has no keyframes:
+ * what earlier chunks drew and this one does not redraw is not shown).
+ *
+ * The player calls the driver as asciinema-player's own drivers are called
+ * (init, play, pause, seek, step, stop, getTiming, getDuration) and is told
+ * of changes through `dispatch` (metadata, reset, resize, output, timing,
+ * play, playing, pause, seeked, ended, loading, error).
+ */
+import type { TtyChunk, TtyChunks } from './tty-chunks.js';
+
+/** Chunks opened ahead of the one playing. */
+const AHEAD = 2;
+
+type Dispatch = (event: string, data?: unknown) => void;
+type SeekTarget = number | string | { marker: number | 'prev' | 'next' };
+
+export interface TtyDriverSource {
+  chunks: TtyChunks;
+  /** Length of the recording (ms): the last frame's time. */
+  durationMs: number;
+  cols: number;
+  rows: number;
+  /** Markers: [seconds, label]; shown once known, playing does not wait for them. */
+  markers: Promise<[number, string][]>;
+}
+
+interface Cursor {
+  chunk: TtyChunk;
+  frame: number;
+}
+
+export function ttyDriver(src: TtyDriverSource) {
+  return ({ dispatch, logger }: { dispatch: Dispatch; logger?: { error(...a: unknown[]): void } }, opts: { speed?: number; startAt?: number }) => {
+    const speed = opts.speed ?? 1;
+    /** Recording time (ms) at `anchor` (performance.now()) while playing; the position while paused. */
+    let position = Math.max(0, Math.min((opts.startAt ?? 0) * 1000, src.durationMs));
+    let anchor = 0;
+    let playing = false;
+    let cursor: Cursor | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    /** Bumped by every seek and stop: work begun for an older one is dropped. */
+    let generation = 0;
+    let markers: [number, string][] = [];
+    const metadata = (): void => dispatch('metadata', { duration: src.durationMs / 1000, markers, hasAudio: false });
+
+    /** Recording time now: frames are played by this one; the player is shown it capped at the length. */
+    const clock = (): number => (playing ? position + (performance.now() - anchor) * speed : position);
+    const now = (): number => Math.min(src.durationMs, clock());
+    const timing = () => ({ time: now() / 1000, rate: playing ? speed : 0, sampledAt: performance.timeOrigin + performance.now() });
+    const fail = (error: unknown): void => {
+      playing = false;
+      logger?.error('recording playback failed', error);
+      dispatch('error', { message: error instanceof Error ? error.message : String(error) });
+      dispatch('timing', timing());
+    };
+
+    const prefetch = (index: number): void => {
+      for (let i = index + 1; i <= Math.min(index + AHEAD, src.chunks.count - 1); i++) src.chunks.chunk(i).catch(() => undefined);
+    };
+
+    /** Resets the terminal and draws chunk frames up to `t` at once; the cursor points after them. */
+    async function positionAt(t: number): Promise<void> {
+      const g = generation;
+      const chunk = await src.chunks.chunk(await src.chunks.locate(t));
+      if (g !== generation) return;
+      let size = { cols: src.cols, rows: src.rows };
+      let text = '';
+      let frame = 0;
+      for (; frame < chunk.frames.length && chunk.frames[frame]!.t <= t; frame++) {
+        const f = chunk.frames[frame]!;
+        if ('text' in f) text += f.text;
+        else size = { cols: f.cols, rows: f.rows };
+      }
+      dispatch('reset', { size, init: text });
+      cursor = { chunk, frame };
+      prefetch(chunk.index);
+    }
+
+    /** Emits every frame due by now, then waits for the next one (or the next chunk). */
+    async function tick(): Promise<void> {
+      timer = undefined;
+      if (!playing || !cursor) return;
+      const g = generation;
+      const t = clock();
+      let out = '';
+      for (;;) {
+        const f = cursor.chunk.frames[cursor.frame];
+        if (f === undefined) {
+          if (cursor.chunk.last || cursor.chunk.index >= src.chunks.count - 1) break;
+          if (out) dispatch('output', out);
+          out = '';
+          const waiting = performance.now();
+          const next = await src.chunks.chunk(cursor.chunk.index + 1);
+          if (g !== generation || !playing) return;
+          anchor += performance.now() - waiting;
+          cursor = { chunk: next, frame: 0 };
+          prefetch(next.index);
+          continue;
+        }
+        if (f.t > t) break;
+        if ('text' in f) out += f.text;
+        else {
+          if (out) dispatch('output', out);
+          out = '';
+          dispatch('resize', { cols: f.cols, rows: f.rows });
+        }
+        cursor.frame++;
+      }
+      if (out) dispatch('output', out);
+      const next = cursor.chunk.frames[cursor.frame];
+      const drained = !next && (cursor.chunk.last || cursor.chunk.index >= src.chunks.count - 1);
+      if (drained && t >= src.durationMs) {
+        position = src.durationMs;
+        playing = false;
+        dispatch('timing', timing());
+        dispatch('ended');
+        return;
+      }
+      const wait = ((next ? next.t : src.durationMs) - t) / speed;
+      timer = setTimeout(() => void tick().catch(fail), Math.max(0, Math.min(wait, 1000)));
+    }
+
+    function stopTimer(): void {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    }
+
+    function target(where: SeekTarget): number {
+      const t = now();
+      if (typeof where === 'number') return where * 1000;
+      if (typeof where === 'string') {
+        if (where === '<<') return t - 5000;
+        if (where === '>>') return t + 5000;
+        if (where === '<<<') return t - 0.1 * src.durationMs;
+        if (where === '>>>') return t + 0.1 * src.durationMs;
+        if (where.endsWith('%')) return (Number.parseFloat(where) / 100) * src.durationMs;
+        return t;
+      }
+      const times = markers.map(([s]) => s * 1000);
+      if (where.marker === 'prev') return [...times].reverse().find((m) => m < t - 1000) ?? 0;
+      if (where.marker === 'next') return times.find((m) => m > t) ?? src.durationMs;
+      return times[where.marker] ?? t;
+    }
+
+    return {
+      init: async () => {
+        metadata();
+        src.markers.then(
+          (known) => {
+            markers = known;
+            if (known.length > 0) metadata();
+          },
+          () => undefined,
+        );
+        await positionAt(position);
+        dispatch('timing', timing());
+      },
+      play: async () => {
+        if (playing) return true;
+        if (position >= src.durationMs) {
+          position = 0;
+          generation++;
+          await positionAt(0);
+        }
+        if (!cursor) await positionAt(position);
+        playing = true;
+        anchor = performance.now();
+        dispatch('play');
+        dispatch('playing');
+        dispatch('timing', timing());
+        void tick().catch(fail);
+        return true;
+      },
+      pause: () => {
+        if (!playing) return true;
+        position = now();
+        playing = false;
+        stopTimer();
+        dispatch('pause');
+        dispatch('timing', timing());
+        return true;
+      },
+      seek: async (where: SeekTarget) => {
+        const t = Math.max(0, Math.min(target(where), src.durationMs));
+        const resume = playing;
+        stopTimer();
+        playing = false;
+        position = t;
+        generation++;
+        dispatch('timing', timing());
+        await positionAt(t);
+        dispatch('seeked');
+        if (resume) {
+          playing = true;
+          anchor = performance.now();
+          dispatch('playing');
+          dispatch('timing', timing());
+          void tick().catch(fail);
+        }
+        return true;
+      },
+      step: () => undefined,
+      stop: () => {
+        generation++;
+        playing = false;
+        stopTimer();
+      },
+      getTiming: timing,
+      getDuration: () => src.durationMs / 1000,
+    };
+  };
+}
