@@ -56,6 +56,8 @@ export class CanvasPlayer {
   private next = 0;
   private position = 0;
   private playing = false;
+  /** Called whenever playing starts or stops (the end of the recording included), so a control can say which. */
+  onPlayingChange: () => void = () => {};
   private speed = 1;
   private wallStart = 0;
   private posStart = 0;
@@ -92,11 +94,13 @@ export class CanvasPlayer {
     this.playing = true;
     this.wallStart = performance.now();
     this.posStart = this.position;
+    this.onPlayingChange();
   }
 
   pause(): void {
     this.tick();
     this.playing = false;
+    this.onPlayingChange();
   }
 
   setSpeed(speed: number): void {
@@ -147,8 +151,11 @@ export class CanvasPlayer {
       this.dirty = true;
     }
     this.position = to;
-    if (to >= this.loaded.lengthMs) this.playing = false;
     this.render();
+    if (to >= this.loaded.lengthMs) {
+      this.playing = false;
+      this.onPlayingChange();
+    }
   }
 
   private render(): void {
@@ -222,10 +229,10 @@ export async function showGraphics(s: Sodium, key: AuditorKeyPair, view: Recordi
   const label = (): void => {
     playButton.textContent = player.isPlaying ? 'Pause' : 'Play';
   };
+  player.onPlayingChange = label;
   playButton.onclick = () => {
     if (player.isPlaying) player.pause();
     else player.play();
-    label();
   };
   const speed = $<HTMLSelectElement>('gfx-speed');
   player.setSpeed(Number(speed.value));

@@ -141,7 +141,8 @@ test('play runs the recording on at the chosen speed; the event list jumps to th
     { timeout: 15_000 },
   );
   assert.ok((await position()) >= at.blue - 600, `blue shows at ${await position()} ms, painted about ${at.blue - 600}`);
-  if ((await page.textContent('#gfx-play')) === 'Pause') await page.click('#gfx-play');
+  // At 16x the rest of the recording plays out in a moment and the player stops at its end (a toggle pressed then would start it again).
+  await page.waitForFunction(() => document.getElementById('gfx-play')?.textContent === 'Play', undefined, { timeout: 10_000 });
 
   const clicks = page.locator('#gfx-events button', { hasText: 'click' });
   assert.ok((await clicks.count()) >= 1, (await page.locator('#gfx-events').textContent()) ?? '');
