@@ -5,7 +5,8 @@
  */
 import * as api from './api.js';
 import * as keyring from './keyring.js';
-import { mountPlayback, openPlayback, type Playback } from './player.js';
+import { idleGaps, mountPlayback, openPlayback, type Playback } from './player.js';
+import { toPlayback, toRecording, type IdleMap } from './idle-map.js';
 import { showVerdict } from './verify.js';
 import { liveSignedIn, wireLive } from './live.js';
 import type { Player } from 'asciinema-player';
@@ -35,6 +36,34 @@ function signedInAs(m: api.Me | null): void {
 let nextCursor: string | null = null;
 let player: Player | undefined;
 let playback: Playback | undefined;
+/** Pauses longer than this play for this long when inactivity is skipped (ms). */
+const IDLE_LIMIT = 2000;
+/** The pauses of the recording playing, once read; those the player shortens now, if any. */
+let idle: Promise<IdleMap> | undefined;
+let skipping: IdleMap | undefined;
+
+/** (Re)mounts the terminal player at recording time `at` (s), with the speed and skipping asked for. */
+async function mount(at: number): Promise<void> {
+  const opened = playback;
+  if (!opened) return;
+  let map: IdleMap | undefined;
+  if ($<HTMLInputElement>('skip-idle').checked) {
+    idle ??= idleGaps(opened, IDLE_LIMIT);
+    map = await idle.catch((error: unknown) => {
+      if (playback === opened) throw error;
+      return undefined;
+    });
+    if (playback !== opened) return;
+  }
+  player?.dispose();
+  skipping = map;
+  player = mountPlayback(opened, $('player'), Number($<HTMLSelectElement>('speed').value), at, map);
+  // The page's player, for whoever drives the page (its API: getCurrentTime, getDuration, seek).
+  Object.assign(window, { ttyPlayer: player });
+}
+
+/** The recording time (s) the player is at. */
+const playerAt = (): number => (skipping ? toRecording(skipping, (player?.getCurrentTime() ?? 0) * 1000) / 1000 : (player?.getCurrentTime() ?? 0));
 
 function filters(): URLSearchParams {
   const form = new FormData($<HTMLFormElement>('filters'));
@@ -85,6 +114,8 @@ function closePlayer(): void {
   player = undefined;
   playback?.close();
   playback = undefined;
+  idle = undefined;
+  skipping = undefined;
   closeGraphics();
   $('player').replaceChildren();
   $('events').replaceChildren();
@@ -114,9 +145,9 @@ async function open(id: string, startAt = 0): Promise<void> {
   $('player-title').textContent = title;
   downloadControls($('downloads'), view, guard, downloads);
   show('player-view');
-  player = mountPlayback(playback, $('player'), Number($<HTMLSelectElement>('speed').value), startAt);
-  status('');
   const opened = playback;
+  await mount(startAt);
+  status('');
   void showVerdict(await keyring.sodium(), view, $('integrity'), () => playback === opened);
   const events = await opened.events.catch((error: unknown) => {
     if (playback === opened) status(`The events list could not be read: ${error instanceof Error ? error.message : String(error)}`);
@@ -128,7 +159,7 @@ async function open(id: string, startAt = 0): Promise<void> {
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.textContent = `${e.t.toFixed(1)}s ${e.label}`;
-      b.addEventListener('click', () => void player?.seek(e.t));
+      b.addEventListener('click', () => void player?.seek(skipping ? toPlayback(skipping, e.t * 1000) / 1000 : e.t));
       li.append(b);
       return li;
     }),
@@ -189,12 +220,7 @@ function wire(): void {
     closePlayer();
     show('recordings');
   });
-  $<HTMLSelectElement>('speed').addEventListener('change', () => {
-    if (!playback) return;
-    const at = player?.getCurrentTime() ?? 0;
-    player?.dispose();
-    player = mountPlayback(playback, $('player'), Number($<HTMLSelectElement>('speed').value), at);
-  });
+  for (const id of ['speed', 'skip-idle']) $(id).addEventListener('change', () => guard(() => mount(playerAt())));
   $('lock').addEventListener('click', () =>
     guard(async () => {
       closePlayer();

@@ -12,6 +12,7 @@ import type { AuditorKeyPair } from '../src/seal/keys.js';
 import { RecordOpener } from '../src/seal/opener.js';
 import type { Sodium } from '../src/seal/sodium.js';
 import { chunk, type RecordingView } from './api.js';
+import { addGaps, toPlayback, type Gap, type IdleMap } from './idle-map.js';
 import { TtyChunks } from './tty-chunks.js';
 import { ttyDriver, type TtyDriverSource } from './tty-driver.js';
 
@@ -36,10 +37,11 @@ async function eventMarks(view: RecordingView, opener: RecordOpener): Promise<{ 
 }
 
 export function eventLabel(event: Record<string, unknown>): string {
-  for (const key of ['command', 'query', 'title', 'path']) {
-    if (typeof event[key] === 'string') return `${String(event.type)}: ${event[key] as string}`;
+  const failed = typeof event.error === 'object' && event.error !== null ? ' (error)' : '';
+  for (const key of ['command', 'query', 'text', 'title', 'path', 'message']) {
+    if (typeof event[key] === 'string') return `${String(event.type)}${failed}: ${event[key] as string}`;
   }
-  return String(event.type);
+  return String(event.type) + failed;
 }
 
 export interface Playback {
@@ -77,9 +79,20 @@ export async function openPlayback(s: Sodium, key: AuditorKeyPair, view: Recordi
   }
 }
 
-/** A player for `playback` in `into`, at `speed`, from `startAt` seconds. */
-export function mountPlayback(playback: Playback, into: HTMLElement, speed: number, startAt = 0): AsciinemaPlayer.Player {
+/** The pauses over `limitMs` of the whole terminal stream: every chunk is read once, a few kept at a time. */
+export async function idleGaps(playback: Playback, limitMs: number): Promise<IdleMap> {
+  const { chunks, durationMs } = playback.source;
+  const gaps: Gap[] = [];
+  let last = 0;
+  for (let i = 0; i < chunks.count; i++) last = addGaps(gaps, (await chunks.chunk(i)).frames.map((f) => f.t), limitMs, last);
+  if (durationMs > last) addGaps(gaps, [durationMs], limitMs, last);
+  return { limit: limitMs, gaps };
+}
+
+/** A player for `playback` in `into`, at `speed`, from `startAt` seconds of the recording, pauses shortened by `idle`. */
+export function mountPlayback(playback: Playback, into: HTMLElement, speed: number, startAt = 0, idle?: IdleMap): AsciinemaPlayer.Player {
   into.replaceChildren();
-  const driver = ttyDriver(playback.source) as unknown as AsciinemaPlayer.Source;
-  return AsciinemaPlayer.create(driver, into, { speed, autoPlay: true, startAt, fit: 'width', cols: playback.source.cols, rows: playback.source.rows });
+  const driver = ttyDriver({ ...playback.source, idle }) as unknown as AsciinemaPlayer.Source;
+  const from = idle ? toPlayback(idle, startAt * 1000) / 1000 : startAt;
+  return AsciinemaPlayer.create(driver, into, { speed, autoPlay: true, startAt: from, fit: 'width', cols: playback.source.cols, rows: playback.source.rows });
 }

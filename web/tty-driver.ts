@@ -11,7 +11,12 @@
  * (init, play, pause, seek, step, stop, getTiming, getDuration) and is told
  * of changes through `dispatch` (metadata, reset, resize, output, timing,
  * play, playing, pause, seeked, ended, loading, error).
+ *
+ * With pauses skipped (`idle`), the player sees playback time (idle-map.ts):
+ * its clock, length, seeks and markers are on the shortened timeline, and
+ * frames are played when the recording time it maps to is reached.
  */
+import { NO_SKIP, toPlayback, toRecording, type IdleMap } from './idle-map.js';
 import type { TtyChunk, TtyChunks } from './tty-chunks.js';
 
 /** Chunks opened ahead of the one playing. */
@@ -28,6 +33,8 @@ export interface TtyDriverSource {
   rows: number;
   /** Markers: [seconds, label]; shown once known, playing does not wait for them. */
   markers: Promise<[number, string][]>;
+  /** Pauses shortened while playing; none when absent. */
+  idle?: IdleMap;
 }
 
 interface Cursor {
@@ -38,8 +45,12 @@ interface Cursor {
 export function ttyDriver(src: TtyDriverSource) {
   return ({ dispatch, logger }: { dispatch: Dispatch; logger?: { error(...a: unknown[]): void } }, opts: { speed?: number; startAt?: number }) => {
     const speed = opts.speed ?? 1;
-    /** Recording time (ms) at `anchor` (performance.now()) while playing; the position while paused. */
-    let position = Math.max(0, Math.min((opts.startAt ?? 0) * 1000, src.durationMs));
+    const idle = src.idle ?? NO_SKIP;
+    const toRec = (p: number): number => toRecording(idle, p);
+    /** Length of the playback (ms). */
+    const length = toPlayback(idle, src.durationMs);
+    /** Playback time (ms) at `anchor` (performance.now()) while playing; the position while paused. */
+    let position = Math.max(0, Math.min((opts.startAt ?? 0) * 1000, length));
     let anchor = 0;
     let playing = false;
     let cursor: Cursor | null = null;
@@ -47,11 +58,11 @@ export function ttyDriver(src: TtyDriverSource) {
     /** Bumped by every seek and stop: work begun for an older one is dropped. */
     let generation = 0;
     let markers: [number, string][] = [];
-    const metadata = (): void => dispatch('metadata', { duration: src.durationMs / 1000, markers, hasAudio: false });
+    const metadata = (): void => dispatch('metadata', { duration: length / 1000, markers, hasAudio: false });
 
-    /** Recording time now: frames are played by this one; the player is shown it capped at the length. */
+    /** Playback time now: frames are played by the recording time it maps to; the player is shown it capped at the length. */
     const clock = (): number => (playing ? position + (performance.now() - anchor) * speed : position);
-    const now = (): number => Math.min(src.durationMs, clock());
+    const now = (): number => Math.min(length, clock());
     const timing = () => ({ time: now() / 1000, rate: playing ? speed : 0, sampledAt: performance.timeOrigin + performance.now() });
     const fail = (error: unknown): void => {
       playing = false;
@@ -87,7 +98,8 @@ export function ttyDriver(src: TtyDriverSource) {
       timer = undefined;
       if (!playing || !cursor) return;
       const g = generation;
-      const t = clock();
+      const p = clock();
+      const t = toRec(p);
       let out = '';
       for (;;) {
         const f = cursor.chunk.frames[cursor.frame];
@@ -115,14 +127,14 @@ export function ttyDriver(src: TtyDriverSource) {
       if (out) dispatch('output', out);
       const next = cursor.chunk.frames[cursor.frame];
       const drained = !next && (cursor.chunk.last || cursor.chunk.index >= src.chunks.count - 1);
-      if (drained && t >= src.durationMs) {
-        position = src.durationMs;
+      if (drained && p >= length) {
+        position = length;
         playing = false;
         dispatch('timing', timing());
         dispatch('ended');
         return;
       }
-      const wait = ((next ? next.t : src.durationMs) - t) / speed;
+      const wait = ((next ? toPlayback(idle, next.t) : length) - p) / speed;
       timer = setTimeout(() => void tick().catch(fail), Math.max(0, Math.min(wait, 1000)));
     }
 
@@ -137,14 +149,14 @@ export function ttyDriver(src: TtyDriverSource) {
       if (typeof where === 'string') {
         if (where === '<<') return t - 5000;
         if (where === '>>') return t + 5000;
-        if (where === '<<<') return t - 0.1 * src.durationMs;
-        if (where === '>>>') return t + 0.1 * src.durationMs;
-        if (where.endsWith('%')) return (Number.parseFloat(where) / 100) * src.durationMs;
+        if (where === '<<<') return t - 0.1 * length;
+        if (where === '>>>') return t + 0.1 * length;
+        if (where.endsWith('%')) return (Number.parseFloat(where) / 100) * length;
         return t;
       }
       const times = markers.map(([s]) => s * 1000);
       if (where.marker === 'prev') return [...times].reverse().find((m) => m < t - 1000) ?? 0;
-      if (where.marker === 'next') return times.find((m) => m > t) ?? src.durationMs;
+      if (where.marker === 'next') return times.find((m) => m > t) ?? length;
       return times[where.marker] ?? t;
     }
 
@@ -153,22 +165,22 @@ export function ttyDriver(src: TtyDriverSource) {
         metadata();
         src.markers.then(
           (known) => {
-            markers = known;
+            markers = known.map(([s, label]): [number, string] => [toPlayback(idle, s * 1000) / 1000, label]);
             if (known.length > 0) metadata();
           },
           () => undefined,
         );
-        await positionAt(position);
+        await positionAt(toRec(position));
         dispatch('timing', timing());
       },
       play: async () => {
         if (playing) return true;
-        if (position >= src.durationMs) {
+        if (position >= length) {
           position = 0;
           generation++;
           await positionAt(0);
         }
-        if (!cursor) await positionAt(position);
+        if (!cursor) await positionAt(toRec(position));
         playing = true;
         anchor = performance.now();
         dispatch('play');
@@ -187,14 +199,14 @@ export function ttyDriver(src: TtyDriverSource) {
         return true;
       },
       seek: async (where: SeekTarget) => {
-        const t = Math.max(0, Math.min(target(where), src.durationMs));
+        const t = Math.max(0, Math.min(target(where), length));
         const resume = playing;
         stopTimer();
         playing = false;
         position = t;
         generation++;
         dispatch('timing', timing());
-        await positionAt(t);
+        await positionAt(toRec(t));
         dispatch('seeked');
         if (resume) {
           playing = true;
@@ -212,7 +224,7 @@ export function ttyDriver(src: TtyDriverSource) {
         stopTimer();
       },
       getTiming: timing,
-      getDuration: () => src.durationMs / 1000,
+      getDuration: () => length / 1000,
     };
   };
 }
