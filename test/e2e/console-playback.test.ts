@@ -34,6 +34,8 @@ async function sshSession(): Promise<string> {
     await term.type('echo RG-PLAY-$((6*7))-b3');
     await term.waitFor(/^RG-PLAY-42-b3$/m);
     await sleep(IDLE_MS);
+    await term.resize(100, 30);
+    await sleep(300);
     await term.type('seq 1 3; echo RG-AFTER-$((2*21))');
     await term.waitFor(/^RG-AFTER-42$/m);
     await term.type('exit');
@@ -133,6 +135,20 @@ test('a real SSH session: what was typed is on screen, faster speeds take less t
   await playThrough(page);
   const screen = (await page.textContent('#player')) ?? '';
   assert.ok(screen.includes(MARKER) && screen.includes('RG-AFTER-42'), screen);
+
+  // The window's resize, after the pause, is a marker on the shortened timeline: a click on it shows the screen of then.
+  const marks = await markers(page);
+  const resize = marks.findIndex((m) => m.text.includes('resize'));
+  assert.ok(resize >= 0, `no resize marker: ${JSON.stringify(marks)}`);
+  await page.locator('#player .ap-marker-container').nth(resize).click({ force: true });
+  const markedAt = (marks[resize]!.left / 100) * skipped;
+  let atResize = await playerTime(page);
+  for (let i = 0; i < 100 && Math.abs(atResize.current - markedAt) >= 0.05; i++) {
+    await sleep(100);
+    atResize = await playerTime(page);
+  }
+  assert.ok(Math.abs(atResize.current - markedAt) < 0.05, `the resize marker at ${marks[resize]!.left}% seeked to ${atResize.current} s of ${skipped} s`);
+  assert.ok(!((await page.textContent('#player')) ?? '').includes('RG-AFTER-42'), 'the screen at the resize is the one before the last command');
 
   // A click at 70% of the progress bar seeks to 70% of the (shortened) playback.
   await page.evaluate(() => (window as unknown as { ttyPlayer: { pause(): Promise<void> } }).ttyPlayer.pause());
