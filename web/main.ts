@@ -112,6 +112,7 @@ async function list(more = false): Promise<void> {
 function closePlayer(): void {
   player?.dispose();
   player = undefined;
+  Object.assign(window, { ttyPlayer: undefined });
   playback?.close();
   playback = undefined;
   idle = undefined;

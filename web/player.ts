@@ -41,6 +41,7 @@ export function eventLabel(event: Record<string, unknown>): string {
   for (const key of ['command', 'query', 'text', 'title', 'path', 'message']) {
     if (typeof event[key] === 'string') return `${String(event.type)}${failed}: ${event[key] as string}`;
   }
+  if (event.type === 'resize' && typeof event.cols === 'number' && typeof event.rows === 'number') return `resize: ${event.cols}x${event.rows}`;
   return String(event.type) + failed;
 }
 
