@@ -6,7 +6,8 @@
  * leaves the console's origin.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decryptKeyFile } from '../../src/seal/keys.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
@@ -25,6 +26,17 @@ const steps: Step[] = [
   { op: 'event', event: { type: 'command', command: `echo ${MARKER}` } },
   { op: 'output', text: '\x1b]0;title\x07\x1b]52;c;Zm9v\x07alice@web01:~$ exit\r\nlogout\r\n' },
 ];
+
+/** Every regular file below `dir`, with its bytes. */
+async function filesUnder(dir: string): Promise<{ name: string; bytes: Buffer }[]> {
+  const out: { name: string; bytes: Buffer }[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
+    else if (entry.isFile()) out.push({ name: path, bytes: await readFile(path) });
+  }
+  return out;
+}
 
 let gw: ConsoleGateway;
 let browser: Browser;
@@ -90,6 +102,19 @@ test('an auditor signs in, unlocks the key in the page and plays an SSH recordin
     assert.ok(!wire.includes(Buffer.from(pair.secretKey)), `${ex.url} carries the raw private key`);
   }
   assert.ok(exchanges.some((ex) => ex.url.includes('/chunks/')), 'chunks were fetched as ciphertext');
+  // Nor does anything the server side keeps: its log and every file under the gateway's home.
+  // The server's side is its log, its config and its data directory (the test's home also
+  // holds the auditor's key file and the script of the recorded session, which are not).
+  const home = await filesUnder(gw.home.dir);
+  const kept = [
+    { name: 'the gateway log', bytes: Buffer.from(gw.daemon.log()) },
+    ...home.filter((f) => f.name.startsWith(join(gw.home.dir, 'data') + '/') || f.name.endsWith('.yaml')),
+  ];
+  assert.ok(kept.some((f) => f.name.endsWith('console-audit.jsonl')), 'the console audit log is among the files checked');
+  for (const f of kept) {
+    for (const secret of secrets) assert.ok(!f.bytes.includes(Buffer.from(secret)), `${f.name} holds a secret`);
+    assert.ok(!f.bytes.includes(Buffer.from(pair.secretKey)), `${f.name} holds the raw private key`);
+  }
   const violations = browser.messages.filter((m) => /Content Security Policy|pageerror/i.test(m));
   assert.deepEqual(violations, []);
 });
