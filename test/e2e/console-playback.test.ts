@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { ocrPng } from '../fixtures/ocr.js';
 import { launchBrowser, type Browser } from '../fixtures/browser.js';
 import { consoleSection } from '../fixtures/console-gateway.js';
 import { signInAndUnlock } from '../fixtures/console-page.js';
@@ -116,6 +117,12 @@ test('a real SSH session: what was typed is on screen, faster speeds take less t
   const start = await page.locator('#player').screenshot();
   assert.equal(shown.subarray(1, 4).toString(), 'PNG');
   assert.notDeepEqual(shown, start, 'the screen with the typed line differs from the one at the start');
+  // Read off the picture as a person would: the typed line's output is there, and not at the start.
+  // (Spaces are ignored: tesseract splits a word at a dash now and then.)
+  const read = async (png: Buffer): Promise<string> => (await ocrPng(png, { lightOnDark: true })).replace(/\s+/g, '');
+  const seen = await read(shown);
+  assert.ok(seen.includes(MARKER), `the screenshot reads: ${seen}`);
+  assert.ok(!(await read(start)).includes(MARKER), 'the screenshot at the start shows no marker');
 
   const { duration } = await playerTime(page);
   assert.ok(duration * 1000 > IDLE_MS, `the recording lasts ${duration} s, more than its pause`);
