@@ -81,9 +81,23 @@ function duration(ms: number | null): string {
   return `${Math.floor(s / 60)}m ${s % 60}s`;
 }
 
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** What an auditor calls the state: live while recording, terminated when an operator ended it. */
+function state(r: RecordingSummary): string {
+  if (r.status === 'recording') return 'live';
+  if (r.status === 'complete' && r.endReason === 'terminated') return 'terminated';
+  return r.status;
+}
+
 function row(r: RecordingSummary): HTMLTableRowElement {
   const tr = document.createElement('tr');
-  for (const text of [new Date(r.startedAt).toLocaleString(), r.user, r.target, r.protocol, duration(r.durationMs), r.status]) {
+  for (const text of [new Date(r.startedAt).toLocaleString(), r.user, r.target, r.protocol, r.clientAddress, duration(r.durationMs), size(r.bytes), state(r)]) {
     const td = document.createElement('td');
     td.textContent = text;
     tr.append(td);

@@ -65,6 +65,11 @@ test('an auditor signs in, unlocks the key in the page and plays an SSH recordin
   await page.fill('#unlock input[name=passphrase]', PASSPHRASE);
   await page.click('#unlock button[type=submit]');
   await page.waitForSelector('#rows button', { timeout: 30_000 });
+  // The list says who, where from, how long, how big and in what state.
+  const cells = await page.locator('#rows tr').first().locator('td').allTextContents();
+  assert.deepEqual(cells.slice(1, 5), ['alice', 'web01', 'ssh', '127.0.0.1'], cells.join(' | '));
+  assert.match(cells[6]!, /^\d+(\.\d)? (B|KiB)$/, cells.join(' | '));
+  assert.equal(cells[7], 'complete');
   await page.click('#rows button');
   await page.waitForFunction((m) => document.querySelector('#player')?.textContent?.includes(m) ?? false, MARKER, { timeout: 30_000 });
   const events = await page.locator('#events button').allTextContents();
