@@ -56,10 +56,12 @@ before(async () => {
   const [sshPort, pgPort] = await Promise.all([freePort(), freePort()]);
   bases.ssh = `http://127.0.0.1:${sshPort}`;
   bases.pg = `http://127.0.0.1:${pgPort}`;
-  [ssh, pg] = await Promise.all([
-    SshGateway.start({ console: `127.0.0.1:${sshPort}`, top: consoleSection().join('\n') }),
-    PgGateway.start({ console: `127.0.0.1:${pgPort}`, top: consoleSection().join('\n') }),
+  // Both are kept as they come up, so that `after` stops the one that did when the other did not.
+  const started = await Promise.allSettled([
+    SshGateway.start({ console: `127.0.0.1:${sshPort}`, top: consoleSection().join('\n') }).then((g) => (ssh = g)),
+    PgGateway.start({ console: `127.0.0.1:${pgPort}`, top: consoleSection().join('\n') }).then((g) => (pg = g)),
   ]);
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
   ids.ssh = await sshSession();
   const count = (await pg.recordings()).length;
   const r = await pg.psql(['-c', "SELECT 'RG-PLAY-Q' || 6*7 AS first", '-c', 'SELECT pg_sleep(3)', '-c', "SELECT 'RG-PLAY-LAST' AS last"]);
