@@ -53,6 +53,16 @@ describe('config errors name file:line:col, key path and problem', () => {
     expectError(['gateway: [data]'], '1:10: gateway: expected a mapping, got a list');
   });
 
+  it('store, spool, archive and drain settings', () => {
+    expectError(['retention:', '  days: 90', '  archiveAfterDays: 30'], '2:3: retention.archive: missing required key (archiveAfterDays needs an archive store)');
+    expectError(['retention:', '  days: 30', '  archiveAfterDays: 30', '  archive: { kind: local, dir: /srv/a }'], '3:21: retention.archiveAfterDays: must be less than days (30): recordings are deleted before they would move');
+    expectError(['retention:', '  archive: { kind: local }'], '2:12: retention.archive.dir: missing required key (an archive of kind local needs a dir)');
+    expectError(['retention:', '  archive: { kind: postgres }'], '2:12: retention.archive.url: missing required key (retention.archive kind postgres needs a url)');
+    expectError(['store:', '  spool: { maxBytes: lots }'], '2:22: store.spool.maxBytes: "lots" is not a size (use 64KiB, 1MiB or a number of bytes)');
+    expectError(['gateway:', '  drainTimeout: soon'], '2:17: gateway.drainTimeout: "soon" is not a duration (use 90s, 15m, 8h, 1d, 500ms, 1h30m or a number of seconds)');
+    expectError(['gateway:', '  nodeId: "gw 1"'], '2:11: gateway.nodeId: must not contain spaces or control characters');
+  });
+
   it('database TLS keys and SCRAM verifiers', () => {
     expectError([...TARGET, '    tls: require'], '6:5: targets[0].tls: tls applies to postgres and mysql targets only');
     expectError([...TARGET, '    localInfile: true'], '6:5: targets[0].localInfile: localInfile applies to mysql targets only');

@@ -39,7 +39,15 @@ describe('loadConfig: the example file', () => {
   it('loads with no environment and starts nothing external', () => {
     const config = loadConfig(EXAMPLE, {});
     assert.equal(config.source, EXAMPLE);
-    assert.deepEqual(config.store, { kind: 'local' });
+    assert.deepEqual(config.store, {
+      kind: 'local',
+      dir: path.join(ROOT, 'data'),
+      spool: { dir: path.join(ROOT, 'data', 'spool'), maxBytes: 1024 ** 3 },
+      heartbeatInterval: 2_000,
+      heartbeatTimeout: 15_000,
+    });
+    assert.equal(config.gateway.drainTimeout, 30_000);
+    assert.match(config.gateway.nodeId, /^[A-Za-z0-9_.-]+-[0-9a-f]{8}$/);
     assert.deepEqual([config.recipients, config.users, config.targets], [[], [], []]);
     assert.equal(config.gateway.dataDir, path.join(ROOT, 'data'));
     assert.equal(config.gateway.hostKey, path.join(ROOT, 'data', 'host_ed25519'));
@@ -51,7 +59,7 @@ describe('loadConfig: the example file', () => {
     assert.deepEqual(config.recording, { flushInterval: 1000, chunkSize: 65536, checkpointInterval: 10_000, keystrokes: true, required: false, maxRows: 100 });
     assert.deepEqual(config.limits, { idleTimeout: null, maxDuration: null });
     assert.deepEqual(config.log, { level: 'info', file: null });
-    assert.deepEqual(config.retention, { days: null });
+    assert.deepEqual(config.retention, { days: null, archiveAfterDays: null, archive: null });
     assert.deepEqual(config.admission, {
       loginGraceTime: 30_000,
       tlsHandshakeTimeout: 10_000,
@@ -75,6 +83,8 @@ describe('loadConfig: a file using every key', () => {
       signingKey: '/var/lib/recgate/signing.key',
       tlsCert: path.join(FIXTURES, 'tls', 'gateway.crt'),
       tlsKey: path.join(FIXTURES, 'tls', 'gateway.key'),
+      nodeId: 'gw-east-1',
+      drainTimeout: 120_000,
     });
     assert.equal(config.log.file, path.join(FIXTURES, 'logs', 'recgate.log'));
     assert.equal(config.control.socket, path.join(FIXTURES, 'run', 'control.sock'));
@@ -171,7 +181,9 @@ describe('loadConfig: a file using every key', () => {
 
   it('reads log, retention and store settings', () => {
     assert.equal(config.log.level, 'debug');
-    assert.deepEqual(config.retention, { days: 90 });
+    assert.deepEqual(config.retention, { days: 90, archiveAfterDays: 30, archive: { kind: 'local', dir: '/srv/recgate-archive' } });
+    assert.deepEqual(config.store.spool, { dir: path.join(FIXTURES, 'spool'), maxBytes: 2 * 1024 ** 3 });
+    assert.deepEqual([config.store.heartbeatInterval, config.store.heartbeatTimeout], [3_000, 20_000]);
     assert.deepEqual(config.admission, {
       loginGraceTime: 20_000,
       tlsHandshakeTimeout: 5000,

@@ -3,7 +3,9 @@
  * config file's folder, secrets read from the environment or files, recipient key files
  * read, top-level recording settings and limits merged into each target.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { SecretRef } from './fields.js';
 import { parseRecipientKeyLine, parseSignerKeyLine } from './formats.js';
@@ -12,7 +14,7 @@ import type { Issue, PathKey } from './locate.js';
 import type { ProtocolSpec } from './protocols.js';
 import type { RawConfig, RawTarget } from './schema.js';
 import { Secret } from './secret.js';
-import type { Config, LimitsConfig, RecipientConfig, StoreConfig, TargetConfig } from './types.js';
+import type { Config, LimitsConfig, RecipientConfig, StoreConfig, StoreLocation, TargetConfig } from './types.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -110,13 +112,28 @@ function resolveKeyList(raw: RawConfig['recipients'], list: KeyList, ctx: Contex
   return keys;
 }
 
-function resolveStore(raw: RawConfig['store'], ctx: Context): StoreConfig {
-  if (raw.kind === 'local' || raw.url === undefined) return { kind: 'local' };
-  const url = resolveSecret(raw.url, ['store', 'url'], ctx);
+function resolveStore(raw: RawConfig['store'], dataDir: string, file: (value: string) => string, ctx: Context): StoreConfig {
+  const common = {
+    spool: { dir: raw.spool.dir === undefined ? path.join(dataDir, 'spool') : file(raw.spool.dir), maxBytes: raw.spool.maxBytes },
+    heartbeatInterval: raw.heartbeatInterval,
+    heartbeatTimeout: raw.heartbeatTimeout,
+  };
+  return { ...resolveLocation(raw, dataDir, ['store'], ctx), ...common };
+}
+
+function resolveLocation(raw: { kind: 'local' | 'postgres'; url?: RawConfig['store']['url'] }, dir: string, at: string[], ctx: Context): StoreLocation {
+  if (raw.kind === 'local' || raw.url === undefined) return { kind: 'local', dir };
+  const url = resolveSecret(raw.url, [...at, 'url'], ctx);
   if (url !== null && !/^postgres(ql)?:\/\/./.test(url.reveal())) {
-    ctx.issues.push({ path: ['store', 'url'], message: `expected a postgres:// or postgresql:// URL (${url.origin})` });
+    ctx.issues.push({ path: [...at, 'url'], message: `expected a postgres:// or postgresql:// URL (${url.origin})` });
   }
   return { kind: 'postgres', url: url ?? new Secret('', 'unresolved') };
+}
+
+/** The default node id: the host name, and a digest of the data directory so two nodes on one host differ. */
+function defaultNodeId(dataDir: string): string {
+  const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40) || 'node';
+  return `${host}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`;
 }
 
 function mergeLimits(base: LimitsConfig, own: RawTarget['limits']): LimitsConfig {
@@ -193,9 +210,11 @@ export function resolveConfig(raw: RawConfig, source: string, options: ResolveOp
       signingKey: raw.gateway.signingKey === undefined ? path.join(ctx.dir, 'signing.key') : file(raw.gateway.signingKey),
       tlsCert: raw.gateway.tlsCert === undefined ? path.join(dataDir, 'tls', 'gateway.crt') : file(raw.gateway.tlsCert),
       tlsKey: raw.gateway.tlsKey === undefined ? path.join(dataDir, 'tls', 'gateway.key') : file(raw.gateway.tlsKey),
+      nodeId: raw.gateway.nodeId ?? defaultNodeId(dataDir),
+      drainTimeout: raw.gateway.drainTimeout,
     },
     listen: raw.listen,
-    store: resolveStore(raw.store, ctx),
+    store: resolveStore(raw.store, dataDir, file, ctx),
     recipients,
     signers,
     users: raw.users.map((user) => ({
@@ -213,7 +232,11 @@ export function resolveConfig(raw: RawConfig, source: string, options: ResolveOp
     recording: raw.recording,
     limits: raw.limits,
     control: { socket },
-    retention: { days: raw.retention.days },
+    retention: {
+      days: raw.retention.days,
+      archiveAfterDays: raw.retention.archiveAfterDays,
+      archive: raw.retention.archive === undefined ? null : resolveLocation(raw.retention.archive, file(raw.retention.archive.dir ?? '.'), ['retention', 'archive'], ctx),
+    },
     console: raw.console,
   };
 }

@@ -48,6 +48,10 @@ const gateway = section({
   signingKey: field(optional(text)),
   tlsCert: field(optional(text)),
   tlsKey: field(optional(text)),
+  /** This node's name among gateways sharing a PostgreSQL store (default: host name and a digest of the data directory). */
+  nodeId: field(optional(loginName)),
+  /** On SIGTERM, how long running sessions may go on before they are ended with a message; none: at once. */
+  drainTimeout: field(withDefault(30_000, orNone(duration))),
 }).superRefine((value, ctx) => {
   if ((value.tlsCert === undefined) !== (value.tlsKey === undefined)) {
     const missing = value.tlsCert === undefined ? 'tlsCert' : 'tlsKey';
@@ -55,15 +59,51 @@ const gateway = section({
   }
 });
 
+/** Where recordings are kept: the data directory (`local`) or a PostgreSQL database shared by several nodes. */
+function storeLocation(at: string) {
+  return {
+    kind: field(withDefault('local', oneOf(['local', 'postgres'] as const, 'store kind'))),
+    url: field(optional(secretRef(true))),
+    check(value: { kind: string; url?: unknown }, ctx: z.RefinementCtx): void {
+      if (value.kind === 'postgres' && value.url === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['url'], message: `missing required key (${at} kind postgres needs a url)` });
+      }
+      if (value.kind === 'local' && value.url !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['url'], message: 'url applies to store kind postgres only', params: { atKey: true } });
+      }
+    },
+  };
+}
+
+const mainStore = storeLocation('store');
 const store = section({
-  kind: field(withDefault('local', oneOf(['local', 'postgres'] as const, 'store kind'))),
-  url: field(optional(secretRef(true))),
+  kind: mainStore.kind,
+  url: mainStore.url,
+  /** Sealed chunks wait here while the PostgreSQL store is unreachable (default `<dataDir>/spool`). */
+  spool: section({
+    dir: field(optional(text)),
+    maxBytes: field(withDefault(1024 ** 3, size)),
+  }),
+  /** Nodes sharing a PostgreSQL store say they are alive this often... */
+  heartbeatInterval: field(withDefault(2_000, duration)),
+  /** ...and a node silent this long is taken for dead: its live sessions are marked interrupted. */
+  heartbeatTimeout: field(withDefault(15_000, duration)),
+}).superRefine((value, ctx) => mainStore.check(value, ctx));
+
+/** The archive tier: a second store older recordings move to (`retention.archiveAfterDays`). */
+const archiveStore = storeLocation('retention.archive');
+const archive = strict({
+  kind: field(oneOf(['local', 'postgres'] as const, 'store kind')),
+  url: archiveStore.url,
+  /** For kind local: the archive's own directory. */
+  dir: field(optional(text)),
 }).superRefine((value, ctx) => {
-  if (value.kind === 'postgres' && value.url === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['url'], message: 'missing required key (store kind postgres needs a url)' });
+  archiveStore.check(value, ctx);
+  if (value.kind === 'local' && value.dir === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['dir'], message: 'missing required key (an archive of kind local needs a dir)' });
   }
-  if (value.kind === 'local' && value.url !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['url'], message: 'url applies to store kind postgres only', params: { atKey: true } });
+  if (value.kind === 'postgres' && value.dir !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['dir'], message: 'dir applies to archive kind local only', params: { atKey: true } });
   }
 });
 
@@ -168,7 +208,18 @@ export function configSchema(protocols: readonly ProtocolSpec[]) {
   recording,
   limits: section(limitsShape),
   control: section({ socket: field(optional(text)) }),
-  retention: section({ days: field(orNone(positiveInteger)) }),
+  retention: section({
+    days: field(orNone(positiveInteger)),
+    archiveAfterDays: field(orNone(positiveInteger)),
+    archive: z.preprocess((value) => value ?? undefined, archive.optional()),
+  }).superRefine((value, ctx) => {
+    if ((value.archiveAfterDays ?? null) !== null && value.archive === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['archive'], message: 'missing required key (archiveAfterDays needs an archive store)' });
+    }
+    if (value.days !== null && value.days !== undefined && value.archiveAfterDays !== null && value.archiveAfterDays !== undefined && value.archiveAfterDays >= value.days) {
+      ctx.addIssue({ code: 'custom', path: ['archiveAfterDays'], message: `must be less than days (${value.days}): recordings are deleted before they would move` });
+    }
+  }),
   console: consoleSection,
   });
 }

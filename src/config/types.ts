@@ -112,7 +112,16 @@ export interface ConsoleAccount {
   readonly users: readonly string[];
 }
 
-export type StoreConfig = { readonly kind: 'local' } | { readonly kind: 'postgres'; readonly url: Secret };
+/** A store: the data directory's (`local`, or an archive's own `dir`) or a PostgreSQL database. */
+export type StoreLocation = { readonly kind: 'local'; readonly dir: string } | { readonly kind: 'postgres'; readonly url: Secret };
+
+export type StoreConfig = StoreLocation & {
+  /** Where sealed chunks wait while PostgreSQL is unreachable, and how much may wait. */
+  readonly spool: { readonly dir: string; readonly maxBytes: number };
+  /** Nodes sharing a PostgreSQL store: how often each says it is alive, and after how long a silent one is taken for dead (ms). */
+  readonly heartbeatInterval: number;
+  readonly heartbeatTimeout: number;
+};
 
 export interface Config {
   /** Absolute path of the file this was loaded from. */
@@ -124,6 +133,10 @@ export interface Config {
     /** PEM certificate and key the database listeners terminate TLS with; generated on first start when not configured. */
     readonly tlsCert: string;
     readonly tlsKey: string;
+    /** This node's name among gateways sharing a store. */
+    readonly nodeId: string;
+    /** SIGTERM: running sessions may go on this long (ms) before they are ended; null: at once. */
+    readonly drainTimeout: number | null;
   };
   /** Per protocol the gateway serves, and `console`; null: that listener is disabled. */
   readonly listen: Readonly<Record<string, ListenAddress | null>>;
@@ -149,8 +162,8 @@ export interface Config {
   };
   readonly limits: LimitsConfig;
   readonly control: { readonly socket: string };
-  /** Null days: keep recordings forever. */
-  readonly retention: { readonly days: number | null };
+  /** Null days: keep recordings forever. archiveAfterDays moves older recordings to the archive store. */
+  readonly retention: { readonly days: number | null; readonly archiveAfterDays: number | null; readonly archive: StoreLocation | null };
   /** `tls`: the console listener speaks HTTPS with the gateway's certificate (read at start). */
   readonly console: { readonly accounts: readonly ConsoleAccount[]; readonly sessionIdle: number; readonly tls: boolean };
 }
