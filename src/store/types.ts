@@ -72,8 +72,23 @@ export interface InterruptedRecording {
   chunks: ChunkCounts;
 }
 
+/** What a store says of itself for /healthz, /readyz and /metrics. */
+export interface StoreHealth {
+  /** up: writes reach the store; spooling: they wait on local disk until it is back; down: writes fail. */
+  state: 'up' | 'spooling' | 'down';
+  /** Bytes waiting in the spool now. */
+  spooledBytes: number;
+  /** Chunks spooled, and chunks drained from the spool into the store, since the process started. */
+  spooledChunks: number;
+  drainedChunks: number;
+  /** One line for operators, never a secret (no URL, no password). */
+  detail?: string;
+}
+
 export interface RecordingStore {
   readonly kind: string;
+  /** Stores that can be unreachable (PostgreSQL, spooling) say how they are. */
+  health?(): StoreHealth;
 
   create(manifest: Manifest): Promise<void>;
   addStream(id: string, stream: StreamInfo): Promise<void>;
@@ -103,6 +118,11 @@ export interface RecordingStore {
    * next recovery tries again).
    */
   recoverInterrupted(beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]>;
+  /**
+   * Deletes a recording by crypto-shredding: the sealed record keys are
+   * destroyed first, durably, so a copy of the chunks that survives anywhere
+   * (a backup, a WAL archive) cannot be opened; then the chunks and the rest.
+   */
   delete(id: string): Promise<void>;
 
   /**
