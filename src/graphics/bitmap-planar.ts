@@ -14,8 +14,9 @@
  */
 import { checkSize } from './pixels.js';
 import { ScreenFormatError } from './records.js';
+import type { Scratch } from './scratch.js';
 
-export function decodePlanar(src: Uint8Array, width: number, height: number): Uint8Array {
+export function decodePlanar(src: Uint8Array, width: number, height: number, scratch?: Scratch): Uint8Array {
   checkSize(width, height);
   if (src.length < 1) throw new ScreenFormatError('planar bitmap has no format header');
   const header = src[0]!;
@@ -36,7 +37,7 @@ export function decodePlanar(src: Uint8Array, width: number, height: number): Ui
   const planes: Uint8Array[] = [];
   for (const [w, h] of sizes) {
     if (rle) {
-      const { plane, used } = decodeRlePlane(src, s, w, h);
+      const { plane, used } = decodeRlePlane(src, s, w, h, scratch?.plane(planes.length, w * h));
       planes.push(plane);
       s += used;
     } else {
@@ -47,7 +48,7 @@ export function decodePlanar(src: Uint8Array, width: number, height: number): Ui
   }
   const alpha = noAlpha ? undefined : planes.shift();
   const [p1, p2, p3] = planes as [Uint8Array, Uint8Array, Uint8Array];
-  const out = new Uint8Array(width * height * 4);
+  const out = scratch ? scratch.rgba(width * height) : new Uint8Array(width * height * 4);
   const shift = cll - 1;
   for (let row = 0; row < height; row++) {
     const from = height - 1 - row;
@@ -78,8 +79,9 @@ function clamp(v: number): number {
 }
 
 /** One RLE plane of w×h starting at `start`; returns it with the bytes it took. */
-export function decodeRlePlane(src: Uint8Array, start: number, w: number, h: number): { plane: Uint8Array; used: number } {
-  const plane = new Uint8Array(w * h);
+/** `into`, when given, is a zeroed w×h buffer to decode into (see Scratch). */
+export function decodeRlePlane(src: Uint8Array, start: number, w: number, h: number, into?: Uint8Array): { plane: Uint8Array; used: number } {
+  const plane = into ?? new Uint8Array(w * h);
   let s = start;
   for (let row = 0; row < h; row++) {
     const base = row * w;

@@ -4,13 +4,14 @@
  */
 import { bytesPerPixel, checkSize, putPixel } from './pixels.js';
 import { ScreenFormatError } from './records.js';
+import type { Scratch } from './scratch.js';
 
-export function decodeUncompressed(data: Uint8Array, width: number, height: number, bpp: number, palette: Uint8Array): Uint8Array {
+export function decodeUncompressed(data: Uint8Array, width: number, height: number, bpp: number, palette: Uint8Array, scratch?: Scratch): Uint8Array {
   checkSize(width, height);
   const bpb = bytesPerPixel(bpp);
   const stride = width * bpb;
   if (data.length < stride * height) throw new ScreenFormatError(`uncompressed ${width}x${height}x${bpp} bitmap needs ${stride * height} bytes, has ${data.length}`);
-  const out = new Uint8Array(width * height * 4);
+  const out = scratch ? scratch.rgba(width * height) : new Uint8Array(width * height * 4);
   for (let row = 0; row < height; row++) {
     const src = (height - 1 - row) * stride;
     let o = row * width * 4;

@@ -10,6 +10,7 @@
  */
 import { bytesPerPixel, checkSize, readPixel, valuesToRgba } from './pixels.js';
 import { ScreenFormatError } from './records.js';
+import type { Scratch } from './scratch.js';
 
 const REGULAR_BG_RUN = 0x0;
 const REGULAR_FG_RUN = 0x1;
@@ -37,12 +38,12 @@ function whiteOf(bpp: number): number {
 }
 
 /** Decodes to pixel values in storage order (exported for tests). */
-export function rleDecodePixels(src: Uint8Array, width: number, height: number, bpp: number): Uint32Array {
+export function rleDecodePixels(src: Uint8Array, width: number, height: number, bpp: number, scratch?: Scratch): Uint32Array {
   if (bpp === 32) throw new ScreenFormatError('interleaved RLE has no 32 bpp form (32 bpp bitmaps are planar)');
   checkSize(width, height);
   const bpb = bytesPerPixel(bpp);
   const total = width * height;
-  const px = new Uint32Array(total);
+  const px = scratch ? scratch.values(total) : new Uint32Array(total);
   const white = whiteOf(bpp);
   let s = 0;
   let d = 0;
@@ -177,6 +178,6 @@ export function rleDecodePixels(src: Uint8Array, width: number, height: number, 
   return px;
 }
 
-export function decodeInterleaved(src: Uint8Array, width: number, height: number, bpp: number, palette: Uint8Array): Uint8Array {
-  return valuesToRgba(rleDecodePixels(src, width, height, bpp), width, height, bpp, palette);
+export function decodeInterleaved(src: Uint8Array, width: number, height: number, bpp: number, palette: Uint8Array, scratch?: Scratch): Uint8Array {
+  return valuesToRgba(rleDecodePixels(src, width, height, bpp, scratch), width, height, bpp, palette, scratch);
 }

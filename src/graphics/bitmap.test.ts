@@ -7,6 +7,7 @@ import { decodeUncompressed } from './bitmap-raw.js';
 import { decodeInterleaved, rleDecodePixels } from './bitmap-rle.js';
 import { defaultPalette, putPixel, valuesToRgba } from './pixels.js';
 import { BitmapCodec, RecordType, ScreenFormatError } from './records.js';
+import { Scratch } from './scratch.js';
 import { planeEncode, rleEncode } from '../../test/fixtures/bitmap-encoders.js';
 
 const palette = defaultPalette();
@@ -168,4 +169,35 @@ test('fuzz: any bytes decode to the bitmap size or fail with a ScreenFormatError
 
 test('a claimed size beyond the limit is refused before any allocation', () => {
   assert.throws(() => decodeInterleaved(new Uint8Array(4), 65535, 65535, 16, palette), ScreenFormatError);
+});
+
+test('one Scratch reused across any sequence of bitmaps decodes each exactly as fresh buffers do', () => {
+  const valid = fc
+    .tuple(fc.constantFrom(BitmapCodec.None, BitmapCodec.Interleaved, BitmapCodec.Planar), fc.constantFrom(8, 15, 16, 24, 32), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { minLength: 1, maxLength: 6 }))
+    .map(([codec, bpp, w, h, seeds]) => {
+      const bpb = bpp === 8 ? 1 : bpp <= 16 ? 2 : bpp === 24 ? 3 : 4;
+      const values = Array.from({ length: w * h }, (_, i) => (seeds[Math.floor(i / 3) % seeds.length]! * (i % 4 === 0 ? 1 : 13)) & (bpp === 32 ? 0xffffff : 2 ** Math.min(bpp, 24) - 1));
+      if (codec === BitmapCodec.Interleaved && bpp !== 32) return { codec, bpp, w, h, data: rleEncode(values, bpb), flags: 1 | 0x400 };
+      if (codec === BitmapCodec.Planar) {
+        const planes = [0, 1, 2].map((k) => values.map((v) => (v >> (8 * k)) & 0xff));
+        return { codec, bpp: 32, w, h, data: Uint8Array.from([0x30, ...planes.flatMap((p) => planeEncode(p, w, h))]), flags: 1 | 0x400 };
+      }
+      return { codec: BitmapCodec.None, bpp, w, h, data: rawEncode(Array.from({ length: h }, (_, y) => values.slice(y * w, (y + 1) * w)), bpb), flags: 0 };
+    });
+  const garbage = fc.record({ codec: fc.constantFrom(BitmapCodec.None, BitmapCodec.Interleaved, BitmapCodec.Planar), bpp: fc.constantFrom(8, 16, 24, 32), w: fc.integer({ min: 1, max: 30 }), h: fc.integer({ min: 1, max: 30 }), data: fc.uint8Array({ maxLength: 200 }), flags: fc.constantFrom(0, 1 | 0x400) });
+  const decode = (b: { codec: BitmapCodec; bpp: number; w: number; h: number; data: Uint8Array; flags: number }, scratch?: Scratch): number[] | string => {
+    try {
+      return [...decodeBitmap({ type: RecordType.Bitmap, x: 0, y: 0, destW: b.w, destH: b.h, width: b.w, height: b.h, bpp: b.bpp, codec: b.codec, flags: b.flags, data: b.data }, palette, scratch)];
+    } catch (err) {
+      assert.ok(err instanceof ScreenFormatError, String(err));
+      return err.message;
+    }
+  };
+  fc.assert(
+    fc.property(fc.array(fc.oneof(valid, valid, garbage), { minLength: 2, maxLength: 12 }), (bitmaps) => {
+      const scratch = new Scratch();
+      for (const b of bitmaps) assert.deepEqual(decode(b, scratch), decode(b));
+    }),
+    { numRuns: 400 },
+  );
 });

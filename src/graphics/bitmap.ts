@@ -7,11 +7,12 @@ import { decodePlanar } from './bitmap-planar.js';
 import { decodeUncompressed } from './bitmap-raw.js';
 import { decodeInterleaved } from './bitmap-rle.js';
 import { BitmapCodec, ScreenFormatError, type BitmapRecord } from './records.js';
+import type { Scratch } from './scratch.js';
 
 export const BITMAP_COMPRESSION = 0x0001;
 export const NO_BITMAP_COMPRESSION_HDR = 0x0400;
 
-export function decodeBitmap(r: BitmapRecord, palette: Uint8Array): Uint8Array {
+export function decodeBitmap(r: BitmapRecord, palette: Uint8Array, scratch?: Scratch): Uint8Array {
   let data = r.data;
   if (r.codec !== BitmapCodec.None && (r.flags & BITMAP_COMPRESSION) !== 0 && (r.flags & NO_BITMAP_COMPRESSION_HDR) === 0) {
     if (data.length < 8) throw new ScreenFormatError('compressed bitmap is shorter than its header');
@@ -20,11 +21,11 @@ export function decodeBitmap(r: BitmapRecord, palette: Uint8Array): Uint8Array {
   }
   switch (r.codec) {
     case BitmapCodec.None:
-      return decodeUncompressed(data, r.width, r.height, r.bpp, palette);
+      return decodeUncompressed(data, r.width, r.height, r.bpp, palette, scratch);
     case BitmapCodec.Interleaved:
-      return decodeInterleaved(data, r.width, r.height, r.bpp, palette);
+      return decodeInterleaved(data, r.width, r.height, r.bpp, palette, scratch);
     case BitmapCodec.Planar:
-      return decodePlanar(data, r.width, r.height);
+      return decodePlanar(data, r.width, r.height, scratch);
     default:
       throw new ScreenFormatError(`bitmap codec ${r.codec as number} is unknown`);
   }

@@ -4,6 +4,7 @@
  * B,G,R,X bytes; 8 bpp indexes the palette.
  */
 import { ScreenFormatError } from './records.js';
+import type { Scratch } from './scratch.js';
 
 /** Largest bitmap a decoder produces, in pixels (bounded output whatever a server claims). */
 export const MAX_BITMAP_PIXELS = 8192 * 8192;
@@ -99,9 +100,9 @@ function wordsOf(bpp: 15 | 16): Uint32Array {
  * one 32-bit store a pixel (the RGBA bytes of a word on a little-endian
  * machine: every Node platform). What putPixel gives, faster.
  */
-export function valuesToRgba(values: Uint32Array, width: number, height: number, bpp: number, palette: Uint8Array): Uint8Array {
-  const out = new Uint8Array(width * height * 4);
-  const words = new Uint32Array(out.buffer);
+export function valuesToRgba(values: Uint32Array, width: number, height: number, bpp: number, palette: Uint8Array, scratch?: Scratch): Uint8Array {
+  const out = scratch ? scratch.rgba(width * height) : new Uint8Array(width * height * 4);
+  const words = new Uint32Array(out.buffer, out.byteOffset, width * height);
   let table: Uint32Array | undefined;
   if (bpp === 15 || bpp === 16) table = wordsOf(bpp);
   else if (bpp === 8) {

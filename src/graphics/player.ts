@@ -12,6 +12,7 @@ import { inflateKeyframe } from './keyframe.js';
 import { defaultPalette } from './pixels.js';
 import { decodePointer, type PointerImage } from './pointer.js';
 import { RecordType, ScreenFormatError, type ScreenRecord } from './records.js';
+import { Scratch } from './scratch.js';
 
 export interface TimedRecord {
   t: number;
@@ -44,6 +45,8 @@ export class ScreenPlayer {
   /** The pointer's shape; undefined for the system default. */
   pointerImage: PointerImage | undefined;
   private readonly pointers = new Map<number, PointerImage>();
+  /** Bitmaps decode into this and are copied into the framebuffer at once. */
+  private readonly scratch = new Scratch();
 
   constructor(width = INITIAL.w, height = INITIAL.h) {
     this.fb = new Framebuffer(width, height);
@@ -68,7 +71,7 @@ export class ScreenPlayer {
         this.sized = true;
         return r.w * r.h;
       case RecordType.Bitmap: {
-        const rgba = decodeBitmap(r, this.palette);
+        const rgba = decodeBitmap(r, this.palette, this.scratch);
         return this.fb.blit(rgba, r.width, r.height, r.x, r.y, r.destW, r.destH);
       }
       case RecordType.Palette:
