@@ -17,12 +17,14 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeVideo, type VideoFormat } from '../src/export/video.js';
 import { decodeBitmap } from '../src/graphics/bitmap.js';
 import { ScreenKeyframer } from '../src/graphics/keyframer.js';
 import { ScreenTimeline, type TimedRecord } from '../src/graphics/player.js';
 import { defaultPalette } from '../src/graphics/pixels.js';
+import { Scratch } from '../src/graphics/scratch.js';
 import { BitmapCodec, RecordType, ScreenParser, type BitmapRecord, type ScreenRecord } from '../src/graphics/records.js';
 import { FrameKind, type Frame } from '../src/recording/frames.js';
 import { planarEncode, rleEncode } from '../test/fixtures/bitmap-encoders.js';
@@ -72,10 +74,33 @@ function bitmapOf(rgba: Uint8Array, codec: BitmapCodec, bpp: number, x = 0, y = 
   return { type: RecordType.Bitmap, x, y, destW: T, destH: T, width: T, height: T, bpp, codec, flags: 0x400, data };
 }
 
-function benchDecode(): void {
+/** Decode speed per codec into fresh buffers (what a one-off decode does) and into one reused Scratch (the screen player), with the major GCs each provoked. */
+async function benchDecode(): Promise<void> {
   const tiles = Array.from({ length: 32 }, (_, i) => tile(i + 1));
   const palette = defaultPalette();
   const rows: string[][] = [];
+  let majors = 0;
+  let gcMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMs += e.duration;
+      if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const run = async (records: BitmapRecord[], scratch: Scratch | undefined): Promise<[string, string]> => {
+    majors = 0;
+    gcMs = 0;
+    let pixels = 0;
+    const start = performance.now();
+    while (performance.now() - start < 1500) {
+      for (const r of records) decodeBitmap(r, palette, scratch);
+      pixels += records.length * T * T;
+    }
+    const seconds = (performance.now() - start) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries arrive on the event loop
+    return [(pixels / seconds / 1e6).toFixed(1), `${majors} major, ${gcMs.toFixed(0)} ms`];
+  };
   for (const [name, codec, bpp] of [
     ['none 32 bpp', BitmapCodec.None, 32],
     ['none 16 bpp', BitmapCodec.None, 16],
@@ -85,16 +110,12 @@ function benchDecode(): void {
   ] as const) {
     const records = tiles.map((t) => bitmapOf(t, codec, bpp));
     const bytes = records.reduce((n, r) => n + r.data.length, 0);
-    let pixels = 0;
-    const start = performance.now();
-    while (performance.now() - start < 1500) {
-      for (const r of records) decodeBitmap(r, palette);
-      pixels += records.length * T * T;
-    }
-    const seconds = (performance.now() - start) / 1000;
-    rows.push([name, (pixels / seconds / 1e6).toFixed(1), ((bytes / (records.length * T * T * 4)) * 100).toFixed(0) + ' %']);
+    const [fresh, freshMajors] = await run(records, undefined);
+    const [reused, reusedMajors] = await run(records, new Scratch());
+    rows.push([name, fresh, freshMajors, reused, reusedMajors, ((bytes / (records.length * T * T * 4)) * 100).toFixed(0) + ' %']);
   }
-  table('decode (64×64 tiles)', ['codec', 'MP/s', 'size vs RGBA'], rows);
+  observer.disconnect();
+  table('decode (64×64 tiles, 1.5 s each)', ['codec', 'MP/s fresh', 'GC', 'MP/s scratch', 'GC', 'size vs RGBA'], rows);
 }
 
 /** Screen records of the busy recording at 100 ms steps. */
@@ -202,7 +223,7 @@ function table(title: string, head: string[], rows: string[][]): void {
 
 process.stdout.write(`graphics benchmark on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}\n`);
 const only = values.only;
-if (only === undefined || only === 'decode') benchDecode();
+if (only === undefined || only === 'decode') await benchDecode();
 if (only === undefined || only === 'keyframes') benchKeyframes();
 if (only === undefined || only === 'export') await benchExport(record(SECONDS, true).frames);
 process.stdout.write(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (this process; ffmpeg apart)\n`);
