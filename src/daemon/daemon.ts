@@ -63,7 +63,7 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
     listeners = await startListeners(gateway, config);
   } catch (err) {
     log.error({ err }, 'cannot start');
-    stopRetention();
+    await stopRetention();
     await store.close();
     throw err;
   }
@@ -87,9 +87,10 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   process.off('SIGHUP', onHangup);
   // Listeners stop accepting at once; a proxy's close may wait for its clients, whom endAll disconnects.
   const closed = Promise.allSettled(listeners.map((l) => l.close()));
-  stopRetention();
   await gateway.endAll('gateway-shutdown');
   await closed;
+  // A sweep under way finishes the recording it is on (a move is never left half done by choice).
+  await stopRetention();
   await store.close();
   signer.secretKey.fill(0);
   log.info('stopped');

@@ -1,48 +1,146 @@
 /**
- * Retention: recordings that ended more than `retention.days` ago are
- * deleted, at start and then hourly. Without `retention.days` nothing is.
+ * Retention, at start and then hourly:
+ *
+ * - recordings that ended more than `retention.days` ago are deleted, from
+ *   the hot store and from the archive alike, by crypto-shredding (the store
+ *   destroys the sealed record keys durably before the chunks);
+ * - with `retention.archiveAfterDays` and `retention.archive`, recordings that
+ *   ended more than that many days ago move to the archive store
+ *   (src/store/archive.ts: copy, check, log, then delete the original).
  *
  * The end time is the one the gateway signed in its log when it has one
- * (an index edited to backdate a recording does not get it deleted early);
- * recordings older than the log go by the index. Each deletion is entered
- * in the log before the files go; when that fails, the recording is kept.
+ * (an index edited to backdate a recording does not get it deleted or moved
+ * early); recordings older than the log go by the index. Each deletion and
+ * each move is entered in the log before the original goes; when that fails,
+ * the recording is kept where it is and the next sweep tries again. A
+ * deletion the log already records (one cut short by a crash) is finished
+ * without a second entry.
  */
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
-import type { RecordingStore } from '../store/types.js';
+import { describeLocation, moveRecording, openArchiveStore } from '../store/archive.js';
+import type { RecordingStore, RecordingSummary } from '../store/types.js';
 import type { GatewayLog } from './gateway-log.js';
 
 const SWEEP_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
-export async function sweepRetention(store: RecordingStore, journal: GatewayLog, days: number, log: Logger, now = Date.now()): Promise<string[]> {
-  const cutoff = now - days * 86_400_000;
-  const deleted: string[] = [];
-  const signedEnds = await journal.signedEndTimes();
-  for (const r of await store.list({ until: new Date(cutoff).toISOString() })) {
-    const endedAt = signedEnds.get(r.id) ?? r.endedAt;
-    if (r.status === 'recording' || endedAt === null || !(Date.parse(endedAt) < cutoff)) continue;
-    try {
-      await journal.deleted(r.id, `retention: ended ${endedAt}, kept ${days} day${days === 1 ? '' : 's'}`);
-    } catch (err) {
-      log.error({ err, recording: r.id }, 'retention: cannot log the deletion; the recording is kept');
-      continue;
-    }
-    await store.delete(r.id);
-    deleted.push(r.id);
-  }
-  if (deleted.length > 0) log.info({ count: deleted.length, days }, 'retention: deleted recordings');
-  return deleted;
+export interface RetentionPolicy {
+  days: number | null;
+  archiveAfterDays?: number | null;
 }
 
-/** Starts the periodic sweep; returns its stop function. */
-export function startRetention(config: Config, store: RecordingStore, journal: GatewayLog, log: Logger): () => void {
-  const days = config.retention.days;
-  if (days === null || days === undefined) return () => undefined;
+export interface RetentionStores {
+  hot: RecordingStore;
+  /** The archive tier and how logs name it (describeLocation). */
+  archive?: { store: RecordingStore; name: string } | undefined;
+}
+
+export interface SweepResult {
+  deleted: string[];
+  archived: string[];
+  /** Recordings a step failed for (logged); the next sweep tries again. */
+  failed: string[];
+}
+
+type Journal = Pick<GatewayLog, 'deleted' | 'archived' | 'retentionFacts'>;
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export async function sweepRetention(stores: RetentionStores, journal: Journal, policy: RetentionPolicy, log: Logger, now = Date.now(), stopped: () => boolean = () => false): Promise<SweepResult> {
+  const result: SweepResult = { deleted: [], archived: [], failed: [] };
+  const facts = await journal.retentionFacts();
+  const endOf = (r: RecordingSummary): string | null => facts.ends.get(r.id) ?? r.endedAt;
+  const endedBefore = async (store: RecordingStore, cutoff: number): Promise<{ r: RecordingSummary; endedAt: string }[]> => {
+    const out: { r: RecordingSummary; endedAt: string }[] = [];
+    for (const r of await store.list({ until: new Date(cutoff).toISOString() })) {
+      const endedAt = endOf(r);
+      if (r.status !== 'recording' && endedAt !== null && Date.parse(endedAt) < cutoff) out.push({ r, endedAt });
+    }
+    return out;
+  };
+
+  if (policy.days !== null) {
+    const days = policy.days;
+    const tiers = [{ store: stores.hot, tier: 'hot' }, ...(stores.archive ? [{ store: stores.archive.store, tier: 'archive' }] : [])];
+    for (const { store, tier } of tiers) {
+      for (const { r, endedAt } of await endedBefore(store, now - days * DAY_MS)) {
+        if (stopped()) return result;
+        if (!facts.deleted.has(r.id)) {
+          try {
+            await journal.deleted(r.id, `retention: ended ${endedAt}, kept ${plural(days, 'day')}`);
+          } catch (err) {
+            log.error({ err, recording: r.id }, 'retention: cannot log the deletion; the recording is kept');
+            result.failed.push(r.id);
+            continue;
+          }
+        }
+        try {
+          await store.delete(r.id);
+        } catch (err) {
+          log.error({ err, recording: r.id, tier }, 'retention: cannot delete the recording; the next sweep finishes it');
+          result.failed.push(r.id);
+          continue;
+        }
+        log.info({ recording: r.id, tier, endedAt, days }, 'retention: recording deleted (its sealed keys destroyed first)');
+        result.deleted.push(r.id);
+      }
+    }
+  }
+
+  const afterDays = policy.archiveAfterDays ?? null;
+  if (stores.archive && afterDays !== null) {
+    const { store: archive, name } = stores.archive;
+    const gone = new Set(result.deleted);
+    for (const { r, endedAt } of await endedBefore(stores.hot, now - afterDays * DAY_MS)) {
+      if (stopped()) return result;
+      if (gone.has(r.id) || result.failed.includes(r.id)) continue;
+      try {
+        await moveRecording(stores.hot, archive, r.id, { journal, reason: `retention: ended ${endedAt}, archived after ${plural(afterDays, 'day')}`, archive: name, log: log.child({ recording: r.id }) });
+      } catch (err) {
+        log.error({ err, recording: r.id, archive: name }, 'retention: cannot move the recording to the archive; it stays in the hot store');
+        result.failed.push(r.id);
+        continue;
+      }
+      log.info({ recording: r.id, endedAt, archive: name, archiveAfterDays: afterDays }, 'retention: recording moved to the archive');
+      result.archived.push(r.id);
+    }
+  }
+  if (result.deleted.length + result.archived.length + result.failed.length > 0) {
+    log.info({ deleted: result.deleted.length, archived: result.archived.length, failed: result.failed.length }, 'retention: sweep done');
+  }
+  return result;
+}
+
+/**
+ * Starts the periodic sweep (opening the archive store when one is
+ * configured); returns its stop function, which lets a running sweep finish
+ * the recording it is on, then closes the archive.
+ */
+export function startRetention(config: Config, store: RecordingStore, journal: GatewayLog, log: Logger): () => Promise<void> {
+  const { days, archiveAfterDays, archive: location } = config.retention;
+  const archiving = archiveAfterDays !== null && location !== null;
+  if (days === null && !archiving) return async () => undefined;
+  const archive = location !== null ? { store: openArchiveStore(location, log), name: describeLocation(location) } : undefined;
+  let stopping = false;
+  let sweep: Promise<void> | undefined;
+  // A sweep still running when the next is due (a long archive move) is not doubled.
   const run = (): void => {
-    sweepRetention(store, journal, days, log).catch((err: unknown) => log.error({ err }, 'retention sweep failed'));
+    if (sweep !== undefined || stopping) return;
+    sweep = sweepRetention({ hot: store, archive }, journal, { days, archiveAfterDays }, log, Date.now(), () => stopping)
+      .then(
+        () => undefined,
+        (err: unknown) => log.error({ err }, 'retention sweep failed'),
+      )
+      .finally(() => (sweep = undefined));
   };
   run();
   const timer = setInterval(run, SWEEP_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    stopping = true;
+    clearInterval(timer);
+    await sweep;
+    await archive?.store.close();
+  };
 }

@@ -85,6 +85,20 @@ export interface StoreHealth {
   detail?: string;
 }
 
+/**
+ * A finished recording as another store holds it, for `importRecording`
+ * (the archive tier). Everything is copied as stored: the manifest with its
+ * sealed record keys, the signed checkpoints, every stream's chunks, and the
+ * index row's status, end time, end reason and size.
+ */
+export interface RecordingCopy {
+  summary: RecordingSummary;
+  manifest: Manifest;
+  checkpoints: Checkpoint[];
+  /** The chunks of one stream of the manifest, from 0 on, in order. */
+  chunks(streamId: number): AsyncIterable<StoredChunk>;
+}
+
 export interface RecordingStore {
   readonly kind: string;
   /** Stores that can be unreachable (PostgreSQL, spooling) say how they are. */
@@ -124,6 +138,14 @@ export interface RecordingStore {
    * (a backup, a WAL archive) cannot be opened; then the chunks and the rest.
    */
   delete(id: string): Promise<void>;
+  /**
+   * Optional (stores that can be an archive): stores a finished recording
+   * copied from another store, exactly as it was there. The copy becomes
+   * visible (get, list) only once all of it is durable; a copy cut short by a
+   * crash is never visible and is replaced by the next import of that id.
+   * An id the store already holds is refused (delete it first to redo it).
+   */
+  importRecording?(copy: RecordingCopy): Promise<void>;
 
   /**
    * Appends one entry to the gateway's log. `make` is called with the last
