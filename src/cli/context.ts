@@ -47,7 +47,7 @@ export class CliContext {
     if (this.storeInstance === undefined) {
       const hot = openStore(this.config, this.log);
       const archive = this.config.retention.archive;
-      this.storeInstance = archive === null ? hot : new TieredStore(hot, openArchiveStore(archive, this.log));
+      this.storeInstance = archive === null ? hot : new TieredStore(hot, openArchiveStore(archive, this.log, this.config.gateway.nodeId));
     }
     return this.storeInstance;
   }

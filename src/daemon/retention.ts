@@ -121,7 +121,7 @@ export function startRetention(config: Config, store: RecordingStore, journal: G
   const { days, archiveAfterDays, archive: location } = config.retention;
   const archiving = archiveAfterDays !== null && location !== null;
   if (days === null && !archiving) return async () => undefined;
-  const archive = location !== null ? { store: openArchiveStore(location, log), name: describeLocation(location) } : undefined;
+  const archive = location !== null ? { store: openArchiveStore(location, log, config.gateway.nodeId), name: describeLocation(location) } : undefined;
   let stopping = false;
   let sweep: Promise<void> | undefined;
   // A sweep still running when the next is due (a long archive move) is not doubled.

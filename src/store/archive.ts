@@ -10,11 +10,12 @@
  * least one store: an import cut short is never visible and is redone, and a
  * whole copy found by the next sweep is checked and the move finished.
  */
-import { ConfigError, NotFoundError, StoreError } from '../errors.js';
+import { NotFoundError, StoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { canonicalJson } from '../seal/manifest.js';
 import type { StoreLocation } from '../config/types.js';
 import { LocalStore } from './local.js';
+import { PostgresStore } from './postgres/store.js';
 import { describeUrl } from './postgres/pool.js';
 import type { RecordingCopy, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
 
@@ -37,14 +38,14 @@ export function describeLocation(location: StoreLocation): string {
   return location.kind === 'local' ? `local ${location.dir}` : `postgres ${describeUrl(location.url)}`;
 }
 
-/** Opens the archive store `retention.archive` names. */
-export function openArchiveStore(location: StoreLocation, log: Logger): RecordingStore {
+/** Opens the archive store `retention.archive` names; `nodeId` is this gateway node (config gateway.nodeId). */
+export function openArchiveStore(location: StoreLocation, log: Logger, nodeId: string): RecordingStore {
   log.debug({ archive: describeLocation(location) }, 'opening the archive store');
   switch (location.kind) {
     case 'local':
       return new LocalStore(location.dir);
-    default:
-      throw new ConfigError('retention.archive kind postgres is not available in this version; use kind local');
+    case 'postgres':
+      return new PostgresStore(location.url, { nodeId, log: log.child({ tier: 'archive' }) });
   }
 }
 

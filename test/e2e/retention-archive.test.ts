@@ -45,7 +45,7 @@ async function sweepAt(days: number): Promise<{ deleted: string[]; archived: str
   const signer = await ensureSigningKey(s, config.gateway.signingKey, log);
   const hot = openStore(config, log);
   const location = config.retention.archive!;
-  const archive = openArchiveStore(location, log);
+  const archive = openArchiveStore(location, log, config.gateway.nodeId);
   try {
     const journal = new GatewayLog(s, hot, signer);
     return await sweepRetention({ hot, archive: { store: archive, name: describeLocation(location) } }, journal, config.retention, log, Date.now() + days * DAY);

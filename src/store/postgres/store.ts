@@ -28,7 +28,8 @@ import type { Secret } from '../../config/secret.js';
 import type { LogEntry } from '../../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../../seal/manifest.js';
 import { isRecordingId } from '../ids.js';
-import type { InterruptedRecording, ListFilter, RecordingEnd, RecordingStore, RecordingSummary, StoreHealth, StoredChunk } from '../types.js';
+import type { InterruptedRecording, ListFilter, RecordingCopy, RecordingEnd, RecordingStore, RecordingSummary, StoreHealth, StoredChunk } from '../types.js';
+import { importInto } from './import.js';
 import { ChunkListener, noticePayload, waitFor } from './listener.js';
 import { migrate } from './migrate.js';
 import { describeUrl, openPool } from './pool.js';
@@ -360,6 +361,12 @@ export class PostgresStore implements RecordingStore {
   async delete(id: string): Promise<void> {
     await this.shredKeys(id);
     await this.purge(id);
+  }
+
+  /** A finished recording copied from another store (the archive tier), in one transaction: see import.ts. */
+  async importRecording(copy: RecordingCopy): Promise<void> {
+    const id = checkId(copy.manifest.id);
+    await this.transaction(`importing recording ${id}`, (c) => importInto(c, copy, this.nodeId));
   }
 
   async appendLog(make: (last: LogEntry | null) => LogEntry): Promise<LogEntry> {
