@@ -18,6 +18,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
+import { withSweepLock } from '../retention/sweep-lock.js';
 import { describeLocation, moveRecording, openArchiveStore } from '../store/archive.js';
 import type { RecordingStore, RecordingSummary } from '../store/types.js';
 import type { GatewayLog } from './gateway-log.js';
@@ -114,7 +115,8 @@ export async function sweepRetention(stores: RetentionStores, journal: Journal, 
 
 /**
  * Starts the periodic sweep (opening the archive store when one is
- * configured); returns its stop function, which lets a running sweep finish
+ * configured; one node at a time on a shared store, see sweep-lock.ts);
+ * returns its stop function, which lets a running sweep finish
  * the recording it is on, then closes the archive.
  */
 export function startRetention(config: Config, store: RecordingStore, journal: GatewayLog, log: Logger): () => Promise<void> {
@@ -127,9 +129,9 @@ export function startRetention(config: Config, store: RecordingStore, journal: G
   // A sweep still running when the next is due (a long archive move) is not doubled.
   const run = (): void => {
     if (sweep !== undefined || stopping) return;
-    sweep = sweepRetention({ hot: store, archive }, journal, { days, archiveAfterDays }, log, Date.now(), () => stopping)
+    sweep = withSweepLock(store, () => sweepRetention({ hot: store, archive }, journal, { days, archiveAfterDays }, log, Date.now(), () => stopping))
       .then(
-        () => undefined,
+        (result) => void (result === 'busy' && log.info('retention: another node is sweeping the shared store; this sweep is skipped')),
         (err: unknown) => log.error({ err }, 'retention sweep failed'),
       )
       .finally(() => (sweep = undefined));

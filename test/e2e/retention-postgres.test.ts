@@ -12,6 +12,7 @@
  * - A recording past archiveAfterDays moves to the archive database, and is
  *   listed, verified and exported byte for byte from there; past days it is
  *   crypto-shredded out of the archive, and `verify --all` accepts both.
+ * - Nodes sharing the store sweep one at a time.
  */
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -23,6 +24,7 @@ import { GatewayLog } from '../../src/daemon/gateway-log.js';
 import { ensureSigningKey } from '../../src/daemon/gateway-keys.js';
 import { sweepRetention, type SweepResult } from '../../src/daemon/retention.js';
 import { silentLogger } from '../../src/log.js';
+import { withSweepLock } from '../../src/retention/sweep-lock.js';
 import { decryptKeyFile, type AuditorKeyPair } from '../../src/seal/keys.js';
 import type { Manifest } from '../../src/seal/manifest.js';
 import { RecordOpener } from '../../src/seal/opener.js';
@@ -217,4 +219,30 @@ test('a recording past archiveAfterDays moves to the archive database, verifies 
   assert.equal(afterAll.code, 0, afterAll.stdout + afterAll.stderr);
   const listed = await home.cli(['recordings', 'list', '--json']);
   assert.deepEqual(JSON.parse(listed.stdout), []);
+});
+
+test('nodes sharing the store sweep one at a time: a node finding the sweep lock taken skips its sweep', async () => {
+  const config = loadConfig(home.configPath);
+  const nodeA = openStore(config, silentLogger());
+  const nodeB = openStore(config, silentLogger());
+  try {
+    let ran = 0;
+    const inner = await withSweepLock(nodeA, async () => {
+      ran++;
+      return withSweepLock(nodeB, async () => ++ran);
+    });
+    assert.equal(inner, 'busy');
+    assert.equal(ran, 1);
+    assert.equal(await withSweepLock(nodeB, async () => ++ran), 2, 'released after the first sweep');
+  } finally {
+    await nodeA.close();
+    await nodeB.close();
+  }
+});
+
+test('recgate start on the PostgreSQL store with a PostgreSQL archive starts its retention without an error and stops cleanly', async () => {
+  const { code, log } = await home.startAndStopDaemon();
+  assert.equal(code, 0, log);
+  assert.doesNotMatch(log, /retention sweep failed|cannot move|cannot delete/);
+  assert.match(log, /"recgate started"/);
 });
