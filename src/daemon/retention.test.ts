@@ -256,6 +256,30 @@ test('a deletion cut short after its keys were destroyed is finished by the next
   await store.close();
 });
 
+test('a copy a move left behind in the archive (cut short before the index row, or while staging) goes when the original expires', async () => {
+  const hot = await tempStore('hot');
+  const archive = await tempStore('archive');
+  const journal = new GatewayLog(s, hot, signer);
+  const id = await record(hot, journal);
+  const copy = await recordingCopy(hot, (await hot.get(id))!);
+  // What a crash leaves: the folder renamed into place without its index row, and a staging folder.
+  const { writeImportFolder } = await import('../store/local-import.js');
+  await writeImportFolder(join(archive.dataDir, 'recordings', id), copy);
+  await writeImportFolder(join(archive.dataDir, 'imports', id), copy);
+  const sealed = copy.manifest.recipients.map((r) => r.sealedKey);
+  const result = await sweepRetention({ hot, archive: { store: archive, name: 'local test' } }, journal, { days: 30, archiveAfterDays: 7 }, silentLogger(), Date.now() + 31 * DAY);
+  assert.deepEqual(result, { deleted: [id], archived: [], failed: [] });
+  assert.deepEqual(await readdir(join(archive.dataDir, 'recordings')), []);
+  // The staging folder goes at the next import; here, another recording's.
+  const other = await record(hot, journal, 'other');
+  await archive.importRecording!(await recordingCopy(hot, (await hot.get(other))!));
+  assert.deepEqual(await readdir(join(archive.dataDir, 'imports')), []);
+  await archive.delete(other);
+  for (const bytes of await filesUnder(archive.dataDir)) for (const key of sealed) assert.equal(bytes.includes(key), false);
+  await hot.close();
+  await archive.close();
+});
+
 test('the hot store with the archive behind it lists both in order, reads each from where it is, and rotates keys in both', async () => {
   const hot = await tempStore('hot');
   const archive = await tempStore('archive');

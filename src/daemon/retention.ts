@@ -78,6 +78,8 @@ export async function sweepRetention(stores: RetentionStores, journal: Journal, 
         }
         try {
           await store.delete(r.id);
+          // A copy a move cut short may be left in the archive: it goes too (a no-op when there is none).
+          if (tier === 'hot' && stores.archive) await stores.archive.store.delete(r.id);
         } catch (err) {
           log.error({ err, recording: r.id, tier }, 'retention: cannot delete the recording; the next sweep finishes it');
           result.failed.push(r.id);

@@ -18,7 +18,7 @@
  */
 import { EventEmitter, once } from 'node:events';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, StoreError } from '../errors.js';
@@ -46,6 +46,8 @@ export class LocalStore implements RecordingStore {
   private readonly positions = new RecordPositions();
   /** Identifies this process as the writer of the recordings it creates. */
   private readonly owner = `${process.pid}:${randomUUID()}`;
+  /** Imports under way in this process (their staging folders are not stale). */
+  private readonly importing = new Set<string>();
 
   constructor(readonly dataDir: string) {
     try {
@@ -278,7 +280,9 @@ export class LocalStore implements RecordingStore {
     if (copy.summary.status === 'recording') throw new StoreError(`recording ${id} is still being written; only finished recordings are imported`);
     if (this.writers.has(id) || this.index.get(id)) throw new StoreError(`recording ${id} is already held here`);
     const staging = join(this.dataDir, 'imports', id);
+    this.importing.add(id);
     try {
+      await this.removeStaleImports();
       // A folder without an index row is an import cut short after its rename: redone.
       await rm(dir, { recursive: true, force: true });
       await writeImportFolder(staging, copy);
@@ -293,6 +297,16 @@ export class LocalStore implements RecordingStore {
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);
       if (cause instanceof StoreError) throw cause;
       throw new StoreError(`recording ${id}: cannot import: ${(cause as Error).message}`, { cause });
+    } finally {
+      this.importing.delete(id);
+    }
+  }
+
+  /** Staging folders that a process killed mid-import left (they hold sealed keys, so they do not linger). */
+  private async removeStaleImports(): Promise<void> {
+    const names = await readdir(join(this.dataDir, 'imports')).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!this.importing.has(name)) await rm(join(this.dataDir, 'imports', name), { recursive: true, force: true });
     }
   }
 
