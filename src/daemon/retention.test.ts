@@ -280,6 +280,30 @@ test('a copy a move left behind in the archive (cut short before the index row, 
   await archive.close();
 });
 
+test('an archive that fails stops the sweep after three failed moves in a row; the recordings stay whole in the hot store and move at the next sweep', async () => {
+  const hot = await tempStore('hot');
+  const archive = await tempStore('archive');
+  const journal = new GatewayLog(s, hot, signer);
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push(await record(hot, journal, `r${i}`));
+  const stores = { hot, archive: { store: archive, name: 'local test' } };
+  const policy = { days: 30, archiveAfterDays: 7 };
+  const lines: string[] = [];
+  const log = silentLogger();
+  log.error = ((obj: unknown, msg?: string) => void lines.push(String(msg ?? obj))) as typeof log.error;
+  archive.importRecording = async () => {
+    throw new Error('archive disk gone');
+  };
+  const failing = await sweepRetention(stores, journal, policy, log, Date.now() + 8 * DAY);
+  assert.deepEqual(failing, { deleted: [], archived: [], failed: ids.slice(0, 3) });
+  assert.equal(lines.filter((l) => /3 failures in a row moving to the archive/.test(l)).length, 1);
+  for (const id of ids) assert.deepEqual(await verify(hot, id), []);
+  delete (archive as { importRecording?: unknown }).importRecording;
+  assert.deepEqual((await sweepRetention(stores, journal, policy, silentLogger(), Date.now() + 8 * DAY)).archived, ids);
+  await hot.close();
+  await archive.close();
+});
+
 test('the hot store with the archive behind it lists both in order, reads each from where it is, and rotates keys in both', async () => {
   const hot = await tempStore('hot');
   const archive = await tempStore('archive');

@@ -25,6 +25,8 @@ import type { GatewayLog } from './gateway-log.js';
 
 const SWEEP_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** Failures in a row after which a sweep stops a phase (a store down), so its log stays a few lines. */
+const GIVE_UP_AFTER = 3;
 
 export interface RetentionPolicy {
   days: number | null;
@@ -65,14 +67,17 @@ export async function sweepRetention(stores: RetentionStores, journal: Journal, 
     const days = policy.days;
     const tiers = [{ store: stores.hot, tier: 'hot' }, ...(stores.archive ? [{ store: stores.archive.store, tier: 'archive' }] : [])];
     for (const { store, tier } of tiers) {
+      const streak = new FailureStreak(log, `deleting from the ${tier} store`);
       for (const { r, endedAt } of await endedBefore(store, now - days * DAY_MS)) {
         if (stopped()) return result;
+        if (streak.givenUp) break;
         if (!facts.deleted.has(r.id)) {
           try {
             await journal.deleted(r.id, `retention: ended ${endedAt}, kept ${plural(days, 'day')}`);
           } catch (err) {
             log.error({ err, recording: r.id }, 'retention: cannot log the deletion; the recording is kept');
             result.failed.push(r.id);
+            streak.failed();
             continue;
           }
         }
@@ -83,8 +88,10 @@ export async function sweepRetention(stores: RetentionStores, journal: Journal, 
         } catch (err) {
           log.error({ err, recording: r.id, tier }, 'retention: cannot delete the recording; the next sweep finishes it');
           result.failed.push(r.id);
+          streak.failed();
           continue;
         }
+        streak.succeeded();
         log.info({ recording: r.id, tier, endedAt, days }, 'retention: recording deleted (its sealed keys destroyed first)');
         result.deleted.push(r.id);
       }
@@ -95,16 +102,20 @@ export async function sweepRetention(stores: RetentionStores, journal: Journal, 
   if (stores.archive && afterDays !== null) {
     const { store: archive, name } = stores.archive;
     const gone = new Set(result.deleted);
+    const streak = new FailureStreak(log, 'moving to the archive');
     for (const { r, endedAt } of await endedBefore(stores.hot, now - afterDays * DAY_MS)) {
       if (stopped()) return result;
+      if (streak.givenUp) break;
       if (gone.has(r.id) || result.failed.includes(r.id)) continue;
       try {
         await moveRecording(stores.hot, archive, r.id, { journal, reason: `retention: ended ${endedAt}, archived after ${plural(afterDays, 'day')}`, archive: name, log: log.child({ recording: r.id }) });
       } catch (err) {
         log.error({ err, recording: r.id, archive: name }, 'retention: cannot move the recording to the archive; it stays in the hot store');
         result.failed.push(r.id);
+        streak.failed();
         continue;
       }
+      streak.succeeded();
       log.info({ recording: r.id, endedAt, archive: name, archiveAfterDays: afterDays }, 'retention: recording moved to the archive');
       result.archived.push(r.id);
     }
@@ -113,6 +124,28 @@ export async function sweepRetention(stores: RetentionStores, journal: Journal, 
     log.info({ deleted: result.deleted.length, archived: result.archived.length, failed: result.failed.length }, 'retention: sweep done');
   }
   return result;
+}
+
+/** Counts failures in a row; at GIVE_UP_AFTER the phase stops with one line, and the next sweep tries again. */
+class FailureStreak {
+  private inRow = 0;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly phase: string,
+  ) {}
+
+  get givenUp(): boolean {
+    return this.inRow >= GIVE_UP_AFTER;
+  }
+
+  failed(): void {
+    if (++this.inRow === GIVE_UP_AFTER) this.log.error({ phase: this.phase }, `retention: ${GIVE_UP_AFTER} failures in a row ${this.phase}; the rest waits for the next sweep`);
+  }
+
+  succeeded(): void {
+    this.inRow = 0;
+  }
 }
 
 /**
