@@ -9,7 +9,7 @@
  * archive configured.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
@@ -101,6 +101,12 @@ test('past archiveAfterDays the recording moves to the archive, and the CLI list
   const search = await home.cli(['recordings', 'search', MARKER, '--key', home.key('officer')]);
   assert.equal(search.code, 0, search.stdout + search.stderr);
   assert.match(search.stdout, new RegExp(id));
+  // An auditor whose config does not name the archive is told where the recording went, not that it vanished.
+  const noArchive = join(home.dir, 'no-archive.yaml');
+  await writeFile(noArchive, (await readFile(home.configPath, 'utf8')).replace(/^retention:.*$/m, ''));
+  const blind = await home.cli(['recordings', 'verify', '--all', '--config', noArchive]);
+  assert.notEqual(blind.code, 0);
+  assert.match(blind.stdout, /move to the archive \(seq \d+: local \S+archive\), but no store holds it/);
   const exportedAfter = await exportFiles('after');
   assert.deepEqual([...exportedAfter.keys()].sort(), [...exportedBefore.keys()].sort());
   for (const [name, bytes] of exportedBefore) assert.ok(bytes.equals(exportedAfter.get(name)!), `${name} exports identically from the archive`);
