@@ -83,7 +83,7 @@ test('recgate start runs with an archive tier configured and stops cleanly', asy
   assert.ok(await exists(join(home.recordingDir(id))), 'a recent recording stays in the hot store');
 });
 
-test('past archiveAfterDays the recording moves to the archive, and the CLI lists, verifies, searches and exports it as before', async () => {
+test('past archiveAfterDays the recording moves to the archive, and the CLI lists, verifies, searches, plays and exports it as before', async () => {
   assert.deepEqual(await sweepAt(6), { deleted: [], archived: [], failed: [] });
   assert.deepEqual(await sweepAt(8), { deleted: [], archived: [id], failed: [] });
   assert.equal(await exists(home.recordingDir(id)), false, 'gone from the hot store');
@@ -107,6 +107,9 @@ test('past archiveAfterDays the recording moves to the archive, and the CLI list
   const blind = await home.cli(['recordings', 'verify', '--all', '--config', noArchive]);
   assert.notEqual(blind.code, 0);
   assert.match(blind.stdout, /move to the archive \(seq \d+: local \S+archive\), but no store holds it/);
+  const play = await home.cli(['recordings', 'play', id, '--key', home.key('officer'), '--speed', '1000']);
+  assert.equal(play.code, 0, play.stderr);
+  assert.match(play.stdout, new RegExp(MARKER));
   const exportedAfter = await exportFiles('after');
   assert.deepEqual([...exportedAfter.keys()].sort(), [...exportedBefore.keys()].sort());
   for (const [name, bytes] of exportedBefore) assert.ok(bytes.equals(exportedAfter.get(name)!), `${name} exports identically from the archive`);

@@ -29,7 +29,7 @@ import { decryptKeyFile, type AuditorKeyPair } from '../../src/seal/keys.js';
 import type { Manifest } from '../../src/seal/manifest.js';
 import { RecordOpener } from '../../src/seal/opener.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
-import { describeLocation, openArchiveStore } from '../../src/store/archive.js';
+import { describeLocation, moveRecording, openArchiveStore, recordingCopy } from '../../src/store/archive.js';
 import { openStore } from '../../src/store/index.js';
 import { GatewayHome, PASSPHRASE } from '../fixtures/gateway-env.js';
 import { startStoreDatabases, type StoreDatabases } from '../fixtures/pg-store.js';
@@ -219,6 +219,43 @@ test('a recording past archiveAfterDays moves to the archive database, verifies 
   assert.equal(afterAll.code, 0, afterAll.stdout + afterAll.stderr);
   const listed = await home.cli(['recordings', 'list', '--json']);
   assert.deepEqual(JSON.parse(listed.stdout), []);
+});
+
+test('an import into the PostgreSQL archive cut short by a failure leaves no row behind, and the move then succeeds', async () => {
+  const id = await home.record({ steps: steps('CUT-SHORT-77e0') });
+  const config = loadConfig(home.configPath);
+  const hot = openStore(config, silentLogger());
+  const archive = openArchiveStore(config.retention.archive!, silentLogger(), config.gateway.nodeId);
+  try {
+    const copy = await recordingCopy(hot, (await hot.get(id))!);
+    const failing = {
+      ...copy,
+      chunks: async function* (streamId: number) {
+        let n = 0;
+        for await (const c of copy.chunks(streamId)) {
+          if (n++ === 1) throw new Error('hot store connection lost');
+          yield c;
+        }
+      },
+    };
+    await assert.rejects(archive.importRecording!(failing), /hot store connection lost/);
+    assert.deepEqual(await rows(archiveDb, id), { recordings: 0, keys: 0, chunks: 0 });
+    const snapshot = async (store: typeof hot) => {
+      const manifest = await store.manifest(id);
+      const chunks: string[] = [];
+      for (const st of manifest.streams) for await (const c of store.chunks(id, st.id)) chunks.push(`${st.id}:${c.index}:${Buffer.from(c.data).toString('base64')}`);
+      return { summary: await store.get(id), manifest, checkpoints: await store.checkpoints(id), chunks };
+    };
+    const original = await snapshot(hot);
+    await moveRecording(hot, archive, id, { journal: { archived: async () => undefined }, reason: 'test', archive: 'test', log: silentLogger() });
+    assert.deepEqual(await snapshot(archive), original);
+    assert.deepEqual(await rows(hotDb, id), { recordings: 0, keys: 0, chunks: 0 });
+    assert.equal((await rows(archiveDb, id)).recordings, 1);
+    await archive.delete(id);
+  } finally {
+    await hot.close();
+    await archive.close();
+  }
 });
 
 test('nodes sharing the store sweep one at a time: a node finding the sweep lock taken skips its sweep', async () => {
