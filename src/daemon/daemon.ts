@@ -57,9 +57,10 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
     log.warn('no recipients configured: recordings cannot be sealed, so every session will be refused (see recgate keys generate)');
   }
 
-  const stopRetention = startRetention(config, store, gateway.journal, log);
+  let stopRetention: () => Promise<void> = async () => undefined;
   let listeners: Closable[];
   try {
+    stopRetention = startRetention(config, store, gateway.journal, log);
     listeners = await startListeners(gateway, config);
   } catch (err) {
     log.error({ err }, 'cannot start');

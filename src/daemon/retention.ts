@@ -19,7 +19,8 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { withSweepLock } from '../retention/sweep-lock.js';
-import { describeLocation, moveRecording, openArchiveStore } from '../store/archive.js';
+import { ConfigError } from '../errors.js';
+import { describeLocation, isHotStore, moveRecording, openArchiveStore } from '../store/archive.js';
 import type { RecordingStore, RecordingSummary } from '../store/types.js';
 import type { GatewayLog } from './gateway-log.js';
 
@@ -158,6 +159,9 @@ export function startRetention(config: Config, store: RecordingStore, journal: G
   const { days, archiveAfterDays, archive: location } = config.retention;
   const archiving = archiveAfterDays !== null && location !== null;
   if (days === null && !archiving) return async () => undefined;
+  if (location !== null && isHotStore(location, config.store, config.gateway.dataDir)) {
+    throw new ConfigError(`retention.archive names the hot store itself (${describeLocation(location)}); give the archive a directory or database of its own`);
+  }
   const archive = location !== null ? { store: openArchiveStore(location, log, config.gateway.nodeId), name: describeLocation(location) } : undefined;
   let stopping = false;
   let sweep: Promise<void> | undefined;

@@ -10,6 +10,7 @@
  * least one store: an import cut short is never visible and is redone, and a
  * whole copy found by the next sweep is checked and the move finished.
  */
+import { resolve } from 'node:path';
 import { NotFoundError, StoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { canonicalJson } from '../seal/manifest.js';
@@ -36,6 +37,12 @@ export interface MoveOptions {
 /** Where a store is, for logs and the log's entries: never a password. */
 export function describeLocation(location: StoreLocation): string {
   return location.kind === 'local' ? `local ${location.dir}` : `postgres ${describeUrl(location.url)}`;
+}
+
+/** Whether `retention.archive` names the hot store itself (the same data directory or database), which cannot be its own archive. */
+export function isHotStore(location: StoreLocation, hot: StoreLocation, dataDir: string): boolean {
+  if (location.kind === 'local') return hot.kind === 'local' && resolve(location.dir) === resolve(dataDir);
+  return hot.kind === 'postgres' && describeUrl(location.url) === describeUrl(hot.url);
 }
 
 /** Opens the archive store `retention.archive` names; `nodeId` is this gateway node (config gateway.nodeId). */

@@ -83,6 +83,12 @@ test('recgate start runs with an archive tier configured and stops cleanly', asy
   assert.ok(await exists(join(home.recordingDir(id))), 'a recent recording stays in the hot store');
 });
 
+test('recgate start refuses an archive that is the hot store itself, with one clear line', async () => {
+  const same = join(home.dir, 'same-archive.yaml');
+  await writeFile(same, (await readFile(home.configPath, 'utf8')).replace('dir: ./archive', 'dir: ./data'));
+  await assert.rejects(home.startDaemon(same), /retention\.archive names the hot store itself \(local \S+data\)/);
+});
+
 test('past archiveAfterDays the recording moves to the archive, and the CLI lists, verifies, searches, plays and exports it as before', async () => {
   assert.deepEqual(await sweepAt(6), { deleted: [], archived: [], failed: [] });
   assert.deepEqual(await sweepAt(8), { deleted: [], archived: [id], failed: [] });
