@@ -47,7 +47,12 @@ export class CliContext {
     if (this.storeInstance === undefined) {
       const hot = openStore(this.config, this.log);
       const archive = this.config.retention.archive;
-      this.storeInstance = archive === null ? hot : new TieredStore(hot, openArchiveStore(archive, this.log, this.config.gateway.nodeId));
+      try {
+        this.storeInstance = archive === null ? hot : new TieredStore(hot, openArchiveStore(archive, this.log, this.config.gateway.nodeId));
+      } catch (err) {
+        void hot.close().catch(() => undefined);
+        throw err;
+      }
     }
     return this.storeInstance;
   }
