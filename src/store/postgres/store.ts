@@ -28,7 +28,7 @@ import type { Secret } from '../../config/secret.js';
 import type { LogEntry } from '../../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../../seal/manifest.js';
 import { isRecordingId } from '../ids.js';
-import type { InterruptedRecording, ListFilter, RecordingEnd, RecordingStore, RecordingSummary, StoreHealth, StoredChunk } from '../types.js';
+import type { InterruptedRecording, ListFilter, RecipientUpdate, RecordingEnd, RecordingStore, RecordingSummary, StoreHealth, StoredChunk } from '../types.js';
 import { ChunkListener, noticePayload, waitFor } from './listener.js';
 import { migrate } from './migrate.js';
 import { describeUrl, openPool } from './pool.js';
@@ -297,7 +297,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   /** Replaces the recipients of many recordings in one transaction (rotation's batches). */
-  async updateRecipientsMany(updates: readonly { id: string; recipients: RecipientEntry[] }[]): Promise<void> {
+  async updateRecipientsMany(updates: readonly RecipientUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     const ids = updates.map((u) => checkId(u.id));
     await this.transaction(`updating the recipients of ${updates.length} recording(s)`, async (c) => {
