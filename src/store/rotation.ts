@@ -5,13 +5,15 @@
  *
  * Stores with batch forms (PostgreSQL: `manifests`, `updateRecipientsMany`)
  * are rotated a batch at a time, one transaction per batch, the next batch's
- * manifests read while this one is re-sealed; others one recording at a time,
- * several at once.
+ * manifests read while this one is re-sealed (on worker threads when there
+ * are thousands: X25519 is the bound) and the last one written; other stores
+ * one recording at a time, several at once.
  */
 import type { AuditorKeyPair } from '../seal/keys.js';
 import type { Manifest, RecipientEntry } from '../seal/manifest.js';
 import { rotateRecipient } from '../seal/rotate.js';
 import type { Sodium } from '../seal/sodium.js';
+import { ResealPool, WORKERS_FROM } from './reseal-pool.js';
 import type { RecipientUpdate, RecordingStore } from './types.js';
 
 export interface RotationResult {
@@ -37,10 +39,21 @@ export async function rotateRecordings(s: Sodium, store: RecordingStore, old: Au
     else todo.push(summary.id);
   }
   const reseal = (manifest: Manifest): RecipientEntry[] | null => rotateRecipient(s, manifest, old, next);
-  if (store.manifests && store.updateRecipientsMany) {
-    result.rotated = await rotateInBatches(todo, (ids) => store.manifests!(ids), (updates) => store.updateRecipientsMany!(updates), reseal);
-  } else {
+  if (!store.manifests || !store.updateRecipientsMany) {
     result.rotated = await rotateOneByOne(todo, store, reseal);
+    return result;
+  }
+  const read = (ids: string[]): Promise<Manifest[]> => store.manifests!(ids);
+  const write = (updates: RecipientUpdate[]): Promise<void> => store.updateRecipientsMany!(updates);
+  if (todo.length < WORKERS_FROM) {
+    result.rotated = await rotateInBatches(todo, read, write, async (ms) => ms.map((m) => ({ id: m.id, recipients: reseal(m) })));
+    return result;
+  }
+  const pool = new ResealPool(old, next);
+  try {
+    result.rotated = await rotateInBatches(todo, read, write, (ms) => pool.reseal(ms));
+  } finally {
+    await pool.close();
   }
   return result;
 }
@@ -49,7 +62,7 @@ async function rotateInBatches(
   ids: string[],
   read: (ids: string[]) => Promise<Manifest[]>,
   write: (updates: RecipientUpdate[]) => Promise<void>,
-  reseal: (manifest: Manifest) => RecipientEntry[] | null,
+  reseal: (manifests: Manifest[]) => Promise<{ id: string; recipients: RecipientEntry[] | null }[]>,
 ): Promise<number> {
   let rotated = 0;
   const batches: string[][] = [];
@@ -62,10 +75,7 @@ async function rotateInBatches(
     // Catch now so a failed read-ahead is not an unhandled rejection while this batch is re-sealed.
     reading?.catch(() => undefined);
     const updates: RecipientUpdate[] = [];
-    for (const manifest of manifests) {
-      const recipients = reseal(manifest);
-      if (recipients !== null) updates.push({ id: manifest.id, recipients });
-    }
+    for (const { id, recipients } of await reseal(manifests)) if (recipients !== null) updates.push({ id, recipients });
     await writing;
     writing = write(updates);
     writing.catch(() => undefined);
