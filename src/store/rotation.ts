@@ -3,9 +3,9 @@
  * recording the old key opens, the record key is re-sealed for the new key
  * and the manifest's recipients are replaced. Chunks are never read or written.
  *
- * Stores with batch forms (PostgreSQL: `manifests`, `updateRecipientsMany`)
+ * Stores with batch forms (PostgreSQL: `recipientsMany`, `updateRecipientsMany`)
  * are rotated a batch at a time, one transaction per batch, the next batch's
- * manifests read while this one is re-sealed (on worker threads when there
+ * recipients read while this one is re-sealed (on worker threads when there
  * are thousands: X25519 is the bound) and the last one written; other stores
  * one recording at a time, several at once.
  */
@@ -39,14 +39,14 @@ export async function rotateRecordings(s: Sodium, store: RecordingStore, old: Au
     else todo.push(summary.id);
   }
   const reseal = (manifest: Manifest): RecipientEntry[] | null => rotateRecipient(s, manifest, old, next);
-  if (!store.manifests || !store.updateRecipientsMany) {
+  if (!store.recipientsMany || !store.updateRecipientsMany) {
     result.rotated = await rotateOneByOne(todo, store, reseal);
     return result;
   }
-  const read = (ids: string[]): Promise<Manifest[]> => store.manifests!(ids);
+  const read = (ids: string[]): Promise<RecipientUpdate[]> => store.recipientsMany!(ids);
   const write = (updates: RecipientUpdate[]): Promise<void> => store.updateRecipientsMany!(updates);
   if (todo.length < WORKERS_FROM) {
-    result.rotated = await rotateInBatches(todo, read, write, async (ms) => ms.map((m) => ({ id: m.id, recipients: reseal(m) })));
+    result.rotated = await rotateInBatches(todo, read, write, async (ms) => ms.map((m) => ({ id: m.id, recipients: reseal(asManifest(m)) })));
     return result;
   }
   const pool = new ResealPool(old, next);
@@ -60,9 +60,9 @@ export async function rotateRecordings(s: Sodium, store: RecordingStore, old: Au
 
 async function rotateInBatches(
   ids: string[],
-  read: (ids: string[]) => Promise<Manifest[]>,
+  read: (ids: string[]) => Promise<RecipientUpdate[]>,
   write: (updates: RecipientUpdate[]) => Promise<void>,
-  reseal: (manifests: Manifest[]) => Promise<{ id: string; recipients: RecipientEntry[] | null }[]>,
+  reseal: (manifests: RecipientUpdate[]) => Promise<{ id: string; recipients: RecipientEntry[] | null }[]>,
 ): Promise<number> {
   let rotated = 0;
   const batches: string[][] = [];
@@ -83,6 +83,11 @@ async function rotateInBatches(
   }
   await writing;
   return rotated;
+}
+
+/** rotateRecipient reads only a manifest's id and recipients, which is what a store's batch read returns. */
+function asManifest(r: RecipientUpdate): Manifest {
+  return r as unknown as Manifest;
 }
 
 async function rotateOneByOne(todo: string[], store: RecordingStore, reseal: (manifest: Manifest) => RecipientEntry[] | null): Promise<number> {

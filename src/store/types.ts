@@ -118,11 +118,11 @@ export interface RecordingStore {
   updateRecipients(id: string, recipients: RecipientEntry[]): Promise<void>;
   /**
    * Batch forms for stores where a round trip per recording is the cost
-   * (PostgreSQL): the manifests of several recordings (those that exist, in
-   * the order asked), and the recipients of several replaced in one
+   * (PostgreSQL): the recipients of several recordings (in the order asked,
+   * leaving out those that have none), and the recipients of several replaced in one
    * transaction. Rotation uses them when a store has both.
    */
-  manifests?(ids: readonly string[]): Promise<Manifest[]>;
+  recipientsMany?(ids: readonly string[]): Promise<RecipientUpdate[]>;
   updateRecipientsMany?(updates: readonly RecipientUpdate[]): Promise<void>;
   /**
    * Marks recordings left `recording` by a writer that is gone as `interrupted`

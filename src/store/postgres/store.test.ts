@@ -277,7 +277,7 @@ test('recipients of many recordings are replaced in one batch, and the schema is
     for (const m of ms) await store.create(m);
     const updates = ms.slice(0, 2).map((m, i) => ({ id: m.id, recipients: [{ kid: `ffffffffffffff0${i}`, sealedKey: `NEW${i}` }] }));
     await store.updateRecipientsMany(updates);
-    assert.deepEqual((await store.manifests(ms.map((m) => m.id))).map((m) => m.recipients.map((r) => r.sealedKey)), [['NEW0'], ['NEW1'], ['AAAA']]);
+    assert.deepEqual((await store.recipientsMany(ms.map((m) => m.id))).map((m) => m.recipients.map((r) => r.sealedKey)), [['NEW0'], ['NEW1'], ['AAAA']]);
     assert.deepEqual((await store.list()).map((s) => s.recipients), [['ffffffffffffff00'], ['ffffffffffffff01'], ['0011223344556677']]);
     const second = open(url);
     await second.list();
