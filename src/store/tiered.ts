@@ -111,6 +111,11 @@ export class TieredStore implements RecordingStore {
   }
 }
 
+/** The stores a store is made of (the hot one and the archive for a TieredStore), for work done store by store, such as key rotation in each store's own batches. */
+export function storeTiers(store: RecordingStore): RecordingStore[] {
+  return store instanceof TieredStore ? [store.hot, store.archive] : [store];
+}
+
 /** Two listings of one filter merged in its order, a recording both hold once (the first's row), cut to its limit. */
 export function mergeListings(first: RecordingSummary[], second: RecordingSummary[], filter: ListFilter = {}): RecordingSummary[] {
   const seen = new Set(first.map((r) => r.id));

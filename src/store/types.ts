@@ -4,8 +4,8 @@
  * metadata, never read what a session contained.
  *
  * Implementations: LocalStore (data directory + SQLite index, the embedded
- * default). A shared PostgreSQL store implements the same contract; `tail`
- * is how a live viewer follows a recording that is still being written.
+ * default) and PostgresStore (one database shared by several gateway nodes);
+ * `tail` is how a live viewer follows a recording that is still being written.
  */
 import type { ChunkCounts, LogEntry } from '../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, RecordingStatus, StreamInfo } from '../seal/manifest.js';
@@ -50,6 +50,11 @@ export interface ListFilter {
 export interface StoredChunk {
   index: number;
   data: Uint8Array;
+}
+
+export interface RecipientUpdate {
+  id: string;
+  recipients: RecipientEntry[];
 }
 
 export interface RecordingEnd {
@@ -125,6 +130,14 @@ export interface RecordingStore {
   tornBytes(id: string, streamId: number): Promise<number>;
 
   updateRecipients(id: string, recipients: RecipientEntry[]): Promise<void>;
+  /**
+   * Batch forms for stores where a round trip per recording is the cost
+   * (PostgreSQL): the recipients of several recordings (in the order asked,
+   * leaving out those that have none), and the recipients of several replaced in one
+   * transaction. Rotation uses them when a store has both.
+   */
+  recipientsMany?(ids: readonly string[]): Promise<RecipientUpdate[]>;
+  updateRecipientsMany?(updates: readonly RecipientUpdate[]): Promise<void>;
   /**
    * Marks recordings left `recording` by a writer that is gone as `interrupted`
    * (or `complete`, see InterruptedRecording); returns their ids. `beforeMark`

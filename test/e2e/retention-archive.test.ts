@@ -89,7 +89,7 @@ test('recgate start refuses an archive that is the hot store itself, with one cl
   await assert.rejects(home.startDaemon(same), /retention\.archive names the hot store itself \(local \S+data\)/);
 });
 
-test('past archiveAfterDays the recording moves to the archive, and the CLI lists, verifies, searches, plays and exports it as before', async () => {
+test('past archiveAfterDays the recording moves to the archive, and the CLI lists, verifies, searches, plays, exports and rotates it as before', async () => {
   assert.deepEqual(await sweepAt(6), { deleted: [], archived: [], failed: [] });
   assert.deepEqual(await sweepAt(8), { deleted: [], archived: [id], failed: [] });
   assert.equal(await exists(home.recordingDir(id)), false, 'gone from the hot store');
@@ -117,6 +117,14 @@ test('past archiveAfterDays the recording moves to the archive, and the CLI list
   assert.equal(play.code, 0, play.stderr);
   assert.match(play.stdout, new RegExp(MARKER));
   const exportedAfter = await exportFiles('after');
+  // keys rotate reaches the archive: the new key opens the archived recording.
+  const generated = await home.cli(['keys', 'generate', '--out', join(home.dir, 'keys', 'next.key')]);
+  assert.equal(generated.code, 0, generated.stderr);
+  const rotated = await home.cli(['keys', 'rotate', '--from', home.key('officer'), '--to', join(home.dir, 'keys', 'next.key.pub')]);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.match(rotated.stdout, /^rotated 1 recording from key/);
+  const withNext = await home.cli(['recordings', 'export', id, '--key', join(home.dir, 'keys', 'next.key'), '--out', join(home.dir, 'next.zip')]);
+  assert.equal(withNext.code, 0, withNext.stderr);
   assert.deepEqual([...exportedAfter.keys()].sort(), [...exportedBefore.keys()].sort());
   for (const [name, bytes] of exportedBefore) assert.ok(bytes.equals(exportedAfter.get(name)!), `${name} exports identically from the archive`);
 });

@@ -25,8 +25,8 @@ export async function importInto(c: pg.PoolClient, copy: RecordingCopy, nodeId: 
   const held = await c.query('SELECT 1 FROM recordings WHERE id = $1 FOR UPDATE', [id]);
   if (held.rowCount) throw new StoreError(`recording ${id} is already held here`);
   await c.query(
-    `INSERT INTO recordings (id, "user", target, protocol, client_address, started_at, ended_at, bytes, status, end_reason, recipients, node_id, manifest)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    `INSERT INTO recordings (id, "user", target, protocol, client_address, started_at, ended_at, bytes, status, end_reason, node_id, manifest)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
     [
       id,
       summary.user,
@@ -38,7 +38,6 @@ export async function importInto(c: pg.PoolClient, copy: RecordingCopy, nodeId: 
       summary.bytes,
       summary.status,
       summary.endReason,
-      manifest.recipients.map((r) => r.kid),
       nodeId,
       storedManifest(manifest),
     ],

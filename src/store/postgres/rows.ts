@@ -19,7 +19,10 @@ export interface RecordingRow {
   recipients: string[];
 }
 
-export const SUMMARY_COLUMNS = 'id, "user", target, protocol, client_address, started_at, ended_at, bytes, status, end_reason, recipients';
+/** The columns of a RecordingSummary, from `recordings r`; recipients are the key ids in recording_keys, in order. */
+export const SUMMARY_COLUMNS =
+  'r.id, r."user", r.target, r.protocol, r.client_address, r.started_at, r.ended_at, r.bytes, r.status, r.end_reason, ' +
+  'ARRAY(SELECT k.kid FROM recording_keys k WHERE k.recording = r.id ORDER BY k.position) AS recipients';
 
 export function toSummary(row: RecordingRow): RecordingSummary {
   const startedAt = row.started_at.toISOString();
@@ -61,7 +64,7 @@ export function listQuery(filter: ListFilter = {}): { text: string; values: unkn
     where.push(`(started_at, id) ${filter.descending ? '<' : '>'} (${param(filter.after.startedAt)}::timestamptz, ${param(filter.after.id)}::text)`);
   }
   const text =
-    `SELECT ${SUMMARY_COLUMNS} FROM recordings` +
+    `SELECT ${SUMMARY_COLUMNS} FROM recordings r` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     ` ORDER BY started_at ${dir}, id ${dir}` +
     (filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '');

@@ -7,7 +7,9 @@
  *                   node that writes it, and the manifest's JSON without
  *                   its recipients and streams (those have their own tables)
  *   recording_keys  the record key sealed per recipient, in manifest order:
- *                   crypto-shredding a recording is one DELETE here
+ *                   crypto-shredding a recording is one DELETE here, and a
+ *                   rotation touches only these rows (the listing's
+ *                   recipients are read from here too)
  *   streams         the stream table of each recording, with the next chunk
  *                   index and the ciphertext bytes held (appends lock the row)
  *   checkpoints     signed checkpoints as the gateway wrote them (json keeps
@@ -31,7 +33,6 @@ export const STORE_STEPS: readonly string[] = [
     bytes bigint NOT NULL DEFAULT 0,
     status text NOT NULL CHECK (status IN ('recording', 'complete', 'interrupted')),
     end_reason text,
-    recipients text[] NOT NULL,
     node_id text NOT NULL,
     manifest json NOT NULL
   );

@@ -10,7 +10,12 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { Secret } from '../../config/secret.js';
 import { silentLogger } from '../../log.js';
-import { startStoreDatabases, type StoreDatabases } from '../../../test/fixtures/pg-store.js';
+import { seedRecordings, startStoreDatabases, type StoreDatabases } from '../../../test/fixtures/pg-store.js';
+import { toBase64 } from '../../seal/encoding.js';
+import { generateAuditorKey } from '../../seal/keys.js';
+import { openRecordKey } from '../../seal/opener.js';
+import { nativeSodium } from '../../seal/sodium-native.js';
+import { rotateRecordings } from '../rotation.js';
 import { bytes, checkpoint, collect, logEntry, manifest, storeContract } from '../store-contract.js';
 import { PostgresStore } from './store.js';
 
@@ -272,12 +277,40 @@ test('recipients of many recordings are replaced in one batch, and the schema is
     for (const m of ms) await store.create(m);
     const updates = ms.slice(0, 2).map((m, i) => ({ id: m.id, recipients: [{ kid: `ffffffffffffff0${i}`, sealedKey: `NEW${i}` }] }));
     await store.updateRecipientsMany(updates);
-    assert.deepEqual((await store.manifests(ms.map((m) => m.id))).map((m) => m.recipients.map((r) => r.sealedKey)), [['NEW0'], ['NEW1'], ['AAAA']]);
+    assert.deepEqual((await store.recipientsMany(ms.map((m) => m.id))).map((m) => m.recipients.map((r) => r.sealedKey)), [['NEW0'], ['NEW1'], ['AAAA']]);
     assert.deepEqual((await store.list()).map((s) => s.recipients), [['ffffffffffffff00'], ['ffffffffffffff01'], ['0011223344556677']]);
     const second = open(url);
     await second.list();
     await second.close();
     assert.deepEqual((await sql(name, 'SELECT component, version FROM recgate_schema')).rows, [{ component: 'store', version: 1 }]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('keys rotate re-seals thousands of recordings in batches (on worker threads), and each new sealed key opens', async () => {
+  const { url } = await dbs.create();
+  const store = open(url);
+  try {
+    await store.list();
+    const s = nativeSodium();
+    const old = generateAuditorKey(s);
+    const next = generateAuditorKey(s);
+    const recordKeys = Array.from({ length: 50 }, () => s.randomBytes(32));
+    const ids = await seedRecordings(store.pool, { count: 2_500, kid: old.kid, sealedKeys: recordKeys.map((k) => toBase64(s.boxSeal(k, old.publicKey))) });
+    const live = manifest();
+    live.recipients = [{ kid: old.kid, sealedKey: toBase64(s.boxSeal(recordKeys[0]!, old.publicKey)) }];
+    await store.create(live);
+    const result = await rotateRecordings(s, store, old, { publicKey: next.publicKey, name: 'next' });
+    assert.deepEqual(result, { rotated: 2_500, live: [live.id] });
+    const manifests = await store.manifests(ids);
+    assert.equal(manifests.length, 2_500);
+    manifests.forEach((m, i) => {
+      assert.deepEqual(m.recipients.map((r) => [r.kid, r.name]), [[next.kid, 'next']]);
+      if (i % 97 === 0) assert.deepEqual(openRecordKey(s, m, next), recordKeys[i % 50], `recording ${i} opens with the new key`);
+    });
+    assert.deepEqual((await store.list({ limit: 1 }))[0]?.recipients, [next.kid]);
+    assert.deepEqual((await store.manifest(live.id)).recipients.map((r) => r.kid), [old.kid], 'the live recording is left alone');
   } finally {
     await store.close();
   }

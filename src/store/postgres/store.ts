@@ -28,12 +28,12 @@ import type { Secret } from '../../config/secret.js';
 import type { LogEntry } from '../../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../../seal/manifest.js';
 import { isRecordingId } from '../ids.js';
-import type { InterruptedRecording, ListFilter, RecordingCopy, RecordingEnd, RecordingStore, RecordingSummary, StoreHealth, StoredChunk } from '../types.js';
+import type { InterruptedRecording, ListFilter, RecipientUpdate, RecordingCopy, RecordingEnd, RecordingStore, RecordingSummary, StoreHealth, StoredChunk } from '../types.js';
 import { importInto } from './import.js';
 import { ChunkListener, noticePayload, waitFor } from './listener.js';
 import { migrate } from './migrate.js';
 import { describeUrl, openPool } from './pool.js';
-import { INSERT_KEYS, joinManifest, keyColumns, listQuery, storedManifest, SUMMARY_COLUMNS, toSummary, type KeyRow, type RecordingRow, type StreamRow } from './rows.js';
+import { INSERT_KEYS, joinManifest, keyColumns, listQuery, storedManifest, SUMMARY_COLUMNS, toRecipient, toSummary, type KeyRow, type RecordingRow, type StreamRow } from './rows.js';
 import { CHUNKS_CHANNEL, LOG_LOCK, STORE_STEPS } from './schema.js';
 import { recoverRecordings } from './recovery.js';
 import { describeError, PgAccess } from './access.js';
@@ -112,9 +112,9 @@ export class PostgresStore implements RecordingStore {
     const m = manifest.meta;
     await this.transaction(`creating recording ${id}`, async (c) => {
       await c.query(
-        `INSERT INTO recordings (id, "user", target, protocol, client_address, started_at, status, recipients, node_id, manifest)
-         VALUES ($1, $2, $3, $4, $5, $6, 'recording', $7, $8, $9)`,
-        [id, m.user, m.target, m.protocol, m.clientAddress, m.startedAt, manifest.recipients.map((r) => r.kid), this.nodeId, storedManifest(manifest)],
+        `INSERT INTO recordings (id, "user", target, protocol, client_address, started_at, status, node_id, manifest)
+         VALUES ($1, $2, $3, $4, $5, $6, 'recording', $7, $8)`,
+        [id, m.user, m.target, m.protocol, m.clientAddress, m.startedAt, this.nodeId, storedManifest(manifest)],
       );
       await c.query(INSERT_KEYS, keyColumns([{ id, recipients: manifest.recipients }]));
       for (const [i, s] of manifest.streams.entries()) await insertStream(c, id, s, i);
@@ -195,7 +195,7 @@ export class PostgresStore implements RecordingStore {
 
   async get(id: string): Promise<RecordingSummary | undefined> {
     if (!isRecordingId(id)) return undefined;
-    const r = await this.query<RecordingRow>(`reading recording ${id}`, `SELECT ${SUMMARY_COLUMNS} FROM recordings WHERE id = $1`, [id]);
+    const r = await this.query<RecordingRow>(`reading recording ${id}`, `SELECT ${SUMMARY_COLUMNS} FROM recordings r WHERE r.id = $1`, [id]);
     return r.rows[0] && toSummary(r.rows[0]);
   }
 
@@ -208,6 +208,26 @@ export class PostgresStore implements RecordingStore {
     const [m] = await this.manifests([checkId(id)]);
     if (!m) throw new NotFoundError(`no recording ${id}`);
     return m;
+  }
+
+  /**
+   * The recipients of several recordings in one round trip, in the order
+   * asked: what rotation reads. Recordings without any (absent, or their
+   * keys destroyed) are left out.
+   */
+  async recipientsMany(ids: readonly string[]): Promise<RecipientUpdate[]> {
+    const r = await this.query<KeyRow & { recording: string }>(
+      'reading recipients',
+      'SELECT recording, kid, name, sealed_key FROM recording_keys WHERE recording = ANY($1::text[]) ORDER BY recording, position',
+      [[...ids]],
+    );
+    const byId = new Map<string, RecipientUpdate>();
+    for (const row of r.rows) {
+      let entry = byId.get(row.recording);
+      if (!entry) byId.set(row.recording, (entry = { id: row.recording, recipients: [] }));
+      entry.recipients.push(toRecipient(row));
+    }
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   /** The manifests of several recordings in one round trip (those that exist, in the order asked). */
@@ -298,22 +318,18 @@ export class PostgresStore implements RecordingStore {
   }
 
   /** Replaces the recipients of many recordings in one transaction (rotation's batches). */
-  async updateRecipientsMany(updates: readonly { id: string; recipients: RecipientEntry[] }[]): Promise<void> {
+  async updateRecipientsMany(updates: readonly RecipientUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     const ids = updates.map((u) => checkId(u.id));
     await this.transaction(`updating the recipients of ${updates.length} recording(s)`, async (c) => {
-      const found = await c.query<{ id: string }>('SELECT id FROM recordings WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
+      // Only recording_keys changes; its foreign key holds each recording's row against a delete meanwhile.
+      const found = await c.query<{ id: string }>('SELECT id FROM recordings WHERE id = ANY($1::text[])', [ids]);
       if (found.rowCount !== new Set(ids).size) {
         const have = new Set(found.rows.map((r) => r.id));
         throw new NotFoundError(`no recording ${ids.find((i) => !have.has(i))}`);
       }
       await c.query('DELETE FROM recording_keys WHERE recording = ANY($1::text[])', [ids]);
       await c.query(INSERT_KEYS, keyColumns([...updates]));
-      await c.query(
-        `UPDATE recordings r SET recipients = ARRAY(SELECT json_array_elements_text(u.kids))
-         FROM json_to_recordset($1::json) AS u(id text, kids json) WHERE r.id = u.id`,
-        [JSON.stringify(updates.map((u) => ({ id: u.id, kids: u.recipients.map((r) => r.kid) })))],
-      );
     });
   }
 
@@ -341,7 +357,6 @@ export class PostgresStore implements RecordingStore {
     if (this.writing.has(id)) throw new StoreError(`recording ${id} is still being written`);
     await this.transaction(`destroying the keys of recording ${id}`, async (c) => {
       await c.query('DELETE FROM recording_keys WHERE recording = $1', [id]);
-      await c.query("UPDATE recordings SET recipients = '{}' WHERE id = $1", [id]);
     });
   }
 
