@@ -51,80 +51,108 @@ type Journal = Pick<GatewayLog, 'deleted' | 'archived' | 'retentionFacts'>;
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+interface Due {
+  r: RecordingSummary;
+  endedAt: string;
+}
+
+/** What one sweep knows and reports, shared by its two phases. */
+interface Sweep {
+  stores: RetentionStores;
+  journal: Journal;
+  log: Logger;
+  stopped: () => boolean;
+  result: SweepResult;
+  /** Finished recordings of `store` that ended before `cutoff` (the signed end time first). */
+  endedBefore(store: RecordingStore, cutoff: number): Promise<Due[]>;
+  /** Recordings whose deletion the log already records. */
+  deletedInLog: Set<string>;
+}
+
 export async function sweepRetention(stores: RetentionStores, journal: Journal, policy: RetentionPolicy, log: Logger, now = Date.now(), stopped: () => boolean = () => false): Promise<SweepResult> {
-  const result: SweepResult = { deleted: [], archived: [], failed: [] };
   const facts = await journal.retentionFacts();
-  const endOf = (r: RecordingSummary): string | null => facts.ends.get(r.id) ?? r.endedAt;
-  const endedBefore = async (store: RecordingStore, cutoff: number): Promise<{ r: RecordingSummary; endedAt: string }[]> => {
-    const out: { r: RecordingSummary; endedAt: string }[] = [];
-    for (const r of await store.list({ until: new Date(cutoff).toISOString() })) {
-      const endedAt = endOf(r);
-      if (r.status !== 'recording' && endedAt !== null && Date.parse(endedAt) < cutoff) out.push({ r, endedAt });
-    }
-    return out;
+  const sweep: Sweep = {
+    stores,
+    journal,
+    log,
+    stopped,
+    result: { deleted: [], archived: [], failed: [] },
+    deletedInLog: facts.deleted,
+    async endedBefore(store, cutoff) {
+      const out: Due[] = [];
+      for (const r of await store.list({ until: new Date(cutoff).toISOString() })) {
+        const endedAt = facts.ends.get(r.id) ?? r.endedAt;
+        if (r.status !== 'recording' && endedAt !== null && Date.parse(endedAt) < cutoff) out.push({ r, endedAt });
+      }
+      return out;
+    },
   };
-
   if (policy.days !== null) {
-    const days = policy.days;
-    const tiers = [{ store: stores.hot, tier: 'hot' }, ...(stores.archive ? [{ store: stores.archive.store, tier: 'archive' }] : [])];
-    for (const { store, tier } of tiers) {
-      const streak = new FailureStreak(log, `deleting from the ${tier} store`);
-      for (const { r, endedAt } of await endedBefore(store, now - days * DAY_MS)) {
-        if (stopped()) return result;
-        if (streak.givenUp) break;
-        if (!facts.deleted.has(r.id)) {
-          try {
-            await journal.deleted(r.id, `retention: ended ${endedAt}, kept ${plural(days, 'day')}`);
-          } catch (err) {
-            log.error({ err, recording: r.id }, 'retention: cannot log the deletion; the recording is kept');
-            result.failed.push(r.id);
-            streak.failed();
-            continue;
-          }
-        }
-        try {
-          await store.delete(r.id);
-          // A copy a move cut short may be left in the archive: it goes too (a no-op when there is none).
-          if (tier === 'hot' && stores.archive) await stores.archive.store.delete(r.id);
-        } catch (err) {
-          log.error({ err, recording: r.id, tier }, 'retention: cannot delete the recording; the next sweep finishes it');
-          result.failed.push(r.id);
-          streak.failed();
-          continue;
-        }
-        streak.succeeded();
-        log.info({ recording: r.id, tier, endedAt, days }, 'retention: recording deleted (its sealed keys destroyed first)');
-        result.deleted.push(r.id);
-      }
-    }
+    await deleteExpired(sweep, stores.hot, 'hot', policy.days, now);
+    if (stores.archive) await deleteExpired(sweep, stores.archive.store, 'archive', policy.days, now);
   }
-
   const afterDays = policy.archiveAfterDays ?? null;
-  if (stores.archive && afterDays !== null) {
-    const { store: archive, name } = stores.archive;
-    const gone = new Set(result.deleted);
-    const streak = new FailureStreak(log, 'moving to the archive');
-    for (const { r, endedAt } of await endedBefore(stores.hot, now - afterDays * DAY_MS)) {
-      if (stopped()) return result;
-      if (streak.givenUp) break;
-      if (gone.has(r.id) || result.failed.includes(r.id)) continue;
-      try {
-        await moveRecording(stores.hot, archive, r.id, { journal, reason: `retention: ended ${endedAt}, archived after ${plural(afterDays, 'day')}`, archive: name, log: log.child({ recording: r.id }) });
-      } catch (err) {
-        log.error({ err, recording: r.id, archive: name }, 'retention: cannot move the recording to the archive; it stays in the hot store');
-        result.failed.push(r.id);
-        streak.failed();
-        continue;
-      }
-      streak.succeeded();
-      log.info({ recording: r.id, endedAt, archive: name, archiveAfterDays: afterDays }, 'retention: recording moved to the archive');
-      result.archived.push(r.id);
-    }
-  }
+  if (stores.archive && afterDays !== null) await moveOld(sweep, stores.archive, afterDays, now);
+  const { result } = sweep;
   if (result.deleted.length + result.archived.length + result.failed.length > 0) {
     log.info({ deleted: result.deleted.length, archived: result.archived.length, failed: result.failed.length }, 'retention: sweep done');
   }
   return result;
+}
+
+/** Deletes what ended more than `days` ago from one store: logged first (once), then shredded. */
+async function deleteExpired(sweep: Sweep, store: RecordingStore, tier: 'hot' | 'archive', days: number, now: number): Promise<void> {
+  const { journal, log, result } = sweep;
+  const streak = new FailureStreak(log, `deleting from the ${tier} store`);
+  for (const { r, endedAt } of await sweep.endedBefore(store, now - days * DAY_MS)) {
+    if (sweep.stopped() || streak.givenUp) return;
+    if (!sweep.deletedInLog.has(r.id)) {
+      try {
+        await journal.deleted(r.id, `retention: ended ${endedAt}, kept ${plural(days, 'day')}`);
+      } catch (err) {
+        log.error({ err, recording: r.id }, 'retention: cannot log the deletion; the recording is kept');
+        result.failed.push(r.id);
+        streak.failed();
+        continue;
+      }
+    }
+    try {
+      await store.delete(r.id);
+      // A copy a move cut short may be left in the archive: it goes too (a no-op when there is none).
+      if (tier === 'hot' && sweep.stores.archive) await sweep.stores.archive.store.delete(r.id);
+    } catch (err) {
+      log.error({ err, recording: r.id, tier }, 'retention: cannot delete the recording; the next sweep finishes it');
+      result.failed.push(r.id);
+      streak.failed();
+      continue;
+    }
+    streak.succeeded();
+    log.info({ recording: r.id, tier, endedAt, days }, 'retention: recording deleted (its sealed keys destroyed first)');
+    result.deleted.push(r.id);
+  }
+}
+
+/** Moves what ended more than `afterDays` ago from the hot store to the archive (see moveRecording). */
+async function moveOld(sweep: Sweep, archive: { store: RecordingStore; name: string }, afterDays: number, now: number): Promise<void> {
+  const { journal, log, result } = sweep;
+  const skip = new Set([...result.deleted, ...result.failed]);
+  const streak = new FailureStreak(log, 'moving to the archive');
+  for (const { r, endedAt } of await sweep.endedBefore(sweep.stores.hot, now - afterDays * DAY_MS)) {
+    if (sweep.stopped() || streak.givenUp) return;
+    if (skip.has(r.id)) continue;
+    const reason = `retention: ended ${endedAt}, archived after ${plural(afterDays, 'day')}`;
+    try {
+      await moveRecording(sweep.stores.hot, archive.store, r.id, { journal, reason, archive: archive.name, log: log.child({ recording: r.id }) });
+    } catch (err) {
+      log.error({ err, recording: r.id, archive: archive.name }, 'retention: cannot move the recording to the archive; it stays in the hot store');
+      result.failed.push(r.id);
+      streak.failed();
+      continue;
+    }
+    streak.succeeded();
+    log.info({ recording: r.id, endedAt, archive: archive.name, archiveAfterDays: afterDays }, 'retention: recording moved to the archive');
+    result.archived.push(r.id);
+  }
 }
 
 /** Counts failures in a row; at GIVE_UP_AFTER the phase stops with one line, and the next sweep tries again. */
