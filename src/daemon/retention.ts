@@ -21,6 +21,7 @@ import type { Logger } from '../log.js';
 import { withSweepLock } from '../retention/sweep-lock.js';
 import { ConfigError } from '../errors.js';
 import { describeLocation, isHotStore, moveRecording, openArchiveStore } from '../store/archive.js';
+import { TieredStore } from '../store/tiered.js';
 import type { RecordingStore, RecordingSummary } from '../store/types.js';
 import type { GatewayLog } from './gateway-log.js';
 
@@ -177,20 +178,25 @@ class FailureStreak {
   }
 }
 
+/** A running retention: the store readers use (the hot store, with the archive behind it when there is one), and its stop. */
+export interface Retention {
+  readStore: RecordingStore;
+  /** Lets a running sweep finish the recording it is on, then closes the archive. */
+  stop(): Promise<void>;
+}
+
 /**
- * Starts the periodic sweep (opening the archive store when one is
- * configured; one node at a time on a shared store, see sweep-lock.ts);
- * returns its stop function, which lets a running sweep finish
- * the recording it is on, then closes the archive.
+ * Opens the archive store when one is configured and starts the periodic
+ * sweep (one node at a time on a shared store, see sweep-lock.ts).
  */
-export function startRetention(config: Config, store: RecordingStore, journal: GatewayLog, log: Logger): () => Promise<void> {
+export function startRetention(config: Config, store: RecordingStore, journal: GatewayLog, log: Logger): Retention {
   const { days, archiveAfterDays, archive: location } = config.retention;
-  const archiving = archiveAfterDays !== null && location !== null;
-  if (days === null && !archiving) return async () => undefined;
   if (location !== null && isHotStore(location, config.store, config.gateway.dataDir)) {
     throw new ConfigError(`retention.archive names the hot store itself (${describeLocation(location)}); give the archive a directory or database of its own`);
   }
   const archive = location !== null ? { store: openArchiveStore(location, log, config.gateway.nodeId), name: describeLocation(location) } : undefined;
+  const readStore = archive ? new TieredStore(store, archive.store) : store;
+  if (days === null && (archiveAfterDays === null || archive === undefined)) return { readStore, stop: async () => void (await archive?.store.close()) };
   let stopping = false;
   let sweep: Promise<void> | undefined;
   // A sweep still running when the next is due (a long archive move) is not doubled.
@@ -206,10 +212,13 @@ export function startRetention(config: Config, store: RecordingStore, journal: G
   run();
   const timer = setInterval(run, SWEEP_MS);
   timer.unref();
-  return async () => {
-    stopping = true;
-    clearInterval(timer);
-    await sweep;
-    await archive?.store.close();
+  return {
+    readStore,
+    stop: async () => {
+      stopping = true;
+      clearInterval(timer);
+      await sweep;
+      await archive?.store.close();
+    },
   };
 }
