@@ -10,7 +10,7 @@ import { BENCH_DEPS, ensureSystemDeps, SYSTEM_DEPS } from './system-deps.mjs';
 const [name, ...args] = process.argv.slice(2);
 const script = name ? join(ROOT, 'bench', `${name}.ts`) : '';
 if (!name || !existsSync(script)) {
-  console.error(`usage: node scripts/bench.mjs NAME [ARGS...], NAME one of: seal, ssh, postgres, mysql, mysql-bulk, graphics, console, rdp`);
+  console.error(`usage: node scripts/bench.mjs NAME [ARGS...], NAME one of: seal, ssh, postgres, mysql, mysql-bulk, graphics, console, rdp, store`);
   process.exit(2);
 }
 if (name !== 'seal' && name !== 'console') ensureSystemDeps([...SYSTEM_DEPS, ...BENCH_DEPS.filter((d) => d.bench === name)], `npm run bench:${name}`);

@@ -1,6 +1,10 @@
 /**
  * What every command needs: the loaded config, a logger, libsodium, and (on
  * demand) the store and the auditor's key.
+ *
+ * With an archive tier (`retention.archive`) the store is the hot store with
+ * the archive behind it (TieredStore), so recordings retention moved there
+ * are listed, exported, played, searched, verified and rotated like the rest.
  */
 import { readFile } from 'node:fs/promises';
 import { loadConfig, resolveConfigPath, type Config } from '../config/index.js';
@@ -10,7 +14,9 @@ import { createLogger, type Logger } from '../log.js';
 import { decryptKeyFile, type AuditorKeyPair } from '../seal/keys.js';
 import { defaultSodium, type Sodium } from '../seal/sodium.js';
 import { trustedSignerKeys } from '../daemon/gateway-keys.js';
+import { openArchiveStore } from '../store/archive.js';
 import { openStore } from '../store/index.js';
+import { TieredStore } from '../store/tiered.js';
 import type { RecordingStore, RecordingSummary } from '../store/types.js';
 import { PASSPHRASE_HINT, readSecret } from './prompt.js';
 
@@ -38,7 +44,16 @@ export class CliContext {
   }
 
   store(): RecordingStore {
-    this.storeInstance ??= openStore(this.config, this.log);
+    if (this.storeInstance === undefined) {
+      const hot = openStore(this.config, this.log);
+      const archive = this.config.retention.archive;
+      try {
+        this.storeInstance = archive === null ? hot : new TieredStore(hot, openArchiveStore(archive, this.log, this.config.gateway.nodeId));
+      } catch (err) {
+        void hot.close().catch(() => undefined);
+        throw err;
+      }
+    }
     return this.storeInstance;
   }
 

@@ -13,6 +13,7 @@ import { GatewayError, KeyError, NotFoundError } from '../errors.js';
 import { encryptKeyFile, formatPublicKeyLine, generateAuditorKey, parsePublicKeyLine, wipeKeyPair } from '../seal/keys.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { rotateRecordings, type RotationResult } from '../store/rotation.js';
+import { storeTiers } from '../store/tiered.js';
 import { usageError, withContext, type GlobalOptions } from './context.js';
 import { applyRecipientEdit, describeEdit, recipientEdit, type RecipientEdit } from './keys-config.js';
 import { printable } from './printable.js';
@@ -89,7 +90,13 @@ export async function rotateKeys(options: GlobalOptions & { from: string; to: st
     try {
       // With --update-config the gateway seals to the new key first, so what it records from then on needs no rotation.
       if (options.updateConfig !== undefined) await updateConfig(configFile, edit);
-      result = await rotateRecordings(s, ctx.store(), old, { publicKey: next.publicKey, name: next.comment });
+      result = { rotated: 0, live: [] };
+      // The hot store and the archive each rotate on their own, in their own batches.
+      for (const store of storeTiers(ctx.store())) {
+        const done = await rotateRecordings(s, store, old, { publicKey: next.publicKey, name: next.comment });
+        result.rotated += done.rotated;
+        result.live.push(...done.live);
+      }
     } finally {
       wipeKeyPair(s, old);
     }

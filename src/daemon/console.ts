@@ -10,6 +10,7 @@ import { buildConsole } from '../console/server.js';
 import type { Config } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { defaultSodium } from '../seal/sodium.js';
+import type { RecordingStore } from '../store/types.js';
 import { ensureSigningKey } from './gateway-keys.js';
 import type { Gateway } from './gateway.js';
 import type { RunningProxy } from './proxy.js';
@@ -24,7 +25,8 @@ export function consoleTls(config: Config): { cert: Buffer; key: Buffer } {
   }
 }
 
-export async function startConsole(gateway: Gateway, at: { host: string; port: number }): Promise<RunningProxy> {
+/** `store`: where the console reads recordings (the hot store, with the archive behind it when there is one). */
+export async function startConsole(gateway: Gateway, at: { host: string; port: number }, store: RecordingStore = gateway.store): Promise<RunningProxy> {
   const sodium = defaultSodium();
   const log = gateway.log.child({ component: 'console' });
   // The gateway made this key at start; the console signs its audit log with it.
@@ -34,7 +36,7 @@ export async function startConsole(gateway: Gateway, at: { host: string; port: n
   try {
     app = await buildConsole({
       config: () => gateway.config,
-      store: gateway.store,
+      store,
       sodium,
       signer,
       log,

@@ -13,12 +13,13 @@ import { createLogger, type Logger } from '../log.js';
 import { formatSignerPublicLine } from '../seal/signing.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { openStore } from '../store/index.js';
+import type { RecordingStore } from '../store/types.js';
 import { loadProxy, protocols } from '../../proxies/index.js';
 import { startConsole } from './console.js';
 import { startControl } from './control.js';
 import { Gateway } from './gateway.js';
 import { ensureHostKey, ensureSigningKey, ensureTlsCertificate, SIGNER_COMMENT } from './gateway-keys.js';
-import { startRetention } from './retention.js';
+import { startRetention, type Retention } from './retention.js';
 
 export async function startDaemon(options: { config?: string }): Promise<void> {
   const configPath = resolveConfigPath(options.config);
@@ -57,13 +58,14 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
     log.warn('no recipients configured: recordings cannot be sealed, so every session will be refused (see recgate keys generate)');
   }
 
-  const stopRetention = startRetention(config, store, gateway.journal, log);
+  let retention: Retention = { readStore: store, stop: async () => undefined };
   let listeners: Closable[];
   try {
-    listeners = await startListeners(gateway, config);
+    retention = startRetention(config, store, gateway.journal, log);
+    listeners = await startListeners(gateway, config, retention.readStore);
   } catch (err) {
     log.error({ err }, 'cannot start');
-    stopRetention();
+    await retention.stop();
     await store.close();
     throw err;
   }
@@ -87,9 +89,10 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   process.off('SIGHUP', onHangup);
   // Listeners stop accepting at once; a proxy's close may wait for its clients, whom endAll disconnects.
   const closed = Promise.allSettled(listeners.map((l) => l.close()));
-  stopRetention();
   await gateway.endAll('gateway-shutdown');
   await closed;
+  // A sweep under way finishes the recording it is on (a move is never left half done by choice).
+  await retention.stop();
   await store.close();
   signer.secretKey.fill(0);
   log.info('stopped');
@@ -127,7 +130,7 @@ interface Closable {
 }
 
 /** Starts the configured proxies, the control socket and the console; on failure closes what it started. */
-async function startListeners(gateway: Gateway, config: Config): Promise<Closable[]> {
+async function startListeners(gateway: Gateway, config: Config, readStore: RecordingStore): Promise<Closable[]> {
   const started: Closable[] = [];
   try {
     for (const spec of protocols) {
@@ -138,7 +141,7 @@ async function startListeners(gateway: Gateway, config: Config): Promise<Closabl
       gateway.log.info({ proxy: spec.name, address: running.address }, 'listening');
     }
     started.push(await startControl(gateway, config));
-    if (config.listen.console) started.push(await startConsole(gateway, config.listen.console));
+    if (config.listen.console) started.push(await startConsole(gateway, config.listen.console, readStore));
     return started;
   } catch (err) {
     await Promise.allSettled(started.map((l) => l.close()));

@@ -107,9 +107,9 @@ test('retention goes by the end time the gateway signed, not an edited index, an
   const db = new Database(join(store.dataDir, 'index.db'));
   db.prepare("UPDATE recordings SET ended_at = '2001-01-01T00:00:00.000Z', started_at = '2001-01-01T00:00:00.000Z' WHERE id = ?").run(recorder.id);
   db.close();
-  assert.deepEqual(await sweepRetention(store, journal, 30, silentLogger()), [], 'a backdated index does not get it deleted early');
+  assert.deepEqual((await sweepRetention({ hot: store }, journal, { days: 30 }, silentLogger())).deleted, [], 'a backdated index does not get it deleted early');
   const later = Date.now() + 31 * 86_400_000;
-  assert.deepEqual(await sweepRetention(store, journal, 30, silentLogger(), later), [recorder.id]);
+  assert.deepEqual((await sweepRetention({ hot: store }, journal, { days: 30 }, silentLogger(), later)).deleted, [recorder.id]);
   const log = await entries(store);
   assert.deepEqual(log.map((e) => e.kind), ['start', 'end', 'deleted']);
   assert.match((log[2] as { reason: string }).reason, /^retention: ended \S+, kept 30 days$/);

@@ -6,6 +6,7 @@
  * leave the recording as it was and try again later.
  */
 import {
+  archivedEvent,
   chainLogEntry,
   deletedEvent,
   endEvent,
@@ -54,19 +55,29 @@ export class GatewayLog implements RecordingJournal {
     await this.append(deletedEvent(id, reason));
   }
 
+  /** Entered before a recording is removed from the hot store, once its copy in the archive checked whole. */
+  async archived(id: string, reason: string, archive: string): Promise<void> {
+    await this.append(archivedEvent(id, reason, archive));
+  }
+
   /**
    * When each recording ended, as this gateway signed it in the log (end or
-   * interrupted entries with a good signature by its own key). Retention goes
-   * by these, not by the index, which whoever writes the store can edit.
+   * interrupted entries with a good signature by its own key), and which
+   * recordings' deletion it already records. Retention goes by these, not by
+   * the index, which whoever writes the store can edit; a deletion cut short
+   * is finished without a second entry.
    */
-  async signedEndTimes(): Promise<Map<string, string>> {
+  async retentionFacts(): Promise<{ ends: Map<string, string>; deleted: Set<string> }> {
     const ends = new Map<string, string>();
+    const deleted = new Set<string>();
     for await (const e of this.store.readLog()) {
       if ((e.kind === 'end' || e.kind === 'interrupted') && verifyLogEntry(this.sodium, this.signer.publicKey, e)) {
         ends.set(e.recording, e.endedAt);
+      } else if (e.kind === 'deleted' && verifyLogEntry(this.sodium, this.signer.publicKey, e)) {
+        deleted.add(e.recording);
       }
     }
-    return ends;
+    return { ends, deleted };
   }
 
   private async append(event: LogEvent): Promise<LogEntry> {

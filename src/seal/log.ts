@@ -15,6 +15,7 @@
  *                finalCheckpoint (digest), chunks (count per stream name)
  *   interrupted  endedAt, checkpoints, lastCheckpoint (digest or null), chunks
  *   deleted      reason
+ *   archived     reason, archive (where it went: store kind and place, never a secret)
  *
  * A checkpoint's digest is base64(BLAKE2b-256(canonicalJson(checkpoint))),
  * signature included. Pure code: no I/O; the store keeps the entries.
@@ -68,7 +69,15 @@ export interface LogDeleted {
   reason: string;
 }
 
-export type LogEvent = LogStart | LogEnd | LogInterrupted | LogDeleted;
+/** Moved to the archive store by retention; it is still held, in the archive. */
+export interface LogArchived {
+  kind: 'archived';
+  recording: string;
+  reason: string;
+  archive: string;
+}
+
+export type LogEvent = LogStart | LogEnd | LogInterrupted | LogDeleted | LogArchived;
 
 export interface LogLink {
   seq: number;
@@ -166,6 +175,10 @@ export function deletedEvent(id: string, reason: string): LogDeleted {
   return { kind: 'deleted', recording: id, reason };
 }
 
+export function archivedEvent(id: string, reason: string, archive: string): LogArchived {
+  return { kind: 'archived', recording: id, reason, archive };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -203,6 +216,8 @@ export function logEntryShapeError(e: unknown): string | null {
       return strings(e, ['endedAt']) ?? countsError(e.chunks);
     case 'deleted':
       return strings(e, ['reason']);
+    case 'archived':
+      return strings(e, ['reason', 'archive']);
     default:
       return `unknown kind ${JSON.stringify(e.kind)}`;
   }

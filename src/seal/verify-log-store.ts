@@ -4,7 +4,8 @@
  * what it holds; the log protects that it still exists, how far it went and
  * how it ended.
  *
- * Errors: started and never deleted by the gateway, yet absent (deleted);
+ * Errors: started and never deleted by the gateway, yet absent (deleted; or
+ * moved to an archive this verifier is not configured with);
  * ended or interrupted with N checkpoints or chunks while the store holds
  * fewer (cut short) or more; a last checkpoint that differs; a status, end
  * time or end reason other than the log's (edited); metadata other than at
@@ -14,7 +15,7 @@
  * the gateway yet still held.
  */
 import { FindingList, type Finding } from './findings.js';
-import { checkpointDigest, type ChunkCounts, type LogEnd, type LogEntry, type LogInterrupted } from './log.js';
+import { checkpointDigest, type ChunkCounts, type LogArchived, type LogEnd, type LogEntry, type LogInterrupted } from './log.js';
 import type { Checkpoint, RecordingStatus } from './manifest.js';
 import type { Sodium } from './sodium.js';
 
@@ -41,7 +42,10 @@ export function checkRecordingLog(s: Sodium, id: string, entries: readonly LogEn
   const deleted = list.filter((e) => e.kind === 'deleted').at(-1);
   if (stored === null) {
     const first = list[0];
-    if (first && !deleted) report.error(`the log records its ${first.kind} (seq ${first.seq}), but the store no longer holds it (deleted)`);
+    const archived = list.filter((e): e is LogEntry & LogArchived => e.kind === 'archived').at(-1);
+    if (first && !deleted && archived) {
+      report.error(`the log records its move to the archive (seq ${archived.seq}: ${archived.archive}), but no store holds it (deleted, or retention.archive is not configured here)`);
+    } else if (first && !deleted) report.error(`the log records its ${first.kind} (seq ${first.seq}), but the store no longer holds it (deleted)`);
     return report.findings;
   }
   if (list.length === 0) {

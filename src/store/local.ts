@@ -6,15 +6,19 @@
  *   <dataDir>/recordings/<id>/manifest.json   Manifest (replaced atomically)
  *   <dataDir>/recordings/<id>/checkpoints.jsonl  signed checkpoints, append-only
  *   <dataDir>/recordings/<id>/<streamId>.chunks  sealed chunks, append-only (see chunk-file)
+ *   <dataDir>/imports/<id>/                   a recording being imported (archive tier), renamed into recordings/ when whole
  *
  * Chunks are written as they come (the page cache keeps them through a
  * process kill); a checkpoint first fsyncs every stream file, then appends and
  * fsyncs the checkpoint, so a signed checkpoint never covers data that a
  * power loss could take away.
+ *
+ * Deletion is crypto-shredding: the manifest loses its sealed record keys
+ * (durably) before the chunk files and the index row go (see local-import.ts).
  */
 import { EventEmitter, once } from 'node:events';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, StoreError } from '../errors.js';
@@ -22,8 +26,9 @@ import type { ChunkCounts, LogEntry } from '../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../seal/manifest.js';
 import { readRecords, recordHeader, RecordPositions, scanRecords } from './chunk-file.js';
 import { isRecordingId } from './ids.js';
+import { fsyncDir, shredManifest, writeAtomic, writeImportFolder } from './local-import.js';
 import { SqliteIndex } from './sqlite-index.js';
-import type { InterruptedRecording, ListFilter, RecordingEnd, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
+import type { InterruptedRecording, ListFilter, RecordingCopy, RecordingEnd, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
 
 interface Writer {
   streams: Map<number, { fh: FileHandle; next: number }>;
@@ -41,6 +46,8 @@ export class LocalStore implements RecordingStore {
   private readonly positions = new RecordPositions();
   /** Identifies this process as the writer of the recordings it creates. */
   private readonly owner = `${process.pid}:${randomUUID()}`;
+  /** Imports under way in this process (their staging folders are not stale). */
+  private readonly importing = new Set<string>();
 
   constructor(readonly dataDir: string) {
     try {
@@ -251,8 +258,56 @@ export class LocalStore implements RecordingStore {
 
   async delete(id: string): Promise<void> {
     if (this.writers.has(id)) throw new StoreError(`recording ${id} is still being written`);
-    await rm(this.dir(id), { recursive: true, force: true });
+    const dir = this.dir(id);
+    const manifest = await this.manifest(id).then(
+      (m) => m,
+      (err: unknown) => (err instanceof NotFoundError ? ('absent' as const) : ('unreadable' as const)),
+    );
+    try {
+      if (await shredManifest(dir, manifest)) this.index.setRecipients(id, []);
+      await rm(dir, { recursive: true, force: true });
+      await fsyncDir(join(this.dataDir, 'recordings'));
+    } catch (cause) {
+      throw new StoreError(`recording ${id}: cannot delete: ${(cause as Error).message}`, { cause });
+    }
     this.index.delete(id);
+  }
+
+  async importRecording(copy: RecordingCopy): Promise<void> {
+    const id = copy.manifest.id;
+    const dir = this.dir(id);
+    if (copy.summary.id !== id) throw new StoreError(`import of ${id}: its summary is of ${copy.summary.id}`);
+    if (copy.summary.status === 'recording') throw new StoreError(`recording ${id} is still being written; only finished recordings are imported`);
+    if (this.writers.has(id) || this.index.get(id)) throw new StoreError(`recording ${id} is already held here`);
+    const staging = join(this.dataDir, 'imports', id);
+    this.importing.add(id);
+    try {
+      await this.removeStaleImports();
+      // A folder without an index row is an import cut short after its rename: redone.
+      await rm(dir, { recursive: true, force: true });
+      await writeImportFolder(staging, copy);
+      await rename(staging, dir);
+      await fsyncDir(join(this.dataDir, 'recordings'));
+      const { summary } = copy;
+      this.index.insertFinished(
+        { ...summary, recipients: copy.manifest.recipients.map((r) => r.kid) },
+        { status: summary.status, endedAt: summary.endedAt ?? summary.startedAt, endReason: summary.endReason ?? summary.status, bytes: summary.bytes },
+      );
+    } catch (cause) {
+      await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+      if (cause instanceof StoreError) throw cause;
+      throw new StoreError(`recording ${id}: cannot import: ${(cause as Error).message}`, { cause });
+    } finally {
+      this.importing.delete(id);
+    }
+  }
+
+  /** Staging folders that a process killed mid-import left (they hold sealed keys, so they do not linger). */
+  private async removeStaleImports(): Promise<void> {
+    const names = await readdir(join(this.dataDir, 'imports')).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!this.importing.has(name)) await rm(join(this.dataDir, 'imports', name), { recursive: true, force: true });
+    }
   }
 
   async appendLog(make: (last: LogEntry | null) => LogEntry): Promise<LogEntry> {
@@ -291,10 +346,4 @@ function ownerIsAlive(owner: string): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text, { mode: 0o600, flush: true });
-  await rename(tmp, path);
 }

@@ -84,6 +84,16 @@ export class SqliteIndex {
       .run(e.id, e.user, e.target, e.protocol, e.clientAddress, e.startedAt, JSON.stringify(e.recipients), e.owner);
   }
 
+  /** A finished recording in one row (an import): its status, end and size as given. */
+  insertFinished(e: Omit<IndexEntry, 'owner'>, end: { status: RecordingStatus; endedAt: string; endReason: string; bytes: number }): void {
+    this.db
+      .prepare(
+        `INSERT INTO recordings (id, user, target, protocol, client_address, started_at, ended_at, bytes, status, end_reason, recipients, owner)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+      )
+      .run(e.id, e.user, e.target, e.protocol, e.clientAddress, e.startedAt, end.endedAt, end.bytes, end.status, end.endReason, JSON.stringify(e.recipients));
+  }
+
   setBytes(id: string, bytes: number): void {
     this.db.prepare('UPDATE recordings SET bytes = ? WHERE id = ?').run(bytes, id);
   }

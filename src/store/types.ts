@@ -4,8 +4,8 @@
  * metadata, never read what a session contained.
  *
  * Implementations: LocalStore (data directory + SQLite index, the embedded
- * default). A shared PostgreSQL store implements the same contract; `tail`
- * is how a live viewer follows a recording that is still being written.
+ * default) and PostgresStore (one database shared by several gateway nodes);
+ * `tail` is how a live viewer follows a recording that is still being written.
  */
 import type { ChunkCounts, LogEntry } from '../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, RecordingStatus, StreamInfo } from '../seal/manifest.js';
@@ -52,6 +52,11 @@ export interface StoredChunk {
   data: Uint8Array;
 }
 
+export interface RecipientUpdate {
+  id: string;
+  recipients: RecipientEntry[];
+}
+
 export interface RecordingEnd {
   endedAt: string;
   endReason: string;
@@ -85,6 +90,20 @@ export interface StoreHealth {
   detail?: string;
 }
 
+/**
+ * A finished recording as another store holds it, for `importRecording`
+ * (the archive tier). Everything is copied as stored: the manifest with its
+ * sealed record keys, the signed checkpoints, every stream's chunks, and the
+ * index row's status, end time, end reason and size.
+ */
+export interface RecordingCopy {
+  summary: RecordingSummary;
+  manifest: Manifest;
+  checkpoints: Checkpoint[];
+  /** The chunks of one stream of the manifest, from 0 on, in order. */
+  chunks(streamId: number): AsyncIterable<StoredChunk>;
+}
+
 export interface RecordingStore {
   readonly kind: string;
   /** Stores that can be unreachable (PostgreSQL, spooling) say how they are. */
@@ -112,6 +131,14 @@ export interface RecordingStore {
 
   updateRecipients(id: string, recipients: RecipientEntry[]): Promise<void>;
   /**
+   * Batch forms for stores where a round trip per recording is the cost
+   * (PostgreSQL): the recipients of several recordings (in the order asked,
+   * leaving out those that have none), and the recipients of several replaced in one
+   * transaction. Rotation uses them when a store has both.
+   */
+  recipientsMany?(ids: readonly string[]): Promise<RecipientUpdate[]>;
+  updateRecipientsMany?(updates: readonly RecipientUpdate[]): Promise<void>;
+  /**
    * Marks recordings left `recording` by a writer that is gone as `interrupted`
    * (or `complete`, see InterruptedRecording); returns their ids. `beforeMark`
    * runs first for each; when it throws, that recording is left as it was (the
@@ -124,6 +151,14 @@ export interface RecordingStore {
    * (a backup, a WAL archive) cannot be opened; then the chunks and the rest.
    */
   delete(id: string): Promise<void>;
+  /**
+   * Optional (stores that can be an archive): stores a finished recording
+   * copied from another store, exactly as it was there. The copy becomes
+   * visible (get, list) only once all of it is durable; a copy cut short by a
+   * crash is never visible and is replaced by the next import of that id.
+   * An id the store already holds is refused (delete it first to redo it).
+   */
+  importRecording?(copy: RecordingCopy): Promise<void>;
 
   /**
    * Appends one entry to the gateway's log. `make` is called with the last
