@@ -1,0 +1,203 @@
+/**
+ * Replays the spool into the store once it answers again: segment after
+ * segment, record after record, in the order they were acknowledged. Each
+ * replayed record is noted durably (SpoolDir.markDrained) before the next,
+ * and the first record after a start or a failure is checked against the
+ * store before it is written (replay's `check`), so a retry after a failure
+ * mid-batch writes nothing twice.
+ *
+ * The store unreachable: try again after a backoff (retryMinMs doubling up to
+ * retryMaxMs), with a log line when it goes and when it is back. A record the
+ * store refuses is kept in `rejected/` beside the spool and logged as an
+ * error, and the replay goes on; a segment that does not parse is kept as
+ * `N.corrupt` and logged (records before the damage are replayed).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { RecordingStore } from '../types.js';
+import { chunkCount, encodeRecord, type SpoolRecord } from './format.js';
+import { replay, type LogMaker } from './replay.js';
+import type { SpoolDir } from './spool-dir.js';
+import type { SpoolIndex } from './spool-index.js';
+import { isUnreachable } from './unreachable.js';
+
+export interface DrainerOptions {
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** A record is in the store now. */
+  onDrained(record: SpoolRecord): void;
+  /** True when nothing waits in the spool and nothing is being appended. */
+  mayGoUp(): boolean;
+  /** Called at the moment the spool is found empty: later writes go to the store. */
+  wentUp(): void;
+}
+
+/** Log "still unreachable" at most this often while retrying. */
+const STILL_DOWN_EVERY_MS = 15_000;
+
+export class Drainer {
+  drainedChunks = 0;
+  /** Why the last try failed, while the store is unreachable (no secret: the driver's message). */
+  lastError: string | undefined;
+  private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private delay: number;
+  private verifyNext = true;
+  private downSince: number | undefined;
+  private lastDownLog = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly store: RecordingStore,
+    private readonly spool: SpoolDir,
+    private readonly index: SpoolIndex,
+    private readonly makers: Map<string, LogMaker>,
+    private readonly log: Logger,
+    private readonly options: DrainerOptions,
+  ) {
+    this.delay = options.retryMinMs;
+  }
+
+  /** Reads what a previous process left in the spool into the index. */
+  async load(): Promise<void> {
+    for (const segment of this.spool.segments()) {
+      const { records, corruption } = await this.spool.read(segment);
+      for (const r of records) this.index.spooled(r.record, { segment, offset: r.offset, end: r.end });
+      if (corruption) this.log.error({ segment, offset: corruption.offset, error: corruption.message }, 'a spool segment is damaged: the records before the damage will be replayed');
+    }
+  }
+
+  /** Starts a replay soon, unless one is under way or waiting for its retry. */
+  kick(): void {
+    if (this.stopped || this.running || this.timer) return;
+    this.timer = setTimeout(() => this.pass(), 0);
+    this.timer.unref();
+  }
+
+  /** Replays everything now and waits; throws when the store cannot be reached. */
+  async drainNow(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
+    if (this.spool.empty) return this.options.wentUp();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    try {
+      await this.run();
+    } catch (err) {
+      this.kick();
+      if (!isUnreachable(err)) throw err;
+      throw new StoreError(`the store is unreachable, and the spool holds ${this.spool.bytes} bytes of writes to replay into it first: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  private pass(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    this.run().then(
+      () => {
+        this.delay = this.options.retryMinMs;
+      },
+      (err: unknown) => {
+        if (this.stopped) return;
+        if (!isUnreachable(err)) this.log.error({ err }, 'replaying the spool failed; trying again');
+        this.timer = setTimeout(() => this.pass(), this.delay);
+        this.timer.unref();
+        this.delay = Math.min(this.delay * 2, this.options.retryMaxMs);
+      },
+    );
+  }
+
+  private run(): Promise<void> {
+    const started = Date.now();
+    const drainedBefore = this.drainedChunks;
+    this.running = this.drainAll().then(
+      () => {
+        if (this.drainedChunks > drainedBefore || this.downSince !== undefined) {
+          this.log.info({ chunks: this.drainedChunks - drainedBefore, ms: Date.now() - started }, 'spool replayed into the store: writes go straight to the store again');
+        }
+        this.downSince = undefined;
+        this.lastError = undefined;
+      },
+      (err: unknown) => {
+        if (isUnreachable(err)) this.stillDown(err as Error);
+        throw err;
+      },
+    );
+    return this.running.finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private stillDown(err: Error): void {
+    const now = Date.now();
+    this.lastError = err.message;
+    if (this.downSince === undefined) this.downSince = now;
+    if (now - this.lastDownLog >= STILL_DOWN_EVERY_MS) {
+      this.lastDownLog = now;
+      this.log.warn({ error: err.message, downForMs: now - this.downSince, bytes: this.spool.bytes }, 'store still unreachable: the spool keeps the writes, retrying');
+    }
+  }
+
+  private async drainAll(): Promise<void> {
+    for (;;) {
+      if (this.options.mayGoUp()) return this.options.wentUp();
+      const sealed = this.spool.segments().filter((n) => n < this.spool.currentSegment);
+      if (sealed.length === 0) {
+        await this.spool.seal();
+        if (this.spool.segments().every((n) => n >= this.spool.currentSegment)) await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      for (const segment of sealed) await this.drainSegment(segment);
+    }
+  }
+
+  private async drainSegment(segment: number): Promise<void> {
+    const { records, corruption, tornBytes, drained } = await this.spool.read(segment);
+    let backAnnounced = false;
+    for (const r of records) {
+      const at = { segment, offset: r.offset, end: r.end };
+      try {
+        const result = await replay(this.store, r.record, this.verifyNext || r.record.mayBeStored === true, this.makers);
+        if (result.lostLogEntry) this.log.warn({ segment, offset: r.offset }, 'a gateway log entry made while the store was down was lost with the process that spooled it; recovery logs its recording');
+      } catch (err) {
+        this.verifyNext = true;
+        if (isUnreachable(err)) throw err;
+        await this.reject(r.record, at, err);
+      }
+      this.verifyNext = false;
+      if (!backAnnounced && this.downSince !== undefined) {
+        backAnnounced = true;
+        this.log.info({ downForMs: Date.now() - this.downSince, bytes: this.spool.bytes }, 'store reachable again: replaying the spool');
+      }
+      await this.spool.markDrained(segment, r.end);
+      this.index.drained(r.record, at);
+      this.drainedChunks += chunkCount(r.record);
+      this.options.onDrained(r.record);
+    }
+    if (corruption) {
+      const kept = await this.spool.quarantine(segment);
+      this.log.error({ file: kept, offset: corruption.offset, error: corruption.message }, 'a spool segment is damaged past this offset: kept for inspection, the rest of it cannot be replayed');
+      return;
+    }
+    if (tornBytes > 0) this.log.warn({ segment, tornBytes, replayedFrom: drained }, 'a spool segment ends in a torn record (written when the process stopped, never acknowledged): left out');
+    await this.spool.remove(segment);
+  }
+
+  /** A record the store refuses: kept beside the spool, logged, and passed over. */
+  private async reject(record: SpoolRecord, at: { segment: number; offset: number }, err: unknown): Promise<void> {
+    const dir = join(this.spool.dir, 'rejected');
+    const file = join(dir, `${String(at.segment).padStart(12, '0')}-${at.offset}.spool`);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(file, encodeRecord(record), { mode: 0o600, flush: true });
+    const recording = record.kind === 'log' ? undefined : record.kind === 'create' ? record.manifest.id : record.id;
+    this.log.error({ err, recording, write: record.kind, file }, 'the store refused a spooled write: kept in the spool folder under rejected/');
+  }
+}
