@@ -1,10 +1,11 @@
 /**
  * Replays the spool into the store once it answers again: segment after
  * segment, record after record, in the order they were acknowledged. Each
- * replayed record is noted durably (SpoolDir.markDrained) before the next,
- * and the first record after a start or a failure is checked against the
- * store before it is written (replay's `check`), so a retry after a failure
- * mid-batch writes nothing twice.
+ * replayed record is noted durably (SpoolDir.markDrained) before the next.
+ * After a start or a failure, records are checked against the store before
+ * they are written (replay's `check`) until one turns out missing: what the
+ * store holds of the spool is a prefix, so a retry after a failure mid-batch
+ * writes nothing twice even when the progress note could not be written.
  *
  * The store unreachable: try again after a backoff (retryMinMs doubling up to
  * retryMaxMs), with a log line when it goes and when it is back. A record the
@@ -44,7 +45,9 @@ export class Drainer {
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private delay: number;
+  /** Check each record against the store before writing it, until one turns out missing. */
   private verifyNext = true;
+  private markFailed = false;
   private downSince: number | undefined;
   private lastDownLog = 0;
   private stopped = false;
@@ -167,17 +170,21 @@ export class Drainer {
       try {
         const result = await replay(this.store, r.record, this.verifyNext || r.record.mayBeStored === true, this.makers);
         if (result.lostLogEntry) this.log.warn({ segment, offset: r.offset }, 'a gateway log entry made while the store was down was lost with the process that spooled it; recovery logs its recording');
+        // What the store holds of the spool is a prefix: once a write was missing, so are the ones after it.
+        if (result.wrote) this.verifyNext = false;
       } catch (err) {
         this.verifyNext = true;
         if (isUnreachable(err)) throw err;
         await this.reject(r.record, at, err);
       }
-      this.verifyNext = false;
       if (!backAnnounced && this.downSince !== undefined) {
         backAnnounced = true;
         this.log.info({ downForMs: Date.now() - this.downSince, bytes: this.spool.bytes }, 'store reachable again: replaying the spool');
       }
-      await this.spool.markDrained(segment, r.end);
+      await this.spool.markDrained(segment, r.end).catch((err: unknown) => {
+        if (!this.markFailed) this.log.warn({ error: (err as Error).message, segment }, 'cannot note the replay progress on the spool disk; the replay goes on (a restart checks the store before writing again)');
+        this.markFailed = true;
+      });
       this.index.drained(r.record, at);
       this.drainedChunks += chunkCount(r.record);
       this.options.onDrained(r.record);

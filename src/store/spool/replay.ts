@@ -16,40 +16,46 @@ export type LogMaker = (last: LogEntry | null) => LogEntry;
 export interface ReplayResult {
   /** Chunks written to the store by this replay (0 when it held them). */
   chunks: number;
+  /** The store did not hold the write (or not all of it): it was written now. */
+  wrote: boolean;
   /** A log record whose maker is gone (made by a process that stopped): nothing written. */
   lostLogEntry?: boolean;
 }
 
+const HELD: ReplayResult = { chunks: 0, wrote: false };
+const WROTE: ReplayResult = { chunks: 0, wrote: true };
+
 export async function replay(store: RecordingStore, record: SpoolRecord, check: boolean, makers: Map<string, LogMaker>): Promise<ReplayResult> {
   switch (record.kind) {
     case 'create':
-      if (check && (await store.get(record.manifest.id))) return { chunks: 0 };
+      if (check && (await store.get(record.manifest.id))) return HELD;
       await store.create(record.manifest);
-      return { chunks: 0 };
+      return WROTE;
     case 'addStream':
-      if (check && (await store.manifest(record.id)).streams.some((s) => s.id === record.stream.id)) return { chunks: 0 };
+      if (check && (await store.manifest(record.id)).streams.some((s) => s.id === record.stream.id)) return HELD;
       await store.addStream(record.id, record.stream);
-      return { chunks: 0 };
+      return WROTE;
     case 'append': {
       const held = check ? await storedFrom(store, record.id, record.streamId, record.from, record.chunks.length) : 0;
-      if (held >= record.chunks.length) return { chunks: 0 };
+      if (held >= record.chunks.length) return HELD;
       await store.appendChunks(record.id, record.streamId, record.from + held, record.chunks.slice(held));
-      return { chunks: record.chunks.length - held };
+      return { chunks: record.chunks.length - held, wrote: true };
     }
     case 'checkpoint':
-      if (check && sameAsLast(await store.checkpoints(record.id), record.checkpoint)) return { chunks: 0 };
+      if (check && sameAsLast(await store.checkpoints(record.id), record.checkpoint)) return HELD;
       await store.checkpoint(record.id, record.checkpoint);
-      return { chunks: 0 };
+      return WROTE;
     case 'finalize':
-      if (check && ((await store.get(record.id))?.status ?? 'recording') !== 'recording') return { chunks: 0 };
+      if (check && ((await store.get(record.id))?.status ?? 'recording') !== 'recording') return HELD;
       await store.finalize(record.id, record.checkpoint, record.end);
-      return { chunks: 0 };
+      return WROTE;
     case 'log': {
       const make = makers.get(record.token);
-      if (!make) return { chunks: 0, lostLogEntry: true };
+      // Whether an entry landed cannot be told from the store: its maker is forgotten once it has.
+      if (!make) return { ...HELD, lostLogEntry: true };
       await store.appendLog(make);
       makers.delete(record.token);
-      return { chunks: 0 };
+      return HELD;
     }
   }
 }

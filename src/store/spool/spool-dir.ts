@@ -132,14 +132,19 @@ export class SpoolDir {
     }
   }
 
-  /** Durably notes that `segment` has been replayed up to byte `end`. */
+  /**
+   * Notes that `segment` has been replayed up to byte `end`, durably when the
+   * disk lets it (a full disk does not stop the replay: it throws only after
+   * the note is taken in memory, and a replay after a crash checks what the
+   * store holds before writing, see Drainer).
+   */
   async markDrained(segment: number, end: number): Promise<void> {
     const s = this.segs.get(segment);
     if (!s) return;
+    s.drained = end;
     const tmp = join(this.dir, `${name(segment)}.drained.tmp`);
     await writeFile(tmp, String(end), { mode: 0o600, flush: true });
     await rename(tmp, join(this.dir, `${name(segment)}.drained`));
-    s.drained = end;
   }
 
   /** Removes a segment replayed whole (or set aside as corrupt, see quarantine). */
@@ -172,6 +177,7 @@ export class SpoolDir {
     const segment = this.current;
     let s = this.segs.get(segment);
     if (!this.fh || !s) {
+      await this.closeCurrent();
       this.fh = await open(this.path(segment), 'a', 0o600);
       s = { size: (await this.fh.stat()).size, drained: 0 };
       this.segs.set(segment, s);
@@ -179,8 +185,12 @@ export class SpoolDir {
     }
     const offset = s.size;
     try {
-      const { bytesWritten } = await this.fh.write(bytes, 0, bytes.length);
-      if (bytesWritten !== bytes.length) throw new StoreError(`short write to the spool (${bytesWritten} of ${bytes.length} bytes)`);
+      // A short write (a disk filling up) goes on until the rest is written or the disk says why not (ENOSPC).
+      for (let done = 0; done < bytes.length; ) {
+        const { bytesWritten } = await this.fh.write(bytes, done, bytes.length - done);
+        if (bytesWritten === 0) throw new StoreError(`the spool's disk takes no more bytes (${done} of ${bytes.length} written)`);
+        done += bytesWritten;
+      }
       await this.fh.datasync();
     } catch (err) {
       // Nothing of a failed record stays: cut it off, and go on in a new segment.
