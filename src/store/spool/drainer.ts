@@ -53,7 +53,7 @@ export class Drainer {
   private stopped = false;
 
   constructor(
-    private readonly store: RecordingStore,
+    private store: RecordingStore,
     private readonly spool: SpoolDir,
     private readonly index: SpoolIndex,
     private readonly makers: Map<string, LogMaker>,
@@ -79,18 +79,26 @@ export class Drainer {
     this.timer.unref();
   }
 
-  /** Replays everything now and waits; throws when the store cannot be reached. */
-  async drainNow(): Promise<void> {
+  /**
+   * Replays everything now and waits; throws when the store cannot be
+   * reached. `through`: another handle on the same store to write with
+   * (the writes a previous process left are its writes, not this one's).
+   */
+  async drainNow(through?: RecordingStore): Promise<void> {
     while (this.running) await this.running.catch(() => undefined);
     if (this.spool.empty) return this.options.wentUp();
     clearTimeout(this.timer);
     this.timer = undefined;
+    const own = this.store;
+    if (through) this.store = through;
     try {
       await this.run();
     } catch (err) {
       this.kick();
       if (!isUnreachable(err)) throw err;
       throw new StoreError(`the store is unreachable, and the spool holds ${this.spool.bytes} bytes of writes to replay into it first: ${(err as Error).message}`, { cause: err });
+    } finally {
+      this.store = own;
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../log.js';
+import { openStore } from '../index.js';
 import type { RecordingStore } from '../types.js';
 import { SpoolingStore } from './spooling-store.js';
 
@@ -15,5 +16,5 @@ export async function withSpool(store: RecordingStore, config: Config, log: Logg
   if (config.store.kind === 'local') return store;
   const { dir, maxBytes } = config.store.spool;
   log.debug({ spoolDir: dir, maxBytes }, 'writes spool to local disk while the store is unreachable');
-  return SpoolingStore.open(store, { dir, maxBytes, log });
+  return SpoolingStore.open(store, { dir, maxBytes, log, startupStore: () => openStore(config, log) });
 }

@@ -43,6 +43,12 @@ export interface SpoolingOptions {
   log: Logger;
   /** Segment file size (default 8 MiB). */
   segmentBytes?: number;
+  /**
+   * Opens another handle on the same store, to replay what a previous
+   * process left in the spool at start: a store may keep the recordings a
+   * handle creates as its own, out of reach of recovery (PostgresStore).
+   */
+  startupStore?: () => RecordingStore;
   /** First and longest wait between tries of an unreachable store (ms; default 250 and 2000). */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -60,6 +66,7 @@ export class SpoolingStore implements RecordingStore {
   private readonly drainer: Drainer;
   private spooledChunks = 0;
   private closed = false;
+  private readonly startupStore: (() => RecordingStore) | undefined;
 
   private constructor(
     private readonly backing: RecordingStore,
@@ -68,6 +75,7 @@ export class SpoolingStore implements RecordingStore {
     options: SpoolingOptions,
   ) {
     this.kind = backing.kind;
+    this.startupStore = options.startupStore;
     this.changed.setMaxListeners(0);
     this.drainer = new Drainer(backing, spool, this.index, this.makers, log, {
       retryMinMs: options.retryMinMs ?? 250,
@@ -240,6 +248,14 @@ export class SpoolingStore implements RecordingStore {
 
   /** Replays whatever the spool holds first: recovery must see every write acknowledged before. */
   async recoverInterrupted(beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]> {
+    if (!this.spool.empty && this.startupStore) {
+      const previous = this.startupStore();
+      try {
+        await this.drainer.drainNow(previous);
+      } finally {
+        await previous.close();
+      }
+    }
     await this.drainer.drainNow();
     return this.backing.recoverInterrupted(beforeMark);
   }
