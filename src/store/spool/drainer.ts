@@ -1,8 +1,9 @@
 /**
  * Replays the spool into the store once it answers again: segment after
- * segment, record after record, in the order they were acknowledged. Each
- * replayed record is noted durably (SpoolDir.markDrained) before the next.
- * After a start or a failure, records are checked against the store before
+ * segment, record after record, in the order they were acknowledged. How
+ * far a segment has been replayed is noted on disk (SpoolDir.markDrained)
+ * every NOTE_EVERY records or NOTE_BYTES bytes, so a restart does not go
+ * over the whole segment again. After a start or a failure, records are checked against the store before
  * they are written (replay's `check`) until one turns out missing: what the
  * store holds of the spool is a prefix, so a retry after a failure mid-batch
  * writes nothing twice even when the progress note could not be written.
@@ -34,6 +35,10 @@ export interface DrainerOptions {
   /** Called at the moment the spool is found empty: later writes go to the store. */
   wentUp(): void;
 }
+
+/** Replay progress is noted on disk after this many records or bytes (a crash re-checks at most these). */
+const NOTE_EVERY = 64;
+const NOTE_BYTES = 4 * 1024 * 1024;
 
 /** Log "still unreachable" at most this often while retrying. */
 const STILL_DOWN_EVERY_MS = 15_000;
@@ -173,6 +178,7 @@ export class Drainer {
   private async drainSegment(segment: number): Promise<void> {
     const { records, corruption, tornBytes, drained } = await this.spool.read(segment);
     let backAnnounced = false;
+    let noted = { records: 0, offset: drained };
     for (const r of records) {
       const at = { segment, offset: r.offset, end: r.end };
       try {
@@ -189,7 +195,9 @@ export class Drainer {
         backAnnounced = true;
         this.log.info({ downForMs: Date.now() - this.downSince, bytes: this.spool.bytes }, 'store reachable again: replaying the spool');
       }
-      await this.spool.markDrained(segment, r.end).catch((err: unknown) => {
+      const durably = ++noted.records >= NOTE_EVERY || r.end - noted.offset >= NOTE_BYTES;
+      if (durably) noted = { records: 0, offset: r.end };
+      await this.spool.markDrained(segment, r.end, durably).catch((err: unknown) => {
         if (!this.markFailed) this.log.warn({ error: (err as Error).message, segment }, 'cannot note the replay progress on the spool disk; the replay goes on (a restart checks the store before writing again)');
         this.markFailed = true;
       });

@@ -133,15 +133,16 @@ export class SpoolDir {
   }
 
   /**
-   * Notes that `segment` has been replayed up to byte `end`, durably when the
-   * disk lets it (a full disk does not stop the replay: it throws only after
+   * Notes that `segment` has been replayed up to byte `end`; on disk too
+   * when `durably` and the disk lets it (a full disk does not stop the replay: it throws only after
    * the note is taken in memory, and a replay after a crash checks what the
    * store holds before writing, see Drainer).
    */
-  async markDrained(segment: number, end: number): Promise<void> {
+  async markDrained(segment: number, end: number, durably = true): Promise<void> {
     const s = this.segs.get(segment);
     if (!s) return;
     s.drained = end;
+    if (!durably) return;
     const tmp = join(this.dir, `${name(segment)}.drained.tmp`);
     await writeFile(tmp, String(end), { mode: 0o600, flush: true });
     await rename(tmp, join(this.dir, `${name(segment)}.drained`));
