@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { StoreError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { RecordingStore } from '../types.js';
-import { chunkCount, encodeRecord, type SpoolRecord } from './format.js';
+import { chunkCount, encodeRecord, type ParsedRecord, type SpoolRecord } from './format.js';
 import { replay, type LogMaker } from './replay.js';
 import type { SpoolDir } from './spool-dir.js';
 import type { SpoolIndex } from './spool-index.js';
@@ -179,18 +179,7 @@ export class Drainer {
     const { records, corruption, tornBytes, drained } = await this.spool.read(segment);
     let backAnnounced = false;
     let noted = { records: 0, offset: drained };
-    for (const r of records) {
-      const at = { segment, offset: r.offset, end: r.end };
-      try {
-        const result = await replay(this.store, r.record, this.verifyNext || r.record.mayBeStored === true, this.makers);
-        if (result.lostLogEntry) this.log.warn({ segment, offset: r.offset }, 'a gateway log entry made while the store was down was lost with the process that spooled it; recovery logs its recording');
-        // What the store holds of the spool is a prefix: once a write was missing, so are the ones after it.
-        if (result.wrote) this.verifyNext = false;
-      } catch (err) {
-        this.verifyNext = true;
-        if (isUnreachable(err)) throw err;
-        await this.reject(r.record, at, err);
-      }
+    const done = async (r: ParsedRecord): Promise<void> => {
       if (!backAnnounced && this.downSince !== undefined) {
         backAnnounced = true;
         this.log.info({ downForMs: Date.now() - this.downSince, bytes: this.spool.bytes }, 'store reachable again: replaying the spool');
@@ -201,9 +190,30 @@ export class Drainer {
         if (!this.markFailed) this.log.warn({ error: (err as Error).message, segment }, 'cannot note the replay progress on the spool disk; the replay goes on (a restart checks the store before writing again)');
         this.markFailed = true;
       });
-      this.index.drained(r.record, at);
+      this.index.drained(r.record, { segment, offset: r.offset, end: r.end });
       this.drainedChunks += chunkCount(r.record);
       this.options.onDrained(r.record);
+    };
+    for (let i = 0; i < records.length; ) {
+      // Appends that follow each other in one stream go out as one write, once nothing needs checking.
+      const run = this.verifyNext ? [] : appendRun(records, i);
+      if (run.length > 1 && (await this.replayRun(run))) {
+        for (const r of run) await done(r);
+        i += run.length;
+        continue;
+      }
+      const r = records[i++]!;
+      try {
+        const result = await replay(this.store, r.record, this.verifyNext || r.record.mayBeStored === true, this.makers);
+        if (result.lostLogEntry) this.log.warn({ segment, offset: r.offset }, 'a gateway log entry made while the store was down was lost with the process that spooled it; recovery logs its recording');
+        // What the store holds of the spool is a prefix: once a write was missing, so are the ones after it.
+        if (result.wrote) this.verifyNext = false;
+      } catch (err) {
+        this.verifyNext = true;
+        if (isUnreachable(err)) throw err;
+        await this.reject(r.record, { segment, offset: r.offset }, err);
+      }
+      await done(r);
     }
     if (corruption) {
       const kept = await this.spool.quarantine(segment);
@@ -212,6 +222,19 @@ export class Drainer {
     }
     if (tornBytes > 0) this.log.warn({ segment, tornBytes, replayedFrom: drained }, 'a spool segment ends in a torn record (written when the process stopped, never acknowledged): left out');
     await this.spool.remove(segment);
+  }
+
+  /** Writes a run of appends as one; false (and each is then replayed alone, checked) when the store refuses it. */
+  private async replayRun(run: ParsedRecord[]): Promise<boolean> {
+    const first = run[0]!.record as Extract<SpoolRecord, { kind: 'append' }>;
+    try {
+      await this.store.appendChunks(first.id, first.streamId, first.from, run.flatMap((r) => (r.record as typeof first).chunks));
+      return true;
+    } catch (err) {
+      this.verifyNext = true;
+      if (isUnreachable(err)) throw err;
+      return false;
+    }
   }
 
   /** A record the store refuses: kept beside the spool, logged, and passed over. */
@@ -223,4 +246,22 @@ export class Drainer {
     const recording = record.kind === 'log' ? undefined : record.kind === 'create' ? record.manifest.id : record.id;
     this.log.error({ err, recording, write: record.kind, file }, 'the store refused a spooled write: kept in the spool folder under rejected/');
   }
+}
+
+/** Records from `i` on that append to one stream, each right after the one before, none in doubt; up to NOTE_EVERY chunks or NOTE_BYTES. */
+function appendRun(records: ParsedRecord[], i: number): ParsedRecord[] {
+  const run: ParsedRecord[] = [];
+  let chunks = 0;
+  let bytes = 0;
+  for (let j = i; j < records.length; j++) {
+    const r = records[j]!.record;
+    if (r.kind !== 'append' || r.mayBeStored) break;
+    const prev = run.at(-1)?.record as Extract<SpoolRecord, { kind: 'append' }> | undefined;
+    if (prev && (r.id !== prev.id || r.streamId !== prev.streamId || r.from !== prev.from + prev.chunks.length)) break;
+    if (run.length > 0 && (chunks + r.chunks.length > NOTE_EVERY || bytes + records[j]!.end - records[j]!.offset > NOTE_BYTES)) break;
+    run.push(records[j]!);
+    chunks += r.chunks.length;
+    bytes += records[j]!.end - records[j]!.offset;
+  }
+  return run;
 }
