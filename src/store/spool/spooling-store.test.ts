@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -220,6 +220,30 @@ test('a node stopped while spooling leaves a spool the next start replays, a tor
   const findings = (await verify(local, rec.id)) as { severity: string }[];
   assert.deepEqual(findings.filter((x) => x.severity === 'error'), []);
   assert.ok((await ttyText(local, rec.id)).startsWith(lines(0, 10)));
+  await next.close();
+});
+
+test('a damaged segment: the records before the damage are replayed, the file is kept for inspection, the spool goes on', async () => {
+  const { dataDir, spoolDir, store, f } = await setup();
+  f.down = true;
+  const rec = await start(store);
+  rec.output(Buffer.from(lines(0, 40)));
+  await new Promise((r) => setTimeout(r, 150));
+  await waitFor('chunks in the spool', () => store.health().spooledChunks > 3);
+  await store.close();
+  // A byte flipped in the last record of the first segment.
+  const first = (await readdir(spoolDir)).filter((n) => n.endsWith('.spool')).sort()[0]!;
+  const bytes = await readFile(join(spoolDir, first));
+  bytes[bytes.length - 3]! ^= 0xff;
+  await writeFile(join(spoolDir, first), bytes);
+
+  const local = new LocalStore(dataDir);
+  const next = await SpoolingStore.open(local, { dir: spoolDir, maxBytes: 1 << 26, log: silentLogger() });
+  await next.recoverInterrupted();
+  assert.equal(next.health().state, 'up');
+  const files = await readdir(spoolDir);
+  assert.ok(files.includes(first.replace('.spool', '.corrupt')), `kept: ${files.join(' ')}`);
+  assert.equal((await local.get(rec.id))?.user, 'alice', 'the records before the damage reached the store');
   await next.close();
 });
 

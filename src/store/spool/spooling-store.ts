@@ -101,10 +101,17 @@ export class SpoolingStore implements RecordingStore {
     return store;
   }
 
+  /**
+   * down when the spool refuses writes; spooling while writes wait in it, or
+   * when the store says it is unreachable (the next write will be spooled);
+   * up otherwise, with the store's own word as the detail.
+   */
   health(): StoreHealth {
-    const state = this.spoolFailure ? 'down' : this.state;
+    const backing = this.backing.health?.();
+    const state = this.spoolFailure ? 'down' : this.state === 'up' && backing?.state === 'down' ? 'spooling' : this.state;
     const detail =
-      this.spoolFailure ?? (state === 'spooling' ? `store unreachable: writes wait in the spool (${this.drainer.lastError ?? 'replaying'})` : undefined);
+      this.spoolFailure ??
+      (state === 'spooling' ? `store unreachable: writes wait in the spool (${this.drainer.lastError ?? backing?.detail ?? 'replaying'})` : backing?.detail);
     return {
       state,
       spooledBytes: this.spool.bytes,
