@@ -55,6 +55,8 @@ export class SshConnection {
   private channels = 0;
   private readonly relays = new Set<ChannelRelay>();
   private closed = false;
+  /** A disconnect message was written to the person: give it time to leave before the connection ends. */
+  private told = false;
 
   constructor(
     private readonly conn: Connection,
@@ -172,6 +174,7 @@ export class SshConnection {
 
   private disconnect(reason: EndReason, message: string): void {
     this.log.info({ reason }, 'closing the session');
+    this.told = true;
     for (const relay of this.relays) relay.notify(message);
     setTimeout(() => this.conn.end(), 100).unref();
     void this.close(reason);
@@ -185,6 +188,8 @@ export class SshConnection {
       setup.target.end();
       await setup.session.end(reason);
     }
+    // A message just written to the person (disconnect) goes out before the connection ends.
+    if (this.told) await new Promise((r) => setTimeout(r, 100));
     this.conn.end();
   }
 }

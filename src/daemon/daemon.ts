@@ -14,6 +14,7 @@ import { formatSignerPublicLine } from '../seal/signing.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { openStore } from '../store/index.js';
 import type { RecordingStore } from '../store/types.js';
+import { withSpool } from '../store/spool/index.js';
 import { loadProxy, protocols } from '../../proxies/index.js';
 import { startConsole } from './console.js';
 import { startControl } from './control.js';
@@ -41,7 +42,7 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   if (protocols.some((p) => p.gatewayCertificate && config.listen[p.name]) || (config.console.tls && config.listen.console)) {
     await ensureTlsCertificate(config.gateway.tlsCert, config.gateway.tlsKey, log);
   }
-  const store = openStore(config, log);
+  const store = await withSpool(openStore(config, log), config, log);
   const gateway = new Gateway(config, log, sodium, store, signer);
   const recovered = await store.recoverInterrupted(async (found) => {
     try {
