@@ -70,9 +70,10 @@ export class GatewayMetrics implements StoreWriteObserver {
       this.loginFailures.inc({ protocol }, 0);
     }
     r.onCollect(() => {
+      const counts = new Map<string, number>(protocols.map((p) => [p, 0]));
+      for (const protocol of sources.liveSessions()) counts.set(protocol, (counts.get(protocol) ?? 0) + 1);
       live.reset();
-      for (const protocol of protocols) live.set(0, { protocol });
-      for (const protocol of sources.liveSessions()) live.set(live.get({ protocol }) + 1, { protocol });
+      for (const [protocol, n] of counts) live.set(n, { protocol });
       const health = sources.storeHealth();
       spooled.mirror(health?.spooledChunks ?? 0);
       drained.mirror(health?.drainedChunks ?? 0);
