@@ -12,6 +12,7 @@
  * can list, message and terminate the sessions still running.
  */
 import type { Logger } from '../log.js';
+import { describeDuration } from '../session/limits.js';
 import type { SessionEnd } from '../session/session.js';
 import type { Gateway } from './gateway.js';
 
@@ -61,6 +62,9 @@ export async function stopGateway(gateway: Gateway, plan: StopPlan, log: Logger)
       { sessions: gateway.sessions.size, drainTimeout: plan.drainMs, deadline: new Date(deadline).toISOString() },
       'draining: new connections are refused; running sessions may go on until the deadline',
     );
+    // Each person hears it now, as before a limit, and can finish what they are doing.
+    const warning = drainWarning(plan.drainMs);
+    for (const { id } of gateway.sessions.list()) gateway.sessions.message(id, warning, 'gateway');
     while (gateway.sessions.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(1, deadline - Date.now()))));
       watch();
@@ -81,4 +85,9 @@ export async function stopGateway(gateway: Gateway, plan: StopPlan, log: Logger)
   else log.info(flushed, 'every recording flushed to the store');
   await closed;
   await Promise.allSettled(plan.services.map((l) => l.close()));
+}
+
+/** What a person sees when the drain starts: the shutdown message's words, with the time left (as the limits' warnings say it). */
+export function drainWarning(drainMs: number): string {
+  return `recgate: the gateway is shutting down; this session will be ended in ${describeDuration(drainMs)}`;
 }

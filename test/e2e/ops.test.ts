@@ -161,6 +161,7 @@ test('SIGTERM drains: sessions go on, new connections are refused, the rest end 
   assert.equal(await value('recgate_node_phase', { phase: 'draining' }), 1);
   assert.equal(await value('recgate_sessions_live', { protocol: 'ssh' }), 2);
   assert.equal(await refused(g.port), true, 'a new connection is refused');
+  await until('the warning shown to each person', () => kept.err().includes(`recgate: the gateway is shutting down; this session will be ended in ${DRAIN_SECONDS} seconds`));
 
   await kept.echo('typed-during-the-drain');
   leaving.child.stdin!.end();
