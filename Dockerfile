@@ -1,3 +1,7 @@
+# One image for every node. Config by file (/app/config/recgate.yaml, read-only: mount
+# yours over config/recgate.container.yaml) and by environment ({ env: NAME } secret refs:
+# the PostgreSQL store's URL, target passwords). docs/operations.md has the details.
+#
 # Build: compile TypeScript with the dev dependencies, then keep only what runs.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
@@ -13,21 +17,37 @@ COPY scripts ./scripts
 # The TypeScript and the web console's page (esbuild bundle in dist/web), as npm run build does.
 RUN node scripts/build.mjs && npm prune --omit=dev --ignore-scripts
 
-# Run: no compilers, no dev dependencies, a non-root user owning only its data and its key.
-# The config folder stays read-only; the signing key lives in its own volume, apart from
-# the store (set gateway.signingKey: /app/keys/signing.key in the config you mount).
+# Run: no compilers, no dev dependencies, a non-root user owning only its data, its key
+# and its spool. The config folder stays read-only; the signing key lives in its own
+# volume, apart from the store.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 RUN groupadd --system recgate && useradd --system --gid recgate --home-dir /app --shell /usr/sbin/nologin recgate \
- && mkdir -p /app/config /app/data /app/keys && chown recgate:recgate /app/data /app/keys && chmod 0700 /app/data /app/keys
+ && mkdir -p /app/config /app/data /app/keys /app/spool \
+ && chown recgate:recgate /app/data /app/keys /app/spool && chmod 0700 /app/data /app/keys /app/spool
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY config/recgate.example.yaml ./config/
+COPY config/recgate.container.yaml ./config/recgate.yaml
 USER recgate
-VOLUME ["/app/data", "/app/keys"]
-EXPOSE 2222 6432 3307 8080
+# /app/spool: sealed chunks wait here while a PostgreSQL store is unreachable
+# (store.spool.dir); a volume, so a restarted container drains what it spooled.
+VOLUME ["/app/data", "/app/keys", "/app/spool"]
+# ssh, postgres, mysql, console, metrics (/metrics, /healthz, /readyz)
+EXPOSE 2222 6432 3307 8080 9464
+# Liveness from the metrics listener (listen.metrics, port 9464 in the image's config);
+# node's own fetch, as the slim image has no curl.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# SIGTERM drains: new connections are refused at once, running sessions go on for
+# gateway.drainTimeout (30 s by default), then end with a message and every recording
+# is flushed before exit. docker stop waits only 10 s before SIGKILL: give it more than
+# the drain (docker stop -t 45, compose stop_grace_period: 45s, Kubernetes
+# terminationGracePeriodSeconds: 45), or a killed node leaves its recordings to be
+# marked interrupted at the next start.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "bin/recgate.js"]
 CMD ["start"]

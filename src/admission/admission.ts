@@ -22,8 +22,14 @@ import { findUser, parseLoginName, type LoginName } from '../auth/users.js';
 import type { PreLogin } from './guard.js';
 import type { Attempt, FailureLimiter } from './limiter.js';
 import type { LockStore } from './locks.js';
-import { REFUSED, Refusal } from './refusal.js';
+import { REFUSED, Refusal, type RefusalKind } from './refusal.js';
 import { TlsRetries } from './retries.js';
+
+/** Told of failed logins and refusals, for the node's metrics (labels: protocol and a RefusalKind only). */
+export interface AdmissionObserver {
+  loginFailed(protocol: string): void;
+  sessionRefused(protocol: string, kind: RefusalKind): void;
+}
 
 export interface SessionOpener {
   openSession(who: SessionWho, target: TargetConfig): Promise<Session>;
@@ -70,6 +76,7 @@ export class LoginAttempt {
     /** The gateway user the name names; undefined for unknown users (who must still go through the motions). */
     readonly user: UserConfig | undefined,
     private readonly retries?: TlsRetries,
+    private readonly observer?: AdmissionObserver,
   ) {}
 
   /** The person proved the user's credentials with `method`. */
@@ -93,6 +100,7 @@ export class LoginAttempt {
       return REFUSED.loginFailed();
     }
     const blocked = this.counted.fail();
+    this.observer?.loginFailed(protocol);
     this.request.log.warn({ login: shown(this.request.loginName), ...(method ? { method } : {}), why, blocked }, 'gateway login failed');
     return REFUSED.loginFailed();
   }
@@ -117,6 +125,7 @@ export class Admission {
     private readonly sessions: SessionOpener,
     private readonly locks?: LockStore,
     private readonly retries: TlsRetries = new TlsRetries(),
+    private readonly observer?: AdmissionObserver,
   ) {}
 
   private get config(): Config {
@@ -134,10 +143,11 @@ export class Admission {
     const counted = this.limiter.begin(request.address);
     if (counted === null) {
       request.log.warn({ login: shown(request.loginName) }, 'login refused: too many failed logins from this address');
+      this.observer?.sessionRefused(request.protocol, 'too-many-failures');
       throw REFUSED.tooManyFailures();
     }
     const { name, user } = this.identify(request.loginName);
-    return new LoginAttempt(request, counted, name, user, this.retries);
+    return new LoginAttempt(request, counted, name, user, this.retries, this.observer);
   }
 
   /**
@@ -146,6 +156,15 @@ export class Admission {
    * session. `release` undoes `connect` when the session cannot open.
    */
   async open<T>(login: Login, connect: (target: TargetConfig) => Promise<T>, release: (link: T) => void): Promise<Admitted<T>> {
+    try {
+      return await this.openRouted(login, connect, release);
+    } catch (err) {
+      if (err instanceof Refusal) this.observer?.sessionRefused(login.protocol, err.kind);
+      throw err;
+    }
+  }
+
+  private async openRouted<T>(login: Login, connect: (target: TargetConfig) => Promise<T>, release: (link: T) => void): Promise<Admitted<T>> {
     const target = this.route(login);
     await this.checkLock(login, target);
     let link: T;

@@ -55,7 +55,8 @@ describe('loadConfig: the example file', () => {
     assert.equal(config.control.socket, path.join(ROOT, 'data', 'control.sock'));
     assert.deepEqual(config.listen.ssh, { host: '127.0.0.1', port: 2222 });
     assert.deepEqual(config.listen.console, { host: '127.0.0.1', port: 8080 });
-    assert.deepEqual(Object.keys(config.listen), ['ssh', 'postgres', 'mysql', 'rdp', 'console']);
+    assert.deepEqual(Object.keys(config.listen), ['ssh', 'postgres', 'mysql', 'rdp', 'console', 'metrics']);
+    assert.equal(config.listen.metrics, null, 'the metrics listener opens only when configured');
     assert.deepEqual(config.recording, { flushInterval: 1000, chunkSize: 65536, checkpointInterval: 10_000, keystrokes: true, required: false, maxRows: 100 });
     assert.deepEqual(config.limits, { idleTimeout: null, maxDuration: null });
     assert.deepEqual(config.log, { level: 'info', file: null });
@@ -97,6 +98,7 @@ describe('loadConfig: a file using every key', () => {
       mysql: null,
       rdp: null,
       console: { host: '127.0.0.1', port: 8080 },
+      metrics: { host: '0.0.0.0', port: 9464 },
     });
   });
 
@@ -266,7 +268,7 @@ describe('loadConfig: protocols come from their proxies', () => {
   it('refuses a listener or a protocol that no proxy serves', () => {
     const listener = write('unserved.yaml', ['listen:', '  ssh: "127.0.0.1:2222"', '  telnet: "127.0.0.1:2323"']);
     assert.throws(() => loadConfig(listener, {}), {
-      message: `${listener}:3:3: listen.telnet: no proxy serves "telnet" in this gateway; listeners: ssh, postgres, mysql, rdp and console`,
+      message: `${listener}:3:3: listen.telnet: no proxy serves "telnet" in this gateway; listeners: ssh, postgres, mysql, rdp, console and metrics`,
     });
     const target = write('unserved-target.yaml', ['targets:', '  - { name: old, protocol: telnet, host: 10.0.0.7, login: { user: root } }']);
     assert.throws(() => loadConfig(target, {}), {

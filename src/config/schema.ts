@@ -38,6 +38,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** The listener that is not a protocol's: the web console and HTTP API. */
 export const CONSOLE_LISTENER = 'console';
 const CONSOLE_DEFAULT = '127.0.0.1:8080';
+/**
+ * The listener for machines: Prometheus' `/metrics`, `/healthz` and `/readyz`
+ * for load balancers and orchestrators. Opened only when configured.
+ */
+export const METRICS_LISTENER = 'metrics';
 
 const MIN_CHUNK = 1024;
 const MAX_CHUNK = 16 * 1024 * 1024;
@@ -194,7 +199,7 @@ const consoleSection = section({
 export function configSchema(protocols: readonly ProtocolSpec[]) {
   return strict({
   gateway,
-  listen: listenSection(protocols, CONSOLE_LISTENER, CONSOLE_DEFAULT),
+  listen: listenSection(protocols, { [CONSOLE_LISTENER]: CONSOLE_DEFAULT, [METRICS_LISTENER]: null }),
   store,
   recipients: list(recipient),
   signers: list(signer),

@@ -23,11 +23,16 @@ function served(names: readonly string[]): string {
   return names.length <= 1 ? (names[0] ?? 'none') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
-/** `listen`: one key per served protocol and the console; without the section, each one's default address. */
-export function listenSection(protocols: readonly ProtocolSpec[], consoleName: string, consoleDefault: string) {
-  const names = [...protocols.map((p) => p.name), consoleName];
+/**
+ * `listen`: one key per served protocol, plus the gateway's own listeners
+ * (`own`: name and default address, null for one that is opened only when
+ * configured); without the section, each one's default address.
+ */
+export function listenSection(protocols: readonly ProtocolSpec[], own: Readonly<Record<string, string | null>>) {
+  const names = [...protocols.map((p) => p.name), ...Object.keys(own)];
   const shape = Object.fromEntries(names.map((name) => [name, field(listen)]));
-  const defaults: Record<string, string> = { [consoleName]: consoleDefault };
+  const defaults: Record<string, string> = {};
+  for (const [name, address] of Object.entries(own)) if (address !== null) defaults[name] = address;
   for (const p of protocols) if (p.defaultListen !== undefined) defaults[p.name] = p.defaultListen;
   return z.preprocess((value, ctx) => {
     const mapping = value ?? defaults;

@@ -138,7 +138,7 @@ export interface Config {
     /** SIGTERM: running sessions may go on this long (ms) before they are ended; null: at once. */
     readonly drainTimeout: number | null;
   };
-  /** Per protocol the gateway serves, and `console`; null: that listener is disabled. */
+  /** Per protocol the gateway serves, `console` and `metrics`; null: that listener is disabled. */
   readonly listen: Readonly<Record<string, ListenAddress | null>>;
   readonly store: StoreConfig;
   readonly recipients: readonly RecipientConfig[];

@@ -18,6 +18,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { FailureLimiter } from '../admission/limiter.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
+import type { Readiness } from '../metrics/health.js';
 import type { SigningKeyPair } from '../seal/signing.js';
 import type { Sodium } from '../seal/sodium.js';
 import type { SessionRegistry } from '../session/registry.js';
@@ -58,6 +59,8 @@ export interface ConsoleDeps {
   log: Logger;
   /** Extra JSON for GET /healthz. */
   health?: () => Record<string, unknown>;
+  /** GET /readyz: 200 while the node accepts sessions, else 503 with the reason (as on the metrics listener). */
+  readiness?: () => Readiness;
   webRoot?: string;
   /** The gateway's live sessions: watched, messaged and terminated from the console (src/console/routes-live.ts). */
   live?: SessionRegistry;
@@ -98,6 +101,13 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     void reply.code(status).send({ error: status === 500 ? 'internal error (see the gateway log)' : (error.message ?? 'bad request') });
   });
   app.get('/healthz', async () => ({ status: 'ok', ...(deps.health?.() ?? {}) }));
+  const ready = deps.readiness;
+  if (ready) {
+    app.get('/readyz', async (_req, reply) => {
+      const r = ready();
+      return reply.code(r.ready ? 200 : 503).send(r.body);
+    });
+  }
   registerAuth(app, ctx);
   registerRecordings(app, ctx);
   registerAuditEvents(app, ctx);

@@ -1,6 +1,6 @@
 /**
  * The console listener: `GET /healthz` (liveness and the number of recordings
- * being written), the auditor web console and its JSON API (src/console),
+ * being written) and `/readyz` (accepting sessions), the auditor web console and its JSON API (src/console),
  * with the gateway's live sessions. With `console.tls` it speaks HTTPS with
  * the gateway's certificate, the one the TLS proxies present.
  */
@@ -41,6 +41,7 @@ export async function startConsole(gateway: Gateway, at: { host: string; port: n
       signer,
       log,
       health: () => ({ recording: gateway.activeRecordings }),
+      readiness: () => gateway.readiness(),
       live: gateway.sessions,
       ...(tls ? { tls } : {}),
     });

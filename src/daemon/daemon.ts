@@ -1,15 +1,17 @@
 /**
  * `recgate start`: loads the config, prepares keys and the store, starts the
- * configured proxies, the control socket and the console listener, reloads
- * recipients, users and targets on SIGHUP, and on
- * SIGINT/SIGTERM tells every person their session is closing and ends every
- * running recording cleanly before it exits.
+ * configured proxies, the control socket, the console and the metrics
+ * listener, reloads recipients, users and targets on SIGHUP. On SIGTERM it
+ * drains (src/daemon/drain.ts: no new connections, running sessions go on
+ * until gateway.drainTimeout); on SIGINT it ends the sessions at once; either
+ * way each person is told why and every recording is flushed before it exits.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isInsideDir, loadConfig, resolveConfigPath, type Config } from '../config/index.js';
+import { isInsideDir, loadConfig, METRICS_LISTENER, resolveConfigPath, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../log.js';
+import { startOpsListener } from '../metrics/server.js';
 import { formatSignerPublicLine } from '../seal/signing.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { openStore } from '../store/index.js';
@@ -18,6 +20,7 @@ import { withSpool } from '../store/spool/index.js';
 import { loadProxy, protocols } from '../../proxies/index.js';
 import { startConsole } from './console.js';
 import { startControl } from './control.js';
+import { stopGateway, type Closable } from './drain.js';
 import { Gateway } from './gateway.js';
 import { ensureHostKey, ensureSigningKey, ensureTlsCertificate, SIGNER_COMMENT } from './gateway-keys.js';
 import { startRetention, type Retention } from './retention.js';
@@ -43,7 +46,8 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
     await ensureTlsCertificate(config.gateway.tlsCert, config.gateway.tlsKey, log);
   }
   const store = await withSpool(openStore(config, log), config, log);
-  const gateway = new Gateway(config, log, sodium, store, signer);
+  const served = protocols.filter((p) => config.listen[p.name]).map((p) => p.name);
+  const gateway = new Gateway(config, log, sodium, store, signer, { metricsFor: served });
   const recovered = await store.recoverInterrupted(async (found) => {
     try {
       await gateway.journal.recovered(found);
@@ -60,13 +64,14 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   }
 
   let retention: Retention = { readStore: store, stop: async () => undefined };
-  let listeners: Closable[];
+  let listeners: Listeners;
   try {
     retention = startRetention(config, store, gateway.journal, log);
     listeners = await startListeners(gateway, config, retention.readStore);
   } catch (err) {
     log.error({ err }, 'cannot start');
     await retention.stop();
+    gateway.metrics?.close();
     await store.close();
     throw err;
   }
@@ -84,16 +89,18 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   });
   // SIGHUP reloads recipients, users and targets (as `recgate reload` does); a bad file is logged and changes nothing.
   gatewayUp = gateway;
+  gateway.phase = 'serving';
   log.info({ config: configPath, dataDir: config.gateway.dataDir, store: store.kind }, 'recgate started');
   const signal = await stopSignal;
-  log.info({ signal }, 'stopping (a second Ctrl-C or SIGTERM exits at once)');
+  // SIGTERM is how orchestrators stop a node: drain. Ctrl-C is a person at a terminal: end the sessions now.
+  const drainMs = signal === 'SIGTERM' ? config.gateway.drainTimeout : null;
+  log.info({ signal, drainTimeout: drainMs }, 'stopping (a second Ctrl-C or SIGTERM exits at once)');
   process.off('SIGHUP', onHangup);
-  // Listeners stop accepting at once; a proxy's close may wait for its clients, whom endAll disconnects.
-  const closed = Promise.allSettled(listeners.map((l) => l.close()));
-  await gateway.endAll('gateway-shutdown');
-  await closed;
   // A sweep under way finishes the recording it is on (a move is never left half done by choice).
-  await retention.stop();
+  const retentionStopped = retention.stop();
+  await stopGateway(gateway, { ...listeners, drainMs }, log);
+  await retentionStopped;
+  gateway.metrics?.close();
   await store.close();
   signer.secretKey.fill(0);
   log.info('stopped');
@@ -126,26 +133,39 @@ function checkSigner(config: Config, log: Logger, publicKey: Uint8Array, line: s
   }
 }
 
-interface Closable {
-  close(): Promise<void>;
+interface Listeners {
+  /** Those that admit sessions: closed first when stopping. */
+  proxies: Closable[];
+  /** Metrics, control socket and console: up until every session has ended. */
+  services: Closable[];
 }
 
-/** Starts the configured proxies, the control socket and the console; on failure closes what it started. */
-async function startListeners(gateway: Gateway, config: Config, readStore: RecordingStore): Promise<Closable[]> {
-  const started: Closable[] = [];
+/**
+ * Starts the metrics listener first (so probes get an answer, 503 until the
+ * rest is up), then the configured proxies, the control socket and the
+ * console; on failure closes what it started.
+ */
+async function startListeners(gateway: Gateway, config: Config, readStore: RecordingStore): Promise<Listeners> {
+  const started: Listeners = { proxies: [], services: [] };
   try {
+    const ops = config.listen[METRICS_LISTENER];
+    if (ops && gateway.metrics) {
+      const metrics = gateway.metrics;
+      const sources = { metrics: () => metrics.render(), health: () => ({ recording: gateway.activeRecordings }), readiness: () => gateway.readiness() };
+      started.services.push(await startOpsListener(ops, sources, gateway.log.child({ component: 'metrics' })));
+    }
     for (const spec of protocols) {
       const at = config.listen[spec.name];
       if (!at) continue;
       const running = await (await loadProxy(spec)).listen(gateway, at);
-      started.push(running);
+      started.proxies.push(running);
       gateway.log.info({ proxy: spec.name, address: running.address }, 'listening');
     }
-    started.push(await startControl(gateway, config));
-    if (config.listen.console) started.push(await startConsole(gateway, config.listen.console, readStore));
+    started.services.push(await startControl(gateway, config));
+    if (config.listen.console) started.services.push(await startConsole(gateway, config.listen.console, readStore));
     return started;
   } catch (err) {
-    await Promise.allSettled(started.map((l) => l.close()));
+    await Promise.allSettled([...started.proxies, ...started.services].map((l) => l.close()));
     throw err;
   }
 }

@@ -14,10 +14,13 @@ import { loadConfig, type Config, type TargetConfig } from '../config/index.js';
 import { describeDiff, planReload, type ConfigDiff } from '../config/reload.js';
 import { ConfigError, GatewayError, RecordingError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { readiness, type NodePhase, type Readiness } from '../metrics/health.js';
+import { meterStore } from '../metrics/metered-store.js';
 import { Recorder, type SessionIdentity } from '../recording/recorder.js';
 import type { Sodium } from '../seal/sodium.js';
 import { SessionRegistry } from '../session/registry.js';
-import { Session, type EndReason, type SessionOptions, type SessionWho } from '../session/session.js';
+import { Session, type EndReason, type SessionEnd, type SessionOptions, type SessionWho } from '../session/session.js';
 import type { RecordingStore } from '../store/types.js';
 import { GatewayLog } from './gateway-log.js';
 import type { GatewayContext, RunningProxy } from './proxy.js';
@@ -38,6 +41,12 @@ export class Gateway implements GatewayContext {
   private running: Config;
   /** Reloads run one at a time. */
   private reloading: Promise<unknown> = Promise.resolve();
+  /** For /readyz: starting until the listeners are up, then serving; draining after SIGTERM, stopping once sessions are ended. */
+  phase: NodePhase = 'starting';
+  /** The node's /metrics, when the daemon asked for them (`metricsFor`: the served protocols). */
+  readonly metrics: GatewayMetrics | undefined;
+  /** The store as recorders write to it: timed for the metrics. */
+  private readonly recorderStore: RecordingStore;
 
   constructor(
     config: Config,
@@ -45,12 +54,21 @@ export class Gateway implements GatewayContext {
     private readonly sodium: Sodium,
     readonly store: RecordingStore,
     private readonly signer: { publicKey: Uint8Array; secretKey: Uint8Array },
+    options: { metricsFor?: readonly string[] } = {},
   ) {
     this.running = config;
     this.journal = new GatewayLog(sodium, store, signer);
     this.locks = LockStore.inDataDir(config.gateway.dataDir);
+    if (options.metricsFor) {
+      this.metrics = new GatewayMetrics(options.metricsFor, {
+        liveSessions: () => this.sessions.list().map((s) => s.protocol),
+        storeHealth: () => this.store.health?.(),
+        phase: () => this.phase,
+      });
+    }
+    this.recorderStore = this.metrics ? meterStore(store, this.metrics) : store;
     const a = config.admission;
-    this.admission = new Admission(() => this.running, new FailureLimiter({ maxFailures: a.maxFailures, windowMs: a.failureWindow }), this, this.locks);
+    this.admission = new Admission(() => this.running, new FailureLimiter({ maxFailures: a.maxFailures, windowMs: a.failureWindow }), this, this.locks, undefined, this.metrics);
     this.guard = new PreLoginGuard({ maxTotal: a.maxPreLogin, maxPerAddress: a.maxPreLoginPerAddress, graceMs: a.loginGraceTime });
   }
 
@@ -104,8 +122,18 @@ export class Gateway implements GatewayContext {
     return this.live.size;
   }
 
+  /** What /readyz answers: accepting sessions, or why not. */
+  readiness(): Readiness {
+    return readiness(this.phase, this.store.health?.(), this.running.store.spool.maxBytes);
+  }
+
   async openSession(who: SessionWho, target: TargetConfig, options?: SessionOptions): Promise<Session> {
     const session = await Session.open(this, who, target, options);
+    const metrics = this.metrics;
+    if (metrics) {
+      metrics.sessionStarted(session.protocol);
+      session.once('ended', (end: SessionEnd) => metrics.sessionEnded(session.protocol, end.reason));
+    }
     if (this.closing) void session.close(this.closing.reason, this.closing.message);
     else this.sessions.add(session);
     return session;
@@ -117,7 +145,15 @@ export class Gateway implements GatewayContext {
     if (recipients.length === 0) throw new RecordingError('no recipients to seal the recording for');
     const r = this.config.recording;
     const recorder = await Recorder.start(
-      { store: this.store, sodium: this.sodium, signer: this.signer, recipients, log: this.log, journal: this.journal },
+      {
+        store: this.recorderStore,
+        sodium: this.sodium,
+        signer: this.signer,
+        recipients,
+        log: this.log,
+        journal: this.journal,
+        ...(this.metrics ? { onSealed: (stream: string, bytes: number) => this.metrics!.recorded(who.protocol, stream, bytes) } : {}),
+      },
       who,
       {
         flushInterval: r.flushInterval,

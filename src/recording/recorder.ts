@@ -67,6 +67,8 @@ export interface RecorderDeps {
   recipients: { name?: string; publicKey: Uint8Array }[];
   log: Logger;
   journal?: RecordingJournal;
+  /** Told the plaintext size of each chunk as it is sealed (the node's metrics). */
+  onSealed?(stream: StreamKind, plaintextBytes: number): void;
 }
 
 export interface SessionIdentity {
@@ -364,7 +366,9 @@ export class Recorder extends EventEmitter {
 
   private sealAndStore(s: OpenStream, last: boolean): void {
     if (s.buffer.size === 0 && !last) return;
-    const ciphertext = this.sealer.sealChunk(s.info.id, s.buffer.take(), last);
+    const plaintext = s.buffer.take();
+    this.deps.onSealed?.(s.info.kind, plaintext.length);
+    const ciphertext = this.sealer.sealChunk(s.info.id, plaintext, last);
     const index = s.nextIndex++;
     this.chunksSinceCheckpoint++;
     this.queue.append(s.info.id, index, ciphertext);
