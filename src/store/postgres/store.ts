@@ -327,8 +327,13 @@ export class PostgresStore implements RecordingStore {
         const have = new Set(found.rows.map((r) => r.id));
         throw new NotFoundError(`no recording ${ids.find((i) => !have.has(i))}`);
       }
-      await c.query('DELETE FROM recording_keys WHERE recording = ANY($1::text[])', [ids]);
-      await c.query(INSERT_KEYS, keyColumns([...updates]));
+      // Rows are replaced in place (an upsert, a HOT update when the page has room), and positions past the new list removed.
+      await c.query(`${INSERT_KEYS} ON CONFLICT (recording, position) DO UPDATE SET kid = EXCLUDED.kid, name = EXCLUDED.name, sealed_key = EXCLUDED.sealed_key`, keyColumns([...updates]));
+      await c.query(
+        `DELETE FROM recording_keys k USING unnest($1::text[], $2::int[]) AS n(recording, count)
+         WHERE k.recording = n.recording AND k.position >= n.count`,
+        [ids, updates.map((u) => u.recipients.length)],
+      );
     });
   }
 
