@@ -155,12 +155,14 @@ export class PostgresStore implements RecordingStore {
       if (held > 0) await checkSameAsHeld(c, id, streamId, from, ciphertexts.slice(0, held));
       const fresh = ciphertexts.slice(held);
       if (fresh.length === 0) return;
-      const values: unknown[] = [id, streamId];
-      const tuples = fresh.map((data, i) => {
-        values.push(next + i, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-        return `($1, $2, $${values.length - 1}, $${values.length})`;
-      });
-      await c.query(`INSERT INTO chunks (recording, stream, idx, data) VALUES ${tuples.join(', ')}`, values);
+      for (const group of insertGroups(fresh)) {
+        const values: unknown[] = [id, streamId];
+        const tuples = group.chunks.map((data, i) => {
+          values.push(next + group.offset + i, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+          return `($1, $2, $${values.length - 1}, $${values.length})`;
+        });
+        await c.query(`INSERT INTO chunks (recording, stream, idx, data) VALUES ${tuples.join(', ')}`, values);
+      }
       const added = fresh.reduce((n, b) => n + b.length, 0);
       const after = next + fresh.length;
       await c.query('UPDATE streams SET next_index = $3, bytes = bytes + $4 WHERE recording = $1 AND id = $2', [id, streamId, after, added]);
@@ -426,6 +428,27 @@ async function insertStream(c: pg.PoolClient, id: string, s: StreamInfo, positio
     s.channel,
     s.noncePrefix,
   ]);
+}
+
+/** Chunks per INSERT at most, and bytes: a statement stays far below the protocol's 65 535 parameters and 1 GiB message. */
+const INSERT_MAX_CHUNKS = 1000;
+const INSERT_MAX_BYTES = 16 << 20;
+
+/** Splits a batch of chunks into the INSERTs of one append (a spool drained after an outage can be large). */
+export function insertGroups(chunks: Uint8Array[]): { offset: number; chunks: Uint8Array[] }[] {
+  const groups: { offset: number; chunks: Uint8Array[] }[] = [];
+  let current: { offset: number; chunks: Uint8Array[] } | undefined;
+  let bytes = 0;
+  chunks.forEach((chunk, i) => {
+    if (!current || current.chunks.length >= INSERT_MAX_CHUNKS || (bytes + chunk.length > INSERT_MAX_BYTES && current.chunks.length > 0)) {
+      current = { offset: i, chunks: [] };
+      groups.push(current);
+      bytes = 0;
+    }
+    current.chunks.push(chunk);
+    bytes += chunk.length;
+  });
+  return groups;
 }
 
 /** Locks a recording's row; it must exist and still be recording. */
