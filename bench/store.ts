@@ -39,6 +39,7 @@ import { newRecordingId } from '../src/store/ids.js';
 import { LocalStore } from '../src/store/local.js';
 import { PostgresStore } from '../src/store/postgres/store.js';
 import { rotateRecordings } from '../src/store/rotation.js';
+import { rotateRecipient } from '../src/seal/rotate.js';
 import type { RecordingStore } from '../src/store/types.js';
 import { startPostgres, type Postgres } from '../test/fixtures/postgres.js';
 import { seedRecordings, storeUrl } from '../test/fixtures/pg-store.js';
@@ -203,6 +204,13 @@ async function main(): Promise<void> {
         [[(rotation.ms / 1000).toFixed(1), ((cpu.user + cpu.system) / 1e6).toFixed(1), serverCpu.toFixed(1), loadBefore]],
       ),
     );
+    // The floor: the re-sealing alone (open K, seal K for the new key), one thread, no store.
+    const sample = (await store.recipientsMany((await store.list({ limit: 2000 })).map((r) => r.id))) as unknown as Manifest[];
+    const alone0 = process.cpuUsage();
+    for (const m of sample) rotateRecipient(s, m, next, old);
+    const alone = process.cpuUsage(alone0);
+    const perRecording = (alone.user + alone.system) / sample.length;
+    console.log(`re-sealing alone: ${perRecording.toFixed(0)} µs CPU a recording on one thread = ${((perRecording * count) / 1e6).toFixed(1)} s CPU for ${count}`);
     await store.close();
   } finally {
     await server.stop();
