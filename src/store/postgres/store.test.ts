@@ -17,7 +17,8 @@ import { openRecordKey } from '../../seal/opener.js';
 import { nativeSodium } from '../../seal/sodium-native.js';
 import { rotateRecordings } from '../rotation.js';
 import { bytes, checkpoint, collect, logEntry, manifest, storeContract } from '../store-contract.js';
-import { insertGroups, PostgresStore } from './store.js';
+import { PostgresStore } from './store.js';
+import { insertGroups } from './writes.js';
 
 let dbs: StoreDatabases;
 before(async () => {
