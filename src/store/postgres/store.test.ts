@@ -289,7 +289,7 @@ test('recipients of many recordings are replaced in one batch, and the schema is
   }
 });
 
-test('keys rotate re-seals thousands of recordings in batches (on worker threads), and each new sealed key opens', async () => {
+test('keys rotate re-seals thousands of recordings in batches across listing pages (on worker threads), and each new sealed key opens', async () => {
   const { url } = await dbs.create();
   const store = open(url);
   try {
@@ -302,7 +302,8 @@ test('keys rotate re-seals thousands of recordings in batches (on worker threads
     const live = manifest();
     live.recipients = [{ kid: old.kid, sealedKey: toBase64(s.boxSeal(recordKeys[0]!, old.publicKey)) }];
     await store.create(live);
-    const result = await rotateRecordings(s, store, old, { publicKey: next.publicKey, name: 'next' });
+    // Listing pages of 700 and batches of 1000: batches span pages, and the live recording sits on the last page.
+    const result = await rotateRecordings(s, store, old, { publicKey: next.publicKey, name: 'next' }, { listPage: 700 });
     assert.deepEqual(result, { rotated: 2_500, live: [live.id] });
     const manifests = await store.manifests(ids);
     assert.equal(manifests.length, 2_500);
