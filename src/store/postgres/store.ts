@@ -166,8 +166,12 @@ export class PostgresStore implements RecordingStore {
       }
       const added = fresh.reduce((n, b) => n + b.length, 0);
       const after = next + fresh.length;
-      await c.query('UPDATE streams SET next_index = $3, bytes = bytes + $4 WHERE recording = $1 AND id = $2', [id, streamId, after, added]);
-      await c.query('SELECT pg_notify($1, $2)', [CHUNKS_CHANNEL, noticePayload({ recording: id, stream: streamId, next: after })]);
+      // One round trip: the stream's count and the notice (delivered at commit).
+      await c.query(
+        `WITH s AS (UPDATE streams SET next_index = $3, bytes = bytes + $4 WHERE recording = $1 AND id = $2 RETURNING 1)
+         SELECT pg_notify($5, $6) FROM s`,
+        [id, streamId, after, added, CHUNKS_CHANNEL, noticePayload({ recording: id, stream: streamId, next: after })],
+      );
     });
   }
 
