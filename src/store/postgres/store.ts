@@ -66,17 +66,18 @@ export class PostgresStore implements RecordingStore {
   private migrated: Promise<void> | undefined;
 
   constructor(target: pg.Pool | Secret, options: PostgresStoreOptions) {
-    const log = options.log.child({ store: 'postgres' });
+    // The pool logs where it is itself; everything else logs through a child naming the store.
     if ('reveal' in target) {
-      this.pool = openPool(target, log);
+      this.pool = openPool(target, options.log);
       this.endPool = true;
-      this.db = new PgAccess(this.pool, describeUrl(target), log);
     } else {
       this.pool = target;
       this.endPool = options.endPool ?? true;
-      const o = target.options;
-      this.db = new PgAccess(this.pool, o.connectionString ? describeUrl({ reveal: () => o.connectionString! } as Secret) : `${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}`, log);
     }
+    const o = this.pool.options;
+    const where = o.connectionString ? describeUrl({ reveal: () => o.connectionString! } as Secret) : `${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}`;
+    const log = options.log.child({ store: where });
+    this.db = new PgAccess(this.pool, where, log);
     this.nodeId = options.nodeId;
     this.tailPollMs = options.tailPollMs ?? TAIL_POLL_MS;
     this.listener = new ChunkListener(this.pool.options, log);
