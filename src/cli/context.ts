@@ -17,6 +17,7 @@ import { trustedSignerKeys } from '../daemon/gateway-keys.js';
 import { openArchiveStore } from '../store/archive.js';
 import { openStore } from '../store/index.js';
 import { TieredStore } from '../store/tiered.js';
+import { describeUrl } from '../store/postgres/pool.js';
 import type { RecordingStore, RecordingSummary } from '../store/types.js';
 import { PASSPHRASE_HINT, readSecret } from './prompt.js';
 
@@ -59,8 +60,14 @@ export class CliContext {
 
   async recording(id: string): Promise<RecordingSummary> {
     const summary = await this.store().get(id);
-    if (!summary) throw new NotFoundError(`no recording ${id} in ${this.config.gateway.dataDir}`);
+    if (!summary) throw new NotFoundError(`no recording ${id} in ${this.storeName()}`);
     return summary;
+  }
+
+  /** Where recordings are, for messages: the data directory, or the PostgreSQL store's host and database (never its URL). */
+  storeName(): string {
+    const store = this.config.store;
+    return store.kind === 'postgres' ? `the PostgreSQL store ${describeUrl(store.url)}` : this.config.gateway.dataDir;
   }
 
   /** Opens an auditor key file; the passphrase comes from RECGATE_PASSPHRASE or a prompt. */

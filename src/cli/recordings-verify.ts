@@ -55,7 +55,7 @@ function parseHead(text: string): LogHead {
 async function verifyOne(ctx: CliContext, verification: Verification, id: string, tally: Tally): Promise<void> {
   const summary = await ctx.store().get(id);
   if (summary === undefined && !verification.log.recordings.has(id)) {
-    throw new NotFoundError(`no recording ${id} in ${ctx.config.gateway.dataDir}`);
+    throw new NotFoundError(`no recording ${id} in ${ctx.storeName()}`);
   }
   printAll(verification.log.findings, tally);
   if (summary !== undefined) return report(id, await verification.recording(summary), tally);

@@ -5,6 +5,7 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { LocalStore } from './local.js';
+import { describeUrl } from './postgres/pool.js';
 import { PostgresStore } from './postgres/store.js';
 import type { RecordingStore } from './types.js';
 
@@ -19,6 +20,7 @@ export function openStore(config: Config, log: Logger): RecordingStore {
       log.debug({ dataDir: config.gateway.dataDir }, 'opening local store');
       return new LocalStore(config.gateway.dataDir);
     case 'postgres':
+      log.info({ store: describeUrl(store.url), nodeId: config.gateway.nodeId }, 'opening PostgreSQL store');
       return new PostgresStore(store.url, { nodeId: config.gateway.nodeId, log });
   }
 }

@@ -14,7 +14,7 @@ import type { Manifest, RecipientEntry } from '../seal/manifest.js';
 import { rotateRecipient } from '../seal/rotate.js';
 import type { Sodium } from '../seal/sodium.js';
 import { ResealPool, WORKERS_FROM } from './reseal-pool.js';
-import type { RecipientUpdate, RecordingStore } from './types.js';
+import type { ListFilter, RecipientUpdate, RecordingStore } from './types.js';
 
 export interface RotationResult {
   rotated: number;
@@ -30,58 +30,116 @@ interface NewKey {
 /** Recordings per transaction when the store rotates in batches. */
 export const ROTATION_BATCH = 1000;
 
-export async function rotateRecordings(s: Sodium, store: RecordingStore, old: AuditorKeyPair, next: NewKey): Promise<RotationResult> {
+/** Sizes for tests and benchmarks: listing page and batch (defaults LIST_PAGE and ROTATION_BATCH). */
+export interface RotationTuning {
+  listPage?: number;
+  batch?: number;
+}
+
+export async function rotateRecordings(s: Sodium, store: RecordingStore, old: AuditorKeyPair, next: NewKey, tuning: RotationTuning = {}): Promise<RotationResult> {
   const result: RotationResult = { rotated: 0, live: [] };
-  const todo: string[] = [];
-  for (const summary of await store.list()) {
-    if (!summary.recipients.includes(old.kid)) continue;
-    if (summary.status === 'recording') result.live.push(summary.id);
-    else todo.push(summary.id);
-  }
   const reseal = (manifest: Manifest): RecipientEntry[] | null => rotateRecipient(s, manifest, old, next);
   if (!store.recipientsMany || !store.updateRecipientsMany) {
+    const todo: string[] = [];
+    for (const summary of await store.list()) {
+      if (!summary.recipients.includes(old.kid)) continue;
+      if (summary.status === 'recording') result.live.push(summary.id);
+      else todo.push(summary.id);
+    }
     result.rotated = await rotateOneByOne(todo, store, reseal);
     return result;
   }
-  const read = (ids: string[]): Promise<RecipientUpdate[]> => store.recipientsMany!(ids);
-  const write = (updates: RecipientUpdate[]): Promise<void> => store.updateRecipientsMany!(updates);
-  if (todo.length < WORKERS_FROM) {
-    result.rotated = await rotateInBatches(todo, read, write, async (ms) => ms.map((m) => ({ id: m.id, recipients: reseal(asManifest(m)) })));
-    return result;
-  }
-  const pool = new ResealPool(old, next);
+  const batches = candidateBatches(store, old.kid, result.live, tuning.listPage ?? LIST_PAGE, tuning.batch ?? ROTATION_BATCH);
+  // The first batches are re-sealed here while the worker threads would still be starting;
+  // from WORKERS_FROM recordings on, the workers take over.
+  let seen = 0;
+  let pool: ResealPool | undefined;
+  const resealBatch = async (ms: RecipientUpdate[]): Promise<{ id: string; recipients: RecipientEntry[] | null }[]> => {
+    seen += ms.length;
+    if (seen > WORKERS_FROM) return (pool ??= new ResealPool(old, next)).reseal(ms);
+    return ms.map((m) => ({ id: m.id, recipients: reseal(asManifest(m)) }));
+  };
   try {
-    result.rotated = await rotateInBatches(todo, read, write, (ms) => pool.reseal(ms));
+    result.rotated = await rotateInBatches(
+      batches,
+      (ids) => store.recipientsMany!(ids),
+      (updates) => store.updateRecipientsMany!(updates),
+      resealBatch,
+    );
   } finally {
-    await pool.close();
+    await pool?.close();
   }
   return result;
 }
 
+/** Rows per listing page while looking for the recordings to rotate. */
+const LIST_PAGE = 10_000;
+
+/**
+ * The ids of the finished recordings `kid` opens, a batch at a time, read a
+ * page of the listing at a time so the first batches rotate while the rest is
+ * still being listed; recordings still being written go to `live`.
+ */
+async function* candidateBatches(store: RecordingStore, kid: string, live: string[], listPage: number, batchSize: number): AsyncGenerator<string[]> {
+  let after: ListFilter['after'];
+  let batch: string[] = [];
+  for (;;) {
+    const page = await store.list({ limit: listPage, ...(after ? { after } : {}) });
+    for (const summary of page) {
+      if (!summary.recipients.includes(kid)) continue;
+      if (summary.status === 'recording') {
+        live.push(summary.id);
+        continue;
+      }
+      batch.push(summary.id);
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    const last = page.at(-1);
+    if (page.length < listPage || !last) break;
+    after = { startedAt: last.startedAt, id: last.id };
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * Batch b's recipients are read while batch b-1 is re-sealed, and batch b-2
+ * is written meanwhile: the store, the listing and the re-sealing overlap.
+ */
 async function rotateInBatches(
-  ids: string[],
+  batches: AsyncIterator<string[]> | AsyncIterable<string[]>,
   read: (ids: string[]) => Promise<RecipientUpdate[]>,
   write: (updates: RecipientUpdate[]) => Promise<void>,
   reseal: (manifests: RecipientUpdate[]) => Promise<{ id: string; recipients: RecipientEntry[] | null }[]>,
 ): Promise<number> {
+  const source = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches;
+  const readNext = async (): Promise<RecipientUpdate[] | undefined> => {
+    const step = await source.next();
+    return step.done ? undefined : read(step.value);
+  };
   let rotated = 0;
-  const batches: string[][] = [];
-  for (let i = 0; i < ids.length; i += ROTATION_BATCH) batches.push(ids.slice(i, i + ROTATION_BATCH));
-  let reading = batches.length > 0 ? read(batches[0]!) : undefined;
+  let reading = readNext();
   let writing: Promise<void> = Promise.resolve();
-  for (let b = 0; b < batches.length; b++) {
-    const manifests = await reading!;
-    reading = b + 1 < batches.length ? read(batches[b + 1]!) : undefined;
-    // Catch now so a failed read-ahead is not an unhandled rejection while this batch is re-sealed.
-    reading?.catch(() => undefined);
-    const updates: RecipientUpdate[] = [];
-    for (const { id, recipients } of await reseal(manifests)) if (recipients !== null) updates.push({ id, recipients });
+  try {
+    for (let manifests = await reading; manifests; manifests = await reading) {
+      reading = readNext();
+      // Caught now so a failed read-ahead is not an unhandled rejection while this batch is re-sealed; awaited above next time.
+      reading.catch(() => undefined);
+      const updates: RecipientUpdate[] = [];
+      for (const { id, recipients } of await reseal(manifests)) if (recipients !== null) updates.push({ id, recipients });
+      await writing;
+      writing = write(updates);
+      writing.catch(() => undefined);
+      rotated += updates.length;
+    }
     await writing;
-    writing = write(updates);
-    writing.catch(() => undefined);
-    rotated += updates.length;
+  } finally {
+    // After a failure: the write under way ends before the store may be closed.
+    await writing.catch(() => undefined);
+    await source.return?.();
   }
-  await writing;
   return rotated;
 }
 

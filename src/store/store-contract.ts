@@ -189,6 +189,9 @@ export function storeContract(kind: string, home: () => Promise<StoreHome>): voi
     await store.updateRecipients(m.id, next);
     assert.deepEqual((await store.manifest(m.id)).recipients, next);
     assert.deepEqual((await store.get(m.id))?.recipients, ['ffeeddccbbaa9988', '0011223344556677']);
+    await store.updateRecipients(m.id, [next[1]!]);
+    assert.deepEqual((await store.manifest(m.id)).recipients, [next[1]], 'a shorter list leaves no old entry behind');
+    assert.deepEqual((await store.get(m.id))?.recipients, ['0011223344556677']);
     await store.delete(m.id);
     assert.equal(await store.get(m.id), undefined);
     assert.deepEqual(await store.list(), []);

@@ -146,6 +146,12 @@ export interface RecordingStore {
    */
   recoverInterrupted(beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]>;
   /**
+   * Shared stores (PostgreSQL): the same for recordings that other nodes
+   * left `recording`, once the node registry finds those nodes dead. Each
+   * recording is marked by one caller only, however many ask at once.
+   */
+  recoverNodes?(nodeIds: readonly string[], beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]>;
+  /**
    * Deletes a recording by crypto-shredding: the sealed record keys are
    * destroyed first, durably, so a copy of the chunks that survives anywhere
    * (a backup, a WAL archive) cannot be opened; then the chunks and the rest.
@@ -159,6 +165,12 @@ export interface RecordingStore {
    * An id the store already holds is refused (delete it first to redo it).
    */
   importRecording?(copy: RecordingCopy): Promise<void>;
+  /**
+   * The first step of delete alone, for stores that can take it apart
+   * (PostgreSQL): destroys the sealed record keys, durably; the chunks stay
+   * until delete() (which, called after, finds no keys and removes the rest).
+   */
+  shredKeys?(id: string): Promise<void>;
 
   /**
    * Appends one entry to the gateway's log. `make` is called with the last

@@ -135,3 +135,11 @@ test('keys rotate moves the recording to a new auditor key through the PostgreSQ
   assert.notEqual(old.code, 0);
   assert.match(old.stderr, /not a recipient/);
 });
+
+test('an unknown id names the PostgreSQL store, and no log or message shows its password', async () => {
+  const r = await cli(['recordings', 'verify', '01JZZZZZZZZZZZZZZZZZZZZZZZ']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, new RegExp(`no recording 01JZZZZZZZZZZZZZZZZZZZZZZZ in the PostgreSQL store 127\\.0\\.0\\.1:${dbs.server.port}/${database}`));
+  assert.match(g.log, new RegExp(`"store":"127\\.0\\.0\\.1:${dbs.server.port}/${database}".*"opening PostgreSQL store"`));
+  for (const text of [r.stderr, r.stdout, g.log]) assert.ok(!text.includes(dbs.server.password), 'the store password stays secret');
+});

@@ -17,6 +17,7 @@ export class PgAccess {
     readonly pool: pg.Pool,
     /** Where the store is, for messages: host:port/database. */
     readonly where: string,
+    /** A child logger that names the store. */
     readonly log: Logger,
   ) {}
 
@@ -65,7 +66,7 @@ export class PgAccess {
 
   private up(): void {
     if (this.down === undefined) return;
-    this.log.info({ store: this.where }, 'PostgreSQL store reachable again');
+    this.log.info('PostgreSQL store reachable again');
     this.down = undefined;
   }
 
@@ -74,7 +75,7 @@ export class PgAccess {
     if (err instanceof GatewayError) return err;
     const reason = describeError(err);
     if (isConnectionError(err)) {
-      if (this.down === undefined) this.log.warn({ store: this.where, error: reason }, 'PostgreSQL store unreachable');
+      if (this.down === undefined) this.log.warn({ error: reason }, 'PostgreSQL store unreachable');
       this.down = reason;
     }
     return new StoreError(`PostgreSQL store ${this.where}: ${what} failed: ${reason}`, { cause: err });

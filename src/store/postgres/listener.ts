@@ -24,7 +24,7 @@ export function noticePayload(n: ChunkNotice): string {
   return JSON.stringify([n.recording, n.stream, n.next]);
 }
 
-function parseNotice(payload: string | undefined): ChunkNotice | undefined {
+export function parseNotice(payload: string | undefined): ChunkNotice | undefined {
   try {
     const [recording, stream, next] = JSON.parse(payload ?? '') as unknown[];
     if (typeof recording === 'string' && typeof stream === 'number' && typeof next === 'number') return { recording, stream, next };

@@ -18,6 +18,7 @@ import { nativeSodium } from '../../seal/sodium-native.js';
 import { rotateRecordings } from '../rotation.js';
 import { bytes, checkpoint, collect, logEntry, manifest, storeContract } from '../store-contract.js';
 import { PostgresStore } from './store.js';
+import { insertGroups } from './writes.js';
 
 let dbs: StoreDatabases;
 before(async () => {
@@ -230,7 +231,7 @@ test('a connection killed mid-operation gives a clear error naming no secret, an
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('SELECT * FROM streams WHERE recording = $1 FOR UPDATE', [m.id]);
-    const pending = store.appendChunks(m.id, 1, 0, [bytes(1)]);
+    const pending = store.appendChunks(m.id, 1, 0, [bytes(1)]).then(() => undefined, (e: unknown) => e);
     let victims: number[] = [];
     for (let i = 0; i < 200 && victims.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 10));
@@ -238,7 +239,7 @@ test('a connection killed mid-operation gives a clear error naming no secret, an
     }
     assert.equal(victims.length, 1, 'the append waits on the lock');
     await sql(name, 'SELECT pg_terminate_backend($1)', [victims[0]]);
-    const err = (await pending.then(() => undefined, (e: unknown) => e)) as Error & { code?: string };
+    const err = (await pending) as Error & { code?: string };
     assert.ok(err, 'the append fails');
     assert.equal(err.code, 'RG_ERR_STORE');
     assert.match(err.message, new RegExp(`^PostgreSQL store 127\\.0\\.0\\.1:${dbs.server.port}/${name}: appending to recording ${m.id} failed: terminating connection`));
@@ -288,7 +289,7 @@ test('recipients of many recordings are replaced in one batch, and the schema is
   }
 });
 
-test('keys rotate re-seals thousands of recordings in batches (on worker threads), and each new sealed key opens', async () => {
+test('keys rotate re-seals thousands of recordings in batches across listing pages (on worker threads), and each new sealed key opens', async () => {
   const { url } = await dbs.create();
   const store = open(url);
   try {
@@ -301,7 +302,8 @@ test('keys rotate re-seals thousands of recordings in batches (on worker threads
     const live = manifest();
     live.recipients = [{ kid: old.kid, sealedKey: toBase64(s.boxSeal(recordKeys[0]!, old.publicKey)) }];
     await store.create(live);
-    const result = await rotateRecordings(s, store, old, { publicKey: next.publicKey, name: 'next' });
+    // Listing pages of 700 and batches of 1000: batches span pages, and the live recording sits on the last page.
+    const result = await rotateRecordings(s, store, old, { publicKey: next.publicKey, name: 'next' }, { listPage: 700 });
     assert.deepEqual(result, { rotated: 2_500, live: [live.id] });
     const manifests = await store.manifests(ids);
     assert.equal(manifests.length, 2_500);
@@ -311,6 +313,27 @@ test('keys rotate re-seals thousands of recordings in batches (on worker threads
     });
     assert.deepEqual((await store.list({ limit: 1 }))[0]?.recipients, [next.kid]);
     assert.deepEqual((await store.manifest(live.id)).recipients.map((r) => r.kid), [old.kid], 'the live recording is left alone');
+  } finally {
+    await store.close();
+  }
+});
+
+test('a large append (a spool drained at once) goes in as several INSERTs of one transaction, in order', async () => {
+  const { url } = await dbs.create();
+  const store = open(url);
+  try {
+    const m = manifest();
+    await store.create(m);
+    const many = Array.from({ length: 2_500 }, (_, i) => bytes(i & 0xff, i >> 8));
+    const big = Array.from({ length: 3 }, (_, i) => new Uint8Array(7 << 20).fill(i + 1));
+    await store.appendChunks(m.id, 1, 0, many);
+    await store.appendChunks(m.id, 1, 2_500, big);
+    const read = await collect(store.chunks(m.id, 1));
+    assert.equal(read.length, 2_503);
+    read.slice(0, 2_500).forEach((c, i) => assert.deepEqual([c.index, ...c.data], [i, i & 0xff, i >> 8]));
+    read.slice(2_500).forEach((c, i) => assert.ok(c.data.length === 7 << 20 && c.data.every((b) => b === i + 1)));
+    assert.deepEqual(insertGroups(many).map((g) => [g.offset, g.chunks.length]), [[0, 1000], [1000, 1000], [2000, 500]]);
+    assert.deepEqual(insertGroups(big).map((g) => [g.offset, g.chunks.length]), [[0, 2], [2, 1]]);
   } finally {
     await store.close();
   }

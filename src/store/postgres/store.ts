@@ -36,7 +36,8 @@ import { describeUrl, openPool } from './pool.js';
 import { INSERT_KEYS, joinManifest, keyColumns, listQuery, storedManifest, SUMMARY_COLUMNS, toRecipient, toSummary, type KeyRow, type RecordingRow, type StreamRow } from './rows.js';
 import { CHUNKS_CHANNEL, LOG_LOCK, STORE_STEPS } from './schema.js';
 import { recoverRecordings } from './recovery.js';
-import { describeError, PgAccess } from './access.js';
+import { PgAccess } from './access.js';
+import { checkSameAsHeld, insertCheckpoint, insertGroups, insertStream, lockOpen } from './writes.js';
 
 export interface PostgresStoreOptions {
   /** This gateway node (config gateway.nodeId): the writer of the recordings it creates. */
@@ -66,17 +67,18 @@ export class PostgresStore implements RecordingStore {
   private migrated: Promise<void> | undefined;
 
   constructor(target: pg.Pool | Secret, options: PostgresStoreOptions) {
-    const log = options.log.child({ store: 'postgres' });
+    // The pool logs where it is itself; everything else logs through a child naming the store.
     if ('reveal' in target) {
-      this.pool = openPool(target, log);
+      this.pool = openPool(target, options.log);
       this.endPool = true;
-      this.db = new PgAccess(this.pool, describeUrl(target), log);
     } else {
       this.pool = target;
       this.endPool = options.endPool ?? true;
-      const o = target.options;
-      this.db = new PgAccess(this.pool, o.connectionString ? describeUrl({ reveal: () => o.connectionString! } as Secret) : `${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}`, log);
     }
+    const o = this.pool.options;
+    const where = o.connectionString ? describeUrl({ reveal: () => o.connectionString! } as Secret) : `${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}`;
+    const log = options.log.child({ store: where });
+    this.db = new PgAccess(this.pool, where, log);
     this.nodeId = options.nodeId;
     this.tailPollMs = options.tailPollMs ?? TAIL_POLL_MS;
     this.listener = new ChunkListener(this.pool.options, log);
@@ -156,16 +158,22 @@ export class PostgresStore implements RecordingStore {
       if (held > 0) await checkSameAsHeld(c, id, streamId, from, ciphertexts.slice(0, held));
       const fresh = ciphertexts.slice(held);
       if (fresh.length === 0) return;
-      const values: unknown[] = [id, streamId];
-      const tuples = fresh.map((data, i) => {
-        values.push(next + i, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-        return `($1, $2, $${values.length - 1}, $${values.length})`;
-      });
-      await c.query(`INSERT INTO chunks (recording, stream, idx, data) VALUES ${tuples.join(', ')}`, values);
+      for (const group of insertGroups(fresh)) {
+        const values: unknown[] = [id, streamId];
+        const tuples = group.chunks.map((data, i) => {
+          values.push(next + group.offset + i, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+          return `($1, $2, $${values.length - 1}, $${values.length})`;
+        });
+        await c.query(`INSERT INTO chunks (recording, stream, idx, data) VALUES ${tuples.join(', ')}`, values);
+      }
       const added = fresh.reduce((n, b) => n + b.length, 0);
       const after = next + fresh.length;
-      await c.query('UPDATE streams SET next_index = $3, bytes = bytes + $4 WHERE recording = $1 AND id = $2', [id, streamId, after, added]);
-      await c.query('SELECT pg_notify($1, $2)', [CHUNKS_CHANNEL, noticePayload({ recording: id, stream: streamId, next: after })]);
+      // One round trip: the stream's count and the notice (delivered at commit).
+      await c.query(
+        `WITH s AS (UPDATE streams SET next_index = $3, bytes = bytes + $4 WHERE recording = $1 AND id = $2 RETURNING 1)
+         SELECT pg_notify($5, $6) FROM s`,
+        [id, streamId, after, added, CHUNKS_CHANNEL, noticePayload({ recording: id, stream: streamId, next: after })],
+      );
     });
   }
 
@@ -328,8 +336,13 @@ export class PostgresStore implements RecordingStore {
         const have = new Set(found.rows.map((r) => r.id));
         throw new NotFoundError(`no recording ${ids.find((i) => !have.has(i))}`);
       }
-      await c.query('DELETE FROM recording_keys WHERE recording = ANY($1::text[])', [ids]);
-      await c.query(INSERT_KEYS, keyColumns([...updates]));
+      // Rows are replaced in place (an upsert, a HOT update when the page has room), and positions past the new list removed.
+      await c.query(`${INSERT_KEYS} ON CONFLICT (recording, position) DO UPDATE SET kid = EXCLUDED.kid, name = EXCLUDED.name, sealed_key = EXCLUDED.sealed_key`, keyColumns([...updates]));
+      await c.query(
+        `DELETE FROM recording_keys k USING unnest($1::text[], $2::int[]) AS n(recording, count)
+         WHERE k.recording = n.recording AND k.position >= n.count`,
+        [ids, updates.map((u) => u.recipients.length)],
+      );
     });
   }
 
@@ -418,48 +431,3 @@ function checkId(id: string): string {
   return id;
 }
 
-async function insertStream(c: pg.PoolClient, id: string, s: StreamInfo, position: number): Promise<void> {
-  await c.query('INSERT INTO streams (recording, id, position, name, kind, channel, nonce_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-    id,
-    s.id,
-    position,
-    s.name,
-    s.kind,
-    s.channel,
-    s.noncePrefix,
-  ]);
-}
-
-/** Locks a recording's row; it must exist and still be recording. */
-async function lockOpen(c: pg.PoolClient, id: string): Promise<void> {
-  const r = await c.query<{ status: string }>('SELECT status FROM recordings WHERE id = $1 FOR UPDATE', [id]);
-  const status = r.rows[0]?.status;
-  if (status === undefined) throw new NotFoundError(`no recording ${id}`);
-  if (status !== 'recording') throw new StoreError(`recording ${id} is ${status}, not open for writing`);
-}
-
-async function insertCheckpoint(c: pg.PoolClient, id: string, checkpoint: Checkpoint): Promise<void> {
-  if (checkpoint.recording !== id) throw new StoreError(`recording ${id}: a checkpoint of recording ${checkpoint.recording} does not belong here`);
-  const r = await c.query('INSERT INTO checkpoints (recording, seq, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [id, checkpoint.seq, JSON.stringify(checkpoint)]);
-  if (r.rowCount === 1) return;
-  const held = await c.query<{ same: boolean }>('SELECT body::text = $3 AS same FROM checkpoints WHERE recording = $1 AND seq = $2', [id, checkpoint.seq, JSON.stringify(checkpoint)]);
-  if (!held.rows[0]?.same) throw new StoreError(`recording ${id}: checkpoint ${checkpoint.seq} is already stored with different content`);
-}
-
-/** Chunks sent again (a replayed spool) must be byte-identical to those held. */
-async function checkSameAsHeld(c: pg.PoolClient, id: string, streamId: number, from: number, sent: Uint8Array[]): Promise<void> {
-  const r = await c.query<{ idx: number; data: Buffer }>('SELECT idx, data FROM chunks WHERE recording = $1 AND stream = $2 AND idx >= $3 AND idx < $4 ORDER BY idx', [
-    id,
-    streamId,
-    from,
-    from + sent.length,
-  ]);
-  for (const [i, data] of sent.entries()) {
-    const held = r.rows[i];
-    if (!held || held.idx !== from + i || Buffer.compare(held.data, data) !== 0) {
-      throw new StoreError(`recording ${id}: stream ${streamId} already holds a different chunk ${from + i} (a duplicate or forged write)`);
-    }
-  }
-}
-
-export { describeError };
