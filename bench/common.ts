@@ -12,7 +12,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -67,6 +67,18 @@ function treeCpuSeconds(root: number): number {
   return ticks / CLOCK_TICKS;
 }
 
+/** Read and write system calls `pid` made so far (all threads, from /proc/PID/io), or undefined when unreadable. */
+function syscalls(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const count = (name: string): number => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(io)?.[1] ?? NaN);
+    return count('syscr') + count('syscw');
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds of the children this process has waited for (the benchmark client, once it ends). */
 function reapedChildrenCpuSeconds(): number {
   const f = procStat('self')!;
@@ -94,6 +106,8 @@ export interface Cpu {
   client: number;
   proxy: number | undefined;
   server: number;
+  /** Read and write system calls of the proxy process (sockets and files alike). */
+  proxySyscalls: number | undefined;
 }
 
 /** What every benchmark measures of a run. */
@@ -101,6 +115,8 @@ export interface Measure {
   tps: number;
   transactions: number;
   cpu: Cpu;
+  /** The machine's 1-minute load average when the run ended (other work on the machine skews TPS, not CPU per transaction). */
+  load: number;
 }
 
 /** What a route goes through: a process on a loopback port. */
@@ -177,6 +193,13 @@ export interface GatewayTarget {
   /** The login the gateway injects. */
   user: string;
   password: string;
+  /** Node options for the gateway process (--cpu-prof and its folder). */
+  nodeOptions?: string[];
+}
+
+/** `node --cpu-prof` into `dir` when given: the gateway writes its profile there when it stops. */
+export function cpuProfOptions(dir: string | undefined): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 async function hashOf(args: string[], password: string): Promise<string> {
@@ -245,7 +268,7 @@ export async function startGateway(target: GatewayTarget): Promise<Proxy> {
     );
     let daemon: RunningDaemon;
     try {
-      daemon = await withTimeout(home.startDaemon(), 30_000, 'recgate start');
+      daemon = await withTimeout(home.startDaemon(home.configPath, { nodeOptions: target.nodeOptions }), 30_000, 'recgate start');
     } catch (err) {
       killDaemonsOf(home.configPath);
       throw err;
@@ -271,6 +294,8 @@ export interface RoutesOptions<B extends Proxy> {
   baseline: { name: string; start: () => Promise<B>; missing: string | undefined };
   /** The gateway in front of the server, with the target `target`, and what the notes call it. */
   gateway: { target: string; start: () => Promise<Proxy>; short: string };
+  /** Which routes to set up and measure, by the start of their names (direct, pgbouncer/haproxy, node, recgate); all when absent. */
+  only?: string[];
 }
 
 /**
@@ -286,10 +311,11 @@ export async function startRoutes<B extends Proxy>(options: RoutesOptions<B>, cl
   const pooled = viaServerLogin(options.baseline.name);
   const relay = viaServerLogin('node relay (no recording)');
   const recgate: Route = { name: 'recgate (recording)', short: options.gateway.short, port: 0, user: `alice+${options.gateway.target}`, password: ALICE_PASSWORD };
-  const baseline = await startRoute(pooled, cleanup, options.baseline.start, options.baseline.missing);
-  await startRoute(relay, cleanup, () => startNodeRelay(server.port));
-  await startRoute(recgate, cleanup, options.gateway.start);
-  return { routes: [direct, pooled, relay, recgate], direct, baseline };
+  const wanted = (route: Route): boolean => !options.only || options.only.some((name) => route.name.startsWith(name));
+  const baseline = wanted(pooled) ? await startRoute(pooled, cleanup, options.baseline.start, options.baseline.missing) : undefined;
+  if (wanted(relay)) await startRoute(relay, cleanup, () => startNodeRelay(server.port));
+  if (wanted(recgate)) await startRoute(recgate, cleanup, options.gateway.start);
+  return { routes: [direct, pooled, relay, recgate].filter(wanted), direct, baseline };
 }
 
 // --- running
@@ -329,6 +355,13 @@ export function parseOptions<C extends string, W extends string = never>(counts:
   return parsed as Record<C, number> & Record<W, string>;
 }
 
+/** A comma-separated list of positive whole numbers (`--clients 8,64`). */
+export function countList(value: string, option: string): number[] {
+  const counts = value.split(',').map(Number);
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${option} must be positive whole numbers separated by commas`);
+  return counts;
+}
+
 /** Ends the benchmark, saying how to install it, when something it needs is `missing` (the command that installs it). */
 export function exitIfMissing(what: string, missing: string | undefined): void {
   if (missing) {
@@ -361,17 +394,20 @@ export async function runClient(
   seconds: number,
   route: Route,
   serverPid: number,
-): Promise<{ result: CliResult; cpu: Cpu }> {
+): Promise<{ result: CliResult; cpu: Cpu; load: number }> {
   const client0 = reapedChildrenCpuSeconds();
   const proxy0 = route.proxyPid === undefined ? undefined : treeCpuSeconds(route.proxyPid);
+  const syscalls0 = syscalls(route.proxyPid);
   const server0 = treeCpuSeconds(serverPid);
   const limit = String(seconds + 60);
   const result = await run('timeout', ['-k', '5', limit, command, ...args], options);
   const client = reapedChildrenCpuSeconds() - client0;
   const proxy = proxy0 === undefined ? undefined : treeCpuSeconds(route.proxyPid!) - proxy0;
+  const syscalls1 = syscalls(route.proxyPid);
+  const proxySyscalls = syscalls0 === undefined || syscalls1 === undefined ? undefined : syscalls1 - syscalls0;
   const server = treeCpuSeconds(serverPid) - server0;
   if (result.code === 124 || result.code === 137) throw new Error(`${command} did not finish within ${limit} s`);
-  return { result, cpu: { client, proxy, server } };
+  return { result, cpu: { client, proxy, server, proxySyscalls }, load: loadavg()[0]! };
 }
 
 /** Results by workload, then by route: what was measured, or why not. */
@@ -430,12 +466,12 @@ export interface ReportOptions<M> {
 
 /**
  * Prints a table per workload (TPS, latency, share of the direct route's
- * TPS, CPU seconds per 1000 transactions), then why any route failed, then
+ * TPS, CPU microseconds per transaction, load average), then why any route failed, then
  * what the CPU columns mean.
  */
 export function printResults<W extends { name: string }, M extends Measure>(results: Results<W, M>, options: ReportOptions<M>): void {
   const { routes, direct, latency, client } = options;
-  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU s/1k tx', 'server CPU s/1k tx', `${client} CPU s/1k tx`];
+  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU µs/tx', 'proxy syscalls/tx', 'server CPU µs/tx', `${client} CPU µs/tx`, 'load'];
   const failures: string[] = [];
   for (const [w, byRoute] of results) {
     const base = byRoute.get(direct);
@@ -445,15 +481,17 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
         failures.push(`${route.short ?? route.name}: failed — ${m ?? 'not run'}`);
         return [route.name, 'failed', ...head.slice(2).map(() => '-')];
       }
-      const per1k = (s: number | undefined): string => (s === undefined ? '-' : ((1000 * s) / m.transactions).toFixed(3));
+      const perTx = (s: number | undefined): string => (s === undefined ? '-' : ((1e6 * s) / m.transactions).toFixed(1));
       return [
         route.name,
         m.tps.toFixed(0),
         ...latency.map(([, cell]) => cell(m)),
         typeof base === 'object' ? `${((100 * m.tps) / base.tps).toFixed(0)}%` : '-',
-        per1k(m.cpu.proxy),
-        per1k(m.cpu.server),
-        per1k(m.cpu.client),
+        perTx(m.cpu.proxy),
+        m.cpu.proxySyscalls === undefined ? '-' : (m.cpu.proxySyscalls / m.transactions).toFixed(1),
+        perTx(m.cpu.server),
+        perTx(m.cpu.client),
+        m.load.toFixed(1),
       ];
     });
     console.log(w.name);
@@ -462,9 +500,11 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
   }
   for (const f of [...new Set(failures)]) console.log(f);
   if (failures.length > 0) console.log('');
-  console.log('CPU s/1k tx: CPU seconds (user + system, children included, from /proc/PID/stat) per 1000 transactions;');
+  console.log('CPU µs/tx: CPU microseconds (user + system, children included, from /proc/PID/stat) per transaction;');
   console.log(`proxy is ${options.baseline}, the bare Node.js relay or the gateway process, server is ${options.server},`);
   console.log(`${client} is the client. The node relay forwards bytes only: the floor of any proxy on this runtime.`);
+  console.log('proxy syscalls/tx: read and write system calls of the proxy process per transaction (/proc/PID/io).');
+  console.log('load: the 1-minute load average at the end of the run (the machine is shared: TPS moves with it, CPU per transaction much less).');
 }
 
 // --- baseline proxies

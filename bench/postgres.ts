@@ -4,20 +4,27 @@
  * (a pooler that records nothing, the baseline), and through the gateway
  * (recording on).
  *
- *   node dist/bench/postgres.js [--seconds 15] [--clients 8] [--jobs 2] [--scale 10]
+ *   node dist/bench/postgres.js [--seconds 15] [--clients 8,64] [--jobs 2] [--scale 10]
+ *                               [--workloads select-only,tpcb-like] [--routes direct,pgbouncer,node,recgate]
+ *                               [--cpu-prof DIR]
+ *
+ *   --clients    pgbench clients, one table per count and workload
+ *   --workloads  which workloads to run, by the start of their names
+ *   --routes     which routes to set up and measure, by the start of their names
+ *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
  *
  *   select-only   pgbench -S: one indexed SELECT per transaction
  *   tpcb-like     pgbench's default mix: three UPDATEs, a SELECT and an INSERT per transaction
  *
- * Besides TPS and latency it prints the CPU seconds each process spent per
- * 1000 transactions (from /proc/PID/stat, children included), so one can see
+ * Besides TPS and latency it prints the CPU microseconds each process spent per
+ * transaction (from /proc/PID/stat, children included), so one can see
  * where time goes: the client, the proxy in the middle, the server.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../test/fixtures/gateway-env.js';
 import { postgresBinDir, startPostgres, type Postgres } from '../test/fixtures/postgres.js';
-import { exitIfMissing, firstLine, machineLine, measureAll, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Route } from './common.js';
+import { countList, cpuProfOptions, exitIfMissing, firstLine, machineLine, measureAll, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Route } from './common.js';
 import { PGBOUNCER, pgbouncerMissing, startPgBouncer } from './pgbouncer.js';
 
 const TARGET = 'pg01';
@@ -29,9 +36,10 @@ interface PgbenchMeasure extends Measure {
 interface Workload {
   name: string;
   args: string[];
+  clients: number;
 }
 
-function parsePgbench(stdout: string): Omit<PgbenchMeasure, 'cpu'> | undefined {
+function parsePgbench(stdout: string): Omit<PgbenchMeasure, 'cpu' | 'load'> | undefined {
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
   const latency = /latency average = ([\d.]+) ms/.exec(stdout);
   const transactions = /number of transactions actually processed: (\d+)/.exec(stdout);
@@ -55,10 +63,10 @@ function pgbenchEnv(route: Pick<Route, 'port' | 'user' | 'password'>): Record<st
 }
 
 async function pgbench(pg: Postgres, route: Route, args: string[], seconds: number): Promise<PgbenchMeasure> {
-  const { result: r, cpu } = await runClient('pgbench', args, { env: pgbenchEnv(route) }, seconds, route, pg.pid);
+  const { result: r, cpu, load } = await runClient('pgbench', args, { env: pgbenchEnv(route) }, seconds, route, pg.pid);
   const parsed = parsePgbench(r.stdout);
   if (r.code !== 0 || !parsed) throw new Error(firstLine(r.stderr || r.stdout || `pgbench exited ${r.code}`));
-  return { ...parsed, cpu };
+  return { ...parsed, cpu, load };
 }
 
 /** pgbench's own pre-run step (-n skips it), done directly so every route starts alike. */
@@ -68,7 +76,10 @@ async function vacuum(pg: Postgres): Promise<void> {
 }
 
 runBenchmark(async (cleanup) => {
-  const { seconds, clients, jobs, scale } = parseOptions({ seconds: 15, clients: 8, jobs: 2, scale: 10 });
+  const options = parseOptions({ seconds: 15, jobs: 2, scale: 10 }, { clients: '8,64', workloads: 'select-only,tpcb-like', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '' });
+  const { seconds, jobs, scale } = options;
+  const clientCounts = countList(options.clients, '--clients');
+  const clients = Math.max(...clientCounts);
   const pgbenchPath = (await run('sh', ['-c', 'command -v pgbench'])).stdout.trim();
   exitIfMissing('pgbench', pgbenchPath === '' || !existsSync(pgbenchPath) ? 'sudo apt-get install -y postgresql' : undefined);
   const bouncerMissing = warnIfMissing('PgBouncer', pgbouncerMissing());
@@ -88,7 +99,12 @@ runBenchmark(async (cleanup) => {
         start: () => startPgBouncer({ serverPort: pg.port, database: pg.database, user: pg.user, password: pg.password, poolMode: 'session', poolSize: Math.max(20, clients) }),
         missing: bouncerMissing,
       },
-      gateway: { target: TARGET, start: () => startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password }), short: 'gateway' },
+      gateway: {
+        target: TARGET,
+        start: () => startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password, nodeOptions: cpuProfOptions(options['cpu-prof'] || undefined) }),
+        short: 'gateway',
+      },
+      only: options.routes.split(','),
     },
     cleanup,
   );
@@ -97,19 +113,20 @@ runBenchmark(async (cleanup) => {
   await vacuum(pg);
   await run('pgbench', ['-n', '-S', '-c', String(clients), '-j', String(jobs), '-T', String(Math.min(3, seconds))], { env: pgbenchEnv(direct) });
 
-  const workloads: Workload[] = [
+  const kinds = [
     { name: 'select-only (pgbench -S)', args: ['-S'] },
     { name: 'tpcb-like (pgbench default)', args: [] },
-  ];
-  const common = ['-n', '-c', String(clients), '-j', String(jobs), '-T', String(seconds), '-M', 'simple'];
-  const results = await measureAll(workloads, routes, (w, route) => pgbench(pg, route, [...common, ...w.args], seconds), () => vacuum(pg));
+  ].filter((k) => options.workloads.split(',').some((w) => k.name.startsWith(w)));
+  const workloads: Workload[] = kinds.flatMap((k) => clientCounts.map((c) => ({ name: `${k.name}, ${c} clients`, args: k.args, clients: c })));
+  const common = ['-n', '-j', String(jobs), '-T', String(seconds), '-M', 'simple'];
+  const results = await measureAll(workloads, routes, (w, route) => pgbench(pg, route, [...common, '-c', String(w.clients), ...w.args], seconds), () => vacuum(pg));
 
   const pgVersion = firstLine((await run(join(postgresBinDir(), 'postgres'), ['--version'])).stdout);
   const bouncerVersion = bouncer ? firstLine((await run(PGBOUNCER, ['-V'])).stdout) : 'PgBouncer not run';
   console.log('recgate PostgreSQL benchmark: pgbench against one server, directly, through PgBouncer and through the gateway');
   console.log(machineLine());
   console.log(`${pgVersion}; ${bouncerVersion}; data in ${pg.dir} (fsync off)`);
-  console.log(`pgbench: scale ${scale}, ${common.join(' ')} (simple query protocol), sslmode=disable, one connection per client for the whole run\n`);
+  console.log(`pgbench: scale ${scale}, ${common.join(' ')} -c ${clientCounts.join('|')} (simple query protocol), sslmode=disable, one connection per client for the whole run\n`);
   printResults(results, {
     routes,
     direct,
