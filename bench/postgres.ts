@@ -12,6 +12,12 @@
  *   --workloads  which workloads to run, by the start of their names
  *   --routes     which routes to set up and measure, by the start of their names
  *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
+ *   --rows       the big select's rows (default 1 000 000); --big-runs its runs per route (3)
+ *
+ *   big-select    psql reads SELECT of --rows rows (an int and a 20-character text each) in one
+ *                 result (`-o /dev/null`): the time per route, the median of --big-runs, and the
+ *                 proxy's CPU. Through the gateway every row past recording.maxRows is counted,
+ *                 never decoded. Run with `--workloads big-select` alone, or beside the others.
  *
  *   select-only   pgbench -S: one indexed SELECT per transaction
  *   tpcb-like     pgbench's default mix: three UPDATEs, a SELECT and an INSERT per transaction
@@ -76,7 +82,10 @@ async function vacuum(pg: Postgres): Promise<void> {
 }
 
 runBenchmark(async (cleanup) => {
-  const options = parseOptions({ seconds: 15, jobs: 2, scale: 10 }, { clients: '8,64', workloads: 'select-only,tpcb-like', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '' });
+  const options = parseOptions(
+    { seconds: 15, jobs: 2, scale: 10, rows: 1_000_000, 'big-runs': 3 },
+    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '' },
+  );
   const { seconds, jobs, scale } = options;
   const clientCounts = countList(options.clients, '--clients');
   const clients = Math.max(...clientCounts);
@@ -135,4 +144,33 @@ runBenchmark(async (cleanup) => {
     baseline: 'PgBouncer',
     server: 'the postmaster and its backends',
   });
+  if (options.workloads.split(',').includes('big-select')) await printBigSelect(pg, routes, options.rows, options['big-runs']);
 });
+
+/** One SELECT of `rows` rows read by psql through each route: median wall time of `runs`, and the proxy's CPU. */
+async function printBigSelect(pg: Postgres, routes: Route[], rows: number, runs: number): Promise<void> {
+  const sql = `SELECT g, repeat('x', 20) AS pad FROM generate_series(1, ${rows}) g`;
+  const lines: string[][] = [];
+  for (const route of routes) {
+    if (route.failure) continue;
+    const times: { ms: number; proxyMs: number | undefined; syscalls: number | undefined; load: number }[] = [];
+    for (let i = 0; i <= runs; i++) {
+      const start = performance.now();
+      const { result: r, cpu, load } = await runClient('psql', ['-X', '-w', '-q', '-A', '-t', '-o', '/dev/null', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: pgbenchEnv(route) }, 120, route, pg.pid);
+      const ms = performance.now() - start;
+      if (r.code !== 0) throw new Error(`big select through ${route.name} failed: ${firstLine(r.stderr)}`);
+      // The first run warms the server's and the proxy's code paths; it is not counted.
+      if (i > 0) times.push({ ms, proxyMs: cpu.proxy === undefined ? undefined : cpu.proxy * 1000, syscalls: cpu.proxySyscalls, load });
+    }
+    times.sort((a, b) => a.ms - b.ms);
+    const median = times[Math.floor(times.length / 2)]!;
+    lines.push([route.name, median.ms.toFixed(0), times[0]!.ms.toFixed(0), median.proxyMs === undefined ? '-' : median.proxyMs.toFixed(0), median.syscalls === undefined ? '-' : String(median.syscalls), median.load.toFixed(1)]);
+  }
+  const relay = lines.find((l) => l[0]!.startsWith('node relay'));
+  const head = ['route', 'median ms', 'best ms', 'proxy CPU ms', 'proxy syscalls', 'load', 'vs node relay'];
+  const cells = lines.map((l) => [...l, relay ? `${((100 * Number(l[1])) / Number(relay[1])).toFixed(0)}%` : '-']);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]): string => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(`\nbig select: psql -A -t -o /dev/null -c "${sql}", median of ${runs} runs after one warm-up`);
+  console.log([line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n'));
+}
