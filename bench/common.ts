@@ -197,9 +197,12 @@ export interface GatewayTarget {
   nodeOptions?: string[];
 }
 
-/** `node --cpu-prof` into `dir` when given: the gateway writes its profile there when it stops. */
-export function cpuProfOptions(dir: string | undefined): string[] {
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+/**
+ * The gateway's node options: `--cpu-prof` into `profileDir` when given (written when it
+ * stops), then `more`, space-separated (e.g. --perf-basic-prof for perf record).
+ */
+export function gatewayNodeOptions(profileDir: string, more: string): string[] {
+  return [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...more.split(' ').filter((o) => o !== '')];
 }
 
 async function hashOf(args: string[], password: string): Promise<string> {

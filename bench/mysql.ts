@@ -12,6 +12,7 @@
  *   --workloads  which sysbench tests to run
  *   --routes     which routes to set up and measure, by the start of their names
  *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
+ *   --gateway-node-options  more node options for the gateway, space-separated (--perf-basic-prof for perf)
  *
  *   oltp_point_select   one primary-key SELECT per transaction
  *   oltp_read_only      BEGIN, 10 point SELECTs, 4 range SELECTs, COMMIT per transaction
@@ -22,7 +23,7 @@
  */
 import { run } from '../test/fixtures/gateway-env.js';
 import { MARIADBD, mariadbMissing, startMariadb, type Mariadb } from '../test/fixtures/mariadb.js';
-import { countList, cpuProfOptions, exitIfMissing, firstLine, machineLine, measureAll, onPath, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Proxy, type Route } from './common.js';
+import { countList, gatewayNodeOptions, exitIfMissing, firstLine, machineLine, measureAll, onPath, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Proxy, type Route } from './common.js';
 import { HAPROXY, haproxyMissing, isListening, startHaproxy } from './haproxy.js';
 
 const TARGET = 'my01';
@@ -79,7 +80,7 @@ async function startMysqlGateway(my: Mariadb, nodeOptions: string[]): Promise<Pr
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
     { seconds: 15, tables: 4, 'table-size': 10000 },
-    { 'ps-mode': 'auto', threads: '8,64', workloads: 'oltp_point_select,oltp_read_only', routes: 'direct,haproxy,node,recgate', 'cpu-prof': '' },
+    { 'ps-mode': 'auto', threads: '8,64', workloads: 'oltp_point_select,oltp_read_only', routes: 'direct,haproxy,node,recgate', 'cpu-prof': '', 'gateway-node-options': '' },
   );
   const { seconds, tables, 'table-size': tableSize, 'ps-mode': psMode } = options;
   const threadCounts = countList(options.threads, '--threads');
@@ -101,7 +102,7 @@ runBenchmark(async (cleanup) => {
     {
       server: my,
       baseline: { name: 'haproxy (tcp mode)', start: () => startHaproxy({ serverPort: my.port, maxconn: Math.max(200, 2 * threads) }), missing: proxyMissing },
-      gateway: { target: TARGET, start: () => startMysqlGateway(my, cpuProfOptions(options['cpu-prof'] || undefined)), short: 'recgate' },
+      gateway: { target: TARGET, start: () => startMysqlGateway(my, gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options'])), short: 'recgate' },
       only: options.routes.split(','),
     },
     cleanup,

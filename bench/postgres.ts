@@ -12,6 +12,7 @@
  *   --workloads  which workloads to run, by the start of their names
  *   --routes     which routes to set up and measure, by the start of their names
  *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
+ *   --gateway-node-options  more node options for the gateway, space-separated (--perf-basic-prof for perf)
  *   --rows       the big select's rows (default 1 000 000); --big-runs its runs per route (3)
  *
  *   big-select    psql reads SELECT of --rows rows (an int and a 20-character text each) in one
@@ -30,7 +31,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../test/fixtures/gateway-env.js';
 import { postgresBinDir, startPostgres, type Postgres } from '../test/fixtures/postgres.js';
-import { countList, cpuProfOptions, exitIfMissing, firstLine, machineLine, measureAll, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Route } from './common.js';
+import { countList, gatewayNodeOptions, exitIfMissing, firstLine, machineLine, measureAll, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Route } from './common.js';
 import { PGBOUNCER, pgbouncerMissing, startPgBouncer } from './pgbouncer.js';
 
 const TARGET = 'pg01';
@@ -84,7 +85,7 @@ async function vacuum(pg: Postgres): Promise<void> {
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
     { seconds: 15, jobs: 2, scale: 10, rows: 1_000_000, 'big-runs': 3 },
-    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '' },
+    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '', 'gateway-node-options': '' },
   );
   const { seconds, jobs, scale } = options;
   const clientCounts = countList(options.clients, '--clients');
@@ -110,7 +111,7 @@ runBenchmark(async (cleanup) => {
       },
       gateway: {
         target: TARGET,
-        start: () => startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password, nodeOptions: cpuProfOptions(options['cpu-prof'] || undefined) }),
+        start: () => startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password, nodeOptions: gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']) }),
         short: 'gateway',
       },
       only: options.routes.split(','),

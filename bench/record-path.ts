@@ -12,6 +12,10 @@
  *
  *   node dist/bench/record-path.js [--transactions 20000] [--runs 5] [--only pg-select,my-read]
  *
+ * Each workload is run twice: recorded, and unrecorded (the session's
+ * recording refused, so the relay and the observer run and nothing is
+ * sealed or stored): the difference is what the recorder costs.
+ *
  * Each run opens a session, relays its transactions (yielding to the event
  * loop every 50, so the store's writes and timers run as they would), ends
  * the session and waits for the recording to be finalized; the table shows
@@ -226,14 +230,14 @@ const sodium = defaultSodium();
 const auditor = generateAuditorKey(sodium);
 const signer = generateSigningKey(sodium);
 
-function targetConfig(protocol: Workload['protocol']): TargetConfig {
+function targetConfig(protocol: Workload['protocol'], recorded: boolean): TargetConfig {
   return {
     name: 'db01',
     protocol,
     host: '127.0.0.1',
     port: 5432,
     login: { user: 'app', password: null, privateKey: null, passphrase: null },
-    recording: { keystrokes: true, required: true },
+    recording: { keystrokes: true, required: recorded },
     limits: { idleTimeout: null, maxDuration: null },
     recipients: [{ name: 'officer', publicKey: auditor.publicKey, line: '' }],
     options: {},
@@ -245,12 +249,14 @@ interface RunResult {
   recordedBytesPerTx: number;
 }
 
-async function runOnce(w: Workload, store: LocalStore, transactions: number): Promise<RunResult> {
+async function runOnce(w: Workload, store: LocalStore, transactions: number, recorded: boolean): Promise<RunResult> {
   const session = await Session.open(
     {
       log: silentLogger(),
       startRecording: (who) =>
-        Recorder.start({ store, sodium, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger() }, who, {
+        !recorded
+          ? Promise.reject(new Error('not recorded'))
+          : Recorder.start({ store, sodium, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger() }, who, {
           flushInterval: 1000,
           chunkSize: 64 * 1024,
           checkpointInterval: 10_000,
@@ -258,7 +264,7 @@ async function runOnce(w: Workload, store: LocalStore, transactions: number): Pr
         }),
     },
     { user: 'alice', clientAddress: '127.0.0.1' },
-    targetConfig(w.protocol),
+    targetConfig(w.protocol, recorded),
   );
   const client = new CountingSocket();
   const server = new CountingSocket();
@@ -286,6 +292,7 @@ async function runOnce(w: Workload, store: LocalStore, transactions: number): Pr
   server.emit('close');
   const end = await session.end('closed');
   const cpu = process.cpuUsage(cpu0);
+  if (!recorded) return { cpuUsPerTx: (cpu.user + cpu.system) / transactions, recordedBytesPerTx: 0 };
   if (!end.recording?.ok) throw new Error(`the recording failed: ${end.recording?.error?.message ?? 'no recording'}`);
   const info = await store.get(end.recording.id);
   const size = info?.bytes ?? 0;
@@ -302,16 +309,21 @@ async function main(): Promise<void> {
     const store = new LocalStore(dir);
     console.log('recgate recording path: transactions fed through the relay, observer, session and recorder in one process, no sockets');
     console.log(`${transactions} transactions per run (mysql-ish read_only: 16 statements, 301 rows), ${runs} runs after one warm-up; maxRows 100\n`);
-    const head = ['workload', 'median CPU µs/tx', 'best CPU µs/tx', 'recorded bytes/tx'];
+    const head = ['workload', 'median CPU µs/tx', 'best CPU µs/tx', 'unrecorded median', 'unrecorded best', 'recorded bytes/tx'];
     const rows: string[][] = [];
     for (const w of WORKLOADS.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
-      const results: RunResult[] = [];
-      for (let r = 0; r <= runs; r++) {
-        const result = await runOnce(w, store, r === 0 ? Math.min(2000, transactions) : transactions);
-        if (r > 0) results.push(result);
-      }
-      results.sort((a, b) => a.cpuUsPerTx - b.cpuUsPerTx);
-      rows.push([w.name, results[Math.floor(results.length / 2)]!.cpuUsPerTx.toFixed(1), results[0]!.cpuUsPerTx.toFixed(1), results[0]!.recordedBytesPerTx.toFixed(0)]);
+      const measure = async (recorded: boolean): Promise<RunResult[]> => {
+        const results: RunResult[] = [];
+        for (let r = 0; r <= runs; r++) {
+          const result = await runOnce(w, store, r === 0 ? Math.min(2000, transactions) : transactions, recorded);
+          if (r > 0) results.push(result);
+        }
+        return results.sort((a, b) => a.cpuUsPerTx - b.cpuUsPerTx);
+      };
+      const recorded = await measure(true);
+      const bare = await measure(false);
+      const median = (rs: RunResult[]): string => rs[Math.floor(rs.length / 2)]!.cpuUsPerTx.toFixed(1);
+      rows.push([w.name, median(recorded), recorded[0]!.cpuUsPerTx.toFixed(1), median(bare), bare[0]!.cpuUsPerTx.toFixed(1), recorded[0]!.recordedBytesPerTx.toFixed(0)]);
     }
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
