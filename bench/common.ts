@@ -115,6 +115,8 @@ export interface Measure {
   tps: number;
   transactions: number;
   cpu: Cpu;
+  /** The proxy's CPU between the client's first and last progress reports, when it gives them. */
+  steady?: Steady;
   /** The machine's 1-minute load average when the run ended (other work on the machine skews TPS, not CPU per transaction). */
   load: number;
 }
@@ -397,20 +399,83 @@ export async function runClient(
   seconds: number,
   route: Route,
   serverPid: number,
-): Promise<{ result: CliResult; cpu: Cpu; load: number }> {
+  progress?: (line: string) => number | undefined,
+): Promise<{ result: CliResult; cpu: Cpu; load: number; steady?: Steady }> {
   const client0 = reapedChildrenCpuSeconds();
   const proxy0 = route.proxyPid === undefined ? undefined : treeCpuSeconds(route.proxyPid);
   const syscalls0 = syscalls(route.proxyPid);
   const server0 = treeCpuSeconds(serverPid);
   const limit = String(seconds + 60);
-  const result = await run('timeout', ['-k', '5', limit, command, ...args], options);
+  const window = progress ? new SteadyWindow(route.proxyPid, progress) : undefined;
+  const result = await runStreaming('timeout', ['-k', '5', limit, command, ...args], options, (line) => window?.line(line));
   const client = reapedChildrenCpuSeconds() - client0;
   const proxy = proxy0 === undefined ? undefined : treeCpuSeconds(route.proxyPid!) - proxy0;
   const syscalls1 = syscalls(route.proxyPid);
   const proxySyscalls = syscalls0 === undefined || syscalls1 === undefined ? undefined : syscalls1 - syscalls0;
   const server = treeCpuSeconds(serverPid) - server0;
   if (result.code === 124 || result.code === 137) throw new Error(`${command} did not finish within ${limit} s`);
-  return { result, cpu: { client, proxy, server, proxySyscalls }, load: loadavg()[0]! };
+  const steady = window?.result();
+  return { result, cpu: { client, proxy, server, proxySyscalls }, load: loadavg()[0]!, ...(steady ? { steady } : {}) };
+}
+
+/** The proxy's CPU over the steady part of a run: from the client's first progress report to its last. */
+export interface Steady {
+  /** Transactions in the window, from the reported rates. */
+  transactions: number;
+  proxyCpu: number;
+  proxySyscalls: number | undefined;
+}
+
+/**
+ * Reads the proxy's CPU time at each progress line of the client (one a
+ * second: pgbench -P 1, sysbench --report-interval=1) and adds up the
+ * transactions the lines report, so the CPU per transaction leaves out what
+ * connecting cost (logins through the gateway are made expensive on purpose).
+ */
+class SteadyWindow {
+  private first: { at: number; cpu: number; syscalls: number | undefined } | undefined;
+  private last: { at: number; cpu: number; syscalls: number | undefined } | undefined;
+  private transactions = 0;
+
+  constructor(
+    private readonly pid: number | undefined,
+    private readonly rate: (line: string) => number | undefined,
+  ) {}
+
+  line(text: string): void {
+    const tps = this.rate(text);
+    if (tps === undefined || this.pid === undefined) return;
+    const now = { at: performance.now(), cpu: treeCpuSeconds(this.pid), syscalls: syscalls(this.pid) };
+    if (this.last) this.transactions += (tps * (now.at - this.last.at)) / 1000;
+    this.first ??= now;
+    this.last = now;
+  }
+
+  result(): Steady | undefined {
+    if (!this.first || !this.last || this.transactions < 1) return undefined;
+    const syscallsUsed = this.first.syscalls === undefined || this.last.syscalls === undefined ? undefined : this.last.syscalls - this.first.syscalls;
+    return { transactions: this.transactions, proxyCpu: this.last.cpu - this.first.cpu, proxySyscalls: syscallsUsed };
+  }
+}
+
+/** `run`, with each line of standard output and error handed to `onLine` as it arrives. */
+function runStreaming(command: string, args: string[], options: RunOptions, onLine: (line: string) => void): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const texts = { stdout: '', stderr: '' };
+    const pending = { stdout: '', stderr: '' };
+    for (const name of ['stdout', 'stderr'] as const) {
+      child[name].setEncoding('utf8');
+      child[name].on('data', (d: string) => {
+        texts[name] += d;
+        const lines = (pending[name] + d).split('\n');
+        pending[name] = lines.pop()!;
+        for (const l of lines) onLine(l);
+      });
+    }
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: texts.stdout, stderr: texts.stderr }));
+  });
 }
 
 /** Results by workload, then by route: what was measured, or why not. */
@@ -474,7 +539,7 @@ export interface ReportOptions<M> {
  */
 export function printResults<W extends { name: string }, M extends Measure>(results: Results<W, M>, options: ReportOptions<M>): void {
   const { routes, direct, latency, client } = options;
-  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU µs/tx', 'proxy syscalls/tx', 'server CPU µs/tx', `${client} CPU µs/tx`, 'load'];
+  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU µs/tx', 'steady', 'proxy syscalls/tx', 'server CPU µs/tx', `${client} CPU µs/tx`, 'load'];
   const failures: string[] = [];
   for (const [w, byRoute] of results) {
     const base = byRoute.get(direct);
@@ -491,6 +556,7 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
         ...latency.map(([, cell]) => cell(m)),
         typeof base === 'object' ? `${((100 * m.tps) / base.tps).toFixed(0)}%` : '-',
         perTx(m.cpu.proxy),
+        m.steady && m.cpu.proxy !== undefined ? ((1e6 * m.steady.proxyCpu) / m.steady.transactions).toFixed(1) : '-',
         m.cpu.proxySyscalls === undefined ? '-' : (m.cpu.proxySyscalls / m.transactions).toFixed(1),
         perTx(m.cpu.server),
         perTx(m.cpu.client),
@@ -506,6 +572,8 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
   console.log('CPU µs/tx: CPU microseconds (user + system, children included, from /proc/PID/stat) per transaction;');
   console.log(`proxy is ${options.baseline}, the bare Node.js relay or the gateway process, server is ${options.server},`);
   console.log(`${client} is the client. The node relay forwards bytes only: the floor of any proxy on this runtime.`);
+  console.log('steady: the proxy\'s CPU µs/tx from the client\'s first progress report (one a second) to its last, so without');
+  console.log('the logins of the run\'s connections (the gateway\'s password hashing is slow on purpose).');
   console.log('proxy syscalls/tx: read and write system calls of the proxy process per transaction (/proc/PID/io).');
   console.log('load: the 1-minute load average at the end of the run (the machine is shared: TPS moves with it, CPU per transaction much less).');
 }

@@ -51,7 +51,7 @@ function sysbenchArgs(route: Pick<Route, 'port' | 'user' | 'password'>, db: stri
   ];
 }
 
-function parseSysbench(stdout: string): Omit<SysbenchMeasure, 'cpu' | 'load'> | undefined {
+function parseSysbench(stdout: string): Omit<SysbenchMeasure, 'cpu' | 'load' | 'steady'> | undefined {
   const tx = /transactions:\s+(\d+)\s+\(([\d.]+) per sec\.\)/.exec(stdout);
   const avg = /avg:\s+([\d.]+)/.exec(stdout);
   const p95 = /95th percentile:\s+([\d.]+)/.exec(stdout);
@@ -60,11 +60,15 @@ function parseSysbench(stdout: string): Omit<SysbenchMeasure, 'cpu' | 'load'> | 
 }
 
 async function sysbench(my: Mariadb, route: Route, test: string, options: string[], seconds: number): Promise<SysbenchMeasure> {
-  const args = [test, ...sysbenchArgs(route, my.database), ...options, `--time=${seconds}`, '--events=0', '--percentile=95', 'run'];
-  const { result: r, cpu, load } = await runClient('sysbench', args, {}, seconds, route, my.pid);
+  const args = [test, ...sysbenchArgs(route, my.database), ...options, `--time=${seconds}`, '--events=0', '--percentile=95', '--report-interval=1', 'run'];
+  const progressRate = (line: string): number | undefined => {
+    const m = /^\[ [\d.]+s \] thds: \d+ tps: ([\d.]+)/.exec(line);
+    return m ? Number(m[1]) : undefined;
+  };
+  const { result: r, cpu, load, steady } = await runClient('sysbench', args, {}, seconds, route, my.pid, progressRate);
   const parsed = parseSysbench(r.stdout);
   if (r.code !== 0 || !parsed || parsed.transactions === 0) throw new Error(sysbenchError(r));
-  return { ...parsed, cpu, load };
+  return { ...parsed, cpu, load, ...(steady ? { steady } : {}) };
 }
 
 /** The gateway in front of `my`, once it really serves MySQL on its port. */

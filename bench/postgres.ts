@@ -46,7 +46,7 @@ interface Workload {
   clients: number;
 }
 
-function parsePgbench(stdout: string): Omit<PgbenchMeasure, 'cpu' | 'load'> | undefined {
+function parsePgbench(stdout: string): Omit<PgbenchMeasure, 'cpu' | 'load' | 'steady'> | undefined {
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
   const latency = /latency average = ([\d.]+) ms/.exec(stdout);
   const transactions = /number of transactions actually processed: (\d+)/.exec(stdout);
@@ -70,10 +70,14 @@ function pgbenchEnv(route: Pick<Route, 'port' | 'user' | 'password'>): Record<st
 }
 
 async function pgbench(pg: Postgres, route: Route, args: string[], seconds: number): Promise<PgbenchMeasure> {
-  const { result: r, cpu, load } = await runClient('pgbench', args, { env: pgbenchEnv(route) }, seconds, route, pg.pid);
+  const progressRate = (line: string): number | undefined => {
+    const m = /^progress: [\d.]+ s, ([\d.]+) tps/.exec(line);
+    return m ? Number(m[1]) : undefined;
+  };
+  const { result: r, cpu, load, steady } = await runClient('pgbench', ['-P', '1', ...args], { env: pgbenchEnv(route) }, seconds, route, pg.pid, progressRate);
   const parsed = parsePgbench(r.stdout);
   if (r.code !== 0 || !parsed) throw new Error(firstLine(r.stderr || r.stdout || `pgbench exited ${r.code}`));
-  return { ...parsed, cpu, load };
+  return { ...parsed, cpu, load, ...(steady ? { steady } : {}) };
 }
 
 /** pgbench's own pre-run step (-n skips it), done directly so every route starts alike. */
