@@ -79,6 +79,17 @@ function syscalls(pid: number | undefined): number | undefined {
   }
 }
 
+/** Resident memory of `pid` in bytes (VmRSS), or undefined when unreadable. */
+function residentBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds of the children this process has waited for (the benchmark client, once it ends). */
 function reapedChildrenCpuSeconds(): number {
   const f = procStat('self')!;
@@ -406,7 +417,7 @@ export async function runClient(
   const syscalls0 = syscalls(route.proxyPid);
   const server0 = treeCpuSeconds(serverPid);
   const limit = String(seconds + 60);
-  const window = progress ? new SteadyWindow(route.proxyPid, progress) : undefined;
+  const window = progress ? new SteadyWindow(route.proxyPid, progress, residentBytes(route.proxyPid)) : undefined;
   const result = await runStreaming('timeout', ['-k', '5', limit, command, ...args], options, (line) => window?.line(line));
   const client = reapedChildrenCpuSeconds() - client0;
   const proxy = proxy0 === undefined ? undefined : treeCpuSeconds(route.proxyPid!) - proxy0;
@@ -424,6 +435,8 @@ export interface Steady {
   transactions: number;
   proxyCpu: number;
   proxySyscalls: number | undefined;
+  /** The proxy's resident memory at the last progress report less before the run (bytes), when readable. */
+  proxyGrowth: number | undefined;
 }
 
 /**
@@ -435,11 +448,13 @@ export interface Steady {
 class SteadyWindow {
   private first: { at: number; cpu: number; syscalls: number | undefined } | undefined;
   private last: { at: number; cpu: number; syscalls: number | undefined } | undefined;
+  private lastRss: number | undefined;
   private transactions = 0;
 
   constructor(
     private readonly pid: number | undefined,
     private readonly rate: (line: string) => number | undefined,
+    private readonly rssBefore: number | undefined,
   ) {}
 
   line(text: string): void {
@@ -449,12 +464,14 @@ class SteadyWindow {
     if (this.last) this.transactions += (tps * (now.at - this.last.at)) / 1000;
     this.first ??= now;
     this.last = now;
+    this.lastRss = residentBytes(this.pid);
   }
 
   result(): Steady | undefined {
     if (!this.first || !this.last || this.transactions < 1) return undefined;
     const syscallsUsed = this.first.syscalls === undefined || this.last.syscalls === undefined ? undefined : this.last.syscalls - this.first.syscalls;
-    return { transactions: this.transactions, proxyCpu: this.last.cpu - this.first.cpu, proxySyscalls: syscallsUsed };
+    const growth = this.rssBefore === undefined || this.lastRss === undefined ? undefined : this.lastRss - this.rssBefore;
+    return { transactions: this.transactions, proxyCpu: this.last.cpu - this.first.cpu, proxySyscalls: syscallsUsed, proxyGrowth: growth };
   }
 }
 
@@ -521,6 +538,8 @@ function table(head: string[], rows: string[][]): string {
 
 export interface ReportOptions<M> {
   routes: Route[];
+  /** The connections of each workload's run, for memory per session. */
+  connections?: (workloadName: string) => number;
   /** The route the others are a percentage of. */
   direct: Route;
   /** The latency columns, after TPS: heading and cell. */
@@ -539,7 +558,7 @@ export interface ReportOptions<M> {
  */
 export function printResults<W extends { name: string }, M extends Measure>(results: Results<W, M>, options: ReportOptions<M>): void {
   const { routes, direct, latency, client } = options;
-  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU µs/tx', 'steady', 'proxy syscalls/tx', 'server CPU µs/tx', `${client} CPU µs/tx`, 'load'];
+  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU µs/tx', 'steady', 'proxy KiB/conn', 'proxy syscalls/tx', 'server CPU µs/tx', `${client} CPU µs/tx`, 'load'];
   const failures: string[] = [];
   for (const [w, byRoute] of results) {
     const base = byRoute.get(direct);
@@ -557,6 +576,7 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
         typeof base === 'object' ? `${((100 * m.tps) / base.tps).toFixed(0)}%` : '-',
         perTx(m.cpu.proxy),
         m.steady && m.cpu.proxy !== undefined ? ((1e6 * m.steady.proxyCpu) / m.steady.transactions).toFixed(1) : '-',
+        m.steady?.proxyGrowth !== undefined && options.connections ? (m.steady.proxyGrowth / 1024 / options.connections(w.name)).toFixed(0) : '-',
         m.cpu.proxySyscalls === undefined ? '-' : (m.cpu.proxySyscalls / m.transactions).toFixed(1),
         perTx(m.cpu.server),
         perTx(m.cpu.client),
@@ -574,6 +594,7 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
   console.log(`${client} is the client. The node relay forwards bytes only: the floor of any proxy on this runtime.`);
   console.log('steady: the proxy\'s CPU µs/tx from the client\'s first progress report (one a second) to its last, so without');
   console.log('the logins of the run\'s connections (the gateway\'s password hashing is slow on purpose).');
+  console.log('proxy KiB/conn: the proxy\'s resident memory at the last progress report less before the run, per connection.');
   console.log('proxy syscalls/tx: read and write system calls of the proxy process per transaction (/proc/PID/io).');
   console.log('load: the 1-minute load average at the end of the run (the machine is shared: TPS moves with it, CPU per transaction much less).');
 }

@@ -136,6 +136,7 @@ runBenchmark(async (cleanup) => {
       ['p95 latency ms', (m) => m.p95Ms.toFixed(2)],
     ],
     client: 'sysbench',
+    connections: (name) => workloads.find((w) => w.name === name)?.threads ?? 1,
     baseline: 'HAProxy',
     server: 'mariadbd (all its threads)',
   });

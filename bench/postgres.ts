@@ -8,7 +8,7 @@
  *                               [--workloads select-only,tpcb-like] [--routes direct,pgbouncer,node,recgate]
  *                               [--cpu-prof DIR]
  *
- *   --clients    pgbench clients, one table per count and workload
+ *   --clients    pgbench clients, one table per count and workload (scale: --clients 1,10,100,500)
  *   --workloads  which workloads to run, by the start of their names
  *   --routes     which routes to set up and measure, by the start of their names
  *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
@@ -76,7 +76,10 @@ async function pgbench(pg: Postgres, route: Route, args: string[], seconds: numb
   };
   const { result: r, cpu, load, steady } = await runClient('pgbench', ['-P', '1', ...args], { env: pgbenchEnv(route) }, seconds, route, pg.pid, progressRate);
   const parsed = parsePgbench(r.stdout);
-  if (r.code !== 0 || !parsed) throw new Error(firstLine(r.stderr || r.stdout || `pgbench exited ${r.code}`));
+  if (r.code !== 0 || !parsed) {
+    const said = `${r.stderr}\n${r.stdout}`.split('\n').filter((l) => !l.startsWith('progress:') && l.trim() !== '');
+    throw new Error(said.find((l) => /error|fatal|could not|failed|abort/i.test(l)) ?? said[0] ?? `pgbench exited ${r.code}`);
+  }
   return { ...parsed, cpu, load, ...(steady ? { steady } : {}) };
 }
 
@@ -148,6 +151,7 @@ runBenchmark(async (cleanup) => {
     client: 'pgbench',
     baseline: 'PgBouncer',
     server: 'the postmaster and its backends',
+    connections: (name) => workloads.find((w) => w.name === name)?.clients ?? 1,
   });
   if (options.workloads.split(',').includes('big-select')) await printBigSelect(pg, routes, options.rows, options['big-runs']);
 });

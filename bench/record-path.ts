@@ -12,6 +12,11 @@
  *
  *   node dist/bench/record-path.js [--transactions 20000] [--runs 5] [--only pg-select,my-read]
  *
+ *   pg-select, pg-tpcb, my-point, my-read   as pgbench -S, pgbench's TPC-B-like mix, sysbench
+ *                                           oltp_point_select and oltp_read_only send them
+ *   pg-big, my-big                          one 100 000-row select: rows past the cap counted
+ *                                           (these run --transactions / 1000 times)
+ *
  * Each workload is run twice: recorded, and unrecorded (the session's
  * recording refused, so the relay and the observer run and nothing is
  * sealed or stored): the difference is what the recorder costs.
@@ -39,7 +44,7 @@ import { encodeQuery as encodeMyQuery, encodeStmtExecute, encodeStmtPrepare, enc
 import { writePacket } from '../proxies/mysql/protocol/framer.js';
 import { Capability as C } from '../proxies/mysql/protocol/handshake.js';
 import { encodeEof, encodeOk } from '../proxies/mysql/protocol/packets.js';
-import { ColumnFlag, encodeBinaryRow, encodeColumnCount, encodeColumnDefinition, type ColumnDefinition } from '../proxies/mysql/protocol/resultset.js';
+import { ColumnFlag, encodeBinaryRow, encodeColumnCount, encodeColumnDefinition, encodeTextRow, type ColumnDefinition } from '../proxies/mysql/protocol/resultset.js';
 import { ColumnType } from '../proxies/mysql/protocol/values.js';
 import { mysqlRelay } from '../proxies/mysql/relay.js';
 import { postgresRelay } from '../proxies/postgres/relay.js';
@@ -222,7 +227,38 @@ const myReadOnly: Workload = {
   },
 };
 
-const WORKLOADS = [pgSelectOnly, pgTpcb, myPointSelect, myReadOnly];
+/** One SELECT of BIG_ROWS rows (an int and a 20-character text): all but recording.maxRows only counted. */
+const BIG_ROWS = 100_000;
+const TEXT = 25;
+
+const pgBig: Workload = {
+  name: 'pg-big (100 000-row select)',
+  protocol: 'postgres',
+  setup: [],
+  transaction: () => [
+    pgStatement(`SELECT g, repeat('x', 20) FROM generate_series(1, ${BIG_ROWS}) g`, `SELECT ${BIG_ROWS}`, 'I', {
+      columns: [
+        { name: 'g', oid: INT4 },
+        { name: 'repeat', oid: TEXT },
+      ],
+      rows: Array.from({ length: BIG_ROWS }, (_, k) => [String(k + 1), 'xxxxxxxxxxxxxxxxxxxx']),
+    }),
+  ],
+};
+
+const myBig: Workload = {
+  name: 'my-big (100 000-row select)',
+  protocol: 'mysql',
+  setup: [],
+  transaction: () => {
+    const columns = [myColumn('seq', ColumnType.LONGLONG), myColumn('pad', ColumnType.STRING)];
+    const rows = Array.from({ length: BIG_ROWS }, (_, k) => encodeTextRow([String(k + 1), 'xxxxxxxxxxxxxxxxxxxx']));
+    const answer = [encodeColumnCount(columns.length, CAPS), ...columns.map((c) => encodeColumnDefinition(c)), eof(), ...rows, eof()];
+    return [[writePacket(encodeMyQuery(`SELECT seq, REPEAT('x', 20) FROM seq_1_to_${BIG_ROWS}`, CAPS), 0), packets(answer, 1)]];
+  },
+};
+
+const WORKLOADS = [pgSelectOnly, pgTpcb, myPointSelect, myReadOnly, pgBig, myBig];
 
 // --- running
 
@@ -282,7 +318,7 @@ async function runOnce(w: Workload, store: LocalStore, transactions: number, rec
   };
   play(w.setup);
   // The transactions' bytes are built before the clock starts: building them is the client's work.
-  const batch = Array.from({ length: 500 }, (_, i) => w.transaction(i));
+  const batch = Array.from({ length: w.name.includes('big') ? 1 : 500 }, (_, i) => w.transaction(i));
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < transactions; i++) {
     play(batch[i % batch.length]!);
@@ -315,7 +351,8 @@ async function main(): Promise<void> {
       const measure = async (recorded: boolean): Promise<RunResult[]> => {
         const results: RunResult[] = [];
         for (let r = 0; r <= runs; r++) {
-          const result = await runOnce(w, store, r === 0 ? Math.min(2000, transactions) : transactions, recorded);
+          const n = w.name.includes('big') ? Math.max(1, Math.round(transactions / 1000)) : transactions;
+          const result = await runOnce(w, store, r === 0 ? Math.min(2000, n) : n, recorded);
           if (r > 0) results.push(result);
         }
         return results.sort((a, b) => a.cpuUsPerTx - b.cpuUsPerTx);
