@@ -1,77 +1,27 @@
 /**
  * What the database benchmarks (bench/postgres.ts, bench/mysql.ts) share:
- * measuring CPU time from /proc, the routes a benchmark client is pointed
- * at (directly, through a baseline proxy, through the bare Node.js relay,
- * through the gateway) and the processes behind them, running a client with
- * a time limit, and printing the result tables. Also the way the baseline
- * proxies (bench/pgbouncer.ts, bench/haproxy.ts) start: a daemon with its
- * config in a temporary folder of its own.
- *
- * Linux only: CPU time is read from /proc/PID/stat.
+ * the routes a benchmark client is pointed at (directly, through a baseline
+ * proxy, through the bare Node.js relay, through the gateway) and the
+ * processes behind them, and printing the result tables. Also the way the
+ * baseline proxies (bench/pgbouncer.ts, bench/haproxy.ts) start: a daemon
+ * with its config in a temporary folder of its own. Running a client and
+ * what is read from /proc meanwhile are in bench/measure.ts.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CLI, freePort, GatewayHome, run, type CliResult, type RunningDaemon, type RunOptions } from '../test/fixtures/gateway-env.js';
+import { CLI, freePort, GatewayHome, run, type RunningDaemon } from '../test/fixtures/gateway-env.js';
+import { parentsByPid, type Cpu, type Steady } from './measure.js';
+
+export { runClient, type Cpu, type Steady } from './measure.js';
 import { startServerProcess, type ServerProcessOptions } from '../test/fixtures/server-process.js';
 
 export const firstLine = (text: string): string => text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '(no message)';
 const errorText = (err: unknown): string => firstLine(err instanceof Error ? err.message : String(err));
-
-// --- CPU time
-
-const CLOCK_TICKS = ((): number => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** /proc/PID/stat after the command name (which may hold spaces): [1] is the parent, [11..14] utime stime cutime cstime. */
-function procStat(pid: number | 'self'): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every running process's parent, by pid. */
-function parentsByPid(): Map<number, number> {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const f = procStat(Number(entry));
-    if (f) parents.set(Number(entry), Number(f[1]));
-  }
-  return parents;
-}
-
-/**
- * CPU seconds of `root` and its descendants so far, each counting the
- * children it reaped, so one that ends between two readings counts once.
- * All threads of a process are in its own line (mariadbd, HAProxy, Node).
- */
-function treeCpuSeconds(root: number): number {
-  const parents = parentsByPid();
-  const pids = [root];
-  for (let i = 0; i < pids.length; i++) for (const [pid, ppid] of parents) if (ppid === pids[i]) pids.push(pid);
-  let ticks = 0;
-  for (const f of pids.map(procStat)) if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  return ticks / CLOCK_TICKS;
-}
-
-/** CPU seconds of the children this process has waited for (the benchmark client, once it ends). */
-function reapedChildrenCpuSeconds(): number {
-  const f = procStat('self')!;
-  return (Number(f[13]) + Number(f[14])) / CLOCK_TICKS;
-}
 
 // --- routes
 
@@ -89,18 +39,15 @@ export interface Route {
   failure?: string;
 }
 
-/** CPU seconds spent during a run: the client, the proxy (if any), the server. */
-export interface Cpu {
-  client: number;
-  proxy: number | undefined;
-  server: number;
-}
-
 /** What every benchmark measures of a run. */
 export interface Measure {
   tps: number;
   transactions: number;
   cpu: Cpu;
+  /** The proxy's CPU between the client's first and last progress reports, when it gives them. */
+  steady?: Steady;
+  /** The machine's 1-minute load average when the run ended (other work on the machine skews TPS, not CPU per transaction). */
+  load: number;
 }
 
 /** What a route goes through: a process on a loopback port. */
@@ -177,6 +124,16 @@ export interface GatewayTarget {
   /** The login the gateway injects. */
   user: string;
   password: string;
+  /** Node options for the gateway process (--cpu-prof and its folder). */
+  nodeOptions?: string[];
+}
+
+/**
+ * The gateway's node options: `--cpu-prof` into `profileDir` when given (written when it
+ * stops), then `more`, space-separated (e.g. --perf-basic-prof for perf record).
+ */
+export function gatewayNodeOptions(profileDir: string, more: string): string[] {
+  return [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...more.split(' ').filter((o) => o !== '')];
 }
 
 async function hashOf(args: string[], password: string): Promise<string> {
@@ -245,7 +202,7 @@ export async function startGateway(target: GatewayTarget): Promise<Proxy> {
     );
     let daemon: RunningDaemon;
     try {
-      daemon = await withTimeout(home.startDaemon(), 30_000, 'recgate start');
+      daemon = await withTimeout(home.startDaemon(home.configPath, { nodeOptions: target.nodeOptions }), 30_000, 'recgate start');
     } catch (err) {
       killDaemonsOf(home.configPath);
       throw err;
@@ -271,6 +228,8 @@ export interface RoutesOptions<B extends Proxy> {
   baseline: { name: string; start: () => Promise<B>; missing: string | undefined };
   /** The gateway in front of the server, with the target `target`, and what the notes call it. */
   gateway: { target: string; start: () => Promise<Proxy>; short: string };
+  /** Which routes to set up and measure, by the start of their names (direct, pgbouncer/haproxy, node, recgate); all when absent. */
+  only?: string[];
 }
 
 /**
@@ -286,10 +245,11 @@ export async function startRoutes<B extends Proxy>(options: RoutesOptions<B>, cl
   const pooled = viaServerLogin(options.baseline.name);
   const relay = viaServerLogin('node relay (no recording)');
   const recgate: Route = { name: 'recgate (recording)', short: options.gateway.short, port: 0, user: `alice+${options.gateway.target}`, password: ALICE_PASSWORD };
-  const baseline = await startRoute(pooled, cleanup, options.baseline.start, options.baseline.missing);
-  await startRoute(relay, cleanup, () => startNodeRelay(server.port));
-  await startRoute(recgate, cleanup, options.gateway.start);
-  return { routes: [direct, pooled, relay, recgate], direct, baseline };
+  const wanted = (route: Route): boolean => !options.only || options.only.some((name) => route.name.startsWith(name));
+  const baseline = wanted(pooled) ? await startRoute(pooled, cleanup, options.baseline.start, options.baseline.missing) : undefined;
+  if (wanted(relay)) await startRoute(relay, cleanup, () => startNodeRelay(server.port));
+  if (wanted(recgate)) await startRoute(recgate, cleanup, options.gateway.start);
+  return { routes: [direct, pooled, relay, recgate].filter(wanted), direct, baseline };
 }
 
 // --- running
@@ -329,6 +289,13 @@ export function parseOptions<C extends string, W extends string = never>(counts:
   return parsed as Record<C, number> & Record<W, string>;
 }
 
+/** A comma-separated list of positive whole numbers (`--clients 8,64`). */
+export function countList(value: string, option: string): number[] {
+  const counts = value.split(',').map(Number);
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${option} must be positive whole numbers separated by commas`);
+  return counts;
+}
+
 /** Ends the benchmark, saying how to install it, when something it needs is `missing` (the command that installs it). */
 export function exitIfMissing(what: string, missing: string | undefined): void {
   if (missing) {
@@ -346,32 +313,6 @@ export function warnIfMissing(what: string, missing: string | undefined): string
 /** Whether `program` is on the PATH. */
 export async function onPath(program: string): Promise<boolean> {
   return (await run('sh', ['-c', `command -v ${program}`])).code === 0;
-}
-
-/**
- * Runs the benchmark client for a run of `seconds`, through coreutils timeout
- * (a proxy that stops answering must not hang the benchmark), and reads the
- * CPU seconds spent meanwhile by the client, the route's proxy and the server
- * (`serverPid` and its descendants).
- */
-export async function runClient(
-  command: string,
-  args: string[],
-  options: RunOptions,
-  seconds: number,
-  route: Route,
-  serverPid: number,
-): Promise<{ result: CliResult; cpu: Cpu }> {
-  const client0 = reapedChildrenCpuSeconds();
-  const proxy0 = route.proxyPid === undefined ? undefined : treeCpuSeconds(route.proxyPid);
-  const server0 = treeCpuSeconds(serverPid);
-  const limit = String(seconds + 60);
-  const result = await run('timeout', ['-k', '5', limit, command, ...args], options);
-  const client = reapedChildrenCpuSeconds() - client0;
-  const proxy = proxy0 === undefined ? undefined : treeCpuSeconds(route.proxyPid!) - proxy0;
-  const server = treeCpuSeconds(serverPid) - server0;
-  if (result.code === 124 || result.code === 137) throw new Error(`${command} did not finish within ${limit} s`);
-  return { result, cpu: { client, proxy, server } };
 }
 
 /** Results by workload, then by route: what was measured, or why not. */
@@ -417,6 +358,8 @@ function table(head: string[], rows: string[][]): string {
 
 export interface ReportOptions<M> {
   routes: Route[];
+  /** The connections of each workload's run, for memory per session. */
+  connections?: (workloadName: string) => number;
   /** The route the others are a percentage of. */
   direct: Route;
   /** The latency columns, after TPS: heading and cell. */
@@ -430,12 +373,12 @@ export interface ReportOptions<M> {
 
 /**
  * Prints a table per workload (TPS, latency, share of the direct route's
- * TPS, CPU seconds per 1000 transactions), then why any route failed, then
+ * TPS, CPU microseconds per transaction, load average), then why any route failed, then
  * what the CPU columns mean.
  */
 export function printResults<W extends { name: string }, M extends Measure>(results: Results<W, M>, options: ReportOptions<M>): void {
   const { routes, direct, latency, client } = options;
-  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU s/1k tx', 'server CPU s/1k tx', `${client} CPU s/1k tx`];
+  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU µs/tx', 'steady', 'proxy KiB/conn', 'proxy syscalls/tx', 'server CPU µs/tx', `${client} CPU µs/tx`, 'load'];
   const failures: string[] = [];
   for (const [w, byRoute] of results) {
     const base = byRoute.get(direct);
@@ -445,15 +388,19 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
         failures.push(`${route.short ?? route.name}: failed — ${m ?? 'not run'}`);
         return [route.name, 'failed', ...head.slice(2).map(() => '-')];
       }
-      const per1k = (s: number | undefined): string => (s === undefined ? '-' : ((1000 * s) / m.transactions).toFixed(3));
+      const perTx = (s: number | undefined): string => (s === undefined ? '-' : ((1e6 * s) / m.transactions).toFixed(1));
       return [
         route.name,
         m.tps.toFixed(0),
         ...latency.map(([, cell]) => cell(m)),
         typeof base === 'object' ? `${((100 * m.tps) / base.tps).toFixed(0)}%` : '-',
-        per1k(m.cpu.proxy),
-        per1k(m.cpu.server),
-        per1k(m.cpu.client),
+        perTx(m.cpu.proxy),
+        m.steady && m.cpu.proxy !== undefined ? ((1e6 * m.steady.proxyCpu) / m.steady.transactions).toFixed(1) : '-',
+        m.steady?.proxyGrowth !== undefined && options.connections ? (m.steady.proxyGrowth / 1024 / options.connections(w.name)).toFixed(0) : '-',
+        m.cpu.proxySyscalls === undefined ? '-' : (m.cpu.proxySyscalls / m.transactions).toFixed(1),
+        perTx(m.cpu.server),
+        perTx(m.cpu.client),
+        m.load.toFixed(1),
       ];
     });
     console.log(w.name);
@@ -462,9 +409,14 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
   }
   for (const f of [...new Set(failures)]) console.log(f);
   if (failures.length > 0) console.log('');
-  console.log('CPU s/1k tx: CPU seconds (user + system, children included, from /proc/PID/stat) per 1000 transactions;');
+  console.log('CPU µs/tx: CPU microseconds (user + system, children included, from /proc/PID/stat) per transaction;');
   console.log(`proxy is ${options.baseline}, the bare Node.js relay or the gateway process, server is ${options.server},`);
   console.log(`${client} is the client. The node relay forwards bytes only: the floor of any proxy on this runtime.`);
+  console.log('steady: the proxy\'s CPU µs/tx from the client\'s first progress report (one a second) to its last, so without');
+  console.log('the logins of the run\'s connections (the gateway\'s password hashing is slow on purpose).');
+  console.log('proxy KiB/conn: the proxy\'s resident memory at the last progress report less before the run, per connection.');
+  console.log('proxy syscalls/tx: read and write system calls of the proxy process per transaction (/proc/PID/io).');
+  console.log('load: the 1-minute load average at the end of the run (the machine is shared: TPS moves with it, CPU per transaction much less).');
 }
 
 // --- baseline proxies

@@ -4,18 +4,26 @@
  * records nothing, the baseline), through the bare Node.js relay, and
  * through the gateway (recording on).
  *
- *   node dist/bench/mysql.js [--seconds 15] [--threads 8] [--tables 4] [--table-size 10000] [--ps-mode auto]
+ *   node dist/bench/mysql.js [--seconds 15] [--threads 8,64] [--tables 4] [--table-size 10000] [--ps-mode auto]
+ *                            [--workloads oltp_point_select,oltp_read_only] [--routes direct,haproxy,node,recgate]
+ *                            [--cpu-prof DIR]
+ *
+ *   --threads    sysbench threads (one connection each), one table per count and workload
+ *   --workloads  which sysbench tests to run
+ *   --routes     which routes to set up and measure, by the start of their names
+ *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
+ *   --gateway-node-options  more node options for the gateway, space-separated (--perf-basic-prof for perf)
  *
  *   oltp_point_select   one primary-key SELECT per transaction
  *   oltp_read_only      BEGIN, 10 point SELECTs, 4 range SELECTs, COMMIT per transaction
  *
- * Besides TPS and latency it prints the CPU seconds each process spent per
- * 1000 transactions (from /proc/PID/stat, children included), so one can see
+ * Besides TPS and latency it prints the CPU microseconds each process spent per
+ * transaction (from /proc/PID/stat, children included), so one can see
  * where time goes: the client, the proxy in the middle, the server.
  */
 import { run } from '../test/fixtures/gateway-env.js';
 import { MARIADBD, mariadbMissing, startMariadb, type Mariadb } from '../test/fixtures/mariadb.js';
-import { exitIfMissing, firstLine, machineLine, measureAll, onPath, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Proxy, type Route } from './common.js';
+import { countList, gatewayNodeOptions, exitIfMissing, firstLine, machineLine, measureAll, onPath, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Proxy, type Route } from './common.js';
 import { HAPROXY, haproxyMissing, isListening, startHaproxy } from './haproxy.js';
 
 const TARGET = 'my01';
@@ -43,7 +51,7 @@ function sysbenchArgs(route: Pick<Route, 'port' | 'user' | 'password'>, db: stri
   ];
 }
 
-function parseSysbench(stdout: string): Omit<SysbenchMeasure, 'cpu'> | undefined {
+function parseSysbench(stdout: string): Omit<SysbenchMeasure, 'cpu' | 'load' | 'steady'> | undefined {
   const tx = /transactions:\s+(\d+)\s+\(([\d.]+) per sec\.\)/.exec(stdout);
   const avg = /avg:\s+([\d.]+)/.exec(stdout);
   const p95 = /95th percentile:\s+([\d.]+)/.exec(stdout);
@@ -52,16 +60,20 @@ function parseSysbench(stdout: string): Omit<SysbenchMeasure, 'cpu'> | undefined
 }
 
 async function sysbench(my: Mariadb, route: Route, test: string, options: string[], seconds: number): Promise<SysbenchMeasure> {
-  const args = [test, ...sysbenchArgs(route, my.database), ...options, `--time=${seconds}`, '--events=0', '--percentile=95', 'run'];
-  const { result: r, cpu } = await runClient('sysbench', args, {}, seconds, route, my.pid);
+  const args = [test, ...sysbenchArgs(route, my.database), ...options, `--time=${seconds}`, '--events=0', '--percentile=95', '--report-interval=1', 'run'];
+  const progressRate = (line: string): number | undefined => {
+    const m = /^\[ [\d.]+s \] thds: \d+ tps: ([\d.]+)/.exec(line);
+    return m ? Number(m[1]) : undefined;
+  };
+  const { result: r, cpu, load, steady } = await runClient('sysbench', args, {}, seconds, route, my.pid, progressRate);
   const parsed = parseSysbench(r.stdout);
   if (r.code !== 0 || !parsed || parsed.transactions === 0) throw new Error(sysbenchError(r));
-  return { ...parsed, cpu };
+  return { ...parsed, cpu, load, ...(steady ? { steady } : {}) };
 }
 
 /** The gateway in front of `my`, once it really serves MySQL on its port. */
-async function startMysqlGateway(my: Mariadb): Promise<Proxy> {
-  const gateway = await startGateway({ name: TARGET, protocol: 'mysql', port: my.port, user: my.user, password: my.password });
+async function startMysqlGateway(my: Mariadb, nodeOptions: string[]): Promise<Proxy> {
+  const gateway = await startGateway({ name: TARGET, protocol: 'mysql', port: my.port, user: my.user, password: my.password, nodeOptions });
   if (!isListening(gateway.port)) {
     await gateway.stop();
     throw new Error(`recgate started but does not listen on 127.0.0.1:${gateway.port} (listen.mysql): no MySQL proxy in this build`);
@@ -70,10 +82,13 @@ async function startMysqlGateway(my: Mariadb): Promise<Proxy> {
 }
 
 runBenchmark(async (cleanup) => {
-  const { seconds, threads, tables, 'table-size': tableSize, 'ps-mode': psMode } = parseOptions(
-    { seconds: 15, threads: 8, tables: 4, 'table-size': 10000 },
-    { 'ps-mode': 'auto' },
+  const options = parseOptions(
+    { seconds: 15, tables: 4, 'table-size': 10000 },
+    { 'ps-mode': 'auto', threads: '8,64', workloads: 'oltp_point_select,oltp_read_only', routes: 'direct,haproxy,node,recgate', 'cpu-prof': '', 'gateway-node-options': '' },
   );
+  const { seconds, tables, 'table-size': tableSize, 'ps-mode': psMode } = options;
+  const threadCounts = countList(options.threads, '--threads');
+  const threads = Math.max(...threadCounts);
   if (psMode !== 'auto' && psMode !== 'disable') throw new Error('--ps-mode must be auto (server-side prepared statements) or disable (text protocol)');
   exitIfMissing('sysbench', (await onPath('sysbench')) ? undefined : 'sudo apt-get install -y sysbench');
   exitIfMissing('MariaDB', mariadbMissing());
@@ -91,17 +106,19 @@ runBenchmark(async (cleanup) => {
     {
       server: my,
       baseline: { name: 'haproxy (tcp mode)', start: () => startHaproxy({ serverPort: my.port, maxconn: Math.max(200, 2 * threads) }), missing: proxyMissing },
-      gateway: { target: TARGET, start: () => startMysqlGateway(my), short: 'recgate' },
+      gateway: { target: TARGET, start: () => startMysqlGateway(my, gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options'])), short: 'recgate' },
+      only: options.routes.split(','),
     },
     cleanup,
   );
 
-  const common = [`--threads=${threads}`, ...sizing, `--db-ps-mode=${psMode}`];
+  const common = [...sizing, `--db-ps-mode=${psMode}`];
   // Warm the buffer pool so the first route measured is not the cold one.
-  await run('sysbench', ['oltp_read_only', ...sysbenchArgs(direct, my.database), ...common, `--time=${Math.min(3, seconds)}`, 'run']);
+  await run('sysbench', ['oltp_read_only', ...sysbenchArgs(direct, my.database), `--threads=${threads}`, ...common, `--time=${Math.min(3, seconds)}`, 'run']);
 
-  const workloads = [{ name: 'oltp_point_select' }, { name: 'oltp_read_only' }];
-  const results = await measureAll(workloads, routes, (w, route) => sysbench(my, route, w.name, common, seconds));
+  const tests = options.workloads.split(',');
+  const workloads = tests.flatMap((test) => threadCounts.map((n) => ({ name: `${test}, ${n} threads`, test, threads: n })));
+  const results = await measureAll(workloads, routes, (w, route) => sysbench(my, route, w.test, [`--threads=${w.threads}`, ...common], seconds));
 
   const serverVersion = firstLine((await run(MARIADBD, ['--version'])).stdout);
   const haproxyVersion = haproxy ? firstLine((await run(HAPROXY, ['-v'])).stdout) : 'HAProxy not run';
@@ -110,7 +127,7 @@ runBenchmark(async (cleanup) => {
   console.log(machineLine());
   console.log(`${serverVersion}; data in ${my.dir} (innodb_flush_log_at_trx_commit=0, no binary log)`);
   console.log(`${haproxyVersion}`);
-  console.log(`${sysbenchVersion}: ${common.join(' ')} --time=${seconds} (${psMode === 'auto' ? 'server-side prepared statements' : 'text protocol'}), --mysql-ssl=off, one connection per thread for the whole run\n`);
+  console.log(`${sysbenchVersion}: --threads=${threadCounts.join('|')} ${common.join(' ')} --time=${seconds} (${psMode === 'auto' ? 'server-side prepared statements' : 'text protocol'}), --mysql-ssl=off, one connection per thread for the whole run\n`);
   printResults(results, {
     routes,
     direct,
@@ -119,6 +136,7 @@ runBenchmark(async (cleanup) => {
       ['p95 latency ms', (m) => m.p95Ms.toFixed(2)],
     ],
     client: 'sysbench',
+    connections: (name) => workloads.find((w) => w.name === name)?.threads ?? 1,
     baseline: 'HAProxy',
     server: 'mariadbd (all its threads)',
   });

@@ -4,20 +4,34 @@
  * (a pooler that records nothing, the baseline), and through the gateway
  * (recording on).
  *
- *   node dist/bench/postgres.js [--seconds 15] [--clients 8] [--jobs 2] [--scale 10]
+ *   node dist/bench/postgres.js [--seconds 15] [--clients 8,64] [--jobs 2] [--scale 10]
+ *                               [--workloads select-only,tpcb-like] [--routes direct,pgbouncer,node,recgate]
+ *                               [--cpu-prof DIR]
+ *
+ *   --clients    pgbench clients, one table per count and workload (scale: --clients 1,10,100,500)
+ *   --workloads  which workloads to run, by the start of their names
+ *   --routes     which routes to set up and measure, by the start of their names
+ *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
+ *   --gateway-node-options  more node options for the gateway, space-separated (--perf-basic-prof for perf)
+ *   --rows       the big select's rows (default 1 000 000); --big-runs its runs per route (3)
+ *
+ *   big-select    psql reads SELECT of --rows rows (an int and a 20-character text each) in one
+ *                 result (`-o /dev/null`): the time per route, the median of --big-runs, and the
+ *                 proxy's CPU. Through the gateway every row past recording.maxRows is counted,
+ *                 never decoded. Run with `--workloads big-select` alone, or beside the others.
  *
  *   select-only   pgbench -S: one indexed SELECT per transaction
  *   tpcb-like     pgbench's default mix: three UPDATEs, a SELECT and an INSERT per transaction
  *
- * Besides TPS and latency it prints the CPU seconds each process spent per
- * 1000 transactions (from /proc/PID/stat, children included), so one can see
+ * Besides TPS and latency it prints the CPU microseconds each process spent per
+ * transaction (from /proc/PID/stat, children included), so one can see
  * where time goes: the client, the proxy in the middle, the server.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../test/fixtures/gateway-env.js';
 import { postgresBinDir, startPostgres, type Postgres } from '../test/fixtures/postgres.js';
-import { exitIfMissing, firstLine, machineLine, measureAll, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Route } from './common.js';
+import { countList, gatewayNodeOptions, exitIfMissing, firstLine, machineLine, measureAll, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Route } from './common.js';
 import { PGBOUNCER, pgbouncerMissing, startPgBouncer } from './pgbouncer.js';
 
 const TARGET = 'pg01';
@@ -29,9 +43,10 @@ interface PgbenchMeasure extends Measure {
 interface Workload {
   name: string;
   args: string[];
+  clients: number;
 }
 
-function parsePgbench(stdout: string): Omit<PgbenchMeasure, 'cpu'> | undefined {
+function parsePgbench(stdout: string): Omit<PgbenchMeasure, 'cpu' | 'load' | 'steady'> | undefined {
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
   const latency = /latency average = ([\d.]+) ms/.exec(stdout);
   const transactions = /number of transactions actually processed: (\d+)/.exec(stdout);
@@ -55,10 +70,18 @@ function pgbenchEnv(route: Pick<Route, 'port' | 'user' | 'password'>): Record<st
 }
 
 async function pgbench(pg: Postgres, route: Route, args: string[], seconds: number): Promise<PgbenchMeasure> {
-  const { result: r, cpu } = await runClient('pgbench', args, { env: pgbenchEnv(route) }, seconds, route, pg.pid);
+  const progressRate = (line: string): number | undefined => {
+    const m = /^progress: [\d.]+ s, ([\d.]+) tps/.exec(line);
+    return m ? Number(m[1]) : undefined;
+  };
+  const { result: r, cpu, load, steady } = await runClient('pgbench', ['-P', '1', ...args], { env: pgbenchEnv(route) }, seconds, route, pg.pid, progressRate);
   const parsed = parsePgbench(r.stdout);
-  if (r.code !== 0 || !parsed) throw new Error(firstLine(r.stderr || r.stdout || `pgbench exited ${r.code}`));
-  return { ...parsed, cpu };
+  if (r.code !== 0 || !parsed) {
+    // pgbench's own complaint, not its progress reports or its summary (which counts "failed" transactions).
+    const said = `${r.stderr}\n${r.stdout}`.split('\n').filter((l) => !l.startsWith('progress:') && l.trim() !== '');
+    throw new Error(said.find((l) => /error|fatal|could not|abort/i.test(l)) ?? said[0] ?? `pgbench exited ${r.code}`);
+  }
+  return { ...parsed, cpu, load, ...(steady ? { steady } : {}) };
 }
 
 /** pgbench's own pre-run step (-n skips it), done directly so every route starts alike. */
@@ -68,7 +91,13 @@ async function vacuum(pg: Postgres): Promise<void> {
 }
 
 runBenchmark(async (cleanup) => {
-  const { seconds, clients, jobs, scale } = parseOptions({ seconds: 15, clients: 8, jobs: 2, scale: 10 });
+  const options = parseOptions(
+    { seconds: 15, jobs: 2, scale: 10, rows: 1_000_000, 'big-runs': 3 },
+    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '', 'gateway-node-options': '' },
+  );
+  const { seconds, jobs, scale } = options;
+  const clientCounts = countList(options.clients, '--clients');
+  const clients = Math.max(...clientCounts);
   const pgbenchPath = (await run('sh', ['-c', 'command -v pgbench'])).stdout.trim();
   exitIfMissing('pgbench', pgbenchPath === '' || !existsSync(pgbenchPath) ? 'sudo apt-get install -y postgresql' : undefined);
   const bouncerMissing = warnIfMissing('PgBouncer', pgbouncerMissing());
@@ -88,7 +117,12 @@ runBenchmark(async (cleanup) => {
         start: () => startPgBouncer({ serverPort: pg.port, database: pg.database, user: pg.user, password: pg.password, poolMode: 'session', poolSize: Math.max(20, clients) }),
         missing: bouncerMissing,
       },
-      gateway: { target: TARGET, start: () => startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password }), short: 'gateway' },
+      gateway: {
+        target: TARGET,
+        start: () => startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password, nodeOptions: gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']) }),
+        short: 'gateway',
+      },
+      only: options.routes.split(','),
     },
     cleanup,
   );
@@ -97,19 +131,20 @@ runBenchmark(async (cleanup) => {
   await vacuum(pg);
   await run('pgbench', ['-n', '-S', '-c', String(clients), '-j', String(jobs), '-T', String(Math.min(3, seconds))], { env: pgbenchEnv(direct) });
 
-  const workloads: Workload[] = [
+  const kinds = [
     { name: 'select-only (pgbench -S)', args: ['-S'] },
     { name: 'tpcb-like (pgbench default)', args: [] },
-  ];
-  const common = ['-n', '-c', String(clients), '-j', String(jobs), '-T', String(seconds), '-M', 'simple'];
-  const results = await measureAll(workloads, routes, (w, route) => pgbench(pg, route, [...common, ...w.args], seconds), () => vacuum(pg));
+  ].filter((k) => options.workloads.split(',').some((w) => k.name.startsWith(w)));
+  const workloads: Workload[] = kinds.flatMap((k) => clientCounts.map((c) => ({ name: `${k.name}, ${c} clients`, args: k.args, clients: c })));
+  const common = ['-n', '-j', String(jobs), '-T', String(seconds), '-M', 'simple'];
+  const results = await measureAll(workloads, routes, (w, route) => pgbench(pg, route, [...common, '-c', String(w.clients), ...w.args], seconds), () => vacuum(pg));
 
   const pgVersion = firstLine((await run(join(postgresBinDir(), 'postgres'), ['--version'])).stdout);
   const bouncerVersion = bouncer ? firstLine((await run(PGBOUNCER, ['-V'])).stdout) : 'PgBouncer not run';
   console.log('recgate PostgreSQL benchmark: pgbench against one server, directly, through PgBouncer and through the gateway');
   console.log(machineLine());
   console.log(`${pgVersion}; ${bouncerVersion}; data in ${pg.dir} (fsync off)`);
-  console.log(`pgbench: scale ${scale}, ${common.join(' ')} (simple query protocol), sslmode=disable, one connection per client for the whole run\n`);
+  console.log(`pgbench: scale ${scale}, ${common.join(' ')} -c ${clientCounts.join('|')} (simple query protocol), sslmode=disable, one connection per client for the whole run\n`);
   printResults(results, {
     routes,
     direct,
@@ -117,5 +152,35 @@ runBenchmark(async (cleanup) => {
     client: 'pgbench',
     baseline: 'PgBouncer',
     server: 'the postmaster and its backends',
+    connections: (name) => workloads.find((w) => w.name === name)?.clients ?? 1,
   });
+  if (options.workloads.split(',').includes('big-select')) await printBigSelect(pg, routes, options.rows, options['big-runs']);
 });
+
+/** One SELECT of `rows` rows read by psql through each route: median wall time of `runs`, and the proxy's CPU. */
+async function printBigSelect(pg: Postgres, routes: Route[], rows: number, runs: number): Promise<void> {
+  const sql = `SELECT g, repeat('x', 20) AS pad FROM generate_series(1, ${rows}) g`;
+  const lines: string[][] = [];
+  for (const route of routes) {
+    if (route.failure) continue;
+    const times: { ms: number; proxyMs: number | undefined; syscalls: number | undefined; load: number }[] = [];
+    for (let i = 0; i <= runs; i++) {
+      const start = performance.now();
+      const { result: r, cpu, load } = await runClient('psql', ['-X', '-w', '-q', '-A', '-t', '-o', '/dev/null', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: pgbenchEnv(route) }, 120, route, pg.pid);
+      const ms = performance.now() - start;
+      if (r.code !== 0) throw new Error(`big select through ${route.name} failed: ${firstLine(r.stderr)}`);
+      // The first run warms the server's and the proxy's code paths; it is not counted.
+      if (i > 0) times.push({ ms, proxyMs: cpu.proxy === undefined ? undefined : cpu.proxy * 1000, syscalls: cpu.proxySyscalls, load });
+    }
+    times.sort((a, b) => a.ms - b.ms);
+    const median = times[Math.floor(times.length / 2)]!;
+    lines.push([route.name, median.ms.toFixed(0), times[0]!.ms.toFixed(0), median.proxyMs === undefined ? '-' : median.proxyMs.toFixed(0), median.syscalls === undefined ? '-' : String(median.syscalls), median.load.toFixed(1)]);
+  }
+  const relay = lines.find((l) => l[0]!.startsWith('node relay'));
+  const head = ['route', 'median ms', 'best ms', 'proxy CPU ms', 'proxy syscalls', 'load', 'vs node relay'];
+  const cells = lines.map((l) => [...l, relay ? `${((100 * Number(l[1])) / Number(relay[1])).toFixed(0)}%` : '-']);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]): string => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(`\nbig select: psql -A -t -o /dev/null -c "${sql}", median of ${runs} runs after one warm-up`);
+  console.log([line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n'));
+}

@@ -241,6 +241,9 @@ export class MysqlObserver {
           // Counting only; never reached in practice.
         }
       },
+      // Past the cap, every row of the result set is refused: the framer counts a run of them in one call.
+      skipsRun: () => this.disposition === 'row',
+      skippedRun: (count, lastSeq) => this.skippedRows(count, lastSeq),
     };
   }
 
@@ -551,6 +554,18 @@ export class MysqlObserver {
     if (!run) return;
     run.result?.skip();
     run.rows++;
+  }
+
+  /** `count` one-packet rows past the cap went by back to back, the last with sequence id `lastSeq`. */
+  private skippedRows(count: number, lastSeq: number): void {
+    const head = this.queue[0];
+    if (!head) return;
+    head.received += count;
+    head.nextSeq = (lastSeq + 1) & 0xff;
+    const run = head.phase === Phase.Rows ? head.run : head.phase === Phase.Fetch ? head.statement?.cursor : undefined;
+    if (!run) return;
+    run.result?.skip(count);
+    run.rows += count;
   }
 
   private answer(payload: Buffer, truncated: boolean, seq: number, total: number): void {

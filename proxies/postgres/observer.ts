@@ -176,19 +176,31 @@ export class PgObserver {
       skipped: (type, length) => {
         if (type === F.CopyData && this.current?.copy) this.current.copy.bytes += length;
       },
+      // COPY data is never decoded: a run of it is counted in one call.
+      skipsRun: (type) => type === F.CopyData,
+      skippedRun: (type, _count, bytes) => {
+        if (type === F.CopyData && this.current?.copy) this.current.copy.bytes += bytes;
+      },
     };
     this.server = {
       wants: (type) => (type === B.DataRow ? this.wantsRow() : type !== B.CopyData),
       message: (type, body, total, truncated) => this.fromServer(type, body, truncated),
-      skipped: (type, length) => {
-        const run = this.current;
-        if (!run) return;
-        if (type === B.DataRow) {
-          run.result?.skip();
-          run.rows++;
-        } else if (type === B.CopyData && run.copy) run.copy.bytes += length;
-      },
+      skipped: (type, length) => this.serverSkipped(type, 1, length),
+      // Rows past the cap stay unwanted until the next result set (a RowDescription), COPY data always:
+      // the framer counts a run of them in one call instead of asking row by row.
+      skipsRun: (type) => type === B.DataRow || type === B.CopyData,
+      skippedRun: (type, count, bytes) => this.serverSkipped(type, count, bytes),
     };
+  }
+
+  /** `count` DataRows past the row cap (counted, never decoded) or COPY data messages of `bytes` bodies went by. */
+  private serverSkipped(type: number, count: number, bytes: number): void {
+    const run = this.current;
+    if (!run) return;
+    if (type === B.DataRow) {
+      run.result?.skip(count);
+      run.rows += count;
+    } else if (type === B.CopyData && run.copy) run.copy.bytes += bytes;
   }
 
   /** A DataRow is decoded only while its result set still has room to show it. */

@@ -21,11 +21,20 @@
  *   as a subarray of that chunk; only a payload split across chunks or
  *   packets is copied together;
  * - a wanted payload longer than maxBuffered is handed over cut to its
- *   first maxBuffered bytes with `truncated` set; the rest is stepped over.
+ *   first maxBuffered bytes with `truncated` set; the rest is stepped over;
+ * - a sink that will refuse every following row of a result set (rows past
+ *   the transcript's cap) says so with `skipsRun`: the framer then steps
+ *   over one-packet messages lying whole in a chunk, with sequence ids that
+ *   follow on and a first byte that is not 0xFE or 0xFF (which start EOF,
+ *   OK and ERR packets, never a one-packet row), in a tight loop without
+ *   asking, and counts them into one `skippedRun` call. Anything else ends
+ *   the run and takes the ordinary path.
  *
  * Invariants:
  * - every message gets exactly one callback, `message` or `skipped`, when
- *   its last byte arrives, in stream order;
+ *   its last byte arrives, in stream order, except messages of a run the
+ *   sink asked to skip, which are counted into a `skippedRun` call made
+ *   before the next callback of any other kind and before push returns;
  * - a sink that throws does not cost the stream its framing: the framer
  *   goes on through the chunk (a `wants` that threw counts as false) and
  *   rethrows the first such error when the chunk is done;
@@ -63,6 +72,15 @@ export interface PacketSink {
   message(payload: Buffer, truncated: boolean, seq: number, totalLength: number): void;
   /** An unwanted message, once its last byte has gone by. */
   skipped?(firstByte: number, totalLength: number, seq: number): void;
+  /**
+   * Asked after `wants` said no: true when the sink will say no to every
+   * following one-packet message that is not an EOF, OK or ERR packet (first
+   * byte 0xFE or 0xFF) while sequence ids follow on. Those are then reported
+   * together to `skippedRun` (which a sink answering true must have).
+   */
+  skipsRun?(firstByte: number, length: number, seq: number): boolean;
+  /** `count` unwanted one-packet messages of `bytes` payload bytes in all, the last with sequence id `lastSeq`. */
+  skippedRun?(count: number, lastSeq: number, bytes: number): void;
 }
 
 export interface PacketFramerOptions {
@@ -118,6 +136,10 @@ export class PacketFramer {
   private firstPart: Buffer | null = null;
   private readonly moreParts: Buffer[] = [];
   private keptLength = 0;
+  /** The sink skips a run of rows; what the run counted in this push. */
+  private inRun = false;
+  private runCount = 0;
+  private runBytes = 0;
 
   constructor(options: PacketFramerOptions) {
     this.side = options.side;
@@ -154,6 +176,19 @@ export class PacketFramer {
     let i = 0;
     while (i < end) {
       if (this.phase === Phase.Header) {
+        if (this.inRun && this.headerFill === 0 && !this.continuing && end - i > 4) {
+          // A row of the run being skipped, whole in this chunk: counted, nothing else.
+          const length = chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16);
+          const seq = chunk[i + 3]!;
+          if (length > 0 && length < MAX_PACKET_PAYLOAD && length <= this.maxLength && seq === ((this.lastSeq + 1) & 0xff) && chunk[i + 4]! < 0xfe && end - i - 4 >= length) {
+            this.runCount++;
+            this.runBytes += length;
+            this.lastSeq = seq;
+            i += 4 + length;
+            continue;
+          }
+          this.endRun(sink);
+        } else if (this.inRun) this.endRun(sink);
         if (this.headerFill === 0 && end - i >= 4) {
           this.packetLength = chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16);
           this.seq = chunk[i + 3]!;
@@ -205,6 +240,7 @@ export class PacketFramer {
       }
       if (this.remaining === 0) this.endPacket(sink);
     }
+    this.flushRun(sink);
     if (this.sinkError !== null) {
       const { error } = this.sinkError;
       this.sinkError = null;
@@ -260,6 +296,33 @@ export class PacketFramer {
       this.sinkError ??= { error };
     }
     this.keepLeft = this.wanted ? this.maxBuffered : 0;
+    if (!this.wanted && sink.skippedRun !== undefined && this.sinkError === null) {
+      try {
+        this.inRun = sink.skipsRun?.(this.firstByte, this.packetLength, this.firstSeq) === true;
+      } catch (error) {
+        this.sinkError ??= { error };
+      }
+    }
+  }
+
+  /** A message that is not part of the run: what the run counted is reported, and the run is over. */
+  private endRun(sink: PacketSink): void {
+    this.flushRun(sink);
+    this.inRun = false;
+  }
+
+  /** Reports the rows the run counted so far (the run itself may go on in the next push). */
+  private flushRun(sink: PacketSink): void {
+    if (this.runCount === 0) return;
+    const count = this.runCount;
+    const bytes = this.runBytes;
+    this.runCount = 0;
+    this.runBytes = 0;
+    try {
+      sink.skippedRun!(count, this.lastSeq, bytes);
+    } catch (error) {
+      this.sinkError ??= { error };
+    }
   }
 
   /** A packet's last byte went by: the message goes on, or is complete. */

@@ -291,6 +291,79 @@ describe('MessageFramer', () => {
   });
 });
 
+describe('MessageFramer: runs of skipped messages', () => {
+  /**
+   * A sink that refuses DataRows once `cap` were taken until another type comes, as the
+   * observer does past its row cap, and says so with skipsRun; events of a run are
+   * expanded back into one ['skipped'] per message so they compare with the one-by-one path.
+   */
+  function capped(cap: number, runs: boolean) {
+    let taken = 0;
+    const events: Event[] = [];
+    const counted: number[] = [];
+    const sink: FrameSink = {
+      wants: (type) => {
+        if (type !== 0x44) {
+          taken = 0;
+          return true;
+        }
+        return taken++ < cap;
+      },
+      message: (type, body, totalLength, truncated) => void events.push(['message', String.fromCharCode(type), body.toString('hex'), totalLength, truncated]),
+      skipped: (type, bodyLength) => void events.push(['skipped', String.fromCharCode(type), bodyLength]),
+    };
+    if (runs) {
+      sink.skipsRun = (type) => type === 0x44;
+      sink.skippedRun = (type, count, bytes) => {
+        counted.push(count);
+        // Rows of one stream here all have the same body length, so a run expands exactly.
+        for (let k = 0; k < count; k++) events.push(['skipped', String.fromCharCode(type), bytes / count]);
+      };
+    }
+    return { sink, events, counted };
+  }
+
+  const row = message('D', Buffer.alloc(11, 1), 'backend');
+  const result = (rows: number): Buffer => Buffer.concat([message('T', 'cols', 'backend'), ...Array.from({ length: rows }, () => row), message('C', 'SELECT\0', 'backend')]);
+
+  test('rows past the cap are counted in a few calls, and the events are those of the one-by-one path', () => {
+    const data = Buffer.concat([result(1000), message('Z', 'I', 'backend'), result(2)]);
+    const one = capped(3, false);
+    new MessageFramer({ side: 'backend' }).push(data, one.sink);
+    const framer = new MessageFramer({ side: 'backend' });
+    const run = capped(3, true);
+    framer.push(data, run.sink);
+    assert.deepEqual(run.events, one.events);
+    assert.ok(framer.idle);
+    // The first row refused comes one by one; the 996 behind it in one run.
+    assert.deepEqual(run.counted, [996]);
+  });
+
+  test('fuzz: however the stream is cut, runs give the events of the one-by-one path, in order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(40), { minLength: 1, maxLength: 5 }), fc.nat(4), cuts, (sizes, cap, cutsAt) => {
+        const data = Buffer.concat(sizes.map(result));
+        const one = capped(cap, false);
+        new MessageFramer({ side: 'backend' }).push(data, one.sink);
+        const run = capped(cap, true);
+        const framer = new MessageFramer({ side: 'backend' });
+        for (const c of splitAt(data, cutPoints(cutsAt, data.length))) framer.push(c, run.sink);
+        assert.deepEqual(run.events, one.events);
+        assert.ok(framer.idle);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a bad length inside a run is still refused, after the rows before it were counted', () => {
+    const framer = new MessageFramer({ side: 'backend', maxLength: 1000 });
+    const run = capped(0, true);
+    assert.throws(() => framer.push(Buffer.concat([message('T', 'cols', 'backend'), row, row, row, header(0x44, 5000)]), run.sink), ProtocolError);
+    assert.deepEqual(run.counted, [2]);
+    assert.equal(run.events.filter((e) => e[0] === 'skipped').length, 3);
+  });
+});
+
 describe('frameStartupPacket', () => {
   const packet = encodeStartupMessage({ user: 'alice', database: 'app' });
 

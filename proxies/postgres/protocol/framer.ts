@@ -13,11 +13,18 @@
  * - a wanted body that lies inside one chunk is handed over as a subarray of
  *   that chunk; only a body split across chunks is copied together;
  * - a wanted body longer than maxBuffered is handed over cut to its first
- *   maxBuffered bytes with `truncated` set; the rest is stepped over.
+ *   maxBuffered bytes with `truncated` set; the rest is stepped over;
+ * - a sink that will refuse every message of a type until one of another
+ *   type comes (DataRows past a result's row cap, COPY data) says so with
+ *   `skipsRun`: the framer then steps over such messages lying whole in a
+ *   chunk in a tight loop, header by header, without asking, and counts them
+ *   into one `skippedRun` call (a million rows cost a few hundred calls).
  *
  * Invariants:
  * - every message gets exactly one callback, `message` or `skipped`, when
- *   its last byte arrives, in stream order;
+ *   its last byte arrives, in stream order, except messages of a run the
+ *   sink asked to skip, which are counted into a `skippedRun` call made
+ *   before the next callback of any other kind and before push returns;
  * - a sink that throws does not cost the stream its framing: the framer
  *   goes on through the chunk (a `wants` that threw counts as false) and
  *   rethrows the first such error when the chunk is done;
@@ -46,6 +53,15 @@ export interface FrameSink {
   message(type: number, body: Buffer, totalLength: number, truncated: boolean): void;
   /** An unwanted message, once its last byte has gone by. */
   skipped?(type: number, bodyLength: number): void;
+  /**
+   * Asked after `wants` said no: true when the sink will say no to every
+   * following message of `type` until one of another type arrives. Those
+   * are then reported together to `skippedRun` (which a sink answering
+   * true must have), never one by one.
+   */
+  skipsRun?(type: number): boolean;
+  /** `count` unwanted messages of `type`, `bodyBytes` bodies in all, gone by back to back. */
+  skippedRun?(type: number, count: number, bodyBytes: number): void;
 }
 
 export interface FramerOptions {
@@ -80,6 +96,10 @@ export class MessageFramer {
   /** The kept bytes: a subarray of one chunk, or a copy being filled. */
   private kept: Buffer | null = null;
   private keptFill = 0;
+  /** The type whose messages the sink skips as a run (-1: none), and the run counted so far in this push. */
+  private runType = -1;
+  private runCount = 0;
+  private runBytes = 0;
 
   constructor(options: FramerOptions) {
     this.side = options.side;
@@ -110,10 +130,21 @@ export class MessageFramer {
     while (i < end) {
       if (this.headerFill < 5) {
         if (this.headerFill === 0 && end - i >= 5) {
-          this.type = chunk[i]!;
-          this.length = ((chunk[i + 1]! << 24) | (chunk[i + 2]! << 16) | (chunk[i + 3]! << 8) | chunk[i + 4]!) >>> 0;
+          const type = chunk[i]!;
+          const length = ((chunk[i + 1]! << 24) | (chunk[i + 2]! << 16) | (chunk[i + 3]! << 8) | chunk[i + 4]!) >>> 0;
+          // A message of the run being skipped, whole in this chunk: counted, nothing else.
+          if (type === this.runType && length >= 4 && length <= this.maxLength && end - i - 1 >= length) {
+            this.runCount++;
+            this.runBytes += length - 4;
+            i += 1 + length;
+            continue;
+          }
+          this.endRun(sink, type);
+          this.type = type;
+          this.length = length;
           i += 5;
         } else {
+          this.endRun(sink, this.headerFill === 0 ? chunk[i]! : this.type);
           if (this.headerFill === 0) {
             this.type = chunk[i++]!;
             this.length = 0;
@@ -154,6 +185,7 @@ export class MessageFramer {
       }
       if (this.remaining === 0) this.complete(sink);
     }
+    this.flushRun(sink);
     if (this.sinkError !== null) {
       const { error } = this.sinkError;
       this.sinkError = null;
@@ -181,6 +213,37 @@ export class MessageFramer {
       this.sinkError ??= { error };
     }
     if (this.wanted) this.keep = Math.min(this.bodyLength, this.maxBuffered);
+    else if (this.runType !== type && sink.skippedRun !== undefined && this.sinkError === null) {
+      try {
+        if (sink.skipsRun?.(type) === true) this.runType = type;
+      } catch (error) {
+        this.sinkError ??= { error };
+      }
+    }
+  }
+
+  /**
+   * A message of `type` takes the ordinary path: what the run counted so far is
+   * reported first, and a message of another type ends the run.
+   */
+  private endRun(sink: FrameSink, type: number): void {
+    if (this.runType === -1) return;
+    this.flushRun(sink);
+    if (type !== this.runType) this.runType = -1;
+  }
+
+  /** Reports the messages of the run counted so far (the run itself may go on in the next push). */
+  private flushRun(sink: FrameSink): void {
+    if (this.runCount === 0) return;
+    const count = this.runCount;
+    const bytes = this.runBytes;
+    this.runCount = 0;
+    this.runBytes = 0;
+    try {
+      sink.skippedRun!(this.runType, count, bytes);
+    } catch (error) {
+      this.sinkError ??= { error };
+    }
   }
 
   /** The message's last byte went by: settle state, then tell the sink. */
