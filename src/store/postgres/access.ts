@@ -10,8 +10,13 @@ import { GatewayError, StoreError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { StoreHealth } from '../types.js';
 
+/** While down, health() looks again at most this often (ms). */
+const PROBE_INTERVAL = 2_000;
+
 export class PgAccess {
   private down: string | undefined;
+  private probedAt = 0;
+  private probing = false;
 
   constructor(
     readonly pool: pg.Pool,
@@ -21,7 +26,13 @@ export class PgAccess {
     readonly log: Logger,
   ) {}
 
+  /**
+   * The last operation's outcome. While down, asking also starts a cheap
+   * check in the background (at most every two seconds), so an idle node
+   * that nothing writes through still sees the database come back.
+   */
   health(): StoreHealth {
+    if (this.down !== undefined) this.probe();
     return {
       state: this.down === undefined ? 'up' : 'down',
       spooledBytes: 0,
@@ -62,6 +73,15 @@ export class PgAccess {
         client.release(broken);
       }
     });
+  }
+
+  private probe(): void {
+    if (this.probing || Date.now() - this.probedAt < PROBE_INTERVAL) return;
+    this.probing = true;
+    this.probedAt = Date.now();
+    this.run('checking the connection', () => this.pool.query('SELECT 1'))
+      .catch(() => undefined)
+      .finally(() => (this.probing = false));
   }
 
   private up(): void {

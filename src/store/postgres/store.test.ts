@@ -338,3 +338,25 @@ test('a large append (a spool drained at once) goes in as several INSERTs of one
     await store.close();
   }
 });
+
+test('a store found down sees the database come back by itself, with nothing written through it', async () => {
+  const { url } = await dbs.create();
+  const store = open(url);
+  try {
+    await store.list();
+    await dbs.server.stopServer();
+    try {
+      await assert.rejects(store.list(), /PostgreSQL store .* failed/);
+      assert.equal(store.health().state, 'down');
+    } finally {
+      await dbs.server.startServer();
+    }
+    let state = store.health().state;
+    for (const deadline = Date.now() + 15_000; state !== 'up' && Date.now() < deadline; state = store.health().state) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(state, 'up', 'health() alone finds the database again');
+  } finally {
+    await store.close();
+  }
+});
