@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../log.js';
 import { formatSignerPublicLine } from '../seal/signing.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { openStore } from '../store/index.js';
+import { startCluster, type ClusterNode } from '../cluster/index.js';
 import { loadProxy, protocols } from '../../proxies/index.js';
 import { startConsole } from './console.js';
 import { startControl } from './control.js';
@@ -59,10 +60,13 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
 
   const stopRetention = startRetention(config, store, gateway.journal, log);
   let listeners: Closable[];
+  let cluster: ClusterNode | undefined;
   try {
+    cluster = await startCluster(gateway, config, log);
     listeners = await startListeners(gateway, config);
   } catch (err) {
     log.error({ err }, 'cannot start');
+    await cluster?.stop();
     stopRetention();
     await store.close();
     throw err;
@@ -90,6 +94,7 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   stopRetention();
   await gateway.endAll('gateway-shutdown');
   await closed;
+  await cluster?.stop();
   await store.close();
   signer.secretKey.fill(0);
   log.info('stopped');

@@ -26,6 +26,7 @@ export const SHUTDOWN_MESSAGE = 'recgate: the gateway is shutting down';
 
 export class Gateway implements GatewayContext {
   private readonly live = new Set<Recorder>();
+  private readonly openedListeners = new Set<(session: Session) => void>();
   readonly sessions = new SessionRegistry();
   readonly admission: Admission;
   private readonly guard: PreLoginGuard;
@@ -107,8 +108,21 @@ export class Gateway implements GatewayContext {
   async openSession(who: SessionWho, target: TargetConfig, options?: SessionOptions): Promise<Session> {
     const session = await Session.open(this, who, target, options);
     if (this.closing) void session.close(this.closing.reason, this.closing.message);
-    else this.sessions.add(session);
+    else {
+      this.sessions.add(session);
+      for (const listener of this.openedListeners) listener(session);
+    }
     return session;
+  }
+
+  /** Calls `listener` with every session opened from now on (the cluster lists them); returns the unsubscribe. */
+  onSessionOpened(listener: (session: Session) => void): () => void {
+    this.openedListeners.add(listener);
+    return () => this.openedListeners.delete(listener);
+  }
+
+  liveSessions(): Session[] {
+    return this.sessions.all();
   }
 
   async startRecording(who: SessionIdentity, target: { keystrokes?: boolean; recipients?: string[] } = {}): Promise<Recorder> {
