@@ -93,6 +93,7 @@ export interface PlayOptions extends GlobalOptions {
   channel?: string;
   raw?: boolean;
   force?: boolean;
+  follow?: boolean;
 }
 
 export async function playRecording(id: string, options: PlayOptions): Promise<void> {
@@ -110,7 +111,16 @@ export async function playRecording(id: string, options: PlayOptions): Promise<v
       }
       const tty = terminals.find((t) => t.channel === channel);
       if (!tty) throw usageError(`recording ${id} has no terminal channel ${channel} (it has ${terminals.map((t) => t.channel).join(', ')})`);
-      await playFrames(reader.frames(tty.ttyStream), { speed, maxIdleMs, raw: options.raw === true });
+      if (!options.follow) return playFrames(reader.frames(tty.ttyStream), { speed, maxIdleMs, raw: options.raw === true });
+      // Following: what is stored is written at once, then each chunk as it lands (from any node's store), until the recording stops.
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      try {
+        await playFrames(reader.follow(tty.ttyStream, stop.signal), { speed: 1, maxIdleMs: 0, raw: options.raw === true });
+      } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      }
     }),
   );
 }
