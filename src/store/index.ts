@@ -1,18 +1,24 @@
+/**
+ * openStore: the RecordingStore the config names. The PostgreSQL store opens
+ * its pool at once and its schema at first use, so this stays synchronous.
+ */
 import type { Config } from '../config/index.js';
-import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { LocalStore } from './local.js';
+import { PostgresStore } from './postgres/store.js';
 import type { RecordingStore } from './types.js';
 
 export type { RecordingStore, RecordingSummary, ListFilter, StoredChunk } from './types.js';
+export { PostgresStore } from './postgres/store.js';
 
 /** Opens the store the config names. */
 export function openStore(config: Config, log: Logger): RecordingStore {
-  switch (config.store.kind) {
+  const store = config.store;
+  switch (store.kind) {
     case 'local':
       log.debug({ dataDir: config.gateway.dataDir }, 'opening local store');
       return new LocalStore(config.gateway.dataDir);
-    default:
-      throw new ConfigError(`store.kind ${JSON.stringify(config.store.kind)} is not available in this version; use "local"`);
+    case 'postgres':
+      return new PostgresStore(store.url, { nodeId: config.gateway.nodeId, log });
   }
 }

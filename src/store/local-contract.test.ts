@@ -1,0 +1,16 @@
+/** The RecordingStore contract (store-contract.ts) run against the local store. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { LocalStore } from './local.js';
+import { storeContract } from './store-contract.js';
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+storeContract('local', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-store-'));
+  dirs.push(dir);
+  return { open: () => new LocalStore(dir) };
+});

@@ -1,0 +1,443 @@
+/**
+ * PostgresStore: the shared store of several gateway nodes, one PostgreSQL
+ * database (tables in schema.ts). Same contract as the LocalStore; what
+ * differs is spelled out here:
+ *
+ * - A chunk row is whole or absent, so tornBytes is always 0.
+ * - appendChunks locks the stream's row, refuses a gap, inserts the new
+ *   chunks in one multi-row INSERT with binary parameters, and accepts a
+ *   chunk sent again only when its bytes are identical (a spool replayed
+ *   after a lost acknowledgement); a different chunk at a held index is an
+ *   error. Each append NOTIFYs the chunks channel at commit, which is what
+ *   live viewers on other nodes follow (listener.ts).
+ * - Every commit is durable (synchronous_commit as the server has it), so a
+ *   checkpoint is one INSERT after the chunks it covers.
+ * - Recordings carry the node_id that writes them: recoverInterrupted takes
+ *   this node's only, recoverNodes those of nodes the registry found dead.
+ * - delete() is shredKeys() (the sealed keys, one committed DELETE) then
+ *   purge() (chunks, checkpoints, streams, the row); retention may call them
+ *   apart.
+ *
+ * The schema is migrated lazily at first use (openStore is synchronous).
+ */
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import { NotFoundError, StoreError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { Secret } from '../../config/secret.js';
+import type { LogEntry } from '../../seal/log.js';
+import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../../seal/manifest.js';
+import { isRecordingId } from '../ids.js';
+import type { InterruptedRecording, ListFilter, RecordingEnd, RecordingStore, RecordingSummary, StoreHealth, StoredChunk } from '../types.js';
+import { ChunkListener, noticePayload, waitFor } from './listener.js';
+import { migrate } from './migrate.js';
+import { describeUrl, openPool } from './pool.js';
+import { INSERT_KEYS, joinManifest, keyColumns, listQuery, storedManifest, SUMMARY_COLUMNS, toSummary, type KeyRow, type RecordingRow, type StreamRow } from './rows.js';
+import { CHUNKS_CHANNEL, LOG_LOCK, STORE_STEPS } from './schema.js';
+import { recoverRecordings } from './recovery.js';
+import { describeError, PgAccess } from './access.js';
+
+export interface PostgresStoreOptions {
+  /** This gateway node (config gateway.nodeId): the writer of the recordings it creates. */
+  nodeId: string;
+  log: Logger;
+  /** With a pool given: end it on close() (default true). */
+  endPool?: boolean;
+  /** How often a tail re-reads when no NOTIFY came (default 1 s; a safety net for notices missed across a reconnect). */
+  tailPollMs?: number;
+}
+
+/** Chunks read per query by `chunks` and `tail` (64 KiB-ish each). */
+const READ_PAGE = 32;
+/** The tail's safety-net poll, for a NOTIFY missed across a reconnect. */
+const TAIL_POLL_MS = 1_000;
+
+export class PostgresStore implements RecordingStore {
+  readonly kind = 'postgres';
+  readonly pool: pg.Pool;
+  readonly nodeId: string;
+  private readonly db: PgAccess;
+  private readonly listener: ChunkListener;
+  private readonly endPool: boolean;
+  private readonly tailPollMs: number;
+  /** Recordings this instance created and has not finalized: recovery never takes them. */
+  private readonly writing = new Set<string>();
+  private migrated: Promise<void> | undefined;
+
+  constructor(target: pg.Pool | Secret, options: PostgresStoreOptions) {
+    const log = options.log.child({ store: 'postgres' });
+    if ('reveal' in target) {
+      this.pool = openPool(target, log);
+      this.endPool = true;
+      this.db = new PgAccess(this.pool, describeUrl(target), log);
+    } else {
+      this.pool = target;
+      this.endPool = options.endPool ?? true;
+      const o = target.options;
+      this.db = new PgAccess(this.pool, o.connectionString ? describeUrl({ reveal: () => o.connectionString! } as Secret) : `${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}`, log);
+    }
+    this.nodeId = options.nodeId;
+    this.tailPollMs = options.tailPollMs ?? TAIL_POLL_MS;
+    this.listener = new ChunkListener(this.pool.options, log);
+  }
+
+  health(): StoreHealth {
+    return this.db.health();
+  }
+
+  /** Migrates the schema once, at first use; a failure is retried by the next call. */
+  private ready(): Promise<void> {
+    this.migrated ??= this.db
+      .run('preparing the schema', async () => void (await migrate(this.pool, 'store', STORE_STEPS)))
+      .catch((err: unknown) => {
+        this.migrated = undefined;
+        throw err;
+      });
+    return this.migrated;
+  }
+
+  private async query<R extends pg.QueryResultRow>(what: string, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    await this.ready();
+    return this.db.run(what, () => this.pool.query<R>(text, values));
+  }
+
+  private async transaction<T>(what: string, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    await this.ready();
+    return this.db.transaction(what, work);
+  }
+
+  async create(manifest: Manifest): Promise<void> {
+    const id = checkId(manifest.id);
+    const m = manifest.meta;
+    await this.transaction(`creating recording ${id}`, async (c) => {
+      await c.query(
+        `INSERT INTO recordings (id, "user", target, protocol, client_address, started_at, status, recipients, node_id, manifest)
+         VALUES ($1, $2, $3, $4, $5, $6, 'recording', $7, $8, $9)`,
+        [id, m.user, m.target, m.protocol, m.clientAddress, m.startedAt, manifest.recipients.map((r) => r.kid), this.nodeId, storedManifest(manifest)],
+      );
+      await c.query(INSERT_KEYS, keyColumns([{ id, recipients: manifest.recipients }]));
+      for (const [i, s] of manifest.streams.entries()) await insertStream(c, id, s, i);
+    });
+    this.writing.add(id);
+  }
+
+  async addStream(id: string, stream: StreamInfo): Promise<void> {
+    checkId(id);
+    await this.transaction(`adding stream ${stream.id} to recording ${id}`, async (c) => {
+      const r = await c.query<{ status: string; n: number }>(
+        'SELECT status, (SELECT count(*)::int FROM streams WHERE recording = $1) AS n FROM recordings WHERE id = $1 FOR UPDATE',
+        [id],
+      );
+      const row = r.rows[0];
+      if (!row) throw new NotFoundError(`no recording ${id}`);
+      if (row.status !== 'recording') throw new StoreError(`recording ${id} is ${row.status}, not open for writing`);
+      const exists = await c.query('SELECT 1 FROM streams WHERE recording = $1 AND id = $2', [id, stream.id]);
+      if (exists.rowCount) throw new StoreError(`recording ${id}: stream ${stream.id} exists`);
+      await insertStream(c, id, stream, row.n);
+    });
+  }
+
+  async appendChunks(id: string, streamId: number, from: number, ciphertexts: Uint8Array[]): Promise<void> {
+    checkId(id);
+    if (ciphertexts.length === 0) return;
+    await this.transaction(`appending to recording ${id}`, async (c) => {
+      const s = await c.query<{ next_index: number; status: string }>(
+        `SELECT s.next_index, r.status FROM streams s JOIN recordings r ON r.id = s.recording
+         WHERE s.recording = $1 AND s.id = $2 FOR UPDATE OF s`,
+        [id, streamId],
+      );
+      const row = s.rows[0];
+      if (!row) throw new StoreError(`recording ${id}: unknown stream ${streamId}`);
+      if (row.status !== 'recording') throw new StoreError(`recording ${id} is ${row.status}, not open for writing`);
+      const next = row.next_index;
+      if (from > next) throw new StoreError(`recording ${id}: stream ${streamId} expects chunk ${next}, got ${from} (a gap)`);
+      const held = Math.min(next - from, ciphertexts.length);
+      if (held > 0) await checkSameAsHeld(c, id, streamId, from, ciphertexts.slice(0, held));
+      const fresh = ciphertexts.slice(held);
+      if (fresh.length === 0) return;
+      const values: unknown[] = [id, streamId];
+      const tuples = fresh.map((data, i) => {
+        values.push(next + i, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+        return `($1, $2, $${values.length - 1}, $${values.length})`;
+      });
+      await c.query(`INSERT INTO chunks (recording, stream, idx, data) VALUES ${tuples.join(', ')}`, values);
+      const added = fresh.reduce((n, b) => n + b.length, 0);
+      const after = next + fresh.length;
+      await c.query('UPDATE streams SET next_index = $3, bytes = bytes + $4 WHERE recording = $1 AND id = $2', [id, streamId, after, added]);
+      await c.query('SELECT pg_notify($1, $2)', [CHUNKS_CHANNEL, noticePayload({ recording: id, stream: streamId, next: after })]);
+    });
+  }
+
+  async checkpoint(id: string, checkpoint: Checkpoint): Promise<void> {
+    checkId(id);
+    await this.transaction(`checkpointing recording ${id}`, async (c) => {
+      await lockOpen(c, id);
+      await insertCheckpoint(c, id, checkpoint);
+      await c.query('UPDATE recordings SET bytes = (SELECT coalesce(sum(bytes), 0) FROM streams WHERE recording = $1) WHERE id = $1', [id]);
+    });
+  }
+
+  async finalize(id: string, checkpoint: Checkpoint, end: RecordingEnd): Promise<void> {
+    checkId(id);
+    await this.transaction(`finalizing recording ${id}`, async (c) => {
+      await lockOpen(c, id);
+      await insertCheckpoint(c, id, checkpoint);
+      await c.query(
+        `UPDATE recordings SET status = 'complete', ended_at = $2, end_reason = $3,
+           bytes = (SELECT coalesce(sum(bytes), 0) FROM streams WHERE recording = $1) WHERE id = $1`,
+        [id, end.endedAt, end.endReason],
+      );
+      await c.query('SELECT pg_notify($1, $2)', [CHUNKS_CHANNEL, noticePayload({ recording: id, stream: 0, next: -1 })]);
+    });
+    this.writing.delete(id);
+  }
+
+  async get(id: string): Promise<RecordingSummary | undefined> {
+    if (!isRecordingId(id)) return undefined;
+    const r = await this.query<RecordingRow>(`reading recording ${id}`, `SELECT ${SUMMARY_COLUMNS} FROM recordings WHERE id = $1`, [id]);
+    return r.rows[0] && toSummary(r.rows[0]);
+  }
+
+  async list(filter?: ListFilter): Promise<RecordingSummary[]> {
+    const { text, values } = listQuery(filter);
+    return (await this.query<RecordingRow>('listing recordings', text, values)).rows.map(toSummary);
+  }
+
+  async manifest(id: string): Promise<Manifest> {
+    const [m] = await this.manifests([checkId(id)]);
+    if (!m) throw new NotFoundError(`no recording ${id}`);
+    return m;
+  }
+
+  /** The manifests of several recordings in one round trip (those that exist, in the order asked). */
+  async manifests(ids: readonly string[]): Promise<Manifest[]> {
+    const r = await this.query<{ id: string; manifest: Manifest; streams: StreamRow[] | null; keys: KeyRow[] | null }>(
+      'reading manifests',
+      `SELECT r.id, r.manifest,
+         (SELECT json_agg(json_build_object('id', s.id, 'name', s.name, 'kind', s.kind, 'channel', s.channel, 'nonce_prefix', s.nonce_prefix) ORDER BY s.position)
+            FROM streams s WHERE s.recording = r.id) AS streams,
+         (SELECT json_agg(json_build_object('kid', k.kid, 'name', k.name, 'sealed_key', k.sealed_key) ORDER BY k.position)
+            FROM recording_keys k WHERE k.recording = r.id) AS keys
+       FROM unnest($1::text[]) WITH ORDINALITY AS want(id, n) JOIN recordings r ON r.id = want.id ORDER BY want.n`,
+      [[...ids]],
+    );
+    return r.rows.map((row) => joinManifest(row.manifest, row.streams ?? [], row.keys ?? []));
+  }
+
+  async checkpoints(id: string): Promise<Checkpoint[]> {
+    checkId(id);
+    const r = await this.query<{ body: Checkpoint | null }>(
+      `reading the checkpoints of recording ${id}`,
+      'SELECT c.body FROM recordings r LEFT JOIN checkpoints c ON c.recording = r.id WHERE r.id = $1 ORDER BY c.seq',
+      [id],
+    );
+    if (r.rows.length === 0) throw new NotFoundError(`no recording ${id}`);
+    return r.rows.flatMap((row) => (row.body === null ? [] : [row.body]));
+  }
+
+  chunks(id: string, streamId: number, from = 0): AsyncIterable<StoredChunk> {
+    checkId(id);
+    return this.readChunks(id, streamId, from);
+  }
+
+  private async *readChunks(id: string, streamId: number, from: number): AsyncGenerator<StoredChunk> {
+    let next = from;
+    for (;;) {
+      const r = await this.query<{ idx: number; data: Buffer }>(
+        `reading chunks of recording ${id}`,
+        'SELECT idx, data FROM chunks WHERE recording = $1 AND stream = $2 AND idx >= $3 ORDER BY idx LIMIT $4',
+        [id, streamId, next, READ_PAGE],
+      );
+      for (const row of r.rows) {
+        if (row.idx !== next) return; // never happens: appends refuse gaps
+        yield { index: row.idx, data: row.data };
+        next++;
+      }
+      if (r.rows.length < READ_PAGE) return;
+    }
+  }
+
+  async *tail(id: string, streamId: number, from = 0, signal?: AbortSignal): AsyncIterable<StoredChunk> {
+    checkId(id);
+    await this.ready();
+    const wakeups = new EventEmitter();
+    let woken = false;
+    const unsubscribe = await this.listener.subscribe(id, () => {
+      woken = true;
+      wakeups.emit('wake');
+    });
+    try {
+      let next = from;
+      while (!signal?.aborted) {
+        woken = false;
+        for await (const chunk of this.readChunks(id, streamId, next)) {
+          yield chunk;
+          next = chunk.index + 1;
+        }
+        const summary = await this.get(id);
+        if (!summary || summary.status !== 'recording') {
+          // One last read: chunks may have landed between the read above and the status check.
+          for await (const chunk of this.readChunks(id, streamId, next)) yield chunk;
+          return;
+        }
+        if (!woken) await waitFor(wakeups, this.tailPollMs, signal);
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  async tornBytes(id: string): Promise<number> {
+    checkId(id);
+    return 0;
+  }
+
+  async updateRecipients(id: string, recipients: RecipientEntry[]): Promise<void> {
+    await this.updateRecipientsMany([{ id: checkId(id), recipients }]);
+  }
+
+  /** Replaces the recipients of many recordings in one transaction (rotation's batches). */
+  async updateRecipientsMany(updates: readonly { id: string; recipients: RecipientEntry[] }[]): Promise<void> {
+    if (updates.length === 0) return;
+    const ids = updates.map((u) => checkId(u.id));
+    await this.transaction(`updating the recipients of ${updates.length} recording(s)`, async (c) => {
+      const found = await c.query<{ id: string }>('SELECT id FROM recordings WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
+      if (found.rowCount !== new Set(ids).size) {
+        const have = new Set(found.rows.map((r) => r.id));
+        throw new NotFoundError(`no recording ${ids.find((i) => !have.has(i))}`);
+      }
+      await c.query('DELETE FROM recording_keys WHERE recording = ANY($1::text[])', [ids]);
+      await c.query(INSERT_KEYS, keyColumns([...updates]));
+      await c.query(
+        `UPDATE recordings r SET recipients = ARRAY(SELECT json_array_elements_text(u.kids))
+         FROM json_to_recordset($1::json) AS u(id text, kids json) WHERE r.id = u.id`,
+        [JSON.stringify(updates.map((u) => ({ id: u.id, kids: u.recipients.map((r) => r.kid) })))],
+      );
+    });
+  }
+
+  recoverInterrupted(beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]> {
+    return this.recover([this.nodeId], beforeMark);
+  }
+
+  /** Marks the recordings that dead nodes left `recording`, as recoverInterrupted does for this node's. */
+  recoverNodes(nodeIds: readonly string[], beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]> {
+    return this.recover(nodeIds, beforeMark);
+  }
+
+  private async recover(nodeIds: readonly string[], beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]> {
+    await this.ready();
+    return recoverRecordings(this.db, this, [...nodeIds], this.writing, beforeMark);
+  }
+
+  /**
+   * Crypto-shredding, step one: destroys the recording's sealed record keys
+   * in a committed transaction (its recipients list empties with them). The
+   * chunks stay until purge(); nobody can open them any more.
+   */
+  async shredKeys(id: string): Promise<void> {
+    checkId(id);
+    if (this.writing.has(id)) throw new StoreError(`recording ${id} is still being written`);
+    await this.transaction(`destroying the keys of recording ${id}`, async (c) => {
+      await c.query('DELETE FROM recording_keys WHERE recording = $1', [id]);
+      await c.query("UPDATE recordings SET recipients = '{}' WHERE id = $1", [id]);
+    });
+  }
+
+  /** Step two: the chunks, checkpoints, streams and the recording's row. */
+  async purge(id: string): Promise<void> {
+    checkId(id);
+    if (this.writing.has(id)) throw new StoreError(`recording ${id} is still being written`);
+    await this.transaction(`deleting recording ${id}`, async (c) => {
+      await c.query('DELETE FROM chunks WHERE recording = $1', [id]);
+      await c.query('DELETE FROM checkpoints WHERE recording = $1', [id]);
+      await c.query('DELETE FROM streams WHERE recording = $1', [id]);
+      await c.query('DELETE FROM recording_keys WHERE recording = $1', [id]);
+      await c.query('DELETE FROM recordings WHERE id = $1', [id]);
+    });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.shredKeys(id);
+    await this.purge(id);
+  }
+
+  async appendLog(make: (last: LogEntry | null) => LogEntry): Promise<LogEntry> {
+    return this.transaction('appending to the gateway log', async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
+      const r = await c.query<{ seq: string; entry: LogEntry }>('SELECT seq, entry FROM gateway_log ORDER BY seq DESC LIMIT 1');
+      const row = r.rows[0];
+      const entry = make(row ? row.entry : null);
+      const next = row ? Number(row.seq) + 1 : 0;
+      if (entry.seq !== next) throw new StoreError(`log entry seq ${entry.seq} does not follow the last one (expected seq ${next})`);
+      await c.query('INSERT INTO gateway_log (seq, recording, kind, entry) VALUES ($1, $2, $3, $4)', [entry.seq, entry.recording, entry.kind, JSON.stringify(entry)]);
+      return entry;
+    });
+  }
+
+  async *readLog(): AsyncIterable<LogEntry> {
+    let after = -1;
+    for (;;) {
+      const r = await this.query<{ seq: string; entry: LogEntry }>('reading the gateway log', 'SELECT seq, entry FROM gateway_log WHERE seq > $1 ORDER BY seq LIMIT 1000', [after]);
+      for (const row of r.rows) yield row.entry;
+      if (r.rows.length < 1000) return;
+      after = Number(r.rows.at(-1)!.seq);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.listener.close();
+    if (this.endPool) await this.pool.end().catch(() => undefined);
+  }
+}
+
+function checkId(id: string): string {
+  if (!isRecordingId(id)) throw new NotFoundError(`no recording ${JSON.stringify(id)}`);
+  return id;
+}
+
+async function insertStream(c: pg.PoolClient, id: string, s: StreamInfo, position: number): Promise<void> {
+  await c.query('INSERT INTO streams (recording, id, position, name, kind, channel, nonce_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    id,
+    s.id,
+    position,
+    s.name,
+    s.kind,
+    s.channel,
+    s.noncePrefix,
+  ]);
+}
+
+/** Locks a recording's row; it must exist and still be recording. */
+async function lockOpen(c: pg.PoolClient, id: string): Promise<void> {
+  const r = await c.query<{ status: string }>('SELECT status FROM recordings WHERE id = $1 FOR UPDATE', [id]);
+  const status = r.rows[0]?.status;
+  if (status === undefined) throw new NotFoundError(`no recording ${id}`);
+  if (status !== 'recording') throw new StoreError(`recording ${id} is ${status}, not open for writing`);
+}
+
+async function insertCheckpoint(c: pg.PoolClient, id: string, checkpoint: Checkpoint): Promise<void> {
+  if (checkpoint.recording !== id) throw new StoreError(`recording ${id}: a checkpoint of recording ${checkpoint.recording} does not belong here`);
+  const r = await c.query('INSERT INTO checkpoints (recording, seq, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [id, checkpoint.seq, JSON.stringify(checkpoint)]);
+  if (r.rowCount === 1) return;
+  const held = await c.query<{ same: boolean }>('SELECT body::text = $3 AS same FROM checkpoints WHERE recording = $1 AND seq = $2', [id, checkpoint.seq, JSON.stringify(checkpoint)]);
+  if (!held.rows[0]?.same) throw new StoreError(`recording ${id}: checkpoint ${checkpoint.seq} is already stored with different content`);
+}
+
+/** Chunks sent again (a replayed spool) must be byte-identical to those held. */
+async function checkSameAsHeld(c: pg.PoolClient, id: string, streamId: number, from: number, sent: Uint8Array[]): Promise<void> {
+  const r = await c.query<{ idx: number; data: Buffer }>('SELECT idx, data FROM chunks WHERE recording = $1 AND stream = $2 AND idx >= $3 AND idx < $4 ORDER BY idx', [
+    id,
+    streamId,
+    from,
+    from + sent.length,
+  ]);
+  for (const [i, data] of sent.entries()) {
+    const held = r.rows[i];
+    if (!held || held.idx !== from + i || Buffer.compare(held.data, data) !== 0) {
+      throw new StoreError(`recording ${id}: stream ${streamId} already holds a different chunk ${from + i} (a duplicate or forged write)`);
+    }
+  }
+}
+
+export { describeError };
