@@ -4,9 +4,7 @@
  * the real CLI run with node B's config. From B the sessions are listed live,
  * followed live (what is typed on A shows at B within two seconds), and
  * terminated with a message the person sees; afterwards both nodes export
- * the same recording. Then node A is killed with SIGKILL mid-session: B marks
- * the recording interrupted once A's heartbeat lapses, and it verifies and
- * exports up to its last second.
+ * the same recording. (Node A killed mid-session: cluster-kill.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -70,7 +68,9 @@ function follow(node: string, id: string): { output: () => string; exited: Promi
     /** Resolves with the milliseconds it took for `text` to show, or fails after `ms`. */
     waitFor: async (text, ms) => {
       const t0 = Date.now();
-      await eventually(`"${text}" in the followed output (stderr: ${err})`, ms, () => out.includes(text));
+      await eventually(`"${text}" in the followed output`, ms, () => out.includes(text)).catch((e: Error) => {
+        throw new Error(`${e.message}; it shows ${JSON.stringify(out.slice(-300))}, stderr ${JSON.stringify(err)}`);
+      });
       return Date.now() - t0;
     },
   };
@@ -115,8 +115,10 @@ test('SSH and psql sessions on node A are listed, followed live and terminated f
   await ssh.type('echo SSH-MARK-$((6*7))-END');
   const sshLatency = await sshFollow.waitFor('SSH-MARK-42-END', 2000);
   const pgFollow = follow('node-b', pgId);
-  await pgFollow.waitFor('app=', 10_000);
-  await psql.type("SELECT 'PG-MARK-' || 6*7 AS marker;");
+  // The transcript shows a statement once it is answered: one answered statement says the follower is in step.
+  await psql.type("SELECT 'PG-' || 'READY' \\g");
+  await pgFollow.waitFor('PG-READY', 10_000);
+  await psql.type("SELECT 'PG-MARK-' || 6*7 AS marker \\g");
   const pgLatency = await pgFollow.waitFor('PG-MARK-42', 2000);
   process.stderr.write(`# marker latency node A -> node B: ssh ${sshLatency} ms, psql ${pgLatency} ms\n`);
 
@@ -136,8 +138,7 @@ test('SSH and psql sessions on node A are listed, followed live and terminated f
   assert.equal(await pgFollow.exited, 0);
 
   for (const [id, marker] of [[sshId, 'SSH-MARK-42-END'], [pgId, 'PG-MARK-42']] as const) {
-    const fromA = await exportFrom('node-a', id);
-    const fromB = await exportFrom('node-b', id);
+    const [fromA, fromB] = await Promise.all([exportFrom('node-a', id), exportFrom('node-b', id)]);
     assert.deepEqual([...fromA.keys()].sort(), [...fromB.keys()].sort());
     for (const [name, bytes] of fromA) assert.ok(bytes.equals(fromB.get(name)!), `${name} differs between the nodes' exports`);
     assert.ok(typescriptOf(fromA).includes(marker));
@@ -147,42 +148,4 @@ test('SSH and psql sessions on node A are listed, followed live and terminated f
   }
   const recordings = JSON.parse((await cluster.cli('node-b', ['recordings', 'list', '--json'])).stdout) as { id: string; status: string; endReason: string }[];
   for (const id of [sshId, pgId]) assert.deepEqual(recordings.filter((r) => r.id === id).map((r) => [r.status, r.endReason]), [['complete', 'terminated']]);
-});
-
-test('node A killed with SIGKILL mid-session: node B marks the recording interrupted within the heartbeat timeout, and it verifies and exports', async () => {
-  const ssh = await terminal(['ssh', ...cluster.sshArgs('node-a')]);
-  await ssh.waitFor(/:~[#$]/, 20_000);
-  const id = await eventually('the session listed', 10_000, async () => (await listFrom('node-b')).find((s) => s.protocol === 'ssh' && s.node === 'node-a')?.id);
-  const follower = follow('node-b', id);
-  await follower.waitFor(':~', 10_000);
-  await ssh.type('echo KILL-MARK-$((6*7))-END');
-  // Stored: seen from node B, so it is in the store before the kill.
-  await follower.waitFor('KILL-MARK-42-END', 2000);
-
-  const daemon = cluster.node('node-a').daemon!;
-  const killedAt = Date.now();
-  await daemon.stop('SIGKILL');
-  const status = await eventually('the recording marked interrupted by node B', HEARTBEAT_TIMEOUT_MS + 10_000, async () => {
-    const rows = JSON.parse((await cluster.cli('node-b', ['recordings', 'list', '--json'])).stdout) as { id: string; status: string }[];
-    const s = rows.find((r) => r.id === id)?.status;
-    return s === 'recording' ? undefined : s;
-  });
-  const took = Date.now() - killedAt;
-  process.stderr.write(`# interrupted ${took} ms after SIGKILL (heartbeat timeout ${HEARTBEAT_TIMEOUT_MS} ms)\n`);
-  assert.equal(status, 'interrupted');
-  // Within the timeout, plus the heartbeat at which node B notices and the time the CLI takes to look.
-  assert.ok(took < HEARTBEAT_TIMEOUT_MS + 5000, `took ${took} ms`);
-  assert.deepEqual(await listFrom('node-b'), []);
-  const dead = await cluster.storeQuery(`SELECT node_id, claimed_by FROM cluster_nodes WHERE dead_at IS NOT NULL`);
-  assert.deepEqual(dead, [['node-a', 'node-b']]);
-  assert.equal(await follower.exited, 0);
-
-  const verify = await cluster.cli('node-b', ['recordings', 'verify', id]);
-  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
-  const files = await exportFrom('node-b', id);
-  assert.ok(typescriptOf(files).includes('KILL-MARK-42-END'));
-
-  // Node A comes back under its id and is a live node again.
-  await cluster.startNode('node-a');
-  assert.deepEqual(await cluster.storeQuery(`SELECT node_id FROM cluster_nodes WHERE dead_at IS NOT NULL`), []);
 });
