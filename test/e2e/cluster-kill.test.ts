@@ -116,6 +116,11 @@ test('node A killed with SIGKILL mid-session: node B marks the recording interru
   const dead = await cluster.storeQuery(`SELECT node_id, claimed_by FROM cluster_nodes WHERE dead_at IS NOT NULL`);
   assert.deepEqual(dead, [['node-a', 'node-b']]);
   assert.equal(await follower.exited, 0);
+  // Node B says so in its log, naming the node and the recording.
+  const taken = cluster.node('node-b').daemon!.log().split('\n').filter((l) => l.includes('"cluster: dead node taken over'));
+  assert.equal(taken.length, 1, cluster.node('node-b').daemon!.log());
+  assert.deepEqual((JSON.parse(taken[0]!) as { deadNode: string; recordings: string[] }).recordings, [id]);
+  assert.equal((JSON.parse(taken[0]!) as { deadNode: string }).deadNode, 'node-a');
 
   const verify = await cluster.cli('node-b', ['recordings', 'verify', id]);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
