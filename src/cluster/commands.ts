@@ -87,6 +87,12 @@ export class CommandTaker {
     if (row.op === 'terminate') {
       log.info({ by: row.body.by }, 'cluster: terminate requested from another node');
       outcome = await terminate({ ...row.body, id: row.session_id }, this.gateway, log).catch((err: Error) => ({ ok: false as const, code: 'RG_ERR_PROTOCOL' as const, error: err.message }));
+    } else if (row.op === 'message') {
+      const text = typeof row.body.text === 'string' ? row.body.text : '';
+      const by = typeof row.body.by === 'string' ? row.body.by : 'operator';
+      const shown = text === '' ? undefined : this.gateway.sessions.message(row.session_id, text, by);
+      outcome = shown ? { ok: true } : { ok: false, code: 'RG_ERR_NOT_FOUND', error: `no live session ${row.session_id}` };
+      if (shown) log.info({ by }, 'cluster: message shown at the request of another node');
     } else {
       outcome = { ok: false, code: 'RG_ERR_USAGE', error: `unknown request ${JSON.stringify(row.op).slice(0, 40)}` };
     }

@@ -77,10 +77,34 @@ const POLL_MS = 250;
  * error, or a timeout naming the node (the request is withdrawn first when the
  * node has not taken it, so it is never carried out late).
  */
-export async function terminateInCluster(pool: Pool, url: Secret, heartbeatTimeoutMs: number, request: TerminateRequest, log: Logger): Promise<{ node: string; response: Extract<ControlResponse, { ok: true }> }> {
-  const held = (await listClusterSessions(pool, heartbeatTimeoutMs)).find((s) => s.id === request.id);
-  if (!held) throw new NotFoundError(`no live session ${request.id} on any node`);
-  if (!held.nodeAlive) throw new GatewayError('RG_ERR_STORE', `session ${request.id} is held by node ${held.node}, which has not sent a heartbeat within store.heartbeatTimeout (it may be dead; its sessions are taken over once that is certain)`);
+export function terminateInCluster(pool: Pool, url: Secret, heartbeatTimeoutMs: number, request: TerminateRequest, log: Logger): Promise<NodeAnswer> {
+  const body = { message: request.message, by: request.by, ...(request.lock ? { lock: request.lock } : {}) };
+  return askHoldingNode(pool, url, heartbeatTimeoutMs, { op: 'terminate', id: request.id, body, timeoutMs: request.timeoutMs, what: 'terminate' }, log);
+}
+
+/** Shows the person in session `id` a message, through the node that holds it. */
+export function messageInCluster(pool: Pool, url: Secret, heartbeatTimeoutMs: number, request: { id: string; text: string; by: string; timeoutMs: number }, log: Logger): Promise<NodeAnswer> {
+  return askHoldingNode(pool, url, heartbeatTimeoutMs, { op: 'message', id: request.id, body: { text: request.text, by: request.by }, timeoutMs: request.timeoutMs, what: 'show a message in' }, log);
+}
+
+export interface NodeAnswer {
+  node: string;
+  response: Extract<ControlResponse, { ok: true }>;
+}
+
+interface Ask {
+  op: 'terminate' | 'message';
+  id: string;
+  body: Record<string, unknown>;
+  timeoutMs: number;
+  /** For errors: "the request to <what> <id>". */
+  what: string;
+}
+
+async function askHoldingNode(pool: Pool, url: Secret, heartbeatTimeoutMs: number, ask: Ask, log: Logger): Promise<NodeAnswer> {
+  const held = (await listClusterSessions(pool, heartbeatTimeoutMs)).find((s) => s.id === ask.id);
+  if (!held) throw new NotFoundError(`no live session ${ask.id} on any node`);
+  if (!held.nodeAlive) throw new GatewayError('RG_ERR_STORE', `session ${ask.id} is held by node ${held.node}, which has not sent a heartbeat within store.heartbeatTimeout (it may be dead; its sessions are taken over once that is certain)`);
   let wake: () => void = () => undefined;
   let commandId: string | undefined;
   const wakeups = new Wakeups(url, log, (payload) => {
@@ -88,16 +112,15 @@ export async function terminateInCluster(pool: Pool, url: Secret, heartbeatTimeo
   });
   try {
     await wakeups.ensure();
-    const body = { message: request.message, by: request.by, ...(request.lock ? { lock: request.lock } : {}) };
-    const inserted = await pool.query<{ id: string }>(`INSERT INTO cluster_commands (node_id, session_id, op, body) VALUES ($1, $2, 'terminate', $3) RETURNING id`, [held.node, request.id, JSON.stringify(body)]);
+    const inserted = await pool.query<{ id: string }>(`INSERT INTO cluster_commands (node_id, session_id, op, body) VALUES ($1, $2, $3, $4) RETURNING id`, [held.node, ask.id, ask.op, JSON.stringify(ask.body)]);
     commandId = inserted.rows[0]!.id;
     await pool.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, `command:${held.node}`]);
-    const deadline = Date.now() + request.timeoutMs;
+    const deadline = Date.now() + ask.timeoutMs;
     for (;;) {
-      const row = await pool.query<{ outcome: ControlResponse | null; taken_at: Date | null }>('SELECT outcome, taken_at FROM cluster_commands WHERE id = $1', [commandId]);
+      const row = await pool.query<{ outcome: ControlResponse | null }>('SELECT outcome FROM cluster_commands WHERE id = $1', [commandId]);
       const outcome = row.rows[0]?.outcome;
       if (outcome) return { node: held.node, response: answered(outcome, held.node) };
-      if (Date.now() >= deadline) throw await withdraw(pool, commandId, held.node, request);
+      if (Date.now() >= deadline) throw await withdraw(pool, commandId, held.node, ask);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
         wake = () => {
@@ -119,14 +142,14 @@ function answered(outcome: ControlResponse, node: string): Extract<ControlRespon
 }
 
 /** The error for a request not confirmed in time; an untaken request is withdrawn so that it never runs late. */
-async function withdraw(pool: Pool, id: string, node: string, request: TerminateRequest): Promise<GatewayError> {
-  const seconds = Math.round(request.timeoutMs / 1000);
+async function withdraw(pool: Pool, id: string, node: string, ask: Ask): Promise<GatewayError> {
+  const seconds = Math.round(ask.timeoutMs / 1000);
   const withdrawn = await pool.query(`UPDATE cluster_commands SET done_at = now(), outcome = $2 WHERE id = $1 AND taken_at IS NULL AND done_at IS NULL`, [
     id,
     JSON.stringify({ ok: false, code: 'RG_ERR_PROTOCOL', error: 'withdrawn: not taken in time' }),
   ]);
   if ((withdrawn.rowCount ?? 0) > 0) {
-    return new GatewayError('RG_ERR_PROTOCOL', `node ${node} did not take the request to terminate ${request.id} within ${seconds} s; the request was withdrawn`);
+    return new GatewayError('RG_ERR_PROTOCOL', `node ${node} did not take the request to ${ask.what} ${ask.id} within ${seconds} s; the request was withdrawn`);
   }
-  return new GatewayError('RG_ERR_PROTOCOL', `node ${node} took the request to terminate ${request.id} but did not confirm within ${seconds} s`);
+  return new GatewayError('RG_ERR_PROTOCOL', `node ${node} took the request to ${ask.what} ${ask.id} but did not confirm within ${seconds} s`);
 }

@@ -24,5 +24,7 @@ export async function startCluster(gateway: Gateway, config: Config, log: Logger
     },
     log,
   );
-  return ClusterNode.start(gateway, recoverer, config, log);
+  const node = await ClusterNode.start(gateway, recoverer, config, log);
+  gateway.cluster = node;
+  return node;
 }

@@ -11,11 +11,13 @@
  */
 import type { Pool } from 'pg';
 import type { Config } from '../config/index.js';
+import type { Secret } from '../config/secret.js';
 import type { Logger } from '../log.js';
 import type { Session } from '../session/session.js';
 import { openPool } from '../store/postgres/pool.js';
 import { migrate } from '../store/postgres/migrate.js';
 import { CommandTaker, type CommandTarget } from './commands.js';
+import { listClusterSessions, messageInCluster, terminateInCluster, type ClusterSessionInfo, type NodeAnswer } from './directory.js';
 import { Reaper, type Recoverer } from './reaper.js';
 import { CLUSTER_COMPONENT, CLUSTER_STEPS } from './schema.js';
 import { Wakeups } from './wakeups.js';
@@ -27,6 +29,9 @@ export interface ClusterGateway extends CommandTarget {
   onSessionOpened(listener: (session: Session) => void): () => void;
   liveSessions(): Session[];
 }
+
+/** How long the console waits for the holding node to confirm a terminate or a message. */
+const ANSWER_TIMEOUT_MS = 30_000;
 
 /** Longest a restarting node waits for another node that is recovering its previous run. */
 const CLAIM_WAIT_POLL_MS = 200;
@@ -47,7 +52,23 @@ export class ClusterNode {
     private readonly commands: CommandTaker,
     private readonly reaper: Reaper,
     private readonly wakeups: Wakeups,
+    private readonly url: Secret,
   ) {}
+
+  /** Every node's live sessions, oldest first (the console lists them). */
+  sessions(): Promise<ClusterSessionInfo[]> {
+    return listClusterSessions(this.pool, this.config.store.heartbeatTimeout);
+  }
+
+  /** Terminates a session held by any node; resolves once that node confirmed. */
+  terminate(id: string, message: string, by: string): Promise<NodeAnswer> {
+    return terminateInCluster(this.pool, this.url, this.config.store.heartbeatTimeout, { id, message, by, timeoutMs: ANSWER_TIMEOUT_MS }, this.log);
+  }
+
+  /** Shows the person in a session held by any node a message; resolves once that node confirmed. */
+  message(id: string, text: string, by: string): Promise<NodeAnswer> {
+    return messageInCluster(this.pool, this.url, this.config.store.heartbeatTimeout, { id, text, by, timeoutMs: ANSWER_TIMEOUT_MS }, this.log);
+  }
 
   /**
    * Migrates the cluster tables, clears what this node id left behind (sessions
@@ -82,7 +103,7 @@ export class ClusterNode {
     const wakeups = new Wakeups(store.url, log, (payload) => {
       if (payload === `command:${nodeId}`) void commands.takeWaiting();
     }, `recgate-cluster ${nodeId}`);
-    const node = new ClusterNode(nodeId, pool, gateway, config, log, commands, reaper, wakeups);
+    const node = new ClusterNode(nodeId, pool, gateway, config, log, commands, reaper, wakeups, store.url);
     await wakeups.ensure();
     node.unsubscribe = gateway.onSessionOpened((session) => node.track(session));
     for (const session of gateway.liveSessions()) node.track(session);

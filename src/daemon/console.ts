@@ -40,6 +40,7 @@ export async function startConsole(gateway: Gateway, at: { host: string; port: n
       log,
       health: () => ({ recording: gateway.activeRecordings }),
       live: gateway.sessions,
+      cluster: () => gateway.cluster,
       ...(tls ? { tls } : {}),
     });
   } catch (err) {

@@ -19,6 +19,7 @@ import type { Sodium } from '../seal/sodium.js';
 import { SessionRegistry } from '../session/registry.js';
 import { Session, type EndReason, type SessionOptions, type SessionWho } from '../session/session.js';
 import type { RecordingStore } from '../store/types.js';
+import type { LiveCluster } from '../console/live-remote.js';
 import { GatewayLog } from './gateway-log.js';
 import type { GatewayContext, RunningProxy } from './proxy.js';
 
@@ -27,6 +28,8 @@ export const SHUTDOWN_MESSAGE = 'recgate: the gateway is shutting down';
 export class Gateway implements GatewayContext {
   private readonly live = new Set<Recorder>();
   private readonly openedListeners = new Set<(session: Session) => void>();
+  /** With a PostgreSQL store: the other nodes' live sessions, and requests to them (set when the node joins). */
+  cluster: LiveCluster | undefined;
   readonly sessions = new SessionRegistry();
   readonly admission: Admission;
   private readonly guard: PreLoginGuard;
