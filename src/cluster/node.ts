@@ -80,6 +80,12 @@ export class ClusterNode {
     if (store.kind !== 'postgres') throw new Error('the cluster needs store.kind postgres');
     const nodeId = config.gateway.nodeId;
     const log = rootLog.child({ component: 'cluster', node: nodeId });
+    if (store.heartbeatTimeout < 3 * store.heartbeatInterval) {
+      log.warn(
+        { heartbeatInterval: store.heartbeatInterval, heartbeatTimeout: store.heartbeatTimeout },
+        'cluster: store.heartbeatTimeout is less than three heartbeat intervals: a node that misses one or two beats (a slow database, a pause) will be taken for dead',
+      );
+    }
     const pool = openPool(store.url, log, { max: 4, applicationName: `recgate-cluster ${nodeId}` });
     try {
       const { from, to } = await migrate(pool, CLUSTER_COMPONENT, CLUSTER_STEPS);

@@ -137,6 +137,21 @@ test('a request queued while the holding node hears no notification is still car
   await stopNode(a);
 });
 
+test("a terminate still reaches the node after its notification connection was killed (pg_terminate_backend), and the node says so in its log", async () => {
+  const a = await startNode('node-cut');
+  const session = await a.gateway.openSession({ user: 'alice', clientAddress: '192.0.2.11' }, a.config.targets[0]!);
+  const told = attach(session);
+  await eventually('listed', 5000, async () => (await sql(`SELECT id FROM cluster_sessions WHERE id = '${session.id}'`)).length === 1);
+  const killed = await pg.psql(['-A', '-t', '-c', "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'recgate-cluster node-cut' AND query LIKE 'LISTEN%'"], { user: 'postgres' });
+  assert.equal(killed.stdout.trim(), '1', killed.stderr);
+  await eventually('the lost connection logged', 5000, () => a.logged.messages().includes('cluster: lost the notification connection; polling until it is back'));
+  const r = await home.cli(['sessions', 'terminate', session.id, '--message', 'reached anyway', '--config', a.path]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `terminated ${session.id} on node node-cut\n`);
+  assert.deepEqual(told, [['terminated', 'reached anyway']]);
+  await stopNode(a);
+});
+
 test('a node whose heartbeat lapsed is listed as such, a terminate on it names it, and it is taken over by exactly one live node', async () => {
   // What a node killed mid-session leaves: its row with an old heartbeat, and its sessions. No node runs yet to take it over.
   await sql(
