@@ -8,6 +8,7 @@
  * local session: the store is the same.
  */
 import type { ClusterSessionInfo, NodeAnswer } from '../cluster/directory.js';
+import type { Logger } from '../log.js';
 import type { RecordingStore } from '../store/types.js';
 import type { LiveProgress } from './live-wait.js';
 
@@ -19,15 +20,24 @@ export interface LiveCluster {
   message(id: string, text: string, by: string): Promise<NodeAnswer>;
 }
 
-/** The live sessions of the other nodes that are alive. */
-export async function otherNodesSessions(cluster: LiveCluster | undefined): Promise<ClusterSessionInfo[]> {
+/**
+ * The live sessions of the other nodes that are alive. When the registry
+ * cannot be read (the database is unreachable) the console goes on with this
+ * node's own sessions, and says so in the log.
+ */
+export async function otherNodesSessions(cluster: LiveCluster | undefined, log: Logger): Promise<ClusterSessionInfo[]> {
   if (!cluster) return [];
-  return (await cluster.sessions()).filter((s) => s.node !== cluster.nodeId && s.nodeAlive);
+  try {
+    return (await cluster.sessions()).filter((s) => s.node !== cluster.nodeId && s.nodeAlive);
+  } catch (err) {
+    log.warn({ error: (err as Error).message }, "console: cannot read the other nodes' live sessions; listing this node's only");
+    return [];
+  }
 }
 
 /** Session `id` if another live node holds it. */
-export async function remoteSession(cluster: LiveCluster | undefined, id: string): Promise<ClusterSessionInfo | undefined> {
-  return (await otherNodesSessions(cluster)).find((s) => s.id === id);
+export async function remoteSession(cluster: LiveCluster | undefined, id: string, log: Logger): Promise<ClusterSessionInfo | undefined> {
+  return (await otherNodesSessions(cluster, log)).find((s) => s.id === id);
 }
 
 type ProgressSource = Pick<RecordingStore, 'manifest' | 'chunks' | 'tail'>;

@@ -78,7 +78,7 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
    */
   async function visibleRemote(req: IdRequest, reply: FastifyReply, who: SignedIn): Promise<ClusterSessionInfo | false | undefined> {
     if (live.get(req.params.id)) return undefined;
-    const held = await remoteSession(ctx.cluster?.(), req.params.id);
+    const held = await remoteSession(ctx.cluster?.(), req.params.id, ctx.log);
     if (!held) return undefined;
     if (maySee(who.account, held)) return held;
     await refuse(ctx, req, reply, who.account.name, "session outside the account's targets/users", held.id);
@@ -109,7 +109,7 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
     if (!who) return reply;
     const cluster = ctx.cluster?.();
     const own = cluster ? live.list().map((s) => ({ ...s, node: cluster.nodeId })) : live.list();
-    const sessions = [...own, ...(await otherNodesSessions(cluster))].filter((s) => maySee(who.account, s));
+    const sessions = [...own, ...(await otherNodesSessions(cluster, ctx.log))].filter((s) => maySee(who.account, s));
     await ctx.audit.append({ action: 'live-list', account: who.account.name, address: req.ip });
     return { sessions, canAct: hasRight(who.account, 'watch') };
   });
