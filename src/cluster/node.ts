@@ -12,6 +12,7 @@
 import type { Pool } from 'pg';
 import type { Config } from '../config/index.js';
 import type { Secret } from '../config/secret.js';
+import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Session } from '../session/session.js';
 import { openPool } from '../store/postgres/pool.js';
@@ -42,6 +43,8 @@ export class ClusterNode {
   private stopped = false;
   private unsubscribe: () => void = () => undefined;
   private declaredDead = false;
+  /** False until the node registered (the database was unreachable at start). */
+  private joined = false;
 
   private constructor(
     readonly nodeId: string,
@@ -71,9 +74,10 @@ export class ClusterNode {
   }
 
   /**
-   * Migrates the cluster tables, clears what this node id left behind (sessions
-   * and requests of a previous run; its recordings are the store's
-   * recoverInterrupted's), registers and starts the heartbeat.
+   * Registers the node (see register; its recordings are the store's
+   * recoverInterrupted's) and starts the heartbeat. An unreachable database
+   * does not stop the gateway: the node registers at the first heartbeat
+   * that reaches it.
    */
   static async start(gateway: ClusterGateway, recoverer: Recoverer, config: Config, rootLog: Logger): Promise<ClusterNode> {
     const store = config.store;
@@ -87,22 +91,18 @@ export class ClusterNode {
       );
     }
     const pool = openPool(store.url, log, { max: 4, applicationName: `recgate-cluster ${nodeId}` });
+    let joined: boolean;
     try {
-      const { from, to } = await migrate(pool, CLUSTER_COMPONENT, CLUSTER_STEPS);
-      if (from !== to) log.info({ from, to }, 'cluster schema migrated');
-      await waitForClaim(pool, nodeId, store.heartbeatTimeout, log);
-      const left = await pool.query('DELETE FROM cluster_sessions WHERE node_id = $1', [nodeId]);
-      if ((left.rowCount ?? 0) > 0) log.warn({ sessions: left.rowCount }, 'cluster: removed the live sessions a previous run of this node left listed');
-      await CommandTaker.abandonPrevious(pool, nodeId, log);
-      await pool.query(
-        `INSERT INTO cluster_nodes (node_id, addresses, started_at, heartbeat_at) VALUES ($1, $2, now(), now())
-         ON CONFLICT (node_id) DO UPDATE SET addresses = EXCLUDED.addresses, started_at = now(), heartbeat_at = now(),
-           stopped_at = NULL, claimed_by = NULL, claimed_at = NULL, dead_at = NULL`,
-        [nodeId, JSON.stringify(listenAddresses(config))],
-      );
+      await register(pool, nodeId, config, log);
+      joined = true;
     } catch (err) {
-      await pool.end().catch(() => undefined);
-      throw err;
+      // A schema newer than this recgate is for the operator to fix; an unreachable database is waited for.
+      if (err instanceof GatewayError) {
+        await pool.end().catch(() => undefined);
+        throw err;
+      }
+      log.error({ error: (err as Error).message }, "cluster: cannot register this node in the store's database; its sessions are listed for the other nodes once it is reachable (retrying every heartbeat)");
+      joined = false;
     }
     const commands = new CommandTaker(pool, nodeId, gateway, log);
     const reaper = new Reaper(pool, nodeId, store.heartbeatTimeout, recoverer, log);
@@ -110,17 +110,20 @@ export class ClusterNode {
       if (payload === `command:${nodeId}`) void commands.takeWaiting();
     }, `recgate-cluster ${nodeId}`);
     const node = new ClusterNode(nodeId, pool, gateway, config, log, commands, reaper, wakeups, store.url);
-    await wakeups.ensure();
+    node.joined = joined;
+    if (joined) {
+      await wakeups.ensure();
+      log.info({ heartbeatInterval: store.heartbeatInterval, heartbeatTimeout: store.heartbeatTimeout }, 'cluster: node registered');
+    }
     node.unsubscribe = gateway.onSessionOpened((session) => node.track(session));
     for (const session of gateway.liveSessions()) node.track(session);
     node.schedule();
-    log.info({ heartbeatInterval: store.heartbeatInterval, heartbeatTimeout: store.heartbeatTimeout }, 'cluster: node registered');
     return node;
   }
 
   /** Lists the session now and removes it when it ends; failures wait for the next heartbeat's full sync. */
   private track(session: Session): void {
-    if (session.ended) return;
+    if (session.ended || !this.joined) return;
     const listed = this.pool
       .query(
         `INSERT INTO cluster_sessions (id, recording_id, node_id, user_name, target, protocol, client_address, started_at, last_input_at)
@@ -149,6 +152,11 @@ export class ClusterNode {
   /** One heartbeat: say alive, sync the sessions, take waiting requests, look for dead nodes. */
   private async tick(): Promise<void> {
     try {
+      if (!this.joined) {
+        await register(this.pool, this.nodeId, this.config, this.log);
+        this.joined = true;
+        this.log.info('cluster: node registered (the database is reachable again)');
+      }
       await this.beat();
       await this.syncSessions();
       await this.wakeups.ensure();
@@ -215,6 +223,10 @@ export class ClusterNode {
     this.unsubscribe();
     await this.ticking;
     await this.commands.idle();
+    if (!this.joined) {
+      await this.pool.end().catch(() => undefined);
+      return;
+    }
     try {
       await this.pool.query('DELETE FROM cluster_sessions WHERE node_id = $1', [this.nodeId]);
       await this.pool.query('UPDATE cluster_nodes SET stopped_at = now(), heartbeat_at = now() WHERE node_id = $1', [this.nodeId]);
@@ -232,6 +244,25 @@ function listenAddresses(config: Config): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, at] of Object.entries(config.listen)) if (at) out[name] = `${at.host}:${at.port}`;
   return out;
+}
+
+/**
+ * Migrates the cluster tables, clears what this node id left behind (sessions
+ * and requests of a previous run) and registers the node as started now.
+ */
+async function register(pool: Pool, nodeId: string, config: Config, log: Logger): Promise<void> {
+  const { from, to } = await migrate(pool, CLUSTER_COMPONENT, CLUSTER_STEPS);
+  if (from !== to) log.info({ from, to }, 'cluster schema migrated');
+  await waitForClaim(pool, nodeId, config.store.heartbeatTimeout, log);
+  const left = await pool.query('DELETE FROM cluster_sessions WHERE node_id = $1', [nodeId]);
+  if ((left.rowCount ?? 0) > 0) log.warn({ sessions: left.rowCount }, 'cluster: removed the live sessions a previous run of this node left listed');
+  await CommandTaker.abandonPrevious(pool, nodeId, log);
+  await pool.query(
+    `INSERT INTO cluster_nodes (node_id, addresses, started_at, heartbeat_at) VALUES ($1, $2, now(), now())
+     ON CONFLICT (node_id) DO UPDATE SET addresses = EXCLUDED.addresses, started_at = now(), heartbeat_at = now(),
+       stopped_at = NULL, claimed_by = NULL, claimed_at = NULL, dead_at = NULL`,
+    [nodeId, JSON.stringify(listenAddresses(config))],
+  );
 }
 
 /**

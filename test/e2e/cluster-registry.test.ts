@@ -18,7 +18,7 @@ import { generateSigningKey } from '../../src/seal/signing.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
 import { LocalStore } from '../../src/store/local.js';
 import type { EndReason, Session } from '../../src/session/session.js';
-import { capturedLogger, eventually, writeNodeConfig } from '../fixtures/cluster.js';
+import { capturedLogger, eventually, storeUrl, writeNodeConfig } from '../fixtures/cluster.js';
 import { GatewayHome } from '../fixtures/gateway-env.js';
 import { startPostgres, type Postgres } from '../fixtures/postgres.js';
 
@@ -39,8 +39,8 @@ let pg: Postgres;
 let home: GatewayHome;
 const nodes: Node[] = [];
 
-async function startNode(nodeId: string): Promise<Node> {
-  const path = await writeNodeConfig(home, pg, { nodeId, extra: TARGET });
+async function startNode(nodeId: string, storeUrl?: string): Promise<Node> {
+  const path = await writeNodeConfig(home, pg, { nodeId, extra: TARGET, ...(storeUrl ? { storeUrl } : {}) });
   const config = loadConfig(path);
   const logged = capturedLogger();
   const store = new LocalStore(config.gateway.dataDir);
@@ -199,5 +199,23 @@ test('a node restarting under its id removes the sessions and fails the requests
   const [row] = await sql<{ 0: string }>(`SELECT outcome::text FROM cluster_commands WHERE node_id = 'node-back'`);
   assert.deepEqual(JSON.parse(row![0]), { ok: false, code: 'RG_ERR_NOT_FOUND', error: 'node node-back restarted before it answered' });
   assert.ok(n.logged.messages().includes('cluster: removed the live sessions a previous run of this node left listed'));
+  await stopNode(n);
+});
+
+test('a node whose database is unreachable at start runs on, and registers with its sessions once the database is there', async () => {
+  // A database that does not exist yet refuses every connection, as an unreachable server would.
+  const late = storeUrl(pg).replace(/\/app$/, '/late');
+  const n = await startNode('node-late', late);
+  assert.ok(n.logged.messages().includes("cluster: cannot register this node in the store's database; its sessions are listed for the other nodes once it is reachable (retrying every heartbeat)"));
+  const session = await n.gateway.openSession({ user: 'alice', clientAddress: '192.0.2.12' }, n.config.targets[0]!);
+  attach(session);
+  const made = await pg.psql(['-c', 'CREATE DATABASE late OWNER app'], { user: 'postgres', database: 'postgres' });
+  assert.equal(made.code, 0, made.stderr);
+  await eventually('registered once the database is there', 5000, () => n.logged.messages().includes('cluster: node registered (the database is reachable again)'));
+  const rows = await eventually('its session listed', 5000, async () => {
+    const r = await pg.psql(['-A', '-t', '-c', "SELECT id || ' ' || node_id FROM cluster_sessions"], { database: 'late' });
+    return r.stdout.trim() === '' ? undefined : r.stdout.trim();
+  });
+  assert.equal(rows, `${session.id} node-late`);
   await stopNode(n);
 });
