@@ -100,8 +100,9 @@ export async function playRecording(id: string, options: PlayOptions): Promise<v
   const speed = positiveNumber('--speed', options.speed ?? '1');
   const maxIdleMs = options.skipIdle === undefined ? Infinity : positiveNumber('--skip-idle', options.skipIdle) * 1000;
   const channel = Number(options.channel ?? '0');
-  await withContext(options, (ctx) =>
-    withReader(ctx, id, options, async (reader) => {
+  await withContext(options, async (ctx) => {
+    if (options.follow) await terminalStarted(ctx, id, channel);
+    return withReader(ctx, id, options, async (reader) => {
       const terminals = await reader.terminals();
       if (terminals.length === 0) {
         throw new GatewayError(
@@ -121,8 +122,25 @@ export async function playRecording(id: string, options: PlayOptions): Promise<v
       } finally {
         process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       }
-    }),
-  );
+    });
+  });
+}
+
+/** Longest `play --follow` waits for a live session to open its terminal (a login still under way). */
+const TERMINAL_WAIT_MS = 30_000;
+
+/**
+ * A session is live before its terminal channel opens: following waits for
+ * the channel's tty stream while the recording runs, up to TERMINAL_WAIT_MS.
+ */
+async function terminalStarted(ctx: CliContext, id: string, channel: number): Promise<void> {
+  const deadline = Date.now() + TERMINAL_WAIT_MS;
+  for (;;) {
+    const manifest = await ctx.store().manifest(id);
+    if (manifest.streams.some((s) => s.kind === 'tty' && s.channel === channel)) return;
+    if ((await ctx.recording(id)).status !== 'recording' || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 function positiveNumber(flag: string, text: string): number {
