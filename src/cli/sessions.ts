@@ -43,7 +43,11 @@ export async function terminateSession(id: string, options: GlobalOptions & { me
   if (config.store.kind === 'postgres') {
     const { node, response } = await terminateOnNode(config, { id, message, by: operatorName(), timeoutMs: ANSWER_TIMEOUT, ...(lock ? { lock } : {}) });
     process.stdout.write(`terminated ${id} on node ${printable(node)}\n`);
-    if (response.lock) process.stdout.write(`locked ${printable(describeLock(response.lock))}\n`);
+    if (response.lock) {
+      process.stdout.write(`locked ${printable(describeLock(response.lock))} on node ${printable(node)}\n`);
+      // Locks live in each node's data directory (locks.json): say where this one holds.
+      process.stderr.write(`recgate: the lock is kept by node ${printable(node)}: logins through other nodes are not refused by it\n`);
+    }
     return;
   }
   const response = await request(config, { op: 'terminate', id, message, ...(lock ? { lock } : {}) });
