@@ -42,13 +42,23 @@ export async function remoteSession(cluster: LiveCluster | undefined, id: string
 
 type ProgressSource = Pick<RecordingStore, 'manifest' | 'chunks' | 'tail'>;
 
-/** How far the store holds a recording: its chunks per stream (counted), as the local recorder would report them. */
-export async function storedProgress(store: ProgressSource, id: string): Promise<LiveProgress> {
+/**
+ * Chunks counted so far per recording and stream: counts only grow, so a
+ * count is resumed from where it stopped and each poll reads only the chunks
+ * stored since (entries are dropped when their recording is no longer live).
+ */
+export type ChunkCounts = Map<string, Map<number, number>>;
+
+/** How far the store holds a recording: its chunks per stream, as the local recorder would report them. */
+export async function storedProgress(store: ProgressSource, id: string, counted: ChunkCounts = new Map()): Promise<LiveProgress> {
   const manifest = await store.manifest(id);
+  const known = counted.get(id) ?? new Map<number, number>();
+  counted.set(id, known);
   const streams: LiveProgress['streams'] = [];
   for (const s of manifest.streams) {
-    let chunks = 0;
-    for await (const chunk of store.chunks(id, s.id)) chunks = chunk.index + 1;
+    let chunks = known.get(s.id) ?? 0;
+    for await (const chunk of store.chunks(id, s.id, chunks)) chunks = chunk.index + 1;
+    known.set(s.id, chunks);
     streams.push({ id: s.id, name: s.name, kind: s.kind, channel: s.channel, chunks });
   }
   return { seq: streams.reduce((n, s) => n + s.chunks, 0), streams };
@@ -59,8 +69,8 @@ export async function storedProgress(store: ProgressSource, id: string): Promise
  * the recording, or a stream's tail ended (the recording stopped), or `ms`
  * went by, or `signal` aborted.
  */
-export async function waitForStoredProgress(store: ProgressSource, id: string, since: number, ms: number, signal: AbortSignal): Promise<LiveProgress> {
-  const now = await storedProgress(store, id);
+export async function waitForStoredProgress(store: ProgressSource, id: string, since: number, ms: number, signal: AbortSignal, counted: ChunkCounts = new Map()): Promise<LiveProgress> {
+  const now = await storedProgress(store, id, counted);
   if (now.seq > since || signal.aborted) return now;
   const stop = new AbortController();
   const deadline = setTimeout(() => stop.abort(), ms);
@@ -83,5 +93,5 @@ export async function waitForStoredProgress(store: ProgressSource, id: string, s
     stop.abort();
     await Promise.allSettled(tails);
   }
-  return storedProgress(store, id);
+  return storedProgress(store, id, counted);
 }

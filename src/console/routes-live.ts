@@ -24,7 +24,7 @@ import { sessionInfo, type SessionRegistry } from '../session/registry.js';
 import { hasRight, maySee, type LiveRight } from './access.js';
 import { refuse, requireCsrf, requireSignIn, type SignedIn } from './guard.js';
 import { progress, waitForProgress } from './live-wait.js';
-import { otherNodesSessions, remoteSession, storedProgress, waitForStoredProgress } from './live-remote.js';
+import { otherNodesSessions, remoteSession, storedProgress, waitForStoredProgress, type ChunkCounts } from './live-remote.js';
 import type { ClusterSessionInfo } from '../cluster/directory.js';
 import type { ConsoleContext } from './server.js';
 
@@ -45,6 +45,8 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
   const closing = new AbortController();
   /** Polls held open per session: each waits on its recorder's and session's events. */
   const polls = new Map<string, number>();
+  /** Chunks counted per recording of another node's live session (see live-remote.ts). */
+  const counted: ChunkCounts = new Map();
   // Before the server waits for requests in flight: a held poll answers at once.
   app.addHook('preClose', async () => closing.abort());
 
@@ -109,7 +111,9 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
     if (!who) return reply;
     const cluster = ctx.cluster?.();
     const own = cluster ? live.list().map((s) => ({ ...s, node: cluster.nodeId })) : live.list();
-    const sessions = [...own, ...(await otherNodesSessions(cluster, ctx.log))].filter((s) => maySee(who.account, s));
+    const others = await otherNodesSessions(cluster, ctx.log);
+    for (const id of counted.keys()) if (!others.some((s) => s.id === id)) counted.delete(id);
+    const sessions = [...own, ...others].filter((s) => maySee(who.account, s));
     await ctx.audit.append({ action: 'live-list', account: who.account.name, address: req.ip });
     return { sessions, canAct: hasRight(who.account, 'watch') };
   });
@@ -124,7 +128,7 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
       await ctx.audit.append({ action: 'watch', account: who.account.name, address: req.ip, recording: remote.id });
       ctx.log.info({ account: who.account.name, session: remote.id, node: remote.node }, 'live session of another node opened in the console');
       const { node: _node, nodeAlive: _alive, ...info } = remote;
-      return { session: { ...info, node: remote.node }, ...(await storedProgress(ctx.store, remote.id)) };
+      return { session: { ...info, node: remote.node }, ...(await storedProgress(ctx.store, remote.id, counted)) };
     }
     const session = await visible(req, reply, who);
     if (!session) return reply;
@@ -146,9 +150,12 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
       if (remote) {
         const gone = new AbortController();
         req.raw.once('close', () => gone.abort());
-        const now = await waitForStoredProgress(ctx.store, remote.id, req.query.since ?? 0, LONG_POLL_MS, AbortSignal.any([gone.signal, closing.signal]));
+        const now = await waitForStoredProgress(ctx.store, remote.id, req.query.since ?? 0, LONG_POLL_MS, AbortSignal.any([gone.signal, closing.signal]), counted);
         const summary = await ctx.store.get(remote.id);
-        if (summary && summary.status !== 'recording') return ended(req, reply, who);
+        if (summary && summary.status !== 'recording') {
+          counted.delete(remote.id);
+          return ended(req, reply, who);
+        }
         return { ...now, ended: false };
       }
       if (!live.get(req.params.id)) return ended(req, reply, who);

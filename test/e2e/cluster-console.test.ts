@@ -27,11 +27,12 @@ test("node B's console lists, watches, messages and terminates a session on node
   term = await Tmux.start(['ssh', ...cluster.sshArgs('node-a')], 120, 40);
   await term.waitFor(/:~[#$]/, 20_000);
   const otto = new ConsoleClient(cluster.node('node-b').console!);
-  assert.equal(await otto.signIn(ACCOUNTS.officer), 200);
+  const signedIn = await otto.signIn(ACCOUNTS.officer);
+  assert.equal(signedIn, 200, `sign-in answered ${signedIn}`);
 
   const listed = await eventually('the session of node A in the list of node B', 10_000, async () => {
     const r = await otto.request('GET', '/api/live');
-    assert.equal(r.status, 200);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
     const rows = r.json.sessions as { id: string; node: string; user: string; target: string; protocol: string }[];
     return rows.length === 1 ? rows[0] : undefined;
   });
