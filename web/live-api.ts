@@ -1,5 +1,8 @@
 /** The live-session part of the console API, as the page uses it (see src/console/routes-live.ts). */
-import type { SessionInfo } from '../src/session/registry.js';
+import type { SessionInfo as LocalSessionInfo } from '../src/session/registry.js';
+
+/** A live session; `node` names the gateway node holding it when several share a store. */
+export type SessionInfo = LocalSessionInfo & { node?: string };
 import { call } from './api.js';
 
 export interface LiveStream {

@@ -16,7 +16,7 @@ import { mountLiveTerminal, type LiveTerminal } from './live-terminal.js';
 import { eventLabel } from './player.js';
 import { decodeFrames } from '../src/recording/frames.js';
 import { RecordOpener } from '../src/seal/opener.js';
-import type { SessionInfo } from '../src/session/registry.js';
+import type { SessionInfo } from './live-api.js';
 
 export interface PageHooks {
   show(view: string): void;
@@ -101,7 +101,7 @@ function state(text: string): void {
 }
 
 function describe(s: SessionInfo): string {
-  return `${s.user}@${s.target} (${s.protocol}) from ${s.clientAddress}, since ${new Date(s.startedAt).toLocaleString()}`;
+  return `${s.user}@${s.target} (${s.protocol}) from ${s.clientAddress}${s.node ? ` on node ${s.node}` : ''}, since ${new Date(s.startedAt).toLocaleString()}`;
 }
 
 export function stopWatching(): void {
@@ -117,7 +117,7 @@ async function listLive(): Promise<void> {
   $('live-rows').replaceChildren(
     ...sessions.map((s) => {
       const tr = document.createElement('tr');
-      for (const text of [new Date(s.startedAt).toLocaleString(), s.user, s.target, s.protocol, s.clientAddress, `${Math.round(s.idleMs / 1000)} s`]) {
+      for (const text of [new Date(s.startedAt).toLocaleString(), s.user, s.target, s.protocol, s.clientAddress, s.node ?? '', `${Math.round(s.idleMs / 1000)} s`]) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.append(td);

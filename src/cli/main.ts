@@ -73,6 +73,7 @@ export function buildProgram(): Command {
     .option('--skip-idle <seconds>', 'cap every pause at this many seconds')
     .option('--channel <n>', 'terminal channel to play', '0')
     .option('--raw', 'write the output bytes as recorded, without filtering (for a file or a player you trust)')
+    .option('--follow', 'a live recording: write what is stored, then the output as it is stored, until the session ends')
     .option('--force', 'decrypt even if verification fails, printing every finding first')
     .action((id, o) => playRecording(id, o));
   command(recordings, 'events', "print a recording's events (commands, queries, file operations, the end), one a line")

@@ -93,14 +93,16 @@ export interface PlayOptions extends GlobalOptions {
   channel?: string;
   raw?: boolean;
   force?: boolean;
+  follow?: boolean;
 }
 
 export async function playRecording(id: string, options: PlayOptions): Promise<void> {
   const speed = positiveNumber('--speed', options.speed ?? '1');
   const maxIdleMs = options.skipIdle === undefined ? Infinity : positiveNumber('--skip-idle', options.skipIdle) * 1000;
   const channel = Number(options.channel ?? '0');
-  await withContext(options, (ctx) =>
-    withReader(ctx, id, options, async (reader) => {
+  await withContext(options, async (ctx) => {
+    if (options.follow) await terminalStarted(ctx, id, channel);
+    return withReader(ctx, id, options, async (reader) => {
       const terminals = await reader.terminals();
       if (terminals.length === 0) {
         throw new GatewayError(
@@ -110,9 +112,35 @@ export async function playRecording(id: string, options: PlayOptions): Promise<v
       }
       const tty = terminals.find((t) => t.channel === channel);
       if (!tty) throw usageError(`recording ${id} has no terminal channel ${channel} (it has ${terminals.map((t) => t.channel).join(', ')})`);
-      await playFrames(reader.frames(tty.ttyStream), { speed, maxIdleMs, raw: options.raw === true });
-    }),
-  );
+      if (!options.follow) return playFrames(reader.frames(tty.ttyStream), { speed, maxIdleMs, raw: options.raw === true });
+      // Following: what is stored is written at once, then each chunk as it lands (from any node's store), until the recording stops.
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      try {
+        await playFrames(reader.follow(tty.ttyStream, stop.signal), { speed: 1, maxIdleMs: 0, raw: options.raw === true });
+      } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      }
+    });
+  });
+}
+
+/** Longest `play --follow` waits for a live session to open its terminal (a login still under way). */
+const TERMINAL_WAIT_MS = 30_000;
+
+/**
+ * A session is live before its terminal channel opens: following waits for
+ * the channel's tty stream while the recording runs, up to TERMINAL_WAIT_MS.
+ */
+async function terminalStarted(ctx: CliContext, id: string, channel: number): Promise<void> {
+  const deadline = Date.now() + TERMINAL_WAIT_MS;
+  for (;;) {
+    const manifest = await ctx.store().manifest(id);
+    if (manifest.streams.some((s) => s.kind === 'tty' && s.channel === channel)) return;
+    if ((await ctx.recording(id)).status !== 'recording' || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 function positiveNumber(flag: string, text: string): number {

@@ -14,6 +14,8 @@ import { loadConfig, resolveConfigPath, type Config } from '../config/index.js';
 import { DEFAULT_TERMINATE_MESSAGE, type ControlResponse, type LockRequest } from '../daemon/control.js';
 import { GatewayError, NotFoundError } from '../errors.js';
 import type { SessionInfo } from '../session/registry.js';
+import type { ClusterSessionInfo } from '../cluster/directory.js';
+import { listAllNodes, terminateOnNode } from './sessions-cluster.js';
 import type { GlobalOptions } from './context.js';
 import { formatColumns, printable, safeJson, type Column } from './printable.js';
 import { formatDuration } from './recordings-list.js';
@@ -23,8 +25,7 @@ const ANSWER_TIMEOUT = 30_000;
 
 export async function listSessions(options: GlobalOptions & { json?: boolean }): Promise<void> {
   const config = loadConfig(resolveConfigPath(options.config), process.env, { targetSecrets: 'defer' });
-  const response = await request(config, { op: 'list' });
-  const sessions = response.sessions ?? [];
+  const sessions: SessionInfo[] = config.store.kind === 'postgres' ? await listAllNodes(config) : ((await request(config, { op: 'list' })).sessions ?? []);
   if (options.json) {
     process.stdout.write(safeJson(sessions, 2) + '\n');
     return;
@@ -38,7 +39,18 @@ export async function terminateSession(id: string, options: GlobalOptions & { me
   if (options.lockScope !== undefined && options.lock === undefined) throw new GatewayError('RG_ERR_USAGE', '--lock-scope needs --lock DURATION');
   const lock = options.lock === undefined ? undefined : { ms: parseLockDuration(options.lock), scope: scope as LockScope, by: operatorName() };
   const config = loadConfig(resolveConfigPath(options.config), process.env, { targetSecrets: 'defer' });
-  const response = await request(config, { op: 'terminate', id, message: options.message ?? DEFAULT_TERMINATE_MESSAGE, ...(lock ? { lock } : {}) });
+  const message = options.message ?? DEFAULT_TERMINATE_MESSAGE;
+  if (config.store.kind === 'postgres') {
+    const { node, response } = await terminateOnNode(config, { id, message, by: operatorName(), timeoutMs: ANSWER_TIMEOUT, ...(lock ? { lock } : {}) });
+    process.stdout.write(`terminated ${id} on node ${printable(node)}\n`);
+    if (response.lock) {
+      process.stdout.write(`locked ${printable(describeLock(response.lock))} on node ${printable(node)}\n`);
+      // Locks live in each node's data directory (locks.json): say where this one holds.
+      process.stderr.write(`recgate: the lock is kept by node ${printable(node)}: logins through other nodes are not refused by it\n`);
+    }
+    return;
+  }
+  const response = await request(config, { op: 'terminate', id, message, ...(lock ? { lock } : {}) });
   process.stdout.write(`terminated ${id}\n`);
   if (response.lock) process.stdout.write(`locked ${printable(describeLock(response.lock))}\n`);
 }
@@ -97,6 +109,7 @@ const LOCK_COLUMNS: Column<Lock>[] = [
 
 const COLUMNS: Column<SessionInfo>[] = [
   ['ID', (s) => s.id],
+  ['NODE', (s) => nodeCell(s)],
   ['USER', (s) => s.user],
   ['TARGET', (s) => s.target],
   ['PROTOCOL', (s) => s.protocol],
@@ -107,7 +120,13 @@ const COLUMNS: Column<SessionInfo>[] = [
 
 export function formatSessions(rows: SessionInfo[]): string {
   if (rows.length === 0) return 'no live sessions\n';
-  return formatColumns(COLUMNS, rows);
+  // One gateway alone has no node to name.
+  return formatColumns(rows.some((r) => 'node' in r) ? COLUMNS : COLUMNS.filter(([name]) => name !== 'NODE'), rows);
+}
+
+function nodeCell(s: SessionInfo | ClusterSessionInfo): string {
+  if (!('node' in s)) return '';
+  return s.nodeAlive ? s.node : `${s.node} (no heartbeat)`;
 }
 
 type Request =

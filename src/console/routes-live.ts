@@ -17,12 +17,15 @@
  */
 import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NotFoundError } from '../errors.js';
 import { cleanMessage, DEFAULT_TERMINATE_MESSAGE } from '../session/message.js';
 import type { Session } from '../session/session.js';
 import { sessionInfo, type SessionRegistry } from '../session/registry.js';
 import { hasRight, maySee, type LiveRight } from './access.js';
 import { refuse, requireCsrf, requireSignIn, type SignedIn } from './guard.js';
 import { progress, waitForProgress } from './live-wait.js';
+import { otherNodesSessions, remoteSession, storedProgress, waitForStoredProgress, type ChunkCounts } from './live-remote.js';
+import type { ClusterSessionInfo } from '../cluster/directory.js';
 import type { ConsoleContext } from './server.js';
 
 /** Longest a long poll is held open. */
@@ -42,6 +45,8 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
   const closing = new AbortController();
   /** Polls held open per session: each waits on its recorder's and session's events. */
   const polls = new Map<string, number>();
+  /** Chunks counted per recording of another node's live session (see live-remote.ts). */
+  const counted: ChunkCounts = new Map();
   // Before the server waits for requests in flight: a held poll answers at once.
   app.addHook('preClose', async () => closing.abort());
 
@@ -69,6 +74,19 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
     return session;
   }
 
+  /**
+   * Session `id` held by another node of the cluster: the row if the account
+   * may see it, false when 403 was sent, undefined when no other node holds it.
+   */
+  async function visibleRemote(req: IdRequest, reply: FastifyReply, who: SignedIn): Promise<ClusterSessionInfo | false | undefined> {
+    if (live.get(req.params.id)) return undefined;
+    const held = await remoteSession(ctx.cluster?.(), req.params.id, ctx.log);
+    if (!held) return undefined;
+    if (maySee(who.account, held)) return held;
+    await refuse(ctx, req, reply, who.account.name, "session outside the account's targets/users", held.id);
+    return false;
+  }
+
   /** For message and terminate: entitled, same-origin with the CSRF token, live and in scope, and a text. */
   async function action(req: IdRequest, reply: FastifyReply, right: 'message' | 'terminate', field: 'text' | 'message') {
     const who = await entitled(req, reply, right);
@@ -79,15 +97,23 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
       void reply.code(400).send({ error: `${field}: a string of at most ${MAX_BODY_TEXT} characters` });
       return undefined;
     }
+    const text = typeof raw === 'string' ? cleanMessage(raw) : '';
+    const remote = await visibleRemote(req, reply, who);
+    if (remote === false) return undefined;
+    if (remote) return { who, remote, text };
     const session = await visible(req, reply, who);
     if (!session) return undefined;
-    return { who, session, text: typeof raw === 'string' ? cleanMessage(raw) : '' };
+    return { who, session, text };
   }
 
   app.get('/api/live', async (req, reply) => {
     const who = await entitled(req, reply, 'list');
     if (!who) return reply;
-    const sessions = live.list().filter((s) => maySee(who.account, s));
+    const cluster = ctx.cluster?.();
+    const own = cluster ? live.list().map((s) => ({ ...s, node: cluster.nodeId })) : live.list();
+    const others = await otherNodesSessions(cluster, ctx.log);
+    for (const id of counted.keys()) if (!others.some((s) => s.id === id)) counted.delete(id);
+    const sessions = [...own, ...others].filter((s) => maySee(who.account, s));
     await ctx.audit.append({ action: 'live-list', account: who.account.name, address: req.ip });
     return { sessions, canAct: hasRight(who.account, 'watch') };
   });
@@ -95,6 +121,15 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
   app.get<{ Params: { id: string } }>('/api/live/:id', { schema: { params: idParams } }, async (req, reply) => {
     const who = await entitled(req, reply, 'watch');
     if (!who) return reply;
+    const remote = await visibleRemote(req, reply, who);
+    if (remote === false) return reply;
+    if (remote) {
+      if (!remote.recording) return reply.code(409).send({ error: `session ${remote.id} runs unrecorded: there is nothing to watch` });
+      await ctx.audit.append({ action: 'watch', account: who.account.name, address: req.ip, recording: remote.id });
+      ctx.log.info({ account: who.account.name, session: remote.id, node: remote.node }, 'live session of another node opened in the console');
+      const { node: _node, nodeAlive: _alive, ...info } = remote;
+      return { session: { ...info, node: remote.node }, ...(await storedProgress(ctx.store, remote.id, counted)) };
+    }
     const session = await visible(req, reply, who);
     if (!session) return reply;
     if (!session.recorder) return reply.code(409).send({ error: `session ${session.id} runs unrecorded: there is nothing to watch` });
@@ -110,6 +145,19 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
     async (req, reply) => {
       const who = await entitled(req, reply, 'watch');
       if (!who) return reply;
+      const remote = await visibleRemote(req, reply, who);
+      if (remote === false) return reply;
+      if (remote) {
+        const gone = new AbortController();
+        req.raw.once('close', () => gone.abort());
+        const now = await waitForStoredProgress(ctx.store, remote.id, req.query.since ?? 0, LONG_POLL_MS, AbortSignal.any([gone.signal, closing.signal]), counted);
+        const summary = await ctx.store.get(remote.id);
+        if (summary && summary.status !== 'recording') {
+          counted.delete(remote.id);
+          return ended(req, reply, who);
+        }
+        return { ...now, ended: false };
+      }
       if (!live.get(req.params.id)) return ended(req, reply, who);
       const session = await visible(req, reply, who);
       if (!session) return reply;
@@ -147,6 +195,13 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
     const act = await action(req, reply, 'message', 'text');
     if (!act) return reply;
     if (act.text === '') return reply.code(400).send({ error: 'text: nothing to show once control characters are removed' });
+    if (act.remote) {
+      const by = `console:${act.who.account.name}`;
+      const answer = await ctx.cluster!()!.message(act.remote.id, act.text, by).catch((err: Error) => err);
+      if (answer instanceof Error) return reply.code(answer instanceof NotFoundError ? 404 : 502).send({ error: answer.message });
+      await ctx.audit.append({ action: 'message', account: act.who.account.name, address: req.ip, recording: act.remote.id, detail: act.text });
+      return { sent: act.text, node: answer.node };
+    }
     const shown = live.message(act.session.id, act.text, `console:${act.who.account.name}`);
     if (!shown) return reply.code(404).send({ error: `session ${act.session.id} has ended` });
     await ctx.audit.append({ action: 'message', account: act.who.account.name, address: req.ip, recording: act.session.id, detail: act.text });
@@ -157,6 +212,14 @@ export function registerLive(app: FastifyInstance, ctx: ConsoleContext, live: Se
     const act = await action(req, reply, 'terminate', 'message');
     if (!act) return reply;
     const message = act.text || DEFAULT_TERMINATE_MESSAGE;
+    if (act.remote) {
+      const answer = await ctx.cluster!()!.terminate(act.remote.id, message, `console:${act.who.account.name}`).catch((err: Error) => err);
+      if (answer instanceof Error) return reply.code(answer instanceof NotFoundError ? 404 : 502).send({ error: answer.message });
+      await ctx.audit.append({ action: 'terminate', account: act.who.account.name, address: req.ip, recording: act.remote.id, detail: message });
+      ctx.log.info({ account: act.who.account.name, session: act.remote.id, node: answer.node, message }, 'session of another node terminated from the console');
+      const summary = await ctx.store.get(act.remote.id);
+      return { terminated: true, reason: summary?.endReason ?? 'terminated', recorded: summary?.status === 'complete', node: answer.node };
+    }
     const ending = live.terminate(act.session.id, message, `console:${act.who.account.name}`);
     if (!ending) return reply.code(404).send({ error: `session ${act.session.id} has ended` });
     await ctx.audit.append({ action: 'terminate', account: act.who.account.name, address: req.ip, recording: act.session.id, detail: message });

@@ -27,6 +27,7 @@ import { ConsoleAudit } from './audit.js';
 import { registerAuditEvents } from './routes-audit-events.js';
 import { registerAuth } from './routes-auth.js';
 import { registerLive } from './routes-live.js';
+import type { LiveCluster } from './live-remote.js';
 import { registerRecordings } from './routes-recordings.js';
 import { registerSigners } from './routes-signers.js';
 import { SessionTable } from './sessions.js';
@@ -64,6 +65,8 @@ export interface ConsoleDeps {
   webRoot?: string;
   /** The gateway's live sessions: watched, messaged and terminated from the console (src/console/routes-live.ts). */
   live?: SessionRegistry;
+  /** With a PostgreSQL store: the other nodes' live sessions, and requests to them (src/console/live-remote.ts). */
+  cluster?: () => LiveCluster | undefined;
   /** Serve HTTPS with this certificate and key (PEM); the session cookie is then Secure. */
   tls?: { cert: Buffer; key: Buffer };
 }

@@ -43,6 +43,7 @@ export async function startConsole(gateway: Gateway, at: { host: string; port: n
       health: () => ({ recording: gateway.activeRecordings }),
       readiness: () => gateway.readiness(),
       live: gateway.sessions,
+      cluster: () => gateway.cluster,
       ...(tls ? { tls } : {}),
     });
   } catch (err) {

@@ -196,7 +196,8 @@ async function answer(line: string, expected: Buffer, gateway: Controlled, log: 
   }
 }
 
-async function terminate(request: Record<string, unknown>, gateway: Controlled, log: Logger): Promise<ControlResponse> {
+/** Terminates a live session as a control request asks (also run for requests queued by other nodes of a cluster). */
+export async function terminate(request: Record<string, unknown>, gateway: Pick<Controlled, 'sessions' | 'locks'>, log: Logger): Promise<ControlResponse> {
   const id = request.id;
   if (typeof id !== 'string') return failure('RG_ERR_USAGE', 'terminate needs a session id');
   const message = typeof request.message === 'string' && request.message.trim() !== '' ? cleanMessage(request.message) : DEFAULT_TERMINATE_MESSAGE;

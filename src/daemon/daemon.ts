@@ -17,6 +17,7 @@ import { defaultSodium } from '../seal/sodium.js';
 import { openStore } from '../store/index.js';
 import type { RecordingStore } from '../store/types.js';
 import { withSpool } from '../store/spool/index.js';
+import { startCluster, type ClusterNode } from '../cluster/index.js';
 import { loadProxy, protocols } from '../../proxies/index.js';
 import { startConsole } from './console.js';
 import { startControl } from './control.js';
@@ -65,11 +66,14 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
 
   let retention: Retention = { readStore: store, stop: async () => undefined };
   let listeners: Listeners;
+  let cluster: ClusterNode | undefined;
   try {
     retention = startRetention(config, store, gateway.journal, log);
+    cluster = await startCluster(gateway, config, log);
     listeners = await startListeners(gateway, config, retention.readStore);
   } catch (err) {
     log.error({ err }, 'cannot start');
+    await cluster?.stop();
     await retention.stop();
     gateway.metrics?.close();
     await store.close();
@@ -100,6 +104,8 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   const retentionStopped = retention.stop();
   await stopGateway(gateway, { ...listeners, drainMs }, log);
   await retentionStopped;
+  // The node stays registered (and its sessions listed) until every session has ended.
+  await cluster?.stop();
   gateway.metrics?.close();
   await store.close();
   signer.secretKey.fill(0);

@@ -22,6 +22,7 @@ import type { Sodium } from '../seal/sodium.js';
 import { SessionRegistry } from '../session/registry.js';
 import { Session, type EndReason, type SessionEnd, type SessionOptions, type SessionWho } from '../session/session.js';
 import type { RecordingStore } from '../store/types.js';
+import type { LiveCluster } from '../console/live-remote.js';
 import { GatewayLog } from './gateway-log.js';
 import type { GatewayContext, RunningProxy } from './proxy.js';
 
@@ -29,6 +30,9 @@ export const SHUTDOWN_MESSAGE = 'recgate: the gateway is shutting down';
 
 export class Gateway implements GatewayContext {
   private readonly live = new Set<Recorder>();
+  private readonly openedListeners = new Set<(session: Session) => void>();
+  /** With a PostgreSQL store: the other nodes' live sessions, and requests to them (set when the node joins). */
+  cluster: LiveCluster | undefined;
   readonly sessions = new SessionRegistry();
   readonly admission: Admission;
   private readonly guard: PreLoginGuard;
@@ -135,8 +139,21 @@ export class Gateway implements GatewayContext {
       session.once('ended', (end: SessionEnd) => metrics.sessionEnded(session.protocol, end.reason));
     }
     if (this.closing) void session.close(this.closing.reason, this.closing.message);
-    else this.sessions.add(session);
+    else {
+      this.sessions.add(session);
+      for (const listener of this.openedListeners) listener(session);
+    }
     return session;
+  }
+
+  /** Calls `listener` with every session opened from now on (the cluster lists them); returns the unsubscribe. */
+  onSessionOpened(listener: (session: Session) => void): () => void {
+    this.openedListeners.add(listener);
+    return () => this.openedListeners.delete(listener);
+  }
+
+  liveSessions(): Session[] {
+    return this.sessions.all();
   }
 
   async startRecording(who: SessionIdentity, target: { keystrokes?: boolean; recipients?: string[] } = {}): Promise<Recorder> {

@@ -53,6 +53,11 @@ export class SessionRegistry {
     return this.sessions.get(id);
   }
 
+  /** The live sessions themselves, in no particular order. */
+  all(): Session[] {
+    return [...this.sessions.values()];
+  }
+
   /** Oldest first. */
   list(): SessionInfo[] {
     return [...this.sessions.values()].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || cmp(a.id, b.id)).map(sessionInfo);
