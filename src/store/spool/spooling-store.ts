@@ -271,6 +271,22 @@ export class SpoolingStore implements RecordingStore {
     return this.backing.delete(id);
   }
 
+  // What the store offers beyond the contract goes straight to it: other nodes'
+  // recordings (the node registry), shredding (retention), batched rotation.
+  recoverNodes(nodeIds: readonly string[], beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]> {
+    return this.optional('recoverNodes').call(this.backing, nodeIds, beforeMark);
+  }
+
+  shredKeys(id: string): Promise<void> {
+    return this.optional('shredKeys').call(this.backing, id);
+  }
+
+  private optional<K extends 'recoverNodes' | 'shredKeys'>(name: K): NonNullable<RecordingStore[K]> {
+    const method = this.backing[name];
+    if (typeof method !== 'function') throw new StoreError(`the ${this.backing.kind} store cannot ${name === 'recoverNodes' ? 'recover other nodes\' recordings' : 'shred keys apart from deleting'}`);
+    return method as NonNullable<RecordingStore[K]>;
+  }
+
   readLog(): AsyncIterable<LogEntry> {
     return this.backing.readLog();
   }
