@@ -9,8 +9,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { SshGateway } from '../test/fixtures/ssh-gateway.js';
@@ -125,7 +125,9 @@ function sshdPids(sshd: Sshd): number[] {
  * With `cpuProfileDir` the gateway writes a V8 CPU profile there when it stops.
  */
 export async function startSshRoutes(options: { cpuProfileDir?: string | undefined } = {}): Promise<SshRoutes> {
-  const limits = ['MaxStartups 2000', 'MaxSessions 2000'];
+  // The sessions' shells read no start-up files (HOME is an empty folder): what is measured is the route, not rc files.
+  const home = await mkdtemp(join(tmpdir(), 'recgate-bench-home-'));
+  const limits = ['MaxStartups 2000', 'MaxSessions 2000', `SetEnv HOME=${home}`];
   const saved = { ...process.env };
   if (options.cpuProfileDir) {
     process.env.NODE_OPTIONS = `--import ${new URL('./cpu-profile.js', import.meta.url).href}`;
@@ -178,7 +180,10 @@ export async function startSshRoutes(options: { cpuProfileDir?: string | undefin
     gateway,
     gw,
     // Sessions a server has not noticed closing can hold its stop; the figures are printed, so never wait long.
-    stop: async () => void (await Promise.race([Promise.all([bastion.stop(), gw.stop()]), sleep(15_000)])),
+    stop: async () => {
+      await Promise.race([Promise.all([bastion.stop(), gw.stop()]), sleep(15_000)]);
+      await rm(home, { recursive: true, force: true });
+    },
   };
 }
 
