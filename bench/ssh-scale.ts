@@ -4,7 +4,7 @@
  * (a pty running bash on a real sshd) type at a human rate, a command line
  * at a time, for --seconds; then a few bulk transfers (`head -c` through the
  * real ssh client) run beside them. Last, --idle sessions (default 1 000)
- * are opened and left idle, for the gateway's memory.
+ * are opened and left idle, for the gateway's memory (first, on a fresh gateway).
  *
  *   node dist/bench/ssh-scale.js [--levels 1,10,100,500] [--seconds 15] [--rate 5]
  *                                [--bulk 2] [--bulk-mib 64] [--idle 1000] [--route recgate|jump] [--cpu-prof DIR]
@@ -142,8 +142,18 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   let idleRow: string[] | undefined;
   try {
-    const pids = await route.pids();
-    for (const n of values.levels.split(',').map(Number)) {
+    // Idle sessions first, on a fresh gateway: its RSS is not yet raised by the heap the busy levels grew.
+    const idle = Number(values.idle);
+    if (idle > 0) {
+      const rss0 = rssKiB(await route.pids());
+      const sessions = await openSessions(route, idle, 16);
+      await sleep(3000);
+      const rss = rssKiB(await route.pids());
+      idleRow = [String(idle), ((rss - rss0) / idle).toFixed(0), (rss0 / 1024).toFixed(0), (rss / 1024).toFixed(0), load()];
+      await closeSessions(sessions);
+      await sleep(2000);
+    }
+    for (const n of values.levels.split(',').filter(Boolean).map(Number)) {
       const rss0 = rssKiB(await route.pids());
       const typists = await openSessions(route, n);
       await sleep(2000);
@@ -179,15 +189,6 @@ async function main(): Promise<void> {
       await closeSessions(typists);
       await sleep(2000);
     }
-    const idle = Number(values.idle);
-    if (idle > 0) {
-      const rss0 = rssKiB(pids);
-      const sessions = await openSessions(route, idle, 16);
-      await sleep(3000);
-      const rss = rssKiB(await route.pids());
-      idleRow = [String(idle), ((rss - rss0) / idle).toFixed(0), (rss / 1024).toFixed(0), load()];
-      await closeSessions(sessions);
-    }
   } finally {
     await all.stop();
   }
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
   );
   if (idleRow) {
     console.log('');
-    printTable(['idle sessions', 'KiB/session', 'RSS MiB (whole process)', 'load'], [idleRow]);
+    printTable(['idle sessions', 'KiB/session', 'RSS MiB before', 'RSS MiB with them (whole process)', 'load'], [idleRow]);
   }
   console.log('\nCPU and RSS are the process in the middle (the gateway, or the bastion sshd and its forks). A keystroke is one');
   console.log('character typed into bash at its prompt; every 25th is Enter (bash runs the echo builtin); its echo is timed.');
