@@ -3,51 +3,50 @@
  * OpenSSH ProxyJump bastion (a second sshd, the no-recording baseline), all
  * measured in one run on this machine.
  *
- *   node dist/bench/ssh.js [--mib 1024] [--keys 1000] [--sessions 200]
+ *   node dist/bench/ssh.js [--mib 1024] [--keys 1000] [--sessions 200] [--runs 1]
+ *                          [--quick] [--only jump,recgate] [--cpu-prof DIR]
  *
- *   throughput   `head -c N /dev/zero` through the real ssh client, output to /dev/null
+ *   throughput   `head -c N /dev/zero` through the real ssh client, timed from its first byte;
+ *                the CPU seconds the route's middle process spent per MB (the target's
+ *                sshd for direct, the bastion's sshd for ProxyJump, the gateway's Node.js)
  *   keystrokes   echo round trip of single keystrokes in a pty running cat (ssh2 client)
  *   idle memory  RSS added per idle interactive session, over N concurrent sessions
+ *
+ * --quick is 256 MiB, 300 keystrokes, 50 idle sessions. --cpu-prof writes the
+ * gateway's V8 CPU profile into DIR when it stops. Every row carries the
+ * 1-minute load average when it was measured: the machine may be shared.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import ssh2 from 'ssh2';
-import { SshGateway } from '../test/fixtures/ssh-gateway.js';
-import { startSshd, type Sshd } from '../test/fixtures/sshd.js';
+import type ssh2 from 'ssh2';
+import { cpuSeconds, load, printTable, rssKiB, shellPrompt, sleep, startSshRoutes, type SshRoute } from './ssh-routes.js';
 
-interface Route {
-  name: string;
-  sshArgs: string[];
-  connect: () => Promise<ssh2.Client>;
-  /** Processes whose memory counts for this route. */
-  pids: () => Promise<number[]>;
+interface Throughput {
+  mbps: number;
+  cpuPerMB: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function sshClient(config: ssh2.ConnectConfig): Promise<ssh2.Client> {
-  return new Promise((resolve, reject) => {
-    const c = new ssh2.Client();
-    c.once('ready', () => resolve(c));
-    c.once('error', reject);
-    c.connect({ readyTimeout: 60_000, ...config });
-  });
-}
-
-async function throughput(route: Route, mib: number): Promise<number> {
-  const t0 = performance.now();
+async function throughput(route: SshRoute, mib: number): Promise<Throughput> {
+  const pids = await route.pids();
+  const cpu0 = cpuSeconds(pids);
   const child = spawn('ssh', [...route.sshArgs, `head -c ${mib * 1048576} /dev/zero`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Timed from the first byte: the login and the target shell's start-up files are not the transfer.
+  let t0 = 0;
   let bytes = 0;
-  child.stdout.on('data', (d: Buffer) => (bytes += d.length));
+  child.stdout.on('data', (d: Buffer) => {
+    if (bytes === 0) t0 = performance.now();
+    bytes += d.length;
+  });
   await new Promise((r) => child.on('close', r));
+  const seconds = (performance.now() - t0) / 1000;
   if (bytes !== mib * 1048576) throw new Error(`${route.name}: got ${bytes} bytes`);
-  return bytes / 1e6 / ((performance.now() - t0) / 1000);
+  // The bastion's per-connection sshd is counted once its listener has reaped it.
+  await sleep(500);
+  const cpu = cpuSeconds(pids) - cpu0;
+  return { mbps: bytes / 1e6 / seconds, cpuPerMB: cpu / (bytes / 1e6) };
 }
 
-async function keystrokes(route: Route, count: number): Promise<{ p50: number; p99: number }> {
+async function keystrokes(route: SshRoute, count: number): Promise<{ p50: number; p99: number }> {
   const c = await route.connect();
   const stream = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
     c.shell({ term: 'dumb', cols: 80, rows: 24 }, (err, s) => (err ? reject(err) : resolve(s))),
@@ -69,103 +68,60 @@ async function keystrokes(route: Route, count: number): Promise<{ p50: number; p
   return { p50: times[Math.floor(count * 0.5)]!, p99: times[Math.floor(count * 0.99)]! };
 }
 
-function rssKiB(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-  } catch {
-    return 0;
-  }
-}
-
-async function idleMemory(route: Route, sessions: number): Promise<number> {
-  const before = (await route.pids()).reduce((n, p) => n + rssKiB(p), 0);
+async function idleMemory(route: SshRoute, sessions: number): Promise<number> {
+  const before = rssKiB(await route.pids());
   const clients: ssh2.Client[] = [];
   for (let i = 0; i < sessions; i++) {
     const c = await route.connect();
-    await new Promise<void>((resolve, reject) => c.shell({ term: 'xterm', cols: 80, rows: 24 }, (err) => (err ? reject(err) : resolve())));
     clients.push(c);
+    await shellPrompt(c);
   }
   await sleep(2000);
-  const after = (await route.pids()).reduce((n, p) => n + rssKiB(p), 0);
+  const after = rssKiB(await route.pids());
   for (const c of clients) c.end();
   await sleep(1000);
   return (after - before) / sessions;
 }
 
-/** sshd's listener and every process it forked (two per session with privilege separation). */
-async function sshdPids(sshd: Sshd): Promise<number[]> {
-  const root = Number(readFileSync(join(sshd.dir, 'sshd.pid'), 'utf8').trim());
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const pids = [root];
-  for (let i = 0; i < pids.length; i++) for (const [pid, ppid] of parents) if (ppid === pids[i]) pids.push(pid);
-  return pids;
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, keys: { type: 'string', default: '1000' }, sessions: { type: 'string', default: '200' } } });
-  const mib = Number(values.mib);
-  const gw = await SshGateway.start({ sshdConfig: ['MaxStartups 500', 'MaxSessions 500'] });
-  const target = gw.sshd;
-  const bastion = await startSshd(['MaxStartups 500', 'MaxSessions 500', 'AllowTcpForwarding yes']);
-  await writeFile(join(bastion.dir, 'authorized_keys'), readFileSync(`${target.clientKeyPath}.pub`));
-  const cfg = join(target.dir, 'client_config');
-  await writeFile(cfg, [`Host *`, `  IdentityFile ${target.clientKeyPath}`, '  StrictHostKeyChecking no', '  UserKnownHostsFile /dev/null', '  LogLevel ERROR', '  BatchMode yes', ''].join('\n'));
-  const key = readFileSync(target.clientKeyPath);
-  const direct: Route = {
-    name: 'direct sshd',
-    sshArgs: ['-F', cfg, '-p', String(target.port), `${target.user}@127.0.0.1`],
-    connect: () => sshClient({ host: '127.0.0.1', port: target.port, username: target.user, privateKey: key }),
-    pids: () => sshdPids(target),
-  };
-  const jump: Route = {
-    name: 'OpenSSH ProxyJump',
-    sshArgs: ['-F', cfg, '-J', `${target.user}@127.0.0.1:${bastion.port}`, '-p', String(target.port), `${target.user}@127.0.0.1`],
-    connect: async () => {
-      const hop = await sshClient({ host: '127.0.0.1', port: bastion.port, username: target.user, privateKey: key });
-      const sock = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
-        hop.forwardOut('127.0.0.1', 0, '127.0.0.1', target.port, (err, s) => (err ? reject(err) : resolve(s))),
-      );
-      return sshClient({ sock, username: target.user, privateKey: key });
+  const { values } = parseArgs({
+    options: {
+      mib: { type: 'string' },
+      keys: { type: 'string' },
+      sessions: { type: 'string' },
+      runs: { type: 'string', default: '1' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'cpu-prof': { type: 'string' },
     },
-    pids: () => sshdPids(bastion),
-  };
-  const gateway: Route = {
-    name: 'recgate (recording)',
-    sshArgs: gw.sshArgs(),
-    connect: () => sshClient({ host: '127.0.0.1', port: gw.port, username: 'alice+web01', privateKey: readFileSync(gw.aliceKey) }),
-    pids: async () => [gw.daemonProcess!.pid!],
-  };
-  const routes = [direct, jump, gateway];
-  const rows: string[][] = [];
-  for (const r of routes) {
-    const mbps = await throughput(r, mib);
-    const keys = await keystrokes(r, Number(values.keys));
-    const mem = await idleMemory(r, Number(values.sessions));
-    rows.push([r.name, mbps.toFixed(0), keys.p50.toFixed(3), keys.p99.toFixed(3), mem.toFixed(0)]);
+  });
+  const mib = Number(values.mib ?? (values.quick ? 256 : 1024));
+  const keys = Number(values.keys ?? (values.quick ? 300 : 1000));
+  const sessions = Number(values.sessions ?? (values.quick ? 50 : 200));
+  const runs = Number(values.runs);
+  const prof = values['cpu-prof'];
+  const all = await startSshRoutes({ cpuProfileDir: prof });
+  try {
+    const picked = values.only?.split(',') ?? ['direct', 'jump', 'recgate'];
+    const routes = [all.direct, all.jump, all.gateway].filter((_r, i) => picked.includes(['direct', 'jump', 'recgate'][i]!));
+    const rows: string[][] = [];
+    for (const r of routes) {
+      for (let i = 0; i < runs; i++) {
+        const t = await throughput(r, mib);
+        const loadT = load();
+        const k = keys > 0 ? await keystrokes(r, keys) : undefined;
+        const mem = sessions > 0 ? await idleMemory(r, sessions) : undefined;
+        rows.push([r.name, t.mbps.toFixed(0), (t.cpuPerMB * 1000).toFixed(2), loadT, k?.p50.toFixed(3) ?? '-', k?.p99.toFixed(3) ?? '-', mem?.toFixed(0) ?? '-', load()]);
+      }
+    }
+    console.log(`recgate SSH benchmark: ${mib} MiB output, ${keys} keystrokes, ${sessions} idle sessions; MB = 10^6 bytes\n`);
+    printTable(['route', 'MB/s', 'CPU ms/MB', 'load', 'echo p50 ms', 'echo p99 ms', 'KiB per idle session', 'load'], rows);
+    console.log('\nCPU ms/MB and KiB per idle session count the process in the middle: the target sshd and its forks for direct,');
+    console.log('the bastion sshd and its forks for ProxyJump (the target behind it is the same for all three), the gateway for');
+    console.log('recgate. load: the 1-minute load average after the throughput run and after the row (2 cores).');
+  } finally {
+    await all.stop();
   }
-  const base = rows[0]!;
-  console.log(`recgate SSH benchmark: ${mib} MiB output, ${values.keys} keystrokes, ${values.sessions} idle sessions; MB = 10^6 bytes\n`);
-  const head = ['route', 'throughput MB/s', '% of direct', 'echo p50 ms', 'echo p99 ms', 'added p99 ms', 'KiB per idle session'];
-  const table = rows.map((r) => [r[0]!, r[1]!, `${((100 * Number(r[1])) / Number(base[1])).toFixed(0)}%`, r[2]!, r[3]!, (Number(r[3]) - Number(base[3])).toFixed(3), r[4]!]);
-  const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const t of table) console.log(line(t));
-  console.log('\nKiB per idle session: direct counts the target sshd and the processes it forks; ProxyJump counts the bastion sshd');
-  console.log('and its forks (the target behind it is the same for all three); recgate counts its own process.');
-  // Sessions a server has not noticed closing can hold its stop; the figures are printed, so never wait long.
-  await Promise.race([Promise.all([bastion.stop(), gw.stop()]), sleep(15_000)]);
 }
 
 main().then(() => process.exit(0)).catch((err) => {

@@ -4,11 +4,17 @@
  * adjust). Corking the socket at the first write of a turn of the event loop
  * and uncorking it on the next tick turns that burst into one writev, without
  * holding any byte past the turn that wrote it (no added latency).
+ *
+ * With writes already gathered per turn, Nagle's algorithm can only add
+ * delay: a keystroke's echo written while an earlier segment waits for its
+ * (delayed) ACK would wait too. So, as OpenSSH does for interactive sessions,
+ * both legs send at once (TCP_NODELAY).
  */
 import type { Socket } from 'node:net';
 
 export function coalesceWrites(socket: Socket | undefined): void {
   if (!socket || typeof socket.cork !== 'function') return;
+  socket.setNoDelay(true);
   const write = socket.write;
   let corked = false;
   const uncork = (): void => {

@@ -5,7 +5,8 @@
  *
  *   output bytes ─▶ OutputScanner ─┬─▶ displayed characters ─▶ EchoClassifier (echo)
  *                                  ├─▶ line feeds           ─▶ EchoClassifier, OutputTail
- *                                  └─▶ screen's share       ─▶ Screen (xterm, synchronous)
+ *                                  └─▶ screen's share       ─▶ LazyScreen ─▶ Screen (xterm, synchronous),
+ *                                                                built when first read
  *   input bytes  ─▶ KeyReader ─▶ keys ─▶ EchoClassifier ─▶ KeystrokeRecord[], CommandEvent[]
  *
  * Pure: no timers, no I/O. Times only travel with the data they came with.
@@ -13,7 +14,7 @@
 import { EchoClassifier, type CommandEvent, type KeystrokeRecord, type ScreenView } from './echo-lines.js';
 import { KeyReader } from './input-keys.js';
 import { ForwardBuffer, OutputScanner, type OutputSink } from './output-scanner.js';
-import { Screen } from './screen.js';
+import { LazyScreen, type ScreenModel } from './screen.js';
 
 /** A line of output that asks for something not to be shown. */
 export const SECRET_PROMPT = /(pass(word|phrase)|PIN|passcode|token|secret|OTP)[^\n]*:\s*$/i;
@@ -70,7 +71,7 @@ export const RESIZE_EVERY_MS = 100;
 const OUTPUT_SLICE = 1 << 16;
 
 export class TerminalObserver {
-  private readonly screen: Screen;
+  private readonly screen: ScreenModel;
   /** The latest session time seen (ms), and the size waiting to be applied. */
   private now = 0;
   private wanted: { cols: number; rows: number } | undefined;
@@ -85,7 +86,7 @@ export class TerminalObserver {
   private readonly sink: OutputSink;
 
   constructor(cols: number, rows: number) {
-    this.screen = new Screen(cols, rows);
+    this.screen = new LazyScreen(cols, rows);
     this.lines = new EchoClassifier(this.view());
     this.sink = {
       text: (cp, before, after) => {

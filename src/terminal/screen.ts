@@ -22,7 +22,7 @@ interface SyncCore {
   writeSync(data: Uint8Array): void;
 }
 
-export class Screen {
+export class Screen implements ScreenModel {
   private readonly term: xterm.Terminal;
   private readonly core: SyncCore;
 
@@ -84,6 +84,83 @@ export class Screen {
     // getLine wraps around past the end of the buffer (a ring): bound by its length.
     while (last + 1 < b.length && b.getLine(last + 1)?.isWrapped) last++;
     return { first, last };
+  }
+}
+
+/** What the observer needs of a screen: Screen, or LazyScreen in front of one. */
+export interface ScreenModel {
+  write(bytes: Uint8Array): void;
+  resize(cols: number, rows: number): void;
+  readonly alternate: boolean;
+  beforeCursor(): string;
+  cursorLine(): string;
+}
+
+/** Output a LazyScreen keeps before it builds its Screen anyway. */
+export const LAZY_SCREEN_BYTES = 32 * 1024;
+
+/**
+ * A Screen built only once something reads it (an xterm terminal costs about
+ * 150 KiB, most of an idle session's memory). Until then the writes and
+ * resizes are kept in order (at most LAZY_SCREEN_BYTES of output), and
+ * replayed into the new Screen: xterm's state is a function of that sequence
+ * alone, so what is read back is the same as if the Screen had been there
+ * from the start. A session nobody types in (a shell left at its prompt)
+ * never builds one.
+ */
+export class LazyScreen implements ScreenModel {
+  private screen: Screen | undefined;
+  /** Output not yet given to a Screen, with the resizes between, in order. */
+  private pending: (Uint8Array | { cols: number; rows: number })[] = [];
+  private pendingBytes = 0;
+
+  constructor(
+    private readonly cols: number,
+    private readonly rows: number,
+  ) {}
+
+  /** Whether the Screen was built (for tests and benchmarks). */
+  get built(): boolean {
+    return this.screen !== undefined;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    if (this.screen) return this.screen.write(bytes);
+    // The caller may reuse its buffer (the observer does): keep a copy.
+    this.pending.push(Uint8Array.prototype.slice.call(bytes));
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes > LAZY_SCREEN_BYTES) this.build();
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.screen) this.screen.resize(cols, rows);
+    else this.pending.push({ cols, rows });
+  }
+
+  get alternate(): boolean {
+    return this.build().alternate;
+  }
+
+  beforeCursor(): string {
+    return this.build().beforeCursor();
+  }
+
+  cursorLine(): string {
+    return this.build().cursorLine();
+  }
+
+  private build(): Screen {
+    if (this.screen) return this.screen;
+    const screen = new Screen(this.cols, this.rows);
+    for (const op of this.pending) {
+      if (op instanceof Uint8Array) screen.write(op);
+      else screen.resize(op.cols, op.rows);
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.screen = screen;
+    return screen;
   }
 }
 
