@@ -47,6 +47,8 @@ export const SYSTEM_DEPS = [
   { program: 'tesseract', pkg: 'tesseract-ocr', why: "reading the words of the gateway's messages off the RDP client's screen" },
   // A monospace font for the video export's captions (ffmpeg's drawtext finds it through fontconfig).
   { program: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf', pkg: 'fonts-dejavu-core', why: 'the font of video captions' },
+  // The Prometheus project's own text-format parser reads /metrics beside the test's strict one.
+  { program: '/usr/lib/python3/dist-packages/prometheus_client/parser.py', pkg: 'python3-prometheus-client', why: "Prometheus' text-format parser, reading the gateway's /metrics" },
   // Headless Chromium, driven by playwright-core, runs the web console's page in its tests.
   { program: '/usr/bin/chromium', pkg: 'chromium', why: "a real browser for the web console's tests" },
 ];

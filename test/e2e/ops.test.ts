@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort } from '../fixtures/gateway-env.js';
-import { parseExposition, sampleValue, type Family } from '../fixtures/prom-text.js';
+import { parseExposition, parseWithPrometheusClient, sampleValue, type Family } from '../fixtures/prom-text.js';
 import { ALICE_PASSWORD, SshGateway } from '../fixtures/ssh-gateway.js';
 import { readZip } from '../fixtures/zip.js';
 
@@ -107,6 +107,11 @@ test('/metrics parses, and its counters move with a real ssh session and a faile
   assert.equal(sampleValue(families, 'recgate_node_phase', { phase: 'serving' }), 1);
   assert.equal(sampleValue(families, 'recgate_store_state', { state: 'up' }), 1);
   assert.match(text, /^# TYPE recgate_store_write_seconds histogram$/m);
+  // Prometheus' own client parser reads the same samples with the same values.
+  const theirs = parseWithPrometheusClient(text);
+  const ours = [...families.values()].flatMap((f) => f.samples);
+  assert.equal(theirs.length, ours.length, 'the same number of samples');
+  for (const s of theirs) assert.equal(sampleValue(families, s.name, s.labels), s.value, `${s.name} ${JSON.stringify(s.labels)}`);
   const base = {
     started: await value('recgate_sessions_started_total', { protocol: 'ssh' }),
     failures: await value('recgate_login_failures_total', { protocol: 'ssh' }),
