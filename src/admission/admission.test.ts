@@ -4,54 +4,24 @@
  * and the refusals a person reads.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { startInProcessGateway, type InProcessGateway } from '../../test/fixtures/in-process-gateway.js';
 import { loadConfig, type TargetConfig } from '../config/index.js';
-import { Gateway } from '../daemon/gateway.js';
+import type { Gateway } from '../daemon/gateway.js';
 import { silentLogger } from '../log.js';
-import { formatPublicKeyLine, generateAuditorKey } from '../seal/keys.js';
-import { generateSigningKey } from '../seal/signing.js';
-import { defaultSodium } from '../seal/sodium.js';
-import { LocalStore } from '../store/local.js';
 import type { Login } from './admission.js';
 import { PreLoginGuard } from './guard.js';
 import { Refusal } from './refusal.js';
 
-const s = defaultSodium();
 const log = silentLogger();
-let dir: string;
+let gw: InProcessGateway;
 let gateway: Gateway;
-let store: LocalStore;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recgate-admission-'));
-  const officer = formatPublicKeyLine(s, generateAuditorKey(s).publicKey, 'officer');
-  const hash = '$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Qm9ndXNoYXNoQm9ndXNoYXNoQm9ndXNoYXNoQm9ndXM';
-  await writeFile(
-    join(dir, 'recgate.yaml'),
-    [
-      'gateway: { dataDir: ./data }',
-      'admission: { maxFailures: 3 }',
-      `recipients: [{ name: officer, publicKey: "${officer}" }]`,
-      'users:',
-      `  - { name: alice, password: "${hash}", targets: [web01, db01] }`,
-      'targets:',
-      '  - { name: web01, protocol: ssh, host: 127.0.0.1, hostKey: trust-on-first-use, login: { user: deploy, password: pw } }',
-      '  - { name: web02, protocol: ssh, host: 127.0.0.1, hostKey: trust-on-first-use, login: { user: deploy, password: pw } }',
-      '  - { name: db01, protocol: postgres, host: 127.0.0.1, login: { user: app, password: pw } }',
-    ].join('\n'),
-  );
-  const config = loadConfig(join(dir, 'recgate.yaml'), {});
-  store = new LocalStore(config.gateway.dataDir);
-  gateway = new Gateway(config, log, s, store, generateSigningKey(s));
+  gw = await startInProcessGateway({ maxFailures: 3 });
+  gateway = gw.gateway;
 });
-after(async () => {
-  await gateway.endAll();
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => gw?.close());
 
 function login(target: string, protocol = 'ssh', address = '192.0.2.1'): Login {
   const attempt = gateway.admission.begin({ protocol, address, loginName: `alice+${target}`, log });

@@ -5,53 +5,23 @@
  * and no user, target or address among the labels.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { startInProcessGateway, type InProcessGateway } from '../../test/fixtures/in-process-gateway.js';
 import { parseExposition, sampleValue } from '../../test/fixtures/prom-text.js';
 import { Refusal } from '../admission/refusal.js';
 import { loadConfig } from '../config/index.js';
-import { Gateway } from '../daemon/gateway.js';
+import type { Gateway } from '../daemon/gateway.js';
 import { silentLogger } from '../log.js';
-import { formatPublicKeyLine, generateAuditorKey } from '../seal/keys.js';
-import { generateSigningKey } from '../seal/signing.js';
-import { defaultSodium } from '../seal/sodium.js';
-import { LocalStore } from '../store/local.js';
 
-const s = defaultSodium();
 const log = silentLogger();
-let dir: string;
+let gw: InProcessGateway;
 let gateway: Gateway;
-let store: LocalStore;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'recgate-admission-metrics-'));
-  const officer = formatPublicKeyLine(s, generateAuditorKey(s).publicKey, 'officer');
-  const hash = '$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Qm9ndXNoYXNoQm9ndXNoYXNoQm9ndXNoYXNoQm9ndXM';
-  await writeFile(
-    join(dir, 'recgate.yaml'),
-    [
-      'gateway: { dataDir: ./data }',
-      'admission: { maxFailures: 2 }',
-      `recipients: [{ name: officer, publicKey: "${officer}" }]`,
-      'users:',
-      `  - { name: alice, password: "${hash}", targets: [web01, db01] }`,
-      'targets:',
-      '  - { name: web01, protocol: ssh, host: 127.0.0.1, hostKey: trust-on-first-use, login: { user: deploy, password: pw } }',
-      '  - { name: db01, protocol: postgres, host: 127.0.0.1, login: { user: app, password: pw } }',
-    ].join('\n'),
-  );
-  const config = loadConfig(join(dir, 'recgate.yaml'), {});
-  store = new LocalStore(config.gateway.dataDir);
-  gateway = new Gateway(config, log, s, store, generateSigningKey(s), { metricsFor: ['ssh', 'postgres'] });
+  gw = await startInProcessGateway({ maxFailures: 2, metricsFor: ['ssh', 'postgres'] });
+  gateway = gw.gateway;
 });
-after(async () => {
-  await gateway.endAll();
-  gateway.metrics?.close();
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => gw?.close());
 
 const scrape = () => parseExposition(gateway.metrics!.render());
 const begin = (protocol: string, address: string, loginName = 'alice+web01') => gateway.admission.begin({ protocol, address, loginName, log });

@@ -1,13 +1,12 @@
+/** What the local store does beyond the store contract (store-contract.ts, run for it by local-contract.test.ts): torn records, learned chunk positions, the index, ids and file permissions. */
 import assert from 'node:assert/strict';
 import { appendFile, chmod, mkdir, mkdtemp, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { LogEntry } from '../seal/log.js';
 import { MANIFEST_FORMAT, type Checkpoint, type Manifest } from '../seal/manifest.js';
 import { newRecordingId } from './ids.js';
 import { LocalStore } from './local.js';
-import type { InterruptedRecording } from './types.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -41,32 +40,6 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
-
-test('chunks, checkpoints and the end of a recording are stored and read back in order', async () => {
-  const store = await tempStore();
-  const m = manifest();
-  await store.create(m);
-  await store.addStream(m.id, { id: 2, name: 'tty', kind: 'tty', channel: 0, noncePrefix: 'BBBB' });
-  await store.appendChunks(m.id, 2, 0, [bytes(1, 2, 3)]);
-  await store.appendChunks(m.id, 2, 1, [bytes(4)]);
-  await store.appendChunks(m.id, 1, 0, [bytes(9, 9)]);
-  await store.checkpoint(m.id, checkpoint(m.id, 0));
-  await assert.rejects(store.appendChunks(m.id, 2, 5, [bytes(0)]), /expects chunk 2, got 5/);
-  await store.finalize(m.id, checkpoint(m.id, 1), { endedAt: new Date().toISOString(), endReason: 'closed' });
-
-  assert.deepEqual(
-    (await collect(store.chunks(m.id, 2))).map((c) => [c.index, [...c.data]]),
-    [[0, [1, 2, 3]], [1, [4]]],
-  );
-  assert.deepEqual((await collect(store.chunks(m.id, 2, 1))).map((c) => c.index), [1]);
-  assert.deepEqual((await store.checkpoints(m.id)).map((c) => c.seq), [0, 1]);
-  assert.deepEqual((await store.manifest(m.id)).streams.map((s) => s.name), ['events', 'tty']);
-  const summary = await store.get(m.id);
-  assert.equal(summary?.status, 'complete');
-  assert.equal(summary?.endReason, 'closed');
-  assert.equal(summary?.bytes, 6);
-  await store.close();
-});
 
 test('list filters by user, target, protocol and start time', async () => {
   const store = await tempStore();
@@ -120,43 +93,6 @@ test('reading from chunk N finds it by learned positions, as the file grows, shr
   await store.close();
 });
 
-test('a recording left open by a writer that is gone is marked interrupted at its last checkpoint', async () => {
-  const store = await tempStore();
-  const m = manifest();
-  await store.create(m);
-  await store.appendChunks(m.id, 1, 0, [bytes(1, 2, 3, 4)]);
-  const cp = checkpoint(m.id, 0);
-  await store.checkpoint(m.id, cp);
-  await store.close();
-
-  const reopened = new LocalStore(store.dataDir);
-  assert.deepEqual(await reopened.recoverInterrupted(), [m.id]);
-  const summary = await reopened.get(m.id);
-  assert.equal(summary?.status, 'interrupted');
-  assert.equal(summary?.endedAt, cp.at);
-  assert.equal(summary?.bytes, 4);
-  assert.deepEqual(await reopened.recoverInterrupted(), []);
-  await reopened.close();
-});
-
-test('tail follows a live recording and stops when it ends', async () => {
-  const store = await tempStore();
-  const m = manifest();
-  await store.create(m);
-  await store.appendChunks(m.id, 1, 0, [bytes(0)]);
-  const seen: number[] = [];
-  const following = (async () => {
-    for await (const c of store.tail(m.id, 1)) seen.push(c.data[0]!);
-  })();
-  await new Promise((r) => setTimeout(r, 50));
-  await store.appendChunks(m.id, 1, 1, [bytes(1)]);
-  await store.appendChunks(m.id, 1, 2, [bytes(2)]);
-  await store.finalize(m.id, checkpoint(m.id, 0), { endedAt: new Date().toISOString(), endReason: 'closed' });
-  await following;
-  assert.deepEqual(seen, [0, 1, 2]);
-  await store.close();
-});
-
 test('recipients are replaced in the manifest and the index; delete removes both', async () => {
   const store = await tempStore();
   const m = manifest();
@@ -175,50 +111,6 @@ test('ids that are not recording ids never reach the file system', async () => {
   const store = await tempStore();
   await assert.rejects(store.manifest('../../etc/passwd'), { code: 'RG_ERR_NOT_FOUND' });
   await store.close();
-});
-
-function logEntry(last: LogEntry | null, recording: string): LogEntry {
-  const seq = last === null ? 0 : last.seq + 1;
-  return { kind: 'deleted', recording, reason: 'test', seq, prev: last === null ? 'genesis' : `after ${last.seq}`, at: 'T', signer: 'k', signature: 's' };
-}
-
-test('the log appends after the last entry under the lock, even from two stores on one data directory, and reads back in order', async () => {
-  const a = await tempStore();
-  const b = new LocalStore(a.dataDir);
-  const seen: (number | null)[] = [];
-  for (let i = 0; i < 6; i++) {
-    const store = i % 2 === 0 ? a : b;
-    await store.appendLog((last) => {
-      seen.push(last?.seq ?? null);
-      return logEntry(last, `rec-${i}`);
-    });
-  }
-  assert.deepEqual(seen, [null, 0, 1, 2, 3, 4]);
-  const read = await collect(b.readLog());
-  assert.deepEqual(read.map((e) => [e.seq, e.recording, e.prev]), [0, 1, 2, 3, 4, 5].map((n) => [n, `rec-${n}`, n === 0 ? 'genesis' : `after ${n - 1}`]));
-  await assert.rejects(a.appendLog((last) => ({ ...logEntry(last, 'x'), seq: 9 })), /seq 9 does not follow the last one \(expected seq 6\)/);
-  await assert.rejects(a.appendLog(() => { throw new Error('signing failed'); }), /signing failed/);
-  assert.equal((await collect(a.readLog())).length, 6, 'a failed append leaves nothing behind');
-  await Promise.all([a.close(), b.close()]);
-});
-
-test('recovery tells the hook what it found before marking; a hook that throws leaves the recording for later', async () => {
-  const store = await tempStore();
-  const m = manifest();
-  await store.create(m);
-  await store.appendChunks(m.id, 1, 0, [bytes(1), bytes(2), bytes(3)]);
-  const cp = checkpoint(m.id, 0);
-  await store.checkpoint(m.id, cp);
-  await store.close();
-
-  const reopened = new LocalStore(store.dataDir);
-  assert.deepEqual(await reopened.recoverInterrupted(async () => { throw new Error('log down'); }), []);
-  assert.equal((await reopened.get(m.id))?.status, 'recording');
-  const found: InterruptedRecording[] = [];
-  assert.deepEqual(await reopened.recoverInterrupted(async (r) => void found.push(r)), [m.id]);
-  assert.deepEqual(found, [{ id: m.id, endedAt: cp.at, checkpoints: [cp], chunks: { events: 3 } }]);
-  assert.equal((await reopened.get(m.id))?.status, 'interrupted');
-  await reopened.close();
 });
 
 test('the data directory is private to its owner, and so is the index with the log', async () => {

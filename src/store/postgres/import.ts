@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { StoreError } from '../../errors.js';
 import type { RecordingCopy } from '../types.js';
 import { INSERT_KEYS, keyColumns, storedManifest } from './rows.js';
+import { insertStream } from './writes.js';
 
 const IMPORT_BATCH = 4 << 20;
 /** PostgreSQL takes at most 65535 parameters per statement; two per chunk plus two. */
@@ -44,15 +45,7 @@ export async function importInto(c: pg.PoolClient, copy: RecordingCopy, nodeId: 
   );
   await c.query(INSERT_KEYS, keyColumns([{ id, recipients: manifest.recipients }]));
   for (const [position, s] of manifest.streams.entries()) {
-    await c.query('INSERT INTO streams (recording, id, position, name, kind, channel, nonce_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      id,
-      s.id,
-      position,
-      s.name,
-      s.kind,
-      s.channel,
-      s.noncePrefix,
-    ]);
+    await insertStream(c, id, s, position);
     const { count, bytes } = await insertChunks(c, id, s.id, copy.chunks(s.id));
     await c.query('UPDATE streams SET next_index = $3, bytes = $4 WHERE recording = $1 AND id = $2', [id, s.id, count, bytes]);
   }
