@@ -4,9 +4,8 @@ import { appendFile, chmod, mkdir, mkdtemp, rm, stat, truncate } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { MANIFEST_FORMAT, type Checkpoint, type Manifest } from '../seal/manifest.js';
-import { newRecordingId } from './ids.js';
 import { LocalStore } from './local.js';
+import { bytes, checkpoint, collect, manifest } from './store-contract.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -15,30 +14,6 @@ async function tempStore(): Promise<LocalStore> {
   const dir = await mkdtemp(join(tmpdir(), 'recgate-store-'));
   dirs.push(dir);
   return new LocalStore(dir);
-}
-
-function manifest(user = 'alice', target = 'web01', startedAt = new Date().toISOString()): Manifest {
-  const id = newRecordingId(Date.parse(startedAt));
-  return {
-    format: MANIFEST_FORMAT,
-    id,
-    meta: { id, user, target, protocol: 'ssh', clientAddress: '127.0.0.1', startedAt },
-    signer: 'AAAA',
-    streams: [{ id: 1, name: 'events', kind: 'events', channel: 0, noncePrefix: 'AAAA' }],
-    recipients: [{ kid: '0011223344556677', sealedKey: 'AAAA' }],
-  };
-}
-
-function checkpoint(id: string, seq: number): Checkpoint {
-  return { recording: id, seq, at: new Date().toISOString(), metaHash: 'x', streams: [], signature: 's' };
-}
-
-const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
 }
 
 test('list filters by user, target, protocol and start time', async () => {
