@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { watch } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { filesUnder } from '../../test/fixtures/files-under.js';
 import { silentLogger } from '../log.js';
 import { Recorder } from '../recording/recorder.js';
 import { generateAuditorKey } from '../seal/keys.js';
@@ -85,16 +86,6 @@ async function verify(store: RecordingStore, id: string): Promise<unknown[]> {
   });
 }
 
-/** Every byte under `dir`, file by file. */
-async function filesUnder(dir: string): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for (const name of await readdir(dir, { recursive: true })) {
-    const path = join(dir, name);
-    if ((await stat(path)).isFile()) out.push(await readFile(path));
-  }
-  return out;
-}
-
 test('deleting a local recording destroys its sealed record keys before any chunk, and nothing in the data directory holds them after', async () => {
   const store = await tempStore('shred');
   const journal = new GatewayLog(s, store, signer);
@@ -124,7 +115,7 @@ test('deleting a local recording destroys its sealed record keys before any chun
   assert.equal(await store.get(id), undefined);
   await assert.rejects(store.manifest(id), /no recording/);
   const sealed = manifest.recipients.map((r) => r.sealedKey);
-  for (const bytes of await filesUnder(store.dataDir)) {
+  for (const bytes of (await filesUnder(store.dataDir)).map((f) => f.bytes)) {
     for (const key of sealed) {
       assert.equal(bytes.includes(key), false, 'a sealed key left in the data directory');
       assert.equal(bytes.includes(Buffer.from(key, 'base64')), false, 'a sealed key left in the data directory (binary)');
@@ -230,7 +221,7 @@ test('a sweep moves recordings past archiveAfterDays and later deletes them from
   const sealed = (await archive.manifest(id)).recipients.map((r) => r.sealedKey);
   assert.deepEqual(await sweepRetention(stores, journal, policy, silentLogger(), Date.now() + 31 * DAY), { deleted: [id], archived: [], failed: [] });
   assert.equal(await tiered.get(id), undefined);
-  for (const bytes of await filesUnder(archive.dataDir)) for (const key of sealed) assert.equal(bytes.includes(key), false);
+  for (const bytes of (await filesUnder(archive.dataDir)).map((f) => f.bytes)) for (const key of sealed) assert.equal(bytes.includes(key), false);
   const log = await entries(hot);
   assert.deepEqual(log.map((e) => e.kind), ['start', 'end', 'archived', 'deleted']);
   const moved = log[2] as LogEntry & { reason: string; archive: string };
@@ -275,7 +266,7 @@ test('a copy a move left behind in the archive (cut short before the index row, 
   await archive.importRecording!(await recordingCopy(hot, (await hot.get(other))!));
   assert.deepEqual(await readdir(join(archive.dataDir, 'imports')), []);
   await archive.delete(other);
-  for (const bytes of await filesUnder(archive.dataDir)) for (const key of sealed) assert.equal(bytes.includes(key), false);
+  for (const bytes of (await filesUnder(archive.dataDir)).map((f) => f.bytes)) for (const key of sealed) assert.equal(bytes.includes(key), false);
   await hot.close();
   await archive.close();
 });

@@ -9,9 +9,10 @@
  * archive configured.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { filesUnder } from '../fixtures/files-under.js';
 import { loadConfig } from '../../src/config/index.js';
 import { GatewayLog } from '../../src/daemon/gateway-log.js';
 import { ensureSigningKey } from '../../src/daemon/gateway-keys.js';
@@ -138,10 +139,7 @@ test('past retention.days it is crypto-shredded out of the archive, and verify -
   assert.equal(all.code, 0, all.stdout + all.stderr);
   assert.doesNotMatch(all.stdout, /no longer holds it/);
   for (const dir of [home.dataDir, join(home.dir, 'archive')]) {
-    for (const name of await readdir(dir, { recursive: true })) {
-      const path = join(dir, name);
-      if (!(await stat(path)).isFile()) continue;
-      const bytes = await readFile(path);
+    for (const { path, bytes } of await filesUnder(dir)) {
       for (const r of manifest.recipients) assert.equal(bytes.includes(r.sealedKey), false, `${path} still holds a sealed key`);
     }
   }
@@ -149,3 +147,4 @@ test('past retention.days it is crypto-shredded out of the archive, and verify -
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /no recording/);
 });
+
