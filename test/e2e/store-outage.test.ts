@@ -76,13 +76,14 @@ async function assertWhole(id: string, clientSaw: Buffer): Promise<void> {
   assert.equal(v.code, 0, `${v.stdout}${v.stderr}`);
 }
 
+/** The newest recording once it is complete: its end may wait in the spool until the store takes writes again (backoff up to 2 s, slower on a loaded machine). */
 async function latest(): Promise<{ id: string; status: string }> {
-  for (let i = 0; i < 100; i++) {
-    const rec = (await g.recordings()).at(-1);
-    if (rec?.status === 'complete') return rec;
-    await new Promise((r) => setTimeout(r, 100));
+  let seen: { id: string; status: string } | undefined;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    seen = (await g.recordings()).at(-1);
+    if (seen?.status === 'complete') return seen;
   }
-  throw new Error('no complete recording');
+  throw new Error(`no complete recording within 60 s (the newest: ${JSON.stringify(seen)}); the gateway logged:\n${g.log.slice(-3000)}`);
 }
 
 test('PostgreSQL stopped for 30 s mid-session: the session goes on, the spool drains, the export is whole and verifies', async () => {
