@@ -42,7 +42,12 @@ test('with PostgreSQL up the node is ready and its writes are timed; with it gon
   const ready = await fetch(`${ops}/readyz`);
   assert.equal(ready.status, 200);
   assert.deepEqual(await ready.json(), { status: 'ready', store: 'up' });
+  // The recording is finalized as the session closes, just after the client has its output.
   let m = (await metrics()).families;
+  for (const deadline = Date.now() + 30_000; !(sampleValue(m, 'recgate_store_write_seconds_count', { op: 'finalize' })! >= 1) && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    m = (await metrics()).families;
+  }
   assert.equal(sampleValue(m, 'recgate_store_state', { state: 'up' }), 1);
   assert.ok(sampleValue(m, 'recgate_store_write_seconds_count', { op: 'create' })! >= 1);
   assert.ok(sampleValue(m, 'recgate_store_write_seconds_count', { op: 'finalize' })! >= 1);
