@@ -32,7 +32,7 @@ import { defaultSodium } from '../../src/seal/sodium.js';
 import { describeLocation, moveRecording, openArchiveStore, recordingCopy } from '../../src/store/archive.js';
 import { openStore } from '../../src/store/index.js';
 import { GatewayHome, PASSPHRASE } from '../fixtures/gateway-env.js';
-import { startStoreDatabases, type StoreDatabases } from '../fixtures/pg-store.js';
+import { startStoreDatabases, superuserQuery, type StoreDatabases } from '../fixtures/pg-store.js';
 import type { Step } from '../fixtures/record-session.js';
 import { readZip } from '../fixtures/zip.js';
 
@@ -68,20 +68,16 @@ after(async () => {
   await dbs?.stop();
 });
 
-/** SQL in one of the test's databases as the superuser. */
+/** A connection to one of the test's databases as the superuser, held by the caller (to hold row locks). */
 async function connect(database: string): Promise<pg.Client> {
   const client = new pg.Client({ host: dbs.server.host, port: dbs.server.port, user: 'postgres', password: dbs.server.password, database });
   await client.connect();
   return client;
 }
 
+/** SQL in one of the test's databases as the superuser. */
 async function sql<R extends pg.QueryResultRow>(database: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const client = await connect(database);
-  try {
-    return (await client.query<R>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
+  return (await superuserQuery<R>(dbs.server, database, text, values)).rows;
 }
 
 /** How many rows of each table a recording has in a database. */

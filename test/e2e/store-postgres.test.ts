@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { run } from '../fixtures/gateway-env.js';
-import { startStoreDatabases, type StoreDatabases } from '../fixtures/pg-store.js';
+import { startStoreDatabases, superuserQuery, type StoreDatabases } from '../fixtures/pg-store.js';
 import { SshGateway } from '../fixtures/ssh-gateway.js';
 import { readZip } from '../fixtures/zip.js';
 
@@ -20,15 +20,7 @@ let g: SshGateway;
 let id: string;
 let clientSaw: Buffer;
 
-async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ host: dbs.server.host, port: dbs.server.port, user: 'postgres', password: dbs.server.password, database });
-  await client.connect();
-  try {
-    return await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (text: string, values: unknown[] = []): Promise<pg.QueryResult> => superuserQuery(dbs.server, database, text, values);
 
 before(async () => {
   dbs = await startStoreDatabases();

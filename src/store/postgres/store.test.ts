@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { Secret } from '../../config/secret.js';
 import { silentLogger } from '../../log.js';
-import { seedRecordings, startStoreDatabases, type StoreDatabases } from '../../../test/fixtures/pg-store.js';
+import { seedRecordings, startStoreDatabases, superuserQuery, type StoreDatabases } from '../../../test/fixtures/pg-store.js';
 import { toBase64 } from '../../seal/encoding.js';
 import { generateAuditorKey } from '../../seal/keys.js';
 import { openRecordKey } from '../../seal/opener.js';
@@ -35,15 +35,7 @@ storeContract('postgres', async () => {
 });
 
 /** Runs SQL in the store's database as the superuser (inspecting rows, terminating backends). */
-async function sql(database: string, text: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ host: dbs.server.host, port: dbs.server.port, user: 'postgres', password: dbs.server.password, database });
-  await client.connect();
-  try {
-    return await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (database: string, text: string, values: unknown[] = []): Promise<pg.QueryResult> => superuserQuery(dbs.server, database, text, values);
 
 const end = { endedAt: '2026-05-01T10:00:00.000Z', endReason: 'closed' };
 
