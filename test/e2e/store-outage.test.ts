@@ -83,7 +83,8 @@ async function latest(): Promise<{ id: string; status: string }> {
     seen = (await g.recordings()).at(-1);
     if (seen?.status === 'complete') return seen;
   }
-  throw new Error(`no complete recording within 60 s (the newest: ${JSON.stringify(seen)}); the gateway logged:\n${g.log.slice(-3000)}`);
+  const problems = g.log.split('\n').filter((line) => /"level":(40|50)/.test(line));
+  throw new Error(`no complete recording within 60 s (the newest: ${JSON.stringify(seen)}); the gateway's warnings and errors:\n${problems.join('\n').slice(-6000)}`);
 }
 
 test('PostgreSQL stopped for 30 s mid-session: the session goes on, the spool drains, the export is whole and verifies', async () => {
