@@ -101,12 +101,20 @@ export class SpoolDir {
     return done.finally(() => this.inFlight--);
   }
 
-  /** Starts a new segment for later appends, so the current one can be drained; waits for appends under way. */
-  async seal(): Promise<void> {
-    await this.chain;
-    if (!this.segs.has(this.current)) return;
-    await this.closeCurrent();
-    this.current++;
+  /**
+   * Starts a new segment for later appends, so the current one can be
+   * drained. It takes its turn among the appends: those made before it are
+   * in the sealed segment, those made after it (even while it closes the
+   * file) go to the next one, so a sealed segment never grows again.
+   */
+  seal(): Promise<void> {
+    const done = this.chain.then(async () => {
+      if (!this.segs.has(this.current)) return;
+      await this.closeCurrent();
+      this.current++;
+    });
+    this.chain = done.catch(() => undefined);
+    return done;
   }
 
   /** The records of a sealed segment not yet replayed, with any torn tail or corruption found. */

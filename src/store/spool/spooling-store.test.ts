@@ -15,6 +15,7 @@ import { verifyRecording } from '../../seal/verify.js';
 import { StoreError } from '../../errors.js';
 import { LocalStore } from '../local.js';
 import type { RecordingStore } from '../types.js';
+import { readRecords } from './format.js';
 import { SpoolingStore } from './spooling-store.js';
 import { isUnreachable, StoreUnreachableError } from './unreachable.js';
 
@@ -231,19 +232,30 @@ test('a damaged segment: the records before the damage are replayed, the file is
   await new Promise((r) => setTimeout(r, 150));
   await waitFor('chunks in the spool', () => store.health().spooledChunks > 3);
   await store.close();
-  // A byte flipped in the last record of the first segment.
-  const first = (await readdir(spoolDir)).filter((n) => n.endsWith('.spool')).sort()[0]!;
-  const bytes = await readFile(join(spoolDir, first));
-  bytes[bytes.length - 3]! ^= 0xff;
-  await writeFile(join(spoolDir, first), bytes);
+  // A byte flipped in the last record of the newest segment.
+  const segments = (await readdir(spoolDir)).filter((n) => n.endsWith('.spool')).sort();
+  const damaged = segments.at(-1)!;
+  const bytes = await readFile(join(spoolDir, damaged));
+  const held = await Promise.all(segments.map(async (n) => readRecords(n === damaged ? bytes : await readFile(join(spoolDir, n))).records));
+  const lost = held.at(-1)!.at(-1)!;
+  assert.ok(held.at(-1)!.length > 1, 'the damaged segment holds records before the damaged one');
+  bytes[lost.end - 3]! ^= 0xff;
+  await writeFile(join(spoolDir, damaged), bytes);
+  const expected = new Map<number, number>();
+  for (const { record } of held.flat().slice(0, -1)) if (record.kind === 'append') expected.set(record.streamId, (expected.get(record.streamId) ?? 0) + record.chunks.length);
 
   const local = new LocalStore(dataDir);
   const next = await SpoolingStore.open(local, { dir: spoolDir, maxBytes: 1 << 26, log: silentLogger() });
   await next.recoverInterrupted();
   assert.equal(next.health().state, 'up');
   const files = await readdir(spoolDir);
-  assert.ok(files.includes(first.replace('.spool', '.corrupt')), `kept: ${files.join(' ')}`);
+  assert.ok(files.includes(damaged.replace('.spool', '.corrupt')), `kept: ${files.join(' ')}`);
   assert.equal((await local.get(rec.id))?.user, 'alice', 'the records before the damage reached the store');
+  for (const [streamId, count] of expected) {
+    let stored = 0;
+    for await (const _ of local.chunks(rec.id, streamId)) stored++;
+    assert.equal(stored, count, `stream ${streamId}: every chunk spooled before the damaged record is in the store`);
+  }
   await next.close();
 });
 
