@@ -17,10 +17,13 @@
  * frames are played when the recording time it maps to is reached.
  */
 import { NO_SKIP, toPlayback, toRecording, type IdleMap } from './idle-map.js';
-import type { TtyChunk, TtyChunks } from './tty-chunks.js';
+import type { TtyChunk, TtyChunks, TtyFrame } from './tty-chunks.js';
 
 /** Chunks opened ahead of the one playing. */
 const AHEAD = 2;
+/** A seek redraws from this much output before the time asked for, or this many chunks, whichever comes first. */
+const REDRAW_TEXT = 64 * 1024;
+const REDRAW_CHUNKS = 16;
 
 type Dispatch = (event: string, data?: unknown) => void;
 type SeekTarget = number | string | { marker: number | 'prev' | 'next' };
@@ -75,20 +78,34 @@ export function ttyDriver(src: TtyDriverSource) {
       for (let i = index + 1; i <= Math.min(index + AHEAD, src.chunks.count - 1); i++) src.chunks.chunk(i).catch(() => undefined);
     };
 
-    /** Resets the terminal and draws chunk frames up to `t` at once; the cursor points after them. */
+    /**
+     * Resets the terminal and draws the output up to `t` at once; the cursor
+     * points after it. The screen at `t` is what the output before it drew,
+     * so the chunks before the one holding `t` are fed too, back to the
+     * start or until REDRAW_TEXT characters of output come before (a screen
+     * is drawn over many times by then) or REDRAW_CHUNKS chunks.
+     */
     async function positionAt(t: number): Promise<void> {
       const g = generation;
       const chunk = await src.chunks.chunk(await src.chunks.locate(t));
       if (g !== generation) return;
-      let size = { cols: src.cols, rows: src.rows };
-      let text = '';
-      let frame = 0;
-      for (; frame < chunk.frames.length && chunk.frames[frame]!.t <= t; frame++) {
-        const f = chunk.frames[frame]!;
-        if ('text' in f) text += f.text;
-        else size = { cols: f.cols, rows: f.rows };
+      const before: TtyChunk[] = [];
+      for (let i = chunk.index - 1, chars = 0; i >= 0 && chars < REDRAW_TEXT && chunk.index - i <= REDRAW_CHUNKS; i--) {
+        const earlier = await src.chunks.chunk(i);
+        if (g !== generation) return;
+        before.unshift(earlier);
+        for (const f of earlier.frames) if ('text' in f) chars += f.text.length;
       }
-      dispatch('reset', { size, init: text });
+      let size = { cols: src.cols, rows: src.rows };
+      const texts: string[] = [];
+      const feed = (f: TtyFrame): void => {
+        if ('text' in f) texts.push(f.text);
+        else size = { cols: f.cols, rows: f.rows };
+      };
+      for (const c of before) c.frames.forEach(feed);
+      let frame = 0;
+      for (; frame < chunk.frames.length && chunk.frames[frame]!.t <= t; frame++) feed(chunk.frames[frame]!);
+      dispatch('reset', { size, init: texts.join('') });
       cursor = { chunk, frame };
       prefetch(chunk.index);
     }
