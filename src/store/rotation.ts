@@ -9,11 +9,11 @@
  * are thousands: X25519 is the bound) and the last one written; other stores
  * one recording at a time, several at once.
  */
-import type { AuditorKeyPair } from '../seal/keys.js';
 import type { Manifest, RecipientEntry } from '../seal/manifest.js';
-import { rotateRecipient } from '../seal/rotate.js';
+import { kidOf, type AuditorKeyPair } from '../seal/keys.js';
+import { finishRotation, notOpening, opensWith, planRotation, resealKey, rotateRecipient, SEALED_KEY_BYTES } from '../seal/rotate.js';
 import type { Sodium } from '../seal/sodium.js';
-import { ResealPool, WORKERS_FROM } from './reseal-pool.js';
+import { ResealFailure, ResealPool, WORKERS_FROM } from './reseal-pool.js';
 import type { ListFilter, RecipientUpdate, RecordingStore } from './types.js';
 
 export interface RotationResult {
@@ -54,10 +54,37 @@ export async function rotateRecordings(s: Sodium, store: RecordingStore, old: Au
   // from WORKERS_FROM recordings on, the workers take over.
   let seen = 0;
   let pool: ResealPool | undefined;
-  const resealBatch = async (ms: RecipientUpdate[]): Promise<{ id: string; recipients: RecipientEntry[] | null }[]> => {
-    seen += ms.length;
-    if (seen > WORKERS_FROM) return (pool ??= new ResealPool(old, next)).reseal(ms);
-    return ms.map((m) => ({ id: m.id, recipients: reseal(asManifest(m)) }));
+  const newKid = kidOf(s, next.publicKey);
+  const resealKeys = async (ids: string[], keys: Uint8Array[]): Promise<Uint8Array[]> => {
+    seen += keys.length;
+    if (seen <= WORKERS_FROM) {
+      return keys.map((sealed, i) => {
+        const out = new Uint8Array(SEALED_KEY_BYTES);
+        if (!resealKey(s, sealed, old, next.publicKey, out)) throw notOpening(ids[i]!, old.kid);
+        return out;
+      });
+    }
+    return (pool ??= new ResealPool(old, next.publicKey)).reseal(keys).catch((err: unknown) => {
+      throw err instanceof ResealFailure ? notOpening(ids[err.at]!, old.kid) : err;
+    });
+  };
+  const resealBatch = async (ms: RecipientUpdate[]): Promise<RecipientUpdate[]> => {
+    const updates: RecipientUpdate[] = [];
+    const resealing: { m: RecipientUpdate; at: number }[] = [];
+    const keys: Uint8Array[] = [];
+    for (const m of ms) {
+      const plan = planRotation(m, old.kid, newKid);
+      if (plan.kind === 'drop') {
+        if (!opensWith(s, plan.sealed, old)) throw notOpening(m.id, old.kid);
+        updates.push({ id: m.id, recipients: plan.recipients });
+      } else if (plan.kind === 'reseal') {
+        resealing.push({ m, at: plan.at });
+        keys.push(plan.sealed);
+      }
+    }
+    const resealed = await resealKeys(resealing.map((r) => r.m.id), keys);
+    resealing.forEach(({ m, at }, i) => updates.push({ id: m.id, recipients: finishRotation(m, at, resealed[i]!, newKid, next.name) }));
+    return updates;
   };
   try {
     result.rotated = await rotateInBatches(
@@ -112,7 +139,7 @@ async function rotateInBatches(
   batches: AsyncIterator<string[]> | AsyncIterable<string[]>,
   read: (ids: string[]) => Promise<RecipientUpdate[]>,
   write: (updates: RecipientUpdate[]) => Promise<void>,
-  reseal: (manifests: RecipientUpdate[]) => Promise<{ id: string; recipients: RecipientEntry[] | null }[]>,
+  reseal: (manifests: RecipientUpdate[]) => Promise<RecipientUpdate[]>,
 ): Promise<number> {
   const source = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches;
   const readNext = async (): Promise<RecipientUpdate[] | undefined> => {
@@ -127,8 +154,7 @@ async function rotateInBatches(
       reading = readNext();
       // Caught now so a failed read-ahead is not an unhandled rejection while this batch is re-sealed; awaited above next time.
       reading.catch(() => undefined);
-      const updates: RecipientUpdate[] = [];
-      for (const { id, recipients } of await reseal(manifests)) if (recipients !== null) updates.push({ id, recipients });
+      const updates = await reseal(manifests);
       await writing;
       writing = write(updates);
       writing.catch(() => undefined);
@@ -141,11 +167,6 @@ async function rotateInBatches(
     await source.return?.();
   }
   return rotated;
-}
-
-/** rotateRecipient reads only a manifest's id and recipients, which is what a store's batch read returns. */
-function asManifest(r: RecipientUpdate): Manifest {
-  return r as unknown as Manifest;
 }
 
 async function rotateOneByOne(todo: string[], store: RecordingStore, reseal: (manifest: Manifest) => RecipientEntry[] | null): Promise<number> {

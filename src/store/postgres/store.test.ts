@@ -310,6 +310,29 @@ test('keys rotate re-seals thousands of recordings in batches across listing pag
   }
 });
 
+test('a sealed key that does not open stops the rotation on the worker threads, naming its recording; the batches before it are done', async () => {
+  const { name, url } = await dbs.create();
+  const store = open(url);
+  try {
+    await store.list();
+    const s = nativeSodium();
+    const old = generateAuditorKey(s);
+    const next = generateAuditorKey(s);
+    const ids = await seedRecordings(store.pool, { count: 2_600, kid: old.kid, sealedKeys: [toBase64(s.boxSeal(s.randomBytes(32), old.publicKey))] });
+    // Well formed, the right length, sealed for another key: only opening it tells.
+    const bad = ids[2_400]!;
+    await sql(name, 'UPDATE recording_keys SET sealed_key = $1 WHERE recording = $2', [toBase64(s.boxSeal(s.randomBytes(32), generateAuditorKey(s).publicKey)), bad]);
+    await assert.rejects(
+      rotateRecordings(s, store, old, { publicKey: next.publicKey }),
+      (err: Error) => err.name === 'CryptoError' && err.message.includes(`recording ${bad}: the record key sealed for key ${old.kid} does not open`),
+    );
+    const kids = (await store.manifests(ids)).map((m) => m.recipients[0]!.kid);
+    assert.deepEqual([kids[0], kids[1_999], kids[2_400]], [next.kid, next.kid, old.kid], 'committed batches stay rotated; the bad one is untouched');
+  } finally {
+    await store.close();
+  }
+});
+
 test('a large append (a spool drained at once) goes in as several INSERTs of one transaction, in order', async () => {
   const { url } = await dbs.create();
   const store = open(url);
