@@ -19,6 +19,9 @@ type Kind = { kind: 'shell' } | { kind: 'exec'; command: string } | { kind: 'sub
 /** Environment variables a client may set on the target (locale and time zone only). */
 const ENV_ALLOWED = /^(LANG|LANGUAGE|LC_[A-Z_]+|TZ)$/;
 
+/** How long a closing channel waits for the person's client to take the gateway's last message (ms). */
+const MESSAGE_GRACE_MS = 10_000;
+
 export class ChannelRelay {
   private pty: PseudoTtyInfo | undefined;
   private readonly env: Record<string, string> = {};
@@ -171,7 +174,8 @@ export class ChannelRelay {
     });
     target.on('close', () => {
       tap.end();
-      client.end();
+      // A channel closed for a violation is closed once the person has the message (see violation).
+      if (!this.broken) client.end();
     });
     client.on('close', () => this.closeAll());
   }
@@ -198,11 +202,21 @@ export class ChannelRelay {
     this.broken = true;
     this.log.warn({ side, why }, 'flow control violated; closing the channel');
     this.session?.event({ type: 'protocol-violation', channel: this.index, side, message: why });
-    if (side === 'target' && this.client && !this.client.destroyed) this.client.stderr.write(`\r\nrecgate: the target broke SSH flow control (${why}); channel closed\r\n`);
-    this.client?.close();
-    this.client?.destroy();
     this.target?.close();
     this.target?.destroy();
+    const client = this.client;
+    if (!client) return;
+    const close = (): void => {
+      clearTimeout(grace);
+      client.close();
+      client.destroy();
+    };
+    let grace: NodeJS.Timeout | undefined;
+    if (side === 'client' || client.destroyed) return close();
+    // The person is told why, after what was relayed before. When their client's window is
+    // full, the message waits for it to read on (for a while) rather than being dropped.
+    grace = setTimeout(close, MESSAGE_GRACE_MS).unref();
+    client.stderr.write(`\r\nrecgate: the target broke SSH flow control (${why}); channel closed\r\n`, close);
   }
 
   private closeAll(): void {
