@@ -12,9 +12,10 @@ import { Secret } from '../../config/secret.js';
 import { silentLogger } from '../../log.js';
 import { seedRecordings, startStoreDatabases, superuserQuery, type StoreDatabases } from '../../../test/fixtures/pg-store.js';
 import { toBase64 } from '../../seal/encoding.js';
-import { generateAuditorKey } from '../../seal/keys.js';
+import { generateAuditorKey, type AuditorKeyPair } from '../../seal/keys.js';
 import { openRecordKey } from '../../seal/opener.js';
 import { nativeSodium } from '../../seal/sodium-native.js';
+import type { Sodium } from '../../seal/sodium.js';
 import { rotateRecordings } from '../rotation.js';
 import { bytes, checkpoint, collect, logEntry, manifest, storeContract } from '../store-contract.js';
 import { PostgresStore } from './store.js';
@@ -281,14 +282,21 @@ test('recipients of many recordings are replaced in one batch, and the schema is
   }
 });
 
-test('keys rotate re-seals thousands of recordings in batches across listing pages (on worker threads), and each new sealed key opens', async () => {
-  const { url } = await dbs.create();
+/** A new store database with its schema, and two auditor keys: rotation goes from `old` to `next`. */
+async function rotationSetup(): Promise<{ name: string; store: PostgresStore; s: Sodium; old: AuditorKeyPair; next: AuditorKeyPair }> {
+  const { name, url } = await dbs.create();
   const store = open(url);
+  await store.list().catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  const s = nativeSodium();
+  return { name, store, s, old: generateAuditorKey(s), next: generateAuditorKey(s) };
+}
+
+test('keys rotate re-seals thousands of recordings in batches across listing pages (on worker threads), and each new sealed key opens', async () => {
+  const { store, s, old, next } = await rotationSetup();
   try {
-    await store.list();
-    const s = nativeSodium();
-    const old = generateAuditorKey(s);
-    const next = generateAuditorKey(s);
     const recordKeys = Array.from({ length: 50 }, () => s.randomBytes(32));
     const ids = await seedRecordings(store.pool, { count: 2_500, kid: old.kid, sealedKeys: recordKeys.map((k) => toBase64(s.boxSeal(k, old.publicKey))) });
     const live = manifest();
@@ -311,13 +319,8 @@ test('keys rotate re-seals thousands of recordings in batches across listing pag
 });
 
 test('a sealed key that does not open stops the rotation on the worker threads, naming its recording; the batches before it are done', async () => {
-  const { name, url } = await dbs.create();
-  const store = open(url);
+  const { name, store, s, old, next } = await rotationSetup();
   try {
-    await store.list();
-    const s = nativeSodium();
-    const old = generateAuditorKey(s);
-    const next = generateAuditorKey(s);
     const ids = await seedRecordings(store.pool, { count: 2_600, kid: old.kid, sealedKeys: [toBase64(s.boxSeal(s.randomBytes(32), old.publicKey))] });
     // Well formed, the right length, sealed for another key: only opening it tells.
     const bad = ids[2_400]!;
