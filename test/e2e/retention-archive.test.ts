@@ -56,6 +56,18 @@ async function sweepAt(days: number): Promise<{ deleted: string[]; archived: str
   }
 }
 
+/** The gateway log as seq, kind and recording a line: what a failed verify is checked against. */
+async function logLines(): Promise<string> {
+  const store = openStore(loadConfig(home.configPath), silentLogger());
+  try {
+    const lines: string[] = [];
+    for await (const e of store.readLog()) lines.push(`${e.seq} ${e.kind} ${e.recording}`);
+    return lines.join('\n');
+  } finally {
+    await store.close();
+  }
+}
+
 async function exportFiles(name: string): Promise<Map<string, Buffer>> {
   const out = join(home.dir, `${name}.zip`);
   const r = await home.cli(['recordings', 'export', id, '--key', home.key('officer'), '--out', out]);
@@ -136,7 +148,7 @@ test('past retention.days it is crypto-shredded out of the archive, and verify -
   const list = await home.cli(['recordings', 'list', '--json']);
   assert.deepEqual(JSON.parse(list.stdout), []);
   const all = await home.cli(['recordings', 'verify', '--all']);
-  assert.equal(all.code, 0, all.stdout + all.stderr);
+  assert.equal(all.code, 0, `${all.stdout}${all.stderr}\nthe gateway log holds:\n${await logLines()}`);
   assert.doesNotMatch(all.stdout, /no longer holds it/);
   for (const dir of [home.dataDir, join(home.dir, 'archive')]) {
     for (const { path, bytes } of await filesUnder(dir)) {
