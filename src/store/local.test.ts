@@ -1,11 +1,14 @@
 /** What the local store does beyond the store contract (store-contract.ts, run for it by local-contract.test.ts): torn records, learned chunk positions, the index, ids and file permissions. */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { appendFile, chmod, mkdir, mkdtemp, rm, stat, truncate } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { promisify } from 'node:util';
 import { LocalStore } from './local.js';
-import { bytes, checkpoint, collect, manifest } from './store-contract.js';
+import { bytes, checkpoint, collect, logEntry, manifest } from './store-contract.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -99,4 +102,24 @@ test('the data directory is private to its owner, and so is the index with the l
   assert.equal((await stat(data)).mode & 0o777, 0o700);
   for (const name of ['index.db', 'index.db-wal', 'index.db-shm']) assert.equal((await stat(join(data, name))).mode & 0o777, 0o600, name);
   await store.close();
+});
+
+test('reopening the store in one process keeps its locks: another process reading the log between appends sees every entry', async () => {
+  const store = await tempStore();
+  const db = join(store.dataDir, 'index.db');
+  await store.appendLog((last) => logEntry(last, 'first'));
+  await store.close();
+  // The reader opens, reads and closes the database, as a CLI does; it is the
+  // last one out only if this process's locks are gone.
+  const libsql = createRequire(import.meta.url).resolve('libsql');
+  const count = async (): Promise<number> => {
+    const script = `const D = require(${JSON.stringify(libsql)}); const d = new D(${JSON.stringify(db)}); process.stdout.write(String(d.prepare('SELECT count(*) AS n FROM log').get().n)); d.close();`;
+    return Number((await promisify(execFile)(process.execPath, ['-e', script])).stdout);
+  };
+  for (let n = 2; n <= 8; n++) {
+    const again = new LocalStore(store.dataDir);
+    await again.appendLog((last) => logEntry(last, `entry-${n}`));
+    await again.close();
+    assert.equal(await count(), n, `after append ${n}`);
+  }
 });

@@ -164,9 +164,23 @@ export class SqliteIndex {
  * Creates the database file readable by its owner only before SQLite opens
  * it (its -wal and -shm files take the same mode); an older, wider file is
  * narrowed when this process may.
+ *
+ * An existing file is never opened here: closing any descriptor of a file
+ * drops every POSIX lock this process holds on it, including those of a
+ * connection still open on the same database (libsql keeps a closed
+ * connection alive until its statements are collected). Without its locks,
+ * another process takes itself for the last reader, checkpoints and removes
+ * the WAL under this one: committed log entries went missing and reads
+ * failed with SQLITE_IOERR_SHORT_READ. (sqlite.org, "How To Corrupt An
+ * SQLite Database File", 2.2.)
  */
 function createPrivate(path: string): void {
-  closeSync(openSync(path, 'a', 0o600));
+  try {
+    // O_CREAT | O_EXCL: fails on an existing file without opening it.
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     try {
       if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);

@@ -58,7 +58,9 @@ export class SqliteLog {
         db.exec('COMMIT');
         return entry;
       } catch (err) {
-        db.exec('ROLLBACK');
+        // SQLite has already rolled back after some errors (an I/O error, a full
+        // disk); the error worth reporting is the one that ended the append.
+        if (db.inTransaction) db.exec('ROLLBACK');
         throw err;
       }
     } finally {
