@@ -5,7 +5,7 @@
  * CPU profile from start to exit, written as DIR/PID.cpuprofile (open it in
  * Chrome DevTools, or summarise it with bench/profile-top.ts).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 
@@ -19,7 +19,9 @@ if (dir) {
   // The main thread's inspector session answers synchronously, so this works in an exit handler.
   process.on('exit', () => {
     session.post('Profiler.stop', (err, result) => {
-      if (!err) writeFileSync(join(dir, `${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+      if (err) return;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${process.pid}.cpuprofile`), JSON.stringify(result.profile));
     });
   });
 }

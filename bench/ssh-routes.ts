@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
 import { SshGateway } from '../test/fixtures/ssh-gateway.js';
 import { startSshd, type Sshd } from '../test/fixtures/sshd.js';
@@ -131,7 +131,7 @@ export async function startSshRoutes(options: { cpuProfileDir?: string | undefin
   const saved = { ...process.env };
   if (options.cpuProfileDir) {
     process.env.NODE_OPTIONS = `--import ${new URL('./cpu-profile.js', import.meta.url).href}`;
-    process.env.BENCH_CPU_PROF_DIR = options.cpuProfileDir;
+    process.env.BENCH_CPU_PROF_DIR = resolve(options.cpuProfileDir);
   }
   let gw: SshGateway;
   try {
