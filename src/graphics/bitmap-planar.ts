@@ -49,29 +49,54 @@ export function decodePlanar(src: Uint8Array, width: number, height: number, scr
   const alpha = noAlpha ? undefined : planes.shift();
   const [p1, p2, p3] = planes as [Uint8Array, Uint8Array, Uint8Array];
   const out = scratch ? scratch.rgba(width * height) : new Uint8Array(width * height * 4);
-  const shift = cll - 1;
-  for (let row = 0; row < height; row++) {
-    const from = height - 1 - row;
-    let o = row * width * 4;
-    for (let x = 0; x < width; x++, o += 4) {
-      const i = from * width + x;
-      if (cll === 0) {
-        out[o] = p1[i]!;
-        out[o + 1] = p2[i]!;
-        out[o + 2] = p3[i]!;
-      } else {
-        const ci = cs ? (from >> 1) * chromaW + (x >> 1) : i;
-        const y = p1[i]!;
-        const co = ((p2[ci]! << shift) << 24) >> 24;
-        const cg = ((p3[ci]! << shift) << 24) >> 24;
-        out[o] = clamp(y + co - cg);
-        out[o + 1] = clamp(y + cg);
-        out[o + 2] = clamp(y - co - cg);
-      }
-      out[o + 3] = alpha ? alpha[i]! : 255;
+  // One loop per kind of plane, so the per-pixel work has no branch on the format.
+  if (cll === 0) toRgba(out, p1, p2, p3, width, height);
+  else fromYCoCg(out, p1, p2, p3, cll - 1, cs ? chromaW : 0, width, height);
+  if (alpha) {
+    for (let row = 0; row < height; row++) {
+      const from = (height - 1 - row) * width;
+      for (let x = 0, o = row * width * 4 + 3; x < width; x++, o += 4) out[o] = alpha[from + x]!;
     }
   }
   return out;
+}
+
+/** Planes of red, green and blue, bottom-up, into RGBA top-down (alpha opaque). */
+function toRgba(out: Uint8Array, r: Uint8Array, g: Uint8Array, b: Uint8Array, width: number, height: number): void {
+  for (let row = 0; row < height; row++) {
+    const from = (height - 1 - row) * width;
+    let o = row * width * 4;
+    for (let i = from, end = from + width; i < end; i++, o += 4) {
+      out[o] = r[i]!;
+      out[o + 1] = g[i]!;
+      out[o + 2] = b[i]!;
+      out[o + 3] = 255;
+    }
+  }
+}
+
+/**
+ * Planes of luma and the two chroma differences (shifted right by the colour
+ * loss level, `shift` + 1), bottom-up, into RGBA top-down. `chromaW` is the
+ * width of 2×2-subsampled chroma planes, 0 when they are full size.
+ */
+function fromYCoCg(out: Uint8Array, ys: Uint8Array, cos: Uint8Array, cgs: Uint8Array, shift: number, chromaW: number, width: number, height: number): void {
+  for (let row = 0; row < height; row++) {
+    const from = height - 1 - row;
+    const yRow = from * width;
+    const cRow = chromaW > 0 ? (from >> 1) * chromaW : yRow;
+    let o = row * width * 4;
+    for (let x = 0; x < width; x++, o += 4) {
+      const ci = chromaW > 0 ? cRow + (x >> 1) : cRow + x;
+      const y = ys[yRow + x]!;
+      const co = ((cos[ci]! << shift) << 24) >> 24;
+      const cg = ((cgs[ci]! << shift) << 24) >> 24;
+      out[o] = clamp(y + co - cg);
+      out[o + 1] = clamp(y + cg);
+      out[o + 2] = clamp(y - co - cg);
+      out[o + 3] = 255;
+    }
+  }
 }
 
 function clamp(v: number): number {
