@@ -9,7 +9,7 @@
  *   recgate    xfreerdp → the gateway (recording) → shadow server
  *
  *   node dist/bench/rdp.js [--seconds 30] [--keys 200] [--width 1920] [--height 1080]
- *                          [--routes direct,filtered,recgate] [--phases busy,input]
+ *                          [--routes direct,filtered,recgate] [--phases busy,export,input]
  *                          [--probe] [--cpu-prof DIR] [--under-load]
  *
  *   busy       a full-screen xterm scrolling text on the target for N seconds:
@@ -20,6 +20,11 @@
  *              read at a byte counter in front of each route; for the gateway
  *              also the time spent inside it, from a second counter between it
  *              and the target (the target's own frame pacing drops out)
+ *
+ *   export     after the busy phase, the gateway's recording of it exported by the
+ *              real CLI (`recordings export --video`) to MP4 and to WebM: wall
+ *              time, CPU of the CLI and its ffmpeg, and × real time (the video's
+ *              length over the wall time)
  *
  *   --under-load  the input phase with a second xterm scrolling text beside
  *              the one typed into: keys and their updates queue behind a
@@ -85,10 +90,27 @@ async function tap(targetPort: number | (() => number)): Promise<Tap> {
   return t;
 }
 
-/** CPU seconds (user + system) of a process so far, from /proc. */
-function cpuOf(pid: number): number {
+/** CPU seconds (user + system) of a process so far, from /proc; with `children`, of its waited-for descendants instead. */
+function cpuOf(pid: number | 'self', children = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const at = children ? 13 : 11;
+  return (Number(fields[at]) + Number(fields[at + 1])) / 100;
+}
+
+/** The recording exported as each video format by the real CLI: wall time, the CLI's and ffmpeg's CPU, × real time. */
+async function exportSpeed(g: RdpGateway, id: string): Promise<string[][]> {
+  const rows: string[][] = [];
+  for (const format of ['mp4', 'webm']) {
+    const [t0, cpu0] = [performance.now(), cpuOf('self', true)];
+    const file = await g.exportVideo(id, format);
+    const [wall, cpu] = [(performance.now() - t0) / 1000, cpuOf('self', true) - cpu0];
+    const probe = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=width,height', '-of', 'json', file]).toString();
+    const { format: f, streams } = JSON.parse(probe) as { format: { duration: string }; streams: { width: number; height: number }[] };
+    const length = Number(f.duration);
+    rows.push([format, `${streams[0]!.width}×${streams[0]!.height}`, length.toFixed(1), wall.toFixed(1), (length / wall).toFixed(1), cpu.toFixed(1)]);
+    rmSync(file, { force: true });
+  }
+  return rows;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -237,7 +259,7 @@ async function main(): Promise<void> {
       width: { type: 'string', default: '1920' },
       height: { type: 'string', default: '1080' },
       routes: { type: 'string', default: 'direct,filtered,recgate' },
-      phases: { type: 'string', default: 'busy,input' },
+      phases: { type: 'string', default: 'busy,export,input' },
       probe: { type: 'boolean', default: false },
       'under-load': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
@@ -284,8 +306,14 @@ async function main(): Promise<void> {
   ].filter((r) => values.routes.split(',').some((name) => r.name.startsWith(name)));
   try {
     const rows: string[][] = [];
-    if (phases.includes('busy')) for (const route of routes) rows.push(await busy(route, seconds, g.shadow.screen.display, width, height));
+    let exported: string[][] = [];
+    for (const route of phases.includes('busy') ? routes : []) {
+      const before = route.name.startsWith('recgate') ? (await g.recordings()).length : undefined;
+      rows.push(await busy(route, seconds, g.shadow.screen.display, width, height));
+      if (before !== undefined && phases.includes('export')) exported = await exportSpeed(g, (await g.endedRecording(before)).id);
+    }
     if (rows.length) table(`busy ${width}×${height} session (xterm scrolling text, ${seconds} s, scaled to a minute)`, ['route', 'MB to client / min', 'relay CPU s / min', 'MB recorded / min'], rows);
+    if (exported.length) table('video export of the recorded busy session (`recordings export --video`, decrypting and decoding included)', ['format', 'video', 'length s', 'wall s', '× real time', 'CPU s (CLI + ffmpeg)'], exported);
     const latency: string[][] = [];
     let inside: Latency['inside'];
     for (const route of phases.includes('input') ? routes : []) {

@@ -18,6 +18,7 @@ import { toListFilter, type FilterOptions } from './filters.js';
 import { eventText, excerpt, formatOffset, stripControls } from './excerpt.js';
 import { playFrames } from './playback.js';
 import { printable } from './printable.js';
+import { progressBar } from './progress-bar.js';
 import { Verification, verifiedOnly, verifyBeforeReading } from './verification.js';
 
 export { eventText, formatOffset };
@@ -50,6 +51,17 @@ export interface ExportOptions extends GlobalOptions {
 
 export async function exportRecording(id: string, options: ExportOptions): Promise<void> {
   const video = videoOptions(options);
+  // On a terminal, the video's frames as they are encoded (the longest part of a graphical export).
+  const bar = progressBar(process.stderr, 'encoding video', 'frames');
+  if (bar) video.onProgress = (done, total) => bar.update(done, total);
+  try {
+    await exportWith(id, options, video);
+  } finally {
+    bar?.finish();
+  }
+}
+
+async function exportWith(id: string, options: ExportOptions, video: VideoOptions): Promise<void> {
   await withContext(options, (ctx) =>
     withReader(ctx, id, options, async (reader) => {
       const source = await readerSource(reader);

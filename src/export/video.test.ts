@@ -1,13 +1,14 @@
 /** writeVideo over frames in memory, with the real ffmpeg and ffprobe: what a hostile or cut-off screen stream does to an export. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { memorySource } from '../../test/fixtures/export/memory-source.js';
 import { desktopSize, solidRect } from '../../test/fixtures/screen.js';
-import { BitmapCodec, encodeRecords, RecordType } from '../graphics/records.js';
+import { ScreenKeyframer } from '../graphics/keyframer.js';
+import { BitmapCodec, encodeRecords, RecordType, type ScreenRecord } from '../graphics/records.js';
 import { FrameKind, type Frame } from '../recording/frames.js';
 import { writeVideo } from './video.js';
 
@@ -87,4 +88,60 @@ test('a failing ffmpeg is one clear error and leaves no file behind', async () =
   await assert.rejects(writeVideo(source, join(dir, 'none.mp4'), { format: 'mp4', ffmpeg: 'recgate-no-such-ffmpeg' }), /ffmpeg was not found/);
   await assert.rejects(writeVideo(source, join(dir, 'sub', 'x.mp4'), { format: 'mp4' }), /ENOENT|no such file/i);
   assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('none') || f.startsWith('.recgate')), []);
+});
+
+test('a long WebM is encoded in parts side by side and joined: the same frames at the same times as one encoder makes, progress reported to the end', async () => {
+  // 32 s at 10 fps in three parts (from 10.6 s and 21.3 s), each later part starting from a keyframe
+  // the gateway would have written, with changes before and after those keyframes.
+  const keyframer = new ScreenKeyframer({ intervalMs: 3000, maxGapMs: 1000 });
+  const changes = new Map<number, ScreenRecord[]>([
+    [0, [desktopSize(64, 48), solidRect(0, 0, 64, 48, [255, 0, 0])]],
+    [4000, [solidRect(0, 0, 32, 48, [0, 255, 0])]],
+    [12000, [solidRect(32, 0, 32, 48, [0, 0, 255])]],
+    [25000, [solidRect(0, 24, 32, 24, [255, 255, 0])]],
+  ]);
+  const frames: Frame[] = [];
+  // A small blink in a corner every half second keeps the keyframer's activity clock running.
+  for (let t = 0; t <= 32000; t += 500) {
+    const blink = solidRect(60, 44, 4, 4, t % 1000 === 0 ? [255, 255, 255] : [0, 0, 0]);
+    frames.push(screen(t, keyframer.update(t, [...(changes.get(t) ?? []), blink])));
+  }
+  assert.ok(keyframer.keyframes >= 5, `keyframes written: ${keyframer.keyframes}`);
+  const base = memorySource({ screen: frames }, []);
+  const source = { ...base, meta: { ...base.meta, endedAt: '2024-05-01T10:00:32Z' }, screenStream: 'screen' };
+  const progress: number[] = [];
+  const split = join(dir, 'parts.webm');
+  const one = join(dir, 'whole.webm');
+  const r = await writeVideo(source, split, { format: 'webm', fps: 10, parallel: 3, onProgress: (done, total) => progress.push(done === total ? -done : done) });
+  const whole = await writeVideo(source, one, { format: 'webm', fps: 10, parallel: 1 });
+  assert.deepEqual(r, whole);
+  assert.equal(r.frames, 321);
+  assert.deepEqual(progress.slice(0, 3), [1, 2, 3]);
+  assert.equal(progress.at(-1), -321, 'the last report is all of the frames');
+  assert.equal(progress.length, 321);
+  const [a, b] = [probe(split), probe(one)];
+  assert.deepEqual(a, b);
+  assert.equal(a.frames, r.frames);
+  const expect: [number, number[], number[], number[]][] = [
+    // seconds, left half, right half, bottom left
+    [2, [255, 0, 0], [255, 0, 0], [255, 0, 0]],
+    [8, [0, 255, 0], [255, 0, 0], [0, 255, 0]],
+    [10.7, [0, 255, 0], [255, 0, 0], [0, 255, 0]],
+    [15, [0, 255, 0], [0, 0, 255], [0, 255, 0]],
+    [21.4, [0, 255, 0], [0, 0, 255], [0, 255, 0]],
+    [27, [0, 255, 0], [0, 0, 255], [255, 255, 0]],
+    [31.9, [0, 255, 0], [0, 0, 255], [255, 255, 0]],
+  ];
+  for (const [at, left, right, bottomLeft] of expect) {
+    for (const file of [split, one]) {
+      near(pixelAt(file, at, 10, 10, 64), left, `${file} at ${at} s, left`);
+      near(pixelAt(file, at, 50, 10, 64), right, `${file} at ${at} s, right`);
+      near(pixelAt(file, at, 10, 40, 64), bottomLeft, `${file} at ${at} s, bottom left`);
+    }
+  }
+  // An encoder of a later part that fails ends the export with its message; nothing is left behind.
+  const failing = join(dir, 'ffmpeg-failing-part');
+  await writeFile(failing, '#!/bin/sh\ncase "$*" in *part-1.webm*) echo "part refused" >&2; exit 1;; esac\nexec ffmpeg "$@"\n', { mode: 0o755 });
+  await assert.rejects(writeVideo(source, join(dir, 'failed.webm'), { format: 'webm', fps: 10, parallel: 3, ffmpeg: failing }), /ffmpeg failed \(exit 1\): part refused/);
+  assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('failed') || f.startsWith('.recgate')), []);
 });

@@ -25,7 +25,7 @@
  * size: the largest desktop of the session), the second decodes. --overlay draws the person's keystrokes and clicks (from
  * the events stream) with ffmpeg's drawtext, one caption at a time.
  */
-import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -33,9 +33,10 @@ import { GatewayError, RecordingError } from '../errors.js';
 import { IdleCuts } from '../graphics/idle-cuts.js';
 import { ScreenPlayer, type TimedRecord } from '../graphics/player.js';
 import { MAX_BITMAP_PIXELS } from '../graphics/pixels.js';
-import { RecordType, ScreenParser } from '../graphics/records.js';
+import { RecordType, ScreenParser, type ScreenRecord } from '../graphics/records.js';
 import { FrameKind, type Frame } from '../recording/frames.js';
 import { CaptionBuilder, type Caption } from './captions.js';
+import { concatVideos, FfmpegPipe } from './ffmpeg.js';
 import type { ExportSource } from './source.js';
 import { YuvCanvas } from './yuv-canvas.js';
 
@@ -51,6 +52,10 @@ export interface VideoOptions {
   overlay?: boolean;
   /** The ffmpeg program (default `ffmpeg` on the PATH). */
   ffmpeg?: string;
+  /** Encoders run side by side on parts of a WebM video (default: the machine's cores, at most 4). */
+  parallel?: number;
+  /** Called as frames are encoded: frames done, and in all. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface VideoResult {
@@ -78,7 +83,14 @@ interface Plan {
   height: number;
   recordingMs: number;
   cuts: IdleCuts;
+  /** Times of the Keyframe records: where a part of the video starts decoding. */
+  keyframes: number[];
+  /** Time of the last frame that holds a record. */
+  lastRecordT: number;
 }
+
+/** A part shorter than this (in frames) is not worth an encoder of its own. */
+const MIN_PART_FRAMES = 100;
 
 /** Writes the video to `outPath` (via a temporary file beside it, renamed when complete). */
 export async function writeVideo(source: ExportSource, outPath: string, options: VideoOptions): Promise<VideoResult> {
@@ -89,16 +101,43 @@ export async function writeVideo(source: ExportSource, outPath: string, options:
   const work = await mkdtemp(join(dirname(outPath), '.recgate-video-'));
   const temp = `${outPath}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const filters: string[] = [];
-    if (options.overlay === true) filters.push(...(await captionFilters(source, plan.cuts, work)));
-    const args = ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${plan.width}x${plan.height}`, '-r', String(fps), '-i', 'pipe:0'];
-    if (filters.length > 0) {
-      const script = join(work, 'filters');
-      await writeFile(script, filters.join(',\n'), { mode: 0o600 });
-      args.push('-filter_script:v', script);
+    const captions = options.overlay === true ? await captionFiles(source, work) : [];
+    const frames = Math.max(1, Math.ceil((plan.cuts.videoTime(plan.recordingMs) * fps) / 1000));
+    const cores = availableParallelism();
+    const parts = splitFrames(frames, options.format === 'webm' ? (options.parallel ?? Math.min(4, cores)) : 1);
+    // Parts side by side are the parallelism: an encoder's own threads would only add their overhead.
+    const threads = parts.length > 1 ? Math.max(1, Math.floor(cores / parts.length)) : undefined;
+    const args = encoderArgs(plan, fps, options.format, threads);
+    // The video ends with one more frame when records come after the last sampled time (see renderPart).
+    const lastSampled = plan.cuts.recordingTime(((frames - 1) * 1000) / fps);
+    const progress = new Progress(frames + (plan.lastRecordT > lastSampled ? 1 : 0), options.onProgress);
+    const ffmpeg = options.ffmpeg ?? 'ffmpeg';
+    const stop = new AbortController();
+    const render = async (part: FrameRange, out: string, i: number): Promise<PartResult> => {
+      // A part's timestamps start at 0: its captions are placed at their times less the part's start.
+      const script = await filterScript(captions, plan.cuts, part.from / fps, join(work, `filters-${i}`));
+      return renderPart({ source, stream: source.screenStream!, plan, fps, part, progress, stop: stop.signal, encoder: new FfmpegPipe(ffmpeg, args(out, script)) });
+    };
+    let results: PartResult[];
+    if (parts.length === 1) results = [await render(parts[0]!, temp, 0)];
+    else {
+      const files = parts.map((_, i) => join(work, `part-${i}.${options.format}`));
+      // A part that fails stops the others; every encoder has exited before the work folder goes.
+      let failure: { err: unknown } | undefined;
+      const settled = await Promise.allSettled(
+        parts.map((part, i) =>
+          render(part, files[i]!, i).catch((err: unknown) => {
+            failure ??= { err };
+            stop.abort();
+            throw err;
+          }),
+        ),
+      );
+      if (failure) throw failure.err;
+      results = settled.map((r) => (r as PromiseFulfilledResult<PartResult>).value);
+      await concatVideos(ffmpeg, files, join(work, 'parts.txt'), temp, options.format);
     }
-    args.push(...CODEC_ARGS[options.format], ...COLOUR_ARGS, '-y', temp);
-    const result = await render(source, source.screenStream, plan, fps, options.ffmpeg ?? 'ffmpeg', args);
+    const result = videoResult(plan, results);
     await rename(temp, outPath);
     return result;
   } catch (err) {
@@ -108,6 +147,18 @@ export async function writeVideo(source: ExportSource, outPath: string, options:
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** ffmpeg's arguments for a part written to `out`, with its captions' filter script if it has one. */
+function encoderArgs(plan: Plan, fps: number, format: VideoFormat, threads: number | undefined): (out: string, filterScript: string | undefined) => string[] {
+  return (out, filterScript) => [
+    ...['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${plan.width}x${plan.height}`, '-r', String(fps), '-i', 'pipe:0'],
+    ...(filterScript !== undefined ? ['-filter_script:v', filterScript] : []),
+    ...CODEC_ARGS[format],
+    ...(threads !== undefined ? ['-threads', String(threads)] : []),
+    ...COLOUR_ARGS,
+    ...['-y', out],
+  ];
 }
 
 /**
@@ -122,11 +173,15 @@ async function planVideo(source: ExportSource, stream: string, skipIdleSeconds: 
   const parser = new ScreenParser();
   let size: { w: number; h: number } | undefined;
   let lastT = 0;
+  const keyframes: number[] = [];
+  let lastRecordT = -Infinity;
   for await (const f of source.frames(stream)) {
     if (f.kind !== FrameKind.Screen) continue;
     cuts.change(f.t);
     lastT = Math.max(lastT, f.t);
     for (const r of parser.push(f.data)) {
+      lastRecordT = f.t;
+      if (r.type === RecordType.Keyframe) keyframes.push(f.t);
       if ((r.type === RecordType.DesktopSize || r.type === RecordType.Keyframe) && r.w > 0 && r.h > 0) {
         const next = { w: Math.max(size?.w ?? 0, r.w), h: Math.max(size?.h ?? 0, r.h) };
         // Sizes a player refuses, and growth past the largest picture it holds, are left out (cropped).
@@ -141,28 +196,45 @@ async function planVideo(source: ExportSource, stream: string, skipIdleSeconds: 
   const w = size?.w ?? 1024;
   const h = size?.h ?? 768;
   // yuv420p needs even sides: the canvas is one pixel larger where a side is odd.
-  return { width: w + (w & 1), height: h + (h & 1), recordingMs, cuts };
+  return { width: w + (w & 1), height: h + (h & 1), recordingMs, cuts, keyframes, lastRecordT };
 }
 
-async function captionFilters(source: ExportSource, cuts: IdleCuts, work: string): Promise<string[]> {
+interface CaptionFile {
+  caption: Caption;
+  /** The caption's text, in a file of its own (drawtext reads it verbatim: nothing typed is interpreted). */
+  file: string;
+}
+
+async function captionFiles(source: ExportSource, work: string): Promise<CaptionFile[]> {
   const builder = new CaptionBuilder();
   if (source.eventsStream !== undefined) {
     for await (const f of source.frames(source.eventsStream)) if (f.kind === FrameKind.Event) builder.event(f.t, f.event);
   }
-  const filters: string[] = [];
-  for (const [i, c] of builder.captions.entries()) {
+  const files: CaptionFile[] = [];
+  for (const [i, caption] of builder.captions.entries()) {
     const file = join(work, `caption-${i}.txt`);
-    await writeFile(file, c.text, { mode: 0o600 });
-    filters.push(drawtext(file, c, cuts));
+    await writeFile(file, caption.text, { mode: 0o600 });
+    files.push({ caption, file });
   }
-  return filters;
+  return files;
 }
 
-function drawtext(file: string, c: Caption, cuts: IdleCuts): string {
-  const from = (cuts.videoTime(c.from) / 1000).toFixed(3);
-  const to = (Math.max(cuts.videoTime(c.to), cuts.videoTime(c.from) + 500) / 1000).toFixed(3);
+/** The drawtext filters of the captions shown after `startSeconds` of the video, timed from there; undefined when there are none. */
+async function filterScript(captions: CaptionFile[], cuts: IdleCuts, startSeconds: number, path: string): Promise<string | undefined> {
+  const filters: string[] = [];
+  for (const { caption, file } of captions) {
+    const from = cuts.videoTime(caption.from) / 1000 - startSeconds;
+    const to = Math.max(cuts.videoTime(caption.to), cuts.videoTime(caption.from) + 500) / 1000 - startSeconds;
+    if (to > 0) filters.push(drawtext(file, from, to));
+  }
+  if (filters.length === 0) return undefined;
+  await writeFile(path, filters.join(',\n'), { mode: 0o600 });
+  return path;
+}
+
+function drawtext(file: string, from: number, to: number): string {
   const escaped = file.replace(/\\/g, '\\\\').replace(/'/g, "'\\''").replace(/:/g, '\\:');
-  return `drawtext=textfile='${escaped}':expansion=none:font=monospace:fontsize=h/30:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=8:x=(w-tw)/2:y=h-th-h/20:enable='between(t,${from},${to})'`;
+  return `drawtext=textfile='${escaped}':expansion=none:font=monospace:fontsize=h/30:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=8:x=(w-tw)/2:y=h-th-h/20:enable='between(t,${from.toFixed(3)},${to.toFixed(3)})'`;
 }
 
 /** Screen records in time order from the stream's frames; what could not be read is counted in `parser`. */
@@ -180,99 +252,143 @@ async function* timedRecords(frames: AsyncIterable<Frame>, parser: ScreenParser)
   }
 }
 
-async function render(source: ExportSource, stream: string, plan: Plan, fps: number, ffmpeg: string, args: string[]): Promise<VideoResult> {
-  const encoder = new FfmpegPipe(ffmpeg, args);
+/** Frames [from, to) of the video; the last part also ends the video. */
+interface FrameRange {
+  from: number;
+  to: number;
+  last: boolean;
+}
+
+/**
+ * The video's frames in `parallel` parts of at least MIN_PART_FRAMES each, for as
+ * many encoders side by side: libvpx's own threads barely shorten a VP9 export
+ * on two cores (row-mt and tile columns: 3.8 → 3.4 s wall for 20 s of a busy
+ * desktop), where two encoders on two halves halve it.
+ */
+export function splitFrames(frames: number, parallel: number): FrameRange[] {
+  const n = Math.max(1, Math.min(Math.floor(parallel), Math.floor(frames / MIN_PART_FRAMES)));
+  return Array.from({ length: n }, (_, i) => ({ from: Math.floor((frames * i) / n), to: Math.floor((frames * (i + 1)) / n), last: i === n - 1 }));
+}
+
+/** Frames encoded so far over every part, reported to the caller. */
+class Progress {
+  private done = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly report: ((done: number, total: number) => void) | undefined,
+  ) {}
+
+  frame(): void {
+    this.done++;
+    this.report?.(Math.min(this.done, this.total), this.total);
+  }
+}
+
+interface PartResult {
+  /** Frames this part encoded. */
+  frames: number;
+  /** Records of this part's stretch of the recording that could not be decoded, and the first reason. */
+  skipped: number;
+  firstError: string | undefined;
+  /** For the last part, which reads the stream to its end: records the parser could not read at all. */
+  unreadable: number;
+  unreadableError: string | undefined;
+}
+
+interface PartJob {
+  source: ExportSource;
+  stream: string;
+  plan: Plan;
+  fps: number;
+  part: FrameRange;
+  progress: Progress;
+  /** Set when another part failed: this one stops too. */
+  stop: AbortSignal;
+  encoder: FfmpegPipe;
+}
+
+/** Records that carry state a keyframe does not: the palette and the pointer (cheap to replay). */
+const keptBeforeKeyframe = (r: ScreenRecord): boolean => r.type === RecordType.Palette || r.type >= RecordType.PointerPosition;
+
+/**
+ * Decodes and encodes one part. A part that starts later in the video gets its
+ * screen the way a player seeks: from the last keyframe at or before its
+ * start, with only palette and pointer records replayed before it.
+ */
+async function renderPart(job: PartJob): Promise<PartResult> {
+  const { plan, fps, part, encoder } = job;
   const player = new ScreenPlayer(plan.width, plan.height);
   const canvas = new YuvCanvas(plan.width, plan.height);
   const parser = new ScreenParser();
-  const records = timedRecords(source.frames(stream), parser)[Symbol.asyncIterator]();
+  const records = timedRecords(job.source.frames(job.stream), parser)[Symbol.asyncIterator]();
+  const timeOf = (k: number): number => plan.cuts.recordingTime((k * 1000) / fps);
   let next = await records.next();
-  const videoMs = plan.cuts.videoTime(plan.recordingMs);
-  let frames = Math.max(1, Math.ceil((videoMs * fps) / 1000));
+  let frames = 0;
   const draw = async (): Promise<void> => {
+    job.stop.throwIfAborted();
     const p = player.pointer;
     canvas.update(player.fb, p.visible ? { x: p.x, y: p.y, image: player.pointerImage } : undefined);
     await encoder.write(canvas.frame);
+    frames++;
+    job.progress.frame();
   };
   try {
-    for (let k = 0; k < frames; k++) {
-      const rt = plan.cuts.recordingTime((k * 1000) / fps);
+    if (part.from > 0) {
+      // What the frame before this part showed: the records up to its time, from the last keyframe before it.
+      const until = timeOf(part.from - 1);
+      let keyframe = -Infinity;
+      for (const t of plan.keyframes) if (t <= until) keyframe = t;
+      while (!next.done && next.value.t <= until) {
+        if (next.value.t >= keyframe || keptBeforeKeyframe(next.value.record)) player.apply(next.value.record);
+        next = await records.next();
+      }
+    }
+    // Records the frames before this part showed are the part before's to count.
+    player.skipped = 0;
+    player.firstError = undefined;
+    for (let k = part.from; k < part.to; k++) {
+      const rt = timeOf(k);
       while (!next.done && next.value.t <= rt) {
         player.apply(next.value.record);
         next = await records.next();
       }
       await draw();
     }
-    // The last records (a recording cut off by a crash ends on them) make one more frame, so the
-    // video ends on the screen as last recorded; those after the recording's end are read for errors.
-    let last = false;
-    while (!next.done) {
-      if (next.value.t <= plan.recordingMs) {
-        player.apply(next.value.record);
-        last = true;
+    if (part.last) {
+      // The last records (a recording cut off by a crash ends on them) make one more frame, so the
+      // video ends on the screen as last recorded; those after the recording's end are read for errors.
+      let last = false;
+      while (!next.done) {
+        if (next.value.t <= plan.recordingMs) {
+          player.apply(next.value.record);
+          last = true;
+        }
+        next = await records.next();
       }
-      next = await records.next();
-    }
-    if (last) {
-      await draw();
-      frames++;
+      if (last) await draw();
     }
     await encoder.end();
+    return {
+      frames,
+      skipped: player.skipped,
+      firstError: player.firstError,
+      unreadable: part.last ? parser.skipped : 0,
+      unreadableError: part.last ? parser.firstError : undefined,
+    };
   } catch (err) {
     encoder.kill();
+    await records.return?.(undefined);
     throw err;
   }
-  const result: VideoResult = { frames, videoMs, recordingMs: plan.recordingMs, width: plan.width, height: plan.height, skippedRecords: player.skipped + parser.skipped };
-  const firstError = parser.firstError ?? player.firstError;
-  if (firstError !== undefined) result.firstError = firstError;
-  return result;
 }
 
-/** ffmpeg with raw frames on its standard input; its error output is kept (bounded) for the message. */
-class FfmpegPipe {
-  private readonly child;
-  private stderr = '';
-  private readonly exited: Promise<number | null>;
-  private spawnError: Error | undefined;
-
-  constructor(program: string, args: string[]) {
-    this.child = spawn(program, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    this.child.stderr.on('data', (d: Buffer) => {
-      if (this.stderr.length < 4000) this.stderr += d.toString('utf8');
-    });
-    this.child.stdin.on('error', () => undefined);
-    this.exited = new Promise((resolve) => {
-      this.child.on('error', (err) => {
-        this.spawnError = err;
-        resolve(null);
-      });
-      this.child.on('close', (code) => resolve(code));
-    });
-  }
-
-  async write(frame: Uint8Array): Promise<void> {
-    const written = new Promise<boolean>((resolve) => this.child.stdin.write(frame, (err) => resolve(err == null)));
-    const ok = await Promise.race([written, this.exited.then(() => false)]);
-    if (!ok) throw await this.failure();
-  }
-
-  async end(): Promise<void> {
-    this.child.stdin.end();
-    const code = await this.exited;
-    if (code !== 0) throw await this.failure();
-  }
-
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-
-  private async failure(): Promise<RecordingError> {
-    const code = await this.exited;
-    if (this.spawnError) {
-      const missing = (this.spawnError as NodeJS.ErrnoException).code === 'ENOENT';
-      return new RecordingError(missing ? 'ffmpeg was not found: install it (Debian: apt-get install ffmpeg) to export video' : `ffmpeg did not start: ${this.spawnError.message}`);
-    }
-    const detail = this.stderr.trim().split('\n').slice(-3).join(' / ');
-    return new RecordingError(`ffmpeg failed (exit ${code})${detail ? `: ${detail}` : ''}`);
-  }
+function videoResult(plan: Plan, parts: PartResult[]): VideoResult {
+  const frames = parts.reduce((n, p) => n + p.frames, 0);
+  const skipped = parts.reduce((n, p) => n + p.skipped + p.unreadable, 0);
+  const result: VideoResult = { frames, videoMs: plan.cuts.videoTime(plan.recordingMs), recordingMs: plan.recordingMs, width: plan.width, height: plan.height, skippedRecords: skipped };
+  const last = parts.at(-1)!;
+  const firstError = last.unreadableError ?? parts.find((p) => p.firstError !== undefined)?.firstError;
+  if (firstError !== undefined) result.firstError = firstError;
+  return result;
 }

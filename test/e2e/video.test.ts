@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { existsSync } from 'node:fs';
-import { GatewayHome, run } from '../fixtures/gateway-env.js';
+import { CLI, GatewayHome, PASSPHRASE, run } from '../fixtures/gateway-env.js';
 import { TamperedHome } from '../fixtures/tamper.js';
 import { desktopSize, pointerAt, screenStep, solidPointer, solidRect, type Rgb } from '../fixtures/screen.js';
 import { readZip } from '../fixtures/zip.js';
@@ -105,6 +105,45 @@ test('--overlay draws the typed text over the picture while it is shown', async 
   assert.ok(differing(await strip(plain, 1.6), await strip(overlaid, 1.6)) > 100, 'caption visible at 1.6 s');
   assert.ok(differing(await strip(plain, 0.5), await strip(overlaid, 0.5)) < 20, 'no caption at 0.5 s');
 });
+
+test('a WebM long enough for encoders side by side (300 frames at --fps 100): colours and the caption at their times across the parts', async () => {
+  // On two or more cores this video is encoded in parts joined at 1.5 s (or 1 s on three) with the caption spanning a join.
+  const plain = await exportVideo('parts-plain.webm', ['--video', 'webm', '--fps', '100']);
+  const overlaid = await exportVideo('parts-overlay.webm', ['--video', 'webm', '--fps', '100', '--overlay']);
+  for (const file of [plain, overlaid]) {
+    const p = await probe(file);
+    assert.ok(p.duration > 2.7 && p.duration < 3.8, `duration ${p.duration}`);
+    assertColour(await pixelAt(file, 0.5, 100, 100), RED, `${file} at 0.5 s`);
+    assertColour(await pixelAt(file, 1.4, 100, 100), GREEN, `${file} at 1.4 s`);
+    assertColour(await pixelAt(file, 1.6, 100, 100), GREEN, `${file} at 1.6 s`);
+    assertColour(await pixelAt(file, 2.5, 100, 100), BLUE, `${file} left at 2.5 s`);
+    assertColour(await pixelAt(file, 2.5, 250, 100), GREEN, `${file} right at 2.5 s`);
+  }
+  const strip = async (file: string, t: number): Promise<Buffer> => {
+    const r = await run('ffmpeg', ['-v', 'error', '-ss', String(t), '-i', file, '-frames:v', '1', '-vf', `crop=${W}:40:0:${H - 50}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-']);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdoutBytes;
+  };
+  const differing = (a: Buffer, b: Buffer): number => a.reduce((n, v, i) => n + (Math.abs(v - b[i]!) > 40 ? 1 : 0), 0);
+  assert.ok(differing(await strip(plain, 1.4), await strip(overlaid, 1.4)) > 100, 'caption visible at 1.4 s');
+  assert.ok(differing(await strip(plain, 1.6), await strip(overlaid, 1.6)) > 100, 'caption visible at 1.6 s');
+  assert.ok(differing(await strip(plain, 0.5), await strip(overlaid, 0.5)) < 20, 'no caption at 0.5 s');
+});
+
+test('on a terminal the export draws a progress bar to its end; into a pipe it draws none', async () => {
+  const out = join(home.dir, 'tty.webm');
+  const command = [process.execPath, CLI, 'recordings', 'export', id, '--key', home.key('officer'), '--out', out, '--video', 'webm', '--config', home.configPath].map(shellQuote).join(' ');
+  // script(1) gives the CLI a pseudo-terminal, as a person's shell would.
+  const r = await run('script', ['-qec', command, '/dev/null'], { env: { RECGATE_PASSPHRASE: PASSPHRASE } });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /\rencoding video \[#{30}\] 100%  3\d\/3\d frames/);
+  assert.match(r.stdout, /wrote .*tty\.webm/);
+  const piped = await home.cli(['recordings', 'export', id, '--key', home.key('officer'), '--out', join(home.dir, 'piped.webm'), '--video', 'webm']);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.doesNotMatch(piped.stderr + piped.stdout, /encoding video|\r/);
+});
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
 
 test('the zip export of a graphical recording holds its video', async () => {
   const out = await exportVideo('all.zip', []);
