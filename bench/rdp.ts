@@ -34,12 +34,12 @@
  *   --cpu-prof the gateway's CPU profile (node --cpu-prof) into DIR, written
  *              when it stops
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { RecordingEditor } from '../proxies/rdp/codec/recording-editor.js';
 import { startCaptureRelay } from '../test/fixtures/rdp-capture.js';
 import { ALICE_PASSWORD, RdpGateway } from '../test/fixtures/rdp-gateway.js';
@@ -194,7 +194,8 @@ async function input(route: Route, keys: number, shadowDisplay: string, back: Ta
     const inside: number[] = [];
     for (let i = 0; i < keys; i++) {
       for (const x of [t, back]) if (x) (x.events.length = 0), (x.watching = true);
-      execFileSync('xdotool', ['key', 'a'], { env: { ...process.env, DISPLAY: client.screen.display } });
+      // Not execFileSync: the taps live in this process, and a blocked event loop would time them late.
+      await promisify(execFile)('xdotool', ['key', 'a'], { env: { ...process.env, DISPLAY: client.screen.display } });
       await sleep(150);
       for (const x of [t, back]) if (x) x.watching = false;
       const press = firstAfter(t.events, 'c2s', 0);
