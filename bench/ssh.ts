@@ -15,8 +15,11 @@
  * --quick is 256 MiB, 300 keystrokes, 50 idle sessions. --cpu-prof writes the
  * gateway's V8 CPU profile into DIR when it stops. Every row carries the
  * 1-minute load average when it was measured: the machine may be shared.
+ * Runs alternate between the routes (route A, route B, route A, ...), and each
+ * starts once the machine is 90 % idle over a second (at most 60 s of waiting).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type ssh2 from 'ssh2';
 import { cpuSeconds, load, printTable, rssKiB, shellPrompt, sleep, startSshRoutes, type SshRoute } from './ssh-routes.js';
@@ -83,6 +86,24 @@ async function idleMemory(route: SshRoute, sessions: number): Promise<number> {
   return (after - before) / sessions;
 }
 
+/** Share of the machine's CPU time idle over `ms`, from /proc/stat. */
+async function idleShare(ms: number): Promise<number> {
+  const read = (): number[] => readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const a = read();
+  await sleep(ms);
+  const b = read();
+  const d = b.map((v, i) => v - a[i]!);
+  const total = d.reduce((x, y) => x + y, 0);
+  // idle and iowait
+  return total > 0 ? (d[3]! + d[4]!) / total : 1;
+}
+
+/** Waits (at most 60 s) until the machine is at least 90 % idle over a second. */
+async function settle(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && (await idleShare(1000)) < 0.9);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -105,8 +126,11 @@ async function main(): Promise<void> {
     const picked = values.only?.split(',') ?? ['direct', 'jump', 'recgate'];
     const routes = [all.direct, all.jump, all.gateway].filter((_r, i) => picked.includes(['direct', 'jump', 'recgate'][i]!));
     const rows: string[][] = [];
-    for (const r of routes) {
-      for (let i = 0; i < runs; i++) {
+    // Runs alternate between the routes, and each waits for the machine to settle (the sessions of the
+    // phase before tearing down): a route measured after another's 200 idle sessions ran 30 % slower.
+    for (let i = 0; i < runs; i++) {
+      for (const r of routes) {
+        await settle();
         const t = await throughput(r, mib);
         const loadT = load();
         const k = keys > 0 ? await keystrokes(r, keys) : undefined;
