@@ -93,15 +93,19 @@ test('--skip-idle shortens the pauses and keeps every change', async () => {
   assertColour(await pixelAt(file, p.duration - 0.1, 100, 100), BLUE, 'end');
 });
 
+/** The caption band of the frame shown at `t`, in grey. */
+async function strip(file: string, t: number): Promise<Buffer> {
+  const r = await run('ffmpeg', ['-v', 'error', '-ss', String(t), '-i', file, '-frames:v', '1', '-vf', `crop=${W}:40:0:${H - 50}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-']);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdoutBytes;
+}
+
+/** Pixels that differ clearly between two bands. */
+const differing = (a: Buffer, b: Buffer): number => a.reduce((n, v, i) => n + (Math.abs(v - b[i]!) > 40 ? 1 : 0), 0);
+
 test('--overlay draws the typed text over the picture while it is shown', async () => {
   const plain = await exportVideo('plain.mp4', ['--video', 'mp4']);
   const overlaid = await exportVideo('overlay.mp4', ['--video', 'mp4', '--overlay']);
-  const strip = async (file: string, t: number): Promise<Buffer> => {
-    const r = await run('ffmpeg', ['-v', 'error', '-ss', String(t), '-i', file, '-frames:v', '1', '-vf', `crop=${W}:40:0:${H - 50}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-']);
-    assert.equal(r.code, 0, r.stderr);
-    return r.stdoutBytes;
-  };
-  const differing = (a: Buffer, b: Buffer): number => a.reduce((n, v, i) => n + (Math.abs(v - b[i]!) > 40 ? 1 : 0), 0);
   assert.ok(differing(await strip(plain, 1.6), await strip(overlaid, 1.6)) > 100, 'caption visible at 1.6 s');
   assert.ok(differing(await strip(plain, 0.5), await strip(overlaid, 0.5)) < 20, 'no caption at 0.5 s');
 });
@@ -119,12 +123,6 @@ test('a WebM long enough for encoders side by side (300 frames at --fps 100): co
     assertColour(await pixelAt(file, 2.5, 100, 100), BLUE, `${file} left at 2.5 s`);
     assertColour(await pixelAt(file, 2.5, 250, 100), GREEN, `${file} right at 2.5 s`);
   }
-  const strip = async (file: string, t: number): Promise<Buffer> => {
-    const r = await run('ffmpeg', ['-v', 'error', '-ss', String(t), '-i', file, '-frames:v', '1', '-vf', `crop=${W}:40:0:${H - 50}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-']);
-    assert.equal(r.code, 0, r.stderr);
-    return r.stdoutBytes;
-  };
-  const differing = (a: Buffer, b: Buffer): number => a.reduce((n, v, i) => n + (Math.abs(v - b[i]!) > 40 ? 1 : 0), 0);
   assert.ok(differing(await strip(plain, 1.4), await strip(overlaid, 1.4)) > 100, 'caption visible at 1.4 s');
   assert.ok(differing(await strip(plain, 1.6), await strip(overlaid, 1.6)) > 100, 'caption visible at 1.6 s');
   assert.ok(differing(await strip(plain, 0.5), await strip(overlaid, 0.5)) < 20, 'no caption at 0.5 s');
