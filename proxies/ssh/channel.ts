@@ -11,6 +11,7 @@ import type { Logger } from '../../src/log.js';
 import type { Session } from '../../src/session/session.js';
 import { guardWindow, packetSizeProblem } from './flow-guard.js';
 import { InteractiveTap, SftpTap, TerminalTap, type ChannelTap } from './taps.js';
+import { repairWindowResume } from './window-resume.js';
 
 export type Setup = { ok: true; target: Client; session: Session } | { ok: false; message: string };
 
@@ -89,6 +90,7 @@ export class ChannelRelay {
   }
 
   private async start(client: ServerChannel, kind: Kind): Promise<void> {
+    repairWindowResume(client);
     this.client = client;
     guardWindow(client as never, (why) => this.violation('client', why));
     const problem = packetSizeProblem(client as never);
