@@ -17,32 +17,36 @@
  */
 import type { ServerChannel } from 'ssh2';
 
+type Write = (data: Buffer, encoding: BufferEncoding | null, cb: (err?: Error | null) => void) => void;
+
 interface PendingWrites {
-  _write(data: Buffer, encoding: BufferEncoding | null, cb: (err?: Error | null) => void): void;
+  _write: Write;
   _chunk?: Buffer | undefined;
   _chunkcb?: unknown;
   _chunkErr?: Buffer | undefined;
   _chunkcbErr?: unknown;
-  stderr: { _write(data: Buffer, encoding: BufferEncoding | null, cb: (err?: Error | null) => void): void };
+  stderr: { _write: Write };
 }
 
 export function repairWindowResume(channel: ServerChannel): void {
   const c = channel as unknown as PendingWrites;
   if (typeof c._write !== 'function' || typeof c.stderr?._write !== 'function') return;
-  const write = c._write;
-  c._write = function (data, encoding, cb) {
+  clearAfterWrite(c, () => {
+    c._chunk = undefined;
+    c._chunkcb = undefined;
+  });
+  clearAfterWrite(c.stderr, () => {
+    c._chunkErr = undefined;
+    c._chunkcbErr = undefined;
+  });
+}
+
+/** Runs `clear` when each write of `stream` completes, before its callback. */
+function clearAfterWrite(stream: { _write: Write }, clear: () => void): void {
+  const write = stream._write;
+  stream._write = function (data, encoding, cb) {
     write.call(this, data, encoding, (err) => {
-      c._chunk = undefined;
-      c._chunkcb = undefined;
-      cb(err);
-    });
-  };
-  const stderr = c.stderr;
-  const writeErr = stderr._write;
-  stderr._write = function (data, encoding, cb) {
-    writeErr.call(this, data, encoding, (err) => {
-      c._chunkErr = undefined;
-      c._chunkcbErr = undefined;
+      clear();
       cb(err);
     });
   };
