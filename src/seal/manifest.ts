@@ -8,7 +8,13 @@
  * Binary values are standard base64; times are ISO-8601 UTC strings.
  */
 
-export const MANIFEST_FORMAT = 'recgate-recording/1';
+/**
+ * The format new recordings are written in. /2 differs from /1 only in how
+ * a chunk's digest is computed (see seal/chain); readers accept both.
+ */
+export const MANIFEST_FORMAT = 'recgate-recording/2';
+export const MANIFEST_FORMATS = ['recgate-recording/1', MANIFEST_FORMAT] as const;
+export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
 
 export type StreamKind = 'tty' | 'input' | 'events' | 'screen';
 
@@ -48,7 +54,7 @@ export interface RecordingMeta {
 }
 
 export interface Manifest {
-  format: typeof MANIFEST_FORMAT;
+  format: ManifestFormat;
   id: string;
   meta: RecordingMeta;
   /** The gateway's Ed25519 signing public key (base64) that signs the checkpoints. */

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import fc from 'fast-check';
 
-import { toBase64, utf8 } from './encoding.js';
+import { fromBase64, toBase64, utf8 } from './encoding.js';
 import { buildRecording, iterate, textChunks, type BuiltRecording } from './fixtures.js';
-import type { RecordingStatus } from './manifest.js';
+import type { Checkpoint, Manifest, RecordingStatus } from './manifest.js';
+import { RecordOpener } from './opener.js';
 import { generateSigningKey, signCheckpoint } from './signing.js';
 import { nativeSodium } from './sodium-native.js';
 import { wasmSodium } from './sodium-wasm.js';
@@ -203,4 +205,38 @@ test('checkpoints are checked with the trusted keys only, never with the key the
   const swapped = await verifyRecording(s, input(A, { manifest: { ...A.manifest, signer: toBase64(second.publicKey) }, trustedSigners: [signer.publicKey, second.publicKey] }));
   assertFirstError(swapped, { message: /checkpoint seq 0 is signed by another trusted key than the manifest's signer \(manifest altered\)/ });
   assert.deepEqual(await verifyRecording(s, input(A, { trustedSigners: [second.publicKey, signer.publicKey] })), [], 'any trusted key may have signed');
+});
+
+test('a recording sealed in the first format (BLAKE2b-256 chunk digests) still verifies and opens', async () => {
+  const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/recordings/v1-complete.json', import.meta.url), 'utf8')) as {
+    manifest: Manifest;
+    checkpoints: Checkpoint[];
+    chunks: Record<string, string[]>;
+    auditor: { kid: string; publicKey: string; secretKey: string };
+    signer: string;
+  };
+  assert.equal(fixture.manifest.format, 'recgate-recording/1');
+  const bytes = (b64: string): Uint8Array => fromBase64(b64)!;
+  const chunks = (id: number): Uint8Array[] => (fixture.chunks[id] ?? []).map(bytes);
+  const v1: VerifyInput = {
+    id: fixture.manifest.id,
+    manifest: fixture.manifest,
+    checkpoints: fixture.checkpoints,
+    status: 'complete',
+    trustedSigners: [bytes(fixture.signer)],
+    readChunks: (id) => iterate(chunks(id)),
+  };
+  for (const backend of [s, await wasmSodium()]) assert.deepEqual(await verifyRecording(backend, v1), []);
+  const altered = chunks(1);
+  altered[1]![0]! ^= 1;
+  assertFirstError(await verifyRecording(s, { ...v1, readChunks: (id) => iterate(id === 1 ? altered : chunks(id)) }), {
+    stream: 'tty',
+    chunk: 1,
+    message: /ciphertext does not match its signed digest/,
+  });
+  const auditor = { kid: fixture.auditor.kid, publicKey: bytes(fixture.auditor.publicKey), secretKey: bytes(fixture.auditor.secretKey) };
+  const opener = RecordOpener.open(s, fixture.manifest, auditor);
+  const text = chunks(1).map((c, i) => new TextDecoder().decode(opener.openChunk(1, i, c).plaintext));
+  assert.equal(text[0], 'v1 output 0\r\n$ ');
+  opener.close();
 });

@@ -18,10 +18,10 @@
  * signed; an index that calls a signed-off recording interrupted or still
  * recording was edited.
  */
-import { ChunkChain } from './chain.js';
+import { ChunkChain, chainVersionOf } from './chain.js';
 import { bytesEqual, fromBase64 } from './encoding.js';
 import { FindingList, type Finding } from './findings.js';
-import { MANIFEST_FORMAT, type Checkpoint, type Manifest, type RecordingStatus } from './manifest.js';
+import { MANIFEST_FORMATS, type Checkpoint, type Manifest, type RecordingStatus } from './manifest.js';
 import { SIGN_PUBLICKEYBYTES } from './sodium-params.js';
 import type { Sodium } from './sodium.js';
 import { summarizeCheckpoints, type CheckpointKeys, type CheckpointSummary, type StreamCoverage } from './verify-checkpoints.js';
@@ -66,7 +66,7 @@ export async function verifyRecording(s: Sodium, input: VerifyInput): Promise<Fi
 /** Checks the manifest's own fields; returns the keys its checkpoints are checked with. */
 function checkManifest(input: VerifyInput, report: FindingList): CheckpointKeys {
   const { manifest } = input;
-  if (manifest.format !== MANIFEST_FORMAT) report.error(`manifest format is ${JSON.stringify(manifest.format)}, expected ${MANIFEST_FORMAT}`);
+  if (!MANIFEST_FORMATS.includes(manifest.format)) report.error(`manifest format is ${JSON.stringify(manifest.format)}, expected one of ${MANIFEST_FORMATS.join(', ')}`);
   if (manifest.id !== input.id) report.error(`manifest names recording ${manifest.id} (manifest swapped or altered)`);
   if (manifest.meta?.id !== manifest.id) report.error(`manifest metadata names recording ${manifest.meta?.id}`);
   const ids = new Set<number>();
@@ -123,7 +123,7 @@ function streamsToScan(manifest: Manifest, summary: CheckpointSummary): { id: nu
 
 async function scanStream(s: Sodium, scan: StreamScan, cov: StreamCoverage): Promise<void> {
   const { input, report } = scan;
-  const chain = new ChunkChain(s, input.id, cov.name);
+  const chain = new ChunkChain(s, input.id, cov.name, chainVersionOf(input.manifest.format));
   const bad = new BadChunks(report, cov);
   try {
     for await (const chunk of input.readChunks(cov.id)) {
