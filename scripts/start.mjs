@@ -16,7 +16,8 @@ const DUPLICATE_MS = 300;
 
 if (!build()) process.exit(1);
 
-const child = spawn(process.execPath, [join(ROOT, 'bin', 'recgate.js'), 'start', ...process.argv.slice(2)], {
+const { DAEMON_NODE_FLAGS } = await import('../dist/src/daemon/node-flags.js');
+const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, join(ROOT, 'bin', 'recgate.js'), 'start', ...process.argv.slice(2)], {
   stdio: 'inherit',
   detached: true, // its own process group: signals reach it once, through here
 });

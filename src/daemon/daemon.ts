@@ -23,6 +23,7 @@ import { startConsole } from './console.js';
 import { startControl } from './control.js';
 import { stopGateway, type Closable } from './drain.js';
 import { Gateway } from './gateway.js';
+import { missingNodeFlags } from './node-flags.js';
 import { ensureHostKey, ensureSigningKey, ensureTlsCertificate, SIGNER_COMMENT } from './gateway-keys.js';
 import { startRetention, type Retention } from './retention.js';
 
@@ -95,6 +96,8 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   gatewayUp = gateway;
   gateway.phase = 'serving';
   log.info({ config: configPath, dataDir: config.gateway.dataDir, store: store.kind }, 'recgate started');
+  const missing = missingNodeFlags();
+  if (missing.length > 0) log.warn({ missing }, 'node was started without the gateway\'s V8 flags: bulk relaying may cost up to twice the CPU (bin/recgate.js passes them; see src/daemon/node-flags.ts)');
   const signal = await stopSignal;
   // SIGTERM is how orchestrators stop a node: drain. Ctrl-C is a person at a terminal: end the sessions now.
   const drainMs = signal === 'SIGTERM' ? config.gateway.drainTimeout : null;
