@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parse } from 'yaml';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { loadConfig } from '../../src/config/index.js';
 import { CLI, freePort, ROOT, run } from '../fixtures/gateway-env.js';
 
@@ -72,7 +73,7 @@ test('what the Dockerfile copies from the build context exists and is not exclud
     }
   }
   assert.ok(ignored.includes('node_modules') && ignored.includes('dist'), 'the host\'s build output stays out of the context');
-  assert.deepEqual(JSON.parse(one('ENTRYPOINT')), ['node', 'bin/recgate.js']);
+  assert.deepEqual(JSON.parse(one('ENTRYPOINT')), ['node', ...DAEMON_NODE_FLAGS, 'bin/recgate.js']);
   assert.ok(existsSync(join(ROOT, 'bin', 'recgate.js')));
   assert.deepEqual(JSON.parse(one('CMD')), ['start']);
   assert.ok(all('COPY').includes('config/recgate.container.yaml ./config/recgate.yaml'), 'the image\'s config is the one `recgate start` finds in /app');
@@ -128,7 +129,9 @@ test('the HEALTHCHECK command passes against a gateway on the image\'s config an
   const configPath = join(dir, 'recgate.yaml');
   await writeFile(configPath, yaml);
   const probe = command.map((a) => a.replace(`:${config.listen.metrics!.port}/`, `:${ports.get(config.listen.metrics!.port)}/`));
-  const child = spawn(process.execPath, [CLI, 'start', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Started as the image's entrypoint starts it, V8 flags included.
+  const entrypoint = JSON.parse(one('ENTRYPOINT')) as string[];
+  const child = spawn(process.execPath, [...entrypoint.slice(1, -1), CLI, 'start', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log += d.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
