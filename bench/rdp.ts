@@ -4,8 +4,10 @@
  *
  *   direct     xfreerdp → shadow server, as the client negotiates it (GFX, H.264)
  *   filtered   xfreerdp → a bare relay applying the gateway's recording edits
- *              (no GFX, no compression, plain bitmaps), recording nothing: what
- *              the capability filtering alone costs
+ *              (no GFX, no compression, plain bitmaps), recording nothing, in a
+ *              process of its own (bench/rdp-floor.ts): what the capability
+ *              filtering alone costs, and the latency floor of any relay that
+ *              terminates TLS on this machine
  *   recgate    xfreerdp → the gateway (recording) → shadow server
  *
  *   node dist/bench/rdp.js [--seconds 30] [--keys 200] [--width 1920] [--height 1080]
@@ -18,8 +20,10 @@
  *   input      key presses into an xterm running cat: time from the client's
  *              input PDU to the first update the target sends back (p50, p99),
  *              read at a byte counter in front of each route; for the gateway
- *              also the time spent inside it, from a second counter between it
- *              and the target (the target's own frame pacing drops out)
+ *              and the filtered relay also the time spent inside it, from a
+ *              second counter between it and the target (the target's own
+ *              frame pacing drops out): the gateway's figure less the relay's
+ *              is what recording adds
  *
  *   export     after the busy phase, the gateway's recording of it exported by the
  *              real CLI (`recordings export --video`) to MP4 and to WebM: wall
@@ -40,8 +44,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { parseArgs, promisify } from 'node:util';
-import { RecordingEditor } from '../proxies/rdp/codec/recording-editor.js';
-import { startCaptureRelay } from '../test/fixtures/rdp-capture.js';
 import { ALICE_PASSWORD, RdpGateway } from '../test/fixtures/rdp-gateway.js';
 import { startClient, type RdpClient } from '../test/fixtures/rdp/xfreerdp.js';
 
@@ -123,7 +125,7 @@ interface Route {
   open(): Promise<{ port: number; close(): Promise<void> }>;
   user: string;
   password: string;
-  /** CPU seconds of what relays (the gateway process, or this process for the bare relay). */
+  /** CPU seconds of what relays (the gateway process, the bare relay's process, or this process for direct). */
   cpu(): number;
   /** Bytes the route recorded so far. */
   recorded(): Promise<number>;
@@ -281,10 +283,26 @@ async function main(): Promise<void> {
   const back = await tap(() => shadowPort);
   const g = await RdpGateway.start({ shadow: { security: 'tls', width, height }, shadow01Port: back.port, nodeOptions, env: probeOut ? { RECGATE_PROBE_OUT: probeOut } : {} });
   shadowPort = g.shadow.port;
+  // The bare relay runs in a process of its own behind the same back tap as the gateway: its CPU is its own, and its inside time is the floor.
+  let floorPid = 0;
+  let floorCpu = 0;
   const bareRelay = async (): Promise<{ port: number; close(): Promise<void> }> => {
-    const editor = new RecordingEditor();
-    const relay = await startCaptureRelay({ targetPort: g.shadow.port, maxRecordedBytes: 0, edit: (dir, frame) => editor.edit(dir, frame) });
-    return { port: relay.port, close: () => relay.stop() };
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./rdp-floor.js', import.meta.url)), String(back.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout!.once('data', (d: Buffer) => resolve((JSON.parse(d.toString('utf8')) as { port: number }).port));
+      child.once('exit', (code) => reject(new Error(`the bare relay exited (${code}) before listening`)));
+    });
+    floorPid = child.pid!;
+    const exited = new Promise((r) => child.once('exit', r));
+    return {
+      port,
+      close: async () => {
+        floorCpu += cpuOf(floorPid);
+        floorPid = 0;
+        child.kill('SIGTERM');
+        await exited;
+      },
+    };
   };
   const straight = (port: number) => async () => ({ port, close: async () => undefined });
   const cpuSelf = (): number => {
@@ -294,7 +312,7 @@ async function main(): Promise<void> {
   const gatewayPid = Number(execFileSync('pgrep', ['-n', '-f', g.home.dir]).toString().trim());
   const routes: Route[] = [
     { name: 'direct', open: straight(g.shadow.port), user: g.shadow.user, password: g.shadow.password, cpu: cpuSelf, recorded: async () => 0 },
-    { name: 'filtered relay, no recording', open: bareRelay, user: g.shadow.user, password: g.shadow.password, cpu: cpuSelf, recorded: async () => 0 },
+    { name: 'filtered relay, no recording', open: bareRelay, user: g.shadow.user, password: g.shadow.password, cpu: () => floorCpu + (floorPid ? cpuOf(floorPid) : 0), recorded: async () => 0 },
     {
       name: 'recgate (recording)',
       open: straight(g.port),
@@ -316,17 +334,16 @@ async function main(): Promise<void> {
     if (rows.length) table(`busy ${width}×${height} session (xterm scrolling text, ${seconds} s, scaled to a minute)`, ['route', 'MB to client / min', 'relay CPU s / min', 'MB recorded / min'], rows);
     if (exported.length) table('video export of the recorded busy session (`recordings export --video`, decrypting and decoding included)', ['format', 'video', 'length s', 'wall s', '× real time', 'CPU s (CLI + ffmpeg)'], exported);
     const latency: string[][] = [];
-    let inside: Latency['inside'];
+    const inside: string[][] = [];
     for (const route of phases.includes('input') ? routes : []) {
-      const r = await input(route, Number(values.keys), g.shadow.screen.display, route.name.startsWith('recgate') ? back : undefined, values['under-load']);
-      inside ??= r.inside;
+      const r = await input(route, Number(values.keys), g.shadow.screen.display, route.name.startsWith('direct') ? undefined : back, values['under-load']);
       latency.push([route.name, r.p50.toFixed(2), r.p99.toFixed(2), String(r.n)]);
+      if (r.inside) inside.push([route.name, r.inside.p50.toFixed(2), r.inside.p99.toFixed(2), String(r.inside.n)]);
     }
     if (latency.length) table(`key press to the update that shows it (ms, at the client${values['under-load'] ? ', text scrolling beside it' : ''})`, ['route', 'p50', 'p99', 'samples'], latency);
-    if (inside) {
-      console.log(`\nInside the gateway (a key in to out, plus its update in to out, both legs tapped): p50 ${inside.p50.toFixed(2)} ms, p99 ${inside.p99.toFixed(2)} ms over ${inside.n} keys.`);
-    }
-    console.log('\nThe direct row\'s CPU is this process\'s byte counter alone; the bare relay runs in this process too, so its row includes that counter.');
+    if (inside.length) table('inside the relay (ms: a key in to out, plus its update in to out, both legs tapped)', ['route', 'p50', 'p99', 'samples'], inside);
+    console.log('\nThe direct row\'s CPU is this process\'s byte counter alone. The filtered relay and the gateway sit behind a second');
+    console.log('byte counter (to the target) in this process; their CPU is their own process\'s.');
   } finally {
     await g.stop();
     await back.close();
