@@ -21,6 +21,7 @@ import type { Sodium } from '../../src/seal/sodium.js';
 import type { EndReason } from '../../src/session/session.js';
 import { ChannelRelay, type Setup } from './channel.js';
 import { coalesceWrites } from './coalesce.js';
+import { poolPadding } from './padding-pool.js';
 import { relayForward } from './forward.js';
 import type { TargetPins } from '../wire/target-pins.js';
 import type { SshTargetOptions } from './spec.js';
@@ -66,6 +67,7 @@ export class SshConnection {
   ) {
     this.address = info.ip;
     coalesceWrites((conn as unknown as { _sock?: Socket })._sock);
+    poolPadding(conn);
     this.log = deps.log.child({ client: `${info.ip}:${info.port}` });
     conn.on('authentication', (ctx) => void this.authenticate(ctx));
     conn.on('ready', () => this.ready());

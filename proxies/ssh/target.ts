@@ -11,6 +11,7 @@ import type { Logger } from '../../src/log.js';
 import { ALGORITHMS } from './algorithms.js';
 import { fingerprint, TRUST_ON_FIRST_USE, type TargetPins } from '../wire/target-pins.js';
 import { coalesceWrites } from './coalesce.js';
+import { poolPadding } from './padding-pool.js';
 import type { SshTargetOptions } from './spec.js';
 
 export type TargetFailure = 'target-down' | 'host-key-mismatch' | 'host-key-unpinned' | 'login-failed';
@@ -67,6 +68,7 @@ export function connectTarget(target: TargetConfig, pins: TargetPins, log: Logge
     });
     client.connect(config);
     coalesceWrites((client as unknown as { _sock?: Socket })._sock);
+    poolPadding(client);
   });
 }
 
