@@ -18,7 +18,7 @@ test('every launcher passes the daemon flags', () => {
   assert.match(read('scripts/start.mjs'), /DAEMON_NODE_FLAGS/);
 });
 
-test('the shebang runs: bin/recgate.js executed directly starts node with the flags', () => {
+test('bin/recgate.js runs when executed directly: env -S splits the shebang into node and its flags', () => {
   const out = execFileSync(new URL('bin/recgate.js', root).pathname, ['--version'], { encoding: 'utf8' });
   assert.match(out, /\d+\.\d+\.\d+/);
 });
