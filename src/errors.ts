@@ -27,6 +27,11 @@ export class GatewayError extends Error {
   }
 }
 
+/** A command used wrongly: the CLI prints the message and exits with status 2. */
+export function usageError(message: string): GatewayError {
+  return new GatewayError('RG_ERR_USAGE', message);
+}
+
 export class ConfigError extends GatewayError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('RG_ERR_CONFIG', message, options);

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig, resolveConfigPath, type Config } from '../config/index.js';
 import { environment } from '../config/environment.js';
-import { GatewayError, KeyError, NotFoundError } from '../errors.js';
+import { KeyError, NotFoundError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { decryptKeyFile, type AuditorKeyPair } from '../seal/keys.js';
 import { defaultSodium, type Sodium } from '../seal/sodium.js';
@@ -104,6 +104,3 @@ export async function withContext<T>(options: GlobalOptions, fn: (ctx: CliContex
   }
 }
 
-export function usageError(message: string): GatewayError {
-  return new GatewayError('RG_ERR_USAGE', message);
-}

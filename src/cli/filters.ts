@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ListFilter } from '../store/types.js';
-import { usageError } from './context.js';
+import { usageError } from '../errors.js';
 
 export interface FilterOptions {
   user?: string;

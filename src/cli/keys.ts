@@ -14,7 +14,8 @@ import { encryptKeyFile, formatPublicKeyLine, generateAuditorKey, parsePublicKey
 import { defaultSodium } from '../seal/sodium.js';
 import { rotateRecordings, type RotationResult } from '../store/rotation.js';
 import { storeTiers } from '../store/tiered.js';
-import { usageError, withContext, type GlobalOptions } from './context.js';
+import { usageError } from '../errors.js';
+import { withContext, type GlobalOptions } from './context.js';
 import { applyRecipientEdit, describeEdit, recipientEdit, type RecipientEdit } from './keys-config.js';
 import { printable } from './printable.js';
 import { PASSPHRASE_HINT, readSecret } from './prompt.js';

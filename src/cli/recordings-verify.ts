@@ -10,7 +10,8 @@
 import { NotFoundError } from '../errors.js';
 import type { Finding } from '../seal/verify.js';
 import { formatLogHead, parseLogHead, type LogHead } from '../seal/verify-log.js';
-import { usageError, withContext, type CliContext, type GlobalOptions } from './context.js';
+import { usageError } from '../errors.js';
+import { withContext, type CliContext, type GlobalOptions } from './context.js';
 import { printable } from './printable.js';
 import { Verification } from './verification.js';
 

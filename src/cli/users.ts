@@ -3,7 +3,7 @@ import { makeNativeVerifier } from '../auth/mysql-auth.js';
 import { makeScramVerifier } from '../auth/scram.js';
 import { ntHash } from '../auth/ntlm-crypto.js';
 import { defaultSodium } from '../seal/sodium.js';
-import { usageError } from './context.js';
+import { usageError } from '../errors.js';
 import { readSecret } from './prompt.js';
 
 /**
