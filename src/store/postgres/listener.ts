@@ -9,9 +9,10 @@
  * with a growing delay, after it breaks.
  */
 import { EventEmitter, once } from 'node:events';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../../log.js';
 import { CHUNKS_CHANNEL } from './schema.js';
+import { driver } from './pool.js';
 
 /** NOTIFY payload: chunks of a recording's stream landed (`next` = chunks held), or the recording ended (`stream` 0). */
 export interface ChunkNotice {
@@ -80,7 +81,7 @@ export class ChunkListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ ...this.config, application_name: 'recgate listener' });
+    const client = new (driver().Client)({ ...this.config, application_name: 'recgate listener' });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     client.on('notification', (msg) => {

@@ -8,7 +8,8 @@
  * as a log line instead of crashing the process; the pool opens a new one on
  * the next query.
  */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Secret } from '../../config/secret.js';
 import type { Logger } from '../../log.js';
 
@@ -19,8 +20,17 @@ export interface PoolOptions {
   applicationName?: string;
 }
 
+/**
+ * The driver, loaded when a pool is first opened: a gateway or a CLI command on the
+ * local store does not wait for it (it takes a tenth of a second to load).
+ */
+export const driver = (() => {
+  let loaded: typeof pg | undefined;
+  return (): typeof pg => (loaded ??= createRequire(import.meta.url)('pg') as typeof pg);
+})();
+
 export function openPool(url: Secret, log: Logger, options: PoolOptions = {}): pg.Pool {
-  const pool = new pg.Pool({
+  const pool = new (driver().Pool)({
     connectionString: url.reveal(),
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'recgate',
