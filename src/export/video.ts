@@ -33,11 +33,12 @@ import { GatewayError, RecordingError } from '../errors.js';
 import { IdleCuts } from '../graphics/idle-cuts.js';
 import { ScreenPlayer, type TimedRecord } from '../graphics/player.js';
 import { MAX_BITMAP_PIXELS } from '../graphics/pixels.js';
-import { RecordType, ScreenParser, type ScreenRecord } from '../graphics/records.js';
+import { RecordType, ScreenParser } from '../graphics/records.js';
 import { FrameKind, type Frame } from '../recording/frames.js';
 import { CaptionBuilder, type Caption } from './captions.js';
 import { concatVideos, FfmpegPipe } from './ffmpeg.js';
 import type { ExportSource } from './source.js';
+import { partStart } from './part-start.js';
 import { YuvCanvas } from './yuv-canvas.js';
 
 export type VideoFormat = 'webm' | 'mp4';
@@ -309,42 +310,45 @@ interface PartJob {
   encoder: FfmpegPipe;
 }
 
-/** Records that carry state a keyframe does not: the palette and the pointer (cheap to replay). */
-const keptBeforeKeyframe = (r: ScreenRecord): boolean => r.type === RecordType.Palette || r.type >= RecordType.PointerPosition;
-
 /**
  * Decodes and encodes one part. A part that starts later in the video gets its
- * screen the way a player seeks: from the last keyframe at or before its
- * start, with only palette and pointer records replayed before it.
+ * screen the way a player seeks, from the last keyframe at or before its start
+ * (part-start.ts).
  */
 async function renderPart(job: PartJob): Promise<PartResult> {
   const { plan, fps, part, encoder } = job;
-  const player = new ScreenPlayer(plan.width, plan.height);
   const canvas = new YuvCanvas(plan.width, plan.height);
-  const parser = new ScreenParser();
-  const records = timedRecords(job.source.frames(job.stream), parser)[Symbol.asyncIterator]();
-  const timeOf = (k: number): number => plan.cuts.recordingTime((k * 1000) / fps);
-  let next = await records.next();
-  let frames = 0;
-  const draw = async (): Promise<void> => {
-    job.stop.throwIfAborted();
-    const p = player.pointer;
-    canvas.update(player.fb, p.visible ? { x: p.x, y: p.y, image: player.pointerImage } : undefined);
-    await encoder.write(canvas.frame);
-    frames++;
-    job.progress.frame();
+  // The parser of the reader last opened: the one this part goes on with, whose unreadable records the last part reports.
+  let parser = new ScreenParser();
+  const open = (): AsyncIterator<TimedRecord> => {
+    parser = new ScreenParser();
+    return timedRecords(job.source.frames(job.stream), parser)[Symbol.asyncIterator]();
   };
+  const timeOf = (k: number): number => plan.cuts.recordingTime((k * 1000) / fps);
+  let records: AsyncIterator<TimedRecord> | undefined;
   try {
+    let player: ScreenPlayer;
+    let next: IteratorResult<TimedRecord>;
     if (part.from > 0) {
       // What the frame before this part showed: the records up to its time, from the last keyframe before it.
       const until = timeOf(part.from - 1);
       let keyframe = -Infinity;
       for (const t of plan.keyframes) if (t <= until) keyframe = t;
-      while (!next.done && next.value.t <= until) {
-        if (next.value.t >= keyframe || keptBeforeKeyframe(next.value.record)) player.apply(next.value.record);
-        next = await records.next();
-      }
+      ({ player, records, next } = await partStart(open, until, keyframe, plan.width, plan.height));
+    } else {
+      player = new ScreenPlayer(plan.width, plan.height);
+      records = open();
+      next = await records.next();
     }
+    let frames = 0;
+    const draw = async (): Promise<void> => {
+      job.stop.throwIfAborted();
+      const p = player.pointer;
+      canvas.update(player.fb, p.visible ? { x: p.x, y: p.y, image: player.pointerImage } : undefined);
+      await encoder.write(canvas.frame);
+      frames++;
+      job.progress.frame();
+    };
     // Records the frames before this part showed are the part before's to count.
     player.skipped = 0;
     player.firstError = undefined;
@@ -382,7 +386,7 @@ async function renderPart(job: PartJob): Promise<PartResult> {
     throw err;
   } finally {
     // A part before the last stops reading mid-stream: its reader (open chunk files) is let go now.
-    await records.return?.(undefined);
+    await records?.return?.(undefined);
   }
 }
 
