@@ -121,6 +121,12 @@ export class DatabaseRelay<Sink> extends EventEmitter {
   private clientBlocked = false;
   private done = false;
   private closedSides = 0;
+  /**
+   * performance.now() when the chunk being relayed arrived, undefined between chunks: one
+   * clock reading serves the activity, the observer's times, its events and its transcript
+   * frame (a reading is a native call, and a statement took several).
+   */
+  private at: number | undefined;
 
   constructor(
     private readonly client: Side,
@@ -135,8 +141,8 @@ export class DatabaseRelay<Sink> extends EventEmitter {
     this.observer = protocol.observer({
       // Collected while a chunk is observed, written as one frame after it (see flushTranscript).
       tty: (text) => void this.transcript.push(text),
-      event: (e) => void session.event(e),
-      now: () => session.now(),
+      event: (e) => void session.event(e, this.at),
+      now: () => session.now(this.at),
     });
     this.screen = protocol.clientScreen?.();
     session.attach({
@@ -174,7 +180,16 @@ export class DatabaseRelay<Sink> extends EventEmitter {
 
   private fromClient(chunk: Buffer): void {
     if (this.ending) return;
-    this.session.activity();
+    this.at = performance.now();
+    try {
+      this.relayClient(chunk);
+    } finally {
+      this.at = undefined;
+    }
+  }
+
+  private relayClient(chunk: Buffer): void {
+    this.session.activity(this.at);
     const screened = this.screen?.screen(chunk);
     const forward = screened ? screened.forward : chunk;
     if (forward.length > 0) {
@@ -207,13 +222,22 @@ export class DatabaseRelay<Sink> extends EventEmitter {
     if (this.transcript.length === 0) return;
     const text = this.transcript.length === 1 ? this.transcript[0]! : this.transcript.join('');
     this.transcript.length = 0;
-    this.session.outputText(text);
+    this.session.outputText(text, 0, this.at);
   }
 
   private fromServer(chunk: Buffer): void {
     if (this.done) return;
+    this.at = performance.now();
+    try {
+      this.relayServer(chunk);
+    } finally {
+      this.at = undefined;
+    }
+  }
+
+  private relayServer(chunk: Buffer): void {
     // An answer the person is waiting for counts as activity: the idle period starts after it.
-    if (!this.observer.idle) this.session.activity();
+    if (!this.observer.idle) this.session.activity(this.at);
     let at = 0;
     // Pending messages of our own go in at the first message boundary.
     while (this.injections.length > 0 && at < chunk.length) {

@@ -178,9 +178,9 @@ export class Recorder extends EventEmitter {
     return this.failure !== undefined;
   }
 
-  /** Milliseconds since the session started, never decreasing. */
-  now(): number {
-    const t = Math.round(performance.now() - this.t0);
+  /** Milliseconds since the session started at `at` (a performance.now() reading, by default now), never decreasing. */
+  now(at = performance.now()): number {
+    const t = Math.round(at - this.t0);
     if (t > this.lastT) this.lastT = t;
     return this.lastT;
   }
@@ -218,14 +218,15 @@ export class Recorder extends EventEmitter {
   /**
    * `output(Buffer.from(text))`, frames and all, without the intermediate
    * buffer when the text fits the chunk under way: it is encoded in place.
+   * `at` is when it was output (a performance.now() reading), by default now.
    */
-  outputText(text: string, channel = 0): boolean {
+  outputText(text: string, channel = 0, at?: number): boolean {
     this.ensureTerminal(channel);
     const bytes = Buffer.byteLength(text);
     const s = this.stream(ttyName(channel));
     if (bytes === 0 || this.ending) return this.writable;
     if (bytes > s.buffer.free()) return this.output(Buffer.from(text, 'utf8'), channel);
-    const t = this.now();
+    const t = this.now(at);
     s.buffer.appendText(FrameKind.Data, t, text, bytes);
     this.appended(s, t);
     return this.writable;
@@ -249,7 +250,8 @@ export class Recorder extends EventEmitter {
     return this.writable;
   }
 
-  event(event: RecordedEvent): boolean {
+  /** An event at `at` (a performance.now() reading), by default now. */
+  event(event: RecordedEvent, at?: number): boolean {
     // The JSON goes straight into the stream's buffer as UTF-8 (see StreamBuffer.appendText).
     let json = JSON.stringify(event);
     let bytes = Buffer.byteLength(json);
@@ -258,7 +260,7 @@ export class Recorder extends EventEmitter {
       json = JSON.stringify({ type: event.type, truncated: true, bytes });
       bytes = Buffer.byteLength(json);
     }
-    const t = this.now();
+    const t = this.now(at);
     const s = this.stream('events');
     if (s.buffer.free() < bytes) this.sealAndStore(s, false);
     if (this.ending) return this.writable;

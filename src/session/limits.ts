@@ -72,9 +72,9 @@ export class SessionLimits {
     if (limits.maxDuration !== null) this.scheduleMax(limits.maxDuration - warningLead(limits.maxDuration, warnBefore));
   }
 
-  /** The person did something: the idle period starts over. */
-  activity(): void {
-    this.lastActivity = performance.now();
+  /** The person did something (at `at`, a performance.now() the caller already read): the idle period starts over. */
+  activity(at = performance.now()): void {
+    this.lastActivity = at;
   }
 
   idleMs(): number {

@@ -151,9 +151,13 @@ export class Session extends EventEmitter {
     return this.live?.writable ?? true;
   }
 
-  /** Milliseconds since the session started, on the recording's clock (for a keystroke's `t`). */
-  now(): number {
-    return this.recorder ? this.recorder.now() : Math.round(performance.now() - this.t0);
+  /**
+   * Milliseconds since the session started, on the recording's clock (for a keystroke's `t`).
+   * `at` is a performance.now() the caller already read: a relay reads the clock once per
+   * chunk and passes it to everything the chunk records, rather than each reading it again.
+   */
+  now(at?: number): number {
+    return this.recorder ? this.recorder.now(at) : Math.round((at ?? performance.now()) - this.t0);
   }
 
   idleMs(): number {
@@ -164,9 +168,9 @@ export class Session extends EventEmitter {
     return this.live?.output(data, channel) ?? true;
   }
 
-  /** Output given as text, recorded as its UTF-8 bytes (see Recorder.outputText). */
-  outputText(text: string, channel?: number): boolean {
-    return this.live?.outputText(text, channel) ?? true;
+  /** Output given as text, recorded as its UTF-8 bytes (see Recorder.outputText); `at` as for now(). */
+  outputText(text: string, channel?: number, at?: number): boolean {
+    return this.live?.outputText(text, channel, at) ?? true;
   }
 
   /** Keystrokes from the person (they count as activity); `t` from `now()` when recorded late. */
@@ -179,8 +183,9 @@ export class Session extends EventEmitter {
     return this.live?.resize(cols, rows, channel) ?? true;
   }
 
-  event(e: RecordedEvent): boolean {
-    return this.live?.event(e) ?? true;
+  /** An event; `at` as for now(). */
+  event(e: RecordedEvent, at?: number): boolean {
+    return this.live?.event(e, at) ?? true;
   }
 
   screen(update: Uint8Array): boolean {
@@ -191,9 +196,9 @@ export class Session extends EventEmitter {
     this.live?.terminal(channel, info);
   }
 
-  /** Any input from the person: the idle timeout starts over. */
-  activity(): void {
-    this.limits.activity();
+  /** Any input from the person: the idle timeout starts over; `at` as for now(). */
+  activity(at?: number): void {
+    this.limits.activity(at);
   }
 
   /**
