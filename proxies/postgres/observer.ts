@@ -30,7 +30,7 @@
  *   framing errors (ProtocolError) are the framer's and end the connection.
  */
 import type { ObserverOutput } from '../wire/relay.js';
-import { ELLIPSIS, INTERRUPTED, RowCollector, Transcript, queryEvent, type TableColumn } from '../../src/transcript/index.js';
+import { ELLIPSIS, INTERRUPTED, Transcript, queryEvent, type QueryInput } from '../../src/transcript/index.js';
 import {
   decodeCommandComplete,
   decodeCopyResponse,
@@ -41,14 +41,15 @@ import {
   decodeParameterDescription,
   decodeParameterStatus,
   decodeReadyForQuery,
-  decodeRowDescription,
   type FieldDescription,
   type NoticeFields,
   type TransactionStatus,
 } from './protocol/backend.js';
 import type { FrameSink } from './protocol/framer.js';
+import type { RowCollector } from '../../src/transcript/index.js';
 import { decodeBind, decodeClose, decodeCopyFail, decodeDescribe, decodeExecute, decodeFunctionCall, decodeParse, decodeQuery, formatCode } from './protocol/frontend.js';
-import { RIGHT_ALIGNED_TYPES, formatValue } from './protocol/values.js';
+import { formatValue } from './protocol/values.js';
+import { ResultColumns } from './result-columns.js';
 
 export type { ObserverOutput } from '../wire/relay.js';
 
@@ -124,7 +125,8 @@ interface Running {
   params: (string | null)[] | undefined;
   start: number;
   rows: number;
-  tags: string[];
+  /** The last command tag (a Query of several statements has one per statement). */
+  tag: string | undefined;
   error: NoticeFields | undefined;
   result: RowCollector | undefined;
   fields: FieldDescription[] | null;
@@ -146,11 +148,14 @@ type Pending =
 
 export class PgObserver {
   private readonly transcript = new Transcript();
+  private readonly resultColumns = new ResultColumns();
   private readonly statements = new Map<string, Statement>();
   private readonly portals = new Map<string, Portal>();
   private readonly queue: Pending[] = [];
   private status: TransactionStatus = 'I';
   private superuser: boolean;
+  /** The prompt for the status and superuser above; undefined once either changed. */
+  private shownPrompt: string | undefined;
   private readonly database: string;
   private readonly maxRows: number;
   /** The statement whose answer is arriving, if any. */
@@ -211,8 +216,10 @@ export class PgObserver {
 
   /** psql's default prompt: `db=> `, `db=*> ` in a transaction, `db=!> ` in a failed one, `#` for a superuser. */
   get prompt(): string {
+    if (this.shownPrompt !== undefined) return this.shownPrompt;
     const mark = this.status === 'T' ? '*' : this.status === 'E' ? '!' : '';
-    return `${this.database}=${mark}${this.superuser ? '#' : '>'} `;
+    this.shownPrompt = `${this.database}=${mark}${this.superuser ? '#' : '>'} `;
+    return this.shownPrompt;
   }
 
   /** A line the gateway adds to the transcript (e.g. why the session ended). */
@@ -244,7 +251,7 @@ export class PgObserver {
       // A message the server answers is queued even when it cannot be read (a Parse or Bind longer than
       // the framer keeps, or a malformed one): the answer to it must not be taken for the next one's.
       case F.Query: {
-        const text = attempt(() => decodeQuery(body).query) ?? leadingStrings(body, 1)[0]!;
+        const text = queryText(body);
         const run = this.begin(text, undefined, truncated);
         this.queue.push({ kind: 'query', run });
         break;
@@ -324,13 +331,13 @@ export class PgObserver {
   private begin(text: string, params: (string | null)[] | undefined, cut = false): Running {
     this.out.tty(this.transcript.statement(this.prompt, text));
     if (params && params.length > 0) this.out.tty(this.transcript.parameters(params.map((value) => ({ value }))));
-    return { text, cut, params, start: this.out.now(), rows: 0, tags: [], error: undefined, result: undefined, fields: null, copy: undefined };
+    return { text, cut, params, start: this.out.now(), rows: 0, tag: undefined, error: undefined, result: undefined, fields: null, copy: undefined };
   }
 
   private serverMessage(type: number, body: Buffer, truncated: boolean): void {
     switch (type) {
       case B.RowDescription: {
-        const fields = decodeRowDescription(body);
+        const fields = this.resultColumns.describe(body);
         const head = this.queue[0];
         if (head?.kind === 'describe') {
           if (head.portal) head.portal.fields = fields;
@@ -342,19 +349,9 @@ export class PgObserver {
         return;
       }
       case B.DataRow: {
-        const run = this.running();
-        if (!run) return;
         // A row longer than the framer keeps is shown as far as it arrived, the cut marked.
-        const { values, cut } = truncated ? dataRowPrefix(body) : { values: decodeDataRow(body), cut: -1 };
-        // An Execute's columns come from the Describe answered after it was sent; one never described
-        // has no RowDescription: name the columns by position.
-        if (!run.result) this.startResult((run.portal && portalFields(run.portal)) ?? values.map((_, i) => unnamedField(i)));
-        const fields = run.fields ?? [];
-        const shown = values.map((v, i) => formatValue(v, fields[i]?.format ?? 0, fields[i]?.typeOid ?? 0));
-        // Cut inside column `cut`: it is shown as far as it arrived, the columns after it as missing.
-        if (cut >= 0) for (let i = cut; i < Math.max(shown.length, fields.length); i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
-        run.result!.row(shown);
-        run.rows++;
+        const cut = truncated ? dataRowPrefix(body) : undefined;
+        this.dataRow(cut ? cut.values : decodeDataRow(body), cut ? cut.cut : -1);
         return;
       }
       case B.CommandComplete:
@@ -386,7 +383,10 @@ export class PgObserver {
         return;
       case B.ParameterStatus: {
         const p = decodeParameterStatus(body);
-        if (p.name === 'is_superuser') this.superuser = p.value === 'on';
+        if (p.name === 'is_superuser') {
+          this.superuser = p.value === 'on';
+          this.shownPrompt = undefined;
+        }
         if (p.name === 'session_authorization' || p.name === 'is_superuser') this.out.event({ type: 'parameter', name: p.name, value: p.value });
         return;
       }
@@ -422,6 +422,29 @@ export class PgObserver {
     }
   }
 
+  /**
+   * A row of the result set under way, its values shown in its columns' formats and types;
+   * `cut` is the column a row longer than the framer keeps was cut in (-1: none), shown as far
+   * as it arrived, the columns after it as missing.
+   */
+  private dataRow(values: (Buffer | null)[], cut: number): void {
+    const run = this.running();
+    if (!run) return;
+    // An Execute's columns come from the Describe answered after it was sent; one never described
+    // has no RowDescription: name the columns by position.
+    if (!run.result) this.startResult((run.portal && portalFields(run.portal)) ?? values.map((_, i) => unnamedField(i)));
+    const fields = run.fields ?? [];
+    // A plain loop, not a map: this runs per row.
+    const shown = new Array<string | null>(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const field = fields[i];
+      shown[i] = formatValue(values[i]!, field?.format ?? 0, field?.typeOid ?? 0);
+    }
+    if (cut >= 0) for (let i = cut; i < Math.max(shown.length, fields.length); i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
+    run.result!.row(shown);
+    run.rows++;
+  }
+
   /** The statement the server is answering now: the head Query or Execute. */
   private running(): Running | undefined {
     const head = this.queue[0];
@@ -433,9 +456,7 @@ export class PgObserver {
     const run = this.running();
     if (!run) return;
     run.fields = fields;
-    run.result = new RowCollector(this.maxRows);
-    const columns: TableColumn[] = fields.map((f) => ({ name: f.name, align: RIGHT_ALIGNED_TYPES.has(f.typeOid) ? 'right' : 'left' }));
-    run.result.columns(columns);
+    run.result = this.resultColumns.collector(fields, this.maxRows);
     this.current = run;
   }
 
@@ -457,7 +478,7 @@ export class PgObserver {
     this.flushResult(run, true);
     this.copyDone(run, tag);
     if (tag !== undefined) {
-      run.tags.push(tag);
+      run.tag = tag;
       if (returned === 0) run.rows += affectedRows(tag);
       if (!tag.startsWith('SELECT ')) this.out.tty(this.transcript.commandTag(tag));
     }
@@ -534,7 +555,7 @@ export class PgObserver {
   private finishExecute(tag: string | undefined): void {
     const head = this.queue.shift();
     if (head?.kind !== 'execute') return;
-    if (tag === 'suspended') head.run.tags.push('(portal suspended)');
+    if (tag === 'suspended') head.run.tag = '(portal suspended)';
     this.finish(head.run);
   }
 
@@ -544,7 +565,10 @@ export class PgObserver {
       this.flushResult(head.run, false);
       this.finish(head.run);
     }
-    this.status = status;
+    if (status !== this.status) {
+      this.status = status;
+      this.shownPrompt = undefined;
+    }
     this.current = undefined;
   }
 
@@ -570,19 +594,14 @@ export class PgObserver {
   }
 
   private finish(run: Running): void {
-    const tag = run.tags.at(-1);
-    this.out.event(
-      queryEvent({
-        text: run.text,
-        ...(run.params ? { params: run.params } : {}),
-        durationMs: Math.max(0, this.out.now() - run.start),
-        rows: run.rows,
-        ...(tag !== undefined ? { tag } : {}),
-        ...(run.error ? { error: { code: run.error.code, message: run.error.message } } : run.interrupted ? { error: { message: INTERRUPTED } } : {}),
-        ...(run.cut ? { truncated: true } : {}),
-        database: this.database,
-      }),
-    );
+    // Field by field rather than spreads: one event per statement.
+    const q: QueryInput = { text: run.text, durationMs: Math.max(0, this.out.now() - run.start), rows: run.rows, database: this.database };
+    if (run.params) q.params = run.params;
+    if (run.tag !== undefined) q.tag = run.tag;
+    if (run.error) q.error = { code: run.error.code, message: run.error.message };
+    else if (run.interrupted) q.error = { message: INTERRUPTED };
+    if (run.cut) q.truncated = true;
+    this.out.event(queryEvent(q));
     if (this.current === run) this.current = undefined;
   }
 }
@@ -597,6 +616,15 @@ function portalFields(portal: Portal): FieldDescription[] | null {
 function cutParse(body: Buffer): { statement: string; query: string; paramTypes: number[] } {
   const [statement, query] = leadingStrings(body, 2);
   return { statement: statement!, query: query!, paramTypes: [] };
+}
+
+/** A Query's text; one a decoder refuses, up to its first 0x00. */
+function queryText(body: Buffer): string {
+  try {
+    return decodeQuery(body).query;
+  } catch {
+    return leadingStrings(body, 1)[0]!;
+  }
 }
 
 function attempt<T>(decode: () => T): T | undefined {
@@ -646,7 +674,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
 }
 
 function failed(text: string, params: (string | null)[] | undefined, error: NoticeFields, now: number): Running {
-  return { text, cut: false, params, start: now, rows: 0, tags: [], error, result: undefined, fields: null, copy: undefined };
+  return { text, cut: false, params, start: now, rows: 0, tag: undefined, error, result: undefined, fields: null, copy: undefined };
 }
 
 function unnamedField(i: number): FieldDescription {

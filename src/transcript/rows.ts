@@ -24,7 +24,7 @@ export class RowCollector {
   private readonly maxRows: number;
   private readonly maxCellWidth: number;
   private readonly footer: boolean;
-  private cols: FormattedColumn[] = [];
+  private cols: readonly FormattedColumn[] = [];
   private kept: Cell[][] = [];
   private total = 0;
 
@@ -36,9 +36,23 @@ export class RowCollector {
 
   /** Starts a result set with these columns, dropping any rows collected. */
   columns(cols: TableColumn[]): void {
-    this.cols = cols.map((c) => ({ header: formatCell(c.name, this.maxCellWidth), align: c.align }));
+    this.columnsLaidOut(cols.map((c) => ({ header: formatCell(c.name, this.maxCellWidth), align: c.align })));
+  }
+
+  /**
+   * Starts a result set with columns already laid out: `laidOut` of a collector with the same
+   * maxCellWidth. A result set with the columns of the one before (a statement run again) need
+   * not lay its header out again. The columns are only read, never changed.
+   */
+  columnsLaidOut(cols: readonly FormattedColumn[]): void {
+    this.cols = cols;
     this.kept = [];
     this.total = 0;
+  }
+
+  /** The columns of the result set as laid out (see columnsLaidOut). */
+  get laidOut(): readonly FormattedColumn[] {
+    return this.cols;
   }
 
   /** Whether the next row will be kept (false once maxRows are). */

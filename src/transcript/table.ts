@@ -76,7 +76,7 @@ export function footerLine(totalRows: number, shown: number, footer: boolean): s
 }
 
 /** Renders a table whose cells are already laid out (see formatCell). */
-export function renderCells(columns: FormattedColumn[], rows: Cell[][], totalRows: number, footer = true): string {
+export function renderCells(columns: readonly FormattedColumn[], rows: Cell[][], totalRows: number, footer = true): string {
   // Plain loops rather than map/spread: this runs for every result set shown.
   const n = columns.length;
   const widths = new Array<number>(n);

@@ -174,6 +174,9 @@ export function errorPosition(query: string, position: number): string[] {
 export class Transcript {
   private readonly maxCellWidth: number;
   private readonly maxParamChars: number;
+  /** The last prompt given and its safe form: a session's prompt seldom changes, and is shown per statement. */
+  private lastPrompt = '';
+  private lastSafePrompt = '';
 
   constructor(options: TranscriptOptions = {}) {
     this.maxCellWidth = options.maxCellWidth ?? DEFAULT_MAX_CELL_WIDTH;
@@ -187,7 +190,11 @@ export class Transcript {
    * `app'> `…, and `app=> ` again for a line starting a new statement).
    */
   statement(prompt: string, text: string, continuationPrompt?: string): string {
-    const first = safeLine(prompt);
+    if (prompt !== this.lastPrompt) {
+      this.lastPrompt = prompt;
+      this.lastSafePrompt = safeLine(prompt);
+    }
+    const first = this.lastSafePrompt;
     // One line of printable ASCII (the common case): nothing to cut, escape or continue.
     if (text.length <= MAX_STATEMENT_CHARS && isPrintableAscii(text)) return first + text.trimEnd() + CRLF;
     let cut = '';
