@@ -11,7 +11,7 @@ import { loadConfig, resolveConfigPath, type Config } from '../config/index.js';
 import { environment } from '../config/environment.js';
 import { KeyError, NotFoundError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { decryptKeyFile, type AuditorKeyPair } from '../seal/keys.js';
+import { decryptKeyFileAsync, type AuditorKeyPair } from '../seal/keys.js';
 import { defaultSodium, type Sodium } from '../seal/sodium.js';
 import { trustedSignerKeys } from '../daemon/gateway-keys.js';
 import { openArchiveStore } from '../store/archive.js';
@@ -70,7 +70,7 @@ export class CliContext {
     return store.kind === 'postgres' ? `the PostgreSQL store ${describeUrl(store.url)}` : this.config.gateway.dataDir;
   }
 
-  /** Opens an auditor key file; the passphrase comes from RECGATE_PASSPHRASE or a prompt. */
+  /** Opens an auditor key file; the passphrase comes from RECGATE_PASSPHRASE or a prompt (Argon2id runs off the main thread). */
   async auditorKey(path: string): Promise<AuditorKeyPair> {
     let text: string;
     try {
@@ -80,7 +80,7 @@ export class CliContext {
       throw new KeyError(`cannot read key file ${path}: ${why}`);
     }
     const passphrase = environment().passphrase ?? (await readSecret(`Passphrase for ${path}: `, { what: `the passphrase of ${path}`, otherwise: PASSPHRASE_HINT }));
-    return decryptKeyFile(this.sodium, text, passphrase, path);
+    return decryptKeyFileAsync(this.sodium, text, passphrase, path);
   }
 
   /** The gateway signing public keys that recordings and the log must be signed by (see trustedSignerKeys). */

@@ -4,7 +4,8 @@
  * decrypts one that fails, after printing every finding.
  */
 import { resolve } from 'node:path';
-import { GatewayError } from '../errors.js';
+import { environment } from '../config/environment.js';
+import { GatewayError, usageError } from '../errors.js';
 import { writeVideo, type VideoFormat, type VideoOptions } from '../export/video.js';
 import { writeExportZip } from '../export/zip.js';
 import { readerSource } from '../export/reader-source.js';
@@ -13,7 +14,6 @@ import { RecordingReader } from '../recording/reader.js';
 import { TextLines } from '../recording/text-lines.js';
 import { wipeKeyPair, type AuditorKeyPair } from '../seal/keys.js';
 import type { RecordingSummary } from '../store/types.js';
-import { usageError } from '../errors.js';
 import { withContext, type CliContext, type GlobalOptions } from './context.js';
 import { toListFilter, type FilterOptions } from './filters.js';
 import { eventText, excerpt, formatOffset, stripControls } from './excerpt.js';
@@ -26,8 +26,18 @@ export { eventText, formatOffset };
 
 export async function withReader<T>(ctx: CliContext, id: string, options: { key: string; force?: boolean }, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
   const summary = await ctx.recording(id);
-  await verifyBeforeReading(await Verification.open(ctx), summary, options.force === true);
-  const key = await ctx.auditorKey(options.key);
+  // With the passphrase in the environment nothing is asked, so the key is unlocked (Argon2id, a
+  // tenth of a second or more) while the recording is verified; it is wiped if verification fails.
+  const unlocking = environment().passphrase !== undefined ? ctx.auditorKey(options.key) : undefined;
+  // A wrong passphrase is reported after verification, as it was before: not an unhandled rejection meanwhile.
+  unlocking?.catch(() => undefined);
+  try {
+    await verifyBeforeReading(await Verification.open(ctx), summary, options.force === true);
+  } catch (err) {
+    await unlocking?.then((key) => wipeKeyPair(ctx.sodium, key), () => undefined);
+    throw err;
+  }
+  const key = await (unlocking ?? ctx.auditorKey(options.key));
   try {
     const reader = await RecordingReader.open(ctx.store(), ctx.sodium, summary, key);
     try {

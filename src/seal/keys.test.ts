@@ -6,6 +6,7 @@ import { toBase64, toHex } from './encoding.js';
 import {
   KEY_FILE_FORMAT,
   decryptKeyFile,
+  decryptKeyFileAsync,
   encryptKeyFile,
   formatPublicKeyLine,
   generateAuditorKey,
@@ -81,6 +82,13 @@ test('the wasm backend opens a key file written by the native one', async () => 
   const pair = generateAuditorKey(s);
   const text = encryptKeyFile(s, pair, new TextEncoder().encode('pässwörd'), FAST);
   assert.deepEqual(decryptKeyFile(await wasmSodium(), text, 'pässwörd', 'a.key'), pair);
+});
+
+test('a key file opens the same with Argon2id off the main thread, and a wrong passphrase is refused the same way', async () => {
+  const pair = generateAuditorKey(s);
+  const text = encryptKeyFile(s, pair, 'pässwörd', { opslimit: 1, memlimit: 8192 * 8 });
+  assert.deepEqual(await decryptKeyFileAsync(s, text, 'pässwörd', 'a.key'), pair);
+  await assert.rejects(decryptKeyFileAsync(s, text, 'wrong', 'a.key'), (err: Error) => err instanceof KeyError && /wrong passphrase for key file a\.key/.test(err.message));
 });
 
 test('wrong passphrase, corrupt and truncated key files give distinct one-line KeyErrors', () => {

@@ -155,12 +155,34 @@ export function decryptKeyFile(
   passphrase: string | Uint8Array,
   source: string,
 ): AuditorKeyPair {
+  const fields = checkedKeyFile(s, text, source);
+  return openKeyFile(s, fields, passphraseKey(s, passphrase, fields.salt, fields), source);
+}
+
+/** decryptKeyFile with the passphrase's Argon2id off the calling thread (see Sodium.pwhashAsync). */
+export async function decryptKeyFileAsync(s: Sodium, text: string, passphrase: string, source: string): Promise<AuditorKeyPair> {
+  const fields = checkedKeyFile(s, text, source);
+  const pw = utf8(passphrase);
+  let key: Uint8Array;
+  try {
+    key = await s.pwhashAsync(SECRETBOX_KEYBYTES, pw, fields.salt, fields.opslimit, fields.memlimit);
+  } finally {
+    s.memzero(pw);
+  }
+  return openKeyFile(s, fields, key, source);
+}
+
+function checkedKeyFile(s: Sodium, text: string, source: string): KeyFileFields {
   const fields = readKeyFile(text, source);
   const kid = kidOf(s, fields.publicKey);
   if (kid !== fields.kid) {
     throw new KeyError(`key file ${source} is inconsistent: kid ${fields.kid} is not the id of its public key (${kid})`);
   }
-  const key = passphraseKey(s, passphrase, fields.salt, fields);
+  return fields;
+}
+
+/** The secret key sealed with `key` (wiped here), checked against the file's public key. */
+function openKeyFile(s: Sodium, fields: KeyFileFields, key: Uint8Array, source: string): AuditorKeyPair {
   let secretKey: Uint8Array | null;
   try {
     secretKey = s.secretboxOpenEasy(fields.sealed, fields.nonce, key);
@@ -173,7 +195,7 @@ export function decryptKeyFile(
     s.memzero(secretKey);
     throw new KeyError(`key file ${source} is inconsistent: its secret key does not belong to its public key`);
   }
-  return { kid, publicKey: fields.publicKey, secretKey };
+  return { kid: fields.kid, publicKey: fields.publicKey, secretKey };
 }
 
 interface KeyFileFields extends KdfCost {

@@ -205,7 +205,7 @@ function hashOps(na: Addon): Pick<Sodium, 'generichash' | 'generichashInto' | 'g
   };
 }
 
-function pwhashOps(na: Addon): Pick<Sodium, 'pwhash' | 'pwhashStr' | 'pwhashStrVerify' | 'pwhashStrVerifyAsync'> {
+function pwhashOps(na: Addon): Pick<Sodium, 'pwhash' | 'pwhashAsync' | 'pwhashStr' | 'pwhashStrVerify' | 'pwhashStrVerifyAsync'> {
   return {
     pwhash(length, password, salt, opslimit, memlimit) {
       expectPwhashArgs(opslimit, memlimit);
@@ -213,6 +213,15 @@ function pwhashOps(na: Addon): Pick<Sodium, 'pwhash' | 'pwhashStr' | 'pwhashStrV
       const out = new Uint8Array(length);
       na.crypto_pwhash(out, password, salt, opslimit, memlimit, PWHASH_ALG_ARGON2ID13);
       return out;
+    },
+    async pwhashAsync(length, password, salt, opslimit, memlimit) {
+      // Async, so that bad arguments reject as a failed hash does.
+      expectPwhashArgs(opslimit, memlimit);
+      expectLength('Argon2id salt', salt, 16);
+      const out = new Uint8Array(length);
+      return new Promise((resolve, reject) => {
+        na.crypto_pwhash_async(out, password, salt, opslimit, memlimit, PWHASH_ALG_ARGON2ID13, (err: Error | null) => (err ? reject(err) : resolve(out)));
+      });
     },
     pwhashStr(password, opslimit, memlimit) {
       expectPwhashArgs(opslimit, memlimit);

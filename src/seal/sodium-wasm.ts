@@ -183,7 +183,7 @@ function hashOps(lib: Lib): Pick<Sodium, 'generichash' | 'generichashInto' | 'ge
   };
 }
 
-function pwhashOps(lib: Lib): Pick<Sodium, 'pwhash' | 'pwhashStr' | 'pwhashStrVerify' | 'pwhashStrVerifyAsync'> {
+function pwhashOps(lib: Lib): Pick<Sodium, 'pwhash' | 'pwhashAsync' | 'pwhashStr' | 'pwhashStrVerify' | 'pwhashStrVerifyAsync'> {
   const verify = (hash: string, password: Uint8Array | string): boolean => {
     try {
       return lib.crypto_pwhash_str_verify(hash, typeof password === 'string' ? utf8(password) : password);
@@ -191,12 +191,15 @@ function pwhashOps(lib: Lib): Pick<Sodium, 'pwhash' | 'pwhashStr' | 'pwhashStrVe
       return false;
     }
   };
+  const pwhash = (length: number, password: Uint8Array, salt: Uint8Array, opslimit: number, memlimit: number): Uint8Array => {
+    expectPwhashArgs(opslimit, memlimit);
+    expectLength('Argon2id salt', salt, 16);
+    return lib.crypto_pwhash(length, password, salt, opslimit, memlimit, PWHASH_ALG_ARGON2ID13);
+  };
   return {
-    pwhash(length, password, salt, opslimit, memlimit) {
-      expectPwhashArgs(opslimit, memlimit);
-      expectLength('Argon2id salt', salt, 16);
-      return lib.crypto_pwhash(length, password, salt, opslimit, memlimit, PWHASH_ALG_ARGON2ID13);
-    },
+    pwhash,
+    // WebAssembly runs on the calling thread: the same work, as a promise.
+    pwhashAsync: async (length, password, salt, opslimit, memlimit) => pwhash(length, password, salt, opslimit, memlimit),
     pwhashStr(password, opslimit, memlimit) {
       expectPwhashArgs(opslimit, memlimit);
       return lib.crypto_pwhash_str(typeof password === 'string' ? utf8(password) : password, opslimit, memlimit);

@@ -98,6 +98,9 @@ describe('each backend', () => {
     assert.equal(await s.pwhashStrVerifyAsync(str, 'hunter2'), true);
     assert.equal(await s.pwhashStrVerifyAsync(str, 'hunter3'), false);
     assert.equal(await s.pwhashStrVerifyAsync('not a hash', 'hunter2'), false);
+    // Argon2id off the calling thread derives the same key as on it.
+    assert.deepEqual(await s.pwhashAsync(32, enc('hunter2'), bytes(16, 7), 1, 8192 * 8), s.pwhash(32, enc('hunter2'), bytes(16, 7), 1, 8192 * 8));
+    await assert.rejects(s.pwhashAsync(32, enc('hunter2'), bytes(15, 7), 1, 8192 * 8));
   });
 
   eachBackend('outputs are plain Uint8Array and memzero wipes', (s) => {

@@ -67,6 +67,8 @@ export interface Sodium {
 
   /** Argon2id 1.3 (crypto_pwhash with ALG_ARGON2ID13). */
   pwhash(length: number, password: Uint8Array, salt: Uint8Array, opslimit: number, memlimit: number): Uint8Array;
+  /** The same off the calling thread where the backend can (native: libuv's pool), so other work goes on meanwhile. */
+  pwhashAsync(length: number, password: Uint8Array, salt: Uint8Array, opslimit: number, memlimit: number): Promise<Uint8Array>;
   pwhashStr(password: Uint8Array | string, opslimit: number, memlimit: number): string;
   pwhashStrVerify(hash: string, password: Uint8Array | string): boolean;
   /** The same off the calling thread where the backend can (native: libuv's pool), so logins never stall a gateway. */
