@@ -87,7 +87,7 @@
  */
 import type { ObserverOutput } from '../wire/relay.js';
 import { ProtocolError } from '../../src/errors.js';
-import { INTERRUPTED, RowCollector, Transcript, type TableColumn } from '../../src/transcript/index.js';
+import { INTERRUPTED, Transcript } from '../../src/transcript/index.js';
 import {
   Command,
   decodeFieldList,
@@ -100,6 +100,7 @@ import {
   decodeStmtReset,
   decodeStmtSendLongData,
   decodeChangeUser,
+  type ParamType,
   type StmtExecuteContext,
 } from './protocol/commands.js';
 import { packetCount, type PacketSink } from './protocol/framer.js';
@@ -117,7 +118,7 @@ import {
   isResultSetEnd,
   type OkPacket,
 } from './protocol/packets.js';
-import { RIGHT_ALIGNED_TYPES, decodeColumnCount, decodeColumnDefinition } from './protocol/resultset.js';
+import { decodeColumnCount, decodeColumnDefinition, type ColumnDefinition } from './protocol/resultset.js';
 import {
   attempt,
   CONTINUATION_PROMPT,
@@ -138,6 +139,7 @@ import {
   type Run,
   type Statement,
 } from './observer-state.js';
+import { ResultColumns } from './result-columns.js';
 import { addRow } from './rows.js';
 import { RunWriter } from './run-writer.js';
 
@@ -164,10 +166,13 @@ export interface MysqlObserverOptions {
 export class MysqlObserver {
   private readonly transcript = new Transcript();
   private readonly writer: RunWriter;
+  private readonly resultColumns: ResultColumns;
   private readonly statements = new Map<number, Statement>();
   private readonly queue: Pending[] = [];
   private database: string | null;
   private inTransaction = false;
+  /** The prompt last built, and the database and transaction state it was built for. */
+  private shownPrompt: { text: string; database: string | null; inTransaction: boolean } | undefined;
   private lastPrepared = -1;
   private readonly maxRows: number;
   private readonly capabilities: number;
@@ -196,6 +201,7 @@ export class MysqlObserver {
     this.maxRows = options.maxRows;
     this.capabilities = options.capabilities >>> 0;
     this.mariadbCapabilities = (options.mariadbCapabilities ?? 0) >>> 0;
+    this.resultColumns = new ResultColumns(this.mariadbCapabilities);
     this.deprecateEof = (this.capabilities & Capability.CLIENT_DEPRECATE_EOF) !== 0;
     this.localInfile = options.localInfile ?? false;
     this.family = options.family ?? 'MariaDB';
@@ -249,7 +255,12 @@ export class MysqlObserver {
 
   /** The client's default prompt, `MariaDB [app]> ` (`MySQL [app]> ` for a MySQL server), with `*` in a transaction. */
   get prompt(): string {
-    return `${this.family} [${this.database ?? '(none)'}]${this.inTransaction ? '*' : ''}> `;
+    // Built again only when the database or the transaction state changed: it is shown per statement.
+    const last = this.shownPrompt;
+    if (last !== undefined && last.database === this.database && last.inTransaction === this.inTransaction) return last.text;
+    const text = `${this.family} [${this.database ?? '(none)'}]${this.inTransaction ? '*' : ''}> `;
+    this.shownPrompt = { text, database: this.database, inTransaction: this.inTransaction };
+    return text;
   }
 
   /** A line the gateway adds to the transcript (e.g. why the session ended). */
@@ -442,7 +453,7 @@ export class MysqlObserver {
       if (longData.size > 0) context.longData = new Set(longData.keys());
       const e = attempt(() => decodeStmtExecute(payload, context));
       if (e?.params) {
-        if (e.newParamsBound) statement.types = e.params.map((q) => ({ type: q.type, unsigned: q.unsigned, ...(q.name !== undefined ? { name: q.name } : {}) }));
+        if (e.newParamsBound) statement.types = paramTypes(e.params);
         // Query attributes (CLIENT_QUERY_ATTRIBUTES) follow the statement's own parameters.
         params = e.params.slice(0, statement.paramCount).map((q, i) => {
           if (q.longData) return longDataValue(longData.get(i));
@@ -625,7 +636,7 @@ export class MysqlObserver {
         return this.first(p, payload, first);
       case Phase.Columns: {
         const run = p.run!;
-        run.columns.push(attempt(() => decodeColumnDefinition(payload, this.mariadbCapabilities)) ?? unnamedColumn(run.columns.length));
+        run.columns.push(this.columnDefinition(payload, run.columns.length));
         if (run.columns.length >= run.expected) {
           // What a client caches for the statement is the latest metadata the server sent.
           if (p.statement && (p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE)) p.statement.columns = run.columns;
@@ -711,11 +722,18 @@ export class MysqlObserver {
     return false;
   }
 
+  /** Column `index`'s definition in a result set; one that cannot be read is named by position. */
+  private columnDefinition(payload: Buffer, index: number): ColumnDefinition {
+    try {
+      return this.resultColumns.definition(payload, index);
+    } catch {
+      return unnamedColumn(index);
+    }
+  }
+
   private startRows(p: Pending): void {
     const run = p.run!;
-    run.result = new RowCollector(this.maxRows);
-    const columns: TableColumn[] = run.columns.map((c) => ({ name: c.name, align: RIGHT_ALIGNED_TYPES.has(c.type) ? 'right' : 'left' }));
-    run.result.columns(columns);
+    run.result = this.resultColumns.collector(run.columns, this.maxRows);
     p.phase = Phase.Rows;
   }
 
@@ -855,4 +873,16 @@ export class MysqlObserver {
     if (shown) this.writer.emitQuery(run);
   }
 
+}
+
+/** The types an execute bound, for the executes that do not send them; a plain loop, as this runs per execute. */
+function paramTypes(params: readonly ParamType[]): ParamType[] {
+  const types = new Array<ParamType>(params.length);
+  for (let i = 0; i < params.length; i++) {
+    const q = params[i]!;
+    const type: ParamType = { type: q.type, unsigned: q.unsigned };
+    if (q.name !== undefined) type.name = q.name;
+    types[i] = type;
+  }
+  return types;
 }
