@@ -97,6 +97,8 @@ export class RunWriter {
     else if (run.interrupted) q.error = { message: INTERRUPTED };
     if (run.cut) q.truncated = true;
     if (run.database !== null) q.database = run.database;
-    this.out.event(queryEvent(q));
+    const event = queryEvent(q);
+    if (this.out.query) this.out.query(event);
+    else this.out.event(event);
     }
 }

@@ -601,7 +601,9 @@ export class PgObserver {
     if (run.error) q.error = { code: run.error.code, message: run.error.message };
     else if (run.interrupted) q.error = { message: INTERRUPTED };
     if (run.cut) q.truncated = true;
-    this.out.event(queryEvent(q));
+    const e = queryEvent(q);
+    if (this.out.query) this.out.query(e);
+    else this.out.event(e);
     if (this.current === run) this.current = undefined;
   }
 }

@@ -33,6 +33,7 @@ import type { TLSSocket } from 'node:tls';
 import { ProtocolError } from '../../src/errors.js';
 import type { RecordedEvent } from '../../src/recording/frames.js';
 import type { EndReason, Session } from '../../src/session/session.js';
+import type { QueryEvent } from '../../src/transcript/index.js';
 
 /** A streaming framer of one direction (see proxies/postgres/protocol/framer.ts, proxies/mysql/protocol/framer.ts). */
 export interface Framer<Sink> {
@@ -59,6 +60,11 @@ export interface Observer<Sink> {
 export interface ObserverOutput {
   tty(text: string): void;
   event(e: RecordedEvent): void;
+  /**
+   * A query event as queryEvent() built it, unchanged: the relay records it with the JSON
+   * written for its shape (queryEventJson). Without it, observers give it to event().
+   */
+  query?(e: QueryEvent): void;
   now(): number;
 }
 
@@ -142,6 +148,7 @@ export class DatabaseRelay<Sink> extends EventEmitter {
       // Collected while a chunk is observed, written as one frame after it (see flushTranscript).
       tty: (text) => void this.transcript.push(text),
       event: (e) => void session.event(e, this.at),
+      query: (e) => void session.queryEvent(e, this.at),
       now: () => session.now(this.at),
     });
     this.screen = protocol.clientScreen?.();

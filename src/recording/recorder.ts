@@ -252,12 +252,16 @@ export class Recorder extends EventEmitter {
 
   /** An event at `at` (a performance.now() reading), by default now. */
   event(event: RecordedEvent, at?: number): boolean {
+    return this.eventJson(event.type, JSON.stringify(event), at);
+  }
+
+  /** An event of `type` given as its JSON text (what JSON.stringify of it gives); `at` as for event(). */
+  eventJson(type: string, json: string, at?: number): boolean {
     // The JSON goes straight into the stream's buffer as UTF-8 (see StreamBuffer.appendText).
-    let json = JSON.stringify(event);
     let bytes = Buffer.byteLength(json);
     // Events are meant to be small; an oversized one is kept as a marker, never as a giant chunk.
     if (bytes > MAX_FRAME_PAYLOAD) {
-      json = JSON.stringify({ type: event.type, truncated: true, bytes });
+      json = JSON.stringify({ type, truncated: true, bytes });
       bytes = Buffer.byteLength(json);
     }
     const t = this.now(at);

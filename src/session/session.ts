@@ -24,6 +24,7 @@ import type { Logger } from '../log.js';
 import type { RecordedEvent } from '../recording/frames.js';
 import type { Recorder, RecordingResult, SessionIdentity, TerminalInfo } from '../recording/recorder.js';
 import { newRecordingId } from '../store/ids.js';
+import { queryEventJson, type QueryEvent } from '../transcript/query-event.js';
 import { DEFAULT_WARN_BEFORE, SessionLimits, type LimitReason } from './limits.js';
 
 export type EndReason =
@@ -186,6 +187,12 @@ export class Session extends EventEmitter {
   /** An event; `at` as for now(). */
   event(e: RecordedEvent, at?: number): boolean {
     return this.live?.event(e, at) ?? true;
+  }
+
+  /** A query event as queryEvent() built it, unchanged: recorded as event() would, its JSON written for its shape. */
+  queryEvent(e: QueryEvent, at?: number): boolean {
+    const live = this.live;
+    return live ? live.eventJson(e.type, queryEventJson(e), at) : true;
   }
 
   screen(update: Uint8Array): boolean {
