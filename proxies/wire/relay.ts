@@ -120,7 +120,8 @@ export class DatabaseRelay<Sink> extends EventEmitter {
   private readonly serverFramer: Framer<Sink>;
   private readonly screen: ClientScreen | undefined;
   private readonly injections: (Buffer | (() => Buffer))[] = [];
-  private readonly transcript: string[] = [];
+  /** Transcript text collected while a chunk is observed, written as one frame after it (see flushTranscript). */
+  private transcript = '';
   /** Set once the session is over: nothing more is forwarded. */
   private ending: { reason: EndReason } | undefined;
   private serverBlocked = false;
@@ -145,8 +146,9 @@ export class DatabaseRelay<Sink> extends EventEmitter {
     this.serverFramer = protocol.serverFramer;
     session.terminal(0, TRANSCRIPT_TERMINAL);
     this.observer = protocol.observer({
-      // Collected while a chunk is observed, written as one frame after it (see flushTranscript).
-      tty: (text) => void this.transcript.push(text),
+      tty: (text) => {
+        this.transcript += text;
+      },
       event: (e) => void session.event(e, this.at),
       query: (e) => void session.queryEvent(e, this.at),
       now: () => session.now(this.at),
@@ -226,9 +228,9 @@ export class DatabaseRelay<Sink> extends EventEmitter {
   }
 
   private flushTranscript(): void {
-    if (this.transcript.length === 0) return;
-    const text = this.transcript.length === 1 ? this.transcript[0]! : this.transcript.join('');
-    this.transcript.length = 0;
+    if (this.transcript === '') return;
+    const text = this.transcript;
+    this.transcript = '';
     this.session.outputText(text, 0, this.at);
   }
 
