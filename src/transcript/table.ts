@@ -80,41 +80,14 @@ export function renderCells(columns: readonly FormattedColumn[], rows: Cell[][],
   // Plain loops rather than map/spread: this runs for every result set shown.
   const n = columns.length;
   const widths = new Array<number>(n);
-  let headerLines = 0;
-  for (let j = 0; j < n; j++) {
-    const header = columns[j]!.header;
-    widths[j] = cellWidth(header);
-    if (header.length > headerLines) headerLines = header.length;
-  }
+  for (let j = 0; j < n; j++) widths[j] = cellWidth(columns[j]!.header);
   for (const row of rows) {
     for (let j = 0; j < n; j++) {
       const w = cellWidth(row[j] ?? EMPTY);
       if (w > widths[j]!) widths[j] = w;
     }
   }
-  let out = '';
-
-  // Header lines: names centred, `+` where a multi-line name continues.
-  for (let l = 0; l < headerLines; l++) {
-    for (let j = 0; j < n; j++) {
-      const header = columns[j]!.header;
-      const w = widths[j]!;
-      const line = header[l];
-      out += ' ';
-      if (line === undefined) {
-        out += spaces(w);
-      } else {
-        const pad = w - line.width;
-        out += spaces(pad >> 1) + line.text + spaces(pad - (pad >> 1));
-      }
-      out += l < header.length - 1 ? '+' : ' ';
-      if (j < n - 1) out += '|';
-    }
-    out += CRLF;
-  }
-  let ruler = '-';
-  for (let j = 0; j < n; j++) ruler += (j === 0 ? '' : '-+-') + '-'.repeat(widths[j]!);
-  out += ruler + '-' + CRLF;
+  let out = header(columns, widths);
 
   // Data lines.
   if (n > 0) {
@@ -152,6 +125,55 @@ export function renderCells(columns: readonly FormattedColumn[], rows: Cell[][],
   const foot = footerLine(totalRows, rows.length, footer);
   if (foot !== undefined) out += foot + CRLF;
   return out + CRLF;
+}
+
+/**
+ * The header last rendered, for the same columns (the same array: see RowCollector.columnsLaidOut)
+ * at the same widths: a statement run again shows the header of last time.
+ */
+let lastHeader: { columns: readonly FormattedColumn[]; widths: number[]; text: string } | undefined;
+
+/** The header lines and the ruler. */
+function header(columns: readonly FormattedColumn[], widths: number[]): string {
+  const last = lastHeader;
+  if (last !== undefined && last.columns === columns && sameWidths(last.widths, widths)) return last.text;
+  const text = renderHeader(columns, widths);
+  lastHeader = { columns, widths, text };
+  return text;
+}
+
+function sameWidths(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
+}
+
+function renderHeader(columns: readonly FormattedColumn[], widths: number[]): string {
+  const n = columns.length;
+  let headerLines = 0;
+  for (let j = 0; j < n; j++) if (columns[j]!.header.length > headerLines) headerLines = columns[j]!.header.length;
+  let out = '';
+  // Names centred, `+` where a multi-line name continues.
+  for (let l = 0; l < headerLines; l++) {
+    for (let j = 0; j < n; j++) {
+      const header = columns[j]!.header;
+      const w = widths[j]!;
+      const line = header[l];
+      out += ' ';
+      if (line === undefined) {
+        out += spaces(w);
+      } else {
+        const pad = w - line.width;
+        out += spaces(pad >> 1) + line.text + spaces(pad - (pad >> 1));
+      }
+      out += l < header.length - 1 ? '+' : ' ';
+      if (j < n - 1) out += '|';
+    }
+    out += CRLF;
+  }
+  let ruler = '-';
+  for (let j = 0; j < n; j++) ruler += (j === 0 ? '' : '-+-') + '-'.repeat(widths[j]!);
+  return out + ruler + '-' + CRLF;
 }
 
 /** Renders a result set as psql prints it; see the file header. */
