@@ -6,7 +6,7 @@
  * Run becomes are written by RunWriter (run-writer.ts).
  */
 import { ELLIPSIS, type RowCollector } from '../../src/transcript/index.js';
-import { Command, type ParamType } from './protocol/commands.js';
+import { Command, type Param, type ParamType } from './protocol/commands.js';
 import { Indicator, type BulkValue } from './protocol/bulk.js';
 import type { ErrPacket } from './protocol/packets.js';
 import { BINARY_CHARSET, ColumnFlag, ColumnType, NOT_FIXED_DECIMALS, formatBinaryValue, type BinaryValue, type ColumnDefinition } from './protocol/resultset.js';
@@ -146,6 +146,49 @@ export function warnings(n: number): string {
 export function formatParam(value: BinaryValue, type: number, unsigned: boolean): string | null {
   // Bytes are shown as text when they are printable UTF-8, else as 0x-hex.
   return formatBinaryValue(value, { type, flags: unsigned ? ColumnFlag.UNSIGNED : 0, charset: BINARY_CHARSET, decimals: NOT_FIXED_DECIMALS });
+}
+
+/**
+ * An execute's parameters as the transcript and the event show them, each kept to MAX_KEPT_PARAM;
+ * query attributes (CLIENT_QUERY_ATTRIBUTES) after the statement's own `count` are left out.
+ */
+export function shownParams(params: readonly Param[], count: number, longData: ReadonlyMap<number, LongData>): (string | null)[] {
+  // A plain loop, not slice and map: this runs per execute.
+  const n = Math.min(params.length, count);
+  const shown = new Array<string | null>(n);
+  for (let i = 0; i < n; i++) {
+    const q = params[i]!;
+    if (q.longData) {
+      shown[i] = longDataValue(longData.get(i));
+      continue;
+    }
+    const value = formatParam(q.value, q.type, q.unsigned);
+    shown[i] = value === null ? null : keep(value, MAX_KEPT_PARAM);
+  }
+  return shown;
+}
+
+/** Whether an execute bound the types kept for its statement. */
+export function sameTypes(kept: readonly ParamType[] | undefined, params: readonly ParamType[]): boolean {
+  if (kept === undefined || kept.length !== params.length) return false;
+  for (let i = 0; i < params.length; i++) {
+    const k = kept[i]!;
+    const q = params[i]!;
+    if (k.type !== q.type || k.unsigned !== q.unsigned || k.name !== q.name) return false;
+  }
+  return true;
+}
+
+/** The types an execute bound, for the executes that do not send them (copied: a parameter holds a view of its packet). */
+export function paramTypes(params: readonly ParamType[]): ParamType[] {
+  const types = new Array<ParamType>(params.length);
+  for (let i = 0; i < params.length; i++) {
+    const q = params[i]!;
+    const type: ParamType = { type: q.type, unsigned: q.unsigned };
+    if (q.name !== undefined) type.name = q.name;
+    types[i] = type;
+  }
+  return types;
 }
 
 /** A value sent with COM_STMT_SEND_LONG_DATA: as far as it was kept, the cut marked. */

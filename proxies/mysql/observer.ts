@@ -100,7 +100,6 @@ import {
   decodeStmtReset,
   decodeStmtSendLongData,
   decodeChangeUser,
-  type ParamType,
   type StmtExecuteContext,
 } from './protocol/commands.js';
 import { packetCount, type PacketSink } from './protocol/framer.js';
@@ -122,16 +121,17 @@ import { decodeColumnCount, decodeColumnDefinition, type ColumnDefinition } from
 import {
   attempt,
   CONTINUATION_PROMPT,
-  formatParam,
   keep,
-  longDataValue,
   MAX_KEPT_PARAM,
   MAX_KEPT_TEXT,
   MAX_TRACKED,
   MAX_WAITING_BULK,
   Phase,
   plural,
+  paramTypes,
   remember,
+  sameTypes,
+  shownParams,
   UNANSWERED,
   unnamedColumn,
   warnings,
@@ -451,15 +451,11 @@ export class MysqlObserver {
       const context: StmtExecuteContext = { paramCount: statement.paramCount, capabilities: this.capabilities };
       if (statement.types) context.previousTypes = statement.types;
       if (longData.size > 0) context.longData = new Set(longData.keys());
-      const e = attempt(() => decodeStmtExecute(payload, context));
+      const e = decodeExecute(payload, context);
       if (e?.params) {
-        if (e.newParamsBound) statement.types = paramTypes(e.params);
-        // Query attributes (CLIENT_QUERY_ATTRIBUTES) follow the statement's own parameters.
-        params = e.params.slice(0, statement.paramCount).map((q, i) => {
-          if (q.longData) return longDataValue(longData.get(i));
-          const shown = formatParam(q.value, q.type, q.unsigned);
-          return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
-        });
+        // The same types as last time (the common case) keep the copy of last time.
+        if (e.newParamsBound && !sameTypes(statement.types, e.params)) statement.types = paramTypes(e.params);
+        params = shownParams(e.params, statement.paramCount, longData);
       }
       // The server forgets long data once a statement is executed.
       longData.clear();
@@ -875,14 +871,11 @@ export class MysqlObserver {
 
 }
 
-/** The types an execute bound, for the executes that do not send them; a plain loop, as this runs per execute. */
-function paramTypes(params: readonly ParamType[]): ParamType[] {
-  const types = new Array<ParamType>(params.length);
-  for (let i = 0; i < params.length; i++) {
-    const q = params[i]!;
-    const type: ParamType = { type: q.type, unsigned: q.unsigned };
-    if (q.name !== undefined) type.name = q.name;
-    types[i] = type;
+/** A COM_STMT_EXECUTE, or undefined when it cannot be read (its parameters are then left out). */
+function decodeExecute(payload: Buffer, context: StmtExecuteContext): ReturnType<typeof decodeStmtExecute> | undefined {
+  try {
+    return decodeStmtExecute(payload, context);
+  } catch {
+    return undefined;
   }
-  return types;
 }
