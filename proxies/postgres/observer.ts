@@ -683,10 +683,16 @@ function unnamedField(i: number): FieldDescription {
   return { name: `?column${i + 1}?`, tableOid: 0, column: 0, typeOid: 0, typeSize: -1, typeModifier: -1, format: 0 };
 }
 
-/** Rows a command tag reports: `INSERT 0 5` → 5, `UPDATE 3` → 3, `CREATE TABLE` → 0. */
-function affectedRows(tag: string): number {
-  const m = /(\d+)$/.exec(tag);
-  return m && /^(INSERT|UPDATE|DELETE|MERGE|SELECT|COPY|FETCH|MOVE) /.test(tag) ? Number(m[1]) : 0;
+/** Commands whose tag ends with the rows they affected or returned. */
+const COUNTING_COMMANDS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'SELECT', 'COPY', 'FETCH', 'MOVE']);
+
+/** Rows a command tag reports: `INSERT 0 5` → 5, `UPDATE 3` → 3, `CREATE TABLE` → 0. Read without regular expressions: this runs per statement. */
+export function affectedRows(tag: string): number {
+  const space = tag.indexOf(' ');
+  if (space < 0 || !COUNTING_COMMANDS.has(tag.slice(0, space))) return 0;
+  let digits = tag.length;
+  while (digits > 0 && tag.charCodeAt(digits - 1) >= 0x30 && tag.charCodeAt(digits - 1) <= 0x39) digits--;
+  return digits < tag.length ? Number(tag.slice(digits)) : 0;
 }
 
 function toServerMessage(e: NoticeFields) {
