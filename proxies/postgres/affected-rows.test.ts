@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { affectedRows } from './observer.js';
+import { affectedRows } from './observer-reading.js';
 
 /** What the tag says, read with regular expressions: trailing digits, after one of the counting commands. */
 function byRegExp(tag: string): number {

@@ -47,8 +47,9 @@ import {
 } from './protocol/backend.js';
 import type { FrameSink } from './protocol/framer.js';
 import type { RowCollector } from '../../src/transcript/index.js';
-import { decodeBind, decodeClose, decodeCopyFail, decodeDescribe, decodeExecute, decodeFunctionCall, decodeParse, decodeQuery, formatCode } from './protocol/frontend.js';
+import { decodeBind, decodeClose, decodeCopyFail, decodeDescribe, decodeExecute, decodeFunctionCall, decodeParse, formatCode } from './protocol/frontend.js';
 import { formatValue } from './protocol/values.js';
+import { affectedRows, attempt, cutParse, dataRowPrefix, leadingStrings, queryText, toServerMessage, unnamedField } from './observer-reading.js';
 import { ResultColumns } from './result-columns.js';
 
 export type { ObserverOutput } from '../wire/relay.js';
@@ -614,61 +615,6 @@ function portalFields(portal: Portal): FieldDescription[] | null {
   return portal.statement.fields?.map((f, i) => ({ ...f, format: formatCode(portal.resultFormats, i) })) ?? null;
 }
 
-/** A Parse that cannot be read whole: its name and as much of its text as there is. */
-function cutParse(body: Buffer): { statement: string; query: string; paramTypes: number[] } {
-  const [statement, query] = leadingStrings(body, 2);
-  return { statement: statement!, query: query!, paramTypes: [] };
-}
-
-/** A Query's text; one a decoder refuses, up to its first 0x00. */
-function queryText(body: Buffer): string {
-  try {
-    return decodeQuery(body).query;
-  } catch {
-    return leadingStrings(body, 1)[0]!;
-  }
-}
-
-function attempt<T>(decode: () => T): T | undefined {
-  try {
-    return decode();
-  } catch {
-    return undefined;
-  }
-}
-
-/** The first `n` strings of a body a decoder refused, each up to its 0x00 or the body's end. */
-function leadingStrings(body: Buffer, n: number): string[] {
-  const out: string[] = [];
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const end = body.indexOf(0, at);
-    out.push(body.toString('utf8', at, end < 0 ? body.length : end));
-    at = end < 0 ? body.length : end + 1;
-  }
-  return out;
-}
-
-/** A DataRow the framer cut short: the columns that arrived, the last maybe in part (`cut`, -1 if none was). */
-function dataRowPrefix(body: Buffer): { values: (Buffer | null)[]; cut: number } {
-  const values: (Buffer | null)[] = [];
-  const n = body.length >= 2 ? body.readUInt16BE(0) : 0;
-  let at = 2;
-  while (values.length < n) {
-    if (at + 4 > body.length) return { values, cut: values.length };
-    const length = body.readInt32BE(at);
-    at += 4;
-    if (length < 0) {
-      values.push(null);
-      continue;
-    }
-    values.push(body.subarray(at, Math.min(at + length, body.length)));
-    if (at + length > body.length) return { values, cut: values.length - 1 };
-    at += length;
-  }
-  return { values, cut: -1 };
-}
-
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.delete(key);
   map.set(key, value);
@@ -677,34 +623,4 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
 
 function failed(text: string, params: (string | null)[] | undefined, error: NoticeFields, now: number): Running {
   return { text, cut: false, params, start: now, rows: 0, tag: undefined, error, result: undefined, fields: null, copy: undefined };
-}
-
-function unnamedField(i: number): FieldDescription {
-  return { name: `?column${i + 1}?`, tableOid: 0, column: 0, typeOid: 0, typeSize: -1, typeModifier: -1, format: 0 };
-}
-
-/** Commands whose tag ends with the rows they affected or returned. */
-const COUNTING_COMMANDS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'SELECT', 'COPY', 'FETCH', 'MOVE']);
-
-/** Rows a command tag reports: `INSERT 0 5` → 5, `UPDATE 3` → 3, `CREATE TABLE` → 0. Read without regular expressions: this runs per statement. */
-export function affectedRows(tag: string): number {
-  const space = tag.indexOf(' ');
-  if (space < 0 || !COUNTING_COMMANDS.has(tag.slice(0, space))) return 0;
-  let digits = tag.length;
-  while (digits > 0 && tag.charCodeAt(digits - 1) >= 0x30 && tag.charCodeAt(digits - 1) <= 0x39) digits--;
-  return digits < tag.length ? Number(tag.slice(digits)) : 0;
-}
-
-function toServerMessage(e: NoticeFields) {
-  const position = e.position === undefined ? undefined : Number(e.position);
-  return {
-    severity: e.severity,
-    code: e.code,
-    message: e.message,
-    ...(e.detail !== undefined ? { detail: e.detail } : {}),
-    ...(e.hint !== undefined ? { hint: e.hint } : {}),
-    ...(position !== undefined && Number.isFinite(position) ? { position } : {}),
-    ...(e.internalQuery !== undefined ? { internalQuery: e.internalQuery } : {}),
-    ...(e.where !== undefined ? { context: e.where } : {}),
-  };
 }
