@@ -1,7 +1,7 @@
 /**
  * ssh2's writes that wait for window, with and without repairWindowResume, between
  * a real ssh2 server and client on loopback: stdout waits for window first, then a
- * stderr write larger than the window follows.
+ * stderr write larger than the window follows; or both wait at once.
  */
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
@@ -12,10 +12,12 @@ import { repairWindowResume } from './window-resume.js';
 const MiB = 1024 * 1024;
 const pattern = (n: number, seed: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff));
 
-async function exchange(repair: boolean): Promise<{ stdout: Buffer; stderr: Buffer; stderrDone: boolean }> {
+type Order = 'stderr after stdout' | 'both at once';
+
+async function exchange(repair: boolean, order: Order = 'stderr after stdout', errBytes = 3 * MiB, outBytes = 3 * MiB): Promise<{ stdout: Buffer; stderr: Buffer; stderrDone: boolean }> {
   const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
-  const out = pattern(3 * MiB, 1);
-  const err = pattern(3 * MiB, 2);
+  const out = pattern(outBytes, 1);
+  const err = pattern(errBytes, 2);
   let stderrDone = false;
   const server = new ssh2.Server({ hostKeys: [hostKey] }, (conn) => {
     conn.on('authentication', (ctx) => ctx.accept());
@@ -23,8 +25,7 @@ async function exchange(repair: boolean): Promise<{ stdout: Buffer; stderr: Buff
       accept().on('exec', (acceptExec) => {
         const channel = acceptExec();
         if (repair) repairWindowResume(channel);
-        channel.write(out, () => {
-          // stdout has waited for window and is done; now stderr waits for it too.
+        const writeStderr = (): void => {
           const timer = setTimeout(() => channel.close(), 5000);
           channel.stderr.write(err, () => {
             stderrDone = true;
@@ -32,7 +33,11 @@ async function exchange(repair: boolean): Promise<{ stdout: Buffer; stderr: Buff
             channel.exit(0);
             channel.end();
           });
-        });
+        };
+        // stdout has waited for window and is done; now stderr waits for it too.
+        if (order === 'stderr after stdout') channel.write(out, writeStderr);
+        // stderr is written while stdout still waits: the window is full for both.
+        else setTimeout(writeStderr, 100, channel.write(out));
       });
     });
   });
@@ -66,6 +71,21 @@ test('repaired: after stdout waited for window, a stderr write that waits too is
   const r = await exchange(true);
   assert.equal(r.stderrDone, true, 'the stderr write completed');
   assert.ok(r.stdout.equals(pattern(3 * MiB, 1)), `stdout: ${r.stdout.length} bytes, want exactly the ${3 * MiB} written`);
+  assert.ok(r.stderr.equals(pattern(3 * MiB, 2)), `stderr: ${r.stderr.length} bytes, want exactly the ${3 * MiB} written`);
+});
+
+test('repaired: a short stderr write made while stdout waits for window is sent once stdout is through', async () => {
+  // 8 MiB: more than the client takes in before it is read, so stdout still waits at 100 ms.
+  const r = await exchange(true, 'both at once', 100, 8 * MiB);
+  assert.equal(r.stderrDone, true, 'the stderr write completed');
+  assert.ok(r.stdout.equals(pattern(8 * MiB, 1)), `stdout: ${r.stdout.length} bytes, want exactly the ${8 * MiB} written`);
+  assert.ok(r.stderr.equals(pattern(100, 2)), `stderr: ${r.stderr.length} bytes, want exactly the 100 written`);
+});
+
+test('repaired: a large stderr write made while stdout waits for window is sent whole too', async () => {
+  const r = await exchange(true, 'both at once', 3 * MiB, 8 * MiB);
+  assert.equal(r.stderrDone, true, 'the stderr write completed');
+  assert.ok(r.stdout.equals(pattern(8 * MiB, 1)));
   assert.ok(r.stderr.equals(pattern(3 * MiB, 2)), `stderr: ${r.stderr.length} bytes, want exactly the ${3 * MiB} written`);
 });
 

@@ -11,9 +11,15 @@
  * never completes (a target's stderr stalls; the gateway's own message is
  * lost).
  *
+ * And when stdout and stderr both wait at once, a WINDOW_ADJUST resumes only
+ * stdout; once that completes, nothing resumes stderr
+ * (the gateway's message to the person after a target broke flow control is
+ * exactly such a write, behind output the person had not read yet).
+ *
  * The repair clears the kept chunk once its write has completed. Node's
  * Writable calls `_write` again only after the previous write's callback, so
- * at that moment the kept chunk can only be the one just sent.
+ * at that moment the kept chunk can only be the one just sent. Then, if the
+ * other stream's write is still waiting and window is left, it resumes it.
  */
 import type { ServerChannel } from 'ssh2';
 
@@ -21,6 +27,8 @@ type Write = (data: Buffer, encoding: BufferEncoding | null, cb: (err?: Error | 
 
 interface PendingWrites {
   _write: Write;
+  outgoing: { window: number };
+  _waitWindow: boolean;
   _chunk?: Buffer | undefined;
   _chunkcb?: unknown;
   _chunkErr?: Buffer | undefined;
@@ -34,11 +42,24 @@ export function repairWindowResume(channel: ServerChannel): void {
   clearAfterWrite(c, () => {
     c._chunk = undefined;
     c._chunkcb = undefined;
+    resume(c.stderr, c._chunkErr, c._chunkcbErr, c);
   });
   clearAfterWrite(c.stderr, () => {
     c._chunkErr = undefined;
     c._chunkcbErr = undefined;
+    resume(c, c._chunk, c._chunkcb, c);
   });
+}
+
+/**
+ * Sends the rest of a write that still waits when the peer's window has room for it;
+ * otherwise marks the channel as waiting, so that the next WINDOW_ADJUST sends it (a
+ * write that exactly filled the window leaves the mark unset).
+ */
+function resume(stream: { _write: Write }, chunk: Buffer | undefined, cb: unknown, channel: PendingWrites): void {
+  if (!chunk || typeof cb !== 'function') return;
+  if (channel.outgoing.window > 0) stream._write(chunk, null, cb as (err?: Error | null) => void);
+  else channel._waitWindow = true;
 }
 
 /** Runs `clear` when each write of `stream` completes, before its callback. */
