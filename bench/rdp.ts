@@ -37,9 +37,12 @@
  *              recgate phase (bench/gateway-probe.ts)
  *   --cpu-prof the gateway's CPU profile (node --cpu-prof) into DIR, written
  *              when it stops
+ *   --keep DIR a copy of the gateway's home (config, keys, store) left in DIR,
+ *              to export or profile its recordings on their own afterwards
+ *              (`recgate recordings export ID --config DIR/... --key DIR/keys/officer.key`)
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -99,17 +102,27 @@ function cpuOf(pid: number | 'self', children = false): number {
   return (Number(fields[at]) + Number(fields[at + 1])) / 100;
 }
 
-/** The recording exported as each video format by the real CLI: wall time, the CLI's and ffmpeg's CPU, × real time. */
+/** CPU seconds the whole machine has spent busy so far (every process, the kernel, steal), from /proc/stat. */
+function machineBusy(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+/**
+ * The recording exported as each video format by the real CLI: wall time, the CLI's and
+ * ffmpeg's CPU, × real time, and what everything else on the machine spent meanwhile.
+ */
 async function exportSpeed(g: RdpGateway, id: string): Promise<string[][]> {
   const rows: string[][] = [];
   for (const format of ['mp4', 'webm']) {
-    const [t0, cpu0] = [performance.now(), cpuOf('self', true)];
+    const [t0, cpu0, busy0] = [performance.now(), cpuOf('self', true), machineBusy()];
     const file = await g.exportVideo(id, format);
     const [wall, cpu] = [(performance.now() - t0) / 1000, cpuOf('self', true) - cpu0];
+    const other = machineBusy() - busy0 - cpu;
     const probe = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=width,height', '-of', 'json', file]).toString();
     const { format: f, streams } = JSON.parse(probe) as { format: { duration: string }; streams: { width: number; height: number }[] };
     const length = Number(f.duration);
-    rows.push([format, `${streams[0]!.width}×${streams[0]!.height}`, length.toFixed(1), wall.toFixed(1), (length / wall).toFixed(1), cpu.toFixed(1)]);
+    rows.push([format, `${streams[0]!.width}×${streams[0]!.height}`, length.toFixed(1), wall.toFixed(1), (length / wall).toFixed(1), cpu.toFixed(1), Math.max(0, other).toFixed(1)]);
     rmSync(file, { force: true });
   }
   return rows;
@@ -266,6 +279,7 @@ async function main(): Promise<void> {
       probe: { type: 'boolean', default: false },
       'under-load': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      keep: { type: 'string' },
     },
   });
   const phases = values.phases.split(',');
@@ -332,7 +346,7 @@ async function main(): Promise<void> {
       if (before !== undefined && phases.includes('export')) exported = await exportSpeed(g, (await g.endedRecording(before)).id);
     }
     if (rows.length) table(`busy ${width}×${height} session (xterm scrolling text, ${seconds} s, scaled to a minute)`, ['route', 'MB to client / min', 'relay CPU s / min', 'MB recorded / min'], rows);
-    if (exported.length) table('video export of the recorded busy session (`recordings export --video`, decrypting and decoding included)', ['format', 'video', 'length s', 'wall s', '× real time', 'CPU s (CLI + ffmpeg)'], exported);
+    if (exported.length) table('video export of the recorded busy session (`recordings export --video`, decrypting and decoding included)', ['format', 'video', 'length s', 'wall s', '× real time', 'CPU s (CLI + ffmpeg)', 'CPU s of the rest of the machine'], exported);
     const latency: string[][] = [];
     const inside: string[][] = [];
     for (const route of phases.includes('input') ? routes : []) {
@@ -345,6 +359,10 @@ async function main(): Promise<void> {
     console.log('\nThe direct row\'s CPU is this process\'s byte counter alone. The filtered relay and the gateway sit behind a second');
     console.log('byte counter (to the target) in this process; their CPU is their own process\'s.');
   } finally {
+    if (values.keep) {
+      cpSync(g.home.dir, values.keep, { recursive: true, filter: (path) => !path.endsWith('.sock') });
+      console.log(`\nThe gateway's home is copied to ${values.keep} (config ${g.home.configPath.replace(g.home.dir, values.keep)}).`);
+    }
     await g.stop();
     await back.close();
     if (probeOut) rmSync(probeOut, { force: true });
