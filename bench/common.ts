@@ -95,9 +95,9 @@ async function startRoute<P extends Proxy>(route: Route, cleanup: Cleanup, start
 }
 
 /** bench/node-relay.ts in its own process, in front of the server. */
-async function startNodeRelay(serverPort: number): Promise<Proxy> {
+async function startNodeRelay(serverPort: number, onread = false): Promise<Proxy> {
   const port = await freePort();
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./node-relay.js', import.meta.url)), String(port), String(serverPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./node-relay.js', import.meta.url)), String(port), String(serverPort), ...(onread ? ['--onread'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`node relay exited ${code}`)));
@@ -233,9 +233,10 @@ export interface RoutesOptions<B extends Proxy> {
 }
 
 /**
- * The four routes every benchmark measures, in the order of its tables:
- * directly, through the baseline proxy, through the bare Node.js relay, and
- * through the gateway (as alice). What they go through is stopped at
+ * The routes every benchmark measures, in the order of its tables:
+ * directly, through the baseline proxy, through the bare Node.js relay (as
+ * most Node.js proxies are, and reading into reused buffers), and through
+ * the gateway (as alice). What they go through is stopped at
  * `cleanup`; a route whose proxy cannot start says why instead.
  */
 export async function startRoutes<B extends Proxy>(options: RoutesOptions<B>, cleanup: Cleanup): Promise<{ routes: Route[]; direct: Route; baseline: B | undefined }> {
@@ -244,12 +245,14 @@ export async function startRoutes<B extends Proxy>(options: RoutesOptions<B>, cl
   const direct: Route = { ...viaServerLogin('direct'), port: server.port };
   const pooled = viaServerLogin(options.baseline.name);
   const relay = viaServerLogin('node relay (no recording)');
+  const reusing = viaServerLogin('node relay, onread (no recording)');
   const recgate: Route = { name: 'recgate (recording)', short: options.gateway.short, port: 0, user: `alice+${options.gateway.target}`, password: ALICE_PASSWORD };
   const wanted = (route: Route): boolean => !options.only || options.only.some((name) => route.name.startsWith(name));
   const baseline = wanted(pooled) ? await startRoute(pooled, cleanup, options.baseline.start, options.baseline.missing) : undefined;
   if (wanted(relay)) await startRoute(relay, cleanup, () => startNodeRelay(server.port));
+  if (wanted(reusing)) await startRoute(reusing, cleanup, () => startNodeRelay(server.port, true));
   if (wanted(recgate)) await startRoute(recgate, cleanup, options.gateway.start);
-  return { routes: [direct, pooled, relay, recgate].filter(wanted), direct, baseline };
+  return { routes: [direct, pooled, relay, reusing, recgate].filter(wanted), direct, baseline };
 }
 
 // --- running
@@ -411,7 +414,8 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
   if (failures.length > 0) console.log('');
   console.log('CPU µs/tx: CPU microseconds (user + system, children included, from /proc/PID/stat) per transaction;');
   console.log(`proxy is ${options.baseline}, the bare Node.js relay or the gateway process, server is ${options.server},`);
-  console.log(`${client} is the client. The node relay forwards bytes only: the floor of any proxy on this runtime.`);
+  console.log(`${client} is the client. The node relays forward bytes only: the first with pipe() (most Node.js proxies), the second`);
+  console.log('reading each socket into a reused buffer (onread): the floor of any proxy on this runtime.');
   console.log('steady: the proxy\'s CPU µs/tx from the client\'s first progress report (one a second) to its last, so without');
   console.log('the logins of the run\'s connections (the gateway\'s password hashing is slow on purpose).');
   console.log('proxy KiB/conn: the proxy\'s resident memory at the last progress report less before the run, per connection.');
