@@ -39,7 +39,8 @@
  *              when it stops
  *   --keep DIR a copy of the gateway's home (config, keys, store) left in DIR,
  *              to export or profile its recordings on their own afterwards
- *              (`recgate recordings export ID --config DIR/... --key DIR/keys/officer.key`)
+ *              (`recgate recordings export ID --config DIR/recgate.yaml --key DIR/keys/officer.key`,
+ *              RECGATE_PASSPHRASE as in test/fixtures/gateway-env.ts)
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, readFileSync, rmSync } from 'node:fs';

@@ -36,8 +36,11 @@ async function exchange(repair: boolean, order: Order = 'stderr after stdout', e
         };
         // stdout has waited for window and is done; now stderr waits for it too.
         if (order === 'stderr after stdout') channel.write(out, writeStderr);
-        // stderr is written while stdout still waits: the window is full for both.
-        else setTimeout(writeStderr, 100, channel.write(out));
+        else {
+          // stderr is written while stdout still waits: the window is full for both.
+          channel.write(out);
+          setTimeout(writeStderr, 100);
+        }
       });
     });
   });

@@ -12,14 +12,15 @@
  * lost).
  *
  * And when stdout and stderr both wait at once, a WINDOW_ADJUST resumes only
- * stdout; once that completes, nothing resumes stderr
- * (the gateway's message to the person after a target broke flow control is
- * exactly such a write, behind output the person had not read yet).
+ * stdout; once that completes, nothing resumes stderr (the gateway's message
+ * to the person after a target broke flow control is exactly such a write,
+ * behind output the person had not read yet).
  *
  * The repair clears the kept chunk once its write has completed. Node's
  * Writable calls `_write` again only after the previous write's callback, so
  * at that moment the kept chunk can only be the one just sent. Then, if the
- * other stream's write is still waiting and window is left, it resumes it.
+ * other stream's write still waits, it is sent when window is left, or the
+ * channel is marked as waiting so that the next WINDOW_ADJUST sends it.
  */
 import type { ServerChannel } from 'ssh2';
 
