@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import ssh2 from 'ssh2';
 import { ALGORITHMS } from './algorithms.js';
 import { learnLayout, poolCipherPadding, poolPadding } from './padding-pool.js';
+import { generateSshHostKey } from '../../src/daemon/ssh-host-key.js';
 
 interface CipherLike {
   allocPacket(payloadLen: number): Buffer;
@@ -79,7 +80,7 @@ type Owner = { _protocol: { _cipher: object } };
 const pooledNow = (owner: unknown): boolean => Object.hasOwn((owner as Owner)._protocol._cipher, 'allocPacket');
 
 async function roundTrip(cipherName: ssh2.CipherAlgorithm): Promise<{ toClient: Buffer; toServer: Buffer; pooledAfterRekey: boolean[] }> {
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+  const hostKey = generateSshHostKey().privateKey;
   const down = Buffer.from(Array.from({ length: 2 * 1024 * 1024 }, (_, i) => (i * 13) & 0xff));
   const up = Buffer.from(Array.from({ length: 1024 * 1024 + 7 }, (_, i) => (i * 5 + 1) & 0xff));
   const received: Buffer[] = [];

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import ssh2 from 'ssh2';
 import { repairWindowResume } from './window-resume.js';
+import { generateSshHostKey } from '../../src/daemon/ssh-host-key.js';
 
 const MiB = 1024 * 1024;
 const pattern = (n: number, seed: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff));
@@ -15,7 +16,7 @@ const pattern = (n: number, seed: number): Buffer => Buffer.from(Array.from({ le
 type Order = 'stderr after stdout' | 'both at once';
 
 async function exchange(repair: boolean, order: Order = 'stderr after stdout', errBytes = 3 * MiB, outBytes = 3 * MiB): Promise<{ stdout: Buffer; stderr: Buffer; stderrDone: boolean }> {
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+  const hostKey = generateSshHostKey().privateKey;
   const out = pattern(outBytes, 1);
   const err = pattern(errBytes, 2);
   let stderrDone = false;
