@@ -6,12 +6,10 @@
  * the archive behind it (TieredStore), so recordings retention moved there
  * are listed, exported, played, searched, verified and rotated like the rest.
  */
-import { readFile } from 'node:fs/promises';
 import { loadConfig, resolveConfigPath, type Config } from '../config/index.js';
-import { environment } from '../config/environment.js';
-import { KeyError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { decryptKeyFileAsync, type AuditorKeyPair } from '../seal/keys.js';
+import type { AuditorKeyPair } from '../seal/keys.js';
 import { defaultSodium, type Sodium } from '../seal/sodium.js';
 import { trustedSignerKeys } from '../daemon/gateway-keys.js';
 import { openArchiveStore } from '../store/archive.js';
@@ -19,7 +17,7 @@ import { openStore } from '../store/index.js';
 import { TieredStore } from '../store/tiered.js';
 import { describeUrl } from '../store/postgres/pool.js';
 import type { RecordingStore, RecordingSummary } from '../store/types.js';
-import { PASSPHRASE_HINT, readSecret } from './prompt.js';
+import { openAuditorKey } from './auditor-key.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -72,15 +70,7 @@ export class CliContext {
 
   /** Opens an auditor key file; the passphrase comes from RECGATE_PASSPHRASE or a prompt (Argon2id runs off the main thread). */
   async auditorKey(path: string): Promise<AuditorKeyPair> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-      throw new KeyError(`cannot read key file ${path}: ${why}`);
-    }
-    const passphrase = environment().passphrase ?? (await readSecret(`Passphrase for ${path}: `, { what: `the passphrase of ${path}`, otherwise: PASSPHRASE_HINT }));
-    return decryptKeyFileAsync(this.sodium, text, passphrase, path);
+    return openAuditorKey(this.sodium, path);
   }
 
   /** The gateway signing public keys that recordings and the log must be signed by (see trustedSignerKeys). */

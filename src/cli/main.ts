@@ -60,7 +60,10 @@ export function buildProgram(): Command {
     .option('--skip-idle <seconds>', 'in the video, shorten every pause without screen change to this many seconds')
     .option('--overlay', 'draw keystrokes and clicks on the video as captions')
     .option('--force', 'decrypt even if verification fails, printing every finding first')
-    .action(async (id, o) => (await import('./recordings-read.js')).exportRecording(id, o));
+    .action(async (id, o) => {
+      const unlocking = (await import('./auditor-key.js')).unlockInBackground(o.key);
+      return (await import('./recordings-read.js')).exportRecording(id, { ...o, unlocking });
+    });
   command(recordings, 'play', 'replay a terminal recording here')
     .argument('<id>')
     .requiredOption('--key <file>', 'your auditor private key file')

@@ -4,7 +4,6 @@
  * decrypts one that fails, after printing every finding.
  */
 import { resolve } from 'node:path';
-import { environment } from '../config/environment.js';
 import { GatewayError, usageError } from '../errors.js';
 import { writeVideo, type VideoFormat, type VideoOptions } from '../export/video.js';
 import { writeExportZip } from '../export/zip.js';
@@ -14,6 +13,7 @@ import { RecordingReader } from '../recording/reader.js';
 import { TextLines } from '../recording/text-lines.js';
 import { wipeKeyPair, type AuditorKeyPair } from '../seal/keys.js';
 import type { RecordingSummary } from '../store/types.js';
+import { discardUnlock, unlockInBackground } from './auditor-key.js';
 import { withContext, type CliContext, type GlobalOptions } from './context.js';
 import { toListFilter, type FilterOptions } from './filters.js';
 import { eventText, excerpt, formatOffset, stripControls } from './excerpt.js';
@@ -24,20 +24,28 @@ import { Verification, verifiedOnly, verifyBeforeReading } from './verification.
 
 export { eventText, formatOffset };
 
-export async function withReader<T>(ctx: CliContext, id: string, options: { key: string; force?: boolean }, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
-  const summary = await ctx.recording(id);
-  // With the passphrase in the environment nothing is asked, so the key is unlocked (Argon2id, a
-  // tenth of a second or more) while the recording is verified; it is wiped if verification fails.
-  const unlocking = environment().passphrase !== undefined ? ctx.auditorKey(options.key) : undefined;
-  // A wrong passphrase is reported after verification, as it was before: not an unhandled rejection meanwhile.
-  unlocking?.catch(() => undefined);
+/** What a decrypting command is given: its key file, and the key already unlocking (see auditor-key.ts). */
+export interface KeyOptions {
+  key: string;
+  force?: boolean;
+  unlocking?: Promise<AuditorKeyPair> | undefined;
+}
+
+export async function withReader<T>(ctx: CliContext, id: string, options: KeyOptions, fn: (r: RecordingReader) => Promise<T>): Promise<T> {
+  // With the passphrase in the environment nothing is asked, so the key is unlocked (Argon2id) while
+  // the recording is found and verified; it is wiped if that fails. A wrong passphrase is reported
+  // after verification (unlockInBackground holds the failure until then).
+  const unlocking = options.unlocking ?? unlockInBackground(options.key);
+  let summary: RecordingSummary;
+  let key: AuditorKeyPair;
   try {
+    summary = await ctx.recording(id);
     await verifyBeforeReading(await Verification.open(ctx), summary, options.force === true);
+    key = await (unlocking ?? ctx.auditorKey(options.key));
   } catch (err) {
-    await unlocking?.then((key) => wipeKeyPair(ctx.sodium, key), () => undefined);
+    await discardUnlock(unlocking);
     throw err;
   }
-  const key = await (unlocking ?? ctx.auditorKey(options.key));
   try {
     const reader = await RecordingReader.open(ctx.store(), ctx.sodium, summary, key);
     try {
@@ -50,10 +58,8 @@ export async function withReader<T>(ctx: CliContext, id: string, options: { key:
   }
 }
 
-export interface ExportOptions extends GlobalOptions {
-  key: string;
+export interface ExportOptions extends GlobalOptions, KeyOptions {
   out: string;
-  force?: boolean;
   video?: string;
   fps?: string;
   skipIdle?: string;
@@ -61,12 +67,17 @@ export interface ExportOptions extends GlobalOptions {
 }
 
 export async function exportRecording(id: string, options: ExportOptions): Promise<void> {
-  const video = videoOptions(options);
-  // On a terminal, the video's frames as they are encoded (the longest part of a graphical export).
-  const bar = progressBar(process.stderr, 'encoding video', 'frames');
-  if (bar) video.onProgress = (done, total) => bar.update(done, total);
+  let bar: ReturnType<typeof progressBar> = undefined;
   try {
+    const video = videoOptions(options);
+    // On a terminal, the video's frames as they are encoded (the longest part of a graphical export).
+    const shown = (bar = progressBar(process.stderr, 'encoding video', 'frames'));
+    if (shown) video.onProgress = (done, total) => shown.update(done, total);
     await exportWith(id, options, video);
+  } catch (err) {
+    // A bad option or config stops the command before it opens the recording: the key is wiped all the same.
+    await discardUnlock(options.unlocking);
+    throw err;
   } finally {
     bar?.finish();
   }

@@ -10,6 +10,7 @@ import { desktopSize, solidRect } from '../../test/fixtures/screen.js';
 import { ScreenKeyframer } from '../graphics/keyframer.js';
 import { BitmapCodec, encodeRecords, RecordType, type ScreenRecord } from '../graphics/records.js';
 import { FrameKind, type Frame } from '../recording/frames.js';
+import { hugePageEnv } from './ffmpeg.js';
 import { writeVideo } from './video.js';
 
 let dir: string;
@@ -144,4 +145,11 @@ test('a long WebM is encoded in parts side by side and joined: the same frames a
   await writeFile(failing, '#!/bin/sh\ncase "$*" in *part-1.webm*) echo "part refused" >&2; exit 1;; esac\nexec ffmpeg "$@"\n', { mode: 0o755 });
   await assert.rejects(writeVideo(source, join(dir, 'failed.webm'), { format: 'webm', fps: 10, parallel: 3, ffmpeg: failing }), /ffmpeg failed \(exit 1\): part refused/);
   assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('failed') || f.startsWith('.recgate')), []);
+});
+
+test("ffmpeg's environment asks glibc for huge pages and keeps the tunables already set, which win", () => {
+  assert.equal(hugePageEnv({ PATH: '/usr/bin' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1');
+  const env = hugePageEnv({ PATH: '/usr/bin', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2' });
+  assert.equal(env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2');
+  assert.equal(env.PATH, '/usr/bin');
 });

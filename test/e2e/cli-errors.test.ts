@@ -39,6 +39,13 @@ test('a wrong passphrase', async () => {
   assertOneLineError(r, /wrong passphrase/);
 });
 
+test('a wrong passphrase with a bad option or an unknown recording: the option or the recording is reported', async () => {
+  // The key is unlocking while the command starts: what stops the command first is what the auditor reads.
+  const wrong = { env: { RECGATE_PASSPHRASE: 'wrong' } };
+  assertOneLineError(await home.cli(['recordings', 'export', id, '--key', home.key('officer'), '--video', 'avi', '--out', out()], wrong), /--video must be webm or mp4/);
+  assertOneLineError(await home.cli(['recordings', 'export', '01JZZZZZZZZZZZZZZZZZZZZZZZ', '--key', home.key('officer'), '--out', out()], wrong), /no recording/);
+});
+
 test('a missing key file', async () => {
   const r = await home.cli(['recordings', 'export', id, '--key', join(home.dir, 'nope.key'), '--out', out()]);
   assertOneLineError(r, /nope\.key.*no such file/);
