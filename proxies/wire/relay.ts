@@ -6,7 +6,8 @@
  *
  * Flow control: a side is read only while the other side's socket accepts
  * writes and the recording keeps up (`session.writable`); otherwise it is
- * paused until 'drain'.
+ * paused until 'drain'. A plain TCP side is read into shared slabs rather
+ * than through its Readable stream (slab-reads.ts).
  *
  * The gateway's own messages to the client (a limit's warning, the error
  * that ends a session) are put between two server messages, never inside
@@ -34,6 +35,7 @@ import { ProtocolError } from '../../src/errors.js';
 import type { RecordedEvent } from '../../src/recording/frames.js';
 import type { EndReason, Session } from '../../src/session/session.js';
 import type { QueryEvent } from '../../src/transcript/index.js';
+import { readIntoSlabs } from './slab-reads.js';
 
 /** A streaming framer of one direction (see proxies/postgres/protocol/framer.ts, proxies/mysql/protocol/framer.ts). */
 export interface Framer<Sink> {
@@ -168,8 +170,6 @@ export class DatabaseRelay<Sink> extends EventEmitter {
   }
 
   start(clientRest: Buffer, serverRest: Buffer): void {
-    this.client.on('data', (chunk: Buffer) => this.fromClient(chunk));
-    this.server.on('data', (chunk: Buffer) => this.fromServer(chunk));
     this.client.on('drain', () => {
       this.clientBlocked = false;
       this.flow();
@@ -184,6 +184,9 @@ export class DatabaseRelay<Sink> extends EventEmitter {
     this.server.on('close', () => this.sideClosed('target-closed'));
     if (serverRest.length > 0) this.fromServer(serverRest);
     if (clientRest.length > 0) this.fromClient(clientRest);
+    // Plain TCP legs read into shared slabs (slab-reads.ts); TLS legs through 'data' events.
+    if (!readIntoSlabs(this.client, (chunk) => this.fromClient(chunk))) this.client.on('data', (chunk: Buffer) => this.fromClient(chunk));
+    if (!readIntoSlabs(this.server, (chunk) => this.fromServer(chunk))) this.server.on('data', (chunk: Buffer) => this.fromServer(chunk));
     this.flow();
   }
 
