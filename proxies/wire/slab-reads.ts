@@ -29,7 +29,7 @@ const REGION = 16 * 1024;
 /** After a read that filled its region: a burst (a result set) is read in fewer system calls. */
 const LARGE_REGION = 64 * 1024;
 const MIN_REGION = 4 * 1024;
-const SLAB = 256 * 1024;
+const SLAB = 64 * 1024;
 
 interface OnreadKeys {
   buffer: symbol;
