@@ -49,37 +49,92 @@ export async function* readRecords(path: string, from = 0, start: RecordStart = 
   try {
     const size = (await fh.stat()).size;
     let { position, index } = start;
-    // Read a block at a time: one read for many records rather than two for each (a screen
-    // stream flushed every 100 ms has tens of thousands of chunks an hour). Records are handed out
-    // as subarrays of a fresh block, never of one that is read into again.
-    let block = Buffer.alloc(0);
-    let blockAt = position;
-    while (position + 4 <= size) {
-      if (position + 4 > blockAt + block.length) {
-        block = Buffer.allocUnsafe(Math.min(READ_BLOCK, size - position));
-        blockAt = position;
-        await readExactly(fh, block, position);
+    const blocks = new BlockReader(fh, size);
+    try {
+      while (position + 4 <= size) {
+        const length = await blocks.uint32(position);
+        if (length > MAX_RECORD || position + 4 + length > size) return;
+        if (index >= from) yield { index, data: await blocks.bytes(position + 4, length) };
+        position += 4 + length;
+        index++;
       }
-      const at = position - blockAt;
-      const length = block.readUInt32BE(at);
-      if (length > MAX_RECORD || position + 4 + length > size) return;
-      if (index >= from) {
-        const end = at + 4 + length;
-        let data: Buffer;
-        if (end <= block.length) data = block.subarray(at + 4, end);
-        else {
-          // A record running past the block: what the block holds of it, then the rest read into place.
-          data = Buffer.allocUnsafe(length);
-          const held = block.copy(data, 0, at + 4);
-          await readExactly(fh, data.subarray(held), position + 4 + held);
-        }
-        yield { index, data };
-      }
-      position += 4 + length;
-      index++;
+    } finally {
+      await blocks.settle();
     }
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * A file read front to back a block at a time: one read for many records
+ * rather than two for each (a screen stream flushed every 100 ms has tens of
+ * thousands of chunks an hour), with the next block read while the caller
+ * works on this one (decrypting, hashing: an export's verification and first
+ * pass spent half their time waiting for reads). Bytes are handed out as
+ * subarrays of a fresh block, never of one that is read into again; bytes
+ * that run past a block are copied together.
+ */
+class BlockReader {
+  private block: Buffer = Buffer.alloc(0);
+  private at = 0;
+  private ahead: { at: number; length: number; read: Promise<Buffer> } | undefined;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly size: number,
+  ) {}
+
+  async uint32(position: number): Promise<number> {
+    const offset = position - this.at;
+    if (offset >= 0 && offset + 4 <= this.block.length) return this.block.readUInt32BE(offset);
+    return (await this.bytes(position, 4)).readUInt32BE(0);
+  }
+
+  async bytes(position: number, length: number): Promise<Buffer> {
+    if (position < this.at || position >= this.at + this.block.length) await this.moveTo(position);
+    const offset = position - this.at;
+    if (offset + length <= this.block.length) return this.block.subarray(offset, offset + length);
+    const out = Buffer.allocUnsafe(length);
+    let done = this.block.copy(out, 0, offset);
+    while (done < length) {
+      await this.moveTo(position + done);
+      done += this.block.copy(out, done, 0, Math.min(this.block.length, length - done));
+    }
+    return out;
+  }
+
+  /** Waits for a read still under way: the file may be closed after. */
+  async settle(): Promise<void> {
+    await this.ahead?.read.catch(() => undefined);
+    this.ahead = undefined;
+  }
+
+  /** Makes the block that starts at or holds `position` current (the one read ahead if it is that one), and reads the next one ahead. */
+  private async moveTo(position: number): Promise<void> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead && position >= ahead.at && position < ahead.at + ahead.length) {
+      this.block = await ahead.read;
+      this.at = ahead.at;
+    } else {
+      await ahead?.read.catch(() => undefined);
+      this.block = await this.read(position);
+      this.at = position;
+    }
+    const next = this.at + this.block.length;
+    if (next < this.size) {
+      const read = this.read(next);
+      // A failed read ahead is reported when its block is needed, not as an unhandled rejection.
+      read.catch(() => undefined);
+      this.ahead = { at: next, length: Math.min(READ_BLOCK, this.size - next), read };
+    }
+  }
+
+  private async read(position: number): Promise<Buffer> {
+    const block = Buffer.allocUnsafe(Math.min(READ_BLOCK, this.size - position));
+    await readExactly(this.fh, block, position);
+    return block;
   }
 }
 
