@@ -80,11 +80,13 @@ test('a paused socket is not read until it is resumed', async () => {
   ours.destroy();
 });
 
-test('a TLS socket stays with its data events', () => {
-  const tls = new TLSSocket(connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1' }));
+test('a TLS socket stays with its data events', async () => {
+  const { ours, peer } = await pair();
+  const tls = new TLSSocket(peer);
   assert.equal(
     readIntoSlabs(tls, () => undefined),
     false,
   );
   tls.destroy();
+  ours.destroy();
 });

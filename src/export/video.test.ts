@@ -10,7 +10,7 @@ import { desktopSize, solidRect } from '../../test/fixtures/screen.js';
 import { ScreenKeyframer } from '../graphics/keyframer.js';
 import { BitmapCodec, encodeRecords, RecordType, type ScreenRecord } from '../graphics/records.js';
 import { FrameKind, type Frame } from '../recording/frames.js';
-import { hugePageEnv } from './ffmpeg.js';
+import { FfmpegPipe, hugePageEnv } from './ffmpeg.js';
 import { writeVideo } from './video.js';
 
 let dir: string;
@@ -147,9 +147,12 @@ test('a long WebM is encoded in parts side by side and joined: the same frames a
   assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('failed') || f.startsWith('.recgate')), []);
 });
 
-test("ffmpeg's environment asks glibc for huge pages and keeps the tunables already set, which win", () => {
+test("ffmpeg's environment asks glibc for huge pages and keeps the tunables already set, which win", async () => {
   assert.equal(hugePageEnv({ PATH: '/usr/bin' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1');
   const env = hugePageEnv({ PATH: '/usr/bin', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2' });
   assert.equal(env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2');
   assert.equal(env.PATH, '/usr/bin');
+  // And an encoder is started with it: a stand-in for ffmpeg fails with what it was given, which the error carries.
+  const pipe = new FfmpegPipe('/bin/sh', ['-c', 'printf "tunables: %s\\n" "$GLIBC_TUNABLES" >&2; exit 3']);
+  await assert.rejects(pipe.end(), /ffmpeg failed \(exit 3\): tunables: glibc\.malloc\.hugetlb=1/);
 });
