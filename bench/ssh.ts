@@ -3,16 +3,20 @@
  * OpenSSH ProxyJump bastion (a second sshd, the no-recording baseline), all
  * measured in one run on this machine.
  *
- *   node dist/bench/ssh.js [--mib 1024] [--keys 1000] [--sessions 200] [--runs 1]
+ *   node dist/bench/ssh.js [--mib 1024] [--keys 1000] [--warmup 3000] [--sessions 200] [--runs 1]
  *                          [--quick] [--only jump,recgate] [--cpu-prof DIR]
  *
  *   throughput   `head -c N /dev/zero` through the real ssh client, timed from its first byte;
  *                the CPU seconds the route's middle process spent per MB (the target's
  *                sshd for direct, the bastion's sshd for ProxyJump, the gateway's Node.js)
- *   keystrokes   echo round trip of single keystrokes in a pty running cat (ssh2 client)
+ *   keystrokes   echo round trip of single keystrokes in a pty running cat (ssh2 client),
+ *                after --warmup keystrokes on the same session that are not measured: a gateway
+ *                process compiles its keystroke path during its first few thousand keystrokes
+ *                (V8's optimising compiler, on background threads that take one of the two
+ *                cores), which a gateway that has been up a while has long done
  *   idle memory  RSS added per idle interactive session, over N concurrent sessions
  *
- * --quick is 256 MiB, 300 keystrokes, 50 idle sessions. --cpu-prof writes the
+ * --quick is 256 MiB, 300 keystrokes after 1 000, 50 idle sessions. --cpu-prof writes the
  * gateway's V8 CPU profile into DIR when it stops. Every row carries the
  * 1-minute load average when it was measured: the machine may be shared.
  * Runs alternate between the routes (route A, route B, route A, ...), and each
@@ -58,23 +62,32 @@ async function throughput(route: SshRoute, mib: number): Promise<Throughput> {
   return { mbps: bytes / 1e6 / seconds, cpuPerMB: cpu / (bytes / 1e6) };
 }
 
-async function keystrokes(route: SshRoute, count: number): Promise<{ p50: number; p99: number }> {
+async function keystrokes(route: SshRoute, count: number, warmup: number): Promise<{ p50: number; p99: number }> {
   const c = await route.connect();
   const stream = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
     c.shell({ term: 'dumb', cols: 80, rows: 24 }, (err, s) => (err ? reject(err) : resolve(s))),
   );
+  // The echo is awaited on the channel's 'data' event, as a terminal waits in poll(): a client
+  // that spun on setImmediate would take one of the machine's two cores from the processes it
+  // measures, and the scheduler's tick (4 ms here) would decide when those get it back.
   let seen = '';
-  stream.on('data', (d: Buffer) => (seen += d.toString('latin1')));
+  let echoed: (() => void) | undefined;
+  stream.on('data', (d: Buffer) => {
+    seen += d.toString('latin1');
+    if (echoed && seen.includes('k')) echoed();
+  });
   stream.write('exec cat\n');
   await sleep(500);
   const times: number[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < warmup + count; i++) {
     seen = '';
+    const echo = new Promise<void>((resolve) => (echoed = resolve));
     const t0 = performance.now();
     stream.write('k');
-    while (!seen.includes('k')) await new Promise((r) => setImmediate(r));
-    times.push(performance.now() - t0);
+    await echo;
+    if (i >= warmup) times.push(performance.now() - t0);
   }
+  echoed = undefined;
   c.end();
   times.sort((a, b) => a - b);
   return { p50: times[Math.floor(count * 0.5)]!, p99: times[Math.floor(count * 0.99)]! };
@@ -131,6 +144,7 @@ async function main(): Promise<void> {
     options: {
       mib: { type: 'string' },
       keys: { type: 'string' },
+      warmup: { type: 'string' },
       sessions: { type: 'string' },
       runs: { type: 'string', default: '1' },
       quick: { type: 'boolean', default: false },
@@ -140,6 +154,7 @@ async function main(): Promise<void> {
   });
   const mib = Number(values.mib ?? (values.quick ? 256 : 1024));
   const keys = Number(values.keys ?? (values.quick ? 300 : 1000));
+  const warmup = Number(values.warmup ?? (values.quick ? 1000 : 3000));
   const sessions = Number(values.sessions ?? (values.quick ? 50 : 200));
   const runs = Number(values.runs);
   const prof = values['cpu-prof'];
@@ -156,12 +171,12 @@ async function main(): Promise<void> {
         await settle();
         const t = await throughput(r, mib);
         const loadT = load();
-        const k = keys > 0 ? await keystrokes(r, keys) : undefined;
+        const k = keys > 0 ? await keystrokes(r, keys, warmup) : undefined;
         const mem = sessions > 0 ? await idleMemory(r, sessions) : undefined;
         rows.push([r.name, t.mbps.toFixed(0), (t.cpuPerMB * 1000).toFixed(2), loadT, k?.p50.toFixed(3) ?? '-', k?.p99.toFixed(3) ?? '-', mem?.toFixed(0) ?? '-', load()]);
       }
     }
-    console.log(`recgate SSH benchmark: ${mib} MiB output, ${keys} keystrokes, ${sessions} idle sessions; MB = 10^6 bytes\n`);
+    console.log(`recgate SSH benchmark: ${mib} MiB output, ${keys} keystrokes (after ${warmup} not measured), ${sessions} idle sessions; MB = 10^6 bytes\n`);
     printTable(['route', 'MB/s', 'CPU ms/MB', 'load', 'echo p50 ms', 'echo p99 ms', 'KiB per idle session', 'load'], rows);
     console.log('\nCPU ms/MB and KiB per idle session count the process in the middle: the target sshd and its forks for direct,');
     console.log('the bastion sshd and its forks for ProxyJump (the target behind it is the same for all three), the gateway for');
