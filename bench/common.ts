@@ -186,6 +186,9 @@ export async function startGateway(target: GatewayTarget): Promise<Proxy> {
       [
         'gateway: { dataDir: ./data }',
         `listen: { ${target.protocol}: "127.0.0.1:${port}", console: null }`,
+        // sysbench opens all its connections at once, from one address: 500 of them would pass the
+        // default cap on logins under way per address (16), and some would be refused.
+        'admission: { maxPreLoginPerAddress: 1024, maxPreLogin: 1024 }',
         'recipients:',
         '  - { name: officer, publicKeyFile: ./keys/officer.key.pub }',
         'users:',
