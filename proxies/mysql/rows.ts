@@ -1,35 +1,74 @@
-/** A result set's rows as the transcript shows them: decoded while the row collector wants them. */
-import { ELLIPSIS } from '../../src/transcript/index.js';
+/**
+ * A result set's rows as the transcript shows them: decoded while the row collector wants
+ * them. Values are read where they lie in the packet: a string that is printable ASCII (the
+ * common case) becomes its cell without a buffer or a UTF-8 decoding of its own.
+ */
+import { type Cell, ELLIPSIS, formatCell, formatCellBytes } from '../../src/transcript/index.js';
 import type { Run } from './observer-state.js';
-import { decodeBinaryRow, decodeTextRow, formatBinaryValue, formatTextValue } from './protocol/resultset.js';
+import { binaryNull, openBinaryRow, openTextRow, type ColumnDefinition } from './protocol/resultset.js';
+import { binaryValueIsBytes, ColumnFlag, formatBinaryValue, formatTextValue, readBinaryValue } from './protocol/values.js';
+
+const NULL_CELL = formatCell(null);
 
 /** A row of a result set, decoded and kept while the collector wants it. */
 export function addRow(run: Run, payload: Buffer, truncated: boolean): void {
   run.rows++;
   const result = run.result!;
   const columns = run.columns;
-  let shown: (string | null)[];
+  const width = result.cellWidth;
   if (run.binary || !truncated) {
     // Per row: plain loops and one try rather than closures and maps.
-    shown = new Array<string | null>(columns.length);
+    const cells = new Array<Cell>(columns.length);
     try {
-      if (run.binary) {
-        const values = decodeBinaryRow(payload, columns);
-        for (let i = 0; i < columns.length; i++) shown[i] = formatBinaryValue(values[i]!, columns[i]!);
-      } else {
-        const values = decodeTextRow(payload, columns.length);
-        for (let i = 0; i < columns.length; i++) shown[i] = formatTextValue(values[i]!, columns[i]!);
-      }
+      if (run.binary) binaryCells(payload, columns, width, cells);
+      else textCells(payload, columns, width, cells);
     } catch {
-      shown.fill(ELLIPSIS);
+      cells.fill(formatCell(ELLIPSIS, width));
     }
-  } else {
-    // A row longer than the framer keeps: shown as far as it arrived, the cut marked.
-    const { values, cut } = textRowPrefix(payload, columns.length);
-    shown = values.map((v, i) => formatTextValue(v, columns[i]!));
-    if (cut >= 0) for (let i = cut; i < columns.length; i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
+    result.rowCells(cells);
+    return;
   }
+  // A row longer than the framer keeps: shown as far as it arrived, the cut marked.
+  const { values, cut } = textRowPrefix(payload, columns.length);
+  const shown = values.map((v, i) => formatTextValue(v, columns[i]!));
+  if (cut >= 0) for (let i = cut; i < columns.length; i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
   result.row(shown);
+}
+
+/** The cell of a string value at payload[start, end), as the mysql client shows it. */
+function bytesCell(payload: Buffer, start: number, end: number, column: ColumnDefinition, width: number): Cell {
+  return formatCellBytes(payload, start, end, width) ?? formatCell(formatTextValue(payload.subarray(start, end), column), width);
+}
+
+function textCells(payload: Buffer, columns: readonly ColumnDefinition[], width: number, cells: Cell[]): void {
+  const r = openTextRow(payload, columns.length);
+  for (let i = 0; i < columns.length; i++) {
+    if (r.peek() === 0xfb) {
+      r.skip(1, 'column', i);
+      cells[i] = NULL_CELL;
+    } else {
+      const start = r.lenencStart('column', i);
+      cells[i] = bytesCell(payload, start, r.position, columns[i]!, width);
+    }
+  }
+  r.end();
+}
+
+function binaryCells(payload: Buffer, columns: readonly ColumnDefinition[], width: number, cells: Cell[]): void {
+  const r = openBinaryRow(payload, columns.length);
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!;
+    if (binaryNull(payload, i)) {
+      cells[i] = NULL_CELL;
+    } else if (binaryValueIsBytes(column.type)) {
+      const start = r.lenencStart('value', i);
+      cells[i] = bytesCell(payload, start, r.position, column, width);
+    } else {
+      const value = readBinaryValue(r, column.type, (column.flags & ColumnFlag.UNSIGNED) !== 0, i);
+      cells[i] = formatCell(formatBinaryValue(value, column), width);
+    }
+  }
+  r.end();
 }
 
 /** A text row the framer cut short: the values that arrived, the last maybe in part (`cut`, -1 if none was). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { charWidth, formatCell, safeLine, safeLines } from './display.js';
+import { charWidth, formatCell, formatCellBytes, safeLine, safeLines } from './display.js';
 
 test('code point widths agree with psql 15', () => {
   // Widths psql 15.20 gave these code points in a table column.
@@ -46,4 +46,21 @@ test('safe lines: bidirectional controls, line separators and lone surrogates ar
   assert.equal(safeLine('a\tb'), 'a\\x09b');
   assert.equal(safeLine('a\tb', true), 'a\tb');
   assert.deepEqual(safeLines('a\r\nb\nc\rd'), ['a', 'b', 'c\\rd']);
+});
+
+test('cells from bytes: printable ASCII within the cap as formatCell lays it out, anything else left to the caller', () => {
+  const b = Buffer.from('xxhello worldyy');
+  assert.deepEqual(formatCellBytes(b, 2, 13), [{ text: 'hello world', width: 11 }]);
+  assert.deepEqual(formatCellBytes(b, 2, 2), formatCell(''));
+  assert.equal(formatCellBytes(b, 2, 13, 10), undefined);
+  assert.equal(formatCellBytes(Buffer.from('a\x1bb'), 0, 3), undefined);
+  assert.equal(formatCellBytes(Buffer.from('né'), 0, 3), undefined);
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 50 }), fc.integer({ min: 1, max: 40 }), fc.nat(50), (bytes, cap, from) => {
+      const buf = Buffer.from(bytes);
+      const start = Math.min(from, buf.length);
+      const cell = formatCellBytes(buf, start, buf.length, cap);
+      if (cell !== undefined) assert.deepEqual(cell, formatCell(buf.toString('utf8', start), cap));
+    }),
+  );
 });

@@ -133,6 +133,20 @@ function layout(value: string, maxWidth: number, maxChars: number): Layout {
 }
 
 /**
+ * The cell formatCell would make of the UTF-8 bytes b[start, end) when they are printable
+ * ASCII no wider than maxWidth, the common case; undefined for anything else, which the
+ * caller decodes as its protocol says and gives to formatCell. Read without an intermediate
+ * buffer, and as latin1: for ASCII bytes the same text, from the cheaper decoder.
+ */
+export function formatCellBytes(b: Buffer, start: number, end: number, maxWidth = DEFAULT_MAX_CELL_WIDTH): Cell | undefined {
+  const n = end - start;
+  if (n === 0) return EMPTY_CELL;
+  if (n > Math.max(1, Math.floor(maxWidth))) return undefined;
+  const text = b.toString('latin1', start, end);
+  return isPrintableAscii(text) ? [{ text, width: n }] : undefined;
+}
+
+/**
  * A value laid out as psql shows it in a table cell (NULL as empty), cut to
  * `maxWidth` columns over all its lines with an ellipsis when longer.
  */

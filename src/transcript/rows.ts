@@ -70,6 +70,19 @@ export class RowCollector {
     this.kept.push(cells);
   }
 
+  /** The columns a cell may span: what rowCells' cells must be laid out for (formatCell, formatCellBytes). */
+  get cellWidth(): number {
+    return this.maxCellWidth;
+  }
+
+  /** A row given as its cells, laid out for cellWidth; missing cells are NULL, extra ones ignored. */
+  rowCells(cells: Cell[]): void {
+    this.total++;
+    if (!this.wantsRow()) return;
+    if (cells.length > this.cols.length) cells.length = this.cols.length;
+    this.kept.push(cells);
+  }
+
   /** Counts rows not passed in (the caller did not decode them). */
   skip(n = 1): void {
     this.total += Math.max(0, Math.floor(n));

@@ -177,10 +177,19 @@ export function encodeColumnDefinition(c: ColumnDefinition, mariadbCapabilities 
   return w.finish();
 }
 
-/** A text-protocol row of `columnCount` values; null for SQL NULL. */
-export function decodeTextRow(payload: Buffer, columnCount: number): (Buffer | null)[] {
+/**
+ * A text-protocol row of `columnCount` values opened for reading in place: each is 0xFB
+ * (NULL) or a string<lenenc> (PayloadReader.lenencStart); `end()` once all are read.
+ */
+export function openTextRow(payload: Buffer, columnCount: number): PayloadReader {
   const r = reader(payload, 'text row');
   r.expectRoom(columnCount, 'columns', 1);
+  return r;
+}
+
+/** A text-protocol row of `columnCount` values; null for SQL NULL. */
+export function decodeTextRow(payload: Buffer, columnCount: number): (Buffer | null)[] {
+  const r = openTextRow(payload, columnCount);
   const values = new Array<Buffer | null>(columnCount);
   for (let i = 0; i < columnCount; i++) values[i] = r.nullableLenencBytes('column', i);
   r.end();
@@ -203,18 +212,32 @@ export interface BinaryColumn {
   flags: number;
 }
 
-/** A binary-protocol row; the values are as values.ts's readBinaryValue gives them. */
-export function decodeBinaryRow(payload: Buffer, columns: readonly BinaryColumn[]): BinaryValue[] {
+/**
+ * A binary-protocol row of `columnCount` values opened for reading in place: its header
+ * checked and its NULL bitmap stepped over (binaryNull reads it); the reader is at the
+ * first value that is not NULL, and `end()` once all are read.
+ */
+export function openBinaryRow(payload: Buffer, columnCount: number): PayloadReader {
   const r = reader(payload, 'binary row');
   const header = r.int1('the header');
   if (header !== BINARY_ROW_HEADER) r.fail(`starts with ${hexByte(header)}, not 0x00`);
+  r.skip((columnCount + 9) >>> 3, 'the NULL bitmap');
+  return r;
+}
+
+/** Whether value `i` of a binary row (openBinaryRow checked it) is NULL: its bit, offset by 2, in the bitmap after the header. */
+export function binaryNull(payload: Buffer, i: number): boolean {
+  const bit = i + 2;
+  return (payload[1 + (bit >>> 3)]! & (1 << (bit & 7))) !== 0;
+}
+
+/** A binary-protocol row; the values are as values.ts's readBinaryValue gives them. */
+export function decodeBinaryRow(payload: Buffer, columns: readonly BinaryColumn[]): BinaryValue[] {
   const n = columns.length;
-  // The bitmap is read in place: the payload's bytes from 1 on.
-  r.skip((n + 9) >>> 3, 'the NULL bitmap');
+  const r = openBinaryRow(payload, n);
   const values = new Array<BinaryValue>(n);
   for (let i = 0; i < n; i++) {
-    const bit = i + 2;
-    if (payload[1 + (bit >>> 3)]! & (1 << (bit & 7))) {
+    if (binaryNull(payload, i)) {
       values[i] = null;
       continue;
     }

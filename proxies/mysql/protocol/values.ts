@@ -151,8 +151,26 @@ export interface ColumnFormat {
   columnLength?: number;
 }
 
+/** Types readBinaryValue reads otherwise than as string<lenenc> bytes: integers, floats, dates and times. */
+const NOT_BYTES = [
+  ColumnType.NULL, ColumnType.TINY, ColumnType.SHORT, ColumnType.YEAR, ColumnType.LONG, ColumnType.INT24, ColumnType.LONGLONG, ColumnType.FLOAT, ColumnType.DOUBLE,
+  ColumnType.DATE, ColumnType.DATETIME, ColumnType.TIMESTAMP, ColumnType.NEWDATE, ColumnType.DATETIME2, ColumnType.TIMESTAMP2, ColumnType.TIME, ColumnType.TIME2,
+];
+/** By type (one byte on the wire): 1 where the value is string<lenenc> bytes. */
+const READ_AS_BYTES = new Uint8Array(256).fill(1);
+for (const type of NOT_BYTES) READ_AS_BYTES[type] = 0;
+
+/**
+ * Whether a binary-protocol value of `type` is string<lenenc> bytes (strings, decimals, blobs,
+ * JSON, BIT, ENUM, SET, GEOMETRY, and types this module does not know).
+ */
+export function binaryValueIsBytes(type: number): boolean {
+  return READ_AS_BYTES[type & 0xff] === 1;
+}
+
 /** Reads one value of `type` (with `unsigned` for integer types) from `r`. */
 export function readBinaryValue(r: PayloadReader, type: number, unsigned: boolean, index: number): BinaryValue {
+  if (binaryValueIsBytes(type)) return r.lenencBytes('value', index);
   switch (type) {
     case ColumnType.NULL:
       return null;
@@ -185,7 +203,7 @@ export function readBinaryValue(r: PayloadReader, type: number, unsigned: boolea
     case ColumnType.TIME2:
       return readTime(r, index);
     default:
-      return r.lenencBytes('value', index);
+      throw new Error(`type ${type} is read as bytes`);
   }
 }
 

@@ -247,10 +247,16 @@ export class PayloadReader {
 
   /** string<lenenc> as bytes. */
   lenencBytes(field: string, index = -1): Buffer {
+    const start = this.lenencStart(field, index);
+    return this.payload.subarray(start, this.offset);
+  }
+
+  /** string<lenenc> stepped over and left in place: where its bytes start (they end at `position`). */
+  lenencStart(field: string, index = -1): number {
     const n = this.length(field, index);
-    const v = this.payload.subarray(this.offset, this.offset + n);
+    const start = this.offset;
     this.offset += n;
-    return v;
+    return start;
   }
 
   /** string<lenenc> that may be NULL (0xFB), as in a text-protocol row. */
