@@ -43,13 +43,8 @@ function bytesCell(payload: Buffer, start: number, end: number, column: ColumnDe
 function textCells(payload: Buffer, columns: readonly ColumnDefinition[], width: number, cells: Cell[]): void {
   const r = openTextRow(payload, columns.length);
   for (let i = 0; i < columns.length; i++) {
-    if (r.peek() === 0xfb) {
-      r.skip(1, 'column', i);
-      cells[i] = NULL_CELL;
-    } else {
-      const start = r.lenencStart('column', i);
-      cells[i] = bytesCell(payload, start, r.position, columns[i]!, width);
-    }
+    const start = r.nullableLenencStart('column', i);
+    cells[i] = start < 0 ? NULL_CELL : bytesCell(payload, start, r.position, columns[i]!, width);
   }
   r.end();
 }

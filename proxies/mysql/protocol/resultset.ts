@@ -179,7 +179,7 @@ export function encodeColumnDefinition(c: ColumnDefinition, mariadbCapabilities 
 
 /**
  * A text-protocol row of `columnCount` values opened for reading in place: each is 0xFB
- * (NULL) or a string<lenenc> (PayloadReader.lenencStart); `end()` once all are read.
+ * (NULL) or a string<lenenc> (PayloadReader.nullableLenencStart); `end()` once all are read.
  */
 export function openTextRow(payload: Buffer, columnCount: number): PayloadReader {
   const r = reader(payload, 'text row');

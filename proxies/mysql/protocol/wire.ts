@@ -261,11 +261,17 @@ export class PayloadReader {
 
   /** string<lenenc> that may be NULL (0xFB), as in a text-protocol row. */
   nullableLenencBytes(field: string, index = -1): Buffer | null {
+    const start = this.nullableLenencStart(field, index);
+    return start < 0 ? null : this.payload.subarray(start, this.offset);
+  }
+
+  /** nullableLenencBytes left in place: where the bytes start (they end at `position`), -1 for NULL. */
+  nullableLenencStart(field: string, index = -1): number {
     if (this.peek() === Lenenc.Null) {
       this.offset++;
-      return null;
+      return -1;
     }
-    return this.lenencBytes(field, index);
+    return this.lenencStart(field, index);
   }
 
   lenencString(field: string, index = -1): string {
