@@ -48,6 +48,8 @@ export interface Measure {
   steady?: Steady;
   /** The machine's 1-minute load average when the run ended (other work on the machine skews TPS, not CPU per transaction). */
   load: number;
+  /** With several rounds: the proxy's CPU µs per transaction of each, in the order run (this is the median one). */
+  rounds?: number[];
 }
 
 /** What a route goes through: a process on a loopback port. */
@@ -327,26 +329,61 @@ export type Results<W, M> = Map<W, Map<Route, M | string>>;
 /**
  * Measures each workload over each route in turn, `before` each run; a route
  * that could not be set up gives its failure, a run that fails its error.
+ *
+ * With `rounds` above 1, each workload's routes are run that many times,
+ * alternating (every other round in reverse order, so no route always runs
+ * first or after the same one), and each route keeps its median run by the
+ * proxy's CPU per transaction: on this shared 2-core machine one run of a
+ * route moves by ±20 %, the median of alternated runs much less. Every
+ * round's figure is kept in `rounds` for the report.
  */
-export async function measureAll<W, M>(workloads: W[], routes: Route[], measure: (workload: W, route: Route) => Promise<M>, before?: () => Promise<void>): Promise<Results<W, M>> {
+export async function measureAll<W, M extends Measure>(
+  workloads: W[],
+  routes: Route[],
+  measure: (workload: W, route: Route) => Promise<M>,
+  before?: () => Promise<void>,
+  rounds = 1,
+): Promise<Results<W, M>> {
   const results: Results<W, M> = new Map();
   for (const w of workloads) {
-    const byRoute = new Map<Route, M | string>();
-    results.set(w, byRoute);
-    for (const route of routes) {
-      if (route.failure) {
-        byRoute.set(route, route.failure);
-        continue;
-      }
-      await before?.();
-      try {
-        byRoute.set(route, await measure(w, route));
-      } catch (err) {
-        byRoute.set(route, errorText(err));
+    const runs = new Map<Route, M[]>();
+    const failed = new Map<Route, string>();
+    for (let round = 0; round < rounds; round++) {
+      for (const route of round % 2 === 0 ? routes : [...routes].reverse()) {
+        if (route.failure) {
+          failed.set(route, route.failure);
+          continue;
+        }
+        if (failed.has(route)) continue;
+        await before?.();
+        try {
+          const m = await measure(w, route);
+          runs.set(route, [...(runs.get(route) ?? []), m]);
+        } catch (err) {
+          failed.set(route, errorText(err));
+        }
       }
     }
+    const byRoute = new Map<Route, M | string>();
+    for (const route of routes) byRoute.set(route, failed.get(route) ?? medianRun(runs.get(route) ?? []) ?? 'not run');
+    results.set(w, byRoute);
   }
   return results;
+}
+
+/** The proxy's CPU µs per transaction: over the steady part of the run when known, else over all of it. */
+export function proxyCpuPerTx(m: Measure): number | undefined {
+  if (m.steady && m.steady.transactions > 0) return (1e6 * m.steady.proxyCpu) / m.steady.transactions;
+  return m.cpu.proxy === undefined ? undefined : (1e6 * m.cpu.proxy) / m.transactions;
+}
+
+/** The run with the median proxy CPU per transaction (the lower middle of an even count), the others' figures in `rounds`. */
+function medianRun<M extends Measure>(runs: M[]): M | undefined {
+  if (runs.length <= 1) return runs[0];
+  const cost = (m: M): number => proxyCpuPerTx(m) ?? 0;
+  const sorted = [...runs].sort((a, b) => cost(a) - cost(b));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return { ...median, rounds: runs.map(cost) };
 }
 
 // --- printing
@@ -388,6 +425,7 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
   const failures: string[] = [];
   for (const [w, byRoute] of results) {
     const base = byRoute.get(direct);
+    const rounds = [...byRoute.values()].some((m) => typeof m === 'object' && m.rounds !== undefined);
     const rows = routes.map((route) => {
       const m = byRoute.get(route);
       if (m === undefined || typeof m === 'string') {
@@ -407,10 +445,11 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
         perTx(m.cpu.server),
         perTx(m.cpu.client),
         m.load.toFixed(1),
+        ...(rounds ? [m.rounds?.map((r) => r.toFixed(1)).join(' ') ?? '-'] : []),
       ];
     });
     console.log(w.name);
-    console.log(table(head, rows));
+    console.log(table(rounds ? [...head, 'rounds: proxy CPU µs/tx'] : head, rows));
     console.log('');
   }
   for (const f of [...new Set(failures)]) console.log(f);
@@ -424,6 +463,10 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
   console.log('proxy KiB/conn: the proxy\'s resident memory at the last progress report less before the run, per connection.');
   console.log('proxy syscalls/tx: read and write system calls of the proxy process per transaction (/proc/PID/io).');
   console.log('load: the 1-minute load average at the end of the run (the machine is shared: TPS moves with it, CPU per transaction much less).');
+  if ([...results.values()].some((byRoute) => [...byRoute.values()].some((m) => typeof m === 'object' && m.rounds !== undefined))) {
+    console.log('rounds: each route was run that many times, the routes alternated, and the row is its run with the median');
+    console.log('proxy CPU per transaction (steady); the last column gives every round\'s figure in the order run.');
+  }
 }
 
 // --- baseline proxies

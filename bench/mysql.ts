@@ -6,11 +6,12 @@
  *
  *   node dist/bench/mysql.js [--seconds 15] [--threads 8,64] [--tables 4] [--table-size 10000] [--ps-mode auto]
  *                            [--workloads oltp_point_select,oltp_read_only] [--routes direct,haproxy,node,recgate]
- *                            [--cpu-prof DIR]
+ *                            [--rounds 1] [--cpu-prof DIR]
  *
  *   --threads    sysbench threads (one connection each), one table per count and workload
  *   --workloads  which sysbench tests to run
  *   --routes     which routes to set up and measure, by the start of their names
+ *   --rounds     runs per route and workload, the routes alternated; each route's median run is shown
  *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
  *   --gateway-node-options  more node options for the gateway, space-separated (--perf-basic-prof for perf)
  *
@@ -83,7 +84,7 @@ async function startMysqlGateway(my: Mariadb, nodeOptions: string[]): Promise<Pr
 
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
-    { seconds: 15, tables: 4, 'table-size': 10000 },
+    { seconds: 15, tables: 4, 'table-size': 10000, rounds: 1 },
     { 'ps-mode': 'auto', threads: '8,64', workloads: 'oltp_point_select,oltp_read_only', routes: 'direct,haproxy,node,recgate', 'cpu-prof': '', 'gateway-node-options': '' },
   );
   const { seconds, tables, 'table-size': tableSize, 'ps-mode': psMode } = options;
@@ -118,7 +119,7 @@ runBenchmark(async (cleanup) => {
 
   const tests = options.workloads.split(',');
   const workloads = tests.flatMap((test) => threadCounts.map((n) => ({ name: `${test}, ${n} threads`, test, threads: n })));
-  const results = await measureAll(workloads, routes, (w, route) => sysbench(my, route, w.test, [`--threads=${w.threads}`, ...common], seconds));
+  const results = await measureAll(workloads, routes, (w, route) => sysbench(my, route, w.test, [`--threads=${w.threads}`, ...common], seconds), undefined, options.rounds);
 
   const serverVersion = firstLine((await run(MARIADBD, ['--version'])).stdout);
   const haproxyVersion = haproxy ? firstLine((await run(HAPROXY, ['-v'])).stdout) : 'HAProxy not run';

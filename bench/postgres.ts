@@ -6,11 +6,12 @@
  *
  *   node dist/bench/postgres.js [--seconds 15] [--clients 8,64] [--jobs 2] [--scale 10]
  *                               [--workloads select-only,tpcb-like] [--routes direct,pgbouncer,node,recgate]
- *                               [--cpu-prof DIR]
+ *                               [--rounds 1] [--cpu-prof DIR]
  *
  *   --clients    pgbench clients, one table per count and workload (scale: --clients 1,10,100,500)
  *   --workloads  which workloads to run, by the start of their names
  *   --routes     which routes to set up and measure, by the start of their names
+ *   --rounds     runs per route and workload, the routes alternated; each route's median run is shown
  *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
  *   --gateway-node-options  more node options for the gateway, space-separated (--perf-basic-prof for perf)
  *   --rows       the big select's rows (default 1 000 000); --big-runs its runs per route (3)
@@ -92,7 +93,7 @@ async function vacuum(pg: Postgres): Promise<void> {
 
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
-    { seconds: 15, jobs: 2, scale: 10, rows: 1_000_000, 'big-runs': 3 },
+    { seconds: 15, jobs: 2, scale: 10, rows: 1_000_000, 'big-runs': 3, rounds: 1 },
     { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '', 'gateway-node-options': '' },
   );
   const { seconds, jobs, scale } = options;
@@ -137,7 +138,7 @@ runBenchmark(async (cleanup) => {
   ].filter((k) => options.workloads.split(',').some((w) => k.name.startsWith(w)));
   const workloads: Workload[] = kinds.flatMap((k) => clientCounts.map((c) => ({ name: `${k.name}, ${c} clients`, args: k.args, clients: c })));
   const common = ['-n', '-j', String(jobs), '-T', String(seconds), '-M', 'simple'];
-  const results = await measureAll(workloads, routes, (w, route) => pgbench(pg, route, [...common, '-c', String(w.clients), ...w.args], seconds), () => vacuum(pg));
+  const results = await measureAll(workloads, routes, (w, route) => pgbench(pg, route, [...common, '-c', String(w.clients), ...w.args], seconds), () => vacuum(pg), options.rounds);
 
   const pgVersion = firstLine((await run(join(postgresBinDir(), 'postgres'), ['--version'])).stdout);
   const bouncerVersion = bouncer ? firstLine((await run(PGBOUNCER, ['-V'])).stdout) : 'PgBouncer not run';
