@@ -2,7 +2,10 @@
  * Relays a logged-in database connection (PostgreSQL, MySQL): bytes go
  * both ways as they arrive, unchanged (forward first), and only then does
  * a framer per direction show them to the protocol's observer, which
- * writes the transcript and the query events (record second).
+ * writes the transcript and the query events (record second). The chunks
+ * are observed once the event loop's turn has forwarded everything it read
+ * (observe-later.ts), in the order they arrived, each with the time it
+ * arrived; whatever needs the observer current observes them at once.
  *
  * Flow control: a side is read only while the other side's socket accepts
  * writes and the recording keeps up (`session.writable`); otherwise it is
@@ -26,88 +29,20 @@
  *   stream is between messages;
  * - after the session ends nothing more is forwarded, and both sockets are
  *   closed within CLOSE_GRACE_MS;
- * - 'closed' is emitted once, when both sides are done.
+ * - 'closed' is emitted once, when both sides are done;
+ * - the observer sees every forwarded chunk once, in the order the chunks
+ *   arrived; an observer that fails ends its own connection, logged.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { ProtocolError } from '../../src/errors.js';
-import type { RecordedEvent } from '../../src/recording/frames.js';
 import type { EndReason, Session } from '../../src/session/session.js';
-import type { QueryEvent } from '../../src/transcript/index.js';
+import { observeLater, type Observable } from './observe-later.js';
+import type { ClientScreen, Framer, Observer, Refused, RelayProtocol } from './relay-protocol.js';
 import { readIntoSlabs } from './slab-reads.js';
 
-/** A streaming framer of one direction (see proxies/postgres/protocol/framer.ts, proxies/mysql/protocol/framer.ts). */
-export interface Framer<Sink> {
-  push(chunk: Buffer, sink: Sink): void;
-  readonly idle: boolean;
-  /** Bytes to the end of the message under way: 0 on a boundary, null while its length is unknown. */
-  bytesToBoundary(): number | null;
-}
-
-/** What a protocol's observer offers the relay. */
-export interface Observer<Sink> {
-  readonly client: Sink;
-  readonly server: Sink;
-  /** True once the client said goodbye, so a target closing after it ends the session as 'closed'. */
-  readonly clientLeft: boolean;
-  note(text: string): void;
-  /** No command waits for its answer. */
-  readonly idle: boolean;
-  /** The session is ending: what the observer still holds goes into the recording. */
-  end?(): void;
-}
-
-/** Where an observer writes: transcript text for the terminal stream, events, and the recording's clock (ms). */
-export interface ObserverOutput {
-  tty(text: string): void;
-  event(e: RecordedEvent): void;
-  /**
-   * A query event as queryEvent() built it, unchanged: the relay records it with the JSON
-   * written for its shape (queryEventJson). Without it, observers give it to event().
-   */
-  query?(e: QueryEvent): void;
-  now(): number;
-}
-
-/** Holds back client messages the gateway refuses; what passes is forwarded unchanged. */
-export interface ClientScreen {
-  screen(chunk: Buffer): Screened;
-}
-
-export interface Screened {
-  /** The bytes that go on to the target, in order (the chunk itself when nothing is refused). */
-  forward: Buffer;
-  refused: readonly Refused[];
-}
-
-export interface Refused {
-  /** The protocol's name for what was refused, for the event. */
-  command: string;
-  /** What the person is told. */
-  message: string;
-  /**
-   * The gateway's answer, built once the bytes forwarded with it were observed; null when no
-   * answer fits in the stream (another command is still waiting for the target), so the
-   * session ends instead.
-   */
-  answer(): Buffer | null;
-}
-
-/** The protocol's part of a relay: framers, observer, and the messages the gateway writes itself. */
-export interface RelayProtocol<Sink> {
-  clientFramer: Framer<Sink>;
-  serverFramer: Framer<Sink>;
-  observer(out: ObserverOutput): Observer<Sink>;
-  /** A warning the person sees without the session ending; undefined when the protocol has no way to show one. */
-  notice(message: string): Buffer | undefined;
-  /** The error that ends the session, built when it is written (between two server messages). */
-  fatal(message: string, kind: 'ended' | 'malformed'): Buffer;
-  /** What the target is told when the gateway closes it between two client messages. */
-  goodbye(): Buffer;
-  /** Screens client bytes before they are forwarded; made after the observer. */
-  clientScreen?(): ClientScreen;
-}
+export type { ClientScreen, Framer, Observer, ObserverOutput, Refused, RelayProtocol, Screened } from './relay-protocol.js';
 
 type Side = Socket | TLSSocket;
 
@@ -116,12 +51,22 @@ export const CLOSE_GRACE_MS = 2000;
 /** The transcript's terminal: wide enough for most result tables. */
 export const TRANSCRIPT_TERMINAL = { term: 'xterm-256color', cols: 160, rows: 48 };
 
-export class DatabaseRelay<Sink> extends EventEmitter {
+/** A chunk forwarded but not observed yet, and when it arrived (performance.now()). */
+interface Unobserved {
+  fromClient: boolean;
+  bytes: Buffer;
+  at: number;
+}
+
+export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
   private readonly observer: Observer<Sink>;
   private readonly clientFramer: Framer<Sink>;
   private readonly serverFramer: Framer<Sink>;
   private readonly screen: ClientScreen | undefined;
   private readonly injections: (Buffer | (() => Buffer))[] = [];
+  /** Forwarded chunks the observer has not seen yet, in arrival order. */
+  private readonly unobserved: Unobserved[] = [];
+  private observing = false;
   /** Transcript text collected while a chunk is observed, written as one frame after it (see flushTranscript). */
   private transcript = '';
   /** Set once the session is over: nothing more is forwarded. */
@@ -158,13 +103,17 @@ export class DatabaseRelay<Sink> extends EventEmitter {
     this.screen = protocol.clientScreen?.();
     session.attach({
       notify: (message) => {
+        this.observePending();
         const notice = protocol.notice(message);
         if (notice) this.inject(notice);
         else this.observer.note(message);
       },
       disconnect: (reason, message) => this.disconnect(reason, message),
       // A statement still running keeps the session from being idle, however long it takes.
-      busy: () => !this.observer.idle,
+      busy: () => {
+        this.observePending();
+        return !this.observer.idle;
+      },
     });
     session.on('drain', () => this.flow());
   }
@@ -206,17 +155,75 @@ export class DatabaseRelay<Sink> extends EventEmitter {
     const forward = screened ? screened.forward : chunk;
     if (forward.length > 0) {
       if (!this.server.write(forward)) this.serverBlocked = true;
-      try {
-        this.clientFramer.push(forward, this.observer.client);
-      } catch (err) {
-        this.flushTranscript();
-        if (err instanceof ProtocolError) return this.malformed(err);
-        throw err;
-      }
+      this.observeSoon(true, forward);
     }
-    if (screened) for (const refused of screened.refused) this.refuse(refused);
-    this.flushTranscript();
+    if (screened && screened.refused.length > 0) {
+      // A refused command's answer follows what was forwarded before it, as observed.
+      this.observePending();
+      for (const refused of screened.refused) this.refuse(refused);
+    }
     this.flow();
+  }
+
+  private observeSoon(fromClient: boolean, bytes: Buffer): void {
+    if (this.unobserved.push({ fromClient, bytes, at: this.at ?? performance.now() }) === 1) observeLater(this);
+  }
+
+  /**
+   * Shows the observer every chunk forwarded since it last looked, in order, each at the time
+   * it arrived. Called by the scheduler once the loop's turn is done, and at once wherever the
+   * observer must be current. Never throws: a fault in an observer ends its session, logged.
+   */
+  observePending(): void {
+    if (this.observing || this.unobserved.length === 0) return;
+    this.observing = true;
+    const outer = this.at;
+    try {
+      for (let i = 0; i < this.unobserved.length; i++) {
+        const chunk = this.unobserved[i]!;
+        this.at = chunk.at;
+        if (chunk.fromClient) this.observeClient(chunk.bytes);
+        else this.observeServer(chunk.bytes);
+      }
+    } catch (err) {
+      this.session.log.error({ err }, 'observing the connection failed; closing it');
+      this.finish('error', 'recgate: internal error');
+    } finally {
+      this.unobserved.length = 0;
+      this.observing = false;
+      this.at = outer;
+    }
+    // What the gateway queued for the client while the chunks were observed goes in now, if it can.
+    if (this.injections.length > 0 && this.atServerBoundary()) this.flushInjections();
+    this.flow();
+  }
+
+  /**
+   * The client's stream is between two server messages: everything forwarded to it has been
+   * observed (never while a queue is observed part way) and ended on a message boundary.
+   */
+  private atServerBoundary(): boolean {
+    return !this.observing && this.unobserved.length === 0 && this.serverFramer.idle;
+  }
+
+  private observeClient(bytes: Buffer): void {
+    // Nothing the client sent after a malformed message is looked at.
+    if (this.ending) return;
+    try {
+      this.clientFramer.push(bytes, this.observer.client);
+    } catch (err) {
+      this.flushTranscript();
+      if (err instanceof ProtocolError) return this.malformed(err);
+      throw err;
+    }
+    this.flushTranscript();
+  }
+
+  private observeServer(bytes: Buffer): void {
+    // An answer the person is waiting for counts as activity: the idle period starts after it.
+    if (!this.observer.idle) this.session.activity(this.at);
+    this.pushServer(bytes);
+    this.flushTranscript();
   }
 
   /** A client message the gateway held back: the person is told why, and it is recorded. */
@@ -248,7 +255,15 @@ export class DatabaseRelay<Sink> extends EventEmitter {
   }
 
   private relayServer(chunk: Buffer): void {
-    // An answer the person is waiting for counts as activity: the idle period starts after it.
+    if (this.injections.length === 0) {
+      if (!this.client.write(chunk)) this.clientBlocked = true;
+      this.observeSoon(false, chunk);
+      this.flow();
+      return;
+    }
+    // Messages of our own go in at the first message boundary, which the framer must know.
+    this.observePending();
+    if (this.done) return;
     if (!this.observer.idle) this.session.activity(this.at);
     let at = 0;
     // Pending messages of our own go in at the first message boundary.
@@ -273,6 +288,10 @@ export class DatabaseRelay<Sink> extends EventEmitter {
 
   private forwardToClient(bytes: Buffer): void {
     if (!this.client.write(bytes)) this.clientBlocked = true;
+    this.pushServer(bytes);
+  }
+
+  private pushServer(bytes: Buffer): void {
     try {
       this.serverFramer.push(bytes, this.observer.server);
     } catch (err) {
@@ -292,8 +311,9 @@ export class DatabaseRelay<Sink> extends EventEmitter {
   /** Queues a message of the gateway's own for the client, written at the next server message boundary. */
   private inject(message: Buffer | (() => Buffer)): void {
     if (this.done) return;
+    this.observePending();
     this.injections.push(message);
-    if (this.serverFramer.idle) this.flushInjections();
+    if (this.atServerBoundary()) this.flushInjections();
   }
 
   private flushInjections(): void {
@@ -316,13 +336,15 @@ export class DatabaseRelay<Sink> extends EventEmitter {
 
   private finish(reason: EndReason, message: string, kind: 'ended' | 'malformed' = 'ended'): void {
     if (this.ending) return;
+    this.observePending();
+    if (this.ending) return;
     this.ending = { reason };
     this.observer.end?.();
     this.observer.note(message);
     this.flushTranscript();
     this.injections.push(() => this.protocol.fatal(message, kind));
     void this.session.end(reason, { message });
-    if (this.serverFramer.idle) this.flushInjections();
+    if (this.atServerBoundary()) this.flushInjections();
     else toggle(this.server, true);
     setTimeout(() => this.destroy(), CLOSE_GRACE_MS).unref();
   }
@@ -336,6 +358,8 @@ export class DatabaseRelay<Sink> extends EventEmitter {
   }
 
   private sideClosed(closed: EndReason): void {
+    // What was forwarded is observed before the session ends (the client's goodbye among it).
+    this.observePending();
     if (++this.closedSides === 2) this.emit('closed');
     const reason = closed === 'target-closed' && this.observer.clientLeft ? 'closed' : closed;
     if (!this.ending) {

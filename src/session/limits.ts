@@ -72,9 +72,12 @@ export class SessionLimits {
     if (limits.maxDuration !== null) this.scheduleMax(limits.maxDuration - warningLead(limits.maxDuration, warnBefore));
   }
 
-  /** The person did something (at `at`, a performance.now() the caller already read): the idle period starts over. */
+  /**
+   * The person did something (at `at`, a performance.now() the caller already read): the idle
+   * period starts over. A reading older than the last changes nothing.
+   */
   activity(at = performance.now()): void {
-    this.lastActivity = at;
+    if (at > this.lastActivity) this.lastActivity = at;
   }
 
   idleMs(): number {
