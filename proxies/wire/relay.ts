@@ -66,6 +66,8 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
   private readonly injections: (Buffer | (() => Buffer))[] = [];
   /** Forwarded chunks the observer has not seen yet, in arrival order. */
   private readonly unobserved: Unobserved[] = [];
+  /** Of those, the client's. */
+  private clientUnobserved = 0;
   private observing = false;
   /** Transcript text collected while a chunk is observed, written as one frame after it (see flushTranscript). */
   private transcript = '';
@@ -150,6 +152,12 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
   }
 
   private relayClient(chunk: Buffer): void {
+    // A client chunk goes on only once the client's earlier ones were observed, so that after a
+    // malformed message nothing more reaches the target (two reads of one socket in one turn).
+    if (this.clientUnobserved > 0) {
+      this.observePending();
+      if (this.ending) return;
+    }
     this.session.activity(this.at);
     const screened = this.screen?.screen(chunk);
     const forward = screened ? screened.forward : chunk;
@@ -166,6 +174,7 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
   }
 
   private observeSoon(fromClient: boolean, bytes: Buffer): void {
+    if (fromClient) this.clientUnobserved++;
     if (this.unobserved.push({ fromClient, bytes, at: this.at ?? performance.now() }) === 1) observeLater(this);
   }
 
@@ -190,6 +199,7 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
       this.finish('error', 'recgate: internal error');
     } finally {
       this.unobserved.length = 0;
+      this.clientUnobserved = 0;
       this.observing = false;
       this.at = outer;
     }
