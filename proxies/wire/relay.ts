@@ -69,6 +69,7 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
   /** Of those, the client's. */
   private clientUnobserved = 0;
   private observing = false;
+  private clientMalformed = false;
   /** Transcript text collected while a chunk is observed, written as one frame after it (see flushTranscript). */
   private transcript = '';
   /** Set once the session is over: nothing more is forwarded. */
@@ -217,13 +218,16 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
   }
 
   private observeClient(bytes: Buffer): void {
-    // Nothing the client sent after a malformed message is looked at.
-    if (this.ending) return;
+    // Past a malformed message the client's stream has no framing left to follow.
+    if (this.clientMalformed) return;
     try {
       this.clientFramer.push(bytes, this.observer.client);
     } catch (err) {
       this.flushTranscript();
-      if (err instanceof ProtocolError) return this.malformed(err);
+      if (err instanceof ProtocolError) {
+        this.clientMalformed = true;
+        return this.malformed(err);
+      }
       throw err;
     }
     this.flushTranscript();
