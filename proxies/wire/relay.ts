@@ -69,6 +69,8 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
   /** Of those, the client's. */
   private clientUnobserved = 0;
   private observing = false;
+  /** The session's end, when it came while chunks were observed: after the rest of them are. */
+  private endAfterObserving: (() => void) | undefined;
   private clientMalformed = false;
   /** Transcript text collected while a chunk is observed, written as one frame after it (see flushTranscript). */
   private transcript = '';
@@ -204,6 +206,9 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
       this.observing = false;
       this.at = outer;
     }
+    const end = this.endAfterObserving;
+    this.endAfterObserving = undefined;
+    end?.();
     // What the gateway queued for the client while the chunks were observed goes in now, if it can.
     if (this.injections.length > 0 && this.atServerBoundary()) this.flushInjections();
     this.flow();
@@ -352,9 +357,19 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
     if (this.ending) return;
     this.observePending();
     if (this.ending) return;
+    // Nothing more is forwarded from here on.
     this.ending = { reason };
+    // Found while observing: what was forwarded after the offending chunk reached the other side
+    // and goes into the recording before the session ends.
+    if (this.observing) this.endAfterObserving = () => this.end(reason, message, kind);
+    else this.end(reason, message, kind);
+  }
+
+  /** Ends the session: the message in the transcript and, as the protocol's error, to the client; then both sides close. */
+  private end(reason: EndReason, message: string, kind: 'ended' | 'malformed'): void {
     this.observer.end?.();
-    this.observer.note(message);
+    // The transcript's note says "recgate:" itself.
+    this.observer.note(message.replace(/^recgate: /, ''));
     this.flushTranscript();
     this.injections.push(() => this.protocol.fatal(message, kind));
     void this.session.end(reason, { message });
