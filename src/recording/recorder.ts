@@ -222,12 +222,14 @@ export class Recorder extends EventEmitter {
    */
   outputText(text: string, channel = 0, at?: number): boolean {
     this.ensureTerminal(channel);
-    const bytes = Buffer.byteLength(text);
+    if (text.length === 0 || this.ending) return this.writable;
     const s = this.stream(ttyName(channel));
-    if (bytes === 0 || this.ending) return this.writable;
-    if (bytes > s.buffer.free()) return this.output(Buffer.from(text, 'utf8'), channel);
     const t = this.now(at);
-    s.buffer.appendText(FrameKind.Data, t, text, bytes);
+    if (s.buffer.appendTextIfRoom(FrameKind.Data, t, text) < 0) {
+      const bytes = Buffer.byteLength(text);
+      if (bytes > s.buffer.free()) return this.output(Buffer.from(text, 'utf8'), channel);
+      s.buffer.appendText(FrameKind.Data, t, text, bytes);
+    }
     this.appended(s, t);
     return this.writable;
   }
@@ -257,7 +259,15 @@ export class Recorder extends EventEmitter {
 
   /** An event of `type` given as its JSON text (what JSON.stringify of it gives); `at` as for event(). */
   eventJson(type: string, json: string, at?: number): boolean {
-    // The JSON goes straight into the stream's buffer as UTF-8 (see StreamBuffer.appendText).
+    // The JSON goes straight into the stream's buffer as UTF-8, unmeasured when it surely fits.
+    const s = this.stream('events');
+    if (!this.ending) {
+      const t = this.now(at);
+      if (s.buffer.appendTextIfRoom(FrameKind.Event, t, json, MAX_FRAME_PAYLOAD) >= 0) {
+        this.appended(s, t);
+        return this.writable;
+      }
+    }
     let bytes = Buffer.byteLength(json);
     // Events are meant to be small; an oversized one is kept as a marker, never as a giant chunk.
     if (bytes > MAX_FRAME_PAYLOAD) {
@@ -265,7 +275,6 @@ export class Recorder extends EventEmitter {
       bytes = Buffer.byteLength(json);
     }
     const t = this.now(at);
-    const s = this.stream('events');
     if (s.buffer.free() < bytes) this.sealAndStore(s, false);
     if (this.ending) return this.writable;
     s.buffer.appendText(FrameKind.Event, t, json, bytes);

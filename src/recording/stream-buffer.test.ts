@@ -18,3 +18,33 @@ test('a frame appended as text holds the bytes of the text as UTF-8, ASCII or no
     }),
   );
 });
+
+test('a text frame written before it is measured is the same frame, however its UTF-8 length moves the length field', () => {
+  // 'é' and '😀' take more UTF-8 bytes than code units: a text of 64 to 127 of them has a one-byte
+  // length in code units but a two-byte length in bytes, so the payload moves on once written.
+  const text = fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: fc.constantFrom('a', 'é', '\u2028', '\ud800', '😀'), maxLength: 200 }));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(text, fc.nat(100_000))), (frames) => {
+      const unmeasured = new StreamBuffer(1 << 20);
+      const measured = new StreamBuffer(1 << 20);
+      for (const [s, t] of frames) {
+        assert.equal(unmeasured.appendTextIfRoom(FrameKind.Event, t, s), Buffer.byteLength(s));
+        measured.append(FrameKind.Event, t, Buffer.from(s, 'utf8'));
+      }
+      assert.deepEqual(Buffer.from(unmeasured.take()), Buffer.from(measured.take()));
+    }),
+  );
+  const b = new StreamBuffer(1 << 20);
+  b.appendTextIfRoom(FrameKind.Data, 5, 'é'.repeat(100));
+  assert.deepEqual(Buffer.from(b.take()), Buffer.concat([Buffer.from([FrameKind.Data, 5, 0xc8, 0x01]), Buffer.from('é'.repeat(100))]));
+});
+
+test('a text frame that might not fit the chunk is left to the caller, nothing written', () => {
+  const b = new StreamBuffer(1024);
+  // 1024 less the largest frame header (17) leaves 1007 bytes: 335 code units surely fit, 336 might not.
+  assert.equal(b.appendTextIfRoom(FrameKind.Data, 0, 'x'.repeat(336)), -1);
+  assert.equal(b.size, 0);
+  assert.equal(b.appendTextIfRoom(FrameKind.Data, 0, 'x'.repeat(335)), 335);
+  assert.equal(b.appendTextIfRoom(FrameKind.Data, 0, 'x', 2), -1);
+  assert.equal(b.appendTextIfRoom(FrameKind.Data, 0, 'x', 3), 1);
+});

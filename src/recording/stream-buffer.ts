@@ -4,7 +4,7 @@
  * The buffer starts small and grows with use, so an idle session's streams
  * cost a few KiB, not a chunk each.
  */
-import { encodeFrameInto, frameSize, FrameKind, writeVarint } from './frames.js';
+import { encodeFrameInto, frameSize, FrameKind, varintLength, writeVarint } from './frames.js';
 
 /** kind (1) + two varints of at most 8 bytes each. */
 const MAX_FRAME_HEADER = 17;
@@ -45,6 +45,29 @@ export class StreamBuffer {
     // UTF-8 as long as the string means ASCII only (anything else takes more bytes than code
     // units), whose latin1 bytes are the same: that encoder is the faster one.
     this.length = offset + (bytes === text.length ? this.buf.write(text, offset, bytes, 'latin1') : this.buf.write(text, offset, bytes));
+  }
+
+  /**
+   * A frame whose payload is `text` as UTF-8, encoded in place without measuring it first,
+   * when it surely fits the chunk under way (UTF-8 takes at most 3 bytes per UTF-16 code unit)
+   * and `max`: its payload length, or -1 and nothing written when it might not fit (the caller
+   * measures it, and seals first if need be). The length's varint is written for the text's
+   * length in code units, the UTF-8 length for ASCII, and the payload moved on when longer.
+   */
+  appendTextIfRoom(kind: FrameKind, t: number, text: string, max = Infinity): number {
+    const most = 3 * text.length;
+    if (most > this.free() || most > max) return -1;
+    this.reserve(frameSize(t, most));
+    let offset = this.length;
+    this.buf[offset++] = kind;
+    offset = writeVarint(this.buf, offset, t);
+    const guess = varintLength(text.length);
+    const bytes = this.buf.write(text, offset + guess);
+    const size = varintLength(bytes);
+    if (size !== guess) this.buf.copyWithin(offset + size, offset + guess, offset + guess + bytes);
+    writeVarint(this.buf, offset, bytes);
+    this.length = offset + size + bytes;
+    return bytes;
   }
 
   /** The pending plaintext (a view valid until the next append) and reset. */
