@@ -193,7 +193,7 @@ export function setLargeHashBackend(backend: LargeHashBackend | undefined): void
 }
 
 /**
- * The faster of the two on this CPU, by the best of five hashes of 64 KiB each (well under a
+ * The faster of the two on this CPU, by the best of five hashes of 64 KiB each (about a
  * millisecond, once per process). It differs between machines: OpenSSL's build hashed at 0.82
  * against libsodium's 1.57 ns/byte on one, libsodium at 0.89 against OpenSSL's 1.0 on another.
  */
