@@ -26,7 +26,6 @@
  * the session and waits for the recording to be finalized; the table shows
  * the median and best run, and the bytes recorded per transaction.
  */
-import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,38 +47,7 @@ import { ColumnFlag, encodeBinaryRow, encodeColumnCount, encodeColumnDefinition,
 import { ColumnType } from '../proxies/mysql/protocol/values.js';
 import { mysqlRelay } from '../proxies/mysql/relay.js';
 import { postgresRelay } from '../proxies/postgres/relay.js';
-import type { Socket } from 'node:net';
-
-// --- a socket that only counts what is written to it
-
-class CountingSocket extends EventEmitter {
-  written = 0;
-  destroyed = false;
-  private paused = false;
-  write(b: Uint8Array): boolean {
-    this.written += b.length;
-    return true;
-  }
-  isPaused(): boolean {
-    return this.paused;
-  }
-  pause(): this {
-    this.paused = true;
-    return this;
-  }
-  resume(): this {
-    this.paused = false;
-    return this;
-  }
-  end(): this {
-    this.destroyed = true;
-    return this;
-  }
-  destroy(): this {
-    this.destroyed = true;
-    return this;
-  }
-}
+import { StandInSocket } from '../proxies/wire/stand-in-socket.js';
 
 /** One round trip: what the client sends, then what the server answers. */
 type Exchange = [client: Buffer, server: Buffer];
@@ -302,13 +270,12 @@ async function runOnce(w: Workload, store: LocalStore, transactions: number, rec
     { user: 'alice', clientAddress: '127.0.0.1' },
     targetConfig(w.protocol, recorded),
   );
-  const client = new CountingSocket();
-  const server = new CountingSocket();
-  const asSocket = (s: CountingSocket): Socket => s as unknown as Socket;
+  const client = new StandInSocket();
+  const server = new StandInSocket();
   const relay =
     w.protocol === 'postgres'
-      ? postgresRelay(asSocket(client), asSocket(server), session, { database: 'app', maxRows: 100, parameters: new Map([['is_superuser', 'off']]) })
-      : mysqlRelay(asSocket(client), asSocket(server), session, { database: 'app', maxRows: 100, capabilities: CAPS });
+      ? postgresRelay(client.asSocket, server.asSocket, session, { database: 'app', maxRows: 100, parameters: new Map([['is_superuser', 'off']]) })
+      : mysqlRelay(client.asSocket, server.asSocket, session, { database: 'app', maxRows: 100, capabilities: CAPS });
   relay.start(Buffer.alloc(0), Buffer.alloc(0));
   const play = (exchanges: Exchange[]): void => {
     for (const [request, answer] of exchanges) {

@@ -1,13 +1,11 @@
 /**
  * The database relay's ordering rules, without sockets: two stand-in sockets
- * whose reads the test emits (several in one turn of the event loop, as a
- * busy socket gives them), the PostgreSQL protocol, and a real Session and
+ * (stand-in-socket.ts) whose reads the test emits (several in one turn of the
+ * event loop, as a busy socket gives them), the PostgreSQL protocol, and a real Session and
  * Recorder sealing into a LocalStore, read back as an auditor would.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -22,48 +20,16 @@ import { generateSigningKey } from '../../src/seal/signing.js';
 import { defaultSodium } from '../../src/seal/sodium.js';
 import { Session, type SessionEnd } from '../../src/session/session.js';
 import { LocalStore } from '../../src/store/local.js';
+import { databaseTarget } from '../../test/fixtures/target-config.js';
 import { decodeErrorResponse } from '../postgres/protocol/backend.js';
 import { postgresRelay } from '../postgres/relay.js';
+import { StandInSocket } from './stand-in-socket.js';
 
 const sodium = defaultSodium();
 const auditor = generateAuditorKey(sodium);
 const signer = generateSigningKey(sodium);
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-/** A socket that keeps what is written to it; its reads are the test's `emit('data', …)`. */
-class StandInSocket extends EventEmitter {
-  readonly writes: Buffer[] = [];
-  destroyed = false;
-  private paused = false;
-  write(b: Buffer): boolean {
-    this.writes.push(Buffer.from(b));
-    return true;
-  }
-  get received(): Buffer {
-    return Buffer.concat(this.writes);
-  }
-  isPaused(): boolean {
-    return this.paused;
-  }
-  pause(): this {
-    this.paused = true;
-    return this;
-  }
-  resume(): this {
-    this.paused = false;
-    return this;
-  }
-  end(last?: Buffer): this {
-    if (last) this.writes.push(Buffer.from(last));
-    this.destroyed = true;
-    return this;
-  }
-  destroy(): this {
-    this.destroyed = true;
-    return this;
-  }
-}
 
 function message(type: string, body: Buffer): Buffer {
   const head = Buffer.alloc(5);
@@ -90,27 +56,20 @@ async function relayed(): Promise<Harness> {
   dirs.push(dir);
   const store = new LocalStore(dir);
   const recipients = [{ name: 'officer', publicKey: auditor.publicKey }];
-  const target = {
-    name: 'db01',
-    protocol: 'postgres',
-    host: '127.0.0.1',
-    port: 5432,
-    login: { user: 'app', password: null, privateKey: null, passphrase: null },
+  const target: TargetConfig = {
+    ...databaseTarget('postgres', { port: 5432, user: 'app', password: 'pw' }),
     recording: { keystrokes: true, required: true },
-    limits: { idleTimeout: null, maxDuration: null },
     recipients: [{ name: 'officer', publicKey: auditor.publicKey, line: '' }],
-    options: {},
-  } as unknown as TargetConfig;
+  };
   const session = await Session.open(
     { log: silentLogger(), startRecording: (who) => Recorder.start({ store, sodium, signer, recipients, log: silentLogger() }, who) },
     { user: 'alice', clientAddress: '127.0.0.1' },
     target,
   );
   const ended = new Promise<SessionEnd>((resolve) => session.once('ended', resolve));
-  const client = new StandInSocket();
-  const server = new StandInSocket();
-  const asSocket = (s: StandInSocket): Socket => s as unknown as Socket;
-  postgresRelay(asSocket(client), asSocket(server), session, { database: 'app', maxRows: 100, parameters: new Map() }).start(Buffer.alloc(0), Buffer.alloc(0));
+  const client = new StandInSocket(true);
+  const server = new StandInSocket(true);
+  postgresRelay(client.asSocket, server.asSocket, session, { database: 'app', maxRows: 100, parameters: new Map() }).start(Buffer.alloc(0), Buffer.alloc(0));
   return { client, server, ended, store };
 }
 
