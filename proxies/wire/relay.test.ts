@@ -1,35 +1,14 @@
 /**
- * The database relay's ordering rules, without sockets: two stand-in sockets
- * (stand-in-socket.ts) whose reads the test emits (several in one turn of the
- * event loop, as a busy socket gives them), the PostgreSQL protocol, and a real Session and
- * Recorder sealing into a LocalStore, read back as an auditor would.
+ * The database relay's ordering rules, without sockets (relay-harness.ts): reads the test
+ * emits, several in one turn of the event loop as a busy socket gives them, through the
+ * PostgreSQL protocol into a real recording.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { TargetConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/log.js';
-import { FrameKind, type RecordedEvent } from '../../src/recording/frames.js';
-import { RecordingReader } from '../../src/recording/reader.js';
-import { Recorder } from '../../src/recording/recorder.js';
-import { generateAuditorKey } from '../../src/seal/keys.js';
-import { generateSigningKey } from '../../src/seal/signing.js';
-import { defaultSodium } from '../../src/seal/sodium.js';
-import { Session, type SessionEnd } from '../../src/session/session.js';
-import { LocalStore } from '../../src/store/local.js';
-import { databaseTarget } from '../../test/fixtures/target-config.js';
 import { decodeErrorResponse } from '../postgres/protocol/backend.js';
 import { postgresRelay } from '../postgres/relay.js';
-import { StandInSocket } from './stand-in-socket.js';
-
-const sodium = defaultSodium();
-const auditor = generateAuditorKey(sodium);
-const signer = generateSigningKey(sodium);
-const dirs: string[] = [];
-after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+import { recorded, relayed as relayedBy, type Harness } from './relay-harness.js';
 
 function message(type: string, body: Buffer): Buffer {
   const head = Buffer.alloc(5);
@@ -44,45 +23,8 @@ const MALFORMED = Buffer.from([0x51, 0, 0, 0, 3]);
 /** A DataRow whose length field (2) is below 4: the target broke the protocol. */
 const ROGUE_ANSWER = Buffer.from([0x44, 0, 0, 0, 2]);
 
-interface Harness {
-  client: StandInSocket;
-  server: StandInSocket;
-  ended: Promise<SessionEnd>;
-  store: LocalStore;
-}
-
-async function relayed(): Promise<Harness> {
-  const dir = await mkdtemp(join(tmpdir(), 'recgate-relay-'));
-  dirs.push(dir);
-  const store = new LocalStore(dir);
-  const recipients = [{ name: 'officer', publicKey: auditor.publicKey }];
-  const target: TargetConfig = {
-    ...databaseTarget('postgres', { port: 5432, user: 'app', password: 'pw' }),
-    recording: { keystrokes: true, required: true },
-    recipients: [{ name: 'officer', publicKey: auditor.publicKey, line: '' }],
-  };
-  const session = await Session.open(
-    { log: silentLogger(), startRecording: (who) => Recorder.start({ store, sodium, signer, recipients, log: silentLogger() }, who) },
-    { user: 'alice', clientAddress: '127.0.0.1' },
-    target,
-  );
-  const ended = new Promise<SessionEnd>((resolve) => session.once('ended', resolve));
-  const client = new StandInSocket(true);
-  const server = new StandInSocket(true);
-  postgresRelay(client.asSocket, server.asSocket, session, { database: 'app', maxRows: 100, parameters: new Map() }).start(Buffer.alloc(0), Buffer.alloc(0));
-  return { client, server, ended, store };
-}
-
-async function recorded(h: Harness, end: SessionEnd): Promise<{ tty: string; events: RecordedEvent[] }> {
-  const reader = await RecordingReader.open(h.store, sodium, (await h.store.get(end.recording!.id))!, auditor);
-  let tty = '';
-  const events: RecordedEvent[] = [];
-  for await (const f of reader.frames('tty')) if (f.kind === FrameKind.Data) tty += Buffer.from(f.data).toString('utf8');
-  for await (const f of reader.frames('events')) if (f.kind === FrameKind.Event) events.push(f.event);
-  reader.close();
-  await h.store.close();
-  return { tty, events };
-}
+const relayed = (): Promise<Harness> =>
+  relayedBy('postgres', (client, server, session) => postgresRelay(client.asSocket, server.asSocket, session, { database: 'app', maxRows: 100, parameters: new Map() }));
 
 test('a read that arrives in the same turn as a malformed client message never reaches the target', async () => {
   const h = await relayed();
