@@ -30,6 +30,7 @@ after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))
 export interface Harness {
   client: StandInSocket;
   server: StandInSocket;
+  session: Session;
   /** The session's end, once it ended. */
   ended: Promise<SessionEnd>;
   store: LocalStore;
@@ -58,7 +59,7 @@ export async function relayed(
   const client = new StandInSocket(true);
   const server = new StandInSocket(true);
   start(client, server, session).start(Buffer.alloc(0), Buffer.alloc(0));
-  return { client, server, ended, store };
+  return { client, server, session, ended, store };
 }
 
 /** The transcript and the events the session's recording holds. */

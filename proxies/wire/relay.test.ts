@@ -79,3 +79,54 @@ test('what is forwarded is observed after the turn, each read at the time it arr
   assert.equal(q.text, 'SELECT 1');
   assert.ok((q.durationMs as number) >= 55, `durationMs ${String(q.durationMs)} should span the 60 ms between question and answer`);
 });
+
+/** The type bytes and bodies of the messages in a backend stream. */
+function messages(stream: Buffer): { type: string; body: Buffer }[] {
+  const out: { type: string; body: Buffer }[] = [];
+  for (let at = 0; at + 5 <= stream.length; ) {
+    const length = stream.readUInt32BE(at + 1);
+    out.push({ type: String.fromCharCode(stream[at]!), body: stream.subarray(at + 5, at + 1 + length) });
+    at += 1 + length;
+  }
+  return out;
+}
+
+const ROW = message('D', Buffer.from([0, 1, 0, 0, 0, 5, ...Buffer.from('hello')]));
+const DONE = Buffer.concat([message('C', Buffer.from('SELECT 1\0')), message('Z', Buffer.from('I'))]);
+
+test("an operator's message reaches the client between two server messages, never inside one", async () => {
+  const h = await relayed();
+  h.client.emit('data', query('SELECT 1'));
+  h.server.emit('data', Buffer.concat([message('T', Buffer.from([0, 0])), ROW.subarray(0, 8)]));
+  assert.equal(h.session.message('the database goes down at 18:00'), true);
+  h.server.emit('data', Buffer.concat([ROW.subarray(8), DONE]));
+  await nextTurn();
+  const shown = messages(h.client.received);
+  assert.deepEqual(
+    shown.map((m) => m.type),
+    ['T', 'D', 'N', 'C', 'Z'],
+  );
+  assert.deepEqual(shown[1]!.body, ROW.subarray(5));
+  assert.match(shown[2]!.body.toString('latin1'), /the database goes down at 18:00/);
+});
+
+test('a terminate while a server message is half forwarded: the FATAL follows that message, nothing after it', async () => {
+  const h = await relayed();
+  h.client.emit('data', query('SELECT 1'));
+  h.server.emit('data', Buffer.concat([message('T', Buffer.from([0, 0])), ROW.subarray(0, 8)]));
+  const ending = h.session.terminate('maintenance: please reconnect in 10 minutes');
+  h.server.emit('data', Buffer.concat([ROW.subarray(8), DONE]));
+  const end = await ending;
+  assert.equal(end.reason, 'terminated');
+  const shown = messages(h.client.received);
+  assert.deepEqual(
+    shown.map((m) => m.type),
+    ['T', 'D', 'E'],
+  );
+  const fatal = decodeErrorResponse(shown[2]!.body);
+  assert.equal(fatal.severity, 'FATAL');
+  assert.equal(fatal.code, '57P01');
+  assert.match(fatal.message, /please reconnect in 10 minutes/);
+  const { tty } = await recorded(h, end);
+  assert.match(tty, /please reconnect in 10 minutes/);
+});
