@@ -130,3 +130,24 @@ test('a terminate while a server message is half forwarded: the FATAL follows th
   const { tty } = await recorded(h, end);
   assert.match(tty, /please reconnect in 10 minutes/);
 });
+
+test('a side that stops taking writes stops the reading of the other, until it drains', async () => {
+  const h = await relayed();
+  h.client.emit('data', query('SELECT 1'));
+  assert.equal(h.server.isPaused(), false);
+  // The client reads no more: the target is not read until the client drains.
+  h.client.full = true;
+  h.server.emit('data', Buffer.concat([message('T', Buffer.from([0, 0])), ROW]));
+  assert.equal(h.server.isPaused(), true);
+  h.client.full = false;
+  h.client.emit('drain');
+  assert.equal(h.server.isPaused(), false);
+  // And the other way round: a target that takes nothing more stops the client's reading.
+  h.server.emit('data', DONE);
+  h.server.full = true;
+  h.client.emit('data', query('SELECT 2'));
+  assert.equal(h.client.isPaused(), true);
+  h.server.full = false;
+  h.server.emit('drain');
+  assert.equal(h.client.isPaused(), false);
+});

@@ -14,6 +14,8 @@ export class StandInSocket extends EventEmitter {
   /** What was written, in order, when kept. */
   readonly writes: Buffer[] = [];
   destroyed = false;
+  /** While true, write() says the socket's buffer is full (it still takes the bytes); emit 'drain' after. */
+  full = false;
   private paused = false;
 
   constructor(private readonly keep = false) {
@@ -33,7 +35,7 @@ export class StandInSocket extends EventEmitter {
   write(b: Uint8Array): boolean {
     this.written += b.length;
     if (this.keep) this.writes.push(Buffer.from(b));
-    return true;
+    return !this.full;
   }
 
   isPaused(): boolean {
