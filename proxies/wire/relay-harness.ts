@@ -25,7 +25,12 @@ const sodium = defaultSodium();
 const auditor = generateAuditorKey(sodium);
 const signer = generateSigningKey(sodium);
 const dirs: string[] = [];
-after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+const sessions: Session[] = [];
+// A test may leave its session running: it is ended (its recording finished) before its folder goes.
+after(async () => {
+  await Promise.all(sessions.map((s) => s.end('closed')));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
 
 export interface Harness {
   client: StandInSocket;
@@ -55,6 +60,7 @@ export async function relayed(
     { user: 'alice', clientAddress: '127.0.0.1' },
     target,
   );
+  sessions.push(session);
   const ended = new Promise<SessionEnd>((resolve) => session.once('ended', resolve));
   const client = new StandInSocket(true);
   const server = new StandInSocket(true);
