@@ -14,7 +14,12 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
 export function postgresRelay(client: Socket | TLSSocket, server: Socket | TLSSocket, session: Session, options: ObserverOptions): DatabaseRelay<FrameSink> {
-  const protocol: RelayProtocol<FrameSink> = {
+  return new DatabaseRelay(client, server, session, postgresProtocol(options));
+}
+
+/** The PostgreSQL part of a relay, on its own. */
+export function postgresProtocol(options: ObserverOptions): RelayProtocol<FrameSink> {
+  return {
     clientFramer: new MessageFramer({ side: 'frontend' }),
     serverFramer: new MessageFramer({ side: 'backend' }),
     observer: (out) => new PgObserver(out, options),
@@ -22,5 +27,4 @@ export function postgresRelay(client: Socket | TLSSocket, server: Socket | TLSSo
     fatal: (message, kind) => encodeErrorResponse({ severity: 'FATAL', code: kind === 'malformed' ? '08P01' : '57P01', message }),
     goodbye: () => encodeTerminate(),
   };
-  return new DatabaseRelay(client, server, session, protocol);
 }

@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decodeErrorResponse } from '../postgres/protocol/backend.js';
-import { postgresRelay } from '../postgres/relay.js';
+import { postgresProtocol, postgresRelay } from '../postgres/relay.js';
+import type { FrameSink } from '../postgres/protocol/framer.js';
+import { DatabaseRelay } from './relay.js';
+import type { Observer } from './relay-protocol.js';
 import { recorded, relayed as relayedBy, type Harness } from './relay-harness.js';
 
 function message(type: string, body: Buffer): Buffer {
@@ -150,4 +153,40 @@ test('a side that stops taking writes stops the reading of the other, until it d
   h.server.full = false;
   h.server.emit('drain');
   assert.equal(h.client.isPaused(), false);
+});
+
+/** The PostgreSQL observer, but failing on every client message and at the end. */
+function failing(observer: Observer<FrameSink>): Observer<FrameSink> {
+  const fault = (): never => {
+    throw new Error('observer fault');
+  };
+  return {
+    client: { ...observer.client, message: fault },
+    server: observer.server,
+    get clientLeft() {
+      return observer.clientLeft;
+    },
+    get idle() {
+      return observer.idle;
+    },
+    note: (text) => observer.note(text),
+    end: fault,
+  };
+}
+
+test('an observer that fails, even as the session ends, ends its own session and nothing else', async () => {
+  const protocol = postgresProtocol({ database: 'app', maxRows: 100, parameters: new Map() });
+  const h = await relayedBy('postgres', (client, server, session) => new DatabaseRelay(client.asSocket, server.asSocket, session, { ...protocol, observer: (out) => failing(protocol.observer(out)) }));
+  h.client.emit('data', query('SELECT 1'));
+  assert.deepEqual(h.server.received.subarray(0, query('SELECT 1').length), query('SELECT 1'));
+  const end = await h.ended;
+  assert.equal(end.reason, 'error');
+  const fatal = decodeErrorResponse(h.client.received.subarray(5));
+  assert.equal(fatal.severity, 'FATAL');
+  assert.equal(fatal.message, 'recgate: internal error');
+  assert.equal(end.recording?.ok, true);
+  // Another session relays on as before.
+  const other = await relayed();
+  other.client.emit('data', query('SELECT 2'));
+  assert.deepEqual(other.server.received, query('SELECT 2'));
 });

@@ -367,15 +367,27 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
 
   /** Ends the session: the message in the transcript and, as the protocol's error, to the client; then both sides close. */
   private end(reason: EndReason, message: string, kind: 'ended' | 'malformed'): void {
-    this.observer.end?.();
     // The transcript's note says "recgate:" itself.
-    this.observer.note(message.replace(/^recgate: /, ''));
+    this.endObserver(message.replace(/^recgate: /, ''));
     this.flushTranscript();
     this.injections.push(() => this.protocol.fatal(message, kind));
     void this.session.end(reason, { message });
     if (this.atServerBoundary()) this.flushInjections();
     else toggle(this.server, true);
     setTimeout(() => this.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /**
+   * The observer records what it still holds, and the note if any. An observer that fails
+   * here loses only that: the session ends all the same, and no other session with it.
+   */
+  private endObserver(note?: string): void {
+    try {
+      this.observer.end?.();
+      if (note !== undefined) this.observer.note(note);
+    } catch (err) {
+      this.session.log.error({ err }, 'the observer failed as the session ended');
+    }
   }
 
   /** The client leaves; the target gets Terminate when its stream is between messages. */
@@ -393,7 +405,7 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
     const reason = closed === 'target-closed' && this.observer.clientLeft ? 'closed' : closed;
     if (!this.ending) {
       this.ending = { reason };
-      this.observer.end?.();
+      this.endObserver();
       this.flushTranscript();
       void this.session.end(reason);
     }
