@@ -12,7 +12,8 @@ import { Command, encodeQuery } from './protocol/commands.js';
 import { writePacket } from './protocol/framer.js';
 import { Capability as C } from './protocol/handshake.js';
 import { decodeErr, encodeOk } from './protocol/packets.js';
-import { mysqlRelay } from './relay.js';
+import { DatabaseRelay } from '../wire/relay.js';
+import { mysqlProtocol, mysqlRelay } from './relay.js';
 
 const CAPS = C.CLIENT_PROTOCOL_41 | C.CLIENT_TRANSACTIONS | C.CLIENT_SECURE_CONNECTION | C.CLIENT_MULTI_STATEMENTS | C.CLIENT_MULTI_RESULTS | C.CLIENT_PLUGIN_AUTH;
 
@@ -67,4 +68,26 @@ test('COM_CHANGE_USER pipelined behind an unanswered query ends the session; onl
   const { tty, events } = await recorded(h, end);
   assert.ok(events.some((e) => e.type === 'command-refused' && e.command === 'COM_CHANGE_USER'), JSON.stringify(events));
   assert.match(tty, /SELECT 1/);
+});
+
+test("a fault in the client screen lets none of the client's bytes through and ends only that session", async () => {
+  const protocol = mysqlProtocol({ database: 'app', maxRows: 100, capabilities: CAPS });
+  const broken = {
+    ...protocol,
+    clientScreen: () => ({
+      screen: (): never => {
+        throw new Error('screen fault');
+      },
+    }),
+  };
+  const h = await relayed('mysql', (client, server, session) => new DatabaseRelay(client.asSocket, server.asSocket, session, broken));
+  h.client.emit('data', query('SELECT 1'));
+  const end = await h.ended;
+  assert.equal(end.reason, 'error');
+  assert.ok(!h.server.received.includes(query('SELECT 1')), 'the query reached the target');
+  assert.deepEqual(errors(h.client.received), ['recgate: internal error']);
+  // Another session relays on as before.
+  const other = await mysql();
+  other.client.emit('data', query('SELECT 2'));
+  assert.deepEqual(other.server.received, query('SELECT 2'));
 });

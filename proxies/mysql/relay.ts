@@ -24,9 +24,14 @@ import { CommandScreen } from './screen.js';
 const CONNECTION_KILLED = 1927;
 
 export function mysqlRelay(client: Socket | TLSSocket, server: Socket | TLSSocket, session: Session, options: MysqlObserverOptions, kills?: KillJudge): DatabaseRelay<PacketSink> {
+  return new DatabaseRelay(client, server, session, mysqlProtocol(options, kills));
+}
+
+/** The MySQL part of a relay, on its own. */
+export function mysqlProtocol(options: MysqlObserverOptions, kills?: KillJudge): RelayProtocol<PacketSink> {
   const serverFramer = new PacketFramer({ side: 'server' });
   let observer: MysqlObserver | undefined;
-  const protocol: RelayProtocol<PacketSink> = {
+  return {
     clientFramer: new PacketFramer({ side: 'client' }),
     serverFramer,
     observer: (out) => (observer = new MysqlObserver(out, options)),
@@ -39,5 +44,4 @@ export function mysqlRelay(client: Socket | TLSSocket, server: Socket | TLSSocke
       ),
     goodbye: () => writePacket(encodeEmptyCommand(Command.COM_QUIT), 0),
   };
-  return new DatabaseRelay(client, server, session, protocol);
 }

@@ -39,7 +39,7 @@ import type { TLSSocket } from 'node:tls';
 import { ProtocolError } from '../../src/errors.js';
 import type { EndReason, Session } from '../../src/session/session.js';
 import { observeLater, type Observable } from './observe-later.js';
-import type { ClientScreen, Framer, Observer, Refused, RelayProtocol } from './relay-protocol.js';
+import type { ClientScreen, Framer, Observer, Refused, RelayProtocol, Screened } from './relay-protocol.js';
 import { readIntoSlabs } from './slab-reads.js';
 
 export type { ClientScreen, Framer, Observer, ObserverOutput, Refused, RelayProtocol, Screened } from './relay-protocol.js';
@@ -162,7 +162,14 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
       if (this.ending) return;
     }
     this.session.activity(this.at);
-    const screened = this.screen?.screen(chunk);
+    let screened: Screened | undefined;
+    try {
+      screened = this.screen?.screen(chunk);
+    } catch (err) {
+      // A fault in the screen must not let the bytes through, nor take other sessions down.
+      this.session.log.error({ err }, "screening the client's bytes failed; closing the connection");
+      return this.finish('error', 'recgate: internal error');
+    }
     const forward = screened ? screened.forward : chunk;
     if (forward.length > 0) {
       if (!this.server.write(forward)) this.serverBlocked = true;
