@@ -10,6 +10,7 @@ import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel, Session as Ss
 import type { Logger } from '../../src/log.js';
 import type { Session } from '../../src/session/session.js';
 import { guardWindow, packetSizeProblem } from './flow-guard.js';
+import { TerminalObserver } from '../../src/terminal/index.js';
 import { InteractiveTap, SftpTap, TerminalTap, type ChannelTap } from './taps.js';
 import { repairWindowResume } from './window-resume.js';
 
@@ -134,7 +135,8 @@ export class ChannelRelay {
   private makeTap(kind: Kind, session: Session): ChannelTap {
     if (kind.kind === 'subsystem') return new SftpTap(session, this.index, (why) => this.violation('client', `unreadable sftp stream: ${why}`));
     if (!this.pty) return new TerminalTap(session, this.index);
-    return new InteractiveTap(session, this.index, this.pty.cols, this.pty.rows);
+    const observer = new TerminalObserver(this.pty.cols, this.pty.rows);
+    return new InteractiveTap(session, this.index, (why) => this.violation('gateway', `the terminal observer failed: ${why}`), observer);
   }
 
   private record(kind: Kind): void {
@@ -199,11 +201,16 @@ export class ChannelRelay {
     client.end();
   }
 
-  private violation(side: 'client' | 'target', why: string): void {
+  /**
+   * Closes the channel: a side broke the protocol (`client`, `target`), or the gateway cannot
+   * record it (`gateway`); the person is told why, after what was relayed before.
+   */
+  private violation(side: 'client' | 'target' | 'gateway', why: string): void {
     if (this.broken) return;
     this.broken = true;
-    this.log.warn({ side, why }, 'flow control violated; closing the channel');
-    this.session?.event({ type: 'protocol-violation', channel: this.index, side, message: why });
+    this.log.warn({ side, why }, side === 'gateway' ? 'the channel cannot be recorded; closing it' : 'flow control violated; closing the channel');
+    if (side === 'gateway') this.session?.event({ type: 'channel-unrecordable', channel: this.index, message: why });
+    else this.session?.event({ type: 'protocol-violation', channel: this.index, side, message: why });
     this.target?.close();
     this.target?.destroy();
     const client = this.client;
@@ -218,7 +225,8 @@ export class ChannelRelay {
     // The person is told why, after what was relayed before. When their client's window is
     // full, the message waits for it to read on (for a while) rather than being dropped.
     grace = setTimeout(close, MESSAGE_GRACE_MS).unref();
-    client.stderr.write(`\r\nrecgate: the target broke SSH flow control (${why}); channel closed\r\n`, close);
+    const told = side === 'gateway' ? `this channel cannot be recorded (${why})` : `the target broke SSH flow control (${why})`;
+    client.stderr.write(`\r\nrecgate: ${told}; channel closed\r\n`, close);
   }
 
   private closeAll(): void {

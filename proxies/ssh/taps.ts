@@ -46,42 +46,67 @@ export class TerminalTap implements ChannelTap {
   end(): void {}
 }
 
+/** The part of the terminal observer an interactive tap uses (src/terminal/observer.ts). */
+export type KeystrokeObserver = Pick<TerminalObserver, 'output' | 'input' | 'resize' | 'flush' | 'takeCommands'>;
+
 /**
  * An interactive channel with a pty: keystrokes go through the terminal
  * observer, which releases them once it knows whether the target echoed
  * them (unechoed input, such as a password at sudo's prompt, is recorded
- * masked) and reports the commands typed at a prompt.
+ * masked) and reports the commands typed at a prompt. An observer that
+ * fails cannot say what to mask, so the channel does not go on unrecorded
+ * nor with keystrokes recorded raw: `onBroken` closes it (the output so far
+ * is recorded), and no other channel or session is touched.
  */
 export class InteractiveTap extends TerminalTap {
-  private readonly observer: TerminalObserver;
+  private broken = false;
 
-  constructor(session: Session, channel: number, cols: number, rows: number) {
+  constructor(
+    session: Session,
+    channel: number,
+    private readonly onBroken: (why: string) => void,
+    private readonly observer: KeystrokeObserver,
+  ) {
     super(session, channel);
-    this.observer = new TerminalObserver(cols, rows);
   }
 
   override fromTarget(data: Uint8Array): void {
     this.session.output(data, this.channel);
-    this.keystrokes(this.observer.output(this.session.now(), data));
+    this.observe(() => this.keystrokes(this.observer.output(this.session.now(), data)));
   }
 
   override fromClient(data: Uint8Array): void {
-    const { records, commands } = this.observer.input(this.session.now(), data);
-    this.keystrokes(records);
-    this.commands(commands);
+    this.observe(() => {
+      const { records, commands } = this.observer.input(this.session.now(), data);
+      this.keystrokes(records);
+      this.commands(commands);
+    });
   }
 
   override resize(cols: number, rows: number): void {
-    this.observer.resize(cols, rows);
+    this.observe(() => this.observer.resize(cols, rows));
   }
 
   override settle(): void {
-    this.keystrokes(this.observer.flush(this.session.now()));
-    this.commands(this.observer.takeCommands());
+    this.observe(() => {
+      this.keystrokes(this.observer.flush(this.session.now()));
+      this.commands(this.observer.takeCommands());
+    });
   }
 
   override end(): void {
     this.settle();
+  }
+
+  private observe(step: () => void): void {
+    if (this.broken) return;
+    try {
+      step();
+    } catch (err) {
+      this.broken = true;
+      this.session.log.error({ err, channel: this.channel }, 'the terminal observer failed; closing the channel');
+      this.onBroken((err as Error).message);
+    }
   }
 
   private keystrokes(records: KeystrokeRecord[]): void {
