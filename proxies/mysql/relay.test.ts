@@ -54,6 +54,7 @@ test('COM_CHANGE_USER on an idle connection is answered by the gateway; the targ
   assert.ok(events.some((e) => e.type === 'command-refused' && e.command === 'COM_CHANGE_USER'), JSON.stringify(events));
   assert.ok(events.some((e) => e.type === 'query' && e.text === 'SELECT 1'), JSON.stringify(events));
   assert.match(tty, /COM_CHANGE_USER is not allowed/);
+  assert.match(tty, /^-- recgate: COM_CHANGE_USER is not allowed/m, 'the transcript names the gateway once');
 });
 
 test('COM_CHANGE_USER pipelined behind an unanswered query ends the session; only the query reaches the target', async () => {

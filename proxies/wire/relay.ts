@@ -374,8 +374,7 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
 
   /** Ends the session: the message in the transcript and, as the protocol's error, to the client; then both sides close. */
   private end(reason: EndReason, message: string, kind: 'ended' | 'malformed'): void {
-    // The transcript's note says "recgate:" itself.
-    this.endObserver(message.replace(/^recgate: /, ''));
+    this.endObserver(message);
     this.flushTranscript();
     this.injections.push(() => this.protocol.fatal(message, kind));
     void this.session.end(reason, { message });

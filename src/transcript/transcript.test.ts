@@ -211,6 +211,7 @@ test('command tag, COPY and gateway notes', () => {
     t.note('session terminated: \x1b[2Jadmin\nsecond line'),
     '-- recgate: session terminated: \\x1B[2Jadmin\r\n-- recgate: second line\r\n',
   );
+  assert.equal(t.note('recgate: COM_CHANGE_USER is not allowed'), '-- recgate: COM_CHANGE_USER is not allowed\r\n');
 });
 
 test('table delegates to renderTable with the transcript cap', () => {

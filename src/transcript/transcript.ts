@@ -265,9 +265,12 @@ export class Transcript {
     return lines([`-- COPY data: ${amount} ${direction === 'in' ? 'from client' : 'from server'} (not recorded)`]);
   }
 
-  /** A note from the gateway itself: `-- recgate: session terminated: …`, one per line of `text`. */
+  /**
+   * A note from the gateway itself: `-- recgate: session terminated: …`, one per line of
+   * `text`. A text already saying `recgate: ` (as what the client is told does) says it once.
+   */
   note(text: string): string {
-    return lines(safeLines(text).map((line) => `-- recgate: ${line}`));
+    return lines(safeLines(text.replace(/^recgate: /, '')).map((line) => `-- recgate: ${line}`));
   }
 
   private message(e: ServerMessage, statement: string | undefined, isError: boolean): string {
