@@ -9,8 +9,8 @@
 import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel, Session as SshSession } from 'ssh2';
 import type { Logger } from '../../src/log.js';
 import type { Session } from '../../src/session/session.js';
-import { guardWindow, packetSizeProblem } from './flow-guard.js';
 import { TerminalObserver } from '../../src/terminal/index.js';
+import { guardWindow, packetSizeProblem } from './flow-guard.js';
 import { InteractiveTap, SftpTap, TerminalTap, type ChannelTap } from './taps.js';
 import { repairWindowResume } from './window-resume.js';
 
