@@ -5,6 +5,8 @@
 # Build: compile TypeScript with the dev dependencies, then keep only what runs.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
+# A C compiler for native/page-cache.c (the store's page-cache advice); it stays in this stage.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts
 COPY src ./src
@@ -14,6 +16,7 @@ COPY test ./test
 COPY types ./types
 COPY web ./web
 COPY scripts ./scripts
+COPY native ./native
 # The TypeScript and the web console's page (esbuild bundle in dist/web), as npm run build does.
 RUN node scripts/build.mjs && npm prune --omit=dev --ignore-scripts
 

@@ -8,6 +8,11 @@
 // wasm build, asciinema-player and the graphics decoder; no CDN) into dist/web/app.js, beside
 // web/index.html, web/app.css and the player's stylesheet.
 //
+// Then native/page-cache.c, compiled with the system's C compiler against Node-API's
+// headers into dist/native/page-cache.node (the store uses it to keep written recordings
+// out of memory; without it, it works as before). No compiler or no headers: a warning,
+// not a failure.
+//
 // The build state lives outside tsconfig.json on purpose: `npx tsc --noEmit`
 // must not write a build-info file that claims files were emitted.
 import { spawnSync } from 'node:child_process';
@@ -52,6 +57,7 @@ export function upToDate() {
 
 /** Builds when needed; returns true on success (or nothing to do), false when tsc failed. */
 export function build({ force = false } = {}) {
+  buildNative({ force });
   if (!force && upToDate()) return true;
   const first = !existsSync(BUILD_INFO);
   process.stderr.write(
@@ -72,6 +78,32 @@ export function build({ force = false } = {}) {
   if (!buildWeb()) return false;
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   process.stderr.write(`recgate: built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return true;
+}
+
+const NATIVE_SOURCE = join(ROOT, 'native', 'page-cache.c');
+export const NATIVE_OUT = join(ROOT, 'dist', 'native', 'page-cache.node');
+
+/**
+ * Compiles the page-cache addon when it is missing or older than its source. Node-API's
+ * headers are where Node's own installation keeps them (<prefix>/include/node, beside
+ * <prefix>/bin/node); `CC` picks the compiler. Returns whether the addon is there.
+ */
+export function buildNative({ force = false } = {}) {
+  if (process.platform !== 'linux') return false;
+  if (!force && existsSync(NATIVE_OUT) && statSync(NATIVE_OUT).mtimeMs > statSync(NATIVE_SOURCE).mtimeMs) return true;
+  const headers = join(process.execPath, '..', '..', 'include', 'node');
+  const why = (reason) => {
+    process.stderr.write(`recgate: native/page-cache.c not built (${reason}); recordings written stay in the page cache until the kernel evicts them\n`);
+    return false;
+  };
+  if (!existsSync(join(headers, 'node_api.h'))) return why(`no Node-API headers in ${headers}`);
+  mkdirSync(join(NATIVE_OUT, '..'), { recursive: true });
+  const cc = process.env.CC || 'cc';
+  const flags = ['-std=c11', '-D_POSIX_C_SOURCE=200809L', '-O2', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-fvisibility=hidden'];
+  const r = spawnSync(cc, [...flags, `-I${headers}`, NATIVE_SOURCE, '-o', NATIVE_OUT], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.error) return why(`${cc}: ${r.error.message}`);
+  if (r.status !== 0) return why(`${cc} exited with ${r.status}`);
   return true;
 }
 

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 export const SYSTEM_DEPS = [
   { program: 'script', pkg: 'bsdutils', why: 'typescript format reference' },
   { program: 'scriptreplay', pkg: 'bsdutils', why: 'replaying exported typescripts' },
+  { program: 'fincore', pkg: 'util-linux', why: "what of the store's files stays in the page cache" },
   { program: '/usr/sbin/sshd', pkg: 'openssh-server', why: 'the SSH target' },
   { program: 'ssh', pkg: 'openssh-client', why: 'the SSH client' },
   { program: 'sftp', pkg: 'openssh-client', why: 'the SFTP client' },
@@ -26,7 +27,7 @@ export const SYSTEM_DEPS = [
   { program: 'sysbench', pkg: 'sysbench', why: 'concurrent MySQL clients with prepared statements' },
   { program: 'openssl', pkg: 'openssl', why: 'test CAs and server certificates' },
   // A client on MariaDB Connector/C, the library behind the mariadb client, for server-side cursors.
-  { program: 'cc', pkg: 'gcc', why: 'building a Connector/C test client' },
+  { program: 'cc', pkg: 'gcc', why: "building the store's page-cache addon and a Connector/C test client" },
   { program: 'mariadb_config', pkg: 'libmariadb-dev', why: 'building a Connector/C test client' },
   // MariaDB Connector/J: a JDBC client whose query timeout and product name go by the server it is told of.
   { program: 'javac', pkg: 'default-jdk-headless', why: 'building the Connector/J test client' },

@@ -18,7 +18,7 @@ export function openStore(config: Config, log: Logger): RecordingStore {
   switch (store.kind) {
     case 'local':
       log.debug({ dataDir: config.gateway.dataDir }, 'opening local store');
-      return new LocalStore(config.gateway.dataDir);
+      return new LocalStore(config.gateway.dataDir, { log });
     case 'postgres':
       log.info({ store: describeUrl(store.url), nodeId: config.gateway.nodeId }, 'opening PostgreSQL store');
       return new PostgresStore(store.url, { nodeId: config.gateway.nodeId, log });

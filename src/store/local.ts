@@ -11,7 +11,9 @@
  * Chunks are written as they come (the page cache keeps them through a
  * process kill); a checkpoint first fsyncs every stream file, then appends and
  * fsyncs the checkpoint, so a signed checkpoint never covers data that a
- * power loss could take away.
+ * power loss could take away. Stream files are advised out of the page cache
+ * as they grow and after each checkpoint (page-cache.ts): a recording is
+ * written once and read rarely.
  *
  * Deletion is crypto-shredding: the manifest loses its sealed record keys
  * (durably) before the chunk files and the index row go (see local-import.ts).
@@ -22,21 +24,39 @@ import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'nod
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, StoreError } from '../errors.js';
+import type { Logger } from '../log.js';
 import type { ChunkCounts, LogEntry } from '../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../seal/manifest.js';
 import { readRecords, recordHeader, RecordPositions, scanRecords } from './chunk-file.js';
 import { isRecordingId } from './ids.js';
 import { fsyncDir, shredManifest, writeAtomic, writeImportFolder } from './local-import.js';
+import { CacheDropper, type PageCache, pageCache } from './page-cache.js';
 import { SqliteIndex } from './sqlite-index.js';
 import type { InterruptedRecording, ListFilter, RecordingCopy, RecordingEnd, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
 
+interface StreamWriter {
+  fh: FileHandle;
+  next: number;
+  cache: CacheDropper;
+}
+
 interface Writer {
-  streams: Map<number, { fh: FileHandle; next: number }>;
+  streams: Map<number, StreamWriter>;
   checkpoints: FileHandle;
   bytes: number;
 }
 
 const TAIL_POLL_MS = 250;
+
+/** Bytes appended to a stream file between two page-cache advices. */
+const CACHE_DROP_STEP = 8 * 1024 * 1024;
+
+export interface LocalStoreOptions {
+  /** Where a failed page-cache advice is told (once per file). */
+  log?: Logger;
+  /** The page-cache advice; default the native one when built, `null` to keep written pages cached. */
+  pageCache?: PageCache | null;
+}
 
 export class LocalStore implements RecordingStore {
   readonly kind = 'local';
@@ -49,7 +69,15 @@ export class LocalStore implements RecordingStore {
   /** Imports under way in this process (their staging folders are not stale). */
   private readonly importing = new Set<string>();
 
-  constructor(readonly dataDir: string) {
+  private readonly pageCache: PageCache | undefined;
+  private readonly log: Logger | undefined;
+
+  constructor(
+    readonly dataDir: string,
+    options: LocalStoreOptions = {},
+  ) {
+    this.pageCache = options.pageCache === null ? undefined : (options.pageCache ?? pageCache);
+    this.log = options.log;
     try {
       mkdirSync(join(dataDir, 'recordings'), { recursive: true, mode: 0o700 });
       narrowMode(dataDir, 0o700);
@@ -96,7 +124,10 @@ export class LocalStore implements RecordingStore {
   private async openStream(id: string, streamId: number): Promise<void> {
     const w = this.writer(id);
     const fh = await open(join(this.dir(id), `${streamId}.chunks`), 'a', 0o600);
-    w.streams.set(streamId, { fh, next: 0 });
+    const cache = new CacheDropper(fh.fd, CACHE_DROP_STEP, this.pageCache, (err) =>
+      this.log?.warn({ err, recording: id, stream: streamId }, 'page-cache advice failed; the stream file stays cached'),
+    );
+    w.streams.set(streamId, { fh, next: 0, cache });
   }
 
   private writer(id: string): Writer {
@@ -115,13 +146,17 @@ export class LocalStore implements RecordingStore {
     const { bytesWritten } = await s.fh.writev(buffers);
     if (bytesWritten !== total) throw new StoreError(`recording ${id}: short write to stream ${streamId} (${bytesWritten} of ${total} bytes)`);
     s.next += ciphertexts.length;
+    s.cache.note(total);
     w.bytes += total - 4 * ciphertexts.length;
     this.appended.emit(id);
   }
 
   async checkpoint(id: string, checkpoint: Checkpoint): Promise<void> {
     const w = this.writer(id);
-    await Promise.all([...w.streams.values()].map((s) => s.fh.datasync()));
+    const streams = [...w.streams.values()];
+    await Promise.all(streams.map((s) => s.fh.datasync()));
+    // Written back now: the advice frees every page of them (finalize waits for it).
+    for (const s of streams) void s.cache.flush();
     await w.checkpoints.appendFile(JSON.stringify(checkpoint) + '\n');
     await w.checkpoints.datasync();
     this.index.setBytes(id, w.bytes);
@@ -130,7 +165,10 @@ export class LocalStore implements RecordingStore {
   async finalize(id: string, checkpoint: Checkpoint, end: RecordingEnd): Promise<void> {
     const w = this.writer(id);
     await this.checkpoint(id, checkpoint);
-    await Promise.all([...w.streams.values()].map((s) => s.fh.close()));
+    await Promise.all([...w.streams.values()].map(async (s) => {
+      await s.cache.settle();
+      await s.fh.close();
+    }));
     await w.checkpoints.close();
     this.writers.delete(id);
     this.index.end(id, 'complete', end.endedAt, end.endReason, w.bytes);
@@ -320,7 +358,7 @@ export class LocalStore implements RecordingStore {
 
   async close(): Promise<void> {
     for (const w of this.writers.values()) {
-      await Promise.all([...w.streams.values()].map((s) => s.fh.close().catch(() => undefined)));
+      await Promise.all([...w.streams.values()].map((s) => s.cache.settle().then(() => s.fh.close()).catch(() => undefined)));
       await w.checkpoints.close().catch(() => undefined);
     }
     this.writers.clear();

@@ -1,0 +1,117 @@
+/**
+ * Keeping written recordings out of memory.
+ *
+ * A recording is written once and read rarely, yet every byte the store
+ * appends lands in a page of the kernel's page cache and stays there until
+ * memory runs short. Filling fresh pages is costly where memory is handed out
+ * lazily (on virtual machines that return free memory to their host, writing
+ * into a new page costs several times the copy: bench/page-cache.ts),
+ * and a full cache pushes out what the rest of the machine reads. So a stream
+ * file, once several MiB have been appended, is advised POSIX_FADV_DONTNEED
+ * (the way PostgreSQL treats WAL segments): Linux starts writing the range
+ * back and frees the pages already written, and the next appends reuse them.
+ * The advice changes nothing about durability: checkpoints still fsync.
+ *
+ * The advice comes from native/page-cache.c (Node.js has no binding),
+ * compiled by scripts/build.mjs; without it (no compiler at build time, not
+ * Linux) `pageCache` is undefined and files are written as before.
+ */
+import { createRequire } from 'node:module';
+
+export interface PageCache {
+  /** Advises that [offset, offset + length) of the file will not be needed soon (length 0: to the end). */
+  drop(fd: number, offset: number, length: number): Promise<void>;
+}
+
+interface Addon {
+  drop(fd: number, offset: number, length: number, callback: (err: Error | null) => void): void;
+}
+
+function load(): PageCache | undefined {
+  if (process.platform !== 'linux') return undefined;
+  let addon: Addon;
+  try {
+    // dist/src/store/page-cache.js → dist/native/page-cache.node
+    addon = createRequire(import.meta.url)('../../native/page-cache.node') as Addon;
+  } catch {
+    return undefined;
+  }
+  return {
+    drop: (fd, offset, length) =>
+      new Promise((resolve, reject) => addon.drop(fd, offset, length, (err) => (err ? reject(err) : resolve()))),
+  };
+}
+
+/** The page-cache advice, when the addon is built for this platform. */
+export const pageCache: PageCache | undefined = load();
+
+/**
+ * Advises a file's pages away in steps as it grows. The range advised each time lags one
+ * step behind the end: what was written in the step before has had a step's time to be
+ * written back, so its pages are clean and freed; the step just written is only started.
+ * Advice runs one at a time, in order; `settle()` waits for all asked so far (before the
+ * file is closed: a closed descriptor's number may already name another file). The advice
+ * is a hint: a failure is reported once through `onError` and the file goes on as a plain
+ * one.
+ */
+export class CacheDropper {
+  private written = 0;
+  /** Where the next advice starts: the end of the range advised the time before last. */
+  private from = 0;
+  /** The end of the last range advised. */
+  private advised = 0;
+  private queued = 0;
+  private tail: Promise<void> = Promise.resolve();
+  private failed = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly step: number,
+    /** Undefined: nothing is advised. */
+    private readonly cache: PageCache | undefined,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  /** `bytes` more were appended to the file. */
+  note(bytes: number): void {
+    this.written += bytes;
+    if (this.queued === 0 && this.written - this.advised >= this.step) this.advise(false);
+  }
+
+  /**
+   * Advises everything written so far and not yet advised since the last fsync: after an
+   * fsync every page is clean, so all are freed and none needs advising again.
+   */
+  flush(): Promise<void> {
+    if (this.written > this.from) this.advise(true);
+    return this.tail;
+  }
+
+  /** Waits for the advice asked so far. */
+  settle(): Promise<void> {
+    return this.tail;
+  }
+
+  /** `synced`: the file was fsynced up to its end, so every page advised is freed now. */
+  private advise(synced: boolean): void {
+    const cache = this.cache;
+    if (!cache || this.failed) return;
+    this.queued++;
+    this.tail = this.tail.then(async () => {
+      try {
+        if (this.failed || this.written <= this.from) return;
+        const from = this.from;
+        const to = this.written;
+        // Unsynced, the newest step's writeback was only started: it is advised again next time.
+        this.from = synced ? to : this.advised;
+        this.advised = to;
+        await cache.drop(this.fd, from, to - from);
+      } catch (err) {
+        this.failed = true;
+        this.onError(err as Error);
+      } finally {
+        this.queued--;
+      }
+    });
+  }
+}
