@@ -37,6 +37,8 @@ import type { InterruptedRecording, ListFilter, RecordingCopy, RecordingEnd, Rec
 interface StreamWriter {
   fh: FileHandle;
   next: number;
+  /** Appended to since the last fdatasync. */
+  unsynced: boolean;
   cache: CacheDropper;
 }
 
@@ -50,6 +52,13 @@ const TAIL_POLL_MS = 250;
 
 /** Bytes appended to a stream file between two page-cache advices. */
 const CACHE_DROP_STEP = 8 * 1024 * 1024;
+
+/**
+ * Bytes not yet advised that a checkpoint advises away (a smaller rest waits for the next
+ * checkpoint or the end): hundreds of quiet sessions would otherwise each queue an advice
+ * on libuv's pool every checkpoint for a few KiB.
+ */
+const CHECKPOINT_DROP_MIN = 1024 * 1024;
 
 export interface LocalStoreOptions {
   /** Where a failed page-cache advice is told (once per file). */
@@ -127,7 +136,7 @@ export class LocalStore implements RecordingStore {
     const cache = new CacheDropper(fh.fd, CACHE_DROP_STEP, this.pageCache, (err) =>
       this.log?.warn({ err, recording: id, stream: streamId }, 'page-cache advice failed; the stream file stays cached'),
     );
-    w.streams.set(streamId, { fh, next: 0, cache });
+    w.streams.set(streamId, { fh, next: 0, unsynced: false, cache });
   }
 
   private writer(id: string): Writer {
@@ -146,6 +155,7 @@ export class LocalStore implements RecordingStore {
     const { bytesWritten } = await s.fh.writev(buffers);
     if (bytesWritten !== total) throw new StoreError(`recording ${id}: short write to stream ${streamId} (${bytesWritten} of ${total} bytes)`);
     s.next += ciphertexts.length;
+    s.unsynced = true;
     s.cache.note(total);
     w.bytes += total - 4 * ciphertexts.length;
     this.appended.emit(id);
@@ -153,20 +163,32 @@ export class LocalStore implements RecordingStore {
 
   async checkpoint(id: string, checkpoint: Checkpoint): Promise<void> {
     const w = this.writer(id);
-    const streams = [...w.streams.values()];
-    await Promise.all(streams.map((s) => s.fh.datasync()));
+    // A stream not appended to since the last checkpoint was fdatasynced then.
+    const streams = [...w.streams.values()].filter((s) => s.unsynced);
+    await Promise.all(
+      streams.map(async (s) => {
+        s.unsynced = false;
+        try {
+          await s.fh.datasync();
+        } catch (err) {
+          s.unsynced = true;
+          throw err;
+        }
+      }),
+    );
     // Written back now: the advice frees every page of them (finalize waits for it).
-    for (const s of streams) void s.cache.flush();
+    for (const s of streams) void s.cache.flush(CHECKPOINT_DROP_MIN);
     await w.checkpoints.appendFile(JSON.stringify(checkpoint) + '\n');
     await w.checkpoints.datasync();
-    this.index.setBytes(id, w.bytes);
+    if (streams.length > 0) this.index.setBytes(id, w.bytes);
   }
 
   async finalize(id: string, checkpoint: Checkpoint, end: RecordingEnd): Promise<void> {
     const w = this.writer(id);
     await this.checkpoint(id, checkpoint);
+    // Every stream is fdatasynced now: what is left of each is advised away before it is closed.
     await Promise.all([...w.streams.values()].map(async (s) => {
-      await s.cache.settle();
+      await s.cache.flush();
       await s.fh.close();
     }));
     await w.checkpoints.close();

@@ -181,3 +181,23 @@ test('with the advice off, the chunk files stay cached', async () => {
   assert.ok(residentBytes(file) > 19 * MIB);
   await store.close();
 });
+
+test('a checkpoint leaves a small rest to the end; the end advises it', async () => {
+  const advised: [number, number][] = [];
+  const cache: PageCache = {
+    drop: (_fd, offset, length) => {
+      advised.push([offset, offset + length]);
+      return Promise.resolve();
+    },
+  };
+  const store = new LocalStore(await tempDir(), { pageCache: cache });
+  const m = manifest();
+  await store.create(m);
+  await store.appendChunks(m.id, 1, 0, [randomBytes(100 * 1024)]);
+  await store.checkpoint(m.id, checkpoint(m.id, 1));
+  await store.checkpoint(m.id, checkpoint(m.id, 2));
+  assert.deepEqual(advised, [], 'no advice for 100 KiB at a checkpoint');
+  await store.finalize(m.id, checkpoint(m.id, 3), { endedAt: new Date().toISOString(), endReason: 'closed' });
+  assert.deepEqual(advised, [[0, 100 * 1024 + 4]]);
+  await store.close();
+});

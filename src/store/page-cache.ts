@@ -79,11 +79,12 @@ export class CacheDropper {
   }
 
   /**
-   * Advises everything written so far and not yet advised since the last fsync: after an
-   * fsync every page is clean, so all are freed and none needs advising again.
+   * After an fsync: advises everything written and not yet advised since the last fsync, when
+   * that is at least `min` bytes (every page is clean, so all are freed and none needs advising
+   * again). Resolves when the advice asked so far is done.
    */
-  flush(): Promise<void> {
-    if (this.written > this.from) this.advise(true);
+  flush(min = 0): Promise<void> {
+    if (this.written - this.from >= Math.max(1, min)) this.advise(true);
     return this.tail;
   }
 
