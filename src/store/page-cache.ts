@@ -75,7 +75,7 @@ export class CacheDropper {
   /** `bytes` more were appended to the file. */
   note(bytes: number): void {
     this.written += bytes;
-    if (this.queued === 0 && this.written - this.advised >= this.step) this.advise(false);
+    if (this.queued === 0 && this.written - this.advised >= this.step) this.advise(undefined);
   }
 
   /**
@@ -84,7 +84,7 @@ export class CacheDropper {
    * again). Resolves when the advice asked so far is done.
    */
   flush(min = 0): Promise<void> {
-    if (this.written - this.from >= Math.max(1, min)) this.advise(true);
+    if (this.written - this.from >= Math.max(1, min)) this.advise(this.written);
     return this.tail;
   }
 
@@ -93,18 +93,21 @@ export class CacheDropper {
     return this.tail;
   }
 
-  /** `synced`: the file was fsynced up to its end, so every page advised is freed now. */
-  private advise(synced: boolean): void {
+  /**
+   * `syncedTo`: the file was fsynced up to there (its end when the advice was asked), so every
+   * page up to it is freed now; undefined: advise up to the end, the newest step only started.
+   */
+  private advise(syncedTo: number | undefined): void {
     const cache = this.cache;
     if (!cache || this.failed) return;
     this.queued++;
     this.tail = this.tail.then(async () => {
       try {
-        if (this.failed || this.written <= this.from) return;
         const from = this.from;
-        const to = this.written;
+        const to = syncedTo ?? this.written;
+        if (this.failed || to <= from) return;
         // Unsynced, the newest step's writeback was only started: it is advised again next time.
-        this.from = synced ? to : this.advised;
+        this.from = syncedTo ?? this.advised;
         this.advised = to;
         await cache.drop(this.fd, from, to - from);
       } catch (err) {
