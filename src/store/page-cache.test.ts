@@ -172,7 +172,8 @@ test('a finalized recording is not left in the page cache, and reads back whole'
   await store.close();
 });
 
-test('a stream file is advised as it grows, before any checkpoint, and wholly after the last', async () => {
+/** A LocalStore with one recording open whose page-cache advice is recorded in `advised`, as [from, to) ranges. */
+async function adviceRecordingStore(): Promise<{ advised: [number, number][]; store: LocalStore; m: ReturnType<typeof manifest> }> {
   const advised: [number, number][] = [];
   const cache: PageCache = {
     drop: (_fd, offset, length) => {
@@ -183,6 +184,11 @@ test('a stream file is advised as it grows, before any checkpoint, and wholly af
   const store = new LocalStore(await tempDir(), { pageCache: cache });
   const m = manifest();
   await store.create(m);
+  return { advised, store, m };
+}
+
+test('a stream file is advised as it grows, before any checkpoint, and wholly after the last', async () => {
+  const { advised, store, m } = await adviceRecordingStore();
   const chunk = randomBytes(64 * 1024);
   for (let i = 0; i < 320; i += 8) await store.appendChunks(m.id, 1, i, Array.from({ length: 8 }, () => chunk));
   const size = 320 * (chunk.length + 4);
@@ -200,16 +206,7 @@ test('with the advice off, the chunk files stay cached', async () => {
 });
 
 test('a checkpoint leaves a small rest to the end; the end advises it', async () => {
-  const advised: [number, number][] = [];
-  const cache: PageCache = {
-    drop: (_fd, offset, length) => {
-      advised.push([offset, offset + length]);
-      return Promise.resolve();
-    },
-  };
-  const store = new LocalStore(await tempDir(), { pageCache: cache });
-  const m = manifest();
-  await store.create(m);
+  const { advised, store, m } = await adviceRecordingStore();
   await store.appendChunks(m.id, 1, 0, [randomBytes(100 * 1024)]);
   await store.checkpoint(m.id, checkpoint(m.id, 1));
   await store.checkpoint(m.id, checkpoint(m.id, 2));
