@@ -30,7 +30,7 @@ import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../seal/m
 import { readRecords, recordHeader, RecordPositions, scanRecords } from './chunk-file.js';
 import { isRecordingId } from './ids.js';
 import { fsyncDir, shredManifest, writeAtomic, writeImportFolder } from './local-import.js';
-import { CacheDropper, type PageCache, pageCache } from './page-cache.js';
+import { CACHE_DROP_STEP, CacheDropper, CHECKPOINT_DROP_MIN, type PageCache, pageCache } from './page-cache.js';
 import { SqliteIndex } from './sqlite-index.js';
 import type { InterruptedRecording, ListFilter, RecordingCopy, RecordingEnd, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
 
@@ -49,16 +49,6 @@ interface Writer {
 }
 
 const TAIL_POLL_MS = 250;
-
-/** Bytes appended to a stream file between two page-cache advices. */
-const CACHE_DROP_STEP = 8 * 1024 * 1024;
-
-/**
- * Bytes not yet advised that a checkpoint advises away (a smaller rest waits for the next
- * checkpoint or the end): hundreds of quiet sessions would otherwise each queue an advice
- * on libuv's pool every checkpoint for a few KiB.
- */
-const CHECKPOINT_DROP_MIN = 1024 * 1024;
 
 export interface LocalStoreOptions {
   /** Where a failed page-cache advice is told (once per file). */

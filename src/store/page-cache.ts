@@ -42,6 +42,16 @@ function load(): PageCache | undefined {
   };
 }
 
+/** Bytes appended to a stream file between two advices. */
+export const CACHE_DROP_STEP = 8 * 1024 * 1024;
+
+/**
+ * Bytes not yet advised that a checkpoint advises away (a smaller rest waits for the next
+ * checkpoint or the end): hundreds of quiet sessions would otherwise each queue an advice
+ * on libuv's pool every checkpoint for a few KiB.
+ */
+export const CHECKPOINT_DROP_MIN = 1024 * 1024;
+
 /** The page-cache advice, when the addon is built for this platform. */
 export const pageCache: PageCache | undefined = load();
 
