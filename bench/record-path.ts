@@ -22,10 +22,13 @@
  * sealed or stored): the difference is what the recorder costs.
  *
  * Each run opens a session, relays its transactions (yielding to the event
- * loop every 50, so the store's writes and timers run as they would), ends
- * the session and waits for the recording to be finalized; the table shows
- * the median and best run, and the bytes recorded per transaction.
+ * loop every 50, so the store's writes and timers run as they would, and
+ * waiting for 'drain' whenever the recording is behind its store, as the
+ * relay stops reading then), ends the session and waits for the recording to
+ * be finalized; the table shows the median and best run, and the bytes
+ * recorded per transaction.
  */
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -289,7 +292,9 @@ async function runOnce(w: Workload, store: LocalStore, transactions: number, rec
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < transactions; i++) {
     play(batch[i % batch.length]!);
-    if (i % 50 === 49) await yieldLoop();
+    // As the relay does: no more reads while the recording is behind its store.
+    if (!session.writable) await once(session, 'drain');
+    else if (i % 50 === 49) await yieldLoop();
   }
   client.emit('close');
   server.emit('close');
