@@ -10,12 +10,16 @@
  * worth where the socket benches (bench/postgres.ts, bench/mysql.ts) are
  * too noisy.
  *
- *   node dist/bench/record-path.js [--transactions 20000] [--runs 5] [--only pg-select,my-read]
+ *   node dist/bench/record-path.js [--transactions 20000] [--runs 5] [--only pg-select,my-read] [--sessions 1,10,100]
  *
  *   pg-select, pg-tpcb, my-point, my-read   as pgbench -S, pgbench's TPC-B-like mix, sysbench
  *                                           oltp_point_select and oltp_read_only send them
  *   pg-big, my-big                          one 100 000-row select: rows past the cap counted
  *                                           (these run --transactions / 1000 times)
+ *
+ * With --sessions N the transactions go round-robin to N sessions open at
+ * once, as N busy clients interleave theirs: what a session's state costs
+ * when the others' pass between two of its statements.
  *
  * Each workload is run twice: recorded, and unrecorded (the session's
  * recording refused, so the relay and the observer run and nothing is
@@ -40,7 +44,7 @@ import { Recorder } from '../src/recording/recorder.js';
 import { generateAuditorKey } from '../src/seal/keys.js';
 import { generateSigningKey } from '../src/seal/signing.js';
 import { defaultSodium } from '../src/seal/sodium.js';
-import { Session } from '../src/session/session.js';
+import { Session, type SessionEnd } from '../src/session/session.js';
 import { LocalStore } from '../src/store/local.js';
 import { encodeQuery as encodeMyQuery, encodeStmtExecute, encodeStmtPrepare, encodeStmtPrepareOk } from '../proxies/mysql/protocol/commands.js';
 import { writePacket } from '../proxies/mysql/protocol/framer.js';
@@ -256,7 +260,13 @@ interface RunResult {
   recordedBytesPerTx: number;
 }
 
-async function runOnce(w: Workload, store: LocalStore, transactions: number, recorded: boolean): Promise<RunResult> {
+interface Relayed {
+  session: Session;
+  play(exchanges: Exchange[]): void;
+  close(): Promise<SessionEnd>;
+}
+
+async function openRelayed(w: Workload, store: LocalStore, recorded: boolean): Promise<Relayed> {
   const session = await Session.open(
     {
       log: silentLogger(),
@@ -287,44 +297,58 @@ async function runOnce(w: Workload, store: LocalStore, transactions: number, rec
     }
   };
   play(w.setup);
+  const close = (): Promise<SessionEnd> => {
+    client.emit('close');
+    server.emit('close');
+    return session.end('closed');
+  };
+  return { session, play, close };
+}
+
+/** `transactions` in all, spread round-robin over `sessions` relayed sessions. */
+async function runOnce(w: Workload, store: LocalStore, transactions: number, recorded: boolean, sessions: number): Promise<RunResult> {
+  const relayed: Relayed[] = [];
+  for (let k = 0; k < sessions; k++) relayed.push(await openRelayed(w, store, recorded));
   // The transactions' bytes are built before the clock starts: building them is the client's work.
   const batch = Array.from({ length: w.name.includes('big') ? 1 : 500 }, (_, i) => w.transaction(i));
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < transactions; i++) {
+    const { session, play } = relayed[i % sessions]!;
     play(batch[i % batch.length]!);
     // As the relay does: no more reads while the recording is behind its store.
     if (!session.writable) await once(session, 'drain');
     else if (i % 50 === 49) await yieldLoop();
   }
-  client.emit('close');
-  server.emit('close');
-  const end = await session.end('closed');
+  const ends = await Promise.all(relayed.map((r) => r.close()));
   const cpu = process.cpuUsage(cpu0);
   if (!recorded) return { cpuUsPerTx: (cpu.user + cpu.system) / transactions, recordedBytesPerTx: 0 };
-  if (!end.recording?.ok) throw new Error(`the recording failed: ${end.recording?.error?.message ?? 'no recording'}`);
-  const info = await store.get(end.recording.id);
-  const size = info?.bytes ?? 0;
+  let size = 0;
+  for (const end of ends) {
+    if (!end.recording?.ok) throw new Error(`the recording failed: ${end.recording?.error?.message ?? 'no recording'}`);
+    size += (await store.get(end.recording.id))?.bytes ?? 0;
+  }
   return { cpuUsPerTx: (cpu.user + cpu.system) / transactions, recordedBytesPerTx: size / transactions };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { transactions: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, only: { type: 'string', default: '' } } });
+  const { values } = parseArgs({ options: { transactions: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, sessions: { type: 'string', default: '1' } } });
   const transactions = Number(values.transactions);
   const runs = Number(values.runs);
   const only = values.only ? values.only.split(',') : undefined;
+  const sessionCounts = values.sessions.split(',').map(Number);
   const dir = await mkdtemp(join(tmpdir(), 'recgate-record-path-'));
   try {
     const store = new LocalStore(dir);
     console.log('recgate recording path: transactions fed through the relay, observer, session and recorder in one process, no sockets');
     console.log(`${transactions} transactions per run (mysql-ish read_only: 16 statements, 301 rows), ${runs} runs after one warm-up; maxRows 100\n`);
-    const head = ['workload', 'median CPU µs/tx', 'best CPU µs/tx', 'unrecorded median', 'unrecorded best', 'recorded bytes/tx'];
+    const head = ['workload', 'sessions', 'median CPU µs/tx', 'best CPU µs/tx', 'unrecorded median', 'unrecorded best', 'recorded bytes/tx'];
     const rows: string[][] = [];
-    for (const w of WORKLOADS.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
+    for (const w of WORKLOADS.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) for (const sessions of sessionCounts) {
       const measure = async (recorded: boolean): Promise<RunResult[]> => {
         const results: RunResult[] = [];
         for (let r = 0; r <= runs; r++) {
           const n = w.name.includes('big') ? Math.max(1, Math.round(transactions / 1000)) : transactions;
-          const result = await runOnce(w, store, r === 0 ? Math.min(2000, n) : n, recorded);
+          const result = await runOnce(w, store, r === 0 ? Math.min(2000, n) : n, recorded, sessions);
           if (r > 0) results.push(result);
         }
         return results.sort((a, b) => a.cpuUsPerTx - b.cpuUsPerTx);
@@ -332,7 +356,7 @@ async function main(): Promise<void> {
       const recorded = await measure(true);
       const bare = await measure(false);
       const median = (rs: RunResult[]): string => rs[Math.floor(rs.length / 2)]!.cpuUsPerTx.toFixed(1);
-      rows.push([w.name, median(recorded), recorded[0]!.cpuUsPerTx.toFixed(1), median(bare), bare[0]!.cpuUsPerTx.toFixed(1), recorded[0]!.recordedBytesPerTx.toFixed(0)]);
+      rows.push([w.name, String(sessions), median(recorded), recorded[0]!.cpuUsPerTx.toFixed(1), median(bare), bare[0]!.cpuUsPerTx.toFixed(1), recorded[0]!.recordedBytesPerTx.toFixed(0)]);
     }
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
