@@ -6,6 +6,7 @@ import { observeLater, type Observable } from './observe-later.js';
 
 function relay(name: string, log: string[], then?: () => void): Observable {
   return {
+    awaitingObservation: false,
     observePending: () => {
       log.push(name);
       then?.();
@@ -37,4 +38,17 @@ test('a relay queued while others are observed is observed in the same pass', as
   observeLater(relay('b', log));
   await nextTurn();
   assert.deepEqual(log, ['a', 'b', 'c']);
+});
+
+test('a relay that queues itself while it is observed is observed again in the same pass', async () => {
+  const log: string[] = [];
+  let again = true;
+  const a: Observable = relay('a', log, () => {
+    if (again) observeLater(a);
+    again = false;
+  });
+  observeLater(a);
+  await nextTurn();
+  assert.deepEqual(log, ['a', 'a']);
+  assert.equal(a.awaitingObservation, false);
 });

@@ -14,25 +14,38 @@
 
 /** What the scheduler drives: a relay with chunks waiting to be observed. */
 export interface Observable {
+  /** True while the relay waits in the scheduler's queue; the scheduler alone sets it. */
+  awaitingObservation: boolean;
   /** Observes every chunk queued so far, in order; never throws. */
   observePending(): void;
 }
 
-const due = new Set<Observable>();
-let scheduled = false;
+/**
+ * This turn's relays, in the order first queued. An array and a flag on each
+ * relay rather than a Set: with hundreds of sessions a turn queues hundreds of
+ * relays, and a Set filled and emptied every turn rehashes as it goes.
+ */
+const due: Observable[] = [];
 
 /** `relay` has chunks to observe: it is called once this turn's I/O is done. */
 export function observeLater(relay: Observable): void {
-  due.add(relay);
-  if (scheduled) return;
-  scheduled = true;
-  setImmediate(observeDue);
+  if (relay.awaitingObservation) return;
+  relay.awaitingObservation = true;
+  if (due.push(relay) === 1) setImmediate(observeDue);
 }
 
 function observeDue(): void {
-  scheduled = false;
-  for (const relay of due) {
-    due.delete(relay);
-    relay.observePending();
+  let i = 0;
+  try {
+    // A relay queued during the pass (again, or for the first time) is observed in it too.
+    for (; i < due.length; i++) {
+      const relay = due[i]!;
+      relay.awaitingObservation = false;
+      relay.observePending();
+    }
+  } finally {
+    // Every relay; after a throw (observePending never should), those up to the one that threw.
+    due.splice(0, i + 1);
+    if (due.length > 0) setImmediate(observeDue);
   }
 }

@@ -69,6 +69,8 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
   /** Of those, the client's. */
   private clientUnobserved = 0;
   private observing = false;
+  /** Queued in observe-later's pass for this turn (that scheduler's flag). */
+  awaitingObservation = false;
   /** The session's end, when it came while chunks were observed: after the rest of them are. */
   private endAfterObserving: (() => void) | undefined;
   private clientMalformed = false;
