@@ -79,6 +79,20 @@ test('a frame waits at most the flush interval before it is in the store', async
   await store.close();
 });
 
+test('a checkpoint flushes early and cancels the flush that was due; nothing of the recording is left scheduled after end()', async () => {
+  const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timeouts();
+  const { store, recorder } = await setup({ flushInterval: 60_000, checkpointInterval: 40 });
+  recorder.output(new TextEncoder().encode('before the checkpoint'));
+  for (let waited = 0; waited < 5000 && (await chunkSizes(store, recorder.id, 'tty')).length === 0; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  assert.equal((await chunkSizes(store, recorder.id, 'tty')).length, 1, 'the checkpoint stored the frame without waiting for the flush interval');
+  recorder.output(new TextEncoder().encode('after it'));
+  await recorder.end('closed');
+  assert.equal(timeouts(), before, 'no flush timer outlives the recording');
+  assert.equal((await chunkSizes(store, recorder.id, 'tty')).length, 2);
+  await store.close();
+});
+
 test('each chunk the store accepted is announced with its stream, and stored() counts them', async () => {
   const { store, recorder } = await setup({ flushInterval: 20 });
   const seen: string[] = [];

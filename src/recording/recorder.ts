@@ -374,7 +374,9 @@ export class Recorder extends EventEmitter {
     return s;
   }
 
+  /** Seals and stores every stream's frames; a flush due later is no longer needed (a checkpoint's flush comes early). */
   private flush(): void {
+    clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     for (const s of this.streams.values()) if (s.buffer.size > 0) this.sealAndStore(s, false);
   }
