@@ -80,7 +80,9 @@ async function pgbench(pg: Postgres, route: Route, args: string[], seconds: numb
   if (r.code !== 0 || !parsed) {
     // pgbench's own complaint, not its progress reports or its summary (which counts "failed" transactions).
     const said = `${r.stderr}\n${r.stdout}`.split('\n').filter((l) => !l.startsWith('progress:') && l.trim() !== '');
-    throw new Error(said.find((l) => /error|fatal|could not|abort/i.test(l)) ?? said[0] ?? `pgbench exited ${r.code}`);
+    // Else its last line: its first is only its version banner.
+    const complaint = said.find((l) => /error|fatal|could not|abort/i.test(l)) ?? said.at(-1);
+    throw new Error(`${complaint ?? 'no output'} (pgbench exited ${r.code})`);
   }
   return { ...parsed, cpu, load, ...(steady ? { steady } : {}) };
 }
