@@ -9,6 +9,7 @@
  * within the run (its interval longer than the run).
  *
  *   node dist/bench/quiet-sessions.js [--sessions 500] [--rate 14] [--seconds 10] [--rounds 2]
+ *                                     [--timers both,flush,checkpoint,none] [--io direct,pool]
  *
  * Per round: this process's CPU (all threads: the event loop, and libuv's
  * pool doing the store's writes and fsyncs) per second and per statement,
@@ -46,20 +47,25 @@ const LABELS: Record<Timers, string> = {
   none: 'neither',
 };
 
+/** How the store appends: from the event loop while quick (its default), or as jobs on libuv's pool. */
+type Io = 'direct' | 'pool';
+const IOS: Io[] = ['direct', 'pool'];
+
 interface Round {
   timers: Timers;
+  io: Io;
   cpuMsPerSecond: number;
   usPerStatement: number;
   systemUsPerStatement: number;
   chunksPerSecond: number;
 }
 
-async function round(timers: Timers, sessions: number, rate: number, seconds: number): Promise<Round> {
+async function round(timers: Timers, io: Io, sessions: number, rate: number, seconds: number): Promise<Round> {
   const sodium = defaultSodium();
   const auditor = generateAuditorKey(sodium);
   const signer = generateSigningKey(sodium);
   const dir = await mkdtemp(join(tmpdir(), 'recgate-quiet-'));
-  const store = new LocalStore(dir, { log: silentLogger(), pageCache });
+  const store = new LocalStore(dir, { log: silentLogger(), pageCache, directWrites: io === 'direct' });
   const d = DEFAULT_RECORDER_OPTIONS;
   const options: RecorderOptions = {
     ...d,
@@ -104,6 +110,7 @@ async function round(timers: Timers, sessions: number, rate: number, seconds: nu
     await Promise.all(recorders.map((r) => r.end('closed')));
     return {
       timers,
+      io,
       cpuMsPerSecond: (cpu.user + cpu.system) / 1000 / seconds,
       usPerStatement: (cpu.user + cpu.system) / n,
       systemUsPerStatement: cpu.system / n,
@@ -117,7 +124,14 @@ async function round(timers: Timers, sessions: number, rate: number, seconds: nu
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { sessions: { type: 'string', default: '500' }, rate: { type: 'string', default: '14' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } },
+    options: {
+      sessions: { type: 'string', default: '500' },
+      rate: { type: 'string', default: '14' },
+      seconds: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '2' },
+      timers: { type: 'string', default: 'both,flush,checkpoint,none' },
+      io: { type: 'string', default: 'direct' },
+    },
   });
   const sessions = Number(values.sessions);
   const rate = Number(values.rate);
@@ -126,12 +140,15 @@ async function main(): Promise<void> {
   console.log(`recgate quiet sessions: ${sessions} recordings, ${rate} statements a second each, ${seconds} s measured after ${WARMUP_MS / 1000} s, ${rounds} alternated rounds`);
   console.log(machineLine());
   const results: Round[] = [];
-  const all: Timers[] = ['both', 'flush', 'checkpoint', 'none'];
-  for (let i = 0; i < rounds; i++) for (const timers of all) results.push(await round(timers, sessions, rate, seconds));
-  console.log('\ntimers in the run             CPU ms/s  µs/statement  of it system  chunks/s');
+  const all = values.timers.split(',') as Timers[];
+  for (const t of all) if (!(t in LABELS)) throw new Error(`--timers: ${t} is not one of ${Object.keys(LABELS).join(', ')}`);
+  const ios = values.io.split(',') as Io[];
+  for (const io of ios) if (!IOS.includes(io)) throw new Error(`--io: ${io} is not one of ${IOS.join(', ')}`);
+  for (let i = 0; i < rounds; i++) for (const timers of all) for (const io of ios) results.push(await round(timers, io, sessions, rate, seconds));
+  console.log('\ntimers in the run             io      CPU ms/s  µs/statement  of it system  chunks/s');
   for (const r of results) {
     console.log(
-      `${LABELS[r.timers].padEnd(27)}  ${r.cpuMsPerSecond.toFixed(1).padStart(8)}  ${r.usPerStatement.toFixed(2).padStart(12)}  ${r.systemUsPerStatement.toFixed(2).padStart(12)}  ${r.chunksPerSecond.toFixed(0).padStart(8)}`,
+      `${LABELS[r.timers].padEnd(27)}  ${r.io.padEnd(6)}  ${r.cpuMsPerSecond.toFixed(1).padStart(8)}  ${r.usPerStatement.toFixed(2).padStart(12)}  ${r.systemUsPerStatement.toFixed(2).padStart(12)}  ${r.chunksPerSecond.toFixed(0).padStart(8)}`,
     );
   }
 }

@@ -14,3 +14,10 @@ storeContract('local', async () => {
   dirs.push(dir);
   return { open: () => new LocalStore(dir) };
 });
+
+// Without the native addon, and with appends on libuv's pool (as after a write that stalled).
+storeContract('local, every call on the pool', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-store-'));
+  dirs.push(dir);
+  return { open: () => new LocalStore(dir, { pageCache: null, directWrites: false }) };
+});

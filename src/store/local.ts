@@ -30,6 +30,7 @@ import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../seal/m
 import { readRecords, recordHeader, RecordPositions, scanRecords } from './chunk-file.js';
 import { isRecordingId } from './ids.js';
 import { fsyncDir, shredManifest, writeAtomic, writeImportFolder } from './local-import.js';
+import { DirectWrites, stallWarning } from './direct-write.js';
 import { CACHE_DROP_STEP, CacheDropper, CHECKPOINT_DROP_MIN, type PageCache, pageCache } from './page-cache.js';
 import { SqliteIndex } from './sqlite-index.js';
 import type { InterruptedRecording, ListFilter, RecordingCopy, RecordingEnd, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
@@ -55,6 +56,8 @@ export interface LocalStoreOptions {
   log?: Logger;
   /** The page-cache advice; default the native one when built, `null` to keep written pages cached. */
   pageCache?: PageCache | null;
+  /** Small appends written from the event loop while they are quick (direct-write.ts); default true. */
+  directWrites?: boolean;
 }
 
 export class LocalStore implements RecordingStore {
@@ -70,6 +73,7 @@ export class LocalStore implements RecordingStore {
 
   private readonly pageCache: PageCache | undefined;
   private readonly log: Logger | undefined;
+  private readonly writes: DirectWrites;
 
   constructor(
     readonly dataDir: string,
@@ -77,6 +81,7 @@ export class LocalStore implements RecordingStore {
   ) {
     this.pageCache = options.pageCache === null ? undefined : (options.pageCache ?? pageCache);
     this.log = options.log;
+    this.writes = new DirectWrites(stallWarning(options.log), options.directWrites ?? true);
     try {
       mkdirSync(join(dataDir, 'recordings'), { recursive: true, mode: 0o700 });
       narrowMode(dataDir, 0o700);
@@ -142,7 +147,7 @@ export class LocalStore implements RecordingStore {
     if (from !== s.next) throw new StoreError(`recording ${id}: stream ${streamId} expects chunk ${s.next}, got ${from}`);
     const buffers = ciphertexts.flatMap((c) => [recordHeader(c.length), c]);
     const total = buffers.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } = await s.fh.writev(buffers);
+    const bytesWritten = await this.writes.writev(s.fh, buffers, total);
     if (bytesWritten !== total) throw new StoreError(`recording ${id}: short write to stream ${streamId} (${bytesWritten} of ${total} bytes)`);
     s.next += ciphertexts.length;
     s.unsynced = true;
@@ -168,7 +173,9 @@ export class LocalStore implements RecordingStore {
     );
     // Written back now: the advice frees every page of them (finalize waits for it).
     for (const s of streams) void s.cache.flush(CHECKPOINT_DROP_MIN);
-    await w.checkpoints.appendFile(JSON.stringify(checkpoint) + '\n');
+    const line = Buffer.from(JSON.stringify(checkpoint) + '\n');
+    const written = await this.writes.writev(w.checkpoints, [line], line.length);
+    if (written !== line.length) throw new StoreError(`recording ${id}: short write to checkpoints.jsonl (${written} of ${line.length} bytes)`);
     await w.checkpoints.datasync();
     if (streams.length > 0) this.index.setBytes(id, w.bytes);
   }

@@ -1,0 +1,69 @@
+/**
+ * Appends written from the event loop while they are quick.
+ *
+ * An append to a recording file lands in the kernel's page cache: a copy of a
+ * few KiB that takes microseconds. Handed to libuv's thread pool instead, it
+ * costs a thread's wake-up and the event loop's wake-up for the result, which
+ * on a virtual machine is tens of microseconds of CPU each: a quiet session's
+ * timed chunk paid more for the hand-off than for its sealing
+ * (bench/quiet-sessions.ts). So appends up to DIRECT_MAX bytes are written
+ * with a synchronous `writev` from the event loop, as PostgreSQL's backends
+ * write their WAL.
+ *
+ * A synchronous write can stall: the kernel throttles writers when dirty pages
+ * pile up faster than the disk takes them, and a network filesystem waits on
+ * its server. Every direct write is timed; one that took longer than
+ * SLOW_WRITE_MS sends this store's appends to the thread pool for
+ * POOLED_FOR_MS, and says so once, so a slow disk costs the gateway one stall
+ * in that time, not one per chunk.
+ */
+import { writevSync, writeSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { Logger } from '../log.js';
+
+/** Appends larger than this go to the thread pool (a full chunk is 64 KiB). */
+export const DIRECT_MAX = 256 * 1024;
+
+/** A direct write slower than this moves appends to the pool for a while. */
+export const SLOW_WRITE_MS = 10;
+
+/** How long appends stay on the pool after a slow direct write. */
+export const POOLED_FOR_MS = 30_000;
+
+export class DirectWrites {
+  private pooledUntil = 0;
+
+  constructor(
+    /** Told of a slow direct write (its duration in ms), once per switch to the pool. */
+    private readonly onSlow: (ms: number) => void,
+    /** False: every append goes to the pool. */
+    private readonly enabled = true,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Writes `buffers` at the file's end (it is open for appending); resolves to the bytes written. */
+  async writev(fh: FileHandle, buffers: Uint8Array[], total: number): Promise<number> {
+    if (!this.direct(total)) return (await fh.writev(buffers)).bytesWritten;
+    const t0 = this.now();
+    const written = buffers.length === 1 ? writeSync(fh.fd, buffers[0]!) : writevSync(fh.fd, buffers);
+    this.timed(t0);
+    return written;
+  }
+
+  private direct(bytes: number): boolean {
+    return this.enabled && bytes <= DIRECT_MAX && this.now() >= this.pooledUntil;
+  }
+
+  private timed(t0: number): void {
+    const now = this.now();
+    if (now - t0 <= SLOW_WRITE_MS) return;
+    this.pooledUntil = now + POOLED_FOR_MS;
+    this.onSlow(now - t0);
+  }
+}
+
+/** The log line for a stalled direct write (a warning: the disk or filesystem is slow). */
+export function stallWarning(log: Logger | undefined): (ms: number) => void {
+  return (ms) =>
+    log?.warn({ ms: Math.round(ms), pooledForMs: POOLED_FOR_MS }, 'a recording write stalled the event loop; appends go through the thread pool for a while');
+}
