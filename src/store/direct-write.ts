@@ -23,6 +23,7 @@
  */
 import { writevSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { StoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** Appends larger than this go to the thread pool (a full chunk is 64 KiB). */
@@ -52,6 +53,37 @@ export class DirectWrites {
     const written = buffers.length === 1 ? writeSync(fh.fd, buffers[0]!) : writevSync(fh.fd, buffers);
     this.timed(t0);
     return written;
+  }
+
+  /**
+   * Appends all of `buffers` or none: a write that stops short (a full disk) is cut off the
+   * file again, and the error says why. `what` names the file in that error.
+   */
+  async append(fh: FileHandle, buffers: Uint8Array[], total: number, what: string): Promise<void> {
+    let written: number;
+    try {
+      written = await this.writev(fh, buffers, total);
+    } catch (cause) {
+      throw new StoreError(`cannot append to ${what}: ${(cause as Error).message}`, { cause });
+    }
+    if (written === total) return;
+    let cause: unknown;
+    try {
+      // Node's write loop stops at the first error and reports only the bytes written before
+      // it: writing the rest once more finishes the append, or tells the reason.
+      const rest = Buffer.concat(buffers).subarray(written);
+      written += await this.writev(fh, [rest], rest.length);
+      if (written === total) return;
+    } catch (err) {
+      cause = err;
+    }
+    // Nothing of the refused append stays: the file ends where it ended before.
+    const cut = await fh.stat().then(({ size }) => fh.truncate(size - written)).then(
+      () => '',
+      (err: unknown) => `; cutting the partial write off failed too: ${(err as Error).message}`,
+    );
+    const why = cause instanceof Error ? cause.message : `${written} of ${total} bytes written`;
+    throw new StoreError(`cannot append to ${what}: ${why}${cut}`, { cause });
   }
 
   private direct(bytes: number): boolean {

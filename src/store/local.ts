@@ -147,8 +147,7 @@ export class LocalStore implements RecordingStore {
     if (from !== s.next) throw new StoreError(`recording ${id}: stream ${streamId} expects chunk ${s.next}, got ${from}`);
     const buffers = ciphertexts.flatMap((c) => [recordHeader(c.length), c]);
     const total = buffers.reduce((n, b) => n + b.length, 0);
-    const bytesWritten = await this.writes.writev(s.fh, buffers, total);
-    if (bytesWritten !== total) throw new StoreError(`recording ${id}: short write to stream ${streamId} (${bytesWritten} of ${total} bytes)`);
+    await this.writes.append(s.fh, buffers, total, `recording ${id} stream ${streamId}`);
     s.next += ciphertexts.length;
     s.unsynced = true;
     s.cache.note(total);
@@ -174,8 +173,7 @@ export class LocalStore implements RecordingStore {
     // Written back now: the advice frees every page of them (finalize waits for it).
     for (const s of streams) void s.cache.flush(CHECKPOINT_DROP_MIN);
     const line = Buffer.from(JSON.stringify(checkpoint) + '\n');
-    const written = await this.writes.writev(w.checkpoints, [line], line.length);
-    if (written !== line.length) throw new StoreError(`recording ${id}: short write to checkpoints.jsonl (${written} of ${line.length} bytes)`);
+    await this.writes.append(w.checkpoints, [line], line.length, `recording ${id} checkpoints.jsonl`);
     await w.checkpoints.datasync();
     if (streams.length > 0) this.index.setBytes(id, w.bytes);
   }
