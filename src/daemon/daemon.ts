@@ -27,10 +27,19 @@ import { missingNodeFlags } from './node-flags.js';
 import { ensureHostKey, ensureSigningKey, ensureTlsCertificate, SIGNER_COMMENT } from './gateway-keys.js';
 import { startRetention, type Retention } from './retention.js';
 
+/** sysexits.h EX_SOFTWARE: an internal software error. */
+const EXIT_BUG = 70;
+
 export async function startDaemon(options: { config?: string }): Promise<void> {
   const configPath = resolveConfigPath(options.config);
   const config = loadConfig(configPath);
   const log = createLogger(config.log);
+  // An error that escapes every handler means a bug: the gateway's state is no longer to be
+  // trusted (a session could go on unrecorded), so it stops, but says why in its own log first.
+  process.on('uncaughtException', (err, origin) => {
+    log.fatal({ err, origin }, 'an unexpected error stopped the gateway; open recordings will be marked interrupted on the next start');
+    process.exit(EXIT_BUG);
+  });
   // From here SIGHUP never stops the gateway: before it is up it is ignored, afterwards it reloads.
   let gatewayUp: Gateway | undefined;
   const onHangup = (): void => {
