@@ -8,10 +8,10 @@
  * what is read from /proc meanwhile are in bench/measure.ts.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CLI, freePort, GatewayHome, run, type RunningDaemon } from '../test/fixtures/gateway-env.js';
@@ -128,6 +128,8 @@ export interface GatewayTarget {
   password: string;
   /** Node options for the gateway process (--cpu-prof and its folder). */
   nodeOptions?: string[];
+  /** Another build's CLI to run (compareBuild), this checkout's by default. */
+  cli?: string | undefined;
 }
 
 /**
@@ -207,7 +209,7 @@ export async function startGateway(target: GatewayTarget): Promise<Proxy> {
     );
     let daemon: RunningDaemon;
     try {
-      daemon = await withTimeout(home.startDaemon(home.configPath, { nodeOptions: target.nodeOptions }), 30_000, 'recgate start');
+      daemon = await withTimeout(home.startDaemon(home.configPath, { nodeOptions: target.nodeOptions, cli: target.cli }), 30_000, 'recgate start');
     } catch (err) {
       killDaemonsOf(home.configPath);
       throw err;
@@ -231,10 +233,28 @@ export interface RoutesOptions<B extends Proxy> {
   server: { port: number; user: string; password: string };
   /** The proxy that records nothing: its route's name, how to start it, and the command that installs it when it is not. */
   baseline: { name: string; start: () => Promise<B>; missing: string | undefined };
-  /** The gateway in front of the server, with the target `target`, and what the notes call it. */
-  gateway: { target: string; start: () => Promise<Proxy>; short: string };
+  /**
+   * The gateway in front of the server, with the target `target`, and what the notes call it;
+   * `start` runs this checkout's build, or the CLI given.
+   */
+  gateway: { target: string; start: (cli?: string) => Promise<Proxy>; short: string };
   /** Which routes to set up and measure, by the start of their names (direct, pgbouncer/haproxy, node, recgate); all when absent. */
   only?: string[];
+  /** Another checkout of recgate, built: its gateway is measured too, as a route of its own (compareBuild). */
+  compare?: string | undefined;
+}
+
+/**
+ * The CLI of the recgate checkout at `dir`, built (`npm run build` there), for a second gateway
+ * route: two builds measured in one run, their rounds alternated, where runs minutes apart
+ * differ by more than most changes do (a `git worktree add DIR COMMIT` of the commit before).
+ */
+export function compareBuild(dir: string): { cli: string; name: string } {
+  const cli = resolve(dir, 'bin', 'recgate.js');
+  if (!existsSync(cli) || !existsSync(resolve(dir, 'dist', 'src', 'cli', 'main.js'))) {
+    throw new Error(`--compare ${dir}: no built recgate there (bin/recgate.js and dist/src/cli/main.js); run npm ci and npm run build in it`);
+  }
+  return { cli, name: `recgate, ${basename(resolve(dir))} build (recording)` };
 }
 
 /**
@@ -251,13 +271,17 @@ export async function startRoutes<B extends Proxy>(options: RoutesOptions<B>, cl
   const pooled = viaServerLogin(options.baseline.name);
   const relay = viaServerLogin('node relay (no recording)');
   const reusing = viaServerLogin('node relay, onread (no recording)');
-  const recgate: Route = { name: 'recgate (recording)', short: options.gateway.short, port: 0, user: `alice+${options.gateway.target}`, password: ALICE_PASSWORD };
+  const viaGateway = (name: string): Route => ({ name, short: options.gateway.short, port: 0, user: `alice+${options.gateway.target}`, password: ALICE_PASSWORD });
+  const recgate = viaGateway('recgate (recording)');
+  const other = options.compare === undefined ? undefined : compareBuild(options.compare);
+  const compared = other && viaGateway(other.name);
   const wanted = (route: Route): boolean => !options.only || options.only.some((name) => route.name.startsWith(name));
   const baseline = wanted(pooled) ? await startRoute(pooled, cleanup, options.baseline.start, options.baseline.missing) : undefined;
   if (wanted(relay)) await startRoute(relay, cleanup, () => startNodeRelay(server.port));
   if (wanted(reusing)) await startRoute(reusing, cleanup, () => startNodeRelay(server.port, true));
-  if (wanted(recgate)) await startRoute(recgate, cleanup, options.gateway.start);
-  return { routes: [direct, pooled, relay, reusing, recgate].filter(wanted), direct, baseline };
+  if (wanted(recgate)) await startRoute(recgate, cleanup, () => options.gateway.start());
+  if (compared && wanted(compared)) await startRoute(compared, cleanup, () => options.gateway.start(other!.cli));
+  return { routes: [direct, pooled, relay, reusing, recgate, ...(compared ? [compared] : [])].filter(wanted), direct, baseline };
 }
 
 // --- running

@@ -6,7 +6,7 @@
  *
  *   node dist/bench/mysql.js [--seconds 15] [--threads 8,64] [--tables 4] [--table-size 10000] [--ps-mode auto]
  *                            [--workloads oltp_point_select,oltp_read_only] [--routes direct,haproxy,node,recgate]
- *                            [--rounds 1] [--cpu-prof DIR]
+ *                            [--rounds 1] [--cpu-prof DIR] [--compare DIR]
  *
  *   --threads    sysbench threads (one connection each), one table per count and workload
  *   --workloads  which sysbench tests to run
@@ -14,6 +14,9 @@
  *   --rounds     runs per route and workload, the routes alternated; each route's median run is shown
  *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
  *   --gateway-node-options  more node options for the gateway, space-separated (--perf-basic-prof for perf)
+ *   --compare DIR  also measures the gateway of another recgate checkout, built (a `git worktree add DIR
+ *                  COMMIT`, then npm ci and npm run build there), as a route of its own: two builds in one
+ *                  run, their rounds alternated with --rounds, where runs minutes apart differ by ±20 %
  *
  *   oltp_point_select   one primary-key SELECT per transaction
  *   oltp_read_only      BEGIN, 10 point SELECTs, 4 range SELECTs, COMMIT per transaction
@@ -24,7 +27,7 @@
  */
 import { run } from '../test/fixtures/gateway-env.js';
 import { MARIADBD, mariadbMissing, startMariadb, type Mariadb } from '../test/fixtures/mariadb.js';
-import { countList, gatewayNodeOptions, exitIfMissing, firstLine, machineLine, measureAll, onPath, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Proxy, type Route } from './common.js';
+import { compareBuild, countList, gatewayNodeOptions, exitIfMissing, firstLine, machineLine, measureAll, onPath, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Proxy, type Route } from './common.js';
 import { HAPROXY, haproxyMissing, isListening, startHaproxy } from './haproxy.js';
 
 const TARGET = 'my01';
@@ -73,8 +76,8 @@ async function sysbench(my: Mariadb, route: Route, test: string, options: string
 }
 
 /** The gateway in front of `my`, once it really serves MySQL on its port. */
-async function startMysqlGateway(my: Mariadb, nodeOptions: string[]): Promise<Proxy> {
-  const gateway = await startGateway({ name: TARGET, protocol: 'mysql', port: my.port, user: my.user, password: my.password, nodeOptions });
+async function startMysqlGateway(my: Mariadb, nodeOptions: string[], cli?: string): Promise<Proxy> {
+  const gateway = await startGateway({ name: TARGET, protocol: 'mysql', port: my.port, user: my.user, password: my.password, nodeOptions, cli });
   if (!isListening(gateway.port)) {
     await gateway.stop();
     throw new Error(`recgate started but does not listen on 127.0.0.1:${gateway.port} (listen.mysql): no MySQL proxy in this build`);
@@ -85,9 +88,11 @@ async function startMysqlGateway(my: Mariadb, nodeOptions: string[]): Promise<Pr
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
     { seconds: 15, tables: 4, 'table-size': 10000, rounds: 1 },
-    { 'ps-mode': 'auto', threads: '8,64', workloads: 'oltp_point_select,oltp_read_only', routes: 'direct,haproxy,node,recgate', 'cpu-prof': '', 'gateway-node-options': '' },
+    { 'ps-mode': 'auto', threads: '8,64', workloads: 'oltp_point_select,oltp_read_only', routes: 'direct,haproxy,node,recgate', 'cpu-prof': '', 'gateway-node-options': '', compare: '' },
   );
   const { seconds, tables, 'table-size': tableSize, 'ps-mode': psMode } = options;
+  // A checkout to compare with is checked before any server is set up.
+  if (options.compare) compareBuild(options.compare);
   const threadCounts = countList(options.threads, '--threads');
   const threads = Math.max(...threadCounts);
   if (psMode !== 'auto' && psMode !== 'disable') throw new Error('--ps-mode must be auto (server-side prepared statements) or disable (text protocol)');
@@ -107,8 +112,9 @@ runBenchmark(async (cleanup) => {
     {
       server: my,
       baseline: { name: 'haproxy (tcp mode)', start: () => startHaproxy({ serverPort: my.port, maxconn: Math.max(200, 2 * threads) }), missing: proxyMissing },
-      gateway: { target: TARGET, start: () => startMysqlGateway(my, gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options'])), short: 'recgate' },
+      gateway: { target: TARGET, start: (cli) => startMysqlGateway(my, gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), cli), short: 'recgate' },
       only: options.routes.split(','),
+      compare: options.compare || undefined,
     },
     cleanup,
   );

@@ -6,7 +6,7 @@
  *
  *   node dist/bench/postgres.js [--seconds 15] [--clients 8,64] [--jobs 2] [--scale 10]
  *                               [--workloads select-only,tpcb-like] [--routes direct,pgbouncer,node,recgate]
- *                               [--rounds 1] [--cpu-prof DIR]
+ *                               [--rounds 1] [--cpu-prof DIR] [--compare DIR]
  *
  *   --clients    pgbench clients, one table per count and workload (scale: --clients 1,10,100,500)
  *   --workloads  which workloads to run, by the start of their names
@@ -14,6 +14,9 @@
  *   --rounds     runs per route and workload, the routes alternated; each route's median run is shown
  *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
  *   --gateway-node-options  more node options for the gateway, space-separated (--perf-basic-prof for perf)
+ *   --compare DIR  also measures the gateway of another recgate checkout, built (a `git worktree add DIR
+ *                  COMMIT`, then npm ci and npm run build there), as a route of its own: two builds in one
+ *                  run, their rounds alternated with --rounds, where runs minutes apart differ by ±20 %
  *   --rows       the big select's rows (default 1 000 000); --big-runs its runs per route (3)
  *
  *   big-select    psql reads SELECT of --rows rows (an int and a 20-character text each) in one
@@ -32,7 +35,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../test/fixtures/gateway-env.js';
 import { postgresBinDir, startPostgres, type Postgres } from '../test/fixtures/postgres.js';
-import { countList, gatewayNodeOptions, exitIfMissing, firstLine, machineLine, measureAll, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Route } from './common.js';
+import { compareBuild, countList, gatewayNodeOptions, exitIfMissing, firstLine, machineLine, measureAll, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Route } from './common.js';
 import { PGBOUNCER, pgbouncerMissing, startPgBouncer } from './pgbouncer.js';
 
 const TARGET = 'pg01';
@@ -96,9 +99,11 @@ async function vacuum(pg: Postgres): Promise<void> {
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
     { seconds: 15, jobs: 2, scale: 10, rows: 1_000_000, 'big-runs': 3, rounds: 1 },
-    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '', 'gateway-node-options': '' },
+    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '', 'gateway-node-options': '', compare: '' },
   );
   const { seconds, jobs, scale } = options;
+  // A checkout to compare with is checked before any server is set up.
+  if (options.compare) compareBuild(options.compare);
   const clientCounts = countList(options.clients, '--clients');
   const clients = Math.max(...clientCounts);
   const pgbenchPath = (await run('sh', ['-c', 'command -v pgbench'])).stdout.trim();
@@ -122,10 +127,11 @@ runBenchmark(async (cleanup) => {
       },
       gateway: {
         target: TARGET,
-        start: () => startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password, nodeOptions: gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']) }),
+        start: (cli) => startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password, nodeOptions: gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), cli }),
         short: 'gateway',
       },
       only: options.routes.split(','),
+      compare: options.compare || undefined,
     },
     cleanup,
   );
