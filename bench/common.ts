@@ -240,8 +240,14 @@ export interface RoutesOptions<B extends Proxy> {
   gateway: { target: string; start: (cli?: string) => Promise<Proxy>; short: string };
   /** Which routes to set up and measure, by the start of their names (direct, pgbouncer/haproxy, node, recgate); all when absent. */
   only?: string[];
-  /** Another checkout of recgate, built: its gateway is measured too, as a route of its own (compareBuild). */
-  compare?: string | undefined;
+  /** Another checkout's build (compareBuild): its gateway is measured too, as a route of its own. */
+  compare?: ComparedBuild | undefined;
+}
+
+/** Another checkout's CLI and the name of its route. */
+export interface ComparedBuild {
+  cli: string;
+  name: string;
 }
 
 /**
@@ -249,7 +255,7 @@ export interface RoutesOptions<B extends Proxy> {
  * route: two builds measured in one run, their rounds alternated, where runs minutes apart
  * differ by more than most changes do (a `git worktree add DIR COMMIT` of the commit before).
  */
-export function compareBuild(dir: string): { cli: string; name: string } {
+export function compareBuild(dir: string): ComparedBuild {
   const cli = resolve(dir, 'bin', 'recgate.js');
   if (!existsSync(cli) || !existsSync(resolve(dir, 'dist', 'src', 'cli', 'main.js'))) {
     throw new Error(`--compare ${dir}: no built recgate there (bin/recgate.js and dist/src/cli/main.js); run npm ci and npm run build in it`);
@@ -273,14 +279,14 @@ export async function startRoutes<B extends Proxy>(options: RoutesOptions<B>, cl
   const reusing = viaServerLogin('node relay, onread (no recording)');
   const viaGateway = (name: string): Route => ({ name, short: options.gateway.short, port: 0, user: `alice+${options.gateway.target}`, password: ALICE_PASSWORD });
   const recgate = viaGateway('recgate (recording)');
-  const other = options.compare === undefined ? undefined : compareBuild(options.compare);
+  const other = options.compare;
   const compared = other && viaGateway(other.name);
   const wanted = (route: Route): boolean => !options.only || options.only.some((name) => route.name.startsWith(name));
   const baseline = wanted(pooled) ? await startRoute(pooled, cleanup, options.baseline.start, options.baseline.missing) : undefined;
   if (wanted(relay)) await startRoute(relay, cleanup, () => startNodeRelay(server.port));
   if (wanted(reusing)) await startRoute(reusing, cleanup, () => startNodeRelay(server.port, true));
   if (wanted(recgate)) await startRoute(recgate, cleanup, () => options.gateway.start());
-  if (compared && wanted(compared)) await startRoute(compared, cleanup, () => options.gateway.start(other!.cli));
+  if (other && compared && wanted(compared)) await startRoute(compared, cleanup, () => options.gateway.start(other.cli));
   return { routes: [direct, pooled, relay, reusing, recgate, ...(compared ? [compared] : [])].filter(wanted), direct, baseline };
 }
 

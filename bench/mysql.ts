@@ -92,7 +92,7 @@ runBenchmark(async (cleanup) => {
   );
   const { seconds, tables, 'table-size': tableSize, 'ps-mode': psMode } = options;
   // A checkout to compare with is checked before any server is set up.
-  if (options.compare) compareBuild(options.compare);
+  const compare = options.compare ? compareBuild(options.compare) : undefined;
   const threadCounts = countList(options.threads, '--threads');
   const threads = Math.max(...threadCounts);
   if (psMode !== 'auto' && psMode !== 'disable') throw new Error('--ps-mode must be auto (server-side prepared statements) or disable (text protocol)');
@@ -114,7 +114,7 @@ runBenchmark(async (cleanup) => {
       baseline: { name: 'haproxy (tcp mode)', start: () => startHaproxy({ serverPort: my.port, maxconn: Math.max(200, 2 * threads) }), missing: proxyMissing },
       gateway: { target: TARGET, start: (cli) => startMysqlGateway(my, gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), cli), short: 'recgate' },
       only: options.routes.split(','),
-      compare: options.compare || undefined,
+      compare,
     },
     cleanup,
   );

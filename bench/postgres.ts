@@ -103,7 +103,7 @@ runBenchmark(async (cleanup) => {
   );
   const { seconds, jobs, scale } = options;
   // A checkout to compare with is checked before any server is set up.
-  if (options.compare) compareBuild(options.compare);
+  const compare = options.compare ? compareBuild(options.compare) : undefined;
   const clientCounts = countList(options.clients, '--clients');
   const clients = Math.max(...clientCounts);
   const pgbenchPath = (await run('sh', ['-c', 'command -v pgbench'])).stdout.trim();
@@ -131,7 +131,7 @@ runBenchmark(async (cleanup) => {
         short: 'gateway',
       },
       only: options.routes.split(','),
-      compare: options.compare || undefined,
+      compare,
     },
     cleanup,
   );
