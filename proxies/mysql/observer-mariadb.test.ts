@@ -80,6 +80,20 @@ describe('MysqlObserver: MariaDB extended capabilities', () => {
       });
     }
 
+    test(`an execute answered without metadata for more columns than were cached names the rest by position (${eofStyle})`, () => {
+      const wider = [...columns, col('extra', T.VAR_STRING)];
+      const { tty } = play(caps, [
+        { client: encodeStmtPrepare('SELECT id, name FROM t WHERE id = ?'), server: prepared },
+        // The table changed under the statement: a third column, its definition left out.
+        { client: execute(1), server: [encodeColumnCount(3, caps, MARIA, false), ...eof, encodeBinaryRow([1, 'alice', 'x'], wider), end] },
+        // The same execute again still reads the two cached definitions by name.
+        { client: execute(2), server: [encodeColumnCount(2, caps, MARIA, false), ...eof, encodeBinaryRow([2, 'bob'], columns), end] },
+      ]);
+      assert.match(tty, / id \| name {2}\| \?column3\? /);
+      assert.match(tty, / 1 \| alice \| x/);
+      assert.match(tty, / 2 \| bob\r\n/);
+    });
+
     test(`a bulk execute: the statement once, one event per row with its parameters, the answer on the last (${eofStyle})`, () => {
       const types = [{ type: T.LONGLONG, unsigned: false }];
       const rows = [[{ value: 1 }], [{ indicator: Indicator.Null as const }], [{ value: 3 }]];

@@ -457,8 +457,8 @@ export class MysqlObserver {
         if (e.newParamsBound && !sameTypes(statement.types, e.params)) statement.types = paramTypes(e.params);
         params = shownParams(e.params, statement.paramCount, longData);
       }
-      // The server forgets long data once a statement is executed.
-      longData.clear();
+      // The server forgets long data once a statement is executed (a Map's clear() allocates even when empty).
+      if (longData.size > 0) longData.clear();
     }
     const text = statement?.text ?? `EXECUTE statement ${id < 0 ? '?' : id}`;
     p.run = this.begin(text, statement?.cut ?? false, params, p.start, true);
@@ -708,8 +708,8 @@ export class MysqlObserver {
     p.run!.expected = count.count;
     if (!count.metadataFollows) {
       // Metadata caching: the server left out the definitions the client holds from before.
-      const cached = p.statement?.columns ?? [];
-      p.run!.columns = Array.from({ length: count.count }, (_, i) => cached[i] ?? unnamedColumn(i));
+      // The statement's own array when it has them all (nobody changes a run's columns once collected).
+      p.run!.columns = cachedColumns(p.statement?.columns ?? [], count.count);
       if (this.deprecateEof) this.startRows(p);
       else p.phase = Phase.ColumnsEof;
       return false;
@@ -878,4 +878,16 @@ function decodeExecute(payload: Buffer, context: StmtExecuteContext): ReturnType
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The definitions of a result set whose metadata the server left out: those the statement's
+ * last answer described, by position, and a name by position for any it did not. `cached`
+ * itself when it has them all, as it has for a statement executed again.
+ */
+function cachedColumns(cached: ColumnDefinition[], count: number): ColumnDefinition[] {
+  if (cached.length === count) return cached;
+  const columns = new Array<ColumnDefinition>(count);
+  for (let i = 0; i < count; i++) columns[i] = cached[i] ?? unnamedColumn(i);
+  return columns;
 }
