@@ -70,7 +70,8 @@ export function quoteParam(value: string | null, maxChars = DEFAULT_MAX_CELL_WID
   const keep = Math.max(0, Math.ceil(maxChars));
   const head = value.length > keep ? value.slice(0, keep) : value;
   if (isPrintableAscii(head)) {
-    const literal = `'${head.replaceAll("'", "''")}'`;
+    // replaceAll looks up Symbol.replace on its pattern, a call into V8's runtime: only when needed.
+    const literal = `'${head.includes("'") ? head.replaceAll("'", "''") : head}'`;
     return head.length < value.length ? literal + ELLIPSIS : literal;
   }
   const chars: string[] = [];
