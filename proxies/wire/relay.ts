@@ -65,7 +65,7 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
   private readonly screen: ClientScreen | undefined;
   private readonly injections: (Buffer | (() => Buffer))[] = [];
   /** Forwarded chunks the observer has not seen yet, in arrival order. */
-  private readonly unobserved: Unobserved[] = [];
+  private unobserved: Unobserved[] = [];
   /** Of those, the client's. */
   private clientUnobserved = 0;
   private observing = false;
@@ -210,7 +210,8 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
       this.session.log.error({ err }, 'observing the connection failed; closing it');
       this.finish('error', 'recgate: internal error');
     } finally {
-      this.unobserved.length = 0;
+      // A fresh array rather than `length = 0`: setting an array's length is a call into V8's runtime.
+      this.unobserved = [];
       this.clientUnobserved = 0;
       this.observing = false;
       this.at = outer;
