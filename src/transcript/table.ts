@@ -128,17 +128,19 @@ export function renderCells(columns: readonly FormattedColumn[], rows: Cell[][],
 }
 
 /**
- * The header last rendered, for the same columns (the same array: see RowCollector.columnsLaidOut)
- * at the same widths: a statement run again shows the header of last time.
+ * The header last rendered for each set of columns (the same array: see
+ * RowCollector.columnsLaidOut), with the widths it was rendered at: a statement run again
+ * shows the header of last time. Kept per array, so that sessions taking turns (each with
+ * columns of its own) do not render each other's headers out of the cache.
  */
-let lastHeader: { columns: readonly FormattedColumn[]; widths: number[]; text: string } | undefined;
+const lastHeaders = new WeakMap<readonly FormattedColumn[], { widths: number[]; text: string }>();
 
 /** The header lines and the ruler. */
 function header(columns: readonly FormattedColumn[], widths: number[]): string {
-  const last = lastHeader;
-  if (last !== undefined && last.columns === columns && sameWidths(last.widths, widths)) return last.text;
+  const last = lastHeaders.get(columns);
+  if (last !== undefined && sameWidths(last.widths, widths)) return last.text;
   const text = renderHeader(columns, widths);
-  lastHeader = { columns, widths, text };
+  lastHeaders.set(columns, { widths, text });
   return text;
 }
 
