@@ -108,6 +108,9 @@ interface OpenStream {
 export class Recorder extends EventEmitter {
   readonly id: string;
   private readonly streams = new Map<string, OpenStream>();
+  /** The events stream and channel 0's tty, held apart from the map: a database session writes both per statement. */
+  private eventsStream: OpenStream | undefined;
+  private tty0: OpenStream | undefined;
   private readonly t0: number;
   private lastT = 0;
   private readonly queue: WriteQueue;
@@ -221,9 +224,8 @@ export class Recorder extends EventEmitter {
    * `at` is when it was output (a performance.now() reading), by default now.
    */
   outputText(text: string, channel = 0, at?: number): boolean {
-    this.ensureTerminal(channel);
+    const s = this.ttyStream(channel);
     if (text.length === 0 || this.ending) return this.writable;
-    const s = this.stream(ttyName(channel));
     const t = this.now(at);
     if (s.buffer.appendTextIfRoom(FrameKind.Data, t, text) < 0) {
       const bytes = Buffer.byteLength(text);
@@ -260,7 +262,7 @@ export class Recorder extends EventEmitter {
   /** An event of `type` given as its JSON text (what JSON.stringify of it gives); `at` as for event(). */
   eventJson(type: string, json: string, at?: number): boolean {
     // The JSON goes straight into the stream's buffer as UTF-8, unmeasured when it surely fits.
-    const s = this.stream('events');
+    const s = this.eventsStream!;
     if (!this.ending) {
       const t = this.now(at);
       if (s.buffer.appendTextIfRoom(FrameKind.Event, t, json, MAX_FRAME_PAYLOAD) >= 0) {
@@ -323,12 +325,23 @@ export class Recorder extends EventEmitter {
   }
 
   private ensureTerminal(channel: number): void {
-    if (!this.streams.has(ttyName(channel))) this.terminal(channel, { cols: 80, rows: 24 });
+    this.ttyStream(channel);
+  }
+
+  /** Channel `channel`'s tty stream, declared (80×24) if it was not. */
+  private ttyStream(channel: number): OpenStream {
+    const s = channel === 0 ? this.tty0 : this.streams.get(ttyName(channel));
+    if (s !== undefined) return s;
+    this.terminal(channel, { cols: 80, rows: 24 });
+    return this.stream(ttyName(channel));
   }
 
   private openStream(name: string, kind: StreamKind, channel: number): void {
     const info = this.sealer.addStream(name, kind, channel);
-    this.streams.set(name, { info, buffer: new StreamBuffer(this.options.chunkSize), nextIndex: 0, lastT: 0 });
+    const stream: OpenStream = { info, buffer: new StreamBuffer(this.options.chunkSize), nextIndex: 0, lastT: 0 };
+    this.streams.set(name, stream);
+    if (name === 'events') this.eventsStream = stream;
+    else if (name === ttyName(0)) this.tty0 = stream;
     if (this.created) this.queue.call(() => this.deps.store.addStream(this.id, info));
   }
 
