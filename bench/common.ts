@@ -235,9 +235,9 @@ export interface RoutesOptions<B extends Proxy> {
   baseline: { name: string; start: () => Promise<B>; missing: string | undefined };
   /**
    * The gateway in front of the server, with the target `target`, and what the notes call it;
-   * `start` runs this checkout's build, or the CLI given.
+   * `start` runs this checkout's build, or the CLI given with more node options.
    */
-  gateway: { target: string; start: (cli?: string) => Promise<Proxy>; short: string };
+  gateway: { target: string; start: (cli?: string, nodeOptions?: string[]) => Promise<Proxy>; short: string };
   /** Which routes to set up and measure, by the start of their names (direct, pgbouncer/haproxy, node, recgate); all when absent. */
   only?: string[];
   /** Another checkout's build (compareBuild): its gateway is measured too, as a route of its own. */
@@ -248,6 +248,8 @@ export interface RoutesOptions<B extends Proxy> {
 export interface ComparedBuild {
   cli: string;
   name: string;
+  /** Node options its gateway runs with besides the shared ones (--compare-node-options). */
+  nodeOptions: string[];
 }
 
 /**
@@ -255,12 +257,14 @@ export interface ComparedBuild {
  * route: two builds measured in one run, their rounds alternated, where runs minutes apart
  * differ by more than most changes do (a `git worktree add DIR COMMIT` of the commit before).
  */
-export function compareBuild(dir: string): ComparedBuild {
+export function compareBuild(dir: string, nodeOptions = ''): ComparedBuild {
   const cli = resolve(dir, 'bin', 'recgate.js');
   if (!existsSync(cli) || !existsSync(resolve(dir, 'dist', 'src', 'cli', 'main.js'))) {
     throw new Error(`--compare ${dir}: no built recgate there (bin/recgate.js and dist/src/cli/main.js); run npm ci and npm run build in it`);
   }
-  return { cli, name: `recgate, ${basename(resolve(dir))} build (recording)` };
+  const options = nodeOptions.split(' ').filter((o) => o !== '');
+  const name = `recgate, ${basename(resolve(dir))} build${options.length > 0 ? ` ${options.join(' ')}` : ''} (recording)`;
+  return { cli, name, nodeOptions: options };
 }
 
 /**
@@ -286,7 +290,7 @@ export async function startRoutes<B extends Proxy>(options: RoutesOptions<B>, cl
   if (wanted(relay)) await startRoute(relay, cleanup, () => startNodeRelay(server.port));
   if (wanted(reusing)) await startRoute(reusing, cleanup, () => startNodeRelay(server.port, true));
   if (wanted(recgate)) await startRoute(recgate, cleanup, () => options.gateway.start());
-  if (other && compared && wanted(compared)) await startRoute(compared, cleanup, () => options.gateway.start(other.cli));
+  if (other && compared && wanted(compared)) await startRoute(compared, cleanup, () => options.gateway.start(other.cli, other.nodeOptions));
   return { routes: [direct, pooled, relay, reusing, recgate, ...(compared ? [compared] : [])].filter(wanted), direct, baseline };
 }
 

@@ -6,7 +6,7 @@
  *
  *   node dist/bench/mysql.js [--seconds 15] [--threads 8,64] [--tables 4] [--table-size 10000] [--ps-mode auto]
  *                            [--workloads oltp_point_select,oltp_read_only] [--routes direct,haproxy,node,recgate]
- *                            [--rounds 1] [--cpu-prof DIR] [--compare DIR]
+ *                            [--rounds 1] [--cpu-prof DIR] [--compare DIR [--compare-node-options=OPTS]]
  *
  *   --threads    sysbench threads (one connection each), one table per count and workload
  *   --workloads  which sysbench tests to run
@@ -17,6 +17,8 @@
  *   --compare DIR  also measures the gateway of another recgate checkout, built (a `git worktree add DIR
  *                  COMMIT`, then npm ci and npm run build there), as a route of its own: two builds in one
  *                  run, their rounds alternated with --rounds, where runs minutes apart differ by ±20 %
+ *   --compare-node-options=OPTS  node options for the compared gateway alone, space-separated: with
+ *                  `--compare .` this build against itself with other V8 flags
  *
  *   oltp_point_select   one primary-key SELECT per transaction
  *   oltp_read_only      BEGIN, 10 point SELECTs, 4 range SELECTs, COMMIT per transaction
@@ -88,11 +90,11 @@ async function startMysqlGateway(my: Mariadb, nodeOptions: string[], cli?: strin
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
     { seconds: 15, tables: 4, 'table-size': 10000, rounds: 1 },
-    { 'ps-mode': 'auto', threads: '8,64', workloads: 'oltp_point_select,oltp_read_only', routes: 'direct,haproxy,node,recgate', 'cpu-prof': '', 'gateway-node-options': '', compare: '' },
+    { 'ps-mode': 'auto', threads: '8,64', workloads: 'oltp_point_select,oltp_read_only', routes: 'direct,haproxy,node,recgate', 'cpu-prof': '', 'gateway-node-options': '', compare: '', 'compare-node-options': '' },
   );
   const { seconds, tables, 'table-size': tableSize, 'ps-mode': psMode } = options;
   // A checkout to compare with is checked before any server is set up.
-  const compare = options.compare ? compareBuild(options.compare) : undefined;
+  const compare = options.compare ? compareBuild(options.compare, options['compare-node-options']) : undefined;
   const threadCounts = countList(options.threads, '--threads');
   const threads = Math.max(...threadCounts);
   if (psMode !== 'auto' && psMode !== 'disable') throw new Error('--ps-mode must be auto (server-side prepared statements) or disable (text protocol)');
@@ -112,7 +114,7 @@ runBenchmark(async (cleanup) => {
     {
       server: my,
       baseline: { name: 'haproxy (tcp mode)', start: () => startHaproxy({ serverPort: my.port, maxconn: Math.max(200, 2 * threads) }), missing: proxyMissing },
-      gateway: { target: TARGET, start: (cli) => startMysqlGateway(my, gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), cli), short: 'recgate' },
+      gateway: { target: TARGET, start: (cli, more = []) => startMysqlGateway(my, [...gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), ...more], cli), short: 'recgate' },
       only: options.routes.split(','),
       compare,
     },

@@ -6,7 +6,7 @@
  *
  *   node dist/bench/postgres.js [--seconds 15] [--clients 8,64] [--jobs 2] [--scale 10]
  *                               [--workloads select-only,tpcb-like] [--routes direct,pgbouncer,node,recgate]
- *                               [--rounds 1] [--cpu-prof DIR] [--compare DIR]
+ *                               [--rounds 1] [--cpu-prof DIR] [--compare DIR [--compare-node-options=OPTS]]
  *
  *   --clients    pgbench clients, one table per count and workload (scale: --clients 1,10,100,500)
  *   --workloads  which workloads to run, by the start of their names
@@ -17,6 +17,8 @@
  *   --compare DIR  also measures the gateway of another recgate checkout, built (a `git worktree add DIR
  *                  COMMIT`, then npm ci and npm run build there), as a route of its own: two builds in one
  *                  run, their rounds alternated with --rounds, where runs minutes apart differ by ±20 %
+ *   --compare-node-options=OPTS  node options for the compared gateway alone, space-separated: with
+ *                  `--compare .` this build against itself with other V8 flags
  *   --rows       the big select's rows (default 1 000 000); --big-runs its runs per route (3)
  *
  *   big-select    psql reads SELECT of --rows rows (an int and a 20-character text each) in one
@@ -99,11 +101,11 @@ async function vacuum(pg: Postgres): Promise<void> {
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
     { seconds: 15, jobs: 2, scale: 10, rows: 1_000_000, 'big-runs': 3, rounds: 1 },
-    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '', 'gateway-node-options': '', compare: '' },
+    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '', 'gateway-node-options': '', compare: '', 'compare-node-options': '' },
   );
   const { seconds, jobs, scale } = options;
   // A checkout to compare with is checked before any server is set up.
-  const compare = options.compare ? compareBuild(options.compare) : undefined;
+  const compare = options.compare ? compareBuild(options.compare, options['compare-node-options']) : undefined;
   const clientCounts = countList(options.clients, '--clients');
   const clients = Math.max(...clientCounts);
   const pgbenchPath = (await run('sh', ['-c', 'command -v pgbench'])).stdout.trim();
@@ -127,7 +129,8 @@ runBenchmark(async (cleanup) => {
       },
       gateway: {
         target: TARGET,
-        start: (cli) => startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password, nodeOptions: gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), cli }),
+        start: (cli, more = []) =>
+          startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password, nodeOptions: [...gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), ...more], cli }),
         short: 'gateway',
       },
       only: options.routes.split(','),
