@@ -214,6 +214,18 @@ export function unnamedColumn(i: number): ColumnDefinition {
   };
 }
 
+/**
+ * The definitions of a result set whose metadata the server left out: those the statement's
+ * last answer described, by position, and a name by position for any it did not. `cached`
+ * itself when it has them all, as it has for a statement executed again.
+ */
+export function cachedColumns(cached: ColumnDefinition[], count: number): ColumnDefinition[] {
+  if (cached.length === count) return cached;
+  const columns = new Array<ColumnDefinition>(count);
+  for (let i = 0; i < count; i++) columns[i] = cached[i] ?? unnamedColumn(i);
+  return columns;
+}
+
 export function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   map.delete(key);
   map.set(key, value);

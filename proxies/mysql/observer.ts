@@ -133,6 +133,7 @@ import {
   sameTypes,
   shownParams,
   UNANSWERED,
+  cachedColumns,
   unnamedColumn,
   warnings,
   type Pending,
@@ -878,16 +879,4 @@ function decodeExecute(payload: Buffer, context: StmtExecuteContext): ReturnType
   } catch {
     return undefined;
   }
-}
-
-/**
- * The definitions of a result set whose metadata the server left out: those the statement's
- * last answer described, by position, and a name by position for any it did not. `cached`
- * itself when it has them all, as it has for a statement executed again.
- */
-function cachedColumns(cached: ColumnDefinition[], count: number): ColumnDefinition[] {
-  if (cached.length === count) return cached;
-  const columns = new Array<ColumnDefinition>(count);
-  for (let i = 0; i < count; i++) columns[i] = cached[i] ?? unnamedColumn(i);
-  return columns;
 }
