@@ -255,9 +255,14 @@ export interface ComparedBuild {
 /**
  * The CLI of the recgate checkout at `dir`, built (`npm run build` there), for a second gateway
  * route: two builds measured in one run, their rounds alternated, where runs minutes apart
- * differ by more than most changes do (a `git worktree add DIR COMMIT` of the commit before).
+ * differ by more than most changes do (a `git worktree add DIR COMMIT` of the commit before);
+ * its gateway runs with `nodeOptions` (space-separated) too. Undefined when `dir` is empty.
  */
-export function compareBuild(dir: string, nodeOptions = ''): ComparedBuild {
+export function compareBuild(dir: string, nodeOptions: string): ComparedBuild | undefined {
+  if (dir === '') {
+    if (nodeOptions !== '') throw new Error('--compare-node-options needs --compare DIR (--compare . for this build)');
+    return undefined;
+  }
   const cli = resolve(dir, 'bin', 'recgate.js');
   if (!existsSync(cli) || !existsSync(resolve(dir, 'dist', 'src', 'cli', 'main.js'))) {
     throw new Error(`--compare ${dir}: no built recgate there (bin/recgate.js and dist/src/cli/main.js); run npm ci and npm run build in it`);

@@ -94,7 +94,7 @@ runBenchmark(async (cleanup) => {
   );
   const { seconds, tables, 'table-size': tableSize, 'ps-mode': psMode } = options;
   // A checkout to compare with is checked before any server is set up.
-  const compare = options.compare ? compareBuild(options.compare, options['compare-node-options']) : undefined;
+  const compare = compareBuild(options.compare, options['compare-node-options']);
   const threadCounts = countList(options.threads, '--threads');
   const threads = Math.max(...threadCounts);
   if (psMode !== 'auto' && psMode !== 'disable') throw new Error('--ps-mode must be auto (server-side prepared statements) or disable (text protocol)');

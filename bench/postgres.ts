@@ -105,7 +105,7 @@ runBenchmark(async (cleanup) => {
   );
   const { seconds, jobs, scale } = options;
   // A checkout to compare with is checked before any server is set up.
-  const compare = options.compare ? compareBuild(options.compare, options['compare-node-options']) : undefined;
+  const compare = compareBuild(options.compare, options['compare-node-options']);
   const clientCounts = countList(options.clients, '--clients');
   const clients = Math.max(...clientCounts);
   const pgbenchPath = (await run('sh', ['-c', 'command -v pgbench'])).stdout.trim();
