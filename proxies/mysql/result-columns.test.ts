@@ -7,7 +7,7 @@ import { PacketFramer, writePacket } from './protocol/framer.js';
 import { Capability as C } from './protocol/handshake.js';
 import { encodeEof } from './protocol/packets.js';
 import { ColumnFlag as F, ColumnType as T, decodeColumnDefinition, encodeColumnCount, encodeColumnDefinition, encodeTextRow, type ColumnDefinition } from './protocol/resultset.js';
-import { MAX_CACHED_PACKET, ResultColumns } from './result-columns.js';
+import { DEFINITIONS_PER_COLUMN, MAX_CACHED_PACKET, ResultColumns } from './result-columns.js';
 
 const CAPS = C.CLIENT_PROTOCOL_41 | C.CLIENT_TRANSACTIONS | C.CLIENT_SECURE_CONNECTION | C.CLIENT_MULTI_RESULTS | C.CLIENT_PLUGIN_AUTH;
 
@@ -16,7 +16,7 @@ function col(name: string, type: number = T.VAR_STRING): ColumnDefinition {
   return { catalog: 'def', schema: 'app', table: 't', orgTable: 't', name, orgName: name, charset: numeric ? 63 : 45, columnLength: 20, type, flags: numeric ? F.NUM : 0, decimals: 0 };
 }
 
-test('a column definition like the last one at its index gives the same object, another its own', () => {
+test('a column definition like one of the last few at its index gives the same object, another its own', () => {
   const cache = new ResultColumns(0);
   const c = encodeColumnDefinition(col('c'));
   const first = cache.definition(c, 0);
@@ -24,8 +24,12 @@ test('a column definition like the last one at its index gives the same object, 
   assert.equal(cache.definition(Buffer.from(c), 0), first, 'the same bytes in another buffer');
   assert.notEqual(cache.definition(c, 1), first, 'another index is decoded on its own');
   const k = encodeColumnDefinition(col('c', T.LONGLONG));
-  assert.deepEqual(cache.definition(k, 0), decodeColumnDefinition(k));
-  assert.notEqual(cache.definition(c, 0), first, 'the index now holds the other definition');
+  const other = cache.definition(k, 0);
+  assert.deepEqual(other, decodeColumnDefinition(k));
+  assert.equal(cache.definition(c, 0), first, 'statements taking turns: each keeps its definition');
+  assert.equal(cache.definition(k, 0), other);
+  for (let i = 0; i < DEFINITIONS_PER_COLUMN; i++) cache.definition(encodeColumnDefinition(col(`x${i}`)), 0);
+  assert.notEqual(cache.definition(c, 0), first, 'forgotten after as many others');
 });
 
 test('the packet kept is a copy, and a long one is not kept', () => {
@@ -46,6 +50,24 @@ test('a collector for the definitions of last time has the header laid out then'
   const two = cache.collector([...columns], 10);
   assert.equal(two.laidOut, one.laidOut);
   assert.notEqual(cache.collector([col('n', T.LONG)], 10).laidOut, one.laidOut, 'equal but decoded apart: laid out again');
+});
+
+test('statements taking turns each keep their header, rendered once for the same widths', () => {
+  const cache = new ResultColumns(0);
+  const tables = [1, 2, 3, 4].map((n) => [cache.definition(encodeColumnDefinition({ ...col('c'), table: `sbtest${n}` }), 0)]);
+  const first = tables.map((columns) => cache.collector(columns, 10));
+  for (const r of first) r.row(['x'.repeat(20)]);
+  const rendered = first.map((r) => r.render());
+  for (let round = 0; round < 3; round++) {
+    tables.forEach((columns, i) => {
+      const again = cache.collector(columns, 10);
+      assert.equal(again.laidOut, first[i]!.laidOut);
+      const header = again.laidOut.rendered;
+      again.row(['y'.repeat(20)]);
+      assert.equal(again.render(), rendered[i]!.replace('x'.repeat(20), 'y'.repeat(20)));
+      assert.equal(again.laidOut.rendered, header, 'the header of last time, not rendered again');
+    });
+  }
 });
 
 /** The transcript and events of text queries, each answered with one of `shapes`' result sets. */

@@ -1,10 +1,10 @@
 /**
  * The columns of the result sets the MySQL observer shows, decoded and laid
- * out once for a run of result sets alike: a prepared statement executed
- * again (what sysbench and most applications do) is answered with column
- * definitions byte for byte like the ones before, and gets the definitions
- * and the table header of last time instead of decoding and formatting them
- * again.
+ * out once per kind of result set: a prepared statement executed again (what
+ * sysbench and most applications do, taking turns between several) is
+ * answered with column definitions byte for byte like the ones before, and
+ * gets the definitions and the table header of before instead of decoding
+ * and formatting them again.
  *
  * Invariants:
  * - what comes out is what decoding and laying out afresh would give: a
@@ -12,54 +12,51 @@
  *   a header only for the same definitions;
  * - definitions handed out are shared between result sets: nobody changes
  *   them (the observer only collects them into arrays);
- * - at most MAX_CACHED_COLUMNS packets of MAX_CACHED_PACKET bytes are held
- *   per connection.
+ * - at most DEFINITIONS_PER_COLUMN packets of MAX_CACHED_PACKET bytes are
+ *   held per column index for MAX_CACHED_COLUMNS indexes (256 KiB per
+ *   connection at worst, a few KiB for ordinary columns), and
+ *   DEFAULT_LAYOUTS layouts.
  */
-import { RowCollector, type FormattedColumn } from '../../src/transcript/index.js';
+import { LayoutCache, RowCollector } from '../../src/transcript/index.js';
+import { RecentDecodes } from '../wire/recent-decodes.js';
 import { RIGHT_ALIGNED_TYPES, decodeColumnDefinition, type ColumnDefinition } from './protocol/resultset.js';
 
 /** Columns past this index are decoded each time. */
 export const MAX_CACHED_COLUMNS = 64;
 /** A longer column definition (long names, extended metadata) is decoded each time. */
 export const MAX_CACHED_PACKET = 1024;
+/** Definitions kept per column index: the statements an application takes turns between. */
+export const DEFINITIONS_PER_COLUMN = 4;
 
 export class ResultColumns {
-  /** Per column index, the last definition's packet (a copy: the framer's pins its chunk) and what it decoded to. */
-  private readonly kept: ({ payload: Buffer; column: ColumnDefinition } | undefined)[] = [];
-  /** The definitions a result set was last started with, and its header as laid out. */
-  private shown: ColumnDefinition[] = [];
-  private laidOut: readonly FormattedColumn[] | undefined;
+  /** Per column index, the last few definitions' packets and what they decoded to. */
+  private readonly kept: RecentDecodes<ColumnDefinition>[] = [];
+  /** The headers laid out for the last few sets of definitions. */
+  private readonly layouts = new LayoutCache<ColumnDefinition>();
 
   constructor(private readonly mariadbCapabilities: number) {}
 
-  /** The definition of column `index` of a result set; the object of last time when its packet is the same. */
+  /** The definition of column `index` of a result set; the object of before when its packet is the same. */
   definition(payload: Buffer, index: number): ColumnDefinition {
-    const last = this.kept[index];
-    if (last !== undefined && payload.equals(last.payload)) return last.column;
+    const recent = index < MAX_CACHED_COLUMNS ? (this.kept[index] ??= new RecentDecodes(DEFINITIONS_PER_COLUMN, MAX_CACHED_PACKET)) : undefined;
+    const known = recent?.find(payload);
+    if (known !== undefined) return known;
     const column = decodeColumnDefinition(payload, this.mariadbCapabilities);
     // A default value (COM_FIELD_LIST only) is a view of the packet: such a definition is not kept.
-    if (index < MAX_CACHED_COLUMNS && payload.length <= MAX_CACHED_PACKET && column.defaultValue === undefined) {
-      this.kept[index] = { payload: Buffer.from(payload), column };
-    }
+    if (column.defaultValue === undefined) recent?.add(payload, column);
     return column;
   }
 
   /** A collector of `maxRows` rows for a result set of `columns`, whose header is laid out once per definitions. */
   collector(columns: readonly ColumnDefinition[], maxRows: number): RowCollector {
     const result = new RowCollector(maxRows);
-    if (this.laidOut !== undefined && sameColumns(columns, this.shown)) {
-      result.columnsLaidOut(this.laidOut);
+    const layout = this.layouts.find(columns);
+    if (layout !== undefined) {
+      result.columnsLaidOut(layout);
       return result;
     }
     result.columns(columns.map((c) => ({ name: c.name, align: RIGHT_ALIGNED_TYPES.has(c.type) ? 'right' : 'left' })));
-    this.shown = columns.slice();
-    this.laidOut = result.laidOut;
+    this.layouts.add(columns, result.laidOut);
     return result;
   }
-}
-
-function sameColumns(a: readonly ColumnDefinition[], b: readonly ColumnDefinition[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

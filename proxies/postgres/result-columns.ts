@@ -1,51 +1,53 @@
 /**
  * The columns of the result sets the PostgreSQL observer shows, decoded and
- * laid out once for a run of result sets alike: a statement run again (what
- * pgbench and most applications do) is answered with a RowDescription byte
- * for byte like the one before, and gets the fields and the table header of
- * last time instead of decoding and formatting them again.
+ * laid out once per kind of result set: a statement run again (what pgbench
+ * and most applications do, taking turns between several) is answered with a
+ * RowDescription byte for byte like the one before, and gets the fields and
+ * the table header of before instead of decoding and formatting them again.
  *
  * Invariants:
  * - what comes out is what decoding and laying out afresh would give: the
- *   cache is keyed by the RowDescription's bytes, then by the fields array;
+ *   cache is keyed by the RowDescription's bytes, then by the fields;
  * - arrays handed out are shared between result sets: nobody changes them
  *   (the observer replaces a portal's fields, never edits them);
- * - at most MAX_CACHED_BODY bytes are held per connection.
+ * - at most DESCRIPTIONS RowDescriptions of MAX_CACHED_BODY bytes are held
+ *   per connection, and DEFAULT_LAYOUTS layouts.
  */
-import { RowCollector, type FormattedColumn } from '../../src/transcript/index.js';
+import { LayoutCache, RowCollector } from '../../src/transcript/index.js';
+import { RecentDecodes } from '../wire/recent-decodes.js';
 import { decodeRowDescription, type FieldDescription } from './protocol/backend.js';
 import { RIGHT_ALIGNED_TYPES } from './protocol/values.js';
 
 /** A longer RowDescription (hundreds of columns) is decoded each time rather than kept. */
 export const MAX_CACHED_BODY = 4096;
+/** RowDescriptions kept: the statements an application takes turns between. */
+export const DESCRIPTIONS = 4;
 
 export class ResultColumns {
-  /** The last RowDescription's body, copied (the framer's pins its whole chunk), and its fields. */
-  private body: Buffer | undefined;
-  private fields: FieldDescription[] = [];
-  /** The fields a result set was last started with, and its header as laid out. */
-  private shown: FieldDescription[] | undefined;
-  private laidOut: readonly FormattedColumn[] = [];
+  /** The last few RowDescriptions' bodies and their fields. */
+  private readonly described = new RecentDecodes<FieldDescription[]>(DESCRIPTIONS, MAX_CACHED_BODY);
+  /** The headers laid out for the last few sets of fields. */
+  private readonly layouts = new LayoutCache<FieldDescription>();
 
-  /** A RowDescription's fields; the same array as last time when its body is the same. */
+  /** A RowDescription's fields; the same array as before when its body is the same. */
   describe(body: Buffer): FieldDescription[] {
-    if (this.body !== undefined && body.equals(this.body)) return this.fields;
+    const known = this.described.find(body);
+    if (known !== undefined) return known;
     const fields = decodeRowDescription(body);
-    this.body = body.length <= MAX_CACHED_BODY ? Buffer.from(body) : undefined;
-    this.fields = fields;
+    this.described.add(body, fields);
     return fields;
   }
 
-  /** A collector of `maxRows` rows for a result set of `fields`, whose header is laid out once per fields array. */
+  /** A collector of `maxRows` rows for a result set of `fields`, whose header is laid out once per fields. */
   collector(fields: FieldDescription[], maxRows: number): RowCollector {
     const result = new RowCollector(maxRows);
-    if (fields === this.shown) {
-      result.columnsLaidOut(this.laidOut);
+    const layout = this.layouts.find(fields);
+    if (layout !== undefined) {
+      result.columnsLaidOut(layout);
       return result;
     }
     result.columns(fields.map((f) => ({ name: f.name, align: RIGHT_ALIGNED_TYPES.has(f.typeOid) ? 'right' : 'left' })));
-    this.shown = fields;
-    this.laidOut = result.laidOut;
+    this.layouts.add(fields, result.laidOut);
     return result;
   }
 }

@@ -12,7 +12,9 @@
  * - `columns()` starts a new result set.
  */
 import { type Cell, DEFAULT_MAX_CELL_WIDTH, formatCell } from './display.js';
-import { type FormattedColumn, type TableColumn, renderCells } from './table.js';
+import { ColumnLayout, type TableColumn, renderCells } from './table.js';
+
+const EMPTY_LAYOUT = new ColumnLayout([]);
 
 export interface RowCollectorOptions {
   maxCellWidth?: number;
@@ -24,7 +26,7 @@ export class RowCollector {
   private readonly maxRows: number;
   private readonly maxCellWidth: number;
   private readonly footer: boolean;
-  private cols: readonly FormattedColumn[] = [];
+  private layout = EMPTY_LAYOUT;
   private kept: Cell[][] = [];
   private total = 0;
 
@@ -36,7 +38,7 @@ export class RowCollector {
 
   /** Starts a result set with these columns, dropping any rows collected. */
   columns(cols: TableColumn[]): void {
-    this.columnsLaidOut(cols.map((c) => ({ header: formatCell(c.name, this.maxCellWidth), align: c.align })));
+    this.columnsLaidOut(new ColumnLayout(cols.map((c) => ({ header: formatCell(c.name, this.maxCellWidth), align: c.align }))));
   }
 
   /**
@@ -44,15 +46,15 @@ export class RowCollector {
    * maxCellWidth. A result set with the columns of the one before (a statement run again) need
    * not lay its header out again. The columns are only read, never changed.
    */
-  columnsLaidOut(cols: readonly FormattedColumn[]): void {
-    this.cols = cols;
+  columnsLaidOut(layout: ColumnLayout): void {
+    this.layout = layout;
     this.kept = [];
     this.total = 0;
   }
 
   /** The columns of the result set as laid out (see columnsLaidOut). */
-  get laidOut(): readonly FormattedColumn[] {
-    return this.cols;
+  get laidOut(): ColumnLayout {
+    return this.layout;
   }
 
   /** Whether the next row will be kept (false once maxRows are). */
@@ -64,7 +66,7 @@ export class RowCollector {
   row(values: readonly (string | null)[]): void {
     this.total++;
     if (!this.wantsRow()) return;
-    const n = this.cols.length;
+    const n = this.layout.columns.length;
     const cells = new Array<Cell>(n);
     for (let j = 0; j < n; j++) cells[j] = formatCell(values[j] ?? null, this.maxCellWidth);
     this.kept.push(cells);
@@ -79,7 +81,8 @@ export class RowCollector {
   rowCells(cells: Cell[]): void {
     this.total++;
     if (!this.wantsRow()) return;
-    if (cells.length > this.cols.length) cells.length = this.cols.length;
+    const n = this.layout.columns.length;
+    if (cells.length > n) cells.length = n;
     this.kept.push(cells);
   }
 
@@ -95,6 +98,6 @@ export class RowCollector {
 
   /** The result set as psql prints it, with `(N rows; first M shown)` when rows were left out. */
   render(): string {
-    return renderCells(this.cols, this.kept, this.total, this.footer);
+    return renderCells(this.layout, this.kept, this.total, this.footer);
   }
 }

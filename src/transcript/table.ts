@@ -51,6 +51,19 @@ export interface FormattedColumn {
   align: Align;
 }
 
+/**
+ * A result set's columns laid out once, shared by the result sets of a statement run again,
+ * with the header lines as last rendered for them (and the widths they were rendered at): a
+ * statement run again shows the header of last time. The header is held here rather than in a
+ * table keyed by the columns: a weak table written for every new set of columns keeps each
+ * entry's header alive through the young generation's collections until the table is swept,
+ * and so promotes it.
+ */
+export class ColumnLayout {
+  rendered: { widths: number[]; text: string } | undefined = undefined;
+  constructor(readonly columns: readonly FormattedColumn[]) {}
+}
+
 const EMPTY: Cell = [{ text: '', width: 0 }];
 
 /** Padding is cut from this string (a slice costs less than a new run of spaces). */
@@ -76,8 +89,9 @@ export function footerLine(totalRows: number, shown: number, footer: boolean): s
 }
 
 /** Renders a table whose cells are already laid out (see formatCell). */
-export function renderCells(columns: readonly FormattedColumn[], rows: Cell[][], totalRows: number, footer = true): string {
+export function renderCells(layout: ColumnLayout, rows: Cell[][], totalRows: number, footer = true): string {
   // Plain loops rather than map/spread: this runs for every result set shown.
+  const columns = layout.columns;
   const n = columns.length;
   const widths = new Array<number>(n);
   for (let j = 0; j < n; j++) widths[j] = cellWidth(columns[j]!.header);
@@ -87,7 +101,7 @@ export function renderCells(columns: readonly FormattedColumn[], rows: Cell[][],
       if (w > widths[j]!) widths[j] = w;
     }
   }
-  let out = header(columns, widths);
+  let out = header(layout, widths);
 
   // Data lines.
   if (n > 0) {
@@ -127,20 +141,12 @@ export function renderCells(columns: readonly FormattedColumn[], rows: Cell[][],
   return out + CRLF;
 }
 
-/**
- * The header last rendered for each set of columns (the same array: see
- * RowCollector.columnsLaidOut), with the widths it was rendered at: a statement run again
- * shows the header of last time. Kept per array, so that sessions taking turns (each with
- * columns of its own) do not render each other's headers out of the cache.
- */
-const lastHeaders = new WeakMap<readonly FormattedColumn[], { widths: number[]; text: string }>();
-
-/** The header lines and the ruler. */
-function header(columns: readonly FormattedColumn[], widths: number[]): string {
-  const last = lastHeaders.get(columns);
+/** The header lines and the ruler, as rendered last time for these columns when the widths are the same. */
+function header(layout: ColumnLayout, widths: number[]): string {
+  const last = layout.rendered;
   if (last !== undefined && sameWidths(last.widths, widths)) return last.text;
-  const text = renderHeader(columns, widths);
-  lastHeaders.set(columns, { widths, text });
+  const text = renderHeader(layout.columns, widths);
+  layout.rendered = { widths, text };
   return text;
 }
 
@@ -182,7 +188,7 @@ function renderHeader(columns: readonly FormattedColumn[], widths: number[]): st
 export function renderTable(t: TableInput): string {
   const maxCellWidth = t.maxCellWidth ?? DEFAULT_MAX_CELL_WIDTH;
   const shown = t.rows.slice(0, Math.max(0, Math.floor(t.maxRows)));
-  const columns: FormattedColumn[] = t.columns.map((c) => ({ header: formatCell(c.name, maxCellWidth), align: c.align }));
+  const layout = new ColumnLayout(t.columns.map((c) => ({ header: formatCell(c.name, maxCellWidth), align: c.align })));
   const cells = shown.map((row) => t.columns.map((_, j) => formatCell(row[j] ?? null, maxCellWidth)));
-  return renderCells(columns, cells, t.totalRows, t.footer ?? true);
+  return renderCells(layout, cells, t.totalRows, t.footer ?? true);
 }

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { RecentDecodes } from './recent-decodes.js';
+
+test('what bytes decoded to is found again by equal bytes in any buffer, not by others', () => {
+  const cache = new RecentDecodes<{ text: string }>(4, 64);
+  const value = { text: 'abc' };
+  cache.add(Buffer.from('abc'), value);
+  assert.equal(cache.find(Buffer.from('abc')), value);
+  assert.equal(cache.find(Buffer.from('xabcx').subarray(1, 4)), value, 'a view of a larger chunk');
+  assert.equal(cache.find(Buffer.from('abd')), undefined);
+  assert.equal(cache.find(Buffer.from('ab')), undefined);
+});
+
+test('the bytes kept are a copy, and longer ones than maxBytes are not kept', () => {
+  const cache = new RecentDecodes<string>(4, 4);
+  const chunk = Buffer.from('abcd');
+  cache.add(chunk, 'abcd');
+  chunk.write('x', 0);
+  assert.equal(cache.find(chunk), undefined);
+  assert.equal(cache.find(Buffer.from('abcd')), 'abcd');
+  cache.add(Buffer.from('abcde'), 'abcde');
+  assert.equal(cache.find(Buffer.from('abcde')), undefined);
+});
+
+test('the cache holds its last `size` additions, the latest first, as a list of them would', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 5 }), fc.array(fc.record({ add: fc.boolean(), bytes: fc.uint8Array({ maxLength: 3 }).map((b) => Buffer.from(b)) }), { maxLength: 40 }), (size, steps) => {
+      const cache = new RecentDecodes<number>(size, 2);
+      const model: { bytes: Buffer; value: number }[] = [];
+      steps.forEach(({ add, bytes }, value) => {
+        if (add) {
+          cache.add(bytes, value);
+          if (bytes.length > 2) return;
+          model.push({ bytes, value });
+          if (model.length > size) model.shift();
+        } else {
+          assert.equal(cache.find(bytes), [...model].reverse().find((m) => m.bytes.equals(bytes))?.value);
+        }
+      });
+    }),
+  );
+});
