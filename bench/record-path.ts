@@ -14,6 +14,7 @@
  *
  *   pg-select, pg-tpcb, my-point, my-read   as pgbench -S, pgbench's TPC-B-like mix, sysbench
  *                                           oltp_point_select and oltp_read_only send them
+ *                                           (each statement on one of sysbench's four tables)
  *   pg-big, my-big                          one 100 000-row select: rows past the cap counted
  *                                           (these run --transactions / 1000 times)
  *
@@ -134,27 +135,41 @@ const pgTpcb: Workload = {
 
 const CAPS = C.CLIENT_PROTOCOL_41 | C.CLIENT_TRANSACTIONS | C.CLIENT_SECURE_CONNECTION | C.CLIENT_MULTI_STATEMENTS | C.CLIENT_MULTI_RESULTS | C.CLIENT_PS_MULTI_RESULTS | C.CLIENT_PLUGIN_AUTH;
 
-function myColumn(name: string, type: number): ColumnDefinition {
+/** sysbench's --tables: every statement is prepared for each table, and each execute picks one. */
+const TABLES = 4;
+
+function myColumn(name: string, type: number, table: string): ColumnDefinition {
   const numeric = type !== ColumnType.STRING;
-  return { catalog: 'def', schema: 'app', table: 'sbtest1', orgTable: 'sbtest1', name, orgName: name, charset: numeric ? 63 : 45, columnLength: numeric ? 11 : 480, type, flags: numeric ? ColumnFlag.NUM : 0, decimals: 0 };
+  return { catalog: 'def', schema: 'app', table, orgTable: table, name, orgName: name, charset: numeric ? 63 : 45, columnLength: numeric ? 11 : 480, type, flags: numeric ? ColumnFlag.NUM : 0, decimals: 0 };
 }
-const C_COLUMN = myColumn('c', ColumnType.STRING);
-const K_SUM = myColumn('SUM(k)', ColumnType.NEWDECIMAL);
 
 const packets = (payloads: Buffer[], firstSeq: number): Buffer => Buffer.concat(payloads.map((p, i) => writePacket(p, firstSeq + i)));
 const eof = (): Buffer => encodeEof({ warnings: 0, statusFlags: 0 }, CAPS);
 
-/** Statement ids as sysbench's oltp_read_only prepares them. */
-const STMTS: { id: number; sql: string; params: number; columns: ColumnDefinition[] }[] = [
-  { id: 1, sql: 'SELECT c FROM sbtest1 WHERE id=?', params: 1, columns: [C_COLUMN] },
-  { id: 2, sql: 'SELECT c FROM sbtest1 WHERE id BETWEEN ? AND ?', params: 2, columns: [C_COLUMN] },
-  { id: 3, sql: 'SELECT SUM(k) FROM sbtest1 WHERE id BETWEEN ? AND ?', params: 2, columns: [K_SUM] },
-  { id: 4, sql: 'SELECT c FROM sbtest1 WHERE id BETWEEN ? AND ? ORDER BY c', params: 2, columns: [C_COLUMN] },
-  { id: 5, sql: 'SELECT DISTINCT c FROM sbtest1 WHERE id BETWEEN ? AND ? ORDER BY c', params: 2, columns: [C_COLUMN] },
-];
+interface MyStatement {
+  id: number;
+  sql: string;
+  params: number;
+  columns: ColumnDefinition[];
+}
 
-function myPrepare(s: (typeof STMTS)[number]): Exchange {
-  const param = myColumn('?', ColumnType.LONGLONG);
+/** oltp_read_only's statements on table `table` (1-based), with the ids sysbench's order of preparing gives them. */
+function tableStatements(table: number): MyStatement[] {
+  const t = `sbtest${table}`;
+  const c = [myColumn('c', ColumnType.STRING, t)];
+  const id = (k: number): number => (table - 1) * 5 + k;
+  return [
+    { id: id(1), sql: `SELECT c FROM ${t} WHERE id=?`, params: 1, columns: c },
+    { id: id(2), sql: `SELECT c FROM ${t} WHERE id BETWEEN ? AND ?`, params: 2, columns: c },
+    { id: id(3), sql: `SELECT SUM(k) FROM ${t} WHERE id BETWEEN ? AND ?`, params: 2, columns: [myColumn('SUM(k)', ColumnType.NEWDECIMAL, t)] },
+    { id: id(4), sql: `SELECT c FROM ${t} WHERE id BETWEEN ? AND ? ORDER BY c`, params: 2, columns: c },
+    { id: id(5), sql: `SELECT DISTINCT c FROM ${t} WHERE id BETWEEN ? AND ? ORDER BY c`, params: 2, columns: c },
+  ];
+}
+const STMTS = Array.from({ length: TABLES }, (_, t) => tableStatements(t + 1));
+
+function myPrepare(s: MyStatement): Exchange {
+  const param = myColumn('?', ColumnType.LONGLONG, '');
   const answer = [
     encodeStmtPrepareOk({ statementId: s.id, columnCount: s.columns.length, paramCount: s.params, warnings: 0, metadataFollows: true }, CAPS),
     ...Array.from({ length: s.params }, () => encodeColumnDefinition(param)),
@@ -167,9 +182,9 @@ function myPrepare(s: (typeof STMTS)[number]): Exchange {
 
 const cValue = (id: number): string => `${String(id).padStart(11, '0')}-68487932199-96439406143-93774651418-41631865787-96406072701-20604855487-25459966574-28203206787`;
 
-function myExecute(stmt: number, params: number[], columns: ColumnDefinition[], rows: (string | Buffer)[][]): Exchange {
-  const request = encodeStmtExecute({ statementId: stmt, flags: 0, iterationCount: 1 }, params.map((v) => ({ type: ColumnType.LONG, unsigned: false, value: v })), CAPS);
-  const answer = [encodeColumnCount(columns.length, CAPS), ...columns.map((c) => encodeColumnDefinition(c)), eof(), ...rows.map((r) => encodeBinaryRow(r, columns)), eof()];
+function myExecute(s: MyStatement, params: number[], rows: (string | Buffer)[][]): Exchange {
+  const request = encodeStmtExecute({ statementId: s.id, flags: 0, iterationCount: 1 }, params.map((v) => ({ type: ColumnType.LONG, unsigned: false, value: v })), CAPS);
+  const answer = [encodeColumnCount(s.columns.length, CAPS), ...s.columns.map((c) => encodeColumnDefinition(c)), eof(), ...rows.map((r) => encodeBinaryRow(r, s.columns)), eof()];
   return [writePacket(request, 0), packets(answer, 1)];
 }
 
@@ -177,29 +192,32 @@ function myText(sql: string): Exchange {
   return [writePacket(encodeMyQuery(sql, CAPS), 0), writePacket(encodeOk({}, CAPS), 1)];
 }
 
-const pointSelect = (id: number): Exchange => myExecute(1, [id], [C_COLUMN], [[cValue(id)]]);
+/** Statement `kind` (0-based in tableStatements) on the table the `pick`th choice lands on. */
+const statement = (kind: number, pick: number): MyStatement => STMTS[(pick * 7919) % TABLES]![kind]!;
+const pointSelect = (id: number, pick: number): Exchange => myExecute(statement(0, pick), [id], [[cValue(id)]]);
 const range = (from: number, n: number): string[][] => Array.from({ length: n }, (_, k) => [cValue(from + k)]);
 
 const myPointSelect: Workload = {
   name: 'my-point (oltp_point_select)',
   protocol: 'mysql',
-  setup: [myPrepare(STMTS[0]!)],
-  transaction: (i) => [pointSelect((i * 7919) % 10_000)],
+  setup: STMTS.map((table) => myPrepare(table[0]!)),
+  transaction: (i) => [pointSelect((i * 7919) % 10_000, i)],
 };
 
 const myReadOnly: Workload = {
   name: 'my-read (oltp_read_only)',
   protocol: 'mysql',
-  setup: STMTS.map(myPrepare),
+  setup: STMTS.flat().map(myPrepare),
   transaction: (i) => {
     const at = (k: number): number => (i * 7919 + k * 104_729) % 9_900;
+    const pick = (k: number): number => i * 16 + k;
     return [
       myText('BEGIN'),
-      ...Array.from({ length: 10 }, (_, k) => pointSelect(at(k))),
-      myExecute(2, [at(10), at(10) + 99], [C_COLUMN], range(at(10), 100)),
-      myExecute(3, [at(11), at(11) + 99], [K_SUM], [[Buffer.from('503829')]]),
-      myExecute(4, [at(12), at(12) + 99], [C_COLUMN], range(at(12), 100)),
-      myExecute(5, [at(13), at(13) + 99], [C_COLUMN], range(at(13), 100)),
+      ...Array.from({ length: 10 }, (_, k) => pointSelect(at(k), pick(k))),
+      myExecute(statement(1, pick(10)), [at(10), at(10) + 99], range(at(10), 100)),
+      myExecute(statement(2, pick(11)), [at(11), at(11) + 99], [[Buffer.from('503829')]]),
+      myExecute(statement(3, pick(12)), [at(12), at(12) + 99], range(at(12), 100)),
+      myExecute(statement(4, pick(13)), [at(13), at(13) + 99], range(at(13), 100)),
       myText('COMMIT'),
     ];
   },
@@ -229,7 +247,7 @@ const myBig: Workload = {
   protocol: 'mysql',
   setup: [],
   transaction: () => {
-    const columns = [myColumn('seq', ColumnType.LONGLONG), myColumn('pad', ColumnType.STRING)];
+    const columns = [myColumn('seq', ColumnType.LONGLONG, `seq_1_to_${BIG_ROWS}`), myColumn('pad', ColumnType.STRING, '')];
     const rows = Array.from({ length: BIG_ROWS }, (_, k) => encodeTextRow([String(k + 1), 'xxxxxxxxxxxxxxxxxxxx']));
     const answer = [encodeColumnCount(columns.length, CAPS), ...columns.map((c) => encodeColumnDefinition(c)), eof(), ...rows, eof()];
     return [[writePacket(encodeMyQuery(`SELECT seq, REPEAT('x', 20) FROM seq_1_to_${BIG_ROWS}`, CAPS), 0), packets(answer, 1)]];

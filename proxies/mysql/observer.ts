@@ -117,7 +117,7 @@ import {
   isResultSetEnd,
   type OkPacket,
 } from './protocol/packets.js';
-import { decodeColumnCount, decodeColumnDefinition, type ColumnDefinition } from './protocol/resultset.js';
+import { decodeColumnCount, type ColumnDefinition } from './protocol/resultset.js';
 import {
   attempt,
   CONTINUATION_PROMPT,
@@ -831,7 +831,8 @@ export class MysqlObserver {
     const ok = p.prepare!.ok!;
     const column = ok.seen++ - ok.paramDefs;
     if (column >= 0 && column < ok.columnCount) {
-      ok.statement.columns.push(attempt(() => decodeColumnDefinition(payload, this.mariadbCapabilities)) ?? unnamedColumn(column));
+      // Through the cache: statements answered alike share definitions, and so their layouts.
+      ok.statement.columns.push(this.columnDefinition(payload, column));
     } else if (!this.deprecateEof && (column === ok.columnCount || column === -1)) {
       this.status(attempt(() => decodeEof(payload, this.capabilities)));
     }

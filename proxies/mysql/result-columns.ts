@@ -15,24 +15,29 @@
  * - at most DEFINITIONS_PER_COLUMN packets of MAX_CACHED_PACKET bytes are
  *   held per column index for MAX_CACHED_COLUMNS indexes (256 KiB per
  *   connection at worst, a few KiB for ordinary columns), and
- *   DEFAULT_LAYOUTS layouts.
+ *   LAYOUTS layouts.
  */
 import { LayoutCache, RowCollector } from '../../src/transcript/index.js';
 import { RecentDecodes } from '../wire/recent-decodes.js';
 import { RIGHT_ALIGNED_TYPES, decodeColumnDefinition, type ColumnDefinition } from './protocol/resultset.js';
 
 /** Columns past this index are decoded each time. */
-export const MAX_CACHED_COLUMNS = 64;
+export const MAX_CACHED_COLUMNS = 32;
 /** A longer column definition (long names, extended metadata) is decoded each time. */
 export const MAX_CACHED_PACKET = 1024;
-/** Definitions kept per column index: the statements an application takes turns between. */
-export const DEFINITIONS_PER_COLUMN = 4;
+/**
+ * Definitions kept per column index: the statements an application takes turns between
+ * (sysbench's read_only: two kinds of first column over four tables).
+ */
+export const DEFINITIONS_PER_COLUMN = 8;
+/** Layouts kept: statements answered with the same definitions share one. */
+export const LAYOUTS = 16;
 
 export class ResultColumns {
   /** Per column index, the last few definitions' packets and what they decoded to. */
   private readonly kept: RecentDecodes<ColumnDefinition>[] = [];
   /** The headers laid out for the last few sets of definitions. */
-  private readonly layouts = new LayoutCache<ColumnDefinition>();
+  private readonly layouts = new LayoutCache<ColumnDefinition>(LAYOUTS);
 
   constructor(private readonly mariadbCapabilities: number) {}
 
