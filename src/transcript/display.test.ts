@@ -55,6 +55,9 @@ test('cells from bytes: printable ASCII within the cap as formatCell lays it out
   assert.equal(formatCellBytes(b, 2, 13, 10), undefined);
   assert.equal(formatCellBytes(Buffer.from('a\x1bb'), 0, 3), undefined);
   assert.equal(formatCellBytes(Buffer.from('né'), 0, 3), undefined);
+  assert.equal(formatCellBytes(b, 2, b.length + 1), undefined, 'past the end: left to the caller');
+  assert.equal(formatCellBytes(b, 3, 2), undefined, 'backwards');
+  assert.deepEqual(formatCellBytes(b.subarray(2), 0, 5), [{ text: 'hello', width: 5 }], 'a view');
   // Random bytes are seldom all printable: half the cases are printable ASCII, which must take the fast path.
   const printable = fc.array(fc.integer({ min: 0x20, max: 0x7e }), { maxLength: 50 }).map((a) => Uint8Array.from(a));
   fc.assert(

@@ -141,7 +141,8 @@ function layout(value: string, maxWidth: number, maxChars: number): Layout {
 export function formatCellBytes(b: Buffer, start: number, end: number, maxWidth = DEFAULT_MAX_CELL_WIDTH): Cell | undefined {
   const n = end - start;
   if (n === 0) return EMPTY_CELL;
-  if (n > Math.max(1, Math.floor(maxWidth))) return undefined;
+  // Bytes outside b are the caller's to decode: toString would cut them and the width be wrong.
+  if (n < 0 || start < 0 || end > b.length || n > Math.max(1, Math.floor(maxWidth))) return undefined;
   const text = b.toString('latin1', start, end);
   return isPrintableAscii(text) ? [{ text, width: n }] : undefined;
 }
