@@ -234,6 +234,15 @@ export class PayloadReader {
 
   /** An int<lenenc> that counts bytes still to come: at most what is left. */
   private length(field: string, index: number): number {
+    // A one-byte length that fits, the common case (every row value shorter than 251 bytes),
+    // without building the field's name for an error that does not come.
+    const p = this.payload;
+    const o = this.offset;
+    const first = o < p.length ? p[o]! : Lenenc.Null;
+    if (first < Lenenc.Null && first < p.length - o) {
+      this.offset = o + 1;
+      return first;
+    }
     const n = this.lenencInt(`the length of ${fieldName(field, index)}`);
     if (typeof n === 'bigint' || n > this.payload.length - this.offset) this.fail(`ends inside ${fieldName(field, index)}`);
     return n;

@@ -124,7 +124,14 @@ export class BodyReader {
 
   /** Int32 length then that many bytes; length -1 is SQL NULL. */
   nullableBytes(field: string, index = -1): Buffer | null {
-    const n = this.int32(`length of ${field}`, index);
+    // The length read in place when it is there: the field's name is only wanted for an error.
+    let n: number;
+    if (this.offset + 4 <= this.body.length) {
+      n = this.body.readInt32BE(this.offset);
+      this.offset += 4;
+    } else {
+      n = this.int32(`length of ${field}`, index);
+    }
     if (n === -1) return null;
     if (n < 0) throw protocolError(this.side, `${this.name} message gives ${fieldName(field, index)} a length of ${n}`);
     return this.bytes(n, field, index);
