@@ -14,8 +14,8 @@
  *   them (the observer only collects them into arrays);
  * - at most DEFINITIONS_PER_COLUMN packets of MAX_CACHED_PACKET bytes are
  *   held per column index for MAX_CACHED_COLUMNS indexes (256 KiB per
- *   connection at worst, a few KiB for ordinary columns), and
- *   LAYOUTS layouts.
+ *   connection at worst, a few KiB for ordinary columns), and LAYOUTS
+ *   layouts of at most MAX_LAYOUT_COLUMNS columns.
  */
 import { LayoutCache, RowCollector } from '../../src/transcript/index.js';
 import { RecentDecodes } from '../wire/recent-decodes.js';

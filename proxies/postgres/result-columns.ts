@@ -11,7 +11,8 @@
  * - arrays handed out are shared between result sets: nobody changes them
  *   (the observer replaces a portal's fields, never edits them);
  * - at most DESCRIPTIONS RowDescriptions of MAX_CACHED_BODY bytes are held
- *   per connection, and DEFAULT_LAYOUTS layouts.
+ *   per connection, and DEFAULT_LAYOUTS layouts of at most MAX_LAYOUT_COLUMNS
+ *   columns.
  */
 import { LayoutCache, RowCollector } from '../../src/transcript/index.js';
 import { RecentDecodes } from '../wire/recent-decodes.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { LayoutCache } from './layouts.js';
+import { LayoutCache, MAX_LAYOUT_COLUMNS } from './layouts.js';
 import { ColumnLayout } from './table.js';
 
 test('a layout is found again by the same descriptions in the same order, in any array', () => {
@@ -25,6 +25,17 @@ test('the array a layout was added for may be reused by the caller', () => {
   cache.add(key, layout);
   key.push({ name: 'b' });
   assert.equal(cache.find([a]), layout);
+});
+
+test('a layout of more than MAX_LAYOUT_COLUMNS columns is not held', () => {
+  const cache = new LayoutCache<{ i: number }>();
+  const wide = Array.from({ length: MAX_LAYOUT_COLUMNS + 1 }, (_, i) => ({ i }));
+  cache.add(wide, new ColumnLayout([]));
+  assert.equal(cache.find(wide), undefined);
+  const widest = wide.slice(0, MAX_LAYOUT_COLUMNS);
+  const layout = new ColumnLayout([]);
+  cache.add(widest, layout);
+  assert.equal(cache.find(widest), layout);
 });
 
 test('the cache holds the layouts of its last `size` additions, as a list of them would', () => {

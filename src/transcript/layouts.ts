@@ -11,14 +11,17 @@
  * again, which costs time only.
  *
  * Invariants:
- * - at most `size` layouts are held; adding one more forgets the oldest
- *   added;
+ * - at most `size` layouts of at most MAX_LAYOUT_COLUMNS columns are held
+ *   (a wider one is laid out each time: its rows cost more than its header);
+ *   adding one more forgets the oldest added;
  * - `find` gives a layout only for descriptions of the same length holding
  *   the same objects in the same order as those it was added for.
  */
 import type { ColumnLayout } from './table.js';
 
 export const DEFAULT_LAYOUTS = 8;
+/** Wider result sets are not held: a layout's header text grows with its columns. */
+export const MAX_LAYOUT_COLUMNS = 64;
 
 export class LayoutCache<D> {
   private readonly keys: (readonly D[])[] = [];
@@ -38,8 +41,9 @@ export class LayoutCache<D> {
     return undefined;
   }
 
-  /** Holds `layout` for `descriptions` (copied: the caller's array may be reused). */
+  /** Holds `layout` for `descriptions` (copied: the caller's array may be reused), unless they are too many. */
   add(descriptions: readonly D[], layout: ColumnLayout): void {
+    if (descriptions.length > MAX_LAYOUT_COLUMNS) return;
     this.keys[this.next] = descriptions.slice();
     this.layouts[this.next] = layout;
     this.next = (this.next + 1) % this.size;

@@ -44,7 +44,8 @@ export class RowCollector {
   /**
    * Starts a result set with columns already laid out: `laidOut` of a collector with the same
    * maxCellWidth. A result set with the columns of the one before (a statement run again) need
-   * not lay its header out again. The columns are only read, never changed.
+   * not lay its header out again. The columns are only read, never changed; the layout keeps
+   * the header last rendered for them.
    */
   columnsLaidOut(layout: ColumnLayout): void {
     this.layout = layout;
