@@ -68,6 +68,12 @@ export class CacheDropper {
   private written = 0;
   /** Where the next advice starts: the end of the range advised the time before last. */
   private from = 0;
+  /**
+   * The end of the last range advised after an fsync: every page before it was clean then and
+   * is freed. Pages after it may still be cached even where advised (a range still being
+   * written back when it was advised twice, on a loaded machine), so a flush starts here.
+   */
+  private synced = 0;
   /** The end of the last range advised. */
   private advised = 0;
   private queued = 0;
@@ -89,8 +95,8 @@ export class CacheDropper {
   }
 
   /**
-   * After an fsync: advises everything written and not yet advised since the last fsync, when
-   * that is at least `min` bytes (every page is clean, so all are freed and none needs advising
+   * After an fsync: advises everything written since the last flush, when what was not advised
+   * yet is at least `min` bytes (every page is clean, so all are freed and none needs advising
    * again). Resolves when the advice asked so far is done.
    */
   flush(min = 0): Promise<void> {
@@ -113,11 +119,12 @@ export class CacheDropper {
     this.queued++;
     this.tail = this.tail.then(async () => {
       try {
-        const from = this.from;
+        const from = syncedTo === undefined ? this.from : this.synced;
         const to = syncedTo ?? this.written;
         if (this.failed || to <= from) return;
         // Unsynced, the newest step's writeback was only started: it is advised again next time.
         this.from = syncedTo ?? this.advised;
+        if (syncedTo !== undefined) this.synced = syncedTo;
         this.advised = to;
         await cache.drop(this.fd, from, to - from);
       } catch (err) {
