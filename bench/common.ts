@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { CLI, freePort, GatewayHome, run, type RunningDaemon } from '../test/fixtures/gateway-env.js';
 import { parentsByPid, type Cpu, type Steady } from './measure.js';
 
@@ -322,7 +322,7 @@ export function runBenchmark(main: (cleanup: Cleanup) => Promise<void>): void {
 export function parseOptions<C extends string, W extends string = never>(counts: Record<C, number>, words?: Record<W, string>): Record<C, number> & Record<W, string> {
   const spec: Record<string, { type: 'string'; default: string }> = {};
   for (const [name, value] of Object.entries<number | string>({ ...counts, ...words })) spec[name] = { type: 'string', default: String(value) };
-  const { values } = parseArgs({ options: spec });
+  const { values } = benchArgs({ options: spec });
   const parsed: Record<string, number | string> = {};
   for (const [name, value] of Object.entries(values)) {
     if (typeof value !== 'string') continue;

@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { writeVideo, type VideoFormat } from '../src/export/video.js';
 import { decodeBitmap } from '../src/graphics/bitmap.js';
 import { ScreenKeyframer } from '../src/graphics/keyframer.js';
@@ -29,7 +29,7 @@ import { BitmapCodec, RecordType, ScreenParser, type BitmapRecord, type ScreenRe
 import { FrameKind, type Frame } from '../src/recording/frames.js';
 import { planarEncode, rleEncode } from '../test/fixtures/bitmap-encoders.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '120' }, fps: { type: 'string', default: '10' }, only: { type: 'string' } } });
+const { values } = benchArgs({ options: { seconds: { type: 'string', default: '120' }, fps: { type: 'string', default: '10' }, only: { type: 'string' } } });
 const SECONDS = Number(values.seconds);
 const FPS = Number(values.fps);
 const W = 1920;

@@ -15,7 +15,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { silentLogger } from '../src/log.js';
 import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
 import { meterStore } from '../src/metrics/metered-store.js';
@@ -92,7 +92,7 @@ function table(rows: string[][]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-const { values } = parseArgs({ options: { sessions: { type: 'string', default: '10,1000,10000' }, mib: { type: 'string', default: '256' } } });
+const { values } = benchArgs({ options: { sessions: { type: 'string', default: '10,1000,10000' }, mib: { type: 'string', default: '256' } } });
 const rows: string[][] = [];
 for (const n of values.sessions.split(',').map(Number)) rows.push(scrapeRow(n));
 const mib = Number(values.mib);

@@ -20,7 +20,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { silentLogger } from '../src/log.js';
 import { Recorder } from '../src/recording/recorder.js';
 import { generateAuditorKey } from '../src/seal/keys.js';
@@ -100,7 +100,7 @@ async function round(advice: boolean, rate: number, seconds: number): Promise<Ro
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'mb-per-second': { type: 'string', default: '40' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } } });
+  const { values } = benchArgs({ options: { 'mb-per-second': { type: 'string', default: '40' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } } });
   const rate = Number(values['mb-per-second']);
   const seconds = Number(values.seconds);
   const rounds = Number(values.rounds);

@@ -6,7 +6,7 @@
  *   node dist/bench/profile-top.js FILE.cpuprofile [--top 30]
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 
 interface Node {
   id: number;
@@ -14,7 +14,7 @@ interface Node {
   hitCount?: number;
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '30' } } });
+const { values, positionals } = benchArgs({ allowPositionals: true, options: { top: { type: 'string', default: '30' } } });
 const profile = JSON.parse(readFileSync(positionals[0]!, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 const self = new Map<number, number>();
 profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));

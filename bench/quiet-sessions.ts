@@ -21,7 +21,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { silentLogger } from '../src/log.js';
 import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecorderOptions } from '../src/recording/recorder.js';
 import { generateAuditorKey } from '../src/seal/keys.js';
@@ -123,7 +123,7 @@ async function round(timers: Timers, io: Io, sessions: number, rate: number, sec
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
     options: {
       sessions: { type: 'string', default: '500' },
       rate: { type: 'string', default: '14' },

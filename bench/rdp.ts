@@ -47,7 +47,8 @@ import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
+import { benchArgs } from './args.js';
 import { ALICE_PASSWORD, RdpGateway } from '../test/fixtures/rdp-gateway.js';
 import { startClient, type RdpClient } from '../test/fixtures/rdp/xfreerdp.js';
 
@@ -269,7 +270,7 @@ function readLines(file: string): string[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
     options: {
       seconds: { type: 'string', default: '30' },
       keys: { type: 'string', default: '200' },

@@ -41,7 +41,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import type { TargetConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
 import { Recorder } from '../src/recording/recorder.js';
@@ -372,7 +372,7 @@ async function runOnce(w: Workload, store: LocalStore, transactions: number, rec
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { transactions: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, sessions: { type: 'string', default: '1' } } });
+  const { values } = benchArgs({ options: { transactions: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, sessions: { type: 'string', default: '1' } } });
   const transactions = Number(values.transactions);
   const runs = Number(values.runs);
   const only = values.only ? values.only.split(',') : undefined;

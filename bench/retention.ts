@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { silentLogger } from '../src/log.js';
 import { MANIFEST_FORMAT, type Checkpoint, type Manifest } from '../src/seal/manifest.js';
 import { moveRecording } from '../src/store/archive.js';
@@ -32,7 +32,7 @@ const MIB = 1024 * 1024;
 const CHECKPOINT_EVERY = 160;
 const BATCH = 16;
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: { recordings: { type: 'string', default: '20' }, mib: { type: 'string', default: '8' }, 'skip-postgres': { type: 'boolean', default: false } },
 });
 const count = Number(values.recordings);

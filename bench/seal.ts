@@ -20,7 +20,7 @@
  */
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 
 import { generateAuditorKey, type AuditorKeyPair } from '../src/seal/keys.js';
 import { MANIFEST_FORMAT, type Manifest } from '../src/seal/manifest.js';
@@ -274,7 +274,7 @@ function printTable(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
     options: { gib: { type: 'string', default: '1' }, 'wasm-mib': { type: 'string', default: '64' }, rotations: { type: 'string', default: '10000' } },
   });
   const native = nativeSodium();

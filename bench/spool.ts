@@ -15,7 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { silentLogger } from '../src/log.js';
 import { MANIFEST_FORMAT, type Manifest } from '../src/seal/manifest.js';
 import { newRecordingId } from '../src/store/ids.js';
@@ -38,7 +38,7 @@ function manifest(): Manifest {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { mib: { type: 'string', default: '64' }, sessions: { type: 'string', default: '10' } } });
+  const { values } = benchArgs({ options: { mib: { type: 'string', default: '64' }, sessions: { type: 'string', default: '10' } } });
   const chunks = Math.max(1, Math.round((Number(values.mib) * 1024 * 1024) / CHUNK));
   const sessions = Math.max(1, Number(values.sessions));
   const dbs = await startStoreDatabases();

@@ -16,7 +16,7 @@
  * from /proc (the machine may be shared; the load average is printed).
  */
 import { spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import type ssh2 from 'ssh2';
 import { cpuSeconds, load, printTable, rssKiB, shellPrompt, sleep, startSshRoutes, type SshRoute } from './ssh-routes.js';
 
@@ -123,7 +123,7 @@ function peakRss(pids: number[]): () => number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
     options: {
       levels: { type: 'string', default: '1,10,100,500' },
       seconds: { type: 'string', default: '15' },

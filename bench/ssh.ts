@@ -33,7 +33,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import type ssh2 from 'ssh2';
 import { cpuSeconds, load, printTable, rssKiB, shellPrompt, sleep, startSshRoutes, type SshRoute } from './ssh-routes.js';
 
@@ -140,7 +140,7 @@ function warmPageCache(dir: string, mib: number): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
     options: {
       mib: { type: 'string' },
       keys: { type: 'string' },

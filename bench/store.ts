@@ -28,7 +28,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { Secret } from '../src/config/secret.js';
 import { silentLogger } from '../src/log.js';
 import { toBase64 } from '../src/seal/encoding.js';
@@ -134,7 +134,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
     options: {
       mib: { type: 'string', default: '64' },
       recordings: { type: 'string', default: '100000' },
