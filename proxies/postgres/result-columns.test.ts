@@ -66,6 +66,20 @@ test('a collector for the fields of last time has the header laid out then', () 
   assert.equal(two.render(), one.render());
 });
 
+test('statements taking turns each keep their fields and their header', () => {
+  const cache = new ResultColumns();
+  const shapes = ['abalance', 'bbalance', 'tbalance', 'filler'].map((name) => rowDescription([{ name, type: INT4 }]));
+  const fields = shapes.map((s) => cache.describe(body(s)));
+  const layouts = fields.map((f) => cache.collector(f, 10).laidOut);
+  for (let round = 0; round < 3; round++) {
+    shapes.forEach((s, i) => {
+      const again = cache.describe(body(Buffer.from(s)));
+      assert.equal(again, fields[i], `the fields of ${i} decoded once`);
+      assert.equal(cache.collector(again, 10).laidOut, layouts[i], `the layout of ${i} made once`);
+    });
+  }
+});
+
 /** The transcript and events of simple queries, each answered with one of `shapes`' result sets. */
 function transcript(answers: { shape: number; value: string | null }[], shapes: Buffer[], oneObserver: boolean): { tty: string; events: unknown[] } {
   const tty: string[] = [];

@@ -17,36 +17,17 @@
  * - `find` gives a layout only for descriptions of the same length holding
  *   the same objects in the same order as those it was added for.
  */
+import { Recent } from '../recent.js';
 import type { ColumnLayout } from './table.js';
 
 export const DEFAULT_LAYOUTS = 8;
 /** Wider result sets are not held: a layout's header text grows with its columns. */
 export const MAX_LAYOUT_COLUMNS = 64;
 
-export class LayoutCache<D> {
-  private readonly keys: (readonly D[])[] = [];
-  private readonly layouts: ColumnLayout[] = [];
-  /** Where the next layout goes: the slots are reused in turn, oldest first. */
-  private next = 0;
-
-  constructor(private readonly size = DEFAULT_LAYOUTS) {}
-
-  /** The layout added for these descriptions, the latest first; undefined when none was. */
-  find(descriptions: readonly D[]): ColumnLayout | undefined {
-    const held = this.keys.length;
-    for (let k = 1; k <= held; k++) {
-      const i = (this.next - k + held) % held;
-      if (sameItems(this.keys[i]!, descriptions)) return this.layouts[i];
-    }
-    return undefined;
-  }
-
-  /** Holds `layout` for `descriptions` (copied: the caller's array may be reused), unless they are too many. */
-  add(descriptions: readonly D[], layout: ColumnLayout): void {
-    if (descriptions.length > MAX_LAYOUT_COLUMNS) return;
-    this.keys[this.next] = descriptions.slice();
-    this.layouts[this.next] = layout;
-    this.next = (this.next + 1) % this.size;
+export class LayoutCache<D> extends Recent<readonly D[], ColumnLayout> {
+  constructor(size = DEFAULT_LAYOUTS) {
+    // The descriptions are copied: the caller's array may be reused.
+    super(size, sameItems, (descriptions) => (descriptions.length <= MAX_LAYOUT_COLUMNS ? descriptions.slice() : undefined));
   }
 }
 
