@@ -198,6 +198,8 @@ test('typed commands become events, and a password typed at a sudo-style prompt 
     await term.type('hunter2-s3cret');
     await term.waitFor(/^got-14-chars$/m);
     await term.type('exit');
+    // Until ssh has gone: the shell's exit status must reach the gateway before the terminal is killed.
+    for (let i = 0; i < 100 && (await term.command()) === 'ssh'; i++) await new Promise((r) => setTimeout(r, 50));
   } finally {
     await term.stop();
   }
