@@ -100,5 +100,5 @@ export class RunWriter {
     const event = queryEvent(q);
     if (this.out.query) this.out.query(event);
     else this.out.event(event);
-    }
+  }
 }

@@ -1,0 +1,263 @@
+/**
+ * The server half of the MySQL observer (observer.ts): one packet of the answer to the
+ * command at the head of the queue, read as that command's phase says (see the answers in
+ * observer.ts's header), into the transcript and the command's run. Each step says whether
+ * the answer is over; the observer then records the run and moves the queue on.
+ */
+import { ProtocolError } from '../../src/errors.js';
+import { Command, decodeStmtPrepareOk } from './protocol/commands.js';
+import { MariaDbCapability } from './protocol/handshake.js';
+import {
+  Header,
+  PROGRESS_REPORT_CODE,
+  ServerStatus,
+  SessionTrack,
+  decodeEof,
+  decodeErr,
+  decodeLocalInfileRequest,
+  decodeOk,
+  decodeResultSetEnd,
+  isResultSetEnd,
+} from './protocol/packets.js';
+import { decodeColumnCount, type ColumnDefinition } from './protocol/resultset.js';
+import type { ObserverContext } from './observer-context.js';
+import { attempt, cachedColumns, keep, MAX_KEPT_PARAM, Phase, plural, remember, unnamedColumn, warnings, type Pending, type Statement } from './observer-state.js';
+import { addRow } from './rows.js';
+
+/** One packet of the head's answer; true when it ends the answer. */
+export function step(c: ObserverContext, p: Pending, payload: Buffer, first: number, truncated: boolean, total: number): boolean {
+  switch (p.phase) {
+    case Phase.Single:
+      if (first === Header.Ok) c.status(attempt(() => decodeOk(payload, c.capabilities)));
+      else if (first === Header.Err) {
+        const e = decodeErr(payload, c.capabilities);
+        if (e.code === PROGRESS_REPORT_CODE) return false;
+        if (p.run) c.writer.failed(p.run, e);
+        return true;
+      } else if (first === Header.Eof && payload.length < 9) c.status(attempt(() => decodeEof(payload, c.capabilities)));
+      if (p.command === Command.COM_INIT_DB && first === Header.Ok) {
+        c.database = p.schema ?? c.database;
+        c.out.tty(c.transcript.commandTag('Database changed'));
+      }
+      return true;
+    case Phase.Auth:
+      if (first === Header.Ok) {
+        c.status(attempt(() => decodeOk(payload, c.capabilities)));
+        if (p.schema !== undefined) c.database = p.schema === '' ? null : p.schema;
+        return true;
+      }
+      return first === Header.Err;
+    case Phase.UntilEnd:
+      if (first === Header.Err) return decodeErr(payload, c.capabilities).code !== PROGRESS_REPORT_CODE;
+      if (isResultSetEnd(first, total)) {
+        c.status(attempt(() => decodeResultSetEnd(payload, c.capabilities)));
+        return true;
+      }
+      return false;
+    case Phase.Fetch:
+      return fetched(c, p, payload, first, truncated, total);
+    case Phase.First:
+    case Phase.Infile:
+      return answerStart(c, p, payload, first);
+    case Phase.Columns: {
+      const run = p.run!;
+      run.columns.push(columnDefinition(c, payload, run.columns.length));
+      if (run.columns.length >= run.expected) {
+        // What a client caches for the statement is the latest metadata the server sent.
+        if (p.statement && (p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE)) p.statement.columns = run.columns;
+        if (c.deprecateEof) startRows(c, p);
+        else p.phase = Phase.ColumnsEof;
+      }
+      return false;
+    }
+    case Phase.ColumnsEof: {
+      const eof = attempt(() => decodeEof(payload, c.capabilities));
+      c.status(eof);
+      startRows(c, p);
+      // An execute that opened a cursor: the rows come with COM_STMT_FETCH.
+      if (eof && eof.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS) return openCursor(p);
+      return false;
+    }
+    case Phase.Rows:
+      return row(c, p, payload, first, truncated, total);
+    case Phase.PrepareDefs:
+      return prepareDef(c, p, payload);
+    default:
+      return true;
+  }
+}
+
+/** The start of an answer to a query or execute (or what follows a result set or LOCAL INFILE). */
+function answerStart(c: ObserverContext, p: Pending, payload: Buffer, first: number): boolean {
+  if (p.command === Command.COM_STMT_PREPARE) return prepareOk(c, p, payload, first);
+  const run = p.run;
+  if (run?.bulk) c.writer.readBulk(run.bulk);
+  if (first === Header.Err) {
+    const e = decodeErr(payload, c.capabilities);
+    if (e.code === PROGRESS_REPORT_CODE) return false;
+    if (run) {
+      c.writer.infileDone(run);
+      c.writer.failed(run, e);
+    }
+    return true;
+  }
+  if (first === Header.Ok) {
+    const ok = decodeOk(payload, c.capabilities);
+    c.status(ok);
+    if (run) {
+      c.writer.infileDone(run);
+      run.rows += Number(ok.affectedRows);
+      if (ok.statusFlags & ServerStatus.SERVER_STATUS_DB_DROPPED) c.database = null;
+      else if (!ok.sessionStateChanges?.some((change) => change.type === SessionTrack.Schema)) c.useStatement(run.text);
+      if (!run.silent) {
+        c.out.tty(c.transcript.commandTag(`Query OK, ${plural(Number(ok.affectedRows), 'row', 'rows')} affected${warnings(ok.warnings)}`));
+        if (ok.info !== '') c.out.tty(c.transcript.commandTag(ok.info));
+        c.out.tty(c.transcript.commandTag(''));
+      }
+    }
+    return (ok.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) === 0;
+  }
+  if (first === Header.LocalInfile) {
+    const file = decodeLocalInfileRequest(payload).filename;
+    if (!c.localInfile) {
+      c.violation = new ProtocolError(['mysql', 'server'], `the target asked for the client's file '${keep(file, 256)}' with LOAD DATA LOCAL INFILE, which this target is not allowed`);
+      c.note(`recgate: the target asked for the client's file '${keep(file, 256)}'; refused`);
+      return true;
+    }
+    if (run) run.infile = { file: keep(file, MAX_KEPT_PARAM), bytes: 0 };
+    p.phase = Phase.Infile;
+    return false;
+  }
+  // A result set answering a command not shown (COM_PROCESS_INFO …) is followed, not shown.
+  p.run ??= c.newRun('', false, undefined, p.start, false, true);
+  // Only binary-protocol answers (execute, bulk execute) carry MariaDB's metadata-follows byte.
+  const binary = p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE;
+  const count = decodeColumnCount(payload, c.capabilities, binary ? c.mariadbCapabilities : c.mariadbCapabilities & ~MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA);
+  p.run!.columns = [];
+  p.run!.expected = count.count;
+  if (!count.metadataFollows) {
+    // Metadata caching: the server left out the definitions the client holds from before.
+    // The statement's own array when it has them all (nobody changes a run's columns once collected).
+    p.run!.columns = cachedColumns(p.statement?.columns ?? [], count.count);
+    if (c.deprecateEof) startRows(c, p);
+    else p.phase = Phase.ColumnsEof;
+    return false;
+  }
+  p.phase = Phase.Columns;
+  return false;
+}
+
+/** Column `index`'s definition in a result set; one that cannot be read is named by position. */
+function columnDefinition(c: ObserverContext, payload: Buffer, index: number): ColumnDefinition {
+  try {
+    return c.resultColumns.definition(payload, index);
+  } catch {
+    return unnamedColumn(index);
+  }
+}
+
+/** The column definitions are in: rows come next, into a collector laid out for them. */
+function startRows(c: ObserverContext, p: Pending): void {
+  const run = p.run!;
+  run.result = c.resultColumns.collector(run.columns, c.maxRows);
+  p.phase = Phase.Rows;
+}
+
+/** A row of the result set, or its end (or an ERR cutting it short). */
+function row(c: ObserverContext, p: Pending, payload: Buffer, first: number, truncated: boolean, total: number): boolean {
+  const run = p.run!;
+  if (first === Header.Err) {
+    const e = decodeErr(payload, c.capabilities);
+    if (e.code === PROGRESS_REPORT_CODE) return false;
+    c.writer.flush(run);
+    c.writer.failed(run, e);
+    return true;
+  }
+  if (isResultSetEnd(first, total)) {
+    const end = attempt(() => decodeResultSetEnd(payload, c.capabilities));
+    c.status(end);
+    // Under CLIENT_DEPRECATE_EOF an execute that opened a cursor ends its metadata with this packet.
+    if (end && end.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS && run.rows === 0 && p.command === Command.COM_STMT_EXECUTE) return openCursor(p);
+    c.writer.flush(run);
+    const more = end !== undefined && (end.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0;
+    p.phase = Phase.First;
+    return !more;
+  }
+  addRow(run, payload, truncated);
+  return false;
+}
+
+/**
+ * An execute opened a cursor: its statement is shown, its result waits for the rows
+ * COM_STMT_FETCH brings, and its event goes out when the cursor is done.
+ */
+function openCursor(p: Pending): boolean {
+  const run = p.run;
+  if (run && p.statement) {
+    p.statement.cursor = run;
+    p.run = undefined;
+  }
+  return true;
+}
+
+/** One packet answering COM_STMT_FETCH: a row, or the end (the cursor is done after its last row). */
+function fetched(c: ObserverContext, p: Pending, payload: Buffer, first: number, truncated: boolean, total: number): boolean {
+  const statement = p.statement;
+  const run = statement?.cursor;
+  if (first === Header.Err) {
+    const e = decodeErr(payload, c.capabilities);
+    if (e.code === PROGRESS_REPORT_CODE) return false;
+    if (run) {
+      c.writer.flush(run);
+      c.writer.failed(run, e);
+      c.closeCursor(statement!);
+    }
+    return true;
+  }
+  if (isResultSetEnd(first, total)) {
+    const end = attempt(() => decodeResultSetEnd(payload, c.capabilities));
+    c.status(end);
+    if (statement && end && end.statusFlags & ServerStatus.SERVER_STATUS_LAST_ROW_SENT) c.closeCursor(statement);
+    return true;
+  }
+  if (run?.result) addRow(run, payload, truncated);
+  return false;
+}
+
+/** PREPARE_OK (the statement is remembered, its definitions follow) or the ERR a failed prepare shows. */
+function prepareOk(c: ObserverContext, p: Pending, payload: Buffer, first: number): boolean {
+  const prepare = p.prepare!;
+  if (first === Header.Err) {
+    const e = decodeErr(payload, c.capabilities);
+    if (e.code === PROGRESS_REPORT_CODE) return false;
+    // Nothing showed this statement yet: it goes in with its error.
+    p.run = c.begin(prepare.text, prepare.cut, undefined, p.start, false);
+    c.writer.failed(p.run, e);
+    return true;
+  }
+  const ok = decodeStmtPrepareOk(payload, c.capabilities);
+  const statement: Statement = { text: prepare.text, cut: prepare.cut, paramCount: ok.paramCount, columns: [], types: undefined, longData: new Map() };
+  remember(c.statements, ok.statementId, statement);
+  c.lastPrepared = ok.statementId;
+  const eof = c.deprecateEof ? 0 : 1;
+  const paramDefs = ok.metadataFollows && ok.paramCount > 0 ? ok.paramCount + eof : 0;
+  const columnDefs = ok.metadataFollows && ok.columnCount > 0 ? ok.columnCount + eof : 0;
+  prepare.ok = { statement, paramDefs, columnCount: ok.metadataFollows ? ok.columnCount : 0, columnDefs, seen: 0 };
+  p.phase = Phase.PrepareDefs;
+  return paramDefs + columnDefs === 0;
+}
+
+/** One definition (or EOF) after PREPARE_OK; true after the last. */
+function prepareDef(c: ObserverContext, p: Pending, payload: Buffer): boolean {
+  // Parameter definitions (their types say nothing useful: servers send VAR_STRING), [EOF],
+  // column definitions, [EOF].
+  const ok = p.prepare!.ok!;
+  const column = ok.seen++ - ok.paramDefs;
+  if (column >= 0 && column < ok.columnCount) {
+    // Through the cache: statements answered alike share definitions, and so their layouts.
+    ok.statement.columns.push(columnDefinition(c, payload, column));
+  } else if (!c.deprecateEof && (column === ok.columnCount || column === -1)) {
+    c.status(attempt(() => decodeEof(payload, c.capabilities)));
+  }
+  return ok.seen >= ok.paramDefs + ok.columnDefs;
+}
