@@ -185,9 +185,18 @@ export function startRelay(o: RelayOptions): void {
       // The PDUs of one read leave in one write (one TLS record), before any recording work.
       let full = false;
       to.cork();
-      for (const f of frames) {
-        const out = pass(dir, f);
-        if (out && !to.write(out)) full = true;
+      try {
+        for (const f of frames) {
+          const out = pass(dir, f);
+          if (out && !to.write(out)) full = true;
+        }
+      } catch (err) {
+        // A fault in the gateway's own handling of a PDU ends this session, closed: the PDU is
+        // not passed on unread, and the fault does not reach the process (every session's).
+        to.uncork();
+        log.error({ err, dir }, 'relaying a PDU failed; closing the session');
+        void finish('error');
+        return;
       }
       to.uncork();
       if (full) hold((go) => to.once('drain', go));

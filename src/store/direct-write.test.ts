@@ -8,7 +8,8 @@ import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { DIRECT_MAX, DirectWrites, POOLED_FOR_MS, SLOW_WRITE_MS } from './direct-write.js';
+import pino from 'pino';
+import { DIRECT_MAX, DirectWrites, POOLED_FOR_MS, SLOW_WRITE_MS, stallWarning } from './direct-write.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -76,4 +77,16 @@ test('a write that stalled sends appends to the pool for a while, said once', as
   } finally {
     await fh.close();
   }
+});
+
+test('a stall is a warning in the log, with how long the write took and how long appends stay pooled', () => {
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  stallWarning(log)(SLOW_WRITE_MS + 12.4);
+  assert.equal(lines.length, 1);
+  const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
+  assert.equal(entry['level'], 40, 'a warning');
+  assert.equal(entry['ms'], SLOW_WRITE_MS + 12);
+  assert.equal(entry['pooledForMs'], POOLED_FOR_MS);
+  assert.match(String(entry['msg']), /recording write stalled.*thread pool/);
 });
