@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { charWidth, formatCell, formatCellBytes, safeLine, safeLines } from './display.js';
+import { type Cell, cellLines, charWidth, formatCell as formatCellAsIs, formatCellBytes as formatCellBytesAsIs, safeLine, safeLines } from './display.js';
+
+/** A cell's lines, whichever form it came in (a string is one line of printable ASCII). */
+const formatCell = (value: string | null, cap?: number) => cellLines(formatCellAsIs(value, cap));
+const formatCellBytes = (b: Buffer, start: number, end: number, cap?: number) => {
+  const cell: Cell | undefined = formatCellBytesAsIs(b, start, end, cap);
+  return cell === undefined ? undefined : cellLines(cell);
+};
 
 test('code point widths agree with psql 15', () => {
   // Widths psql 15.20 gave these code points in a table column.
@@ -38,6 +45,14 @@ test('cells: cut with an ellipsis, never wider than the cap, idempotent at the c
       assert.ok(used <= cap);
     }),
   );
+});
+
+test('cells of printable ASCII within the cap are their own text, with no array or object around it', () => {
+  assert.equal(formatCellAsIs('hello'), 'hello');
+  assert.equal(formatCellAsIs(null), '');
+  assert.equal(formatCellBytesAsIs(Buffer.from('xxhelloyy'), 2, 7), 'hello');
+  assert.equal(typeof formatCellAsIs('abcdef', 4), 'object', 'a cut cell has its ellipsis: not ASCII');
+  assert.equal(typeof formatCellAsIs('x\ny'), 'object');
 });
 
 test('safe lines: bidirectional controls, line separators and lone surrogates are escaped too', () => {

@@ -76,10 +76,31 @@ export interface CellLine {
   width: number;
 }
 
-/** A cell as shown: one or more lines. */
-export type Cell = CellLine[];
+/**
+ * A cell as shown: one or more lines, or (the common case, made without an array and an
+ * object per value) a string, one line of printable ASCII as wide as it is long.
+ */
+export type Cell = string | CellLine[];
 
-const EMPTY_CELL: Cell = [{ text: '', width: 0 }];
+/** The columns a cell takes: its widest line. */
+export function cellWidth(cell: Cell): number {
+  if (typeof cell === 'string') return cell.length;
+  let w = 0;
+  for (const line of cell) if (line.width > w) w = line.width;
+  return w;
+}
+
+/** The lines a cell takes. */
+export function cellHeight(cell: Cell): number {
+  return typeof cell === 'string' ? 1 : cell.length;
+}
+
+/** A cell's lines, each with its width, whichever form it has. */
+export function cellLines(cell: Cell): CellLine[] {
+  return typeof cell === 'string' ? [{ text: cell, width: cell.length }] : cell;
+}
+
+const EMPTY_CELL: Cell = '';
 
 interface Layout {
   lines: CellLine[];
@@ -144,7 +165,7 @@ export function formatCellBytes(b: Buffer, start: number, end: number, maxWidth 
   // Bytes outside b are the caller's to decode: toString would cut them and the width be wrong.
   if (n < 0 || start < 0 || end > b.length || n > Math.max(1, Math.floor(maxWidth))) return undefined;
   const text = b.toString('latin1', start, end);
-  return isPrintableAscii(text) ? [{ text, width: n }] : undefined;
+  return isPrintableAscii(text) ? text : undefined;
 }
 
 /**
@@ -154,7 +175,7 @@ export function formatCellBytes(b: Buffer, start: number, end: number, maxWidth 
 export function formatCell(value: string | null, maxWidth = DEFAULT_MAX_CELL_WIDTH): Cell {
   if (value === null || value === '') return EMPTY_CELL;
   const cap = Math.max(1, Math.floor(maxWidth));
-  if (value.length <= cap && isPrintableAscii(value)) return [{ text: value, width: value.length }];
+  if (value.length <= cap && isPrintableAscii(value)) return value;
   const whole = layout(value, cap, cap * CHARS_PER_COLUMN);
   if (whole.complete) return whole.lines;
   const cut = layout(value, cap - 1, cap * CHARS_PER_COLUMN - 1).lines;

@@ -21,7 +21,7 @@
  * - at most maxRows rows are shown; when fewer rows are shown than the result
  *   had, the footer says so: `(10000 rows; first 100 shown)`.
  */
-import { type Cell, DEFAULT_MAX_CELL_WIDTH, formatCell } from './display.js';
+import { type Cell, cellHeight, cellLines, cellWidth, DEFAULT_MAX_CELL_WIDTH, formatCell } from './display.js';
 
 const CRLF = '\r\n';
 
@@ -64,7 +64,7 @@ export class ColumnLayout {
   constructor(readonly columns: readonly FormattedColumn[]) {}
 }
 
-const EMPTY: Cell = [{ text: '', width: 0 }];
+const EMPTY: Cell = '';
 
 /** Padding is cut from this string (a slice costs less than a new run of spaces). */
 const SPACES = ' '.repeat(256);
@@ -72,12 +72,6 @@ const SPACES = ' '.repeat(256);
 function spaces(n: number): string {
   if (n <= 0) return '';
   return n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n);
-}
-
-function cellWidth(cell: Cell): number {
-  let w = 0;
-  for (const line of cell) if (line.width > w) w = line.width;
-  return w;
 }
 
 /** The footer psql would print, or the note that rows were left out. */
@@ -108,24 +102,34 @@ export function renderCells(layout: ColumnLayout, rows: Cell[][], totalRows: num
     for (const row of rows) {
       let height = 1;
       for (let j = 0; j < n; j++) {
-        const h = (row[j] ?? EMPTY).length;
+        const h = cellHeight(row[j] ?? EMPTY);
         if (h > height) height = h;
       }
       for (let l = 0; l < height; l++) {
         for (let j = 0; j < n; j++) {
           const cell = row[j] ?? EMPTY;
-          const line = cell[l];
           const w = widths[j]!;
           const last = j === n - 1;
-          const continues = l < cell.length - 1;
+          // Line l of the cell, if it has one: a string cell is one line as wide as it is long.
+          let text: string | undefined;
+          let width = 0;
+          let continues = false;
+          if (typeof cell === 'string') {
+            if (l === 0) text = cell;
+            width = cell.length;
+          } else if (l < cell.length) {
+            text = cell[l]!.text;
+            width = cell[l]!.width;
+            continues = l < cell.length - 1;
+          }
           out += ' ';
-          if (line === undefined) {
+          if (text === undefined) {
             if (!last) out += spaces(w);
           } else if (columns[j]!.align === 'right') {
-            out += spaces(w - line.width) + line.text;
+            out += spaces(w - width) + text;
           } else {
-            out += line.text;
-            if (!last || continues) out += spaces(w - line.width);
+            out += text;
+            if (!last || continues) out += spaces(w - width);
           }
           if (continues) out += '+';
           else if (!last) out += ' ';
@@ -159,12 +163,13 @@ function sameWidths(a: number[], b: number[]): boolean {
 function renderHeader(columns: readonly FormattedColumn[], widths: number[]): string {
   const n = columns.length;
   let headerLines = 0;
-  for (let j = 0; j < n; j++) if (columns[j]!.header.length > headerLines) headerLines = columns[j]!.header.length;
+  for (let j = 0; j < n; j++) headerLines = Math.max(headerLines, cellHeight(columns[j]!.header));
+  const headers = columns.map((c) => cellLines(c.header));
   let out = '';
   // Names centred, `+` where a multi-line name continues.
   for (let l = 0; l < headerLines; l++) {
     for (let j = 0; j < n; j++) {
-      const header = columns[j]!.header;
+      const header = headers[j]!;
       const w = widths[j]!;
       const line = header[l];
       out += ' ';
