@@ -21,20 +21,20 @@ import {
 } from './protocol/packets.js';
 import { decodeColumnCount, type ColumnDefinition } from './protocol/resultset.js';
 import type { ObserverContext } from './observer-context.js';
-import { attempt, cachedColumns, keep, MAX_KEPT_PARAM, Phase, plural, remember, unnamedColumn, warnings, type Pending, type Statement } from './observer-state.js';
+import { cachedColumns, decoded, keep, MAX_KEPT_PARAM, Phase, plural, remember, unnamedColumn, warnings, type Pending, type Statement } from './observer-state.js';
 import { addRow } from './rows.js';
 
 /** One packet of the head's answer; true when it ends the answer. */
 export function step(c: ObserverContext, p: Pending, payload: Buffer, first: number, truncated: boolean, total: number): boolean {
   switch (p.phase) {
     case Phase.Single:
-      if (first === Header.Ok) c.status(attempt(() => decodeOk(payload, c.capabilities)));
+      if (first === Header.Ok) c.status(decoded(decodeOk, payload, c.capabilities));
       else if (first === Header.Err) {
         const e = decodeErr(payload, c.capabilities);
         if (e.code === PROGRESS_REPORT_CODE) return false;
         if (p.run) c.writer.failed(p.run, e);
         return true;
-      } else if (first === Header.Eof && payload.length < 9) c.status(attempt(() => decodeEof(payload, c.capabilities)));
+      } else if (first === Header.Eof && payload.length < 9) c.status(decoded(decodeEof, payload, c.capabilities));
       if (p.command === Command.COM_INIT_DB && first === Header.Ok) {
         c.database = p.schema ?? c.database;
         c.out.tty(c.transcript.commandTag('Database changed'));
@@ -42,7 +42,7 @@ export function step(c: ObserverContext, p: Pending, payload: Buffer, first: num
       return true;
     case Phase.Auth:
       if (first === Header.Ok) {
-        c.status(attempt(() => decodeOk(payload, c.capabilities)));
+        c.status(decoded(decodeOk, payload, c.capabilities));
         if (p.schema !== undefined) c.database = p.schema === '' ? null : p.schema;
         return true;
       }
@@ -50,7 +50,7 @@ export function step(c: ObserverContext, p: Pending, payload: Buffer, first: num
     case Phase.UntilEnd:
       if (first === Header.Err) return decodeErr(payload, c.capabilities).code !== PROGRESS_REPORT_CODE;
       if (isResultSetEnd(first, total)) {
-        c.status(attempt(() => decodeResultSetEnd(payload, c.capabilities)));
+        c.status(decoded(decodeResultSetEnd, payload, c.capabilities));
         return true;
       }
       return false;
@@ -71,7 +71,7 @@ export function step(c: ObserverContext, p: Pending, payload: Buffer, first: num
       return false;
     }
     case Phase.ColumnsEof: {
-      const eof = attempt(() => decodeEof(payload, c.capabilities));
+      const eof = decoded(decodeEof, payload, c.capabilities);
       c.status(eof);
       startRows(c, p);
       // An execute that opened a cursor: the rows come with COM_STMT_FETCH.
@@ -174,7 +174,7 @@ function row(c: ObserverContext, p: Pending, payload: Buffer, first: number, tru
     return true;
   }
   if (isResultSetEnd(first, total)) {
-    const end = attempt(() => decodeResultSetEnd(payload, c.capabilities));
+    const end = decoded(decodeResultSetEnd, payload, c.capabilities);
     c.status(end);
     // Under CLIENT_DEPRECATE_EOF an execute that opened a cursor ends its metadata with this packet.
     if (end && end.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS && run.rows === 0 && p.command === Command.COM_STMT_EXECUTE) return openCursor(p);
@@ -215,7 +215,7 @@ function fetched(c: ObserverContext, p: Pending, payload: Buffer, first: number,
     return true;
   }
   if (isResultSetEnd(first, total)) {
-    const end = attempt(() => decodeResultSetEnd(payload, c.capabilities));
+    const end = decoded(decodeResultSetEnd, payload, c.capabilities);
     c.status(end);
     if (statement && end && end.statusFlags & ServerStatus.SERVER_STATUS_LAST_ROW_SENT) c.closeCursor(statement);
     return true;
@@ -257,7 +257,7 @@ function prepareDef(c: ObserverContext, p: Pending, payload: Buffer): boolean {
     // Through the cache: statements answered alike share definitions, and so their layouts.
     ok.statement.columns.push(columnDefinition(c, payload, column));
   } else if (!c.deprecateEof && (column === ok.columnCount || column === -1)) {
-    c.status(attempt(() => decodeEof(payload, c.capabilities)));
+    c.status(decoded(decodeEof, payload, c.capabilities));
   }
   return ok.seen >= ok.paramDefs + ok.columnDefs;
 }

@@ -17,7 +17,7 @@ import {
   type StmtExecuteContext,
 } from './protocol/commands.js';
 import type { ObserverContext } from './observer-context.js';
-import { attempt, keep, MAX_KEPT_PARAM, MAX_KEPT_TEXT, paramTypes, Phase, sameTypes, shownParams, type Pending } from './observer-state.js';
+import { decoded, keep, MAX_KEPT_PARAM, MAX_KEPT_TEXT, paramTypes, Phase, sameTypes, shownParams, type Pending } from './observer-state.js';
 
 /** Decodes a command, shows it, and sets how its answer is read. */
 export function activate(c: ObserverContext, p: Pending): void {
@@ -25,12 +25,12 @@ export function activate(c: ObserverContext, p: Pending): void {
   switch (p.command) {
     case Command.COM_QUERY: {
       p.phase = Phase.First;
-      const text = attempt(() => decodeQuery(payload, c.capabilities).query) ?? payload.toString('utf8', 1);
+      const text = decoded(decodeQuery, payload, c.capabilities)?.query ?? payload.toString('utf8', 1);
       p.run = c.begin(text, p.truncated, undefined, p.start, false);
       return;
     }
     case Command.COM_STMT_PREPARE: {
-      const text = attempt(() => decodeStmtPrepare(payload).query) ?? payload.toString('utf8', 1);
+      const text = decoded(decodeStmtPrepare, payload, c.capabilities)?.query ?? payload.toString('utf8', 1);
       p.phase = Phase.First;
       p.prepare = { text: keep(text, MAX_KEPT_TEXT), cut: p.truncated || text.length > MAX_KEPT_TEXT };
       return;

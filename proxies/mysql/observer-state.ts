@@ -134,6 +134,19 @@ export function attempt<T>(decode: () => T): T | undefined {
   }
 }
 
+/**
+ * decode(payload, capabilities), or undefined when the packet cannot be read. The call is not
+ * wrapped in a closure (as attempt's is): a function with a closure over its packet allocates a
+ * context for it on every call, whichever branch it takes, and these decode per packet.
+ */
+export function decoded<T>(decode: (payload: Buffer, capabilities: number) => T, payload: Buffer, capabilities: number): T | undefined {
+  try {
+    return decode(payload, capabilities);
+  } catch {
+    return undefined;
+  }
+}
+
 export function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }

@@ -23,9 +23,14 @@ export function queryText(body: Buffer): string {
   }
 }
 
-export function attempt<T>(decode: () => T): T | undefined {
+/**
+ * decode(body), or undefined when the message cannot be read. Given the decoder rather than a
+ * closure around the call: a function with a closure over its message allocates a context for
+ * it on every call, whichever branch it takes, and these decode per message.
+ */
+export function decoded<T>(decode: (body: Buffer) => T, body: Buffer): T | undefined {
   try {
-    return decode();
+    return decode(body);
   } catch {
     return undefined;
   }

@@ -49,7 +49,7 @@ import type { FrameSink } from './protocol/framer.js';
 import type { RowCollector } from '../../src/transcript/index.js';
 import { decodeBind, decodeClose, decodeCopyFail, decodeDescribe, decodeExecute, decodeFunctionCall, decodeParse, formatCode } from './protocol/frontend.js';
 import { formatValue } from './protocol/values.js';
-import { affectedRows, attempt, cutParse, dataRowPrefix, leadingStrings, queryText, toServerMessage, unnamedField } from './observer-reading.js';
+import { affectedRows, cutParse, dataRowPrefix, decoded, leadingStrings, queryText, toServerMessage, unnamedField } from './observer-reading.js';
 import { ResultColumns } from './result-columns.js';
 
 export type { ObserverOutput } from '../wire/relay.js';
@@ -258,7 +258,7 @@ export class PgObserver {
         break;
       }
       case F.Parse: {
-        const p = attempt(() => decodeParse(body)) ?? cutParse(body);
+        const p = decoded(decodeParse, body) ?? cutParse(body);
         const statement: Statement = { text: keep(p.query, MAX_KEPT_TEXT), cut: truncated || p.query.length > MAX_KEPT_TEXT, paramTypes: p.paramTypes, fields: null };
         // Known from here on: a Bind right behind it (pipelined) names it before the server answers.
         // If the Parse fails or is skipped, error() puts back what the name meant before.
@@ -268,7 +268,7 @@ export class PgObserver {
         break;
       }
       case F.Bind: {
-        const b = attempt(() => decodeBind(body));
+        const b = decoded(decodeBind, body);
         const [portalName, statementName] = b ? [b.portal, b.statement] : leadingStrings(body, 2);
         const statement = this.statements.get(statementName!) ?? { text: `EXECUTE ${statementName || '<unnamed>'}`, paramTypes: [], fields: null };
         // Parameters of a Bind that cannot be read are left out rather than guessed.
@@ -282,14 +282,14 @@ export class PgObserver {
         break;
       }
       case F.Describe: {
-        const d = attempt(() => decodeDescribe(body));
+        const d = decoded(decodeDescribe, body);
         const entry: Pending =
           d === undefined ? { kind: 'describe' } : d.target === 'statement' ? { kind: 'describe', statement: this.statements.get(d.name) } : { kind: 'describe', portal: this.portals.get(d.name) };
         this.queue.push(entry);
         break;
       }
       case F.Execute: {
-        const portalName = attempt(() => decodeExecute(body).portal) ?? leadingStrings(body, 1)[0]!;
+        const portalName = decoded(decodeExecute, body)?.portal ?? leadingStrings(body, 1)[0]!;
         const portal = this.portals.get(portalName);
         const run = this.begin(portal?.statement.text ?? `EXECUTE portal ${portalName || '<unnamed>'}`, portal?.params, portal?.statement.cut);
         run.portal = portal;
@@ -297,7 +297,7 @@ export class PgObserver {
         break;
       }
       case F.Close: {
-        const c = attempt(() => decodeClose(body));
+        const c = decoded(decodeClose, body);
         // The statement closed is kept with the Close, for error() to put back should the server skip it.
         const statement = c?.target === 'statement' ? this.statements.get(c.name) : undefined;
         if (c?.target === 'statement') this.statements.delete(c.name);
