@@ -985,16 +985,22 @@ const serverMessage = messageArb(BACKEND_TYPES, [
 
 const session = fc.array(fc.oneof(clientMessage.map((b) => client(b)), serverMessage.map((b) => server(b))), { maxLength: 40 });
 
-/** What the observer holds, looked at from outside to check it stays bounded. */
+/** What the observer holds (its connection state), looked at from outside to check it stays bounded. */
 interface Insides {
   statements: Map<unknown, unknown>;
   portals: Map<unknown, unknown>;
   queue: { kind: string; run?: { result?: { kept?: unknown[] } } }[];
 }
 
+function insidesOf(observer: PgObserver): Insides {
+  const insides = (observer as unknown as { c: Insides }).c;
+  assert.ok(insides.statements instanceof Map && Array.isArray(insides.queue), 'the observer keeps its connection state in `c`');
+  return insides;
+}
+
 /** Checks what the observer holds stays within its caps. */
 function assertBounded(observer: PgObserver, maxRows: number): void {
-  const insides = observer as unknown as Insides;
+  const insides = insidesOf(observer);
   assert.ok(insides.statements.size <= MAX_TRACKED);
   assert.ok(insides.portals.size <= MAX_TRACKED);
   for (const p of insides.queue) {
@@ -1062,7 +1068,7 @@ describe('robustness', () => {
       client(fe.bind({ statement: 's0' }), fe.execute(), fe.bind({ statement: `s${MAX_TRACKED + 9}` }), fe.execute(), fe.execute({ portal: 'p9' }), fe.execute({ portal: 'p10' }), fe.sync()),
       server(...[0, 1].flatMap(() => [be.bindComplete(), be.commandComplete('SELECT 1')]), be.error('34000', 'portal "p9" does not exist'), be.ready()),
     ]);
-    const insides = observer as unknown as Insides;
+    const insides = insidesOf(observer);
     assert.equal(insides.statements.size, MAX_TRACKED);
     assert.ok(insides.portals.size <= MAX_TRACKED);
     assert.deepEqual(

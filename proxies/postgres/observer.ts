@@ -28,9 +28,12 @@
  *   portals tracked are capped (MAX_TRACKED), the oldest forgotten first;
  * - it never throws into the relay for a message it does not understand;
  *   framing errors (ProtocolError) are the framer's and end the connection.
+ *
+ * The client's messages are read by observer-requests.ts, the server's here; what both
+ * follow of the connection is a ConnectionState (observer-state.ts).
  */
 import type { ObserverOutput } from '../wire/relay.js';
-import { ELLIPSIS, INTERRUPTED, Transcript, queryEvent, type QueryInput } from '../../src/transcript/index.js';
+import { ELLIPSIS, INTERRUPTED, queryEvent, type QueryInput } from '../../src/transcript/index.js';
 import {
   decodeCommandComplete,
   decodeCopyResponse,
@@ -46,13 +49,14 @@ import {
   type TransactionStatus,
 } from './protocol/backend.js';
 import type { FrameSink } from './protocol/framer.js';
-import type { RowCollector } from '../../src/transcript/index.js';
-import { decodeBind, decodeClose, decodeCopyFail, decodeDescribe, decodeExecute, decodeFunctionCall, decodeParse, formatCode } from './protocol/frontend.js';
 import { formatValue } from './protocol/values.js';
-import { affectedRows, cutParse, dataRowPrefix, decoded, leadingStrings, queryText, toServerMessage, unnamedField } from './observer-reading.js';
+import { affectedRows, dataRowPrefix, toServerMessage, unnamedField } from './observer-reading.js';
+import { clientMessage } from './observer-requests.js';
+import { B, ConnectionState, F, failed, portalFields, type Pending, type Running } from './observer-state.js';
 import { ResultColumns } from './result-columns.js';
 
 export type { ObserverOutput } from '../wire/relay.js';
+export { MAX_KEPT_PARAM, MAX_KEPT_TEXT, MAX_TRACKED } from './observer-state.js';
 
 export interface ObserverOptions {
   database: string;
@@ -61,121 +65,19 @@ export interface ObserverOptions {
   parameters: ReadonlyMap<string, string>;
 }
 
-/** Statements and portals remembered per connection. */
-export const MAX_TRACKED = 512;
-
-/**
- * What is kept of a prepared statement's text and of a bound parameter, so
- * that MAX_TRACKED statements and portals stay within a few MiB per
- * connection (the query event cuts texts at 64 KiB and parameters at 1 KiB).
- */
-export const MAX_KEPT_TEXT = 16_384;
-export const MAX_KEPT_PARAM = 1024;
-
-function keep(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
-}
-
-const ch = (c: string): number => c.charCodeAt(0);
-const F = { Query: ch('Q'), Parse: ch('P'), Bind: ch('B'), Execute: ch('E'), Describe: ch('D'), Close: ch('C'), Sync: ch('S'), CopyData: ch('d'), CopyDone: ch('c'), CopyFail: ch('f'), Function: ch('F'), Terminate: ch('X') };
-const B = {
-  RowDescription: ch('T'),
-  DataRow: ch('D'),
-  CommandComplete: ch('C'),
-  EmptyQuery: ch('I'),
-  Error: ch('E'),
-  Notice: ch('N'),
-  Notification: ch('A'),
-  Ready: ch('Z'),
-  ParameterStatus: ch('S'),
-  CopyIn: ch('G'),
-  CopyOut: ch('H'),
-  CopyBoth: ch('W'),
-  CopyData: ch('d'),
-  CopyDone: ch('c'),
-  ParseComplete: ch('1'),
-  BindComplete: ch('2'),
-  CloseComplete: ch('3'),
-  NoData: ch('n'),
-  PortalSuspended: ch('s'),
-  ParameterDescription: ch('t'),
-  FunctionResult: ch('V'),
-};
-
-interface Statement {
-  text: string;
-  /** The text was cut: the framer kept only its start, or it was longer than MAX_KEPT_TEXT. */
-  cut?: boolean;
-  paramTypes: number[];
-  fields: FieldDescription[] | null;
-}
-
-interface Portal {
-  statement: Statement;
-  /** undefined when the Bind could not be read (e.g. cut short by the framer). */
-  params: (string | null)[] | undefined;
-  /** The RowDescription that answered a Describe of this portal. */
-  fields: FieldDescription[] | null;
-  resultFormats: number[];
-}
-
-/** A statement being answered: a simple Query, or an Execute of a portal. */
-interface Running {
-  text: string;
-  cut: boolean;
-  params: (string | null)[] | undefined;
-  start: number;
-  rows: number;
-  /** The last command tag (a Query of several statements has one per statement). */
-  tag: string | undefined;
-  error: NoticeFields | undefined;
-  result: RowCollector | undefined;
-  fields: FieldDescription[] | null;
-  /** The portal an Execute runs, whose columns a Describe answered after the Execute was sent. */
-  portal?: Portal | undefined;
-  copy: { direction: 'in' | 'out'; bytes: number } | undefined;
-  /** The connection ended before the answer was complete. */
-  interrupted?: boolean;
-}
-
-type Pending =
-  | { kind: 'query'; run: Running }
-  | { kind: 'execute'; run: Running }
-  | { kind: 'parse'; name: string; statement: Statement; previous: Statement | undefined }
-  | { kind: 'bind'; statement: Statement; params: (string | null)[] | undefined }
-  | { kind: 'close'; name?: string; statement?: Statement | undefined }
-  | { kind: 'sync' | 'function' }
-  | { kind: 'describe'; statement?: Statement; portal?: Portal };
-
 export class PgObserver {
-  private readonly transcript = new Transcript();
+  private readonly c: ConnectionState;
   private readonly resultColumns = new ResultColumns();
-  private readonly statements = new Map<string, Statement>();
-  private readonly portals = new Map<string, Portal>();
-  private readonly queue: Pending[] = [];
-  private status: TransactionStatus = 'I';
-  private superuser: boolean;
-  /** The prompt for the status and superuser above; undefined once either changed. */
-  private shownPrompt: string | undefined;
-  private readonly database: string;
   private readonly maxRows: number;
   /** The statement whose answer is arriving, if any. */
   private current: Running | undefined;
-  /** Set when the extended protocol failed: pending entries up to the next Sync are dropped. */
-  private skippingToSync = false;
 
-  /** The client said goodbye (Terminate): the target closing next is the person's doing. */
-  clientLeft = false;
   readonly client: FrameSink;
   readonly server: FrameSink;
 
-  constructor(
-    private readonly out: ObserverOutput,
-    options: ObserverOptions,
-  ) {
-    this.database = options.database;
+  constructor(out: ObserverOutput, options: ObserverOptions) {
+    this.c = new ConnectionState(out, options.database, options.parameters.get('is_superuser') === 'on');
     this.maxRows = options.maxRows;
-    this.superuser = options.parameters.get('is_superuser') === 'on';
     this.client = {
       wants: (type) => type !== F.CopyData,
       message: (type, body, _total, truncated) => this.fromClient(type, body, truncated),
@@ -217,20 +119,22 @@ export class PgObserver {
 
   /** psql's default prompt: `db=> `, `db=*> ` in a transaction, `db=!> ` in a failed one, `#` for a superuser. */
   get prompt(): string {
-    if (this.shownPrompt !== undefined) return this.shownPrompt;
-    const mark = this.status === 'T' ? '*' : this.status === 'E' ? '!' : '';
-    this.shownPrompt = `${this.database}=${mark}${this.superuser ? '#' : '>'} `;
-    return this.shownPrompt;
+    return this.c.prompt;
+  }
+
+  /** The client said goodbye (Terminate): the target closing next is the person's doing. */
+  get clientLeft(): boolean {
+    return this.c.clientLeft;
   }
 
   /** A line the gateway adds to the transcript (e.g. why the session ended). */
   note(text: string): void {
-    this.out.tty(this.transcript.note(text));
+    this.c.out.tty(this.c.transcript.note(text));
   }
 
   private fromClient(type: number, body: Buffer, truncated: boolean): void {
     try {
-      this.clientMessage(type, body, truncated);
+      clientMessage(this.c, type, body, truncated);
     } catch {
       // A message the framer accepted but a decoder cannot read: the server will answer with an
       // error, which the transcript shows; the observer only loses this one message's detail.
@@ -245,105 +149,15 @@ export class PgObserver {
     }
   }
 
-  private clientMessage(type: number, body: Buffer, truncated: boolean): void {
-    // After an error in the extended protocol the server ignores everything up to Sync; so does this.
-    if (this.skippingToSync && type !== F.Sync) return;
-    switch (type) {
-      // A message the server answers is queued even when it cannot be read (a Parse or Bind longer than
-      // the framer keeps, or a malformed one): the answer to it must not be taken for the next one's.
-      case F.Query: {
-        const text = queryText(body);
-        const run = this.begin(text, undefined, truncated);
-        this.queue.push({ kind: 'query', run });
-        break;
-      }
-      case F.Parse: {
-        const p = decoded(decodeParse, body) ?? cutParse(body);
-        const statement: Statement = { text: keep(p.query, MAX_KEPT_TEXT), cut: truncated || p.query.length > MAX_KEPT_TEXT, paramTypes: p.paramTypes, fields: null };
-        // Known from here on: a Bind right behind it (pipelined) names it before the server answers.
-        // If the Parse fails or is skipped, error() puts back what the name meant before.
-        const previous = this.statements.get(p.statement);
-        remember(this.statements, p.statement, statement);
-        this.queue.push({ kind: 'parse', name: p.statement, statement, previous });
-        break;
-      }
-      case F.Bind: {
-        const b = decoded(decodeBind, body);
-        const [portalName, statementName] = b ? [b.portal, b.statement] : leadingStrings(body, 2);
-        const statement = this.statements.get(statementName!) ?? { text: `EXECUTE ${statementName || '<unnamed>'}`, paramTypes: [], fields: null };
-        // Parameters of a Bind that cannot be read are left out rather than guessed.
-        const params = b?.params.map((value, i) => {
-          const shown = formatValue(value, formatCode(b.paramFormats, i), statement.paramTypes[i] ?? 0);
-          return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
-        });
-        // Its columns: a Describe of the portal answers them, else one of the statement did (portalFields).
-        remember(this.portals, portalName!, { statement, params, fields: null, resultFormats: b?.resultFormats ?? [] });
-        this.queue.push({ kind: 'bind', statement, params });
-        break;
-      }
-      case F.Describe: {
-        const d = decoded(decodeDescribe, body);
-        const entry: Pending =
-          d === undefined ? { kind: 'describe' } : d.target === 'statement' ? { kind: 'describe', statement: this.statements.get(d.name) } : { kind: 'describe', portal: this.portals.get(d.name) };
-        this.queue.push(entry);
-        break;
-      }
-      case F.Execute: {
-        const portalName = decoded(decodeExecute, body)?.portal ?? leadingStrings(body, 1)[0]!;
-        const portal = this.portals.get(portalName);
-        const run = this.begin(portal?.statement.text ?? `EXECUTE portal ${portalName || '<unnamed>'}`, portal?.params, portal?.statement.cut);
-        run.portal = portal;
-        this.queue.push({ kind: 'execute', run });
-        break;
-      }
-      case F.Close: {
-        const c = decoded(decodeClose, body);
-        // The statement closed is kept with the Close, for error() to put back should the server skip it.
-        const statement = c?.target === 'statement' ? this.statements.get(c.name) : undefined;
-        if (c?.target === 'statement') this.statements.delete(c.name);
-        else if (c) this.portals.delete(c.name);
-        this.queue.push({ kind: 'close', name: c?.name, statement });
-        break;
-      }
-      case F.Sync:
-        this.skippingToSync = false;
-        this.queue.push({ kind: 'sync' });
-        break;
-      case F.Function: {
-        this.queue.push({ kind: 'function' });
-        const f = decodeFunctionCall(body);
-        this.out.event({ type: 'function-call', oid: f.functionOid, args: f.args.length });
-        break;
-      }
-      case F.Terminate:
-        this.clientLeft = true;
-        break;
-      case F.CopyFail: {
-        const reason = decodeCopyFail(body).message;
-        this.out.event({ type: 'copy-fail', message: reason.slice(0, 1024) });
-        break;
-      }
-      default:
-        break;
-    }
-  }
-
-  /** A statement goes into the transcript as the person typed it, at the prompt. */
-  private begin(text: string, params: (string | null)[] | undefined, cut = false): Running {
-    this.out.tty(this.transcript.statement(this.prompt, text));
-    if (params && params.length > 0) this.out.tty(this.transcript.parameters(params.map((value) => ({ value }))));
-    return { text, cut, params, start: this.out.now(), rows: 0, tag: undefined, error: undefined, result: undefined, fields: null, copy: undefined };
-  }
-
   private serverMessage(type: number, body: Buffer, truncated: boolean): void {
     switch (type) {
       case B.RowDescription: {
         const fields = this.resultColumns.describe(body);
-        const head = this.queue[0];
+        const head = this.c.queue[0];
         if (head?.kind === 'describe') {
           if (head.portal) head.portal.fields = fields;
           if (head.statement) head.statement.fields = fields;
-          this.queue.shift();
+          this.c.queue.shift();
           return;
         }
         this.startResult(fields);
@@ -371,12 +185,12 @@ export class PgObserver {
         this.error(decodeErrorResponse(body));
         return;
       case B.Notice:
-        this.out.tty(this.transcript.notice(toServerMessage(decodeNoticeResponse(body)), this.current?.text));
+        this.c.out.tty(this.c.transcript.notice(toServerMessage(decodeNoticeResponse(body)), this.current?.text));
         return;
       case B.Notification: {
         const n = decodeNotificationResponse(body);
-        this.out.tty(this.transcript.notification(n.channel, n.payload, n.pid));
-        this.out.event({ type: 'notification', channel: n.channel, pid: n.pid, payload: n.payload.slice(0, 1024) });
+        this.c.out.tty(this.c.transcript.notification(n.channel, n.payload, n.pid));
+        this.c.out.event({ type: 'notification', channel: n.channel, pid: n.pid, payload: n.payload.slice(0, 1024) });
         return;
       }
       case B.Ready:
@@ -385,10 +199,10 @@ export class PgObserver {
       case B.ParameterStatus: {
         const p = decodeParameterStatus(body);
         if (p.name === 'is_superuser') {
-          this.superuser = p.value === 'on';
-          this.shownPrompt = undefined;
+          this.c.superuser = p.value === 'on';
+          this.c.shownPrompt = undefined;
         }
-        if (p.name === 'session_authorization' || p.name === 'is_superuser') this.out.event({ type: 'parameter', name: p.name, value: p.value });
+        if (p.name === 'session_authorization' || p.name === 'is_superuser') this.c.out.event({ type: 'parameter', name: p.name, value: p.value });
         return;
       }
       case B.CopyIn:
@@ -402,14 +216,14 @@ export class PgObserver {
       case B.ParseComplete:
       case B.BindComplete:
       case B.CloseComplete:
-        this.queue.shift();
+        this.c.queue.shift();
         return;
       case B.NoData:
-        if (this.queue[0]?.kind === 'describe') this.queue.shift();
+        if (this.c.queue[0]?.kind === 'describe') this.c.queue.shift();
         return;
       case B.ParameterDescription: {
         // The types the server inferred tell how to show the parameters later Binds send in binary.
-        const head = this.queue[0];
+        const head = this.c.queue[0];
         if (head?.kind === 'describe' && head.statement) {
           const statement = head.statement;
           statement.paramTypes = decodeParameterDescription(body).map((t, i) => statement.paramTypes[i] || t);
@@ -448,7 +262,7 @@ export class PgObserver {
 
   /** The statement the server is answering now: the head Query or Execute. */
   private running(): Running | undefined {
-    const head = this.queue[0];
+    const head = this.c.queue[0];
     this.current = head?.kind === 'query' || head?.kind === 'execute' ? head.run : undefined;
     return this.current;
   }
@@ -464,7 +278,7 @@ export class PgObserver {
   /** Prints a result set collected so far and forgets it. */
   private flushResult(run: Running, withFooter: boolean): void {
     if (!run.result) return;
-    if (withFooter || run.result.count > 0) this.out.tty(run.result.render());
+    if (withFooter || run.result.count > 0) this.c.out.tty(run.result.render());
     run.result = undefined;
   }
 
@@ -481,26 +295,26 @@ export class PgObserver {
     if (tag !== undefined) {
       run.tag = tag;
       if (returned === 0) run.rows += affectedRows(tag);
-      if (!tag.startsWith('SELECT ')) this.out.tty(this.transcript.commandTag(tag));
+      if (!tag.startsWith('SELECT ')) this.c.out.tty(this.c.transcript.commandTag(tag));
     }
-    if (this.queue[0]?.kind === 'execute') this.finishExecute(tag);
+    if (this.c.queue[0]?.kind === 'execute') this.finishExecute(tag);
   }
 
   /** The COPY data that went by, counted: when the COPY ends, and as well when it fails part way. */
   private copyDone(run: Running, tag: string | undefined): void {
     if (!run.copy) return;
     const rows = tag ? Number(/^COPY (\d+)/.exec(tag)?.[1] ?? NaN) : NaN;
-    this.out.tty(this.transcript.copy(run.copy.direction, run.copy.bytes, Number.isNaN(rows) ? undefined : rows));
-    this.out.event({ type: 'copy', direction: run.copy.direction, bytes: run.copy.bytes, ...(Number.isNaN(rows) ? {} : { rows }) });
+    this.c.out.tty(this.c.transcript.copy(run.copy.direction, run.copy.bytes, Number.isNaN(rows) ? undefined : rows));
+    this.c.out.event({ type: 'copy', direction: run.copy.direction, bytes: run.copy.bytes, ...(Number.isNaN(rows) ? {} : { rows }) });
     run.copy = undefined;
   }
 
   private error(e: NoticeFields): void {
-    const head = this.queue[0];
+    const head = this.c.queue[0];
     const run = this.running();
     const failing = head?.kind === 'parse' || head?.kind === 'bind' ? head : undefined;
     // The Execute the client queued behind a failing Parse or Bind: its event, with its start and parameters, tells of the failure.
-    const queued = !run && failing ? this.queuedExecute(failing.statement) : undefined;
+    const queued = !run && failing ? this.c.queuedExecute(failing.statement) : undefined;
     if (run) {
       // The rows or COPY data that arrived before the error, shown before it.
       this.flushResult(run, false);
@@ -508,74 +322,47 @@ export class PgObserver {
       run.error = e;
     } else if (failing && !queued) {
       // Nothing queued would have put this statement in the transcript (a Parse sent to prepare it only).
-      this.out.tty(this.transcript.statement(this.prompt, failing.statement.text));
+      this.c.out.tty(this.c.transcript.statement(this.c.prompt, failing.statement.text));
     }
     if (queued) queued.error = e;
-    this.out.tty(this.transcript.error(toServerMessage(e), run?.text ?? failing?.statement.text));
+    this.c.out.tty(this.c.transcript.error(toServerMessage(e), run?.text ?? failing?.statement.text));
     if (head && head.kind !== 'query' && head.kind !== 'function' && head.kind !== 'sync') {
       // Extended protocol: the server discards messages up to the next Sync.
       const answered = run ?? queued;
       if (answered) this.finish(answered);
-      else if (head.kind === 'parse') this.finish(failed(head.statement.text, undefined, e, this.out.now()));
-      else if (head.kind === 'bind') this.finish(failed(head.statement.text, head.params, e, this.out.now()));
+      else if (head.kind === 'parse') this.finish(failed(head.statement.text, undefined, e, this.c.out.now()));
+      else if (head.kind === 'bind') this.finish(failed(head.statement.text, head.params, e, this.c.out.now()));
       const dropped: Pending[] = [];
-      while (this.queue.length > 0 && this.queue[0]!.kind !== 'sync') dropped.push(this.queue.shift()!);
-      this.undo(dropped);
+      while (this.c.queue.length > 0 && this.c.queue[0]!.kind !== 'sync') dropped.push(this.c.queue.shift()!);
+      this.c.undo(dropped);
       // The Sync may not have been sent yet: until it is, the client's messages are ignored.
-      this.skippingToSync = this.queue.length === 0;
-    }
-  }
-
-  /** The first Execute of `statement` queued before the next Sync. */
-  private queuedExecute(statement: Statement): Running | undefined {
-    for (const p of this.queue) {
-      if (p.kind === 'sync') return undefined;
-      if (p.kind === 'execute' && p.run.portal?.statement === statement) return p.run;
-    }
-    return undefined;
-  }
-
-  /**
-   * The server did not carry out these messages (the first failed, the others it skipped): the
-   * statement names they defined or closed mean again what they meant before, so that a later Bind
-   * is not shown with the text of a Parse that never took effect. Latest first.
-   */
-  private undo(entries: Pending[]): void {
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const p = entries[i]!;
-      if (p.kind === 'parse' && this.statements.get(p.name) === p.statement) {
-        // A failed Parse of the unnamed statement has dropped the previous one already.
-        if (p.previous && !(i === 0 && p.name === '')) this.statements.set(p.name, p.previous);
-        else this.statements.delete(p.name);
-      } else if (p.kind === 'close' && p.statement && p.name !== undefined && !this.statements.has(p.name)) {
-        remember(this.statements, p.name, p.statement);
-      }
+      this.c.skippingToSync = this.c.queue.length === 0;
     }
   }
 
   private finishExecute(tag: string | undefined): void {
-    const head = this.queue.shift();
+    const head = this.c.queue.shift();
     if (head?.kind !== 'execute') return;
     if (tag === 'suspended') head.run.tag = '(portal suspended)';
     this.finish(head.run);
   }
 
   private ready(status: TransactionStatus): void {
-    const head = this.queue.shift();
+    const head = this.c.queue.shift();
     if (head?.kind === 'query') {
       this.flushResult(head.run, false);
       this.finish(head.run);
     }
-    if (status !== this.status) {
-      this.status = status;
-      this.shownPrompt = undefined;
+    if (status !== this.c.status) {
+      this.c.status = status;
+      this.c.shownPrompt = undefined;
     }
     this.current = undefined;
   }
 
   /** No message waits for the server's answer. */
   get idle(): boolean {
-    return this.queue.length === 0;
+    return this.c.queue.length === 0;
   }
 
   /**
@@ -584,43 +371,27 @@ export class PgObserver {
    */
   end(): void {
     const run = this.running();
-    this.queue.length = 0;
+    this.c.queue.length = 0;
     this.current = undefined;
     if (!run) return;
     this.flushResult(run, true);
     this.copyDone(run, undefined);
-    this.out.tty(this.transcript.commandTag(`-- ${INTERRUPTED}`));
+    this.c.out.tty(this.c.transcript.commandTag(`-- ${INTERRUPTED}`));
     run.interrupted = true;
     this.finish(run);
   }
 
   private finish(run: Running): void {
     // Field by field rather than spreads: one event per statement.
-    const q: QueryInput = { text: run.text, durationMs: Math.max(0, this.out.now() - run.start), rows: run.rows, database: this.database };
+    const q: QueryInput = { text: run.text, durationMs: Math.max(0, this.c.out.now() - run.start), rows: run.rows, database: this.c.database };
     if (run.params) q.params = run.params;
     if (run.tag !== undefined) q.tag = run.tag;
     if (run.error) q.error = { code: run.error.code, message: run.error.message };
     else if (run.interrupted) q.error = { message: INTERRUPTED };
     if (run.cut) q.truncated = true;
     const e = queryEvent(q);
-    if (this.out.query) this.out.query(e);
-    else this.out.event(e);
+    if (this.c.out.query) this.c.out.query(e);
+    else this.c.out.event(e);
     if (this.current === run) this.current = undefined;
   }
-}
-
-/** The columns of a described portal: its own Describe's, else its statement's in the Bind's result formats. */
-function portalFields(portal: Portal): FieldDescription[] | null {
-  if (portal.fields) return portal.fields;
-  return portal.statement.fields?.map((f, i) => ({ ...f, format: formatCode(portal.resultFormats, i) })) ?? null;
-}
-
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_TRACKED) map.delete(map.keys().next().value!);
-}
-
-function failed(text: string, params: (string | null)[] | undefined, error: NoticeFields, now: number): Running {
-  return { text, cut: false, params, start: now, rows: 0, tag: undefined, error, result: undefined, fields: null, copy: undefined };
 }
