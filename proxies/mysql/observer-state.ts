@@ -11,8 +11,9 @@ import { Indicator, type BulkValue } from './protocol/bulk.js';
 import type { ErrPacket } from './protocol/packets.js';
 import { BINARY_CHARSET, ColumnFlag, ColumnType, NOT_FIXED_DECIMALS, formatBinaryValue, type BinaryValue, type ColumnDefinition } from './protocol/resultset.js';
 
-/** Prepared statements remembered per connection. */
-export const MAX_TRACKED = 512;
+import { keep, MAX_TRACKED, remember } from '../wire/tracked.js';
+
+export { keep, MAX_TRACKED, remember };
 
 /** What is kept of a statement's text, and of a command's packet while it waits behind another. */
 export const MAX_KEPT_TEXT = 16_384;
@@ -120,10 +121,6 @@ export function bulkParam(v: BulkValue, t: ParamType): string | null {
   if ('indicator' in v) return v.indicator === Indicator.Null ? null : v.indicator === Indicator.Default ? '<DEFAULT>' : '<IGNORE>';
   const shown = formatParam(v.value, t.type, t.unsigned);
   return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
-}
-
-export function keep(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
 export function attempt<T>(decode: () => T): T | undefined {
@@ -239,8 +236,3 @@ export function cachedColumns(cached: ColumnDefinition[], count: number): Column
   return columns;
 }
 
-export function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_TRACKED) map.delete(map.keys().next().value!);
-}

@@ -9,8 +9,9 @@ import { Transcript, type RowCollector } from '../../src/transcript/index.js';
 import type { FieldDescription, NoticeFields, TransactionStatus } from './protocol/backend.js';
 import { formatCode } from './protocol/frontend.js';
 
-/** Statements and portals remembered per connection. */
-export const MAX_TRACKED = 512;
+import { keep, MAX_TRACKED, remember } from '../wire/tracked.js';
+
+export { keep, MAX_TRACKED, remember };
 
 /**
  * What is kept of a prepared statement's text and of a bound parameter, so
@@ -19,10 +20,6 @@ export const MAX_TRACKED = 512;
  */
 export const MAX_KEPT_TEXT = 16_384;
 export const MAX_KEPT_PARAM = 1024;
-
-export function keep(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
-}
 
 const ch = (c: string): number => c.charCodeAt(0);
 export const F = { Query: ch('Q'), Parse: ch('P'), Bind: ch('B'), Execute: ch('E'), Describe: ch('D'), Close: ch('C'), Sync: ch('S'), CopyData: ch('d'), CopyDone: ch('c'), CopyFail: ch('f'), Function: ch('F'), Terminate: ch('X') };
@@ -166,12 +163,6 @@ export class ConnectionState {
 export function portalFields(portal: Portal): FieldDescription[] | null {
   if (portal.fields) return portal.fields;
   return portal.statement.fields?.map((f, i) => ({ ...f, format: formatCode(portal.resultFormats, i) })) ?? null;
-}
-
-export function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_TRACKED) map.delete(map.keys().next().value!);
 }
 
 export function failed(text: string, params: (string | null)[] | undefined, error: NoticeFields, now: number): Running {
