@@ -82,6 +82,7 @@ export class CommandScreen implements ClientScreen {
   ) {}
 
   screen(chunk: Buffer): Screened {
+    if (this.passesWhole(chunk)) return { forward: chunk, refused: NOTHING_REFUSED };
     const data = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
     this.held = EMPTY;
     const pieces: Buffer[] = [];
@@ -145,6 +146,21 @@ export class CommandScreen implements ClientScreen {
       pieces.push(data.subarray(from, at));
     }
     return { forward: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), refused: refused ?? NOTHING_REFUSED };
+  }
+
+  /**
+   * The common chunk, passed as it is without the general walk below (and its per-chunk
+   * closure and arrays): one whole packet, starting where nothing is held, continued or
+   * dropped, that is neither a command the screen refuses nor one its KILL judge reads.
+   */
+  private passesWhole(chunk: Buffer): boolean {
+    if (this.held.length !== 0 || this.remaining !== 0 || this.continues || this.dropping || chunk.length < 5) return false;
+    const length = chunk[0]! | (chunk[1]! << 8) | (chunk[2]! << 16);
+    if (length + 4 !== chunk.length || length >= MAX_PACKET_PAYLOAD) return false;
+    if (chunk[3] !== 0 || this.state.receivingData) return true;
+    const command = chunk[4]!;
+    if (REFUSED_COMMANDS.has(command)) return false;
+    return !(this.kills && (command === Command.COM_QUERY || command === Command.COM_PROCESS_KILL));
   }
 
   /** The gateway's answer to a refused command: an ERR numbered after its last packet, when the client waits for nothing else. */
