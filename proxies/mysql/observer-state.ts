@@ -10,7 +10,6 @@ import { Command, type Param, type ParamType } from './protocol/commands.js';
 import { Indicator, type BulkValue } from './protocol/bulk.js';
 import type { ErrPacket } from './protocol/packets.js';
 import { BINARY_CHARSET, ColumnFlag, ColumnType, NOT_FIXED_DECIMALS, formatBinaryValue, type BinaryValue, type ColumnDefinition } from './protocol/resultset.js';
-
 import { keep, MAX_TRACKED, remember } from '../wire/tracked.js';
 
 export { keep, MAX_TRACKED, remember };

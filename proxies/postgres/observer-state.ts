@@ -8,7 +8,6 @@ import type { ObserverOutput } from '../wire/relay.js';
 import { Transcript, type RowCollector } from '../../src/transcript/index.js';
 import type { FieldDescription, NoticeFields, TransactionStatus } from './protocol/backend.js';
 import { formatCode } from './protocol/frontend.js';
-
 import { keep, MAX_TRACKED, remember } from '../wire/tracked.js';
 
 export { keep, MAX_TRACKED, remember };
