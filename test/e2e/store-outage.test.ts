@@ -76,17 +76,24 @@ async function assertWhole(id: string, clientSaw: Buffer): Promise<void> {
   assert.equal(v.code, 0, `${v.stdout}${v.stderr}`);
 }
 
+/** Resolves once the gateway holds a store connection (its pool's application name is "recgate"). */
+async function untilStoreConnection(): Promise<void> {
+  const sessions = (): ReturnType<typeof dbs.server.psql> =>
+    dbs.server.psql(['-Atc', 'SELECT application_name FROM pg_stat_activity WHERE backend_type = $$client backend$$'], { user: 'postgres', database: 'postgres' });
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    if ((await sessions()).stdout.split('\n').includes('recgate')) return;
+  }
+  const last = await sessions();
+  throw new Error(`the gateway opened no store connection within 15 s; the server's client sessions:\n${last.stdout}${last.stderr}`);
+}
+
 /**
- * Ends the gateway's store connections (its pool's application name is
- * "recgate") with pg_terminate_backend, once it holds one: after a kill the
- * pool opens its next connection only when a write comes.
+ * Ends the gateway's store connections with pg_terminate_backend once it holds
+ * one: after a kill, the pool opens its next connection only when a write comes.
  */
 async function killStoreConnections(): Promise<void> {
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    if ((await dbs.server.terminateBackends('recgate')) > 0) return;
-  }
-  const sessions = await dbs.server.psql(['-Atc', 'SELECT application_name, state FROM pg_stat_activity WHERE backend_type = $$client backend$$'], { user: 'postgres', database: 'postgres' });
-  throw new Error(`the gateway opened no store connection within 15 s; the server's client sessions:\n${sessions.stdout}${sessions.stderr}`);
+  await untilStoreConnection();
+  assert.ok((await dbs.server.terminateBackends('recgate')) > 0, 'the gateway holds store connections');
 }
 
 /** The newest recording once it is complete: its end may wait in the spool until the store takes writes again (backoff up to 2 s, slower on a loaded machine). */
@@ -146,6 +153,8 @@ test('a restart of PostgreSQL and store connections killed with pg_terminate_bac
   const restartMark = g.log.length;
   s.type('for i in $(seq 1 30); do echo TICK-$i; sleep 0.1; done');
   await s.waitFor('TICK-5\r');
+  // A restart is the gateway's to notice only through a connection it holds or a write it tries.
+  await untilStoreConnection();
   await dbs.server.restart();
   await s.waitFor('TICK-30\r');
   s.type('echo TWO-$((2+2))');
