@@ -65,8 +65,8 @@ interface Calls {
 }
 
 /** Hooks as a proxy attaches them; times are ms since `attach`. */
-function attachHooks(session: Session): Calls {
-  const t0 = performance.now();
+/** `at` is counted from `t0`: by default now; a bound on how long the session was idle counts from before it opened (`openedAt`). */
+function attachHooks(session: Session, t0 = performance.now()): Calls {
   const calls: Calls = { notified: [], disconnected: [] };
   session.attach({
     notify: (message) => calls.notified.push({ message, at: performance.now() - t0 }),
@@ -75,10 +75,11 @@ function attachHooks(session: Session): Calls {
   return calls;
 }
 
-async function open(options: Parameters<typeof target>[0] = {}, store?: LocalStore): Promise<{ store: LocalStore; session: Session }> {
+async function open(options: Parameters<typeof target>[0] = {}, store?: LocalStore): Promise<{ store: LocalStore; session: Session; openedAt: number }> {
   store ??= await storeOf((dir) => new LocalStore(dir));
+  const openedAt = performance.now();
   const session = await Session.open(gatewayFor(store), { user: 'alice', clientAddress: '192.0.2.7' }, target(options), { warnBefore: 100 });
-  return { store, session };
+  return { store, session, openedAt };
 }
 
 async function events(store: LocalStore, id: string): Promise<RecordedEvent[]> {
@@ -112,8 +113,8 @@ test('the warning lead is a minute, or half a limit of two minutes or less', () 
 });
 
 test('an idle session is warned, then disconnected at the idle timeout, and both are recorded', async () => {
-  const { store, session } = await open({ limits: { idleTimeout: 300 } });
-  const calls = attachHooks(session);
+  const { store, session, openedAt } = await open({ limits: { idleTimeout: 300 } });
+  const calls = attachHooks(session, openedAt);
   const end = ended(session);
   await end;
   assert.equal(calls.notified.length, 1);
@@ -161,8 +162,8 @@ test('a session waiting for the target is not idle; its idle period starts when 
 });
 
 test('the maximum duration ends a busy session, after a warning', async () => {
-  const { store, session } = await open({ limits: { maxDuration: 300, idleTimeout: 10_000 } });
-  const calls = attachHooks(session);
+  const { store, session, openedAt } = await open({ limits: { maxDuration: 300, idleTimeout: 10_000 } });
+  const calls = attachHooks(session, openedAt);
   const typing = setInterval(() => session.input(Buffer.from('x')), 20);
   await ended(session);
   clearInterval(typing);
