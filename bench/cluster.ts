@@ -21,7 +21,8 @@ import { silentLogger } from '../src/log.js';
 import { CLI, PASSPHRASE } from '../test/fixtures/gateway-env.js';
 import { eventually, GatewayCluster } from '../test/fixtures/cluster.js';
 import { Tmux } from '../test/fixtures/tmux.js';
-import { machineLine, parseOptions, runBenchmark } from './common.js';
+import { parseOptions, runBenchmark } from './common.js';
+import { machineLine } from './report.js';
 
 const options = parseOptions({ markers: 10, terminates: 5, interval: 500, timeout: 3000 });
 

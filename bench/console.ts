@@ -23,7 +23,8 @@ import type { ListFilter } from '../src/store/types.js';
 import { launchBrowser } from '../test/fixtures/browser.js';
 import { ACCOUNTS, ConsoleClient, startConsoleGateway } from '../test/fixtures/console-gateway.js';
 import type { GatewayHome } from '../test/fixtures/gateway-env.js';
-import { machineLine, parseOptions } from './common.js';
+import { parseOptions } from './common.js';
+import { machineLine } from './report.js';
 import { clickUntilShown, decryptThroughput, showTarget, signInAndUnlock } from './console-page.js';
 
 const options = parseOptions({ rows: 100_000, page: 50, runs: 20, mb: 100, plays: 3, seeks: 5, decrypt: 64 });

@@ -15,7 +15,9 @@
  */
 import * as mariadb from 'mariadb';
 import { mariadbMissing, startMariadb } from '../test/fixtures/mariadb.js';
-import { exitIfMissing, machineLine, parseOptions, runBenchmark, startGateway } from './common.js';
+import { exitIfMissing, parseOptions, runBenchmark } from './common.js';
+import { startGateway } from './gateway-route.js';
+import { machineLine } from './report.js';
 
 const TARGET = 'my01';
 const ALICE_PASSWORD = 'alice-gateway-pw';

@@ -29,7 +29,10 @@
  */
 import { run } from '../test/fixtures/gateway-env.js';
 import { MARIADBD, mariadbMissing, startMariadb, type Mariadb } from '../test/fixtures/mariadb.js';
-import { compareBuild, countList, gatewayNodeOptions, exitIfMissing, firstLine, machineLine, measureAll, onPath, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Proxy, type Route } from './common.js';
+import { countList, exitIfMissing, firstLine, onPath, parseOptions, runBenchmark, runClient, warnIfMissing, type Measure, type Proxy, type Route } from './common.js';
+import { compareBuild, gatewayNodeOptions, startGateway } from './gateway-route.js';
+import { machineLine, measureAll, printResults } from './report.js';
+import { startRoutes } from './routes.js';
 import { HAPROXY, haproxyMissing, isListening, startHaproxy } from './haproxy.js';
 
 const TARGET = 'my01';

@@ -28,7 +28,7 @@ import { generateSigningKey } from '../src/seal/signing.js';
 import { defaultSodium } from '../src/seal/sodium.js';
 import { LocalStore } from '../src/store/local.js';
 import { pageCache } from '../src/store/page-cache.js';
-import { machineLine } from './common.js';
+import { machineLine } from './report.js';
 
 const MB = 1e6;
 const TICK_MS = 10;

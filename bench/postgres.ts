@@ -37,7 +37,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../test/fixtures/gateway-env.js';
 import { postgresBinDir, startPostgres, type Postgres } from '../test/fixtures/postgres.js';
-import { compareBuild, countList, gatewayNodeOptions, exitIfMissing, firstLine, machineLine, measureAll, parseOptions, printResults, runBenchmark, runClient, startGateway, startRoutes, warnIfMissing, type Measure, type Route } from './common.js';
+import { countList, exitIfMissing, firstLine, parseOptions, runBenchmark, runClient, warnIfMissing, type Measure, type Route } from './common.js';
+import { compareBuild, gatewayNodeOptions, startGateway } from './gateway-route.js';
+import { machineLine, measureAll, printResults } from './report.js';
+import { startRoutes } from './routes.js';
 import { PGBOUNCER, pgbouncerMissing, startPgBouncer } from './pgbouncer.js';
 
 const TARGET = 'pg01';

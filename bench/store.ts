@@ -43,7 +43,7 @@ import { rotateRecipient } from '../src/seal/rotate.js';
 import type { RecordingStore } from '../src/store/types.js';
 import { startPostgres, type Postgres } from '../test/fixtures/postgres.js';
 import { seedRecordings, storeUrl } from '../test/fixtures/pg-store.js';
-import { machineLine } from './common.js';
+import { machineLine } from './report.js';
 
 const CHUNK = 64 * 1024;
 const CHECKPOINT_EVERY = 8;
