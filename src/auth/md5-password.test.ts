@@ -4,8 +4,8 @@ import { test } from 'node:test';
 
 import fc from 'fast-check';
 
+import { AuthError } from './auth-error.js';
 import { md5PasswordHash, md5PasswordResponse } from './md5-password.js';
-import { AuthError } from './scram.js';
 
 const md5hex = (data: Buffer): string => createHash('md5').update(data).digest('hex');
 

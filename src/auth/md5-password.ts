@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import { AuthError } from './scram.js';
+import { AuthError } from './auth-error.js';
 
 /** Length of the salt in AuthenticationMD5Password. */
 export const MD5_SALT_BYTES = 4;
