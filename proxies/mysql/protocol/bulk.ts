@@ -18,7 +18,8 @@
  */
 import { Command } from './commands.js';
 import type { ParamType } from './commands.js';
-import { PayloadReader, PayloadWriter } from './wire.js';
+import { PayloadWriter } from './payload-writer.js';
+import { PayloadReader } from './wire.js';
 import { readBinaryValue, writeBinaryValue, type BinaryValue } from './values.js';
 
 export const enum BulkFlag {

@@ -50,7 +50,8 @@
  */
 import { Capability, readAttributes, writeAttributes } from './handshake.js';
 import { PARAM_UNSIGNED, readBinaryValue, writeBinaryValue, type BinaryValue } from './values.js';
-import { PayloadReader, PayloadWriter, hexByte, protocolError } from './wire.js';
+import { PayloadWriter } from './payload-writer.js';
+import { PayloadReader, hexByte, protocolError } from './wire.js';
 
 export const enum Command {
   COM_SLEEP = 0x00,

@@ -49,7 +49,8 @@
  * zero-copy subarrays; strings are UTF-8.
  */
 import { decodeErr, decodeOk, type ErrPacket, type OkPacket } from './packets.js';
-import { PayloadReader, PayloadWriter, byteCount, hexByte, protocolError, type Side } from './wire.js';
+import { PayloadWriter } from './payload-writer.js';
+import { PayloadReader, byteCount, hexByte, protocolError, type Side } from './wire.js';
 
 export const enum Capability {
   /** Old: "new more secure passwords". Clear from a MariaDB server or client: CLIENT_MYSQL. */

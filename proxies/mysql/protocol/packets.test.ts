@@ -21,7 +21,8 @@ import {
   isResultSetEnd,
   type OkPacket,
 } from './packets.js';
-import { PayloadReader, PayloadWriter, lenencIntLength } from './wire.js';
+import { PayloadWriter, lenencIntLength } from './payload-writer.js';
+import { PayloadReader } from './wire.js';
 
 const P41 = C.CLIENT_PROTOCOL_41;
 const TRACK = C.CLIENT_PROTOCOL_41 | C.CLIENT_SESSION_TRACK;

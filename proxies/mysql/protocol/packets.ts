@@ -30,7 +30,8 @@
  * counts above Number.MAX_SAFE_INTEGER are bigints.
  */
 import { Capability } from './handshake.js';
-import { PayloadReader, PayloadWriter, hexByte, protocolError } from './wire.js';
+import { PayloadWriter } from './payload-writer.js';
+import { PayloadReader, hexByte, protocolError } from './wire.js';
 
 export const enum Header {
   Ok = 0x00,

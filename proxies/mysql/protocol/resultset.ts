@@ -31,7 +31,8 @@
  */
 import { MariaDbCapability, Capability } from './handshake.js';
 import { ColumnFlag, ColumnType, readBinaryValue, writeBinaryValue, type BinaryValue } from './values.js';
-import { PayloadReader, PayloadWriter, hexByte, protocolError } from './wire.js';
+import { PayloadWriter } from './payload-writer.js';
+import { PayloadReader, hexByte, protocolError } from './wire.js';
 
 export {
   BINARY_CHARSET,

@@ -26,7 +26,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { formatDouble, formatFixed, formatFloat } from './floats.js';
-import { PayloadReader, PayloadWriter, protocolError, type Side } from './wire.js';
+import type { PayloadWriter } from './payload-writer.js';
+import { PayloadReader, protocolError, type Side } from './wire.js';
 
 /** Column and parameter types (enum_field_types). */
 export const enum ColumnType {

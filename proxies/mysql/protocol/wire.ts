@@ -1,8 +1,9 @@
 /**
- * Field-level reading and writing for the MySQL/MariaDB client/server
- * protocol (MySQL Source Code Documentation, "Client/Server Protocol",
- * section "Basic Data Types"; MariaDB Knowledge Base, "Clients & Utilities /
- * Server-Client protocol", page "Protocol Data Types"):
+ * Field-level reading for the MySQL/MariaDB client/server protocol (MySQL
+ * Source Code Documentation, "Client/Server Protocol", section "Basic Data
+ * Types"; MariaDB Knowledge Base, "Clients & Utilities / Server-Client
+ * protocol", page "Protocol Data Types"); payload-writer.ts writes the same
+ * types:
  *
  *   int<1> int<2> int<3> int<4> int<8>   little-endian unsigned integers
  *   int<lenenc>     first byte < 0xFB: the value; 0xFC + int<2>; 0xFD + int<3>;
@@ -18,12 +19,9 @@
  * - strings are decoded as UTF-8 (the gateway expects utf8/utf8mb4 results;
  *   other character sets show up as replacement characters, never errors);
  * - an int<lenenc> above Number.MAX_SAFE_INTEGER is returned as a bigint,
- *   any smaller one as a number;
- * - writers refuse a string<NUL> holding a 0x00 byte, which the receiver
- *   would read as its end.
+ *   any smaller one as a number.
  */
 import { ProtocolError } from '../../../src/errors.js';
-import { FieldWriter } from '../../wire/writer.js';
 
 /** Who sent the bytes. */
 export type Side = 'client' | 'server';
@@ -372,98 +370,4 @@ export function readInt64(b: Buffer, offset: number): number | bigint {
   const high = b.readInt32LE(offset + 4);
   if (high >= -0x20_0000 && high < 0x20_0000) return high * TWO_32 + low;
   return (BigInt(high) << 32n) | BigInt(low);
-}
-
-/** Bytes taken by `n` written as int<lenenc>. */
-export function lenencIntLength(n: number | bigint): number {
-  if (n < 0xfb) return 1;
-  if (n < 0x1_0000) return 3;
-  if (n < 0x100_0000) return 4;
-  return 9;
-}
-
-/**
- * Builds one payload from its fields, little-endian. Used for the few
- * packets the gateway writes itself, so it favours clarity over speed.
- * `finish()` gives the payload; framer.ts's writePacket adds the packet
- * headers.
- */
-export class PayloadWriter extends FieldWriter {
-  constructor(private readonly side: Side) {
-    super('little-endian');
-  }
-
-  protected override refuse(message: string): ProtocolError {
-    return protocolError(this.side, message);
-  }
-
-  int1(n: number): this {
-    return this.putUInt8(n);
-  }
-
-  int2(n: number): this {
-    return this.putUInt16(n);
-  }
-
-  int3(n: number): this {
-    return this.put(Buffer.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff));
-  }
-
-  int4(n: number): this {
-    return this.putUInt32(n);
-  }
-
-  /** int<8>; `field` names a value that must be refused for being negative or too large. */
-  int8(n: number | bigint, field: string): this {
-    const b = Buffer.allocUnsafe(8);
-    b.writeBigUInt64LE(this.uint64(n, field));
-    return this.put(b);
-  }
-
-  private uint64(n: number | bigint, field: string): bigint {
-    if (typeof n === 'number' && !Number.isSafeInteger(n)) throw this.refuse(`${field} ${n} is not an integer`);
-    const v = BigInt(n);
-    if (v < 0n || v > 0xffff_ffff_ffff_ffffn) throw this.refuse(`${field} ${n} does not fit in 64 unsigned bits`);
-    return v;
-  }
-
-  lenencInt(n: number | bigint, field: string): this {
-    const v = this.uint64(n, field);
-    if (v < 0xfbn) return this.int1(Number(v));
-    if (v < 0x1_0000n) return this.int1(Lenenc.Two).int2(Number(v));
-    if (v < 0x100_0000n) return this.int1(Lenenc.Three).int3(Number(v));
-    return this.int1(Lenenc.Eight).int8(v, field);
-  }
-
-  /** string<lenenc>. */
-  lenencBytes(b: Uint8Array): this {
-    return this.lenencInt(b.length, 'length').bytes(b);
-  }
-
-  lenencString(s: string): this {
-    return this.lenencBytes(Buffer.from(s, 'utf8'));
-  }
-
-  /** string<NUL>; `field` names the value if it must be refused for holding a 0x00 byte. */
-  nulString(s: string, field: string): this {
-    return this.nulBytes(Buffer.from(s, 'utf8'), field);
-  }
-
-  nulBytes(b: Uint8Array, field: string): this {
-    return this.putNulTerminated(b, field);
-  }
-
-  /** string<EOF> or string<fixed>: the bytes as they are. */
-  string(s: string): this {
-    return this.put(Buffer.from(s, 'utf8'));
-  }
-
-  zeros(n: number): this {
-    return this.put(Buffer.alloc(n));
-  }
-
-  /** The payload. */
-  finish(): Buffer {
-    return this.concat();
-  }
 }
