@@ -7,7 +7,7 @@
  */
 import { encodeQuery as encodeMyQuery, encodeStmtExecute, encodeStmtPrepare, encodeStmtPrepareOk } from '../proxies/mysql/protocol/commands.js';
 import { writePacket } from '../proxies/mysql/protocol/framer.js';
-import { Capability as C } from '../proxies/mysql/protocol/handshake.js';
+import { Capability as C } from '../proxies/mysql/protocol/capabilities.js';
 import { encodeEof, encodeOk } from '../proxies/mysql/protocol/packets.js';
 import { ColumnFlag, encodeBinaryRow, encodeColumnCount, encodeColumnDefinition, encodeTextRow, type ColumnDefinition } from '../proxies/mysql/protocol/resultset.js';
 import { ColumnType } from '../proxies/mysql/protocol/values.js';

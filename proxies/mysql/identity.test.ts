@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { TargetConfig } from '../../src/config/index.js';
 import { pino } from 'pino';
-import { Capability as C, MariaDbCapability as M } from './protocol/handshake.js';
+import { Capability as C, MariaDbCapability as M } from './protocol/capabilities.js';
 import { familyOf, GATEWAY_MARIADB_CAPABILITIES, greetingIdentity, NEUTRAL, TargetIdentities, versionNumbers, type TargetGreeting } from './identity.js';
 
 const MYSQL_CAPS = C.CLIENT_LONG_PASSWORD | C.CLIENT_PROTOCOL_41;

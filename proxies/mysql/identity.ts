@@ -25,7 +25,8 @@ import type { Logger } from '../../src/log.js';
 import { openTargetSocket } from '../wire/tcp.js';
 import { SocketReader } from '../wire/socket-reader.js';
 import { loginPacket } from './login-packet.js';
-import { Capability, decodeInitialHandshake, MariaDbCapability } from './protocol/handshake.js';
+import { Capability, MariaDbCapability } from './protocol/capabilities.js';
+import { decodeInitialHandshake } from './protocol/initial-handshake.js';
 
 export type Family = 'MariaDB' | 'MySQL';
 

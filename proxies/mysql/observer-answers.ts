@@ -6,7 +6,7 @@
  */
 import { ProtocolError } from '../../src/errors.js';
 import { Command, decodeStmtPrepareOk } from './protocol/commands.js';
-import { MariaDbCapability } from './protocol/handshake.js';
+import { MariaDbCapability } from './protocol/capabilities.js';
 import {
   Header,
   PROGRESS_REPORT_CODE,

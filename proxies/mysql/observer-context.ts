@@ -7,7 +7,7 @@
  */
 import type { ProtocolError } from '../../src/errors.js';
 import { Transcript } from '../../src/transcript/index.js';
-import { Capability } from './protocol/handshake.js';
+import { Capability } from './protocol/capabilities.js';
 import { ServerStatus, SessionTrack, type OkPacket } from './protocol/packets.js';
 import { CONTINUATION_PROMPT, keep, MAX_KEPT_TEXT, type Run, type Statement } from './observer-state.js';
 import { ResultColumns } from './result-columns.js';

@@ -6,7 +6,7 @@ import { MysqlObserver } from './observer.js';
 import { encodeQuery, encodeStmtExecute, encodeStmtPrepare, encodeStmtPrepareOk } from './protocol/commands.js';
 import { encodeStmtBulkExecute, Indicator } from './protocol/bulk.js';
 import { PacketFramer, writePacket } from './protocol/framer.js';
-import { Capability as C, MariaDbCapability as M } from './protocol/handshake.js';
+import { Capability as C, MariaDbCapability as M } from './protocol/capabilities.js';
 import { encodeEof, encodeOk } from './protocol/packets.js';
 import { ColumnFlag as F, ColumnType as T, encodeBinaryRow, encodeColumnCount, encodeColumnDefinition, encodeTextRow, type ColumnDefinition } from './protocol/resultset.js';
 

@@ -17,7 +17,7 @@ import {
   type Param,
 } from './protocol/commands.js';
 import { PacketFramer, writePacket, type PacketSink } from './protocol/framer.js';
-import { Capability as C } from './protocol/handshake.js';
+import { Capability as C } from './protocol/capabilities.js';
 import { ServerStatus as S, encodeEof, encodeErr, encodeLocalInfileRequest, encodeOk, encodeProgressReport } from './protocol/packets.js';
 import {
   ColumnFlag as F,

@@ -10,7 +10,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { recorded, relayed } from '../wire/relay-harness.js';
 import { Command, encodeQuery } from './protocol/commands.js';
 import { writePacket } from './protocol/framer.js';
-import { Capability as C } from './protocol/handshake.js';
+import { Capability as C } from './protocol/capabilities.js';
 import { decodeErr, encodeOk } from './protocol/packets.js';
 import { DatabaseRelay } from '../wire/relay.js';
 import { mysqlProtocol, mysqlRelay } from './relay.js';

@@ -16,7 +16,7 @@ import type { KillJudge } from './kill.js';
 import { MysqlObserver, type MysqlObserverOptions } from './observer.js';
 import { Command, encodeEmptyCommand } from './protocol/commands.js';
 import { PacketFramer, writePacket, type PacketSink } from './protocol/framer.js';
-import { Capability } from './protocol/handshake.js';
+import { Capability } from './protocol/capabilities.js';
 import { encodeErr } from './protocol/packets.js';
 import { CommandScreen } from './screen.js';
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { MysqlObserver } from './observer.js';
 import { encodeQuery } from './protocol/commands.js';
 import { PacketFramer, writePacket } from './protocol/framer.js';
-import { Capability as C } from './protocol/handshake.js';
+import { Capability as C } from './protocol/capabilities.js';
 import { encodeEof } from './protocol/packets.js';
 import { ColumnFlag as F, ColumnType as T, decodeColumnDefinition, encodeColumnCount, encodeColumnDefinition, encodeTextRow, type ColumnDefinition } from './protocol/resultset.js';
 import { DEFINITIONS_PER_COLUMN, MAX_CACHED_PACKET, ResultColumns } from './result-columns.js';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Command, encodeChangeUser, encodeEmptyCommand, encodeQuery } from './protocol/commands.js';
 import { MAX_PACKET_PAYLOAD, writePacket } from './protocol/framer.js';
-import { Capability as C } from './protocol/handshake.js';
+import { Capability as C } from './protocol/capabilities.js';
 import { decodeErr } from './protocol/packets.js';
 import { CommandScreen, REFUSED_COMMANDS, type ScreenState } from './screen.js';
 import { killJudge } from './kill.js';

@@ -36,7 +36,7 @@
  */
 import { Command, commandName } from './protocol/commands.js';
 import { MAX_PACKET_PAYLOAD, writePacket } from './protocol/framer.js';
-import { Capability } from './protocol/handshake.js';
+import { Capability } from './protocol/capabilities.js';
 import { encodeErr } from './protocol/packets.js';
 import type { ClientScreen, Refused, Screened } from '../wire/relay.js';
 import type { KillJudge } from './kill.js';

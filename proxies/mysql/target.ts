@@ -33,14 +33,10 @@ import type { MysqlTargetOptions } from './spec.js';
 import { MysqlTargetAuth, TargetAuthRefused } from './target-auth.js';
 import { CONNECT_TIMEOUT_MS, openTargetSocket, startTargetTls } from '../wire/tcp.js';
 import { writePacket } from './protocol/framer.js';
-import {
-  Capability,
-  decodeAuthReply,
-  decodeInitialHandshake,
-  encodeHandshakeResponse,
-  encodeSslRequest,
-  type InitialHandshake,
-} from './protocol/handshake.js';
+import { decodeAuthReply } from './protocol/auth-exchange.js';
+import { Capability } from './protocol/capabilities.js';
+import { encodeHandshakeResponse, encodeSslRequest } from './protocol/handshake-response.js';
+import { decodeInitialHandshake, type InitialHandshake } from './protocol/initial-handshake.js';
 
 /** Why the gateway could not open the target: `code`/`sqlState` and `message` are what the person is told. */
 export class MysqlTargetError extends GatewayError {

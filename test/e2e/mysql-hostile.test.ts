@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { rsaPublicKeyPem } from '../../src/auth/mysql-auth.js';
 import { generateSelfSignedCertificate } from '../../src/daemon/tls-cert.js';
 import { connectMysqlTarget, MysqlTargetError } from '../../proxies/mysql/target.js';
-import { Capability } from '../../proxies/mysql/protocol/handshake.js';
+import { Capability } from '../../proxies/mysql/protocol/capabilities.js';
 import { MyGateway } from '../fixtures/my-gateway.js';
 import { RogueMysql, type RogueLogin } from '../fixtures/rogue-mysql.js';
 import { databaseTarget } from '../fixtures/target-config.js';

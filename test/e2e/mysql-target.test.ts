@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import type { TargetConfig } from '../../src/config/index.js';
 import { connectMysqlTarget, MysqlTargetError, type MysqlTargetLink } from '../../proxies/mysql/target.js';
 import { writePacket } from '../../proxies/mysql/protocol/framer.js';
-import { Capability } from '../../proxies/mysql/protocol/handshake.js';
+import { Capability } from '../../proxies/mysql/protocol/capabilities.js';
 import { decodeTextRow } from '../../proxies/mysql/protocol/resultset.js';
 import type { TargetTlsMode } from '../../proxies/wire/tls-options.js';
 import { freePort } from '../fixtures/gateway-env.js';

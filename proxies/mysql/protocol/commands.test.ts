@@ -37,7 +37,7 @@ import {
   type ChangeUser,
   type Param,
 } from './commands.js';
-import { Capability as C } from './handshake.js';
+import { Capability as C } from './capabilities.js';
 import { ColumnType as T } from './values.js';
 
 const P41 = C.CLIENT_PROTOCOL_41 | C.CLIENT_SECURE_CONNECTION | C.CLIENT_PLUGIN_AUTH | C.CLIENT_CONNECT_ATTRS;

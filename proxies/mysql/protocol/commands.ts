@@ -48,7 +48,8 @@
  * COM_STMT_PREPARE decode even when the framer cut them, as the query is the
  * last field); strings are UTF-8; byte fields are zero-copy subarrays.
  */
-import { Capability, readAttributes, writeAttributes } from './handshake.js';
+import { Capability } from './capabilities.js';
+import { readAttributes, writeAttributes } from './handshake-response.js';
 import { PARAM_UNSIGNED, readBinaryValue, writeBinaryValue, type BinaryValue } from './values.js';
 import { PayloadWriter } from './payload-writer.js';
 import { PayloadReader, hexByte, protocolError } from './wire.js';

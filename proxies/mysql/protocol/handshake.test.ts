@@ -4,27 +4,23 @@ import fc from 'fast-check';
 import { ProtocolError } from '../../../src/errors.js';
 import { hex, refuses } from '../../wire/test-support.js';
 import {
-  Capability as C,
-  MariaDbCapability as M,
-  RELAY_CLEARED_CAPABILITIES,
-  RELAY_CLEARED_MARIADB_CAPABILITIES,
-  capabilityNames,
   decodeAuthMoreData,
   decodeAuthNextFactor,
   decodeAuthReply,
   decodeAuthSwitchRequest,
-  decodeHandshakeResponse,
-  decodeInitialHandshake,
-  decodeSslRequest,
   encodeAuthMoreData,
   encodeAuthSwitchRequest,
+} from './auth-exchange.js';
+import { Capability as C, MariaDbCapability as M, RELAY_CLEARED_CAPABILITIES, RELAY_CLEARED_MARIADB_CAPABILITIES, capabilityNames } from './capabilities.js';
+import {
+  decodeHandshakeResponse,
+  decodeSslRequest,
   encodeHandshakeResponse,
-  encodeInitialHandshake,
   encodeSslRequest,
   isSslRequest,
   type HandshakeResponse,
-  type InitialHandshake,
-} from './handshake.js';
+} from './handshake-response.js';
+import { decodeInitialHandshake, encodeInitialHandshake, type InitialHandshake } from './initial-handshake.js';
 import { encodeErr, encodeOk } from './packets.js';
 
 /** Every strict prefix of `payload` either decodes or throws a ProtocolError. */

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ProtocolError } from '../../../src/errors.js';
 import { hex, refuses } from '../../wire/test-support.js';
-import { Capability as C } from './handshake.js';
+import { Capability as C } from './capabilities.js';
 import {
   SessionTrack,
   ServerStatus,

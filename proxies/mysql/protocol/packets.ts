@@ -29,7 +29,7 @@
  * Invariants: payloads must hold exactly their fields; strings are UTF-8;
  * counts above Number.MAX_SAFE_INTEGER are bigints.
  */
-import { Capability } from './handshake.js';
+import { Capability } from './capabilities.js';
 import { PayloadWriter } from './payload-writer.js';
 import { PayloadReader, hexByte, protocolError } from './wire.js';
 

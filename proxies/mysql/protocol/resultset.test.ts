@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { ProtocolError } from '../../../src/errors.js';
 import { hex, refuses } from '../../wire/test-support.js';
 import { formatDouble, formatFixed, formatFloat } from './floats.js';
-import { Capability as C, MariaDbCapability as M } from './handshake.js';
+import { Capability as C, MariaDbCapability as M } from './capabilities.js';
 import {
   BINARY_CHARSET,
   ColumnFlag as F,

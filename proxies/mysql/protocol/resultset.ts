@@ -29,7 +29,7 @@
  * zero-copy subarrays of the payload; a count the payload cannot hold is
  * refused before anything is allocated for it.
  */
-import { MariaDbCapability, Capability } from './handshake.js';
+import { MariaDbCapability, Capability } from './capabilities.js';
 import { ColumnFlag, ColumnType, readBinaryValue, writeBinaryValue, type BinaryValue } from './values.js';
 import { PayloadWriter } from './payload-writer.js';
 import { PayloadReader, hexByte, protocolError } from './wire.js';
