@@ -5,7 +5,8 @@
  * pgbench (simple query protocol) and sysbench (server-side prepared
  * statements over four tables) send and receive them.
  */
-import { encodeQuery as encodeMyQuery, encodeStmtExecute, encodeStmtPrepare, encodeStmtPrepareOk } from '../proxies/mysql/protocol/commands.js';
+import { encodeQuery as encodeMyQuery } from '../proxies/mysql/protocol/query-command.js';
+import { encodeStmtExecute, encodeStmtPrepare, encodeStmtPrepareOk } from '../proxies/mysql/protocol/statement-commands.js';
 import { writePacket } from '../proxies/mysql/protocol/framer.js';
 import { Capability as C } from '../proxies/mysql/protocol/capabilities.js';
 import { encodeEof, encodeOk } from '../proxies/mysql/protocol/packets.js';

@@ -5,7 +5,8 @@
  * the answer is over; the observer then records the run and moves the queue on.
  */
 import { ProtocolError } from '../../src/errors.js';
-import { Command, decodeStmtPrepareOk } from './protocol/commands.js';
+import { Command } from './protocol/commands.js';
+import { decodeStmtPrepareOk } from './protocol/statement-commands.js';
 import { MariaDbCapability } from './protocol/capabilities.js';
 import {
   Header,

@@ -3,19 +3,16 @@
  * the queue is decoded, shown at the prompt, and told how its answer will be read (its
  * phase). Commands the server does not answer (UNANSWERED) take effect here and are done.
  */
+import { Command, decodeChangeUser, decodeFieldList, decodeInitDb } from './protocol/commands.js';
+import { decodeQuery } from './protocol/query-command.js';
 import {
-  Command,
-  decodeChangeUser,
-  decodeFieldList,
-  decodeInitDb,
-  decodeQuery,
   decodeStmtClose,
   decodeStmtExecute,
   decodeStmtPrepare,
   decodeStmtReset,
   decodeStmtSendLongData,
   type StmtExecuteContext,
-} from './protocol/commands.js';
+} from './protocol/statement-commands.js';
 import type { ObserverContext } from './observer-context.js';
 import { decoded, keep, MAX_KEPT_PARAM, MAX_KEPT_TEXT, paramTypes, Phase, sameTypes, shownParams, type Pending } from './observer-state.js';
 

@@ -6,7 +6,8 @@
  * Run becomes are written by RunWriter (run-writer.ts).
  */
 import { ELLIPSIS, type RowCollector } from '../../src/transcript/index.js';
-import { Command, type Param, type ParamType } from './protocol/commands.js';
+import { Command } from './protocol/commands.js';
+import type { Param, ParamType } from './protocol/statement-commands.js';
 import { Indicator, type BulkValue } from './protocol/bulk.js';
 import type { ErrPacket } from './protocol/packets.js';
 import { BINARY_CHARSET, ColumnFlag, ColumnType, NOT_FIXED_DECIMALS, formatBinaryValue, type BinaryValue, type ColumnDefinition } from './protocol/resultset.js';

@@ -4,18 +4,16 @@ import fc from 'fast-check';
 import type { RecordedEvent } from '../../src/recording/frames.js';
 import { ProtocolError } from '../../src/errors.js';
 import { MAX_TRACKED, MysqlObserver } from './observer.js';
+import { Command, encodeEmptyCommand, encodeInitDb } from './protocol/commands.js';
+import { encodeQuery } from './protocol/query-command.js';
 import {
-  Command,
-  encodeEmptyCommand,
-  encodeInitDb,
-  encodeQuery,
   encodeStmtClose,
   encodeStmtExecute,
   encodeStmtPrepare,
   encodeStmtPrepareOk,
   encodeStmtSendLongData,
   type Param,
-} from './protocol/commands.js';
+} from './protocol/statement-commands.js';
 import { PacketFramer, writePacket, type PacketSink } from './protocol/framer.js';
 import { Capability as C } from './protocol/capabilities.js';
 import { ServerStatus as S, encodeEof, encodeErr, encodeLocalInfileRequest, encodeOk, encodeProgressReport } from './protocol/packets.js';

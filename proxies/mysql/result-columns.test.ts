@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { MysqlObserver } from './observer.js';
-import { encodeQuery } from './protocol/commands.js';
+import { encodeQuery } from './protocol/query-command.js';
 import { PacketFramer, writePacket } from './protocol/framer.js';
 import { Capability as C } from './protocol/capabilities.js';
 import { encodeEof } from './protocol/packets.js';

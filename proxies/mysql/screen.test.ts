@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { Command, encodeChangeUser, encodeEmptyCommand, encodeQuery } from './protocol/commands.js';
+import { Command, encodeChangeUser, encodeEmptyCommand } from './protocol/commands.js';
+import { encodeQuery } from './protocol/query-command.js';
 import { MAX_PACKET_PAYLOAD, writePacket } from './protocol/framer.js';
 import { Capability as C } from './protocol/capabilities.js';
 import { decodeErr } from './protocol/packets.js';

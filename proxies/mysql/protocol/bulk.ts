@@ -17,7 +17,7 @@
  * throws a ProtocolError.
  */
 import { Command } from './commands.js';
-import type { ParamType } from './commands.js';
+import type { ParamType } from './statement-commands.js';
 import { PayloadWriter } from './payload-writer.js';
 import { PayloadReader } from './wire.js';
 import { readBinaryValue, writeBinaryValue, type BinaryValue } from './values.js';

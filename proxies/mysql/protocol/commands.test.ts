@@ -5,15 +5,23 @@ import { ProtocolError } from '../../../src/errors.js';
 import { hex, refuses } from '../../wire/test-support.js';
 import {
   Command,
-  ExecuteFlag,
   SetOption,
   commandName,
   decodeChangeUser,
   decodeEmptyCommand,
   decodeFieldList,
   decodeInitDb,
-  decodeQuery,
   decodeSetOption,
+  encodeChangeUser,
+  encodeEmptyCommand,
+  encodeFieldList,
+  encodeInitDb,
+  encodeSetOption,
+  type ChangeUser,
+} from './commands.js';
+import { decodeQuery, encodeQuery } from './query-command.js';
+import {
+  ExecuteFlag,
   decodeStmtClose,
   decodeStmtExecute,
   decodeStmtFetch,
@@ -21,12 +29,6 @@ import {
   decodeStmtPrepareOk,
   decodeStmtReset,
   decodeStmtSendLongData,
-  encodeChangeUser,
-  encodeEmptyCommand,
-  encodeFieldList,
-  encodeInitDb,
-  encodeQuery,
-  encodeSetOption,
   encodeStmtClose,
   encodeStmtExecute,
   encodeStmtFetch,
@@ -34,9 +36,8 @@ import {
   encodeStmtPrepareOk,
   encodeStmtReset,
   encodeStmtSendLongData,
-  type ChangeUser,
   type Param,
-} from './commands.js';
+} from './statement-commands.js';
 import { Capability as C } from './capabilities.js';
 import { ColumnType as T } from './values.js';
 
