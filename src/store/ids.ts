@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { NotFoundError } from '../errors.js';
 
 // Crockford base32, as ULID uses: ids sort by creation time and read unambiguously.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -21,4 +22,10 @@ const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export function isRecordingId(id: string): boolean {
   return ID_PATTERN.test(id);
+}
+
+/** `id` itself when it is a recording id; anything else names no recording (a NotFoundError). */
+export function checkRecordingId(id: string): string {
+  if (!isRecordingId(id)) throw new NotFoundError(`no recording ${JSON.stringify(id)}`);
+  return id;
 }

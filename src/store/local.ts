@@ -28,7 +28,7 @@ import type { Logger } from '../log.js';
 import type { ChunkCounts, LogEntry } from '../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../seal/manifest.js';
 import { readRecords, recordHeader, RecordPositions, scanRecords } from './chunk-file.js';
-import { isRecordingId } from './ids.js';
+import { checkRecordingId } from './ids.js';
 import { fsyncDir, shredManifest, writeAtomic, writeImportFolder } from './local-import.js';
 import { DirectWrites, stallWarning } from './direct-write.js';
 import { CACHE_DROP_STEP, CacheDropper, CHECKPOINT_DROP_MIN, type PageCache, pageCache } from './page-cache.js';
@@ -93,8 +93,7 @@ export class LocalStore implements RecordingStore {
   }
 
   private dir(id: string): string {
-    if (!isRecordingId(id)) throw new NotFoundError(`no recording ${JSON.stringify(id)}`);
-    return join(this.dataDir, 'recordings', id);
+    return join(this.dataDir, 'recordings', checkRecordingId(id));
   }
 
   async create(manifest: Manifest): Promise<void> {

@@ -27,7 +27,7 @@ import type { Logger } from '../../log.js';
 import type { Secret } from '../../config/secret.js';
 import type { LogEntry } from '../../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../../seal/manifest.js';
-import { isRecordingId } from '../ids.js';
+import { checkRecordingId, isRecordingId } from '../ids.js';
 import type { InterruptedRecording, ListFilter, RecipientUpdate, RecordingCopy, RecordingEnd, RecordingStore, RecordingSummary, StoreHealth, StoredChunk } from '../types.js';
 import { importInto } from './import.js';
 import { ChunkListener, noticePayload, waitFor } from './listener.js';
@@ -110,7 +110,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   async create(manifest: Manifest): Promise<void> {
-    const id = checkId(manifest.id);
+    const id = checkRecordingId(manifest.id);
     const m = manifest.meta;
     await this.transaction(`creating recording ${id}`, async (c) => {
       await c.query(
@@ -125,7 +125,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   async addStream(id: string, stream: StreamInfo): Promise<void> {
-    checkId(id);
+    checkRecordingId(id);
     await this.transaction(`adding stream ${stream.id} to recording ${id}`, async (c) => {
       const r = await c.query<{ status: string; n: number }>(
         'SELECT status, (SELECT count(*)::int FROM streams WHERE recording = $1) AS n FROM recordings WHERE id = $1 FOR UPDATE',
@@ -141,7 +141,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   async appendChunks(id: string, streamId: number, from: number, ciphertexts: Uint8Array[]): Promise<void> {
-    checkId(id);
+    checkRecordingId(id);
     if (ciphertexts.length === 0) return;
     await this.transaction(`appending to recording ${id}`, async (c) => {
       const s = await c.query<{ next_index: number; status: string }>(
@@ -178,7 +178,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   async checkpoint(id: string, checkpoint: Checkpoint): Promise<void> {
-    checkId(id);
+    checkRecordingId(id);
     await this.transaction(`checkpointing recording ${id}`, async (c) => {
       await lockOpen(c, id);
       await insertCheckpoint(c, id, checkpoint);
@@ -187,7 +187,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   async finalize(id: string, checkpoint: Checkpoint, end: RecordingEnd): Promise<void> {
-    checkId(id);
+    checkRecordingId(id);
     await this.transaction(`finalizing recording ${id}`, async (c) => {
       await lockOpen(c, id);
       await insertCheckpoint(c, id, checkpoint);
@@ -213,7 +213,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   async manifest(id: string): Promise<Manifest> {
-    const [m] = await this.manifests([checkId(id)]);
+    const [m] = await this.manifests([checkRecordingId(id)]);
     if (!m) throw new NotFoundError(`no recording ${id}`);
     return m;
   }
@@ -254,7 +254,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   async checkpoints(id: string): Promise<Checkpoint[]> {
-    checkId(id);
+    checkRecordingId(id);
     const r = await this.query<{ body: Checkpoint | null }>(
       `reading the checkpoints of recording ${id}`,
       'SELECT c.body FROM recordings r LEFT JOIN checkpoints c ON c.recording = r.id WHERE r.id = $1 ORDER BY c.seq',
@@ -265,7 +265,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   chunks(id: string, streamId: number, from = 0): AsyncIterable<StoredChunk> {
-    checkId(id);
+    checkRecordingId(id);
     return this.readChunks(id, streamId, from);
   }
 
@@ -287,7 +287,7 @@ export class PostgresStore implements RecordingStore {
   }
 
   async *tail(id: string, streamId: number, from = 0, signal?: AbortSignal): AsyncIterable<StoredChunk> {
-    checkId(id);
+    checkRecordingId(id);
     await this.ready();
     const wakeups = new EventEmitter();
     let woken = false;
@@ -317,18 +317,18 @@ export class PostgresStore implements RecordingStore {
   }
 
   async tornBytes(id: string): Promise<number> {
-    checkId(id);
+    checkRecordingId(id);
     return 0;
   }
 
   async updateRecipients(id: string, recipients: RecipientEntry[]): Promise<void> {
-    await this.updateRecipientsMany([{ id: checkId(id), recipients }]);
+    await this.updateRecipientsMany([{ id: checkRecordingId(id), recipients }]);
   }
 
   /** Replaces the recipients of many recordings in one transaction (rotation's batches). */
   async updateRecipientsMany(updates: readonly RecipientUpdate[]): Promise<void> {
     if (updates.length === 0) return;
-    const ids = updates.map((u) => checkId(u.id));
+    const ids = updates.map((u) => checkRecordingId(u.id));
     await this.transaction(`updating the recipients of ${updates.length} recording(s)`, async (c) => {
       // Only recording_keys changes; its foreign key holds each recording's row against a delete meanwhile.
       const found = await c.query<{ id: string }>('SELECT id FROM recordings WHERE id = ANY($1::text[])', [ids]);
@@ -366,7 +366,7 @@ export class PostgresStore implements RecordingStore {
    * chunks stay until purge(); nobody can open them any more.
    */
   async shredKeys(id: string): Promise<void> {
-    checkId(id);
+    checkRecordingId(id);
     if (this.writing.has(id)) throw new StoreError(`recording ${id} is still being written`);
     await this.transaction(`destroying the keys of recording ${id}`, async (c) => {
       await c.query('DELETE FROM recording_keys WHERE recording = $1', [id]);
@@ -375,7 +375,7 @@ export class PostgresStore implements RecordingStore {
 
   /** Step two: the chunks, checkpoints, streams and the recording's row. */
   async purge(id: string): Promise<void> {
-    checkId(id);
+    checkRecordingId(id);
     if (this.writing.has(id)) throw new StoreError(`recording ${id} is still being written`);
     await this.transaction(`deleting recording ${id}`, async (c) => {
       await c.query('DELETE FROM chunks WHERE recording = $1', [id]);
@@ -393,7 +393,7 @@ export class PostgresStore implements RecordingStore {
 
   /** A finished recording copied from another store (the archive tier), in one transaction: see import.ts. */
   async importRecording(copy: RecordingCopy): Promise<void> {
-    const id = checkId(copy.manifest.id);
+    const id = checkRecordingId(copy.manifest.id);
     await this.transaction(`importing recording ${id}`, (c) => importInto(c, copy, this.nodeId));
   }
 
@@ -424,10 +424,5 @@ export class PostgresStore implements RecordingStore {
     await this.listener.close();
     if (this.endPool) await this.pool.end().catch(() => undefined);
   }
-}
-
-function checkId(id: string): string {
-  if (!isRecordingId(id)) throw new NotFoundError(`no recording ${JSON.stringify(id)}`);
-  return id;
 }
 
