@@ -9,7 +9,8 @@
  *   chunk sent again only when its bytes are identical (a spool replayed
  *   after a lost acknowledgement); a different chunk at a held index is an
  *   error. Each append NOTIFYs the chunks channel at commit, which is what
- *   live viewers on other nodes follow (listener.ts).
+ *   live viewers on other nodes follow (the tail in reads.ts, through
+ *   listener.ts).
  * - Every commit is durable (synchronous_commit as the server has it), so a
  *   checkpoint is one INSERT after the chunks it covers.
  * - Recordings carry the node_id that writes them: recoverInterrupted takes
@@ -20,20 +21,20 @@
  *
  * The schema is migrated lazily at first use (openStore is synchronous).
  */
-import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import { NotFoundError, StoreError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Secret } from '../../config/secret.js';
 import type { LogEntry } from '../../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../../seal/manifest.js';
-import { checkRecordingId, isRecordingId } from '../ids.js';
+import { checkRecordingId } from '../ids.js';
 import type { InterruptedRecording, ListFilter, RecipientUpdate, RecordingCopy, RecordingEnd, RecordingStore, RecordingSummary, StoreHealth, StoredChunk } from '../types.js';
 import { importInto } from './import.js';
-import { ChunkListener, noticePayload, waitFor } from './listener.js';
+import { ChunkListener, noticePayload } from './listener.js';
 import { migrate } from './migrate.js';
 import { describeUrl, openPool } from './pool.js';
-import { INSERT_KEYS, joinManifest, keyColumns, listQuery, storedManifest, SUMMARY_COLUMNS, toRecipient, toSummary, type KeyRow, type RecordingRow, type StreamRow } from './rows.js';
+import { PgReader } from './reads.js';
+import { INSERT_KEYS, keyColumns, storedManifest } from './rows.js';
 import { CHUNKS_CHANNEL, LOG_LOCK, STORE_STEPS } from './schema.js';
 import { recoverRecordings } from './recovery.js';
 import { PgAccess } from './access.js';
@@ -49,8 +50,6 @@ export interface PostgresStoreOptions {
   tailPollMs?: number;
 }
 
-/** Chunks read per query by `chunks` and `tail` (64 KiB-ish each). */
-const READ_PAGE = 32;
 /** The tail's safety-net poll, for a NOTIFY missed across a reconnect. */
 const TAIL_POLL_MS = 1_000;
 
@@ -61,7 +60,7 @@ export class PostgresStore implements RecordingStore {
   private readonly db: PgAccess;
   private readonly listener: ChunkListener;
   private readonly endPool: boolean;
-  private readonly tailPollMs: number;
+  private readonly reads: PgReader;
   /** Recordings this instance created and has not finalized: recovery never takes them. */
   private readonly writing = new Set<string>();
   private migrated: Promise<void> | undefined;
@@ -80,8 +79,8 @@ export class PostgresStore implements RecordingStore {
     const log = options.log.child({ store: where });
     this.db = new PgAccess(this.pool, where, log);
     this.nodeId = options.nodeId;
-    this.tailPollMs = options.tailPollMs ?? TAIL_POLL_MS;
     this.listener = new ChunkListener(this.pool.options, log);
+    this.reads = new PgReader(this.query.bind(this), this.ready.bind(this), this.listener, options.tailPollMs ?? TAIL_POLL_MS);
   }
 
   health(): StoreHealth {
@@ -201,119 +200,38 @@ export class PostgresStore implements RecordingStore {
     this.writing.delete(id);
   }
 
-  async get(id: string): Promise<RecordingSummary | undefined> {
-    if (!isRecordingId(id)) return undefined;
-    const r = await this.query<RecordingRow>(`reading recording ${id}`, `SELECT ${SUMMARY_COLUMNS} FROM recordings r WHERE r.id = $1`, [id]);
-    return r.rows[0] && toSummary(r.rows[0]);
+  get(id: string): Promise<RecordingSummary | undefined> {
+    return this.reads.get(id);
   }
 
-  async list(filter?: ListFilter): Promise<RecordingSummary[]> {
-    const { text, values } = listQuery(filter);
-    return (await this.query<RecordingRow>('listing recordings', text, values)).rows.map(toSummary);
+  list(filter?: ListFilter): Promise<RecordingSummary[]> {
+    return this.reads.list(filter);
   }
 
-  async manifest(id: string): Promise<Manifest> {
-    const [m] = await this.manifests([checkRecordingId(id)]);
-    if (!m) throw new NotFoundError(`no recording ${id}`);
-    return m;
+  manifest(id: string): Promise<Manifest> {
+    return this.reads.manifest(id);
   }
 
-  /**
-   * The recipients of several recordings in one round trip, in the order
-   * asked: what rotation reads. Recordings without any (absent, or their
-   * keys destroyed) are left out.
-   */
-  async recipientsMany(ids: readonly string[]): Promise<RecipientUpdate[]> {
-    const r = await this.query<KeyRow & { recording: string }>(
-      'reading recipients',
-      'SELECT recording, kid, name, sealed_key FROM recording_keys WHERE recording = ANY($1::text[]) ORDER BY recording, position',
-      [[...ids]],
-    );
-    const byId = new Map<string, RecipientUpdate>();
-    for (const row of r.rows) {
-      let entry = byId.get(row.recording);
-      if (!entry) byId.set(row.recording, (entry = { id: row.recording, recipients: [] }));
-      entry.recipients.push(toRecipient(row));
-    }
-    return ids.flatMap((id) => byId.get(id) ?? []);
+  /** The recipients of several recordings in one round trip, in the order asked (rotation's reads); see reads.ts. */
+  recipientsMany(ids: readonly string[]): Promise<RecipientUpdate[]> {
+    return this.reads.recipientsMany(ids);
   }
 
   /** The manifests of several recordings in one round trip (those that exist, in the order asked). */
-  async manifests(ids: readonly string[]): Promise<Manifest[]> {
-    const r = await this.query<{ id: string; manifest: Manifest; streams: StreamRow[] | null; keys: KeyRow[] | null }>(
-      'reading manifests',
-      `SELECT r.id, r.manifest,
-         (SELECT json_agg(json_build_object('id', s.id, 'name', s.name, 'kind', s.kind, 'channel', s.channel, 'nonce_prefix', s.nonce_prefix) ORDER BY s.position)
-            FROM streams s WHERE s.recording = r.id) AS streams,
-         (SELECT json_agg(json_build_object('kid', k.kid, 'name', k.name, 'sealed_key', k.sealed_key) ORDER BY k.position)
-            FROM recording_keys k WHERE k.recording = r.id) AS keys
-       FROM unnest($1::text[]) WITH ORDINALITY AS want(id, n) JOIN recordings r ON r.id = want.id ORDER BY want.n`,
-      [[...ids]],
-    );
-    return r.rows.map((row) => joinManifest(row.manifest, row.streams ?? [], row.keys ?? []));
+  manifests(ids: readonly string[]): Promise<Manifest[]> {
+    return this.reads.manifests(ids);
   }
 
-  async checkpoints(id: string): Promise<Checkpoint[]> {
-    checkRecordingId(id);
-    const r = await this.query<{ body: Checkpoint | null }>(
-      `reading the checkpoints of recording ${id}`,
-      'SELECT c.body FROM recordings r LEFT JOIN checkpoints c ON c.recording = r.id WHERE r.id = $1 ORDER BY c.seq',
-      [id],
-    );
-    if (r.rows.length === 0) throw new NotFoundError(`no recording ${id}`);
-    return r.rows.flatMap((row) => (row.body === null ? [] : [row.body]));
+  checkpoints(id: string): Promise<Checkpoint[]> {
+    return this.reads.checkpoints(id);
   }
 
   chunks(id: string, streamId: number, from = 0): AsyncIterable<StoredChunk> {
-    checkRecordingId(id);
-    return this.readChunks(id, streamId, from);
+    return this.reads.chunks(id, streamId, from);
   }
 
-  private async *readChunks(id: string, streamId: number, from: number): AsyncGenerator<StoredChunk> {
-    let next = from;
-    for (;;) {
-      const r = await this.query<{ idx: number; data: Buffer }>(
-        `reading chunks of recording ${id}`,
-        'SELECT idx, data FROM chunks WHERE recording = $1 AND stream = $2 AND idx >= $3 ORDER BY idx LIMIT $4',
-        [id, streamId, next, READ_PAGE],
-      );
-      for (const row of r.rows) {
-        if (row.idx !== next) return; // never happens: appends refuse gaps
-        yield { index: row.idx, data: row.data };
-        next++;
-      }
-      if (r.rows.length < READ_PAGE) return;
-    }
-  }
-
-  async *tail(id: string, streamId: number, from = 0, signal?: AbortSignal): AsyncIterable<StoredChunk> {
-    checkRecordingId(id);
-    await this.ready();
-    const wakeups = new EventEmitter();
-    let woken = false;
-    const unsubscribe = await this.listener.subscribe(id, () => {
-      woken = true;
-      wakeups.emit('wake');
-    });
-    try {
-      let next = from;
-      while (!signal?.aborted) {
-        woken = false;
-        for await (const chunk of this.readChunks(id, streamId, next)) {
-          yield chunk;
-          next = chunk.index + 1;
-        }
-        const summary = await this.get(id);
-        if (!summary || summary.status !== 'recording') {
-          // One last read: chunks may have landed between the read above and the status check.
-          for await (const chunk of this.readChunks(id, streamId, next)) yield chunk;
-          return;
-        }
-        if (!woken) await waitFor(wakeups, this.tailPollMs, signal);
-      }
-    } finally {
-      unsubscribe();
-    }
+  tail(id: string, streamId: number, from = 0, signal?: AbortSignal): AsyncIterable<StoredChunk> {
+    return this.reads.tail(id, streamId, from, signal);
   }
 
   async tornBytes(id: string): Promise<number> {
