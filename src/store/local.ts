@@ -17,6 +17,8 @@
  *
  * Deletion is crypto-shredding: the manifest loses its sealed record keys
  * (durably) before the chunk files and the index row go (see local-import.ts).
+ * A recording whose writing process is gone is ended at the next start
+ * (local-recovery.ts).
  */
 import { EventEmitter, once } from 'node:events';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
@@ -25,11 +27,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, StoreError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { ChunkCounts, LogEntry } from '../seal/log.js';
+import type { LogEntry } from '../seal/log.js';
 import type { Checkpoint, Manifest, RecipientEntry, StreamInfo } from '../seal/manifest.js';
 import { readRecords, recordHeader, RecordPositions, scanRecords } from './chunk-file.js';
 import { checkRecordingId } from './ids.js';
 import { fsyncDir, shredManifest, writeAtomic, writeImportFolder } from './local-import.js';
+import { recoverRecordings } from './local-recovery.js';
 import { DirectWrites, stallWarning } from './direct-write.js';
 import { CACHE_DROP_STEP, CacheDropper, CHECKPOINT_DROP_MIN, type PageCache, pageCache } from './page-cache.js';
 import { SqliteIndex } from './sqlite-index.js';
@@ -280,34 +283,8 @@ export class LocalStore implements RecordingStore {
     this.index.setRecipients(id, recipients.map((r) => r.kid));
   }
 
-  async recoverInterrupted(beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]> {
-    const recovered: string[] = [];
-    for (const { id, owner } of this.index.orphans(this.owner)) {
-      if (owner !== null && ownerIsAlive(owner)) continue;
-      const checkpoints = await this.checkpoints(id).catch(() => [] as Checkpoint[]);
-      const summary = this.index.get(id);
-      const final = checkpoints.at(-1)?.final;
-      const endedAt = final?.endedAt ?? checkpoints.at(-1)?.at ?? summary?.startedAt ?? new Date().toISOString();
-      const manifest = await this.manifest(id).catch(() => undefined);
-      let bytes = 0;
-      const chunks: ChunkCounts = {};
-      for (const s of manifest?.streams ?? []) {
-        chunks[s.name] = 0;
-        for await (const chunk of this.chunks(id, s.id)) {
-          bytes += chunk.data.length;
-          chunks[s.name]!++;
-        }
-      }
-      try {
-        await beforeMark?.({ id, endedAt, checkpoints, chunks });
-      } catch {
-        continue;
-      }
-      if (final) this.index.end(id, 'complete', endedAt, final.endReason, bytes);
-      else this.index.end(id, 'interrupted', endedAt, 'interrupted', bytes);
-      recovered.push(id);
-    }
-    return recovered;
+  recoverInterrupted(beforeMark?: (found: InterruptedRecording) => Promise<void>): Promise<string[]> {
+    return recoverRecordings(this.index, this, this.owner, beforeMark);
   }
 
   async delete(id: string): Promise<void> {
@@ -388,16 +365,5 @@ function narrowMode(path: string, mode: number): void {
     if ((statSync(path).mode & 0o777 & ~mode) !== 0) chmodSync(path, mode);
   } catch {
     // not ours to change (an auditor reading another account's store)
-  }
-}
-
-function ownerIsAlive(owner: string): boolean {
-  const pid = Number(owner.split(':')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
