@@ -7,7 +7,6 @@
 import { ProtocolError } from '../../src/errors.js';
 import { Command } from './protocol/commands.js';
 import { decodeStmtPrepareOk } from './protocol/statement-commands.js';
-import { MariaDbCapability } from './protocol/capabilities.js';
 import {
   Header,
   PROGRESS_REPORT_CODE,
@@ -131,9 +130,9 @@ function answerStart(c: ObserverContext, p: Pending, payload: Buffer, first: num
   }
   // A result set answering a command not shown (COM_PROCESS_INFO …) is followed, not shown.
   p.run ??= c.newRun('', false, undefined, p.start, false, true);
-  // Only binary-protocol answers (execute, bulk execute) carry MariaDB's metadata-follows byte.
-  const binary = p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE;
-  const count = decodeColumnCount(payload, c.capabilities, binary ? c.mariadbCapabilities : c.mariadbCapabilities & ~MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA);
+  // With MARIADB_CLIENT_CACHE_METADATA in force MariaDB sends the metadata-follows byte in every
+  // result set's column count, text protocol too (always 1 there: only executes leave metadata out).
+  const count = decodeColumnCount(payload, c.capabilities, c.mariadbCapabilities);
   p.run!.columns = [];
   p.run!.expected = count.count;
   if (!count.metadataFollows) {

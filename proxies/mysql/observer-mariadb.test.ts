@@ -95,6 +95,29 @@ describe('MysqlObserver: MariaDB extended capabilities', () => {
       assert.match(tty, / 2 \| bob\r\n/);
     });
 
+    for (const bytewise of [false, true]) {
+      test(`a text result set under metadata caching: its column count's metadata byte is read, and a row led by NULL is a row (${eofStyle}${bytewise ? ', cut at every byte' : ''})`, () => {
+        // What mariadb-dump asks of a view (MariaDB 10.11 sends the count as 0x02 0x01); the row
+        // starts with 0xFB, NULL, which at the start of an answer would ask for a LOCAL INFILE.
+        const sql = "SELECT engine, table_type FROM INFORMATION_SCHEMA.TABLES WHERE table_name = 'v'";
+        const defs = [col('engine', T.VAR_STRING), col('table_type', T.VAR_STRING)].map((c) => encodeColumnDefinition(c));
+        const { tty, queries, observer } = play(
+          caps,
+          [
+            { client: encodeQuery(sql, caps), server: [encodeColumnCount(2, caps, MARIA), ...defs, ...eof, encodeTextRow([null, 'VIEW']), end] },
+            { client: encodeQuery('SELECT 1', caps), server: [encodeColumnCount(1, caps, MARIA), encodeColumnDefinition(col('1', T.LONGLONG)), ...eof, encodeTextRow(['1']), end] },
+          ],
+          'MariaDB',
+          bytewise,
+        );
+        assert.match(tty, / engine \| table_type \r\n/);
+        // NULL shows as an empty cell, as everywhere in the transcript.
+        assert.match(tty, /\r\n {8}\| VIEW\r\n\(1 row\)\r\n/);
+        assert.deepEqual(queries.map((q) => [q['text'], q['rows'], q['error']]), [[sql, 1, undefined], ['SELECT 1', 1, undefined]]);
+        assert.ok(observer.idle);
+      });
+    }
+
     test(`a bulk execute: the statement once, one event per row with its parameters, the answer on the last (${eofStyle})`, () => {
       const types = [{ type: T.LONGLONG, unsigned: false }];
       const rows = [[{ value: 1 }], [{ indicator: Indicator.Null as const }], [{ value: 3 }]];
@@ -105,8 +128,8 @@ describe('MysqlObserver: MariaDB extended capabilities', () => {
           { client: encodeStmtBulkExecute(4, types, rows), server: [encodeOk({ affectedRows: 3 }, caps)] },
           // Types not sent again: those of the last bulk execute.
           { client: encodeStmtBulkExecute(0xffff_ffff, types, [[{ value: 9 }]], false), server: [encodeOk({ affectedRows: 1 }, caps)] },
-          // A text result set has no metadata-follows byte, whatever the capabilities.
-          { client: encodeQuery('SELECT 1', caps), server: [encodeColumnCount(1, caps), ...(caps & C.CLIENT_DEPRECATE_EOF ? [] : [encodeColumnDefinition(col('1', T.LONGLONG))]), ...(caps & C.CLIENT_DEPRECATE_EOF ? [encodeColumnDefinition(col('1', T.LONGLONG))] : []), ...eof, encodeTextRow(['1']), end] },
+          // A text result set carries the metadata-follows byte too (always 1 there).
+          { client: encodeQuery('SELECT 1', caps), server: [encodeColumnCount(1, caps, MARIA), encodeColumnDefinition(col('1', T.LONGLONG)), ...eof, encodeTextRow(['1']), end] },
         ],
         'MySQL',
       );

@@ -129,7 +129,7 @@ function loginCapabilities(target: TargetConfig, request: LoginRequest, greeting
 }
 
 /** TLS as the target's mode says and the greeting allows: an SSLRequest, then the handshake. */
-async function negotiateTls(target: TargetConfig, greeting: InitialHandshake, out: Sender, reader: SocketReader, login: { capabilities: number; charset: number }): Promise<boolean> {
+async function negotiateTls(target: TargetConfig, greeting: InitialHandshake, out: Sender, reader: SocketReader, login: { capabilities: number; mariadbCapabilities: number; charset: number }): Promise<boolean> {
   const options = targetOptions<MysqlTargetOptions>(target);
   const serverTls = (greeting.capabilities & Capability.CLIENT_SSL) !== 0;
   if (options.tls === 'disable' || !serverTls) {
@@ -138,7 +138,9 @@ async function negotiateTls(target: TargetConfig, greeting: InitialHandshake, ou
     }
     return false;
   }
-  out.send(encodeSslRequest({ capabilities: login.capabilities, mariadbCapabilities: 0, maxPacketSize: 0x100_0000, charset: login.charset }));
+  // The SSLRequest is the HandshakeResponse's first 32 bytes, extended capabilities included:
+  // MariaDB takes them from here, so metadata caching is in force over TLS as it is without.
+  out.send(encodeSslRequest({ capabilities: login.capabilities, mariadbCapabilities: login.mariadbCapabilities, maxPacketSize: 0x100_0000, charset: login.charset }));
   if (reader.pending) throw fail(target, `${target.name} sent unexpected data before the TLS handshake`);
   reader.release();
   try {
@@ -199,7 +201,7 @@ export async function connectMysqlTarget(target: TargetConfig, request: LoginReq
     const lacking = (mariadbCapabilities & ~greeting.mariadbCapabilities) >>> 0;
     if (lacking !== 0) throw fail(target, `${target.name} lacks MariaDB protocol features the client uses (extended capability flags 0x${lacking.toString(16)})`);
     const out = new Sender(socket, hello.seq + 1);
-    const tls = await negotiateTls(target, greeting, out, reader, { capabilities: capabilities | Capability.CLIENT_SSL, charset: request.charset });
+    const tls = await negotiateTls(target, greeting, out, reader, { capabilities: capabilities | Capability.CLIENT_SSL, mariadbCapabilities, charset: request.charset });
     if (tls) {
       capabilities |= Capability.CLIENT_SSL;
       socket = out.socket;
