@@ -9,14 +9,21 @@
  *   Resize (2)  cols:u16be | rows:u16be
  *   Event  (3)  UTF-8 JSON object
  *   Screen (4)  graphical update (graphics layer defines it)
+ *   Table  (5)  a result table as its values (src/transcript/table-frame.ts); read back
+ *               as the Data frame of the text it stands for, so readers see only Data
  */
 import { RecordingError } from '../errors.js';
+import { renderTableFrame } from '../transcript/table-frame.js';
+import { varintLength, writeVarint } from './varint.js';
+
+export { varintLength, writeVarint };
 
 export const enum FrameKind {
   Data = 1,
   Resize = 2,
   Event = 3,
   Screen = 4,
+  Table = 5,
 }
 
 export type Frame =
@@ -33,24 +40,6 @@ export interface RecordedEvent {
 
 /** Largest event a frame carries; the recorder replaces a bigger one with a marker. */
 export const MAX_FRAME_PAYLOAD = 1 << 20;
-
-export function varintLength(n: number): number {
-  let len = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    len++;
-  }
-  return len;
-}
-
-export function writeVarint(buf: Uint8Array, offset: number, n: number): number {
-  while (n >= 0x80) {
-    buf[offset++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[offset++] = n;
-  return offset;
-}
 
 /** The size `encodeFrameInto` will write for a frame with this time and payload length. */
 export function frameSize(t: number, payloadLength: number): number {
@@ -137,6 +126,8 @@ function decodeFrame(kind: number, t: number, payload: Uint8Array): Frame {
       return { kind, t, data: payload };
     case FrameKind.Screen:
       return { kind, t, data: payload };
+    case FrameKind.Table:
+      return { kind: FrameKind.Data, t, data: encoder.encode(renderTableFrame(payload)) };
     case FrameKind.Resize: {
       if (payload.length !== 4) throw new RecordingError('resize frame must be 4 bytes');
       const view = new DataView(payload.buffer, payload.byteOffset, 4);

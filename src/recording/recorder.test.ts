@@ -10,6 +10,7 @@ import { generateSigningKey } from '../seal/signing.js';
 import { defaultSodium } from '../seal/sodium.js';
 import { verifyRecording } from '../seal/verify.js';
 import { LocalStore } from '../store/local.js';
+import { TableRows } from '../transcript/table-frame.js';
 import { FrameKind, type Frame } from './frames.js';
 import { RecordingReader } from './reader.js';
 import { Recorder, WATCHED_FLUSH_MS, type RecorderOptions, type StoredCount } from './recorder.js';
@@ -205,6 +206,31 @@ test('events are their JSON as UTF-8, whatever the characters, across chunk boun
   const queries = eventFrames.map((f) => f.event).filter((e) => e.type === 'query');
   assert.deepEqual(queries, sent.map((e) => JSON.parse(JSON.stringify(e))));
   assert.ok((await chunkSizes(store, recorder.id, 'events')).length > 5);
+  await store.close();
+});
+
+test('result tables are kept as table frames and read back as their text, in order with the text around them; one too big for a chunk is recorded as its text', async () => {
+  const { store, recorder } = await setup({ chunkSize: 1024 });
+  const table = (rows: number): TableRows => {
+    const t = new TableRows(1000);
+    t.columns([{ name: 'n', align: 'right' }]);
+    for (let i = 0; i < rows; i++) t.row([String(i)]);
+    return t;
+  };
+  const small = table(3);
+  const big = table(400);
+  const expected = ['app=> select 3;\r\n', small.render(), 'app=> select 400;\r\n', big.render(), 'app=> '];
+  recorder.outputText(expected[0]!);
+  recorder.outputTable(small.payload());
+  recorder.outputText(expected[2]!);
+  recorder.outputTable(big.payload());
+  recorder.outputText(expected[4]!);
+  await recorder.end('closed');
+  const chunks: Uint8Array[] = [];
+  for await (const c of store.chunks(recorder.id, (await store.manifest(recorder.id)).streams.find((x) => x.name === 'tty')!.id)) chunks.push(c.data);
+  assert.ok(chunks.length >= 3, 'the big table took several chunks, as text');
+  const text = (await frames(store, recorder.id, 'tty')).flatMap((f) => (f.kind === FrameKind.Data ? [Buffer.from(f.data).toString()] : []));
+  assert.equal(text.join(''), expected.join(''));
   await store.close();
 });
 

@@ -26,6 +26,7 @@ import type { Checkpoint, Manifest, RecordingMeta, StreamInfo, StreamKind } from
 import { RecordSealer } from '../seal/sealer.js';
 import type { Sodium } from '../seal/sodium.js';
 import { newRecordingId } from '../store/ids.js';
+import { renderTableFrame } from '../transcript/table-frame.js';
 import type { RecordingEnd, RecordingStore } from '../store/types.js';
 import { FrameKind, MAX_FRAME_PAYLOAD, resizePayload, type RecordedEvent } from './frames.js';
 import { StreamBuffer } from './stream-buffer.js';
@@ -233,6 +234,21 @@ export class Recorder extends EventEmitter {
       s.buffer.appendText(FrameKind.Data, t, text, bytes);
     }
     this.appended(s, t);
+    return this.writable;
+  }
+
+  /**
+   * A result table as its values (a table frame, src/transcript/table-frame.ts), laid out when
+   * the recording is read; one that would not fit in a chunk is laid out now and recorded as its
+   * text. `at` as for outputText.
+   */
+  outputTable(payload: Uint8Array, channel = 0, at?: number): boolean {
+    if (payload.length > this.options.chunkSize / 2) return this.outputText(renderTableFrame(payload), channel, at);
+    const s = this.ttyStream(channel);
+    if (this.ending) return this.writable;
+    const t = this.now(at);
+    if (s.buffer.free() < payload.length) this.sealAndStore(s, false);
+    this.appendFrame(s, FrameKind.Table, t, payload);
     return this.writable;
   }
 

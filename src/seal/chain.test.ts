@@ -14,6 +14,7 @@ test('h0 hashes the version, recording id and stream name', () => {
   assert.deepEqual(chainSeed(s, 'rec-1', 'tty'), s.generichash(32, utf8('recgate/v2 chain\0rec-1\0tty')));
   assert.equal(new ChunkChain(s, 'rec-1', 'tty').hash(), toBase64(chainSeed(s, 'rec-1', 'tty')));
   assert.equal(chainVersionOf(MANIFEST_FORMAT), 2);
+  assert.equal(chainVersionOf('recgate-recording/2'), 2);
   assert.equal(chainVersionOf('recgate-recording/1'), 1);
 });
 

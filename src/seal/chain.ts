@@ -8,6 +8,7 @@
  * where D is, by the recording's manifest format:
  *   recgate-recording/1   BLAKE2b-256(chunk)
  *   recgate-recording/2   the first 32 bytes of BLAKE2b-512(chunk)
+ *   recgate-recording/3   as /2 (its chunks may hold table frames)
  *
  * Both are 256-bit BLAKE2b digests of the whole ciphertext; /2 exists because
  * the gateway computes BLAKE2b-512 with OpenSSL at twice the speed of the

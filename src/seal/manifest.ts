@@ -10,10 +10,13 @@
 
 /**
  * The format new recordings are written in. /2 differs from /1 only in how
- * a chunk's digest is computed (see seal/chain); readers accept both.
+ * a chunk's digest is computed (see seal/chain); /3 from /2 only in that a
+ * terminal stream may hold table frames (src/recording/frames.ts), so that a
+ * reader that knows no table frames refuses the recording at its manifest
+ * rather than at its first table. Readers accept all three.
  */
-export const MANIFEST_FORMAT = 'recgate-recording/2';
-export const MANIFEST_FORMATS = ['recgate-recording/1', MANIFEST_FORMAT] as const;
+export const MANIFEST_FORMAT = 'recgate-recording/3';
+export const MANIFEST_FORMATS = ['recgate-recording/1', 'recgate-recording/2', MANIFEST_FORMAT] as const;
 export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
 
 export type StreamKind = 'tty' | 'input' | 'events' | 'screen';

@@ -174,6 +174,11 @@ export class Session extends EventEmitter {
     return this.live?.outputText(text, channel, at) ?? true;
   }
 
+  /** A result table as its values, laid out when read (see Recorder.outputTable); `at` as for now(). */
+  outputTable(payload: Uint8Array, channel?: number, at?: number): boolean {
+    return this.live?.outputTable(payload, channel, at) ?? true;
+  }
+
   /** Keystrokes from the person (they count as activity); `t` from `now()` when recorded late. */
   input(data: Uint8Array, channel?: number, t?: number): boolean {
     this.activity();

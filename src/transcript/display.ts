@@ -32,6 +32,17 @@ export const DEFAULT_MAX_CELL_WIDTH = 200;
 /** A cell spans at most this many code points per column of its width cap (zero-width marks included). */
 const CHARS_PER_COLUMN = 4;
 
+/**
+ * How much of a value formatCell can ever look at: the UTF-8 bytes (`bytes`) or UTF-16 code
+ * units (`units`) that hold its first 4 × maxWidth + 1 code points, with one to spare for a
+ * sequence cut at the end. A value cut there is laid out exactly as the whole value would be,
+ * which lets a result's rows be kept short of their full length until they are laid out.
+ */
+export function cellPrefixKept(maxWidth: number): { bytes: number; units: number } {
+  const chars = Math.max(1, Math.floor(maxWidth)) * CHARS_PER_COLUMN + 2;
+  return { bytes: chars * 4, units: chars * 2 };
+}
+
 function inRanges(table: readonly number[], cp: number): boolean {
   let lo = 0;
   let hi = table.length / 2 - 1;

@@ -61,6 +61,8 @@ export interface FormattedColumn {
  */
 export class ColumnLayout {
   rendered: { widths: number[]; text: string } | undefined = undefined;
+  /** The columns as a table frame records them (table-frame.ts), held here for the same reason. */
+  encoded: Uint8Array | undefined = undefined;
   constructor(readonly columns: readonly FormattedColumn[]) {}
 }
 

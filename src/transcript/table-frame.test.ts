@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { RecordingError } from '../errors.js';
+import { decodeFrames, encodeFrameInto, FrameKind, frameSize } from '../recording/frames.js';
+import { cellPrefixKept } from './display.js';
+import { RowCollector } from './rows.js';
+import { renderTableFrame, TableRows } from './table-frame.js';
+import type { TableColumn } from './table.js';
+
+type Value = { kind: 'sent'; bytes: Buffer } | { kind: 'shown'; text: string } | null;
+
+const bytes = fc.oneof(
+  fc.uint8Array({ maxLength: 40 }),
+  // Valid UTF-8 of every width, long enough to pass the cell's cap, sometimes cut mid-sequence.
+  fc.tuple(fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '\u0301', '\t', '\n', '\x1b', '\u202e', '\ufeff'), maxLength: 120 }), fc.nat(3)).map(([s, cut]) => {
+    const b = Buffer.from(s);
+    return b.subarray(0, Math.max(0, b.length - cut));
+  }),
+);
+const value: fc.Arbitrary<Value> = fc.oneof(
+  fc.constant(null),
+  bytes.map((b) => ({ kind: 'sent' as const, bytes: Buffer.from(b) })),
+  bytes.map((b) => ({ kind: 'shown' as const, text: Buffer.from(b).toString('utf8') })),
+);
+const column: fc.Arbitrary<TableColumn> = fc.record({ name: bytes.map((b) => Buffer.from(b).toString('utf8')), align: fc.constantFrom('left' as const, 'right' as const) });
+
+/** The rows given to TableRows cell by cell, and laid out from its payload. */
+function kept(columns: TableColumn[], rows: Value[][], maxRows: number, options: { maxCellWidth: number; footer: boolean }): string {
+  const table = new TableRows(maxRows, options);
+  table.columns(columns);
+  for (const row of rows) {
+    if (!table.startRow()) continue;
+    for (const v of row) {
+      if (v === null) table.nullCell();
+      else if (v.kind === 'sent') table.valueCell(v.bytes, 0, v.bytes.length);
+      else table.shownCell(v.text);
+    }
+    table.endRow();
+  }
+  return renderTableFrame(table.payload());
+}
+
+/** The same rows laid out as they pass, each sent value decoded as the observers decode it. */
+function laidOut(columns: TableColumn[], rows: Value[][], maxRows: number, options: { maxCellWidth: number; footer: boolean }): string {
+  const table = new RowCollector(maxRows, options);
+  table.columns(columns);
+  for (const row of rows) table.row(row.map((v) => (v === null ? null : v.kind === 'sent' ? v.bytes.toString('utf8') : v.text)));
+  return table.render();
+}
+
+test('a table kept as its values reads back as the table laid out as it passed', () => {
+  fc.assert(
+    fc.property(
+      fc.array(column, { minLength: 1, maxLength: 4 }),
+      fc.array(fc.array(value, { maxLength: 5 }), { maxLength: 8 }),
+      fc.nat(6),
+      fc.integer({ min: 1, max: 12 }),
+      fc.boolean(),
+      (columns, rows, maxRows, maxCellWidth, footer) => {
+        const options = { maxCellWidth, footer };
+        assert.equal(kept(columns, rows, maxRows, options), laidOut(columns, rows, maxRows, options));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('a value is kept only as far as a cell can show it, and rows past maxRows only counted', () => {
+  const table = new TableRows(2, { maxCellWidth: 10 });
+  table.columns([{ name: 'v', align: 'left' }]);
+  const long = Buffer.alloc(1 << 20, 0x61);
+  for (let i = 0; i < 1000; i++) {
+    if (!table.startRow()) continue;
+    table.valueCell(long, 0, long.length);
+    table.endRow();
+  }
+  table.skip(5);
+  const payload = table.payload();
+  assert.ok(payload.length < 2 * cellPrefixKept(10).bytes + 64, `${payload.length} bytes kept`);
+  const text = renderTableFrame(payload);
+  assert.equal(text, `     v      \r\n${'-'.repeat(12)}\r\n ${'a'.repeat(9)}…\r\n ${'a'.repeat(9)}…\r\n(1005 rows; first 2 shown)\r\n\r\n`);
+});
+
+test('a row that could not be read is shown as one mark per column, and a statement run again reuses its columns', () => {
+  const first = new TableRows(5);
+  first.columns([
+    { name: 'id', align: 'right' },
+    { name: 'name', align: 'left' },
+  ]);
+  assert.ok(first.startRow());
+  first.valueCell(Buffer.from('17'), 0, 2);
+  first.replaceRow('…');
+  const again = new TableRows(5);
+  again.columnsLaidOut(first.laidOut);
+  assert.ok(again.startRow());
+  again.valueCell(Buffer.from('x1'), 1, 2);
+  again.endRow();
+  assert.equal(renderTableFrame(first.payload()), ' id | name \r\n----+------\r\n  … | …\r\n(1 row)\r\n\r\n');
+  assert.equal(renderTableFrame(again.payload()), ' id | name \r\n----+------\r\n  1 | \r\n(1 row)\r\n\r\n');
+  assert.throws(() => new TableRows(5).columnsLaidOut(new RowCollector(5).laidOut), TypeError);
+});
+
+test('a table frame reads back as the Data frame of its text', () => {
+  const table = new TableRows(10);
+  table.columns([{ name: 'n', align: 'right' }]);
+  table.row(['1']);
+  const payload = table.payload();
+  const chunk = new Uint8Array(frameSize(42, payload.length));
+  encodeFrameInto(chunk, 0, FrameKind.Table, 42, payload);
+  const [frame] = decodeFrames(chunk);
+  assert.equal(frame?.kind, FrameKind.Data);
+  assert.equal(frame?.t, 42);
+  assert.equal(Buffer.from(frame.kind === FrameKind.Data ? frame.data : []).toString(), ' n \r\n---\r\n 1\r\n(1 row)\r\n\r\n');
+});
+
+test('a payload cut at any byte, or any bytes at all, read as a table or refused with RecordingError', () => {
+  const table = new TableRows(10, { maxCellWidth: 20 });
+  table.columns([
+    { name: 'a', align: 'left' },
+    { name: 'b', align: 'right' },
+  ]);
+  table.row(['x', null]);
+  table.row(['é€😀', '42']);
+  const payload = table.payload().slice();
+  const readOrRefuse = (b: Uint8Array): void => {
+    try {
+      assert.equal(typeof renderTableFrame(b), 'string');
+    } catch (e) {
+      assert.ok(e instanceof RecordingError, String(e));
+    }
+  };
+  for (let i = 0; i <= payload.length; i++) readOrRefuse(payload.subarray(0, i));
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => readOrRefuse(Uint8Array.of(1, ...b))), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.nat(payload.length - 1), fc.integer({ min: 0, max: 255 }), (at, byte) => {
+      const changed = payload.slice();
+      changed[at] = byte;
+      readOrRefuse(changed);
+    }),
+    { numRuns: 2000 },
+  );
+});
