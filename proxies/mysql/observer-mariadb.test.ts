@@ -10,6 +10,7 @@ import { PacketFramer, writePacket } from './protocol/framer.js';
 import { Capability as C, MariaDbCapability as M } from './protocol/capabilities.js';
 import { encodeEof, encodeOk } from './protocol/packets.js';
 import { ColumnFlag as F, ColumnType as T, encodeBinaryRow, encodeColumnCount, encodeColumnDefinition, encodeTextRow, type ColumnDefinition } from './protocol/resultset.js';
+import { renderTableFrame } from '../../src/transcript/table-frame.js';
 
 const BASE = C.CLIENT_PROTOCOL_41 | C.CLIENT_TRANSACTIONS | C.CLIENT_SECURE_CONNECTION | C.CLIENT_MULTI_RESULTS | C.CLIENT_PS_MULTI_RESULTS | C.CLIENT_PLUGIN_AUTH;
 const MARIA = M.MARIADB_CLIENT_STMT_BULK_OPERATIONS | M.MARIADB_CLIENT_CACHE_METADATA;
@@ -25,7 +26,7 @@ function play(caps: number, steps: { client?: Buffer; server?: Buffer[] }[], fam
   const events: RecordedEvent[] = [];
   let clock = 0;
   const observer = new MysqlObserver(
-    { tty: (t) => void tty.push(t), event: (e) => void events.push(e), now: () => (clock += 5) },
+    { tty: (t) => void tty.push(t), table: (p) => void tty.push(renderTableFrame(p)), event: (e) => void events.push(e), now: () => (clock += 5) },
     { database: 'app', maxRows: 10, capabilities: caps, mariadbCapabilities: MARIA, ...(family ? { family } : {}) },
   );
   const client = new PacketFramer({ side: 'client' });

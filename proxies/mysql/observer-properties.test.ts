@@ -10,6 +10,7 @@ import { Capability as C } from './protocol/capabilities.js';
 import { ServerStatus as S, encodeLocalInfileRequest } from './protocol/packets.js';
 import { ColumnType as T } from './protocol/resultset.js';
 import { BASE, col, Conv, DEPRECATE, play } from './observer-test-support.js';
+import { renderTableFrame } from '../../src/transcript/table-frame.js';
 
 /** A session touching every path: results, errors, multi-statements, prepared statements, LOAD DATA. */
 function session(caps: number): Conv {
@@ -61,7 +62,7 @@ describe('MysqlObserver: properties', () => {
     const packet = fc.record({ from: fc.constantFrom('client' as const, 'server' as const), seq: fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 255 })), payload });
     fc.assert(
       fc.property(fc.array(packet, { maxLength: 60 }), fc.constantFrom(BASE, DEPRECATE, BASE | C.CLIENT_SESSION_TRACK | C.CLIENT_QUERY_ATTRIBUTES), fc.integer({ min: 0, max: 3 }), (packets, caps, maxRows) => {
-        const observer = new MysqlObserver({ tty: () => {}, event: () => {}, now: () => 0 }, { database: 'app', maxRows, capabilities: caps, localInfile: true });
+        const observer = new MysqlObserver({ tty: () => {}, table: (p) => void renderTableFrame(p), event: () => {}, now: () => 0 }, { database: 'app', maxRows, capabilities: caps, localInfile: true });
         const framers = { client: new PacketFramer({ side: 'client' }), server: new PacketFramer({ side: 'server' }) };
         for (const p of packets) framers[p.from].push(writePacket(p.payload, p.seq), p.from === 'client' ? observer.client : observer.server);
         assert.equal(typeof observer.prompt, 'string');

@@ -5,7 +5,7 @@
  * share. The observer (observer.ts) drives them; the transcript and events a
  * Run becomes are written by RunWriter (run-writer.ts).
  */
-import { ELLIPSIS, type RowCollector } from '../../src/transcript/index.js';
+import { ELLIPSIS, type TableRows } from '../../src/transcript/index.js';
 import { Command } from './protocol/commands.js';
 import type { Param, ParamType } from './protocol/statement-commands.js';
 import { Indicator, type BulkValue } from './protocol/bulk.js';
@@ -57,7 +57,7 @@ export interface Run {
   binary: boolean;
   columns: ColumnDefinition[];
   expected: number;
-  result: RowCollector | undefined;
+  result: TableRows | undefined;
   infile: { file: string; bytes: number } | undefined;
   /** Followed but not shown: no transcript, no event (a result set answering COM_PROCESS_INFO …). */
   silent: boolean;

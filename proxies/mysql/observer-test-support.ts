@@ -21,6 +21,7 @@ import {
   type BinaryValue,
   type ColumnDefinition,
 } from './protocol/resultset.js';
+import { renderTableFrame } from '../../src/transcript/table-frame.js';
 
 // ---------------------------------------------------------------------------
 // Packets, built with the protocol layer's encoders.
@@ -130,7 +131,7 @@ export function play(conv: Conv, options: PlayOptions = {}): Played {
   const tty: string[] = [];
   const events: RecordedEvent[] = [];
   const observer = new MysqlObserver(
-    { tty: (t) => void tty.push(t), event: (e) => void events.push(e), now: () => clock },
+    { tty: (t) => void tty.push(t), table: (p) => void tty.push(renderTableFrame(p)), event: (e) => void events.push(e), now: () => clock },
     { database: options.database === undefined ? 'app' : options.database, maxRows: options.maxRows ?? 3, capabilities: conv.caps, localInfile: options.localInfile ?? true },
   );
   let serverMessages = 0;

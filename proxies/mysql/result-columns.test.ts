@@ -8,6 +8,7 @@ import { Capability as C } from './protocol/capabilities.js';
 import { encodeEof } from './protocol/packets.js';
 import { ColumnFlag as F, ColumnType as T, decodeColumnDefinition, encodeColumnCount, encodeColumnDefinition, encodeTextRow, type ColumnDefinition } from './protocol/resultset.js';
 import { DEFINITIONS_PER_COLUMN, MAX_CACHED_PACKET, ResultColumns } from './result-columns.js';
+import { renderTableFrame } from '../../src/transcript/table-frame.js';
 
 const CAPS = C.CLIENT_PROTOCOL_41 | C.CLIENT_TRANSACTIONS | C.CLIENT_SECURE_CONNECTION | C.CLIENT_MULTI_RESULTS | C.CLIENT_PLUGIN_AUTH;
 
@@ -75,7 +76,7 @@ function transcript(answers: { shape: number; value: string | null }[], shapes: 
   const tty: string[] = [];
   const events: unknown[] = [];
   const observe = (): [MysqlObserver, PacketFramer, PacketFramer] => [
-    new MysqlObserver({ tty: (t) => void tty.push(t), event: (e) => void events.push(e), now: () => 0 }, { database: 'app', maxRows: 3, capabilities: CAPS }),
+    new MysqlObserver({ tty: (t) => void tty.push(t), table: (p) => void tty.push(renderTableFrame(p)), event: (e) => void events.push(e), now: () => 0 }, { database: 'app', maxRows: 3, capabilities: CAPS }),
     new PacketFramer({ side: 'client' }),
     new PacketFramer({ side: 'server' }),
   ];

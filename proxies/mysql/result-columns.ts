@@ -17,7 +17,7 @@
  *   connection at worst, a few KiB for ordinary columns), and LAYOUTS
  *   layouts of at most MAX_LAYOUT_COLUMNS columns.
  */
-import { LayoutCache, RowCollector } from '../../src/transcript/index.js';
+import { LayoutCache, TableRows } from '../../src/transcript/index.js';
 import { RecentDecodes } from '../wire/recent-decodes.js';
 import { RIGHT_ALIGNED_TYPES, decodeColumnDefinition, type ColumnDefinition } from './protocol/resultset.js';
 
@@ -52,9 +52,9 @@ export class ResultColumns {
     return column;
   }
 
-  /** A collector of `maxRows` rows for a result set of `columns`, whose header is laid out once per definitions. */
-  collector(columns: readonly ColumnDefinition[], maxRows: number): RowCollector {
-    const result = new RowCollector(maxRows);
+  /** The rows (at most `maxRows` kept) of a result set for a result set of `columns`, whose header is laid out once per definitions. */
+  collector(columns: readonly ColumnDefinition[], maxRows: number): TableRows {
+    const result = new TableRows(maxRows);
     const layout = this.layouts.find(columns);
     if (layout !== undefined) {
       result.columnsLaidOut(layout);

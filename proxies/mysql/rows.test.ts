@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { RowCollector, renderTable } from '../../src/transcript/index.js';
+import { renderTable } from '../../src/transcript/index.js';
+import { TableRows } from '../../src/transcript/table-frame.js';
 import type { Run } from './observer-state.js';
 import { ColumnFlag as F, ColumnType as T, encodeBinaryRow, encodeTextRow, type ColumnDefinition } from './protocol/resultset.js';
 import { formatTextValue } from './protocol/values.js';
@@ -18,7 +19,7 @@ const COLUMNS = [column('s', T.VAR_STRING, UTF8MB4), column('b', T.BLOB, BINARY,
 
 /** The table of rows fed to addRow through one protocol. */
 function shown(rows: (Buffer | string | number | null)[][], binary: boolean, maxRows = 10): string {
-  const result = new RowCollector(maxRows);
+  const result = new TableRows(maxRows);
   result.columns(COLUMNS.map((c) => ({ name: c.name, align: c.type === T.LONG ? 'right' : 'left' })));
   const run = { rows: 0, binary, columns: COLUMNS, result } as unknown as Run;
   for (const row of rows) {
@@ -68,7 +69,7 @@ test('random values: the same table as through formatTextValue, in both protocol
 });
 
 test('a row that does not decode is shown as ellipses, and counted', () => {
-  const result = new RowCollector(10);
+  const result = new TableRows(10);
   result.columns(COLUMNS.map((c) => ({ name: c.name, align: 'left' })));
   const run = { rows: 0, binary: false, columns: COLUMNS, result } as unknown as Run;
   addRow(run, Buffer.from([0x05, 0x61]), false);

@@ -1,66 +1,69 @@
 /**
- * A result set's rows as the transcript shows them: decoded while the row collector wants
- * them. Values are read where they lie in the packet: a string that is printable ASCII (the
- * common case) becomes its cell without a buffer or a UTF-8 decoding of its own.
+ * A result set's rows as the transcript keeps them for its table frame
+ * (src/transcript/table-frame.ts), while the result wants them: a string the
+ * mysql client shows as its UTF-8 text is kept as the bytes it came in, read
+ * where it lies in the packet (the reader of the recording lays it out);
+ * numbers, dates and binary strings are shown as the client shows them now
+ * and kept as shown.
  */
-import { type Cell, ELLIPSIS, formatCell, formatCellBytes } from '../../src/transcript/index.js';
+import { ELLIPSIS, type TableRows } from '../../src/transcript/index.js';
 import type { Run } from './observer-state.js';
 import { binaryNull, openBinaryRow, openTextRow, type ColumnDefinition } from './protocol/resultset.js';
-import { binaryValueIsBytes, ColumnFlag, formatBinaryValue, formatTextValue, readBinaryValue } from './protocol/values.js';
+import { BINARY_CHARSET, binaryValueIsBytes, ColumnFlag, formatBinaryValue, formatTextValue, readBinaryValue } from './protocol/values.js';
 
-const NULL_CELL = formatCell(null);
-
-/** A row of a result set, decoded and kept while the collector wants it. */
+/** A row of a result set, kept while the result wants it. */
 export function addRow(run: Run, payload: Buffer, truncated: boolean): void {
   run.rows++;
   const result = run.result!;
   const columns = run.columns;
-  const width = result.cellWidth;
-  if (run.binary || !truncated) {
-    // Per row: plain loops and one try rather than closures and maps.
-    const cells = new Array<Cell>(columns.length);
-    try {
-      if (run.binary) binaryCells(payload, columns, width, cells);
-      else textCells(payload, columns, width, cells);
-    } catch {
-      cells.fill(formatCell(ELLIPSIS, width));
-    }
-    result.rowCells(cells);
+  if (!run.binary && truncated) {
+    // A row longer than the framer keeps: shown as far as it arrived, the cut marked.
+    const { values, cut } = textRowPrefix(payload, columns.length);
+    const shown = values.map((v, i) => formatTextValue(v, columns[i]!));
+    if (cut >= 0) for (let i = cut; i < columns.length; i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
+    result.row(shown);
     return;
   }
-  // A row longer than the framer keeps: shown as far as it arrived, the cut marked.
-  const { values, cut } = textRowPrefix(payload, columns.length);
-  const shown = values.map((v, i) => formatTextValue(v, columns[i]!));
-  if (cut >= 0) for (let i = cut; i < columns.length; i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
-  result.row(shown);
+  if (!result.startRow()) return;
+  // Per row: plain loops and one try rather than closures and maps.
+  try {
+    if (run.binary) binaryCells(payload, columns, result);
+    else textCells(payload, columns, result);
+    result.endRow();
+  } catch {
+    result.replaceRow(ELLIPSIS);
+  }
 }
 
-/** The cell of a string value at payload[start, end), as the mysql client shows it. */
-function bytesCell(payload: Buffer, start: number, end: number, column: ColumnDefinition, width: number): Cell {
-  return formatCellBytes(payload, start, end, width) ?? formatCell(formatTextValue(payload.subarray(start, end), column), width);
+/** The string value at payload[start, end): kept as sent when the client shows it as its UTF-8 text. */
+function bytesCell(result: TableRows, payload: Buffer, start: number, end: number, column: ColumnDefinition): void {
+  if (column.charset !== BINARY_CHARSET) result.valueCell(payload, start, end);
+  else result.shownCell(formatTextValue(payload.subarray(start, end), column)!);
 }
 
-function textCells(payload: Buffer, columns: readonly ColumnDefinition[], width: number, cells: Cell[]): void {
+function textCells(payload: Buffer, columns: readonly ColumnDefinition[], result: TableRows): void {
   const r = openTextRow(payload, columns.length);
   for (let i = 0; i < columns.length; i++) {
     const start = r.nullableLenencStart('column', i);
-    cells[i] = start < 0 ? NULL_CELL : bytesCell(payload, start, r.position, columns[i]!, width);
+    if (start < 0) result.nullCell();
+    else bytesCell(result, payload, start, r.position, columns[i]!);
   }
   r.end();
 }
 
-function binaryCells(payload: Buffer, columns: readonly ColumnDefinition[], width: number, cells: Cell[]): void {
+function binaryCells(payload: Buffer, columns: readonly ColumnDefinition[], result: TableRows): void {
   const r = openBinaryRow(payload, columns.length);
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
     if (binaryNull(payload, i)) {
-      cells[i] = NULL_CELL;
+      result.nullCell();
     } else if (binaryValueIsBytes(column.type)) {
       const start = r.lenencStart('value', i);
-      cells[i] = bytesCell(payload, start, r.position, column, width);
+      bytesCell(result, payload, start, r.position, column);
     } else {
-      const value = readBinaryValue(r, column.type, (column.flags & ColumnFlag.UNSIGNED) !== 0, i);
-      cells[i] = formatCell(formatBinaryValue(value, column), width);
+      const shown = formatBinaryValue(readBinaryValue(r, column.type, (column.flags & ColumnFlag.UNSIGNED) !== 0, i), column);
+      if (shown === null) result.nullCell();
+      else result.shownCell(shown);
     }
   }
   r.end();

@@ -19,7 +19,7 @@ export class RunWriter {
   /** Prints a result set collected so far and forgets it. */
   flush(run: Run): void {
     if (!run.result) return;
-    if (!run.silent) this.out.tty(run.result.render());
+    if (!run.silent) this.out.table(run.result.payload());
     run.result = undefined;
   }
 

@@ -68,8 +68,13 @@ export function dataRowPrefix(body: Buffer): { values: (Buffer | null)[]; cut: n
   return { values, cut: -1 };
 }
 
-export function unnamedField(i: number): FieldDescription {
+function unnamedField(i: number): FieldDescription {
   return { name: `?column${i + 1}?`, tableOid: 0, column: 0, typeOid: 0, typeSize: -1, typeModifier: -1, format: 0 };
+}
+
+/** The columns of a row no RowDescription described, named by position. */
+export function unnamedFields(n: number): FieldDescription[] {
+  return Array.from({ length: n }, (_, i) => unnamedField(i));
 }
 
 /** Commands whose tag ends with the rows they affected or returned. */

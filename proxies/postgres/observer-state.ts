@@ -5,7 +5,7 @@
  * (observer-requests.ts) queues what the client sends; the observer reads the answers.
  */
 import type { ObserverOutput } from '../wire/relay.js';
-import { Transcript, type RowCollector } from '../../src/transcript/index.js';
+import { Transcript, type TableRows } from '../../src/transcript/index.js';
 import type { FieldDescription, NoticeFields, TransactionStatus } from './protocol/backend.js';
 import { formatCode } from './protocol/frontend.js';
 import { keep, MAX_TRACKED, remember } from '../wire/tracked.js';
@@ -73,7 +73,7 @@ export interface Running {
   /** The last command tag (a Query of several statements has one per statement). */
   tag: string | undefined;
   error: NoticeFields | undefined;
-  result: RowCollector | undefined;
+  result: TableRows | undefined;
   fields: FieldDescription[] | null;
   /** The portal an Execute runs, whose columns a Describe answered after the Execute was sent. */
   portal?: Portal | undefined;

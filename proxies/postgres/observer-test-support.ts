@@ -10,6 +10,7 @@ import { PgObserver } from './observer.js';
 import { encodeErrorResponse, encodeNoticeResponse, encodeReadyForQuery, type NoticeFields, type TransactionStatus } from './protocol/backend.js';
 import { MessageFramer, type FrameSink } from './protocol/framer.js';
 import { MessageWriter } from './protocol/wire.js';
+import { renderTableFrame } from '../../src/transcript/table-frame.js';
 
 // ---------------------------------------------------------------------------
 // Messages. Frontend ones come from pg-protocol's serializer, which is what
@@ -140,7 +141,7 @@ export function play(steps: Step[], options: PlayOptions = {}): Played {
   const tty: string[] = [];
   const events: RecordedEvent[] = [];
   const observer = new PgObserver(
-    { tty: (t) => void tty.push(t), event: (e) => void events.push(e), now: () => clock },
+    { tty: (t) => void tty.push(t), table: (p) => void tty.push(renderTableFrame(p)), event: (e) => void events.push(e), now: () => clock },
     { database: 'app', maxRows: options.maxRows ?? 3, parameters: new Map(options.parameters ?? []) },
   );
   const framers = { client: new MessageFramer({ side: 'frontend' }), server: new MessageFramer({ side: 'backend' }) };

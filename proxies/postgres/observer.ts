@@ -37,7 +37,6 @@ import { ELLIPSIS, INTERRUPTED, queryEvent, type QueryInput } from '../../src/tr
 import {
   decodeCommandComplete,
   decodeCopyResponse,
-  decodeDataRow,
   decodeErrorResponse,
   decodeNoticeResponse,
   decodeNotificationResponse,
@@ -50,7 +49,8 @@ import {
 } from './protocol/backend.js';
 import type { FrameSink } from './protocol/framer.js';
 import { formatValue } from './protocol/values.js';
-import { affectedRows, dataRowPrefix, toServerMessage, unnamedField } from './observer-reading.js';
+import { dataRowValues, keepDataRow } from './kept-rows.js';
+import { affectedRows, dataRowPrefix, toServerMessage, unnamedFields } from './observer-reading.js';
 import { clientMessage } from './observer-requests.js';
 import { B, ConnectionState, F, failed, portalFields, type Pending, type Running } from './observer-state.js';
 import { ResultColumns } from './result-columns.js';
@@ -165,8 +165,10 @@ export class PgObserver {
       }
       case B.DataRow: {
         // A row longer than the framer keeps is shown as far as it arrived, the cut marked.
-        const cut = truncated ? dataRowPrefix(body) : undefined;
-        this.dataRow(cut ? cut.values : decodeDataRow(body), cut ? cut.cut : -1);
+        if (truncated) {
+          const cut = dataRowPrefix(body);
+          this.dataRow(cut.values, cut.cut);
+        } else this.keptRow(body);
         return;
       }
       case B.CommandComplete:
@@ -247,7 +249,7 @@ export class PgObserver {
     if (!run) return;
     // An Execute's columns come from the Describe answered after it was sent; one never described
     // has no RowDescription: name the columns by position.
-    if (!run.result) this.startResult((run.portal && portalFields(run.portal)) ?? values.map((_, i) => unnamedField(i)));
+    if (!run.result) this.startResult((run.portal && portalFields(run.portal)) ?? unnamedFields(values.length));
     const fields = run.fields ?? [];
     // A plain loop, not a map: this runs per row.
     const shown = new Array<string | null>(values.length);
@@ -257,6 +259,16 @@ export class PgObserver {
     }
     if (cut >= 0) for (let i = cut; i < Math.max(shown.length, fields.length); i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
     run.result!.row(shown);
+    run.rows++;
+  }
+
+  /** A whole DataRow, kept for the table frame as its values (kept-rows.ts). */
+  private keptRow(body: Buffer): void {
+    const run = this.running();
+    if (!run) return;
+    const n = dataRowValues(body);
+    if (!run.result) this.startResult((run.portal && portalFields(run.portal)) ?? unnamedFields(n));
+    if (run.result!.startRow()) keepDataRow(run.result!, body, run.fields ?? []);
     run.rows++;
   }
 
@@ -278,7 +290,7 @@ export class PgObserver {
   /** Prints a result set collected so far and forgets it. */
   private flushResult(run: Running, withFooter: boolean): void {
     if (!run.result) return;
-    if (withFooter || run.result.count > 0) this.c.out.tty(run.result.render());
+    if (withFooter || run.result.count > 0) this.c.out.table(run.result.payload());
     run.result = undefined;
   }
 

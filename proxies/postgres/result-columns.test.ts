@@ -7,6 +7,7 @@ import { decodeRowDescription, encodeReadyForQuery } from './protocol/backend.js
 import { MessageFramer } from './protocol/framer.js';
 import { MessageWriter } from './protocol/wire.js';
 import { MAX_CACHED_BODY, ResultColumns } from './result-columns.js';
+import { renderTableFrame } from '../../src/transcript/table-frame.js';
 
 const INT4 = 23;
 const TEXT = 25;
@@ -85,7 +86,7 @@ function transcript(answers: { shape: number; value: string | null }[], shapes: 
   const tty: string[] = [];
   const events: unknown[] = [];
   const observe = (): [PgObserver, MessageFramer, MessageFramer] => [
-    new PgObserver({ tty: (t) => void tty.push(t), event: (e) => void events.push(e), now: () => 0 }, { database: 'app', maxRows: 3, parameters: new Map() }),
+    new PgObserver({ tty: (t) => void tty.push(t), table: (p) => void tty.push(renderTableFrame(p)), event: (e) => void events.push(e), now: () => 0 }, { database: 'app', maxRows: 3, parameters: new Map() }),
     new MessageFramer({ side: 'frontend' }),
     new MessageFramer({ side: 'backend' }),
   ];

@@ -14,7 +14,7 @@
  *   per connection, and DEFAULT_LAYOUTS layouts of at most MAX_LAYOUT_COLUMNS
  *   columns.
  */
-import { LayoutCache, RowCollector } from '../../src/transcript/index.js';
+import { LayoutCache, TableRows } from '../../src/transcript/index.js';
 import { RecentDecodes } from '../wire/recent-decodes.js';
 import { decodeRowDescription, type FieldDescription } from './protocol/backend.js';
 import { RIGHT_ALIGNED_TYPES } from './protocol/values.js';
@@ -39,9 +39,9 @@ export class ResultColumns {
     return fields;
   }
 
-  /** A collector of `maxRows` rows for a result set of `fields`, whose header is laid out once per fields. */
-  collector(fields: FieldDescription[], maxRows: number): RowCollector {
-    const result = new RowCollector(maxRows);
+  /** The rows (at most `maxRows` kept) of a result set for a result set of `fields`, whose header is laid out once per fields. */
+  collector(fields: FieldDescription[], maxRows: number): TableRows {
+    const result = new TableRows(maxRows);
     const layout = this.layouts.find(fields);
     if (layout !== undefined) {
       result.columnsLaidOut(layout);

@@ -31,6 +31,8 @@ export interface Observer<Sink> {
 /** Where an observer writes: transcript text for the terminal stream, events, and the recording's clock (ms). */
 export interface ObserverOutput {
   tty(text: string): void;
+  /** A result table as its values (TableRows.payload()), after the text given so far; copied before this returns. */
+  table(payload: Uint8Array): void;
   event(e: RecordedEvent): void;
   /**
    * A query event as queryEvent() built it, unchanged: the relay records it with the JSON

@@ -103,6 +103,10 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
       tty: (text) => {
         this.transcript += text;
       },
+      table: (payload) => {
+        this.flushTranscript();
+        this.session.outputTable(payload, 0, this.at);
+      },
       event: (e) => void session.event(e, this.at),
       query: (e) => void session.queryEvent(e, this.at),
       now: () => session.now(this.at),

@@ -210,4 +210,10 @@ test('a real psql session: it plays, and its queries are markers on the progress
   const firstMark = marks.find((m) => m.text.includes('RG-PLAY-Q'))!;
   const lastMark = marks.find((m) => m.text.includes('RG-PLAY-LAST'))!;
   assert.ok(lastMark.left - firstMark.left >= (2.9 / duration) * 100 - 1, 'the markers are as far apart as the queries');
+  // The result tables, laid out in the page from the values the recording keeps ('RG-PLAY-Q42' is only in a result).
+  await page.evaluate(async () => {
+    const p = (window as unknown as { ttyPlayer: { seek(t: number): Promise<void>; getDuration(): Promise<number> } }).ttyPlayer;
+    await p.seek(Math.max(0, (await p.getDuration()) - 0.05));
+  });
+  assert.ok(await screenShows(page, ['RG-PLAY-Q42', '(1 row)', 'RG-PLAY-LAST'], []), 'the results of the queries are on the screen');
 });

@@ -1,0 +1,49 @@
+/**
+ * A DataRow kept for the transcript's table frame (src/transcript/table-frame.ts)
+ * without decoding it: a text-format value is kept as the bytes it came in
+ * (psql shows it as its UTF-8 text, which the reader of the recording lays
+ * out), a binary-format one is shown as now (formatValue) and kept as shown.
+ * Read where the values lie: no buffer or array per value.
+ *
+ * Invariant: a body decodeDataRow refuses is refused here (ProtocolError)
+ * before anything is kept, so a row the server garbled is left out as before.
+ */
+import type { TableRows } from '../../src/transcript/index.js';
+import { decodeDataRow, type FieldDescription } from './protocol/backend.js';
+import { formatValue } from './protocol/values.js';
+
+/** The number of values of a DataRow body decodeDataRow would accept; throws as it does otherwise. */
+export function dataRowValues(body: Buffer): number {
+  const n = body.length >= 2 ? body.readUInt16BE(0) : -1;
+  let at = 2;
+  let i = 0;
+  for (; i < n && at + 4 <= body.length; i++) {
+    const length = body.readInt32BE(at);
+    at += 4;
+    if (length > 0) at += length;
+    else if (length < -1) break;
+  }
+  // Anything out of the ordinary is left to the decoder, for its error.
+  if (n < 0 || i !== n || at !== body.length) decodeDataRow(body);
+  return n;
+}
+
+/** Keeps a DataRow dataRowValues accepted as the open row of `rows` (after startRow). */
+export function keepDataRow(rows: TableRows, body: Buffer, fields: readonly FieldDescription[]): void {
+  const n = body.readUInt16BE(0);
+  let at = 2;
+  for (let i = 0; i < n; i++) {
+    const length = body.readInt32BE(at);
+    at += 4;
+    if (length < 0) {
+      rows.nullCell();
+      continue;
+    }
+    const field = fields[i];
+    const format = field?.format ?? 0;
+    if (format === 0) rows.valueCell(body, at, at + length);
+    else rows.shownCell(formatValue(body.subarray(at, at + length), format, field?.typeOid ?? 0)!);
+    at += length;
+  }
+  rows.endRow();
+}
