@@ -23,6 +23,10 @@
  * target; the gateway answers it itself, or ends the session when an answer
  * could not be put in its place.
  *
+ * Those messages of the gateway's own, the refusals and the session's end
+ * are in relay-end.ts, which DatabaseRelay extends: this file is the path
+ * every chunk takes.
+ *
  * Invariants:
  * - a malformed client message ends this connection only, with the
  *   protocol's error and a log line; the target is told goodbye when its
@@ -33,20 +37,14 @@
  * - the observer sees every forwarded chunk once, in the order the chunks
  *   arrived; an observer that fails ends its own connection, logged.
  */
-import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { ProtocolError } from '../../src/errors.js';
-import type { EndReason, Session } from '../../src/session/session.js';
+import type { Session } from '../../src/session/session.js';
 import { observeLater, type Observable } from './observe-later.js';
-import type { ClientScreen, Framer, Observer, Refused, RelayProtocol, Screened } from './relay-protocol.js';
+import { RelayEnd, type Side } from './relay-end.js';
+import type { ClientScreen, Framer, Observer, RelayProtocol, Screened } from './relay-protocol.js';
 import { readIntoSlabs } from './slab-reads.js';
 
 export type { ClientScreen, Framer, Observer, ObserverOutput, Refused, RelayProtocol, Screened } from './relay-protocol.js';
-
-type Side = Socket | TLSSocket;
-
-export const CLOSE_GRACE_MS = 2000;
 
 /** The transcript's terminal: wide enough for most result tables. */
 export const TRANSCRIPT_TERMINAL = { term: 'xterm-256color', cols: 160, rows: 48 };
@@ -58,30 +56,23 @@ interface Unobserved {
   at: number;
 }
 
-export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
-  private readonly observer: Observer<Sink>;
-  private readonly clientFramer: Framer<Sink>;
+export class DatabaseRelay<Sink> extends RelayEnd<Sink> implements Observable {
+  protected override readonly observer: Observer<Sink>;
+  protected override readonly clientFramer: Framer<Sink>;
   private readonly serverFramer: Framer<Sink>;
   private readonly screen: ClientScreen | undefined;
-  private readonly injections: (Buffer | (() => Buffer))[] = [];
   /** Forwarded chunks the observer has not seen yet, in arrival order. */
   private unobserved: Unobserved[] = [];
   /** Of those, the client's. */
   private clientUnobserved = 0;
-  private observing = false;
+  protected override observing = false;
   /** Queued in observe-later's pass for this turn (that scheduler's flag). */
   awaitingObservation = false;
-  /** The session's end, when it came while chunks were observed: after the rest of them are. */
-  private endAfterObserving: (() => void) | undefined;
   private clientMalformed = false;
   /** Transcript text collected while a chunk is observed, written as one frame after it (see flushTranscript). */
   private transcript = '';
-  /** Set once the session is over: nothing more is forwarded. */
-  private ending: { reason: EndReason } | undefined;
   private serverBlocked = false;
   private clientBlocked = false;
-  private done = false;
-  private closedSides = 0;
   /**
    * performance.now() when the chunk being relayed arrived, undefined between chunks: one
    * clock reading serves the activity, the observer's times, its events and its transcript
@@ -89,13 +80,8 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
    */
   private at: number | undefined;
 
-  constructor(
-    private readonly client: Side,
-    private readonly server: Side,
-    private readonly session: Session,
-    private readonly protocol: RelayProtocol<Sink>,
-  ) {
-    super();
+  constructor(client: Side, server: Side, session: Session, protocol: RelayProtocol<Sink>) {
+    super(client, server, session, protocol);
     this.clientFramer = protocol.clientFramer;
     this.serverFramer = protocol.serverFramer;
     session.terminal(0, TRANSCRIPT_TERMINAL);
@@ -199,7 +185,7 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
    * it arrived. Called by the scheduler once the loop's turn is done, and at once wherever the
    * observer must be current. Never throws: a fault in an observer ends its session, logged.
    */
-  observePending(): void {
+  override observePending(): void {
     if (this.observing || this.unobserved.length === 0) return;
     this.observing = true;
     const outer = this.at;
@@ -232,7 +218,7 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
    * The client's stream is between two server messages: everything forwarded to it has been
    * observed (never while a queue is observed part way) and ended on a message boundary.
    */
-  private atServerBoundary(): boolean {
+  protected override atServerBoundary(): boolean {
     return !this.observing && this.unobserved.length === 0 && this.serverFramer.idle;
   }
 
@@ -259,18 +245,7 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
     this.flushTranscript();
   }
 
-  /** A client message the gateway held back: the person is told why, and it is recorded. */
-  private refuse(refused: Refused): void {
-    if (this.ending) return;
-    this.session.log.warn({ command: refused.command }, 'client command refused');
-    this.session.event({ type: 'command-refused', command: refused.command, message: refused.message });
-    const answer = refused.answer();
-    if (!answer) return this.finish('error', refused.message);
-    this.observer.note(refused.message);
-    this.client.write(answer);
-  }
-
-  private flushTranscript(): void {
+  protected override flushTranscript(): void {
     if (this.transcript === '') return;
     const text = this.transcript;
     this.transcript = '';
@@ -339,101 +314,6 @@ export class DatabaseRelay<Sink> extends EventEmitter implements Observable {
     const recording = this.session.writable;
     toggle(this.client, !this.ending && !this.serverBlocked && recording);
     toggle(this.server, !this.clientBlocked && recording);
-  }
-
-  /** Queues a message of the gateway's own for the client, written at the next server message boundary. */
-  private inject(message: Buffer | (() => Buffer)): void {
-    if (this.done) return;
-    this.observePending();
-    this.injections.push(message);
-    if (this.atServerBoundary()) this.flushInjections();
-  }
-
-  private flushInjections(): void {
-    this.flushTranscript();
-    const messages = this.injections.splice(0).map((m) => (typeof m === 'function' ? m() : m));
-    if (messages.length > 0 && !this.client.destroyed) this.client.write(Buffer.concat(messages));
-    if (this.ending) this.closeSockets();
-  }
-
-  /** A limit or an operator ends the session: the message as a FATAL error, then both sides close. */
-  private disconnect(reason: EndReason, message: string): void {
-    this.finish(reason, message);
-  }
-
-  private malformed(err: ProtocolError): void {
-    this.session.log.warn({ err }, 'malformed client message; connection closed');
-    this.session.event({ type: 'protocol-error', side: 'client', message: err.message });
-    this.finish('error', `recgate: invalid message from the client: ${err.message}`, 'malformed');
-  }
-
-  private finish(reason: EndReason, message: string, kind: 'ended' | 'malformed' = 'ended'): void {
-    if (this.ending) return;
-    this.observePending();
-    if (this.ending) return;
-    // Nothing more is forwarded from here on.
-    this.ending = { reason };
-    // Found while observing: what was forwarded after the offending chunk reached the other side
-    // and goes into the recording before the session ends.
-    if (this.observing) this.endAfterObserving = () => this.end(reason, message, kind);
-    else this.end(reason, message, kind);
-  }
-
-  /** Ends the session: the message in the transcript and, as the protocol's error, to the client; then both sides close. */
-  private end(reason: EndReason, message: string, kind: 'ended' | 'malformed'): void {
-    this.endObserver(message);
-    this.flushTranscript();
-    this.injections.push(() => this.protocol.fatal(message, kind));
-    void this.session.end(reason, { message });
-    if (this.atServerBoundary()) this.flushInjections();
-    else toggle(this.server, true);
-    setTimeout(() => this.destroy(), CLOSE_GRACE_MS).unref();
-  }
-
-  /**
-   * The observer records what it still holds, and the note if any. An observer that fails
-   * here loses only that: the session ends all the same, and no other session with it.
-   */
-  private endObserver(note?: string): void {
-    try {
-      this.observer.end?.();
-      if (note !== undefined) this.observer.note(note);
-    } catch (err) {
-      this.session.log.error({ err }, 'the observer failed as the session ended');
-    }
-  }
-
-  /** The client leaves; the target gets Terminate when its stream is between messages. */
-  private closeSockets(): void {
-    if (this.clientFramer.idle && !this.server.destroyed) this.server.end(this.protocol.goodbye());
-    else this.server.destroy();
-    this.client.end();
-    this.done = true;
-  }
-
-  private sideClosed(closed: EndReason): void {
-    // What was forwarded is observed before the session ends (the client's goodbye among it).
-    this.observePending();
-    if (++this.closedSides === 2) this.emit('closed');
-    const reason = closed === 'target-closed' && this.observer.clientLeft ? 'closed' : closed;
-    if (!this.ending) {
-      this.ending = { reason };
-      this.endObserver();
-      this.flushTranscript();
-      void this.session.end(reason);
-    }
-    if (this.done) return;
-    // What was already forwarded still reaches the other side; then it closes too.
-    this.done = true;
-    this.client.end();
-    this.server.end();
-    setTimeout(() => this.destroy(), CLOSE_GRACE_MS).unref();
-  }
-
-  private destroy(): void {
-    this.done = true;
-    this.client.destroy();
-    this.server.destroy();
   }
 }
 
