@@ -22,7 +22,8 @@
  *
  * Two passes over the screen stream: the first reads only frame times and
  * desktop sizes (for --skip-idle's cuts, the length of the video and its
- * size: the largest desktop of the session), the second decodes. --overlay draws the person's keystrokes and clicks (from
+ * size: the largest desktop of the session; video-plan.ts), the second
+ * decodes. --overlay draws the person's keystrokes and clicks (from
  * the events stream) with ffmpeg's drawtext, one caption at a time.
  */
 import { availableParallelism } from 'node:os';
@@ -30,15 +31,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GatewayError, RecordingError } from '../errors.js';
-import { IdleCuts } from '../graphics/idle-cuts.js';
+import type { IdleCuts } from '../graphics/idle-cuts.js';
 import { ScreenPlayer, type TimedRecord } from '../graphics/player.js';
-import { MAX_BITMAP_PIXELS } from '../graphics/pixels.js';
-import { RecordType, ScreenParser } from '../graphics/records.js';
+import { ScreenParser } from '../graphics/records.js';
 import { FrameKind, type Frame } from '../recording/frames.js';
 import { CaptionBuilder, type Caption } from './captions.js';
 import { concatVideos, FfmpegPipe } from './ffmpeg.js';
 import type { ExportSource } from './source.js';
 import { partStart } from './part-start.js';
+import { planVideo, type Plan } from './video-plan.js';
 import { YuvCanvas } from './yuv-canvas.js';
 
 export type VideoFormat = 'webm' | 'mp4';
@@ -83,17 +84,6 @@ const CODEC_ARGS: Record<VideoFormat, string[]> = {
   mp4: ['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '21', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4'],
   webm: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0', '-static-thresh', '100', '-row-mt', '1', '-tune-content', 'screen', '-b:v', '0', '-crf', '36', '-pix_fmt', 'yuv420p', '-f', 'webm'],
 };
-
-interface Plan {
-  width: number;
-  height: number;
-  recordingMs: number;
-  cuts: IdleCuts;
-  /** Times of the Keyframe records: where a part of the video starts decoding. */
-  keyframes: number[];
-  /** Time of the last frame that holds a record. */
-  lastRecordT: number;
-}
 
 /** A part shorter than this (in frames) is not worth an encoder of its own. */
 const MIN_PART_FRAMES = 100;
@@ -165,44 +155,6 @@ function encoderArgs(plan: Plan, fps: number, format: VideoFormat, threads: numb
     ...COLOUR_ARGS,
     ...['-y', out],
   ];
-}
-
-/**
- * First pass: frame times, and the video's size: the smallest that holds every
- * desktop size of the session (records are parsed, not decoded). A desktop
- * resized mid-session is shown whole and unscaled at the top left, black
- * around it while it is smaller: every pixel the person saw, text as legible
- * as it was, at the coordinates the events give.
- */
-async function planVideo(source: ExportSource, stream: string, skipIdleSeconds: number | undefined): Promise<Plan> {
-  const cuts = new IdleCuts(skipIdleSeconds === undefined ? Infinity : skipIdleSeconds * 1000);
-  const parser = new ScreenParser();
-  let size: { w: number; h: number } | undefined;
-  let lastT = 0;
-  const keyframes: number[] = [];
-  let lastRecordT = -Infinity;
-  for await (const f of source.frames(stream)) {
-    if (f.kind !== FrameKind.Screen) continue;
-    cuts.change(f.t);
-    lastT = Math.max(lastT, f.t);
-    for (const r of parser.push(f.data)) {
-      lastRecordT = f.t;
-      if (r.type === RecordType.Keyframe) keyframes.push(f.t);
-      if ((r.type === RecordType.DesktopSize || r.type === RecordType.Keyframe) && r.w > 0 && r.h > 0) {
-        const next = { w: Math.max(size?.w ?? 0, r.w), h: Math.max(size?.h ?? 0, r.h) };
-        // Sizes a player refuses, and growth past the largest picture it holds, are left out (cropped).
-        if (next.w * next.h <= MAX_BITMAP_PIXELS) size = next;
-      }
-    }
-  }
-  const started = Date.parse(source.meta.startedAt);
-  const ended = source.meta.endedAt ? Date.parse(source.meta.endedAt) : NaN;
-  const recordingMs = Math.max(lastT, Number.isFinite(ended - started) ? ended - started : 0);
-  cuts.end(recordingMs);
-  const w = size?.w ?? 1024;
-  const h = size?.h ?? 768;
-  // yuv420p needs even sides: the canvas is one pixel larger where a side is odd.
-  return { width: w + (w & 1), height: h + (h & 1), recordingMs, cuts, keyframes, lastRecordT };
 }
 
 interface CaptionFile {
