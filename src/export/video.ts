@@ -23,8 +23,9 @@
  * Two passes over the screen stream: the first reads only frame times and
  * desktop sizes (for --skip-idle's cuts, the length of the video and its
  * size: the largest desktop of the session; video-plan.ts), the second
- * decodes. --overlay draws the person's keystrokes and clicks (from
- * the events stream) with ffmpeg's drawtext, one caption at a time.
+ * decodes, in parts encoded side by side for WebM (video-part.ts). --overlay
+ * draws the person's keystrokes and clicks (from the events stream) with
+ * ffmpeg's drawtext, one caption at a time.
  */
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -32,15 +33,12 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GatewayError, RecordingError } from '../errors.js';
 import type { IdleCuts } from '../graphics/idle-cuts.js';
-import { ScreenPlayer, type TimedRecord } from '../graphics/player.js';
-import { ScreenParser } from '../graphics/records.js';
-import { FrameKind, type Frame } from '../recording/frames.js';
+import { FrameKind } from '../recording/frames.js';
 import { CaptionBuilder, type Caption } from './captions.js';
 import { concatVideos, FfmpegPipe } from './ffmpeg.js';
 import type { ExportSource } from './source.js';
-import { partStart } from './part-start.js';
+import { Progress, renderPart, splitFrames, type FrameRange, type PartResult } from './video-part.js';
 import { planVideo, type Plan } from './video-plan.js';
-import { YuvCanvas } from './yuv-canvas.js';
 
 export type VideoFormat = 'webm' | 'mp4';
 
@@ -84,9 +82,6 @@ const CODEC_ARGS: Record<VideoFormat, string[]> = {
   mp4: ['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '21', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4'],
   webm: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0', '-static-thresh', '100', '-row-mt', '1', '-tune-content', 'screen', '-b:v', '0', '-crf', '36', '-pix_fmt', 'yuv420p', '-f', 'webm'],
 };
-
-/** A part shorter than this (in frames) is not worth an encoder of its own. */
-const MIN_PART_FRAMES = 100;
 
 /** Writes the video to `outPath` (via a temporary file beside it, renamed when complete). */
 export async function writeVideo(source: ExportSource, outPath: string, options: VideoOptions): Promise<VideoResult> {
@@ -193,158 +188,6 @@ async function filterScript(captions: CaptionFile[], cuts: IdleCuts, startSecond
 function drawtext(file: string, from: number, to: number): string {
   const escaped = file.replace(/\\/g, '\\\\').replace(/'/g, "'\\''").replace(/:/g, '\\:');
   return `drawtext=textfile='${escaped}':expansion=none:font=monospace:fontsize=h/30:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=8:x=(w-tw)/2:y=h-th-h/20:enable='between(t,${from.toFixed(3)},${to.toFixed(3)})'`;
-}
-
-/** Screen records in time order from the stream's frames; what could not be read is counted in `parser`. */
-async function* timedRecords(frames: AsyncIterable<Frame>, parser: ScreenParser): AsyncGenerator<TimedRecord> {
-  for await (const f of frames) {
-    if (f.kind !== FrameKind.Screen) continue;
-    for (const record of parser.push(f.data)) yield { t: f.t, record };
-  }
-  try {
-    parser.end();
-  } catch (err) {
-    // A recording cut off inside a record (the gateway was killed): what came before plays.
-    parser.skipped++;
-    parser.firstError ??= (err as Error).message;
-  }
-}
-
-/** Frames [from, to) of the video; the last part also ends the video. */
-interface FrameRange {
-  from: number;
-  to: number;
-  last: boolean;
-}
-
-/**
- * The video's frames in `parallel` parts of at least MIN_PART_FRAMES each, for as
- * many encoders side by side: libvpx's own threads barely shorten a VP9 export
- * on two cores (row-mt and tile columns: 3.8 → 3.4 s wall for 20 s of a busy
- * desktop), where two single-threaded encoders on two halves took a busy 120 s
- * 1080p export from 28.0 to 16.8 s.
- */
-function splitFrames(frames: number, parallel: number): FrameRange[] {
-  const n = Math.max(1, Math.min(Math.floor(parallel), Math.floor(frames / MIN_PART_FRAMES)));
-  return Array.from({ length: n }, (_, i) => ({ from: Math.floor((frames * i) / n), to: Math.floor((frames * (i + 1)) / n), last: i === n - 1 }));
-}
-
-/** Frames encoded so far over every part, reported to the caller. */
-class Progress {
-  private done = 0;
-
-  constructor(
-    private readonly total: number,
-    private readonly report: ((done: number, total: number) => void) | undefined,
-  ) {}
-
-  frame(): void {
-    this.done++;
-    this.report?.(Math.min(this.done, this.total), this.total);
-  }
-}
-
-interface PartResult {
-  /** Frames this part encoded. */
-  frames: number;
-  /** Records of this part's stretch of the recording that could not be decoded, and the first reason. */
-  skipped: number;
-  firstError: string | undefined;
-  /** For the last part, which reads the stream to its end: records the parser could not read at all. */
-  unreadable: number;
-  unreadableError: string | undefined;
-}
-
-interface PartJob {
-  source: ExportSource;
-  stream: string;
-  plan: Plan;
-  fps: number;
-  part: FrameRange;
-  progress: Progress;
-  /** Set when another part failed: this one stops too. */
-  stop: AbortSignal;
-  encoder: FfmpegPipe;
-}
-
-/**
- * Decodes and encodes one part. A part that starts later in the video gets its
- * screen the way a player seeks, from the last keyframe at or before its start
- * (part-start.ts).
- */
-async function renderPart(job: PartJob): Promise<PartResult> {
-  const { plan, fps, part, encoder } = job;
-  const canvas = new YuvCanvas(plan.width, plan.height);
-  // The parser of the reader last opened: the one this part goes on with, whose unreadable records the last part reports.
-  let parser = new ScreenParser();
-  const open = (): AsyncIterator<TimedRecord> => {
-    parser = new ScreenParser();
-    return timedRecords(job.source.frames(job.stream), parser)[Symbol.asyncIterator]();
-  };
-  const timeOf = (k: number): number => plan.cuts.recordingTime((k * 1000) / fps);
-  let records: AsyncIterator<TimedRecord> | undefined;
-  try {
-    let player: ScreenPlayer;
-    let next: IteratorResult<TimedRecord>;
-    if (part.from > 0) {
-      // What the frame before this part showed: the records up to its time, from the last keyframe before it.
-      const until = timeOf(part.from - 1);
-      let keyframe = -Infinity;
-      for (const t of plan.keyframes) if (t <= until) keyframe = t;
-      ({ player, records, next } = await partStart(open, until, keyframe, plan.width, plan.height));
-    } else {
-      player = new ScreenPlayer(plan.width, plan.height);
-      records = open();
-      next = await records.next();
-    }
-    let frames = 0;
-    const draw = async (): Promise<void> => {
-      job.stop.throwIfAborted();
-      const p = player.pointer;
-      canvas.update(player.fb, p.visible ? { x: p.x, y: p.y, image: player.pointerImage } : undefined);
-      await encoder.write(canvas.frame);
-      frames++;
-      job.progress.frame();
-    };
-    // Records the frames before this part showed are the part before's to count.
-    player.skipped = 0;
-    player.firstError = undefined;
-    for (let k = part.from; k < part.to; k++) {
-      const rt = timeOf(k);
-      while (!next.done && next.value.t <= rt) {
-        player.apply(next.value.record);
-        next = await records.next();
-      }
-      await draw();
-    }
-    if (part.last) {
-      // The last records (a recording cut off by a crash ends on them) make one more frame, so the
-      // video ends on the screen as last recorded; those after the recording's end are read for errors.
-      let last = false;
-      while (!next.done) {
-        if (next.value.t <= plan.recordingMs) {
-          player.apply(next.value.record);
-          last = true;
-        }
-        next = await records.next();
-      }
-      if (last) await draw();
-    }
-    await encoder.end();
-    return {
-      frames,
-      skipped: player.skipped,
-      firstError: player.firstError,
-      unreadable: part.last ? parser.skipped : 0,
-      unreadableError: part.last ? parser.firstError : undefined,
-    };
-  } catch (err) {
-    encoder.kill();
-    throw err;
-  } finally {
-    // A part before the last stops reading mid-stream: its reader (open chunk files) is let go now.
-    await records?.return?.(undefined);
-  }
 }
 
 function videoResult(plan: Plan, parts: PartResult[]): VideoResult {
