@@ -25,18 +25,16 @@
  * size: the largest desktop of the session; video-plan.ts), the second
  * decodes, in parts encoded side by side for WebM (video-part.ts). --overlay
  * draws the person's keystrokes and clicks (from the events stream) with
- * ffmpeg's drawtext, one caption at a time.
+ * ffmpeg's drawtext, one caption at a time (video-overlay.ts).
  */
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GatewayError, RecordingError } from '../errors.js';
-import type { IdleCuts } from '../graphics/idle-cuts.js';
-import { FrameKind } from '../recording/frames.js';
-import { CaptionBuilder, type Caption } from './captions.js';
 import { concatVideos, FfmpegPipe } from './ffmpeg.js';
 import type { ExportSource } from './source.js';
+import { captionFiles, filterScript } from './video-overlay.js';
 import { Progress, renderPart, splitFrames, type FrameRange, type PartResult } from './video-part.js';
 import { planVideo, type Plan } from './video-plan.js';
 
@@ -150,44 +148,6 @@ function encoderArgs(plan: Plan, fps: number, format: VideoFormat, threads: numb
     ...COLOUR_ARGS,
     ...['-y', out],
   ];
-}
-
-interface CaptionFile {
-  caption: Caption;
-  /** The caption's text, in a file of its own (drawtext reads it verbatim: nothing typed is interpreted). */
-  file: string;
-}
-
-async function captionFiles(source: ExportSource, work: string): Promise<CaptionFile[]> {
-  const builder = new CaptionBuilder();
-  if (source.eventsStream !== undefined) {
-    for await (const f of source.frames(source.eventsStream)) if (f.kind === FrameKind.Event) builder.event(f.t, f.event);
-  }
-  const files: CaptionFile[] = [];
-  for (const [i, caption] of builder.captions.entries()) {
-    const file = join(work, `caption-${i}.txt`);
-    await writeFile(file, caption.text, { mode: 0o600 });
-    files.push({ caption, file });
-  }
-  return files;
-}
-
-/** The drawtext filters of the captions shown after `startSeconds` of the video, timed from there; undefined when there are none. */
-async function filterScript(captions: CaptionFile[], cuts: IdleCuts, startSeconds: number, path: string): Promise<string | undefined> {
-  const filters: string[] = [];
-  for (const { caption, file } of captions) {
-    const from = cuts.videoTime(caption.from) / 1000 - startSeconds;
-    const to = Math.max(cuts.videoTime(caption.to), cuts.videoTime(caption.from) + 500) / 1000 - startSeconds;
-    if (to > 0) filters.push(drawtext(file, from, to));
-  }
-  if (filters.length === 0) return undefined;
-  await writeFile(path, filters.join(',\n'), { mode: 0o600 });
-  return path;
-}
-
-function drawtext(file: string, from: number, to: number): string {
-  const escaped = file.replace(/\\/g, '\\\\').replace(/'/g, "'\\''").replace(/:/g, '\\:');
-  return `drawtext=textfile='${escaped}':expansion=none:font=monospace:fontsize=h/30:fontcolor=white:box=1:boxcolor=black@0.65:boxborderw=8:x=(w-tw)/2:y=h-th-h/20:enable='between(t,${from.toFixed(3)},${to.toFixed(3)})'`;
 }
 
 function videoResult(plan: Plan, parts: PartResult[]): VideoResult {
