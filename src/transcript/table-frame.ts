@@ -154,7 +154,7 @@ export class TableRows {
     buf[this.length++] = CELL_VALUE;
     let at = writeVarint(buf, this.length, n);
     // A short value copied byte by byte: a view of it to copy from would cost more.
-    if (n <= 64) for (let i = 0; i < n; i++) buf[at++] = b[start + i]!;
+    if (n <= 256) for (let i = 0; i < n; i++) buf[at++] = b[start + i]!;
     else {
       buf.set(b.subarray(start, start + n), at);
       at += n;
@@ -333,5 +333,12 @@ class PayloadReader {
 
 function writeU48(b: Uint8Array, at: number, n: number): void {
   const v = Math.min(Math.max(0, Math.floor(n)), 2 ** 48 - 1);
-  for (let i = 5; i >= 0; i--) b[at + i] = Math.floor(v / 256 ** (5 - i)) % 256;
+  const high = Math.floor(v / 2 ** 32);
+  const low = v >>> 0;
+  b[at] = high >>> 8;
+  b[at + 1] = high & 0xff;
+  b[at + 2] = low >>> 24;
+  b[at + 3] = (low >>> 16) & 0xff;
+  b[at + 4] = (low >>> 8) & 0xff;
+  b[at + 5] = low & 0xff;
 }
