@@ -154,7 +154,7 @@ export class TableRows {
     buf[this.length++] = CELL_VALUE;
     let at = writeVarint(buf, this.length, n);
     // A short value copied byte by byte: a view of it to copy from would cost more.
-    if (n <= 256) for (let i = 0; i < n; i++) buf[at++] = b[start + i]!;
+    if (n <= 32) for (let i = 0; i < n; i++) buf[at++] = b[start + i]!;
     else {
       buf.set(b.subarray(start, start + n), at);
       at += n;
