@@ -3,13 +3,13 @@
  * (src/transcript/table-frame.ts), while the result wants them: a string the
  * mysql client shows as its UTF-8 text is kept as the bytes it came in, read
  * where it lies in the packet (the reader of the recording lays it out);
- * numbers, dates and binary strings are shown as the client shows them now
- * and kept as shown.
+ * numbers and dates of the binary protocol and binary strings that are not
+ * printable text are shown as the client shows them now and kept as shown.
  */
 import { ELLIPSIS, type TableRows } from '../../src/transcript/index.js';
 import type { Run } from './observer-state.js';
 import { binaryNull, openBinaryRow, openTextRow, type ColumnDefinition } from './protocol/resultset.js';
-import { BINARY_CHARSET, binaryValueIsBytes, ColumnFlag, formatBinaryValue, formatTextValue, readBinaryValue } from './protocol/values.js';
+import { BINARY_CHARSET, binaryValueIsBytes, ColumnFlag, formatBinaryValue, formatTextValue, hexLiteral, isPrintableUtf8, readBinaryValue } from './protocol/values.js';
 
 /** A row of a result set, kept while the result wants it. */
 export function addRow(run: Run, payload: Buffer, truncated: boolean): void {
@@ -35,10 +35,16 @@ export function addRow(run: Run, payload: Buffer, truncated: boolean): void {
   }
 }
 
-/** The string value at payload[start, end): kept as sent when the client shows it as its UTF-8 text. */
+/**
+ * The string value at payload[start, end): kept as sent when the client shows it as its UTF-8
+ * text (any character set but binary; in binary, printable UTF-8, as numbers in the text
+ * protocol are), else as the hex literal the client shows.
+ */
 function bytesCell(result: TableRows, payload: Buffer, start: number, end: number, column: ColumnDefinition): void {
-  if (column.charset !== BINARY_CHARSET) result.valueCell(payload, start, end);
-  else result.shownCell(formatTextValue(payload.subarray(start, end), column)!);
+  if (column.charset !== BINARY_CHARSET) return result.valueCell(payload, start, end);
+  const value = payload.subarray(start, end);
+  if (isPrintableUtf8(value)) result.valueCell(payload, start, end);
+  else result.shownCell(hexLiteral(value));
 }
 
 function textCells(payload: Buffer, columns: readonly ColumnDefinition[], result: TableRows): void {
