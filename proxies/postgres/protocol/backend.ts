@@ -2,7 +2,8 @@
  * Bodies of the messages a server sends, protocol 3.0 and 3.2 (PostgreSQL
  * documentation, "Frontend/Backend Protocol", sections "Message Formats"
  * and "Error and Notice Message Fields"), and encoders for those the gateway
- * sends to a client itself while it stands in for the server.
+ * sends to a client itself while it stands in for the server (backend-encode.ts,
+ * re-exported here).
  *
  *   Authentication   'R'  code:Int32 | per code (salt:Byte4, mechanisms:String* 0x00, data:Byten)
  *   BackendKeyData   'K'  pid:Int32 | secret key:Byte4..256 (more than 4 from protocol 3.2)
@@ -27,11 +28,13 @@
  * ParameterDescription) decode to arrays, the rest to objects; error and
  * notice fields of unknown codes are skipped, as the protocol asks.
  */
-import { BackendType, messageName } from './message-types.js';
+import { messageName } from './message-types.js';
 import { checkSecretKeyLength } from './startup.js';
-import { BodyReader, MessageWriter, byteCount, protocolError } from './wire.js';
+import { BodyReader, protocolError } from './wire.js';
 
-const enum AuthCode {
+export * from './backend-encode.js';
+
+export const enum AuthCode {
   Ok = 0,
   KerberosV5 = 2,
   CleartextPassword = 3,
@@ -252,7 +255,7 @@ export function decodeCommandComplete(body: Buffer): CommandComplete {
   return { tag };
 }
 
-const enum NoticeCode {
+export const enum NoticeCode {
   End = 0,
   Severity = 0x53, // 'S', localized
   SeverityUnlocalized = 0x56, // 'V'
@@ -261,7 +264,7 @@ const enum NoticeCode {
 type OptionalNoticeKey = Exclude<keyof NoticeFields, 'severity'>;
 
 /** Field codes other than S and V, in the order the server writes them. */
-const NOTICE_KEYS: readonly [number, OptionalNoticeKey][] = [
+export const NOTICE_KEYS: readonly [number, OptionalNoticeKey][] = [
   [0x43, 'code'], // 'C'
   [0x4d, 'message'], // 'M'
   [0x44, 'detail'], // 'D'
@@ -351,81 +354,4 @@ export function decodeNegotiateProtocolVersion(body: Buffer): NegotiateProtocolV
   for (let i = 0; i < n; i++) unsupportedOptions.push(r.string('option', i));
   r.end();
   return { newestMinor, unsupportedOptions };
-}
-
-const writer = () => new MessageWriter('backend');
-
-function authentication(code: AuthCode): MessageWriter {
-  return writer().int32(code);
-}
-
-export function encodeAuthenticationOk(): Buffer {
-  return authentication(AuthCode.Ok).finish(BackendType.Authentication);
-}
-
-export function encodeAuthenticationCleartextPassword(): Buffer {
-  return authentication(AuthCode.CleartextPassword).finish(BackendType.Authentication);
-}
-
-export function encodeAuthenticationMD5Password(salt: Uint8Array): Buffer {
-  if (salt.length !== 4) throw protocolError('backend', `MD5 salt of ${byteCount(salt.length)}; it is always 4`);
-  return authentication(AuthCode.MD5Password).bytes(salt).finish(BackendType.Authentication);
-}
-
-export function encodeAuthenticationSASL(mechanisms: readonly string[]): Buffer {
-  const w = authentication(AuthCode.SASL);
-  for (const m of mechanisms) {
-    if (m === '') throw protocolError('backend', 'SASL mechanism name is empty');
-    w.string(m, 'SASL mechanism name');
-  }
-  return w.int8(0).finish(BackendType.Authentication);
-}
-
-export function encodeAuthenticationSASLContinue(data: Uint8Array): Buffer {
-  return authentication(AuthCode.SASLContinue).bytes(data).finish(BackendType.Authentication);
-}
-
-export function encodeAuthenticationSASLFinal(data: Uint8Array): Buffer {
-  return authentication(AuthCode.SASLFinal).bytes(data).finish(BackendType.Authentication);
-}
-
-/** `severity` is written as both S and V: ERROR, FATAL or PANIC. */
-export function encodeErrorResponse(fields: NoticeFields): Buffer {
-  return encodeNoticeFields(fields).finish(BackendType.ErrorResponse);
-}
-
-/** `severity` is written as both S and V: WARNING, NOTICE, DEBUG, INFO or LOG. */
-export function encodeNoticeResponse(fields: NoticeFields): Buffer {
-  return encodeNoticeFields(fields).finish(BackendType.NoticeResponse);
-}
-
-function encodeNoticeFields(fields: NoticeFields): MessageWriter {
-  const w = writer();
-  w.int8(NoticeCode.Severity).string(fields.severity, 'severity');
-  w.int8(NoticeCode.SeverityUnlocalized).string(fields.severity, 'severity');
-  for (const [code, key] of NOTICE_KEYS) {
-    const value = fields[key];
-    if (value !== undefined) w.int8(code).string(value, key);
-  }
-  return w.int8(NoticeCode.End);
-}
-
-export function encodeParameterStatus(name: string, value: string): Buffer {
-  return writer().string(name, 'parameter name').string(value, `parameter ${name}`).finish(BackendType.ParameterStatus);
-}
-
-/** A 4-byte `secretKey` for protocol 3.0; up to 256 bytes under 3.2. */
-export function encodeBackendKeyData(pid: number, secretKey: Uint8Array): Buffer {
-  checkSecretKeyLength('backend', 'BackendKeyData', secretKey.length);
-  return writer().int32(pid).bytes(secretKey).finish(BackendType.BackendKeyData);
-}
-
-export function encodeReadyForQuery(status: TransactionStatus): Buffer {
-  return writer().int8(status.charCodeAt(0)).finish(BackendType.ReadyForQuery);
-}
-
-export function encodeNegotiateProtocolVersion(newestMinor: number, unsupportedOptions: readonly string[]): Buffer {
-  const w = writer().int32(newestMinor).int32(unsupportedOptions.length);
-  for (const option of unsupportedOptions) w.string(option, 'protocol option name');
-  return w.finish(BackendType.NegotiateProtocolVersion);
 }
