@@ -5,10 +5,12 @@
  * out), a binary-format one is shown as now (formatValue) and kept as shown.
  * Read where the values lie: no buffer or array per value.
  *
+ * A DataRow the framer cut short is shown as far as it arrived, as before.
+ *
  * Invariant: a body decodeDataRow refuses is refused here (ProtocolError)
  * before anything is kept, so a row the server garbled is left out as before.
  */
-import type { TableRows } from '../../src/transcript/index.js';
+import { ELLIPSIS, type TableRows } from '../../src/transcript/index.js';
 import { decodeDataRow, type FieldDescription } from './protocol/backend.js';
 import { formatValue } from './protocol/values.js';
 
@@ -46,4 +48,16 @@ export function keepDataRow(rows: TableRows, body: Buffer, fields: readonly Fiel
     at += length;
   }
   rows.endRow();
+}
+
+/** A DataRow the framer cut short, as far as it arrived (dataRowPrefix): its values shown, the cut marked. */
+export function keepCutRow(rows: TableRows, values: readonly (Buffer | null)[], cut: number, fields: readonly FieldDescription[]): void {
+  // A plain loop, not a map: this runs per row.
+  const shown = new Array<string | null>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const field = fields[i];
+    shown[i] = formatValue(values[i]!, field?.format ?? 0, field?.typeOid ?? 0);
+  }
+  if (cut >= 0) for (let i = cut; i < Math.max(shown.length, fields.length); i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
+  rows.row(shown);
 }

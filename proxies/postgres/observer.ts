@@ -33,7 +33,7 @@
  * follow of the connection is a ConnectionState (observer-state.ts).
  */
 import type { ObserverOutput } from '../wire/relay.js';
-import { ELLIPSIS, INTERRUPTED, queryEvent, type QueryInput } from '../../src/transcript/index.js';
+import { INTERRUPTED, queryEvent, type QueryInput } from '../../src/transcript/index.js';
 import {
   decodeCommandComplete,
   decodeCopyResponse,
@@ -48,8 +48,7 @@ import {
   type TransactionStatus,
 } from './protocol/backend.js';
 import type { FrameSink } from './protocol/framer.js';
-import { formatValue } from './protocol/values.js';
-import { dataRowValues, keepDataRow } from './kept-rows.js';
+import { dataRowValues, keepCutRow, keepDataRow } from './kept-rows.js';
 import { affectedRows, dataRowPrefix, toServerMessage, unnamedFields } from './observer-reading.js';
 import { clientMessage } from './observer-requests.js';
 import { B, ConnectionState, F, failed, portalFields, type Pending, type Running } from './observer-state.js';
@@ -164,11 +163,7 @@ export class PgObserver {
         return;
       }
       case B.DataRow: {
-        // A row longer than the framer keeps is shown as far as it arrived, the cut marked.
-        if (truncated) {
-          const cut = dataRowPrefix(body);
-          this.dataRow(cut.values, cut.cut);
-        } else this.keptRow(body);
+        this.dataRow(body, truncated);
         return;
       }
       case B.CommandComplete:
@@ -240,35 +235,20 @@ export class PgObserver {
   }
 
   /**
-   * A row of the result set under way, its values shown in its columns' formats and types;
-   * `cut` is the column a row longer than the framer keeps was cut in (-1: none), shown as far
-   * as it arrived, the columns after it as missing.
+   * A row of the result set under way, kept for its table frame (kept-rows.ts); one longer than
+   * the framer keeps is shown as far as it arrived, the cut marked.
    */
-  private dataRow(values: (Buffer | null)[], cut: number): void {
+  private dataRow(body: Buffer, truncated: boolean): void {
     const run = this.running();
     if (!run) return;
+    const cut = truncated ? dataRowPrefix(body) : undefined;
+    const n = cut ? cut.values.length : dataRowValues(body);
     // An Execute's columns come from the Describe answered after it was sent; one never described
     // has no RowDescription: name the columns by position.
-    if (!run.result) this.startResult((run.portal && portalFields(run.portal)) ?? unnamedFields(values.length));
-    const fields = run.fields ?? [];
-    // A plain loop, not a map: this runs per row.
-    const shown = new Array<string | null>(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const field = fields[i];
-      shown[i] = formatValue(values[i]!, field?.format ?? 0, field?.typeOid ?? 0);
-    }
-    if (cut >= 0) for (let i = cut; i < Math.max(shown.length, fields.length); i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
-    run.result!.row(shown);
-    run.rows++;
-  }
-
-  /** A whole DataRow, kept for the table frame as its values (kept-rows.ts). */
-  private keptRow(body: Buffer): void {
-    const run = this.running();
-    if (!run) return;
-    const n = dataRowValues(body);
     if (!run.result) this.startResult((run.portal && portalFields(run.portal)) ?? unnamedFields(n));
-    if (run.result!.startRow()) keepDataRow(run.result!, body, run.fields ?? []);
+    const fields = run.fields ?? [];
+    if (cut) keepCutRow(run.result!, cut.values, cut.cut, fields);
+    else if (run.result!.startRow()) keepDataRow(run.result!, body, fields);
     run.rows++;
   }
 
