@@ -47,6 +47,9 @@ test('vim, less and a shell inside tmux: keystrokes recorded as typed, lines ent
     await term.waitFor(promptAfter(`vim -u NONE -N ${file}`));
     await term.type(`cat ${file}`);
     await term.waitFor(/^two\nthree\n/m);
+    // The prompt back before the next command is typed: typed ahead, it is echoed before the
+    // prompt and the command line wraps where the test does not expect it.
+    await term.waitFor(promptAfter('three'));
     await term.type(`less ${file}`);
     await term.waitFor(/\(END\)/);
     await term.type('/thr');
