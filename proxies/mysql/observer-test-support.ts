@@ -110,6 +110,8 @@ export interface Played {
   serverMessages: number;
   /** The transcript so far, including what came after play() (from observer.end()). */
   ttyNow(): string;
+  /** The sizes of the table frames among it, in order. */
+  tables: number[];
 }
 
 export interface PlayOptions {
@@ -129,9 +131,10 @@ export interface PlayOptions {
 export function play(conv: Conv, options: PlayOptions = {}): Played {
   let clock = 1000;
   const tty: string[] = [];
+  const tables: number[] = [];
   const events: RecordedEvent[] = [];
   const observer = new MysqlObserver(
-    { tty: (t) => void tty.push(t), table: (p) => void tty.push(renderTableFrame(p)), event: (e) => void events.push(e), now: () => clock },
+    { tty: (t) => void tty.push(t), table: (p) => void (tables.push(p.length), tty.push(renderTableFrame(p))), event: (e) => void events.push(e), now: () => clock },
     { database: options.database === undefined ? 'app' : options.database, maxRows: options.maxRows ?? 3, capabilities: conv.caps, localInfile: options.localInfile ?? true },
   );
   let serverMessages = 0;
@@ -150,7 +153,7 @@ export function play(conv: Conv, options: PlayOptions = {}): Played {
     for (const chunk of options.chunks ? options.chunks(step.bytes, i) : [step.bytes]) framers[step.from].push(chunk, sink);
   });
   assert.ok(framers.client.idle && framers.server.idle);
-  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, serverMessages, ttyNow: () => tty.join('') };
+  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, serverMessages, ttyNow: () => tty.join(''), tables };
 }
 
 /** A transcript of these lines, each ended with "\r\n". */

@@ -107,8 +107,11 @@ describe('MysqlObserver: text protocol', () => {
     const c = new Conv(BASE);
     const rows = Array.from({ length: 10 }, (_, i) => [String(i)]);
     c.query('SELECT n FROM big').server(c.textResult([col('n', T.LONG)], rows));
-    const { tty, queries, serverMessages } = play(c, { maxRows: 2 });
+    const { tty, queries, serverMessages, tables } = play(c, { maxRows: 2 });
     assert.equal(tty, lines('MariaDB [app]> SELECT n FROM big', ' n ', '---', ' 0', ' 1', '(10 rows; first 2 shown)', ''));
+    // One table frame of its two kept values: version, flags, row count, cell width (2 bytes),
+    // the column (count, align, name), two cells of one byte (kind, length, byte).
+    assert.deepEqual(tables, [8 + 2 + 4 + 2 * 3]);
     assert.equal(queries[0]!.rows, 10);
     // Column count, definition, EOF, two rows, EOF: the other eight rows were stepped over.
     assert.equal(serverMessages, 6);

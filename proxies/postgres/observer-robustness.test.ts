@@ -120,7 +120,7 @@ describe('robustness', () => {
     const steps: Step[] = [client(fe.query('SELECT v FROM big;')), server(be.rowDescription(['v']))];
     for (let i = 0; i < 1000; i++) steps.push(server(rows));
     steps.push(server(be.commandComplete('SELECT 1000000'), be.ready()));
-    const { tty, events } = play(steps, {
+    const { tty, events, tables } = play(steps, {
       maxRows: 2,
       check: (observer) => assertBounded(observer, 2),
       wrap: (sink, side) => ({
@@ -135,6 +135,8 @@ describe('robustness', () => {
     assert.equal(decoded, 2);
     assert.deepEqual(lines(tty), ['app=> SELECT v FROM big;', ' v ', '---', ' v', ' v', '(1000000 rows; first 2 shown)', '']);
     assert.equal(events[0]!['rows'], 1_000_000);
+    assert.equal(tables.length, 1, 'the result went as one table frame');
+    assert.ok(tables[0]! < 40, `a table frame of ${tables[0]} bytes for two kept rows`);
   });
 
   test('prepared statements and portals tracked are capped, the oldest forgotten first', () => {

@@ -115,6 +115,8 @@ export interface Played {
   observer: PgObserver;
   /** The transcript so far, including what came after play() (from observer.end()). */
   ttyNow(): string;
+  /** The sizes of the table frames among it, in order. */
+  tables: number[];
 }
 
 export interface PlayOptions {
@@ -139,9 +141,10 @@ export interface PlayOptions {
 export function play(steps: Step[], options: PlayOptions = {}): Played {
   let clock = 1000;
   const tty: string[] = [];
+  const tables: number[] = [];
   const events: RecordedEvent[] = [];
   const observer = new PgObserver(
-    { tty: (t) => void tty.push(t), table: (p) => void tty.push(renderTableFrame(p)), event: (e) => void events.push(e), now: () => clock },
+    { tty: (t) => void tty.push(t), table: (p) => void (tables.push(p.length), tty.push(renderTableFrame(p))), event: (e) => void events.push(e), now: () => clock },
     { database: 'app', maxRows: options.maxRows ?? 3, parameters: new Map(options.parameters ?? []) },
   );
   const framers = { client: new MessageFramer({ side: 'frontend' }), server: new MessageFramer({ side: 'backend' }) };
@@ -155,7 +158,7 @@ export function play(steps: Step[], options: PlayOptions = {}): Played {
     options.check?.(observer);
   });
   assert.ok(framers.client.idle && framers.server.idle, 'both streams end on a message boundary');
-  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, ttyNow: () => tty.join('') };
+  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, ttyNow: () => tty.join(''), tables };
 }
 
 /** The transcript's lines, without their "\r\n". */

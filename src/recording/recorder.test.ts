@@ -234,6 +234,22 @@ test('result tables are kept as table frames and read back as their text, in ord
   await store.close();
 });
 
+test('a result table is stored as its values, in fewer bytes than its text', async () => {
+  const { store, recorder } = await setup();
+  const table = new TableRows(10);
+  // Right-aligned under a wide name, each value is padded to the name's width in the text.
+  table.columns([{ name: 'a wide column name '.repeat(5), align: 'right' }]);
+  for (let i = 0; i < 8; i++) table.row([String(i)]);
+  const text = table.render();
+  recorder.outputTable(table.payload());
+  await recorder.end('closed');
+  const stored = (await chunkSizes(store, recorder.id, 'tty')).reduce((a, b) => a + b, 0);
+  assert.ok(stored < text.length / 2, `${stored} bytes stored for ${text.length} of text`);
+  const read = (await frames(store, recorder.id, 'tty')).flatMap((f) => (f.kind === FrameKind.Data ? [Buffer.from(f.data).toString()] : []));
+  assert.equal(read.join(''), text);
+  await store.close();
+});
+
 test('without keystrokes there is no input stream at all', async () => {
   const { store, recorder } = await setup({ keystrokes: false });
   recorder.input(new TextEncoder().encode('secret'));
