@@ -180,6 +180,36 @@ describe('MysqlObserver: cursors', () => {
     });
   }
 
+  test("result sets run between a cursor's fetches leave its rows as they were", () => {
+    // Tables are kept in a buffer the connection lends to one result set at a time: the cursor's
+    // rows stay in theirs while other statements' tables come and go around them.
+    const c = new Conv(DEPRECATE);
+    const v = [col('v')];
+    c.query('SELECT 1').server(c.textResult(v, [['one']]));
+    c.client(encodeStmtPrepare('SELECT id, name FROM t')).server(c.prepareOk(3, 0, cols));
+    c.client(encodeStmtExecute({ statementId: 3, flags: 1, iterationCount: 1 }, [], DEPRECATE)).server([encodeColumnCount(2, DEPRECATE), ...cols.map((x) => encodeColumnDefinition(x)), c.end(S.SERVER_STATUS_CURSOR_EXISTS)]);
+    c.client(fetch(3, 1)).server([encodeBinaryRow([1, 'a'.repeat(30)], cols), c.end(S.SERVER_STATUS_CURSOR_EXISTS)]);
+    c.query('SELECT 2').server(c.textResult(v, [['two'.repeat(10)], ['2']]));
+    c.client(fetch(3, 1)).server([encodeBinaryRow([2, 'b'.repeat(30)], cols), c.end(S.SERVER_STATUS_CURSOR_EXISTS)]);
+    c.query('SELECT 3').server(c.textResult(v, [['three'.repeat(10)]]));
+    c.client(fetch(3, 1)).server([encodeBinaryRow([3, 'c'], cols), c.end(S.SERVER_STATUS_CURSOR_EXISTS | S.SERVER_STATUS_LAST_ROW_SENT)]);
+    const { tty } = play(c, { maxRows: 10 });
+    const table = (rows: string[]): string[] => [...rows, ''];
+    assert.equal(
+      tty,
+      lines(
+        'MariaDB [app]> SELECT 1',
+        ...table(['  v  ', '-----', ' one', '(1 row)']),
+        'MariaDB [app]> SELECT id, name FROM t',
+        'MariaDB [app]> SELECT 2',
+        ...table(['               v                ', '--------------------------------', ' ' + 'two'.repeat(10), ' 2', '(2 rows)']),
+        'MariaDB [app]> SELECT 3',
+        ...table(['                         v                          ', '----------------------------------------------------', ' ' + 'three'.repeat(10), '(1 row)']),
+        ...table([' id |              name              ', '----+--------------------------------', '  1 | ' + 'a'.repeat(30), '  2 | ' + 'b'.repeat(30), '  3 | c', '(3 rows)']),
+      ),
+    );
+  });
+
   test('a cursor closed before its last row is recorded with the rows fetched', () => {
     const c = new Conv(DEPRECATE);
     c.client(encodeStmtPrepare('SELECT id, name FROM t')).server(c.prepareOk(3, 0, cols));

@@ -17,7 +17,7 @@
  *   connection at worst, a few KiB for ordinary columns), and LAYOUTS
  *   layouts of at most MAX_LAYOUT_COLUMNS columns.
  */
-import { LayoutCache, TableRows } from '../../src/transcript/index.js';
+import { LayoutCache, TableBuffer, TableRows } from '../../src/transcript/index.js';
 import { RecentDecodes } from '../wire/recent-decodes.js';
 import { RIGHT_ALIGNED_TYPES, decodeColumnDefinition, type ColumnDefinition } from './protocol/resultset.js';
 
@@ -38,6 +38,8 @@ export class ResultColumns {
   private readonly kept: RecentDecodes<ColumnDefinition>[] = [];
   /** The headers laid out for the last few sets of definitions. */
   private readonly layouts = new LayoutCache<ColumnDefinition>(LAYOUTS);
+  /** The buffer this connection's result sets keep their rows in, one after the other. */
+  private readonly tables = new TableBuffer();
 
   constructor(private readonly mariadbCapabilities: number) {}
 
@@ -54,7 +56,7 @@ export class ResultColumns {
 
   /** The rows (at most `maxRows` kept) of a result set for a result set of `columns`, whose header is laid out once per definitions. */
   collector(columns: readonly ColumnDefinition[], maxRows: number): TableRows {
-    const result = new TableRows(maxRows);
+    const result = new TableRows(maxRows, {}, this.tables);
     const layout = this.layouts.find(columns);
     if (layout !== undefined) {
       result.columnsLaidOut(layout);

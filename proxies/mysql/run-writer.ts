@@ -20,6 +20,7 @@ export class RunWriter {
   flush(run: Run): void {
     if (!run.result) return;
     if (!run.silent) this.out.table(run.result.payload());
+    run.result.done();
     run.result = undefined;
   }
 

@@ -271,6 +271,7 @@ export class PgObserver {
   private flushResult(run: Running, withFooter: boolean): void {
     if (!run.result) return;
     if (withFooter || run.result.count > 0) this.c.out.table(run.result.payload());
+    run.result.done();
     run.result = undefined;
   }
 

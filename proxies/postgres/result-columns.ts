@@ -14,7 +14,7 @@
  *   per connection, and DEFAULT_LAYOUTS layouts of at most MAX_LAYOUT_COLUMNS
  *   columns.
  */
-import { LayoutCache, TableRows } from '../../src/transcript/index.js';
+import { LayoutCache, TableBuffer, TableRows } from '../../src/transcript/index.js';
 import { RecentDecodes } from '../wire/recent-decodes.js';
 import { decodeRowDescription, type FieldDescription } from './protocol/backend.js';
 import { RIGHT_ALIGNED_TYPES } from './protocol/values.js';
@@ -29,6 +29,8 @@ export class ResultColumns {
   private readonly described = new RecentDecodes<FieldDescription[]>(DESCRIPTIONS, MAX_CACHED_BODY);
   /** The headers laid out for the last few sets of fields. */
   private readonly layouts = new LayoutCache<FieldDescription>();
+  /** The buffer this connection's result sets keep their rows in, one after the other. */
+  private readonly tables = new TableBuffer();
 
   /** A RowDescription's fields; the same array as before when its body is the same. */
   describe(body: Buffer): FieldDescription[] {
@@ -41,7 +43,7 @@ export class ResultColumns {
 
   /** The rows (at most `maxRows` kept) of a result set for a result set of `fields`, whose header is laid out once per fields. */
   collector(fields: FieldDescription[], maxRows: number): TableRows {
-    const result = new TableRows(maxRows);
+    const result = new TableRows(maxRows, {}, this.tables);
     const layout = this.layouts.find(fields);
     if (layout !== undefined) {
       result.columnsLaidOut(layout);

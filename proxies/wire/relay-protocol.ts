@@ -31,7 +31,7 @@ export interface Observer<Sink> {
 /** Where an observer writes: transcript text for the terminal stream, events, and the recording's clock (ms). */
 export interface ObserverOutput {
   tty(text: string): void;
-  /** A result table as its values (TableRows.payload()), after the text given so far; copied before this returns. */
+  /** A result table as its values (TableRows.payload()), after the text given so far; its buffer is the observer's again after the call, so it is copied before this returns. */
   table(payload: Uint8Array): void;
   event(e: RecordedEvent): void;
   /**

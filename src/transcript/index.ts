@@ -8,7 +8,7 @@ export { Transcript, type ServerMessage, type TranscriptOptions, MAX_SHOWN_PARAM
 export { renderTable, renderCells, footerLine, ColumnLayout, type TableInput, type TableColumn, type Align, type FormattedColumn } from './table.js';
 export { LayoutCache, DEFAULT_LAYOUTS, MAX_LAYOUT_COLUMNS } from './layouts.js';
 export { RowCollector, type RowCollectorOptions } from './rows.js';
-export { TableRows, renderTableFrame } from './table-frame.js';
+export { TableBuffer, TableRows, renderTableFrame } from './table-frame.js';
 export { queryEvent, queryEventJson, cutUtf8, type QueryInput, type QueryEvent, INTERRUPTED, MAX_TEXT_BYTES, MAX_PARAMS, MAX_PARAM_BYTES, MAX_FIELD_BYTES } from './query-event.js';
 export { formatCell, formatCellBytes, displayWidth, safeLine, safeLines, charWidth, escapeCodePoint, type Cell, type CellLine, DEFAULT_MAX_CELL_WIDTH, ELLIPSIS } from './display.js';
 export { lineStates, promptFor, type LineState } from './sql-prompt.js';

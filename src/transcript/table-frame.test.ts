@@ -5,7 +5,7 @@ import { RecordingError } from '../errors.js';
 import { decodeFrames, encodeFrameInto, FrameKind, frameSize } from '../recording/frames.js';
 import { cellPrefixKept } from './display.js';
 import { RowCollector } from './rows.js';
-import { renderTableFrame, TableRows } from './table-frame.js';
+import { renderTableFrame, TableBuffer, TableRows } from './table-frame.js';
 import type { TableColumn } from './table.js';
 
 type Value = { kind: 'sent'; bytes: Buffer } | { kind: 'shown'; text: string } | null;
@@ -140,4 +140,41 @@ test('a payload cut at any byte, or any bytes at all, read as a table or refused
     }),
     { numRuns: 2000 },
   );
+});
+
+test("a connection's table buffer is lent to one result set at a time, and kept only while small", () => {
+  const lender = new TableBuffer();
+  const filled = (rows: string[]): TableRows => {
+    const t = new TableRows(2000, {}, lender);
+    t.columns([{ name: 'v', align: 'left' }]);
+    for (const r of rows) t.row([r]);
+    return t;
+  };
+  const first = filled(['a']);
+  const expected = (rows: string[]): string => {
+    const c = new RowCollector(2000);
+    c.columns([{ name: 'v', align: 'left' }]);
+    for (const r of rows) c.row([r]);
+    return c.render();
+  };
+  assert.equal(renderTableFrame(first.payload()), expected(['a']));
+  first.done();
+  assert.throws(() => first.payload(), /after done/);
+  // The next result set takes the buffer back; one open beside it (a cursor's) gets another.
+  const second = filled(['b'.repeat(50), 'c']);
+  const beside = filled(['d'.repeat(70)]);
+  second.row(['e']);
+  beside.row(['f']);
+  assert.equal(renderTableFrame(second.payload()), expected(['b'.repeat(50), 'c', 'e']));
+  assert.equal(renderTableFrame(beside.payload()), expected(['d'.repeat(70), 'f']));
+  second.done();
+  beside.done();
+  const kept = lender.lend();
+  assert.ok(kept && kept.length < 4096, 'a small table keeps its buffer for the next');
+  lender.giveBack(kept);
+  // A table grown past 64 KiB gives its buffer up rather than keep it for an idle connection.
+  const big = filled(Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(100, 'x')));
+  assert.equal(renderTableFrame(big.payload()), expected(Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(100, 'x'))));
+  big.done();
+  assert.equal(lender.lend(), undefined);
 });

@@ -22,7 +22,9 @@
  * - memory is bounded by maxRows × columns × cellPrefixKept(maxCellWidth);
  *   rows past maxRows are only counted;
  * - a payload that is not one of these throws RecordingError, after work
- *   bounded by its length.
+ *   bounded by its length;
+ * - a TableBuffer's buffer is held by one TableRows at a time: lent when one
+ *   starts, given back by done(), after which that TableRows holds nothing.
  */
 import { RecordingError } from '../errors.js';
 import { varintLength, writeVarint } from '../recording/varint.js';
@@ -41,12 +43,37 @@ const FIXED = 8;
 /** Buffers up to this size are cut from shared slabs (allocate()). */
 const SMALL = 4096;
 const SLAB = 64 * 1024;
+/** The largest buffer a TableBuffer keeps for the next result set. */
+const RETAINED = 64 * 1024;
+const EMPTY = new Uint8Array(0);
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 const NO_COLUMNS = new ColumnLayout([]);
 NO_COLUMNS.encoded = Uint8Array.of(0);
+
+/**
+ * One connection's buffer for its result tables, lent to its result sets in turn (a connection
+ * keeps one result set's rows at a time, a MySQL cursor's aside): rows go into a buffer already
+ * grown to the connection's tables rather than into one grown afresh, by doubling from 256 bytes,
+ * for every result set. A large table's growth had cost a zeroed ArrayBuffer per doubling and
+ * the collections their external memory brought on. Buffers over RETAINED are not kept back.
+ */
+export class TableBuffer {
+  private kept: Uint8Array | undefined;
+
+  /** The kept buffer, which this no longer holds; undefined when it is lent out or there is none. */
+  lend(): Uint8Array | undefined {
+    const b = this.kept;
+    this.kept = undefined;
+    return b;
+  }
+
+  giveBack(b: Uint8Array): void {
+    if (b.length <= RETAINED) this.kept = b;
+  }
+}
 
 /** A result set's rows, kept as their values for a table frame. */
 export class TableRows {
@@ -64,14 +91,20 @@ export class TableRows {
   /** Where the open row starts, and how many of its cells are written. */
   private rowStart = -1;
   private cells = 0;
+  private released = false;
 
-  constructor(maxRows: number, options: RowCollectorOptions = {}) {
+  /** `lender`: the connection's TableBuffer, whose buffer this keeps its rows in until done(). */
+  constructor(
+    maxRows: number,
+    options: RowCollectorOptions = {},
+    private readonly lender?: TableBuffer,
+  ) {
     this.maxRows = Math.max(0, Math.floor(maxRows));
     this.maxCellWidth = options.maxCellWidth ?? DEFAULT_MAX_CELL_WIDTH;
     this.footer = options.footer ?? true;
     ({ bytes: this.keptBytes, units: this.keptUnits } = cellPrefixKept(this.maxCellWidth));
     this.prefix = FIXED + varintLength(this.maxCellWidth);
-    this.buf = allocate(this.prefix + 256);
+    this.buf = lender?.lend() ?? allocate(this.prefix + 256);
     this.length = this.prefix;
     this.setColumns(NO_COLUMNS);
   }
@@ -191,8 +224,9 @@ export class TableRows {
     this.rowStart = -1;
   }
 
-  /** The table frame's payload: valid until this TableRows is given more. */
+  /** The table frame's payload: valid until this TableRows is given more, or done. */
   payload(): Uint8Array {
+    if (this.released) throw new Error('a TableRows was asked for its payload after done()');
     if (this.rowStart >= 0) this.endRow();
     const b = this.buf;
     b[0] = VERSION;
@@ -200,6 +234,14 @@ export class TableRows {
     writeU48(b, 2, this.total);
     writeVarint(b, FIXED, this.maxCellWidth);
     return b.subarray(0, this.length);
+  }
+
+  /** The payload was used, or is not wanted: the buffer goes back to the lender, and this holds nothing. */
+  done(): void {
+    if (this.released) return;
+    this.released = true;
+    this.lender?.giveBack(this.buf);
+    this.buf = EMPTY;
   }
 
   /** The table as text (what renderTableFrame makes of payload()). */
