@@ -142,39 +142,44 @@ test('a payload cut at any byte, or any bytes at all, read as a table or refused
   );
 });
 
-test("a connection's table buffer is lent to one result set at a time, and kept only while small", () => {
+test("a connection's table buffer is lent to one result set at a time, and kept only while it is its own and under 64 KiB", () => {
   const lender = new TableBuffer();
+  const rowsOf = (n: number, fill: string): string[] => Array.from({ length: n }, (_, i) => `${i}`.padEnd(40, fill));
   const filled = (rows: string[]): TableRows => {
     const t = new TableRows(2000, {}, lender);
     t.columns([{ name: 'v', align: 'left' }]);
     for (const r of rows) t.row([r]);
     return t;
   };
-  const first = filled(['a']);
   const expected = (rows: string[]): string => {
     const c = new RowCollector(2000);
     c.columns([{ name: 'v', align: 'left' }]);
     for (const r of rows) c.row([r]);
     return c.render();
   };
-  assert.equal(renderTableFrame(first.payload()), expected(['a']));
+  // A small table's buffer is a piece of a shared slab: not kept.
+  const small = filled(['a']);
+  assert.equal(renderTableFrame(small.payload()), expected(['a']));
+  small.done();
+  assert.throws(() => small.payload(), /after done/);
+  assert.equal(lender.lend(), undefined);
+  // A larger one (about 8 KiB) is kept; the next result set takes it, one open beside it (a cursor's) gets another.
+  const first = filled(rowsOf(200, 'a'));
   first.done();
-  assert.throws(() => first.payload(), /after done/);
-  // The next result set takes the buffer back; one open beside it (a cursor's) gets another.
-  const second = filled(['b'.repeat(50), 'c']);
-  const beside = filled(['d'.repeat(70)]);
+  const second = filled(rowsOf(150, 'b'));
+  const beside = filled(rowsOf(150, 'c'));
   second.row(['e']);
   beside.row(['f']);
-  assert.equal(renderTableFrame(second.payload()), expected(['b'.repeat(50), 'c', 'e']));
-  assert.equal(renderTableFrame(beside.payload()), expected(['d'.repeat(70), 'f']));
+  assert.equal(renderTableFrame(second.payload()), expected([...rowsOf(150, 'b'), 'e']));
+  assert.equal(renderTableFrame(beside.payload()), expected([...rowsOf(150, 'c'), 'f']));
   second.done();
   beside.done();
   const kept = lender.lend();
-  assert.ok(kept && kept.length < 4096, 'a small table keeps its buffer for the next');
+  assert.ok(kept && kept.length > 4096 && kept.length <= 64 * 1024, 'a table of several KiB keeps its buffer for the next');
   lender.giveBack(kept);
   // A table grown past 64 KiB gives its buffer up rather than keep it for an idle connection.
-  const big = filled(Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(100, 'x')));
-  assert.equal(renderTableFrame(big.payload()), expected(Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(100, 'x'))));
+  const big = filled(rowsOf(2000, 'x'));
+  assert.equal(renderTableFrame(big.payload()), expected(rowsOf(2000, 'x')));
   big.done();
   assert.equal(lender.lend(), undefined);
 });

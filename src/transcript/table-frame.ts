@@ -54,11 +54,13 @@ const NO_COLUMNS = new ColumnLayout([]);
 NO_COLUMNS.encoded = Uint8Array.of(0);
 
 /**
- * One connection's buffer for its result tables, lent to its result sets in turn (a connection
- * keeps one result set's rows at a time, a MySQL cursor's aside): rows go into a buffer already
- * grown to the connection's tables rather than into one grown afresh, by doubling from 256 bytes,
- * for every result set. A large table's growth had cost a zeroed ArrayBuffer per doubling and
- * the collections their external memory brought on. Buffers over RETAINED are not kept back.
+ * One connection's buffer for its larger result tables, lent to its result sets in turn (a
+ * connection keeps one result set's rows at a time, a MySQL cursor's aside): their rows go into
+ * a buffer already grown to the connection's tables rather than into one grown afresh, by
+ * doubling from 256 bytes, for every result set. A large table's growth had cost a zeroed
+ * ArrayBuffer per doubling and the collections their external memory brought on. Only a buffer
+ * of its own (over SMALL) and at most RETAINED is kept back: a small table is cut from the slabs
+ * cheaply, and a piece of a slab kept by an idle connection would keep the whole slab.
  */
 export class TableBuffer {
   private kept: Uint8Array | undefined;
@@ -71,7 +73,7 @@ export class TableBuffer {
   }
 
   giveBack(b: Uint8Array): void {
-    if (b.length <= RETAINED) this.kept = b;
+    if (b.length > SMALL && b.length <= RETAINED) this.kept = b;
   }
 }
 
