@@ -45,6 +45,7 @@ const SMALL = 4096;
 const SLAB = 64 * 1024;
 /** The largest buffer a TableBuffer keeps for the next result set. */
 const RETAINED = 64 * 1024;
+/** A TableRows' buffer once done() (never one before: a lent or allocated buffer has room). */
 const EMPTY = new Uint8Array(0);
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -93,7 +94,6 @@ export class TableRows {
   /** Where the open row starts, and how many of its cells are written. */
   private rowStart = -1;
   private cells = 0;
-  private released = false;
 
   /** `lender`: the connection's TableBuffer, whose buffer this keeps its rows in until done(). */
   constructor(
@@ -228,7 +228,7 @@ export class TableRows {
 
   /** The table frame's payload: valid until this TableRows is given more, or done. */
   payload(): Uint8Array {
-    if (this.released) throw new Error('a TableRows was asked for its payload after done()');
+    if (this.buf === EMPTY) throw new Error('a TableRows was asked for its payload after done()');
     if (this.rowStart >= 0) this.endRow();
     const b = this.buf;
     b[0] = VERSION;
@@ -240,8 +240,7 @@ export class TableRows {
 
   /** The payload was used, or is not wanted: the buffer goes back to the lender, and this holds nothing. */
   done(): void {
-    if (this.released) return;
-    this.released = true;
+    if (this.buf === EMPTY) return;
     this.lender?.giveBack(this.buf);
     this.buf = EMPTY;
   }
