@@ -16,6 +16,7 @@ import type { Sodium } from '../src/seal/sodium.js';
 import type { RecordingView } from './api.js';
 import { eventLabel } from './player.js';
 import { openRecording } from './recording-source.js';
+import { msOf } from './seconds.js';
 import { clock, firstAfter, playLength, timeAt, timelineMarks, xAt, type TimedEvent, type TimelineMarks } from './timeline.js';
 
 const TICK_MS = 40;
@@ -245,7 +246,7 @@ export async function showGraphics(s: Sodium, key: AuditorKeyPair, view: Recordi
     time.textContent = `${clock(player.time)} / ${clock(loaded.lengthMs)}${from === undefined || from === 'start' ? '' : ` (decoded from the keyframe at ${clock(Number(from))})`}`;
     label();
   }, 200);
-  player.seek(startAt * 1000);
+  player.seek(msOf(startAt));
   player.play();
   label();
   return loaded;

@@ -7,6 +7,7 @@ import * as api from './api.js';
 import * as keyring from './keyring.js';
 import { idleGaps, mountPlayback, openPlayback, type Playback } from './player.js';
 import { toPlayback, toRecording, type IdleMap } from './idle-map.js';
+import { msOf } from './seconds.js';
 import { showVerdict } from './verify.js';
 import { liveSignedIn, wireLive } from './live.js';
 import type { Player } from 'asciinema-player';
@@ -174,7 +175,7 @@ async function open(id: string, startAt = 0): Promise<void> {
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.textContent = `${e.t.toFixed(1)}s ${e.label}`;
-      b.addEventListener('click', () => void player?.seek(skipping ? toPlayback(skipping, e.t * 1000) / 1000 : e.t));
+      b.addEventListener('click', () => void player?.seek(skipping ? toPlayback(skipping, msOf(e.t)) / 1000 : e.t));
       li.append(b);
       return li;
     }),

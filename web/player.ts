@@ -13,6 +13,7 @@ import { RecordOpener } from '../src/seal/opener.js';
 import type { Sodium } from '../src/seal/sodium.js';
 import { chunk, type RecordingView } from './api.js';
 import { addGaps, toPlayback, type Gap, type IdleMap } from './idle-map.js';
+import { msOf } from './seconds.js';
 import { TtyChunks } from './tty-chunks.js';
 import { ttyDriver, type TtyDriverSource } from './tty-driver.js';
 
@@ -94,6 +95,6 @@ export async function idleGaps(playback: Playback, limitMs: number): Promise<Idl
 export function mountPlayback(playback: Playback, into: HTMLElement, speed: number, startAt = 0, idle?: IdleMap): AsciinemaPlayer.Player {
   into.replaceChildren();
   const driver = ttyDriver({ ...playback.source, idle }) as unknown as AsciinemaPlayer.Source;
-  const from = idle ? toPlayback(idle, startAt * 1000) / 1000 : startAt;
+  const from = idle ? toPlayback(idle, msOf(startAt)) / 1000 : startAt;
   return AsciinemaPlayer.create(driver, into, { speed, autoPlay: true, startAt: from, fit: 'width', cols: playback.source.cols, rows: playback.source.rows });
 }

@@ -17,6 +17,7 @@
  * frames are played when the recording time it maps to is reached.
  */
 import { NO_SKIP, toPlayback, toRecording, type IdleMap } from './idle-map.js';
+import { msOf } from './seconds.js';
 import type { TtyChunk, TtyChunks, TtyFrame } from './tty-chunks.js';
 
 /** Chunks opened ahead of the one playing. */
@@ -53,7 +54,7 @@ export function ttyDriver(src: TtyDriverSource) {
     /** Length of the playback (ms). */
     const length = toPlayback(idle, src.durationMs);
     /** Playback time (ms) at `anchor` (performance.now()) while playing; the position while paused. */
-    let position = Math.max(0, Math.min((opts.startAt ?? 0) * 1000, length));
+    let position = Math.max(0, Math.min(msOf(opts.startAt ?? 0), length));
     let anchor = 0;
     let playing = false;
     let cursor: Cursor | null = null;
@@ -162,7 +163,7 @@ export function ttyDriver(src: TtyDriverSource) {
 
     function target(where: SeekTarget): number {
       const t = now();
-      if (typeof where === 'number') return where * 1000;
+      if (typeof where === 'number') return msOf(where);
       if (typeof where === 'string') {
         if (where === '<<') return t - 5000;
         if (where === '>>') return t + 5000;
@@ -171,7 +172,7 @@ export function ttyDriver(src: TtyDriverSource) {
         if (where.endsWith('%')) return (Number.parseFloat(where) / 100) * length;
         return t;
       }
-      const times = markers.map(([s]) => s * 1000);
+      const times = markers.map(([s]) => msOf(s));
       if (where.marker === 'prev') return [...times].reverse().find((m) => m < t - 1000) ?? 0;
       if (where.marker === 'next') return times.find((m) => m > t) ?? length;
       return times[where.marker] ?? t;
@@ -182,7 +183,7 @@ export function ttyDriver(src: TtyDriverSource) {
         metadata();
         src.markers.then(
           (known) => {
-            markers = known.map(([s, label]): [number, string] => [toPlayback(idle, s * 1000) / 1000, label]);
+            markers = known.map(([s, label]): [number, string] => [toPlayback(idle, msOf(s)) / 1000, label]);
             if (known.length > 0) metadata();
           },
           () => undefined,
