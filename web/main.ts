@@ -64,7 +64,7 @@ async function mount(at: number): Promise<void> {
 }
 
 /** The recording time (s) the player is at. */
-const playerAt = (): number => (skipping ? toRecording(skipping, (player?.getCurrentTime() ?? 0) * 1000) / 1000 : (player?.getCurrentTime() ?? 0));
+const playerAt = (): number => (skipping ? toRecording(skipping, msOf(player?.getCurrentTime() ?? 0)) / 1000 : (player?.getCurrentTime() ?? 0));
 
 function filters(): URLSearchParams {
   const form = new FormData($<HTMLFormElement>('filters'));
