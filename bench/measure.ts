@@ -44,18 +44,33 @@ export function parentsByPid(): Map<number, number> {
   return parents;
 }
 
+/** CPU seconds: all of them, and those spent in the kernel (system calls, the network stack's work on the process' behalf). */
+interface CpuSeconds {
+  total: number;
+  system: number;
+}
+
 /**
  * CPU seconds of `root` and its descendants so far, each counting the
  * children it reaped, so one that ends between two readings counts once.
  * All threads of a process are in its own line (mariadbd, HAProxy, Node).
  */
-function treeCpuSeconds(root: number): number {
+function treeCpu(root: number): CpuSeconds {
   const parents = parentsByPid();
   const pids = [root];
   for (let i = 0; i < pids.length; i++) for (const [pid, ppid] of parents) if (ppid === pids[i]) pids.push(pid);
-  let ticks = 0;
-  for (const f of pids.map(procStat)) if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  return ticks / CLOCK_TICKS;
+  let user = 0;
+  let system = 0;
+  for (const f of pids.map(procStat)) {
+    if (!f) continue;
+    user += Number(f[11]) + Number(f[13]);
+    system += Number(f[12]) + Number(f[14]);
+  }
+  return { total: (user + system) / CLOCK_TICKS, system: system / CLOCK_TICKS };
+}
+
+function treeCpuSeconds(root: number): number {
+  return treeCpu(root).total;
 }
 
 /** Read and write system calls `pid` made so far (all threads, from /proc/PID/io), or undefined when unreadable. */
@@ -133,6 +148,8 @@ export interface Steady {
   /** Transactions in the window, from the reported rates. */
   transactions: number;
   proxyCpu: number;
+  /** Of proxyCpu, the seconds in the kernel: what sockets cost, the same for any proxy relaying the same bytes. */
+  proxySystemCpu: number;
   proxySyscalls: number | undefined;
   /** The proxy's resident memory at the last progress report less before the run (bytes), when readable. */
   proxyGrowth: number | undefined;
@@ -145,8 +162,8 @@ export interface Steady {
  * connecting cost (logins through the gateway are made expensive on purpose).
  */
 class SteadyWindow {
-  private first: { at: number; cpu: number; syscalls: number | undefined } | undefined;
-  private last: { at: number; cpu: number; syscalls: number | undefined } | undefined;
+  private first: { at: number; cpu: CpuSeconds; syscalls: number | undefined } | undefined;
+  private last: { at: number; cpu: CpuSeconds; syscalls: number | undefined } | undefined;
   private lastRss: number | undefined;
   private transactions = 0;
 
@@ -159,7 +176,7 @@ class SteadyWindow {
   line(text: string): void {
     const tps = this.rate(text);
     if (tps === undefined || this.pid === undefined) return;
-    const now = { at: performance.now(), cpu: treeCpuSeconds(this.pid), syscalls: syscalls(this.pid) };
+    const now = { at: performance.now(), cpu: treeCpu(this.pid), syscalls: syscalls(this.pid) };
     if (this.last) this.transactions += (tps * (now.at - this.last.at)) / 1000;
     this.first ??= now;
     this.last = now;
@@ -170,7 +187,13 @@ class SteadyWindow {
     if (!this.first || !this.last || this.transactions < 1) return undefined;
     const syscallsUsed = this.first.syscalls === undefined || this.last.syscalls === undefined ? undefined : this.last.syscalls - this.first.syscalls;
     const growth = this.rssBefore === undefined || this.lastRss === undefined ? undefined : this.lastRss - this.rssBefore;
-    return { transactions: this.transactions, proxyCpu: this.last.cpu - this.first.cpu, proxySyscalls: syscallsUsed, proxyGrowth: growth };
+    return {
+      transactions: this.transactions,
+      proxyCpu: this.last.cpu.total - this.first.cpu.total,
+      proxySystemCpu: this.last.cpu.system - this.first.cpu.system,
+      proxySyscalls: syscallsUsed,
+      proxyGrowth: growth,
+    };
   }
 }
 
