@@ -11,6 +11,7 @@
  * too noisy.
  *
  *   node dist/bench/record-path.js [--transactions 20000] [--runs 5] [--only pg-select,my-read] [--sessions 1,10,100] [--wire]
+ *                                  [--half recorded|unrecorded]
  *
  *   pg-select, pg-tpcb, my-point, my-read   as pgbench -S, pgbench's TPC-B-like mix, sysbench
  *                                           oltp_point_select and oltp_read_only send them
@@ -27,7 +28,11 @@
  *
  * Each workload is run twice: recorded, and unrecorded (the session's
  * recording refused, so the relay and the observer run and nothing is
- * sealed or stored): the difference is what the recorder costs.
+ * sealed or stored): the difference is what the recorder costs. The two
+ * share a process, so the second half runs on the first's heap and
+ * compiled code; `--half recorded` or `--half unrecorded` runs one alone
+ * (run the bench twice to compare them each in a fresh process, or to
+ * profile one).
  *
  * With --wire, no relay and no observer: each statement's query event (its
  * text only) and the server's answer as its wire bytes (Session.output) are
@@ -194,10 +199,11 @@ async function runOnce(w: Workload, store: LocalStore, transactions: number, rec
 }
 
 async function main(): Promise<void> {
-  const { values } = benchArgs({ options: { transactions: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, sessions: { type: 'string', default: '1' }, wire: { type: 'boolean', default: false } } });
+  const { values } = benchArgs({ options: { transactions: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, sessions: { type: 'string', default: '1' }, wire: { type: 'boolean', default: false }, half: { type: 'string', default: '' } } });
   const transactions = Number(values.transactions);
   const runs = Number(values.runs);
   const only = values.only ? values.only.split(',') : undefined;
+  if (!['', 'recorded', 'unrecorded'].includes(values.half)) throw new Error(`--half: recorded or unrecorded, not ${values.half}`);
   const sessionCounts = values.sessions.split(',').map(Number);
   const dir = await mkdtemp(join(tmpdir(), 'recgate-record-path-'));
   try {
@@ -216,10 +222,11 @@ async function main(): Promise<void> {
         }
         return results.sort((a, b) => a.cpuUsPerTx - b.cpuUsPerTx);
       };
-      const recorded = await measure(true);
-      const bare = await measure(false);
-      const median = (rs: RunResult[]): string => rs[Math.floor(rs.length / 2)]!.cpuUsPerTx.toFixed(1);
-      rows.push([w.name, String(sessions), median(recorded), recorded[0]!.cpuUsPerTx.toFixed(1), median(bare), bare[0]!.cpuUsPerTx.toFixed(1), recorded[0]!.recordedBytesPerTx.toFixed(0)]);
+      const recorded = values.half === 'unrecorded' ? undefined : await measure(true);
+      const bare = values.half === 'recorded' ? undefined : await measure(false);
+      const median = (rs: RunResult[] | undefined): string => (rs ? rs[Math.floor(rs.length / 2)]!.cpuUsPerTx.toFixed(1) : '-');
+      const best = (rs: RunResult[] | undefined): string => (rs ? rs[0]!.cpuUsPerTx.toFixed(1) : '-');
+      rows.push([w.name, String(sessions), median(recorded), best(recorded), median(bare), best(bare), recorded ? recorded[0]!.recordedBytesPerTx.toFixed(0) : '-']);
     }
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
