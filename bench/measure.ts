@@ -73,6 +73,16 @@ function treeCpuSeconds(root: number): number {
   return treeCpu(root).total;
 }
 
+/**
+ * CPU seconds the whole machine has been busy so far (/proc/stat: every process and the
+ * kernel's own threads, such as the flusher writing dirty pages back; idle, I/O wait and
+ * time stolen by the hypervisor left out).
+ */
+function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS;
+}
+
 /** Read and write system calls `pid` made so far (all threads, from /proc/PID/io), or undefined when unreadable. */
 function syscalls(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
@@ -150,6 +160,8 @@ export interface Steady {
   proxyCpu: number;
   /** Of proxyCpu, the seconds in the kernel: what sockets cost, the same for any proxy relaying the same bytes. */
   proxySystemCpu: number;
+  /** CPU seconds of the whole machine: client, proxy, server and the kernel's own threads. */
+  machineCpu: number;
   proxySyscalls: number | undefined;
   /** The proxy's resident memory at the last progress report less before the run (bytes), when readable. */
   proxyGrowth: number | undefined;
@@ -162,8 +174,8 @@ export interface Steady {
  * connecting cost (logins through the gateway are made expensive on purpose).
  */
 class SteadyWindow {
-  private first: { at: number; cpu: CpuSeconds; syscalls: number | undefined } | undefined;
-  private last: { at: number; cpu: CpuSeconds; syscalls: number | undefined } | undefined;
+  private first: { at: number; cpu: CpuSeconds; machine: number; syscalls: number | undefined } | undefined;
+  private last: { at: number; cpu: CpuSeconds; machine: number; syscalls: number | undefined } | undefined;
   private lastRss: number | undefined;
   private transactions = 0;
 
@@ -176,7 +188,7 @@ class SteadyWindow {
   line(text: string): void {
     const tps = this.rate(text);
     if (tps === undefined || this.pid === undefined) return;
-    const now = { at: performance.now(), cpu: treeCpu(this.pid), syscalls: syscalls(this.pid) };
+    const now = { at: performance.now(), cpu: treeCpu(this.pid), machine: machineBusySeconds(), syscalls: syscalls(this.pid) };
     if (this.last) this.transactions += (tps * (now.at - this.last.at)) / 1000;
     this.first ??= now;
     this.last = now;
@@ -191,6 +203,7 @@ class SteadyWindow {
       transactions: this.transactions,
       proxyCpu: this.last.cpu.total - this.first.cpu.total,
       proxySystemCpu: this.last.cpu.system - this.first.cpu.system,
+      machineCpu: this.last.machine - this.first.machine,
       proxySyscalls: syscallsUsed,
       proxyGrowth: growth,
     };

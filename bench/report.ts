@@ -103,7 +103,7 @@ export interface ReportOptions<M> {
  */
 export function printResults<W extends { name: string }, M extends Measure>(results: Results<W, M>, options: ReportOptions<M>): void {
   const { routes, direct, latency, client } = options;
-  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU µs/tx', 'steady', 'of it kernel', 'proxy KiB/conn', 'proxy syscalls/tx', 'server CPU µs/tx', `${client} CPU µs/tx`, 'load'];
+  const head = ['route', 'TPS', ...latency.map(([h]) => h), '% of direct', 'proxy CPU µs/tx', 'steady', 'of it kernel', 'machine', 'proxy KiB/conn', 'proxy syscalls/tx', 'server CPU µs/tx', `${client} CPU µs/tx`, 'load'];
   const failures: string[] = [];
   for (const [w, byRoute] of results) {
     const base = byRoute.get(direct);
@@ -123,6 +123,7 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
         perTx(m.cpu.proxy),
         m.steady && m.cpu.proxy !== undefined ? ((1e6 * m.steady.proxyCpu) / m.steady.transactions).toFixed(1) : '-',
         m.steady && m.cpu.proxy !== undefined ? ((1e6 * m.steady.proxySystemCpu) / m.steady.transactions).toFixed(1) : '-',
+        m.steady ? ((1e6 * m.steady.machineCpu) / m.steady.transactions).toFixed(1) : '-',
         m.steady?.proxyGrowth !== undefined && options.connections ? (m.steady.proxyGrowth / 1024 / options.connections(w.name)).toFixed(0) : '-',
         m.cpu.proxySyscalls === undefined ? '-' : (m.cpu.proxySyscalls / m.transactions).toFixed(1),
         perTx(m.cpu.server),
@@ -145,6 +146,8 @@ export function printResults<W extends { name: string }, M extends Measure>(resu
   console.log('the logins of the run\'s connections (the gateway\'s password hashing is slow on purpose).');
   console.log('of it kernel: of the steady figure, the CPU spent in the kernel (system time): the sockets\' reads, writes and');
   console.log('wake-ups, about the same for every proxy relaying the same bytes; the rest is the proxy\'s own work.');
+  console.log('machine: the CPU µs/tx of the whole machine over the same window (/proc/stat): client, proxy, server and');
+  console.log('the kernel\'s own threads (the flusher writing a store\'s pages back is charged to no process).');
   console.log('proxy KiB/conn: the proxy\'s resident memory at the last progress report less before the run, per connection.');
   console.log('proxy syscalls/tx: read and write system calls of the proxy process per transaction (/proc/PID/io).');
   console.log('load: the 1-minute load average at the end of the run (the machine is shared: TPS moves with it, CPU per transaction much less).');
