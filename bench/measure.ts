@@ -3,10 +3,11 @@
  * a time limit while the CPU time of the client, the proxy in the middle and
  * the server is read from /proc (all threads, children included), with the
  * proxy's read/write system calls and its resident memory; when the client
- * reports its rate every second, the proxy's CPU is also taken over the
- * steady part of the run alone.
+ * reports its rate every second, the proxy's CPU (and the kernel's part of
+ * it) and the whole machine's are also taken over the steady part of the run
+ * alone.
  *
- * Linux only: everything is read from /proc/PID/stat, io and status.
+ * Linux only: everything is read from /proc/stat and /proc/PID/stat, io and status.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
