@@ -79,7 +79,7 @@ function treeCpuSeconds(root: number): number {
  * kernel's own threads, such as the flusher writing dirty pages back; idle, I/O wait and
  * time stolen by the hypervisor left out).
  */
-function machineBusySeconds(): number {
+export function machineBusySeconds(): number {
   const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   return (user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS;
 }

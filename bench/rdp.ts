@@ -49,6 +49,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { benchArgs } from './args.js';
+import { machineBusySeconds } from './measure.js';
 import { ALICE_PASSWORD, RdpGateway } from '../test/fixtures/rdp-gateway.js';
 import { startClient, type RdpClient } from '../test/fixtures/rdp/xfreerdp.js';
 
@@ -104,12 +105,6 @@ function cpuOf(pid: number | 'self', children = false): number {
   return (Number(fields[at]) + Number(fields[at + 1])) / 100;
 }
 
-/** CPU seconds the whole machine has spent busy so far (every process, the kernel, steal), from /proc/stat. */
-function machineBusy(): number {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
-}
-
 /**
  * The recording exported as each video format by the real CLI: wall time, the CLI's and
  * ffmpeg's CPU, × real time, and what everything else on the machine spent meanwhile.
@@ -117,10 +112,10 @@ function machineBusy(): number {
 async function exportSpeed(g: RdpGateway, id: string): Promise<string[][]> {
   const rows: string[][] = [];
   for (const format of ['mp4', 'webm']) {
-    const [t0, cpu0, busy0] = [performance.now(), cpuOf('self', true), machineBusy()];
+    const [t0, cpu0, busy0] = [performance.now(), cpuOf('self', true), machineBusySeconds()];
     const file = await g.exportVideo(id, format);
     const [wall, cpu] = [(performance.now() - t0) / 1000, cpuOf('self', true) - cpu0];
-    const other = machineBusy() - busy0 - cpu;
+    const other = machineBusySeconds() - busy0 - cpu;
     const probe = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=width,height', '-of', 'json', file]).toString();
     const { format: f, streams } = JSON.parse(probe) as { format: { duration: string }; streams: { width: number; height: number }[] };
     const length = Number(f.duration);
