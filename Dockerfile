@@ -5,7 +5,8 @@
 # Build: compile TypeScript with the dev dependencies, then keep only what runs.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
-# A C compiler for native/page-cache.c (the store's page-cache advice); it stays in this stage.
+# A C compiler for native/ (the store's page-cache advice, sealing through the system's
+# OpenSSL); it stays in this stage.
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts
@@ -26,6 +27,8 @@ RUN node scripts/build.mjs && npm prune --omit=dev --ignore-scripts
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
+# libssl3: native/openssl-aead.c opens libcrypto.so.3 to seal large chunks (without it libsodium seals them).
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system recgate && useradd --system --gid recgate --home-dir /app --shell /usr/sbin/nologin recgate \
  && mkdir -p /app/config /app/data /app/keys /app/spool \
  && chown recgate:recgate /app/data /app/keys /app/spool && chmod 0700 /app/data /app/keys /app/spool

@@ -6,7 +6,9 @@
  *
  * Rows:
  *   raw AEAD      XChaCha20-Poly1305 on 64 KiB chunks, straight into the library
- *                 with a reused output buffer: the ceiling.
+ *                 with a reused output buffer: the ceiling. Native: libsodium's, and
+ *                 the system OpenSSL's through native/openssl-aead.c (what seals
+ *                 chunks of 1 KiB and more when it is built, src/seal/openssl-aead.ts).
  *   RecordSealer  sealChunk on 64 KiB tty chunks: nonce, AEAD, output
  *                 allocation, BLAKE2b digest and chain link; a signed
  *                 checkpoint every 160 chunks (10 MiB).
@@ -28,7 +30,8 @@ import { RecordOpener } from '../src/seal/opener.js';
 import { rotateRecipient, type NewRecipient } from '../src/seal/rotate.js';
 import { RecordSealer } from '../src/seal/sealer.js';
 import { generateSigningKey } from '../src/seal/signing.js';
-import { nativeSodium } from '../src/seal/sodium-native.js';
+import { loadAddon, nativeSodium } from '../src/seal/sodium-native.js';
+import { opensslAead } from '../src/seal/openssl-aead.js';
 import { wasmSodium } from '../src/seal/sodium-wasm.js';
 import type { Sodium } from '../src/seal/sodium.js';
 import { testMeta } from '../src/seal/fixtures.js';
@@ -83,19 +86,19 @@ function rawAead(s: Sodium, data: Uint8Array, chunks: number): number {
   return performance.now() - t0;
 }
 
+type RawEncrypt = (out: Uint8Array, message: Uint8Array, ad: Uint8Array | null, nonce: Uint8Array, key: Uint8Array) => void;
+
 /** Native raw AEAD with a preallocated output: no wrapper, no allocation. */
-function rawAeadNative(data: Uint8Array, chunks: number): Promise<number> {
-  return import('sodium-native').then(({ default: na }) => {
-    const key = new Uint8Array(32).fill(1);
-    const nonce = new Uint8Array(24);
-    const out = new Uint8Array(CHUNK + 16);
-    const t0 = performance.now();
-    for (let i = 0; i < chunks; i++) {
-      nonce[23] = i & 0xff;
-      na.crypto_aead_xchacha20poly1305_ietf_encrypt(out, chunkAt(data, i), null, null, nonce, key);
-    }
-    return performance.now() - t0;
-  });
+function rawAeadNative(encrypt: RawEncrypt, data: Uint8Array, chunks: number): number {
+  const key = new Uint8Array(32).fill(1);
+  const nonce = new Uint8Array(24);
+  const out = new Uint8Array(CHUNK + 16);
+  const t0 = performance.now();
+  for (let i = 0; i < chunks; i++) {
+    nonce[23] = i & 0xff;
+    encrypt(out, chunkAt(data, i), null, nonce, key);
+  }
+  return performance.now() - t0;
 }
 
 function newSealer(s: Sodium, id: string): { sealer: RecordSealer; auditor: AuditorKeyPair } {
@@ -136,8 +139,16 @@ async function throughputRows(s: Sodium, totalMiB: number): Promise<Row[]> {
   const bytes = chunks * CHUNK;
   const amount = totalMiB >= 1024 ? `${totalMiB / 1024} GiB` : `${totalMiB} MiB`;
   const rows: Row[] = [];
-  const raw = s.backend === 'native' ? await rawAeadNative(data, chunks) : rawAead(s, data, chunks);
-  rows.push({ operation: 'raw XChaCha20-Poly1305, 64 KiB chunks', backend: s.backend, amount, result: mbps(bytes, raw) });
+  if (s.backend === 'native') {
+    const na = loadAddon();
+    const libsodium: RawEncrypt = (out, message, ad, nonce, key) => na.crypto_aead_xchacha20poly1305_ietf_encrypt(out, message, ad, null, nonce, key);
+    rows.push({ operation: 'raw XChaCha20-Poly1305, libsodium, 64 KiB', backend: s.backend, amount, result: mbps(bytes, rawAeadNative(libsodium, data, chunks)) });
+    const openssl = opensslAead(libsodium);
+    const result = openssl ? mbps(bytes, rawAeadNative((...args) => openssl.encrypt(...args), data, chunks)) : 'not in use (addon not built?)';
+    rows.push({ operation: 'raw XChaCha20-Poly1305, OpenSSL, 64 KiB', backend: s.backend, amount, result });
+  } else {
+    rows.push({ operation: 'raw XChaCha20-Poly1305, 64 KiB chunks', backend: s.backend, amount, result: mbps(bytes, rawAead(s, data, chunks)) });
+  }
   const keep = Math.min(chunks, 2048);
   const sealed = sealRun(s, data, chunks, keep);
   rows.push({ operation: 'RecordSealer.sealChunk + chain + checkpoints', backend: s.backend, amount, result: mbps(bytes, sealed.ms) });

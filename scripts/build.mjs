@@ -8,10 +8,10 @@
 // wasm build, asciinema-player and the graphics decoder; no CDN) into dist/web/app.js, beside
 // web/index.html, web/app.css and the player's stylesheet.
 //
-// Then native/page-cache.c, compiled with the system's C compiler against Node-API's
-// headers into dist/native/page-cache.node (the store uses it to keep written recordings
-// out of memory; without it, it works as before). No compiler or no headers: a warning,
-// not a failure.
+// Then the addons in native/, compiled with the system's C compiler against Node-API's
+// headers into dist/native/: page-cache.node (the store uses it to keep written recordings
+// out of memory) and openssl-aead.node (the system's OpenSSL seals large chunks); without
+// them the gateway works as before. No compiler or no headers: a warning, not a failure.
 //
 // The build state lives outside tsconfig.json on purpose: `npx tsc --noEmit`
 // must not write a build-info file that claims files were emitted.
@@ -81,27 +81,41 @@ export function build({ force = false } = {}) {
   return true;
 }
 
-const NATIVE_SOURCE = join(ROOT, 'native', 'page-cache.c');
-export const NATIVE_OUT = join(ROOT, 'dist', 'native', 'page-cache.node');
+/**
+ * The addons in native/, each a C file compiled into dist/native/<name>.node, and what
+ * the gateway does without it.
+ */
+const ADDONS = [
+  { name: 'page-cache', libs: [], without: 'recordings written stay in the page cache until the kernel evicts them' },
+  { name: 'openssl-aead', libs: ['-ldl', '-lpthread'], without: 'recordings are sealed with libsodium alone' },
+];
 
 /**
- * Compiles the page-cache addon when it is missing or older than its source. Node-API's
- * headers are where Node's own installation keeps them (<prefix>/include/node, beside
- * <prefix>/bin/node); `CC` picks the compiler. Returns whether the addon is there.
+ * Compiles each addon that is missing or older than its source. Node-API's headers are
+ * where Node's own installation keeps them (<prefix>/include/node, beside <prefix>/bin/node);
+ * `CC` picks the compiler. Returns whether every addon is there.
  */
 export function buildNative({ force = false } = {}) {
   if (process.platform !== 'linux') return false;
-  if (!force && existsSync(NATIVE_OUT) && statSync(NATIVE_OUT).mtimeMs > statSync(NATIVE_SOURCE).mtimeMs) return true;
+  let all = true;
+  for (const addon of ADDONS) all = buildAddon(addon, force) && all;
+  return all;
+}
+
+function buildAddon({ name, libs, without }, force) {
+  const source = join(ROOT, 'native', `${name}.c`);
+  const out = join(ROOT, 'dist', 'native', `${name}.node`);
+  if (!force && existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) return true;
   const headers = join(process.execPath, '..', '..', 'include', 'node');
   const why = (reason) => {
-    process.stderr.write(`recgate: native/page-cache.c not built (${reason}); recordings written stay in the page cache until the kernel evicts them\n`);
+    process.stderr.write(`recgate: native/${name}.c not built (${reason}); ${without}\n`);
     return false;
   };
   if (!existsSync(join(headers, 'node_api.h'))) return why(`no Node-API headers in ${headers}`);
-  mkdirSync(join(NATIVE_OUT, '..'), { recursive: true });
+  mkdirSync(join(out, '..'), { recursive: true });
   const cc = process.env.CC || 'cc';
   const flags = ['-std=c11', '-D_POSIX_C_SOURCE=200809L', '-O2', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-fvisibility=hidden'];
-  const r = spawnSync(cc, [...flags, `-I${headers}`, NATIVE_SOURCE, '-o', NATIVE_OUT], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(cc, [...flags, `-I${headers}`, source, '-o', out, ...libs], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.error) return why(`${cc}: ${r.error.message}`);
   if (r.status !== 0) return why(`${cc} exited with ${r.status}`);
   return true;

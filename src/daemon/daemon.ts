@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../log.js';
 import { startOpsListener } from '../metrics/server.js';
 import { formatSignerPublicLine } from '../seal/signing.js';
 import { defaultSodium } from '../seal/sodium.js';
+import { aeadBackend } from '../seal/sodium-native.js';
 import { openStore } from '../store/index.js';
 import type { RecordingStore } from '../store/types.js';
 import { withSpool } from '../store/spool/index.js';
@@ -104,7 +105,7 @@ export async function startDaemon(options: { config?: string }): Promise<void> {
   // SIGHUP reloads recipients, users and targets (as `recgate reload` does); a bad file is logged and changes nothing.
   gatewayUp = gateway;
   gateway.phase = 'serving';
-  log.info({ config: configPath, dataDir: config.gateway.dataDir, store: store.kind }, 'recgate started');
+  log.info({ config: configPath, dataDir: config.gateway.dataDir, store: store.kind, sealing: aeadBackend() }, 'recgate started');
   const missing = missingNodeFlags();
   if (missing.length > 0) log.warn({ missing }, 'node was started without the gateway\'s V8 flags: bulk relaying may cost up to twice the CPU (bin/recgate.js passes them; see src/daemon/node-flags.ts)');
   const signal = await stopSignal;

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 
 import { CryptoError } from '../errors.js';
 import { utf8 } from './encoding.js';
+import { aeadBackendName, OPENSSL_AEAD_FROM, opensslAead, type ReferenceEncrypt } from './openssl-aead.js';
 import {
   AEAD_ABYTES,
   AEAD_KEYBYTES,
@@ -80,13 +81,27 @@ function memoryOps(na: Addon): Pick<Sodium, 'randomBytes' | 'memzero'> {
   };
 }
 
+const libsodiumEncrypt =
+  (na: Addon): ReferenceEncrypt =>
+  (out, message, ad, nonce, key) =>
+    na.crypto_aead_xchacha20poly1305_ietf_encrypt(out, message, ad, null, nonce, key);
+
+/** Which library seals recordings' chunks in this process, for the daemon's start-up line. */
+export function aeadBackend(): string {
+  return aeadBackendName(libsodiumEncrypt(loadAddon()));
+}
+
 function aeadOps(na: Addon): Pick<Sodium, 'aeadEncrypt' | 'aeadDecrypt'> {
+  const reference = libsodiumEncrypt(na);
   return {
     aeadEncrypt(message, ad, nonce, key) {
       expectLength('AEAD nonce', nonce, AEAD_NPUBBYTES);
       expectLength('AEAD key', key, AEAD_KEYBYTES);
       const out = new Uint8Array(message.length + AEAD_ABYTES);
-      na.crypto_aead_xchacha20poly1305_ietf_encrypt(out, message, ad, null, nonce, key);
+      // Every recorded byte is sealed here: a large message by whichever library is faster (openssl-aead.ts).
+      const large = message.length >= OPENSSL_AEAD_FROM ? opensslAead(reference) : undefined;
+      if (large) large.encrypt(out, message, ad, nonce, key);
+      else reference(out, message, ad, nonce, key);
       return out;
     },
     aeadDecrypt(ciphertext, ad, nonce, key) {
@@ -94,6 +109,8 @@ function aeadOps(na: Addon): Pick<Sodium, 'aeadEncrypt' | 'aeadDecrypt'> {
       expectLength('AEAD key', key, AEAD_KEYBYTES);
       if (ciphertext.length < AEAD_ABYTES) return null;
       const out = new Uint8Array(ciphertext.length - AEAD_ABYTES);
+      const large = out.length >= OPENSSL_AEAD_FROM ? opensslAead(reference) : undefined;
+      if (large) return large.decrypt(out, ciphertext, ad, nonce, key) ? out : null;
       try {
         na.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, ciphertext, ad, nonce, key);
       } catch {
