@@ -11,7 +11,8 @@
  * too noisy.
  *
  *   node dist/bench/record-path.js [--transactions 20000] [--runs 5] [--only pg-select,my-read] [--sessions 1,10,100] [--wire]
- *                                  [--half recorded|unrecorded]
+ *                                  [--half recorded|unrecorded] [--flush-ms 1000] [--checkpoint-ms 10000]
+ *                                  [--large-hash openssl|libsodium]
  *
  *   pg-select, pg-tpcb, my-point, my-read   as pgbench -S, pgbench's TPC-B-like mix, sysbench
  *                                           oltp_point_select and oltp_read_only send them
@@ -40,6 +41,12 @@
  * result set as the server sent it and lays its table out only when it is
  * read, against what laying it out as it passes costs.
  *
+ * --flush-ms and --checkpoint-ms set the recorder's flushInterval and checkpointInterval (the
+ * gateway's defaults: a flush a second, a checkpoint every 10 s). bench/instructions.ts sets
+ * both to an hour, so that what it counts per transaction does not depend on how long a
+ * transaction takes under valgrind. --large-hash names the library that computes the chunk
+ * digests, which the gateway otherwise picks by timing both at first use.
+ *
  * Each run opens a session, relays its transactions (yielding to the event
  * loop every 50, so the store's writes and timers run as they would, and
  * waiting for 'drain' whenever the recording is behind its store, as the
@@ -60,6 +67,7 @@ import { Recorder } from '../src/recording/recorder.js';
 import { generateAuditorKey } from '../src/seal/keys.js';
 import { generateSigningKey } from '../src/seal/signing.js';
 import { defaultSodium } from '../src/seal/sodium.js';
+import { setLargeHashBackend, type LargeHashBackend } from '../src/seal/sodium-native.js';
 import { Session, type SessionEnd } from '../src/session/session.js';
 import { queryEvent } from '../src/transcript/query-event.js';
 import { LocalStore } from '../src/store/local.js';
@@ -102,6 +110,9 @@ function statementText(request: Buffer, protocol: Workload['protocol']): string 
   return request[4] === 0x03 ? request.toString('utf8', 5) : 'EXECUTE';
 }
 
+/** The recorder's flush and checkpoint intervals, ms (--flush-ms, --checkpoint-ms). */
+const intervals = { flush: 1000, checkpoint: 10_000 };
+
 async function openRelayed(w: Workload, store: LocalStore, recorded: boolean, wire = false): Promise<Relayed> {
   const session = await Session.open(
     {
@@ -110,9 +121,9 @@ async function openRelayed(w: Workload, store: LocalStore, recorded: boolean, wi
         !recorded
           ? Promise.reject(new Error('not recorded'))
           : Recorder.start({ store, sodium, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger() }, who, {
-          flushInterval: 1000,
+          flushInterval: intervals.flush,
           chunkSize: 64 * 1024,
-          checkpointInterval: 10_000,
+          checkpointInterval: intervals.checkpoint,
           keystrokes: true,
         }),
     },
@@ -199,7 +210,13 @@ async function runOnce(w: Workload, store: LocalStore, transactions: number, rec
 }
 
 async function main(): Promise<void> {
-  const { values } = benchArgs({ options: { transactions: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, sessions: { type: 'string', default: '1' }, wire: { type: 'boolean', default: false }, half: { type: 'string', default: '' } } });
+  const { values } = benchArgs({ options: { transactions: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, sessions: { type: 'string', default: '1' }, wire: { type: 'boolean', default: false }, half: { type: 'string', default: '' }, 'flush-ms': { type: 'string', default: '1000' }, 'checkpoint-ms': { type: 'string', default: '10000' }, 'large-hash': { type: 'string', default: '' } } });
+  if (values['large-hash'] !== '') {
+    if (!['openssl', 'libsodium'].includes(values['large-hash'])) throw new Error(`--large-hash: openssl or libsodium, not ${values['large-hash']}`);
+    setLargeHashBackend(values['large-hash'] as LargeHashBackend);
+  }
+  intervals.flush = Number(values['flush-ms']);
+  intervals.checkpoint = Number(values['checkpoint-ms']);
   const transactions = Number(values.transactions);
   const runs = Number(values.runs);
   const only = values.only ? values.only.split(',') : undefined;

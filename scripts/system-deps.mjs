@@ -59,6 +59,7 @@ export const SYSTEM_DEPS = [
 export const BENCH_DEPS = [
   { program: '/usr/sbin/pgbouncer', pkg: 'pgbouncer', why: 'the PostgreSQL pooler the postgres bench compares with', bench: 'postgres' },
   { program: '/usr/sbin/haproxy', pkg: 'haproxy', why: 'the TCP proxy the mysql bench compares with', bench: 'mysql' },
+  { program: 'valgrind', pkg: 'valgrind', why: 'callgrind counts the instructions bench\'s instructions', bench: 'instructions' },
 ];
 
 function has(program) {
