@@ -109,6 +109,9 @@ function jitName(entries: MapEntry[], address: number): string | undefined {
   return undefined;
 }
 
+/** The suffix callgrind_annotate gives what lies in the node binary (V8, builtins, Node's C++). */
+const nodeBinary = ` [${process.execPath}]`;
+
 /** Self cost per function, from callgrind_annotate's listing. */
 function selfCosts(file: string, jit: MapEntry[]): Map<string, number> {
   const r = spawnSync('callgrind_annotate', ['--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 << 20 });
@@ -116,7 +119,7 @@ function selfCosts(file: string, jit: MapEntry[]): Map<string, number> {
   for (const line of r.stdout.split('\n')) {
     const m = /^\s*([\d,]+) \([ \d.]+%\)\s+(.*)$/.exec(line);
     if (!m || m[2]!.includes('PROGRAM TOTALS')) continue;
-    let name = m[2]!.replace(/ \[\/usr\/bin\/node\]$/, '').replace(/^\?\?\?:/, '');
+    let name = m[2]!.replace(nodeBinary, '').replace(/^\?\?\?:/, '');
     const address = /^0x([0-9a-f]+) \[\?\?\?\]$/.exec(name);
     if (address) name = jitName(jit, parseInt(address[1]!, 16)) ?? 'JS (code no longer mapped)';
     costs.set(name, (costs.get(name) ?? 0) + Number(m[1]!.replace(/,/g, '')));

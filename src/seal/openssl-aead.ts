@@ -54,7 +54,8 @@ export function opensslAead(reference: ReferenceEncrypt): OpensslAead | undefine
 /** What seals large messages here, for the daemon's start-up line. */
 export function aeadBackendName(reference: ReferenceEncrypt): string {
   const aead = opensslAead(reference);
-  return aead ? "OpenSSL's ChaCha20-Poly1305 (libsodium below 1 KiB)" : `libsodium (${loaded?.why ?? 'chosen'})`;
+  if (aead) return "OpenSSL's ChaCha20-Poly1305 (libsodium below 1 KiB)";
+  return `libsodium (${forced === 'libsodium' ? 'chosen' : loaded!.why})`;
 }
 
 function load(reference: ReferenceEncrypt): { aead: OpensslAead | undefined; why: string } {
