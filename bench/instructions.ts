@@ -69,7 +69,7 @@ async function count(dist: string, workload: string, half: string, transactions:
       ...['--only', workload, '--runs', '1', '--transactions', String(transactions), '--half', half],
       ...['--flush-ms', '3600000', '--checkpoint-ms', '3600000', '--large-hash', 'libsodium'],
     ],
-    { encoding: 'utf8', cwd: join(dist, '..'), maxBuffer: 64 << 20 },
+    { encoding: 'utf8', cwd: join(dist, '..'), maxBuffer: 64 << 20, env: quietEnv() },
   ).catch((err: Error) => {
     throw new Error(`record-path under callgrind failed (npm run bench:instructions installs valgrind): ${err.message.slice(-2000)}`);
   });
@@ -83,6 +83,19 @@ async function count(dist: string, workload: string, half: string, transactions:
   } finally {
     rmSync(out, { force: true });
   }
+}
+
+/**
+ * This process's environment without what would make node do work of its own at start that
+ * differs between runs: NODE_EXTRA_CA_CERTS has node parse every root certificate as it starts
+ * (about 12 million instructions), and under callgrind that work landed in one run of a pair but
+ * not the other often enough to move the per-transaction figure by 1 700 instructions.
+ */
+function quietEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
+  return env;
 }
 
 type MapEntry = [start: number, size: number, name: string];
