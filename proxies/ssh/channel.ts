@@ -11,6 +11,7 @@ import type { Logger } from '../../src/log.js';
 import type { Session } from '../../src/session/session.js';
 import { TerminalObserver } from '../../src/terminal/index.js';
 import { guardWindow, packetSizeProblem } from './flow-guard.js';
+import { DeferredTap } from './deferred-tap.js';
 import { InteractiveTap, SftpTap, TerminalTap, type ChannelTap } from './taps.js';
 import { repairWindowResume } from './window-resume.js';
 
@@ -31,7 +32,7 @@ export class ChannelRelay {
   private target: ClientChannel | undefined;
   private session: Session | undefined;
   private readonly blocked = new Set<string>();
-  private tap: ChannelTap | undefined;
+  private tap: DeferredTap | undefined;
   /** Set once the channel was closed for a protocol violation: nothing more is opened for it. */
   private broken = false;
 
@@ -50,6 +51,7 @@ export class ChannelRelay {
       accept?.();
       if (this.pty) Object.assign(this.pty, { cols: info.cols, rows: info.rows });
       this.target?.setWindow(info.rows, info.cols, info.height, info.width);
+      this.flush();
       this.session?.resize(info.cols, info.rows, this.index);
       this.tap?.resize(info.cols, info.rows);
     });
@@ -84,8 +86,14 @@ export class ChannelRelay {
     });
   }
 
+  /** Records what was relayed and waits to be (deferred-tap.ts): before anything else is recorded. */
+  flush(): void {
+    this.tap?.flush();
+  }
+
   /** A line in the person's terminal (stderr), e.g. a limit warning or a termination message. */
   notify(message: string): void {
+    this.flush();
     if (!this.client || this.client.destroyed) return;
     this.client.stderr.write(`\r\n${message}\r\n`);
   }
@@ -118,8 +126,16 @@ export class ChannelRelay {
       return this.refuse(`the target's ${targetProblem}`);
     }
     this.record(kind);
-    this.tap = this.makeTap(kind, setup.session);
-    this.relay(client, target, setup.session, this.tap);
+    const session = setup.session;
+    this.tap = new DeferredTap(
+      this.makeTap(kind, session),
+      () => session.now(),
+      () => {
+        if (!session.writable) this.block('recorder', target);
+      },
+      (err) => this.violation('gateway', (err as Error).message),
+    );
+    this.relay(client, target, session, this.tap);
   }
 
   private openTarget(target: Client, kind: Kind): Promise<ClientChannel> {
@@ -150,11 +166,10 @@ export class ChannelRelay {
   private relay(client: ServerChannel, target: ClientChannel, session: Session, tap: ChannelTap): void {
     const channel = this.index;
     const pauseTarget = (why: string): void => this.block(why, target);
-    // Forward first, record second: the person's latency does not include the recorder's work.
+    // Forward first, record second: the tap records once this turn's writes have gone out (deferred-tap.ts).
     target.on('data', (data: Buffer) => {
       if (!client.write(data)) pauseTarget('client');
       tap.fromTarget(data);
-      if (!session.writable) pauseTarget('recorder');
     });
     target.stderr.on('data', (data: Buffer) => {
       if (!client.stderr.write(data)) pauseTarget('client');
@@ -208,6 +223,7 @@ export class ChannelRelay {
   private violation(side: 'client' | 'target' | 'gateway', why: string): void {
     if (this.broken) return;
     this.broken = true;
+    this.flush();
     this.log.warn({ side, why }, side === 'gateway' ? 'the channel cannot be recorded; closing it' : 'flow control violated; closing the channel');
     if (side === 'gateway') this.session?.event({ type: 'channel-unrecordable', channel: this.index, message: why });
     else this.session?.event({ type: 'protocol-violation', channel: this.index, side, message: why });

@@ -188,6 +188,7 @@ export class SshConnection {
     const setup = await this.setup;
     if (setup?.ok) {
       setup.target.end();
+      for (const relay of this.relays) relay.flush();
       await setup.session.end(reason);
     }
     // A message just written to the person (disconnect) goes out before the connection ends.

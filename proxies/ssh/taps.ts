@@ -9,10 +9,10 @@ import { SftpObserver, type SftpEvent } from './codec/sftp.js';
 import { TerminalObserver, type CommandEvent, type KeystrokeRecord } from '../../src/terminal/index.js';
 
 export interface ChannelTap {
-  /** Bytes from the target to the person. */
-  fromTarget(data: Uint8Array): void;
-  /** Bytes from the person to the target. */
-  fromClient(data: Uint8Array): void;
+  /** Bytes from the target to the person; `t` (the session's `now()`) when they were relayed, by default now. */
+  fromTarget(data: Uint8Array, t?: number): void;
+  /** Bytes from the person to the target; `t` as for fromTarget. */
+  fromClient(data: Uint8Array, t?: number): void;
   /** The person's terminal changed size. */
   resize(cols: number, rows: number): void;
   /** The target reported the channel's exit: what the person typed before it is recorded now, before the exit event. */
@@ -31,12 +31,12 @@ export class TerminalTap implements ChannelTap {
     protected readonly channel: number,
   ) {}
 
-  fromTarget(data: Uint8Array): void {
-    this.session.output(data, this.channel);
+  fromTarget(data: Uint8Array, t?: number): void {
+    this.session.output(data, this.channel, t);
   }
 
-  fromClient(data: Uint8Array): void {
-    this.session.input(data, this.channel);
+  fromClient(data: Uint8Array, t?: number): void {
+    this.session.input(data, this.channel, t);
   }
 
   resize(_cols: number, _rows: number): void {}
@@ -70,14 +70,14 @@ export class InteractiveTap extends TerminalTap {
     super(session, channel);
   }
 
-  override fromTarget(data: Uint8Array): void {
-    this.session.output(data, this.channel);
-    this.observe(() => this.keystrokes(this.observer.output(this.session.now(), data)));
+  override fromTarget(data: Uint8Array, t = this.session.now()): void {
+    this.session.output(data, this.channel, t);
+    this.observe(() => this.keystrokes(this.observer.output(t, data)));
   }
 
-  override fromClient(data: Uint8Array): void {
+  override fromClient(data: Uint8Array, t = this.session.now()): void {
     this.observe(() => {
-      const { records, commands } = this.observer.input(this.session.now(), data);
+      const { records, commands } = this.observer.input(t, data);
       this.keystrokes(records);
       this.commands(commands);
     });

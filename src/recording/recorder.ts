@@ -147,9 +147,10 @@ export class Recorder extends EventEmitter {
     this.event({ type: 'terminal', channel, term: info.term ?? null, cols: info.cols, rows: info.rows });
   }
 
-  output(data: Uint8Array, channel = 0): boolean {
+  /** Output of terminal channel `channel`; `t` as for input(), when it is recorded after it was relayed. */
+  output(data: Uint8Array, channel = 0, t?: number): boolean {
     this.ensureTerminal(channel);
-    this.appendData(ttyName(channel), data);
+    this.appendData(ttyName(channel), data, FrameKind.Data, t);
     return this.writable;
   }
 

@@ -165,8 +165,9 @@ export class Session extends EventEmitter {
     return this.limits.idleMs();
   }
 
-  output(data: Uint8Array, channel?: number): boolean {
-    return this.live?.output(data, channel) ?? true;
+  /** Output to the person; `t` from `now()` when recorded after it was relayed. */
+  output(data: Uint8Array, channel?: number, t?: number): boolean {
+    return this.live?.output(data, channel, t) ?? true;
   }
 
   /** Output given as text, recorded as its UTF-8 bytes (see Recorder.outputText); `at` as for now(). */
