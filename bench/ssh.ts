@@ -4,7 +4,7 @@
  * measured in one run on this machine.
  *
  *   node dist/bench/ssh.js [--mib 1024] [--keys 1000] [--warmup 3000] [--sessions 200] [--runs 1]
- *                          [--quick] [--only jump,recgate] [--cpu-prof DIR]
+ *                          [--quick] [--only jump,recgate] [--cpu-prof DIR] [--echo-course]
  *
  *   throughput   `head -c N /dev/zero` through the real ssh client, timed from its first byte;
  *                the CPU seconds the route's middle process spent per MB (the target's
@@ -16,6 +16,8 @@
  *                cores), which a gateway that has been up a while has long done
  *   idle memory  RSS added per idle interactive session, over N concurrent sessions
  *
+ * --echo-course prints, per row, how many echoes took longer than 0.5 ms in each 1 000
+ * keystrokes from the session's first (the warm-up's too): where in the session the tail is.
  * --quick is 256 MiB, 300 keystrokes after 1 000, 50 idle sessions. --cpu-prof writes the
  * gateway's V8 CPU profile into DIR when it stops. Every row carries the
  * 1-minute load average when it was measured: the machine may be shared.
@@ -62,7 +64,17 @@ async function throughput(route: SshRoute, mib: number): Promise<Throughput> {
   return { mbps: bytes / 1e6 / seconds, cpuPerMB: cpu / (bytes / 1e6) };
 }
 
-async function keystrokes(route: SshRoute, count: number, warmup: number): Promise<{ p50: number; p99: number }> {
+interface Echoes {
+  p50: number;
+  p99: number;
+  /** Per 1 000 keystrokes, warm-up included, how many echoes took longer than SLOW_ECHO_MS. */
+  slow: number[];
+}
+
+/** An echo slower than this counts in the time course (--echo-course). */
+const SLOW_ECHO_MS = 0.5;
+
+async function keystrokes(route: SshRoute, count: number, warmup: number): Promise<Echoes> {
   const c = await route.connect();
   const stream = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
     c.shell({ term: 'dumb', cols: 80, rows: 24 }, (err, s) => (err ? reject(err) : resolve(s))),
@@ -79,18 +91,22 @@ async function keystrokes(route: SshRoute, count: number, warmup: number): Promi
   stream.write('exec cat\n');
   await sleep(500);
   const times: number[] = [];
+  const slow: number[] = [];
   for (let i = 0; i < warmup + count; i++) {
     seen = '';
     const echo = new Promise<void>((resolve) => (echoed = resolve));
     const t0 = performance.now();
     stream.write('k');
     await echo;
-    if (i >= warmup) times.push(performance.now() - t0);
+    const ms = performance.now() - t0;
+    if (i % 1000 === 0) slow.push(0);
+    if (ms > SLOW_ECHO_MS) slow[slow.length - 1]!++;
+    if (i >= warmup) times.push(ms);
   }
   echoed = undefined;
   c.end();
   times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(count * 0.5)]!, p99: times[Math.floor(count * 0.99)]! };
+  return { p50: times[Math.floor(count * 0.5)]!, p99: times[Math.floor(count * 0.99)]!, slow };
 }
 
 async function idleMemory(route: SshRoute, sessions: number): Promise<number> {
@@ -150,6 +166,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'echo-course': { type: 'boolean', default: false },
     },
   });
   const mib = Number(values.mib ?? (values.quick ? 256 : 1024));
@@ -164,6 +181,7 @@ async function main(): Promise<void> {
     const routes = [all.direct, all.jump, all.gateway].filter((_r, i) => picked.includes(['direct', 'jump', 'recgate'][i]!));
     if (routes.includes(all.gateway)) warmPageCache(all.gw.home.dir, Math.ceil(mib * runs * 1.25) + 256);
     const rows: string[][] = [];
+    const courses: string[] = [];
     // Runs alternate between the routes, and each waits for the machine to settle (the sessions of the
     // phase before tearing down): a route measured after another's 200 idle sessions ran 30 % slower.
     for (let i = 0; i < runs; i++) {
@@ -172,6 +190,7 @@ async function main(): Promise<void> {
         const t = await throughput(r, mib);
         const loadT = load();
         const k = keys > 0 ? await keystrokes(r, keys, warmup) : undefined;
+        if (k) courses.push(`${r.name.padEnd(20)} ${k.slow.join(' ')}`);
         const mem = sessions > 0 ? await idleMemory(r, sessions) : undefined;
         rows.push([r.name, t.mbps.toFixed(0), (t.cpuPerMB * 1000).toFixed(2), loadT, k?.p50.toFixed(3) ?? '-', k?.p99.toFixed(3) ?? '-', mem?.toFixed(0) ?? '-', load()]);
       }
@@ -181,6 +200,10 @@ async function main(): Promise<void> {
     console.log('\nCPU ms/MB and KiB per idle session count the process in the middle: the target sshd and its forks for direct,');
     console.log('the bastion sshd and its forks for ProxyJump (the target behind it is the same for all three), the gateway for');
     console.log('recgate. load: the 1-minute load average after the throughput run and after the row (2 cores).');
+    if (values['echo-course'] && courses.length > 0) {
+      console.log(`\nEchoes slower than ${SLOW_ECHO_MS} ms per 1 000 keystrokes, from the first (warm-up included), per row:`);
+      for (const c of courses) console.log(c);
+    }
   } finally {
     await all.stop();
   }
