@@ -14,26 +14,29 @@ import { ELLIPSIS, type TableRows } from '../../src/transcript/index.js';
 import { decodeDataRow, type FieldDescription } from './protocol/backend.js';
 import { formatValue } from './protocol/values.js';
 
-/** The number of values of a DataRow body decodeDataRow would accept; throws as it does otherwise. */
-export function dataRowValues(body: Buffer): number {
-  const n = body.length >= 2 ? body.readUInt16BE(0) : -1;
-  let at = 2;
+/**
+ * The number of values of the DataRow body at `body[start, end)` (all of `body` by default)
+ * decodeDataRow would accept; throws as it does otherwise.
+ */
+export function dataRowValues(body: Buffer, start = 0, end = body.length): number {
+  const n = end - start >= 2 ? body.readUInt16BE(start) : -1;
+  let at = start + 2;
   let i = 0;
-  for (; i < n && at + 4 <= body.length; i++) {
+  for (; i < n && at + 4 <= end; i++) {
     const length = body.readInt32BE(at);
     at += 4;
     if (length > 0) at += length;
     else if (length < -1) break;
   }
   // Anything out of the ordinary is left to the decoder, for its error.
-  if (n < 0 || i !== n || at !== body.length) decodeDataRow(body);
+  if (n < 0 || i !== n || at !== end) decodeDataRow(body.subarray(start, end));
   return n;
 }
 
-/** Keeps a DataRow dataRowValues accepted as the open row of `rows` (after startRow). */
-export function keepDataRow(rows: TableRows, body: Buffer, fields: readonly FieldDescription[]): void {
-  const n = body.readUInt16BE(0);
-  let at = 2;
+/** Keeps a DataRow dataRowValues accepted (its body from `start`) as the open row of `rows` (after startRow). */
+export function keepDataRow(rows: TableRows, body: Buffer, fields: readonly FieldDescription[], start = 0): void {
+  const n = body.readUInt16BE(start);
+  let at = start + 2;
   for (let i = 0; i < n; i++) {
     const length = body.readInt32BE(at);
     at += 4;

@@ -43,6 +43,8 @@ import {
   decodeParameterDescription,
   decodeParameterStatus,
   decodeReadyForQuery,
+  commandTagAt,
+  transactionStatusAt,
   type FieldDescription,
   type NoticeFields,
   type TransactionStatus,
@@ -92,6 +94,7 @@ export class PgObserver {
     this.server = {
       wants: (type) => (type === B.DataRow ? this.wantsRow() : type !== B.CopyData),
       message: (type, body, total, truncated) => this.fromServer(type, body, truncated),
+      messageAt: (type, bytes, start, end) => this.fromServerAt(type, bytes, start, end),
       skipped: (type, length) => this.serverSkipped(type, 1, length),
       // Rows past the cap stay unwanted until the next result set (a RowDescription), COPY data always:
       // the framer counts a run of them in one call instead of asking row by row.
@@ -148,6 +151,32 @@ export class PgObserver {
     }
   }
 
+  /**
+   * The messages every statement's answer is made of, its rows and the ones that end it, read
+   * where they lie in the chunk (the framer's messageAt); false for any other, which then comes
+   * as a Buffer of its own.
+   */
+  private fromServerAt(type: number, bytes: Buffer, start: number, end: number): boolean {
+    try {
+      switch (type) {
+        case B.DataRow:
+          this.dataRow(bytes, start, end, false);
+          return true;
+        case B.CommandComplete:
+          this.commandDone(commandTagAt(bytes, start, end));
+          return true;
+        case B.Ready:
+          this.ready(transactionStatusAt(bytes, start, end));
+          return true;
+        default:
+          return false;
+      }
+    } catch {
+      // As fromServer.
+      return true;
+    }
+  }
+
   private serverMessage(type: number, body: Buffer, truncated: boolean): void {
     switch (type) {
       case B.RowDescription: {
@@ -163,7 +192,7 @@ export class PgObserver {
         return;
       }
       case B.DataRow: {
-        this.dataRow(body, truncated);
+        this.dataRow(body, 0, body.length, truncated);
         return;
       }
       case B.CommandComplete:
@@ -236,19 +265,19 @@ export class PgObserver {
 
   /**
    * A row of the result set under way, kept for its table frame (kept-rows.ts); one longer than
-   * the framer keeps is shown as far as it arrived, the cut marked.
+   * the framer keeps is shown as far as it arrived, the cut marked. The row is `body[start, end)`.
    */
-  private dataRow(body: Buffer, truncated: boolean): void {
+  private dataRow(body: Buffer, start: number, end: number, truncated: boolean): void {
     const run = this.running();
     if (!run) return;
     const cut = truncated ? dataRowPrefix(body) : undefined;
-    const n = cut ? cut.values.length : dataRowValues(body);
+    const n = cut ? cut.values.length : dataRowValues(body, start, end);
     // An Execute's columns come from the Describe answered after it was sent; one never described
     // has no RowDescription: name the columns by position.
     if (!run.result) this.startResult((run.portal && portalFields(run.portal)) ?? unnamedFields(n));
     const fields = run.fields ?? [];
     if (cut) keepCutRow(run.result!, cut.values, cut.cut, fields);
-    else if (run.result!.startRow()) keepDataRow(run.result!, body, fields);
+    else if (run.result!.startRow()) keepDataRow(run.result!, body, fields, start);
     run.rows++;
   }
 

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import { ProtocolError } from '../../../src/errors.js';
 import {
+  commandTagAt,
   decodeAuthentication,
   decodeBackendKeyData,
   decodeCommandComplete,
@@ -29,6 +30,7 @@ import {
   encodeNoticeResponse,
   encodeParameterStatus,
   encodeReadyForQuery,
+  transactionStatusAt,
   type NoticeFields,
 } from './backend.js';
 import { BackendType, decodeEmpty } from './message-types.js';
@@ -273,6 +275,43 @@ describe('backend decoders', () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('backend messages read where they lie', () => {
+  /** What `decode` gives for the body, or the message of the ProtocolError it throws. */
+  function outcome<T>(decode: () => T): T | string {
+    try {
+      return decode();
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      return `ProtocolError: ${err.message}`;
+    }
+  }
+
+  test('a command tag and a transaction status read in place are what the decoders read, errors and all', () => {
+    const body = fc.oneof(
+      fc.uint8Array({ maxLength: 80 }),
+      fc.string({ maxLength: 70 }).map((t) => Buffer.from(`${t}\0`)),
+      fc.constantFrom(...['I', 'T', 'E', 'X', '', 'II'].map((t) => Buffer.from(t))),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 8 }), body, fc.uint8Array({ maxLength: 8 }), (before, b, after) => {
+        const bytes = Buffer.concat([before, b, after]);
+        const start = before.length;
+        const end = start + b.length;
+        const alone = Buffer.from(b);
+        assert.deepEqual(
+          outcome(() => commandTagAt(bytes, start, end)),
+          outcome(() => decodeCommandComplete(alone).tag),
+        );
+        assert.deepEqual(
+          outcome(() => transactionStatusAt(bytes, start, end)),
+          outcome(() => decodeReadyForQuery(alone).status),
+        );
+      }),
+      { numRuns: 2000 },
     );
   });
 });

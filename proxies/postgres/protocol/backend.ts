@@ -255,6 +255,27 @@ export function decodeCommandComplete(body: Buffer): CommandComplete {
   return { tag };
 }
 
+/** The longest command tag read in place; a longer one goes through the decoder. */
+const SHORT_TAG = 64;
+
+/**
+ * decodeCommandComplete(bytes.subarray(start, end)).tag, read where it lies: a tag is a few
+ * bytes (`SELECT 1`), and the view and reader cost more than reading them. Anything out of the
+ * ordinary goes through the decoder, for its error.
+ */
+export function commandTagAt(bytes: Buffer, start: number, end: number): string {
+  const last = end - 1;
+  if (last < start || last - start > SHORT_TAG || bytes[last] !== 0) return decodeCommandComplete(bytes.subarray(start, end)).tag;
+  for (let i = start; i < last; i++) if (bytes[i] === 0) return decodeCommandComplete(bytes.subarray(start, end)).tag;
+  return bytes.toString('utf8', start, last);
+}
+
+/** decodeReadyForQuery(bytes.subarray(start, end)).status, read where it lies. */
+export function transactionStatusAt(bytes: Buffer, start: number, end: number): TransactionStatus {
+  const status = end - start === 1 ? TRANSACTION_STATUS[bytes[start]!] : undefined;
+  return status ?? decodeReadyForQuery(bytes.subarray(start, end)).status;
+}
+
 export const enum NoticeCode {
   End = 0,
   Severity = 0x53, // 'S', localized

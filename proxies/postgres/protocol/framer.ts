@@ -10,8 +10,9 @@
  * - the sink is asked once per message header whether it wants the body;
  *   an unwanted body is stepped over by counting, across any number of
  *   chunks, with no copy and no allocation;
- * - a wanted body that lies inside one chunk is handed over as a subarray of
- *   that chunk; only a body split across chunks is copied together;
+ * - a wanted body that lies inside one chunk is offered to the sink where it
+ *   lies (messageAt), else handed over as a subarray of that chunk; only a
+ *   body split across chunks is copied together;
  * - a wanted body longer than maxBuffered is handed over cut to its first
  *   maxBuffered bytes with `truncated` set; the rest is stepped over;
  * - a sink that will refuse every message of a type until one of another
@@ -51,6 +52,13 @@ export interface FrameSink {
    * `truncated`, `body` holds only its first maxBuffered bytes.
    */
   message(type: number, body: Buffer, totalLength: number, truncated: boolean): void;
+  /**
+   * A wanted message whose whole (non-empty) body lies in the chunk being pushed, at `bytes[start, end)`,
+   * offered to be read where it lies: true when the sink did, false to have it through `message`
+   * as a Buffer of its own. Making that Buffer (a view of the chunk) costs more than reading the
+   * few bytes of a small message; a sink that keeps part of `bytes` should copy it.
+   */
+  messageAt?(type: number, bytes: Buffer, start: number, end: number): boolean;
   /** An unwanted message, once its last byte has gone by. */
   skipped?(type: number, bodyLength: number): void;
   /**
@@ -166,6 +174,14 @@ export class MessageFramer {
       const available = end - i;
       if (this.keptFill < this.keep) {
         if (this.kept === null && available >= this.keep) {
+          if (this.keep === this.remaining && sink.messageAt !== undefined) {
+            // The whole body is here: offered where it lies.
+            const start = i;
+            i += this.keep;
+            this.remaining = 0;
+            this.completeAt(sink, chunk, start);
+            continue;
+          }
           this.kept = chunk.subarray(i, i + this.keep);
           this.keptFill = this.keep;
           i += this.keep;
@@ -258,6 +274,17 @@ export class MessageFramer {
       } else {
         sink.skipped?.(type, bodyLength);
       }
+    } catch (error) {
+      this.sinkError ??= { error };
+    }
+  }
+
+  /** complete() for a wanted body whole in `chunk` from `start`: offered in place first. */
+  private completeAt(sink: FrameSink, chunk: Buffer, start: number): void {
+    const { type, bodyLength } = this;
+    this.headerFill = 0;
+    try {
+      if (!sink.messageAt!(type, chunk, start, start + bodyLength)) sink.message(type, chunk.subarray(start, start + bodyLength), bodyLength, false);
     } catch (error) {
       this.sinkError ??= { error };
     }
