@@ -133,7 +133,7 @@ export class ChannelRelay {
       () => {
         if (!session.writable) this.block('recorder', target);
       },
-      (err) => this.violation('gateway', (err as Error).message),
+      (err) => this.violation('gateway', err instanceof Error ? err.message : String(err)),
     );
     this.relay(client, target, session, this.tap);
   }
