@@ -24,6 +24,14 @@ export function queryText(body: Buffer): string {
 }
 
 /**
+ * queryText(bytes.subarray(start, end)), read where it lies: the text when the body is one
+ * string and its terminator, else what queryText makes of it.
+ */
+export function queryTextAt(bytes: Buffer, start: number, end: number): string {
+  return end > start && bytes.indexOf(0, start) === end - 1 ? bytes.toString('utf8', start, end - 1) : queryText(bytes.subarray(start, end));
+}
+
+/**
  * decode(body), or undefined when the message cannot be read. Given the decoder rather than a
  * closure around the call: a function with a closure over its message allocates a context for
  * it on every call, whichever branch it takes, and these decode per message.

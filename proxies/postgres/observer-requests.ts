@@ -5,8 +5,14 @@
  */
 import { decodeBind, decodeClose, decodeCopyFail, decodeDescribe, decodeExecute, decodeFunctionCall, decodeParse, formatCode } from './protocol/frontend.js';
 import { formatValue } from './protocol/values.js';
-import { cutParse, decoded, leadingStrings, queryText } from './observer-reading.js';
+import { cutParse, decoded, leadingStrings, queryText, queryTextAt } from './observer-reading.js';
 import { type ConnectionState, F, keep, MAX_KEPT_PARAM, MAX_KEPT_TEXT, type Pending, remember, type Statement } from './observer-state.js';
+
+/** A Query whose body lies whole at `bytes[start, end)`, read there (the framer's messageAt); see clientMessage. */
+export function clientQueryAt(c: ConnectionState, bytes: Buffer, start: number, end: number): void {
+  if (c.skippingToSync) return;
+  c.queue.push({ kind: 'query', run: c.begin(queryTextAt(bytes, start, end), undefined, false) });
+}
 
 /** A message from the client, read for what it asks the server. */
 export function clientMessage(c: ConnectionState, type: number, body: Buffer, truncated: boolean): void {

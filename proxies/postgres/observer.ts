@@ -52,7 +52,7 @@ import {
 import type { FrameSink } from './protocol/framer.js';
 import { dataRowValues, keepCutRow, keepDataRow } from './kept-rows.js';
 import { affectedRows, dataRowPrefix, toServerMessage, unnamedFields } from './observer-reading.js';
-import { clientMessage } from './observer-requests.js';
+import { clientMessage, clientQueryAt } from './observer-requests.js';
 import { B, ConnectionState, F, failed, portalFields, type Pending, type Running } from './observer-state.js';
 import { ResultColumns } from './result-columns.js';
 
@@ -82,6 +82,16 @@ export class PgObserver {
     this.client = {
       wants: (type) => type !== F.CopyData,
       message: (type, body, _total, truncated) => this.fromClient(type, body, truncated),
+      // A simple Query, the message most statements come as, is read where it lies.
+      messageAt: (type, bytes, start, end) => {
+        if (type !== F.Query) return false;
+        try {
+          clientQueryAt(this.c, bytes, start, end);
+        } catch {
+          // As fromClient.
+        }
+        return true;
+      },
       skipped: (type, length) => {
         if (type === F.CopyData && this.current?.copy) this.current.copy.bytes += length;
       },
