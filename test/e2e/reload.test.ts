@@ -56,7 +56,9 @@ test('after rotation, SIGHUP seals new sessions to the new key; a session live d
   const gen = await g.home.cli(['keys', 'generate', '--out', g.home.key('officer2')]);
   assert.equal(gen.code, 0, gen.stderr);
 
-  const live = g.psql(['-c', 'SELECT pg_sleep(4)']);
+  // Long enough to be live through the rotation and the reload on a loaded machine: with 4 s, a
+  // CI run whose CLI calls were slow found the session already ended when it rotated.
+  const live = g.psql(['-c', 'SELECT pg_sleep(8)']);
   const liveId = await liveSessionId();
 
   const rotate = await g.home.cli(['keys', 'rotate', '--from', g.home.key('officer'), '--to', `${g.home.key('officer2')}.pub`]);
