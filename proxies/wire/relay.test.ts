@@ -161,7 +161,8 @@ function failing(observer: Observer<FrameSink>): Observer<FrameSink> {
     throw new Error('observer fault');
   };
   return {
-    client: { ...observer.client, message: fault },
+    // Both ways a client message reaches the observer: as a Buffer, and read where it lies.
+    client: { ...observer.client, message: fault, messageAt: fault },
     server: observer.server,
     get clientLeft() {
       return observer.clientLeft;
