@@ -18,7 +18,7 @@ function busy(ms: number): void {
   while (performance.now() < until);
 }
 
-test('bytes relayed in a turn are recorded once it is over, in order, at the times they were relayed', async () => {
+test('bytes relayed in a turn are recorded once it is over, in order, at the times they were relayed, the commands they enter too', async () => {
   const h = await recordedSession('ssh');
   h.session.terminal(0, { term: 'xterm', cols: 80, rows: 24 });
   const broken: string[] = [];
@@ -33,20 +33,23 @@ test('bytes relayed in a turn are recorded once it is over, in order, at the tim
   tap.fromTarget(Buffer.from('$ '));
   tap.fromClient(Buffer.from('ls\r'));
   tap.fromTarget(Buffer.from('ls\r\nREADME\r\n$ '));
+  // The next keystroke takes the command entered before it.
+  tap.fromClient(Buffer.from('q'));
+  tap.fromTarget(Buffer.from('q'));
   busy(60);
   assert.equal(flushed, 0, 'nothing is recorded inside the turn that relayed it');
   await turn();
   assert.equal(flushed, 1, 'the turn\'s chunks are recorded together after it');
   tap.end();
   const end = await h.session.end('closed');
-  const { tty, input, ttyFrames, inputFrames, events } = await recorded(h, end);
+  const { tty, input, ttyFrames, inputFrames, events, eventTimes } = await recorded(h, end);
   assert.deepEqual(broken, []);
-  assert.equal(tty, '$ ls\r\nREADME\r\n$ ');
-  assert.equal(input, 'ls\r');
-  assert.ok(events.some((e) => e.type === 'command' && e.command === 'ls'), JSON.stringify(events));
-  for (const f of [...ttyFrames, ...inputFrames]) {
-    assert.ok(f.t - relayedAt < 40, `recorded at ${f.t} ms, relayed at ${relayedAt} ms: the relay's time, not the recorder's`);
-  }
+  assert.equal(tty, '$ ls\r\nREADME\r\n$ q');
+  assert.equal(input, 'ls\rq');
+  const command = events.findIndex((e) => e.type === 'command' && e.command === 'ls');
+  assert.ok(command >= 0, JSON.stringify(events));
+  const times = [...ttyFrames.map((f) => f.t), ...inputFrames.map((f) => f.t), eventTimes[command]!];
+  for (const t of times) assert.ok(t - relayedAt < 40, `recorded at ${t} ms, relayed at ${relayedAt} ms: the relay's time, not the recorder's`);
 });
 
 test('settling or ending the channel records what waits first: an end in the same turn loses nothing', async () => {

@@ -27,6 +27,7 @@ import type { ChannelTap } from './taps.js';
 interface Relayed {
   fromClient: boolean;
   data: Uint8Array;
+  /** When it was relayed, on the session's clock. */
   t: number;
 }
 

@@ -9,7 +9,10 @@ import { SftpObserver, type SftpEvent } from './codec/sftp.js';
 import { TerminalObserver, type CommandEvent, type KeystrokeRecord } from '../../src/terminal/index.js';
 
 export interface ChannelTap {
-  /** Bytes from the target to the person; `t` (the session's `now()`) when they were relayed, by default now. */
+  /**
+   * Bytes from the target to the person; `t` (the session's `now()`) when they were relayed, by
+   * default now: what they cause is recorded at that time.
+   */
   fromTarget(data: Uint8Array, t?: number): void;
   /** Bytes from the person to the target; `t` as for fromTarget. */
   fromClient(data: Uint8Array, t?: number): void;
@@ -79,7 +82,7 @@ export class InteractiveTap extends TerminalTap {
     this.observe(() => {
       const { records, commands } = this.observer.input(t, data);
       this.keystrokes(records);
-      this.commands(commands);
+      this.commands(commands, t);
     });
   }
 
@@ -113,9 +116,10 @@ export class InteractiveTap extends TerminalTap {
     for (const r of records) this.session.input(r.data, this.channel, r.t);
   }
 
-  private commands(commands: CommandEvent[]): void {
+  /** Commands entered, as events at `t` (the session's time of the keystroke that took them), by default now. */
+  private commands(commands: CommandEvent[], t = this.session.now()): void {
     for (const c of commands) {
-      this.session.event({ type: 'command', channel: this.channel, command: c.command, typedAt: c.t, ...(c.alternate ? { screen: 'alternate' } : {}) });
+      this.session.eventAt({ type: 'command', channel: this.channel, command: c.command, typedAt: c.t, ...(c.alternate ? { screen: 'alternate' } : {}) }, t);
     }
   }
 }

@@ -212,10 +212,22 @@ export class Recorder extends EventEmitter {
 
   /** An event of `type` given as its JSON text (what JSON.stringify of it gives); `at` as for event(). */
   eventJson(type: string, json: string, at?: number): boolean {
+    return this.eventJsonAt(type, json, this.now(at));
+  }
+
+  /**
+   * An event at `t`, a time from now() taken when what it records happened (recorded later):
+   * kept between the events stream's last frame and now, as input()'s `t` is.
+   */
+  eventAt(event: RecordedEvent, t: number): boolean {
+    const s = this.eventsStream!;
+    return this.eventJsonAt(event.type, JSON.stringify(event), Math.min(this.now(), Math.max(s.lastT, Math.round(t))));
+  }
+
+  private eventJsonAt(type: string, json: string, t: number): boolean {
     // The JSON goes straight into the stream's buffer as UTF-8, unmeasured when it surely fits.
     const s = this.eventsStream!;
     if (!this.ending) {
-      const t = this.now(at);
       if (s.buffer.appendTextIfRoom(FrameKind.Event, t, json, MAX_FRAME_PAYLOAD) >= 0) {
         this.appended(s, t);
         return this.writable;
@@ -227,7 +239,6 @@ export class Recorder extends EventEmitter {
       json = JSON.stringify({ type, truncated: true, bytes });
       bytes = Buffer.byteLength(json);
     }
-    const t = this.now(at);
     if (s.buffer.free() < bytes) this.sealAndStore(s, false);
     if (this.ending) return this.writable;
     s.buffer.appendText(FrameKind.Event, t, json, bytes);

@@ -195,6 +195,11 @@ export class Session extends EventEmitter {
     return this.live?.event(e, at) ?? true;
   }
 
+  /** An event at `t`, a time from `now()` taken when what it records happened (see Recorder.eventAt). */
+  eventAt(e: RecordedEvent, t: number): boolean {
+    return this.live?.eventAt(e, t) ?? true;
+  }
+
   /** A query event as queryEvent() built it, unchanged: recorded as event() would, its JSON written for its shape. */
   queryEvent(e: QueryEvent, at?: number): boolean {
     const live = this.live;
