@@ -220,8 +220,13 @@ export class Recorder extends EventEmitter {
    * kept between the events stream's last frame and now, as input()'s `t` is.
    */
   eventAt(event: RecordedEvent, t: number): boolean {
-    const s = this.eventsStream!;
-    return this.eventJsonAt(event.type, JSON.stringify(event), Math.min(this.now(), Math.max(s.lastT, Math.round(t))));
+    return this.eventJsonAt(event.type, JSON.stringify(event), this.lateTime(this.eventsStream!, t));
+  }
+
+  /** `at`, a time taken earlier, kept between `s`'s last frame and now (now when absent or not finite). */
+  private lateTime(s: OpenStream, at: number | undefined): number {
+    const now = this.now();
+    return at === undefined || !Number.isFinite(at) ? now : Math.min(now, Math.max(s.lastT, Math.round(at)));
   }
 
   private eventJsonAt(type: string, json: string, t: number): boolean {
@@ -309,8 +314,7 @@ export class Recorder extends EventEmitter {
 
   private appendData(name: string, data: Uint8Array, kind = FrameKind.Data, at?: number): void {
     const s = this.stream(name);
-    const now = this.now();
-    const t = at === undefined || !Number.isFinite(at) ? now : Math.min(now, Math.max(s.lastT, Math.round(at)));
+    const t = this.lateTime(s, at);
     // Large writes are split so that no chunk passes chunkSize.
     for (let offset = 0; offset < data.length; ) {
       if (s.buffer.free() <= 0) this.sealAndStore(s, false);

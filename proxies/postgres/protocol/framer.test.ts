@@ -60,6 +60,21 @@ const stream = Buffer.concat([
   message('X'),
 ]);
 
+/** Sequences of well-formed frontend messages, as a client might send them. */
+const frontendMessages = fc.array(
+  fc.record({ type: fc.constantFrom(...'BCdcfDEHFPpQSX'), body: fc.uint8Array({ maxLength: 60 }) }),
+  { maxLength: 12 },
+);
+
+/** What a sink that keeps `maxBuffered` bytes of a body sees for `ms`, as `wants` picks. */
+function expectedEvents(ms: { type: string; body: Uint8Array }[], wants: Wants, maxBuffered: number): Event[] {
+  return ms.map((m) =>
+    wants(m.type.charCodeAt(0), m.body.length)
+      ? ['message', m.type, Buffer.from(m.body.subarray(0, maxBuffered)).toString('hex'), m.body.length, m.body.length > maxBuffered]
+      : ['skipped', m.type, m.body.length],
+  );
+}
+
 describe('MessageFramer', () => {
   test('hands over each wanted message with its type, body and length', () => {
     const events = feed([stream]);
@@ -269,20 +284,11 @@ describe('MessageFramer', () => {
   });
 
   test('fuzz: valid message sequences frame the same however they are cut', () => {
-    const frontendTypes = 'BCdcfDEHFPpQSX';
-    const messages = fc.array(
-      fc.record({ type: fc.constantFrom(...frontendTypes), body: fc.uint8Array({ maxLength: 60 }) }),
-      { maxLength: 12 },
-    );
     fc.assert(
-      fc.property(messages, cuts, fc.integer({ min: 0, max: 40 }), fc.func(fc.boolean()), (ms, cutsAt, maxBuffered, wants) => {
+      fc.property(frontendMessages, cuts, fc.integer({ min: 0, max: 40 }), fc.func(fc.boolean()), (ms, cutsAt, maxBuffered, wants) => {
         const data = Buffer.concat(ms.map((m) => message(m.type, m.body)));
         const options: FramerOptions = { side: 'frontend', maxBuffered };
-        const expected: Event[] = ms.map((m) =>
-          wants(m.type.charCodeAt(0), m.body.length)
-            ? ['message', m.type, Buffer.from(m.body.subarray(0, maxBuffered)).toString('hex'), m.body.length, m.body.length > maxBuffered]
-            : ['skipped', m.type, m.body.length],
-        );
+        const expected = expectedEvents(ms, wants, maxBuffered);
         assert.deepEqual(feed([data], wants, options), expected);
         assert.deepEqual(feed(splitAt(data, cutPoints(cutsAt, data.length)), wants, options), expected);
       }),
@@ -293,19 +299,10 @@ describe('MessageFramer', () => {
 
 describe('MessageFramer: bodies read where they lie', () => {
   test('fuzz: a sink reading bodies in place gets every message once, the same however the stream is cut', () => {
-    const frontendTypes = 'BCdcfDEHFPpQSX';
-    const messages = fc.array(
-      fc.record({ type: fc.constantFrom(...frontendTypes), body: fc.uint8Array({ maxLength: 60 }) }),
-      { maxLength: 12 },
-    );
     fc.assert(
-      fc.property(messages, cuts, fc.integer({ min: 0, max: 40 }), fc.func(fc.boolean()), fc.func(fc.boolean()), (ms, cutsAt, maxBuffered, wants, inPlace) => {
+      fc.property(frontendMessages, cuts, fc.integer({ min: 0, max: 40 }), fc.func(fc.boolean()), fc.func(fc.boolean()), (ms, cutsAt, maxBuffered, wants, inPlace) => {
         const data = Buffer.concat(ms.map((m) => message(m.type, m.body)));
-        const expected: Event[] = ms.map((m) =>
-          wants(m.type.charCodeAt(0), m.body.length)
-            ? ['message', m.type, Buffer.from(m.body.subarray(0, maxBuffered)).toString('hex'), m.body.length, m.body.length > maxBuffered]
-            : ['skipped', m.type, m.body.length],
-        );
+        const expected = expectedEvents(ms, wants, maxBuffered);
         for (const chunks of [[data], splitAt(data, cutPoints(cutsAt, data.length))]) {
           const framer = new MessageFramer({ side: 'frontend', maxBuffered });
           const { sink, events } = recorder(wants);
