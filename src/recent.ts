@@ -26,10 +26,15 @@ export class Recent<K, V> {
 
   /** The value added for a key matching `key`, the latest first; undefined when there is none. */
   find(key: K): V | undefined {
+    return this.findWhere((kept) => this.matches(kept, key));
+  }
+
+  /** The value added for the latest held key that `test` accepts; undefined when it accepts none. */
+  findWhere(test: (kept: K) => boolean): V | undefined {
     const held = this.keys.length;
     for (let k = 1; k <= held; k++) {
       const i = (this.next - k + held) % held;
-      if (this.matches(this.keys[i]!, key)) return this.values[i];
+      if (test(this.keys[i]!)) return this.values[i];
     }
     return undefined;
   }

@@ -162,13 +162,16 @@ export class PgObserver {
   }
 
   /**
-   * The messages every statement's answer is made of, its rows and the ones that end it, read
+   * The messages every statement's answer is made of, its columns, its rows and the ones that end it, read
    * where they lie in the chunk (the framer's messageAt); false for any other, which then comes
    * as a Buffer of its own.
    */
   private fromServerAt(type: number, bytes: Buffer, start: number, end: number): boolean {
     try {
       switch (type) {
+        case B.RowDescription:
+          this.described(this.resultColumns.describe(bytes, start, end));
+          return true;
         case B.DataRow:
           this.dataRow(bytes, start, end, false);
           return true;
@@ -187,20 +190,23 @@ export class PgObserver {
     }
   }
 
+  /** A RowDescription's fields: the answer to a Describe, or the start of a result set. */
+  private described(fields: FieldDescription[]): void {
+    const head = this.c.queue[0];
+    if (head?.kind === 'describe') {
+      if (head.portal) head.portal.fields = fields;
+      if (head.statement) head.statement.fields = fields;
+      this.c.queue.shift();
+      return;
+    }
+    this.startResult(fields);
+  }
+
   private serverMessage(type: number, body: Buffer, truncated: boolean): void {
     switch (type) {
-      case B.RowDescription: {
-        const fields = this.resultColumns.describe(body);
-        const head = this.c.queue[0];
-        if (head?.kind === 'describe') {
-          if (head.portal) head.portal.fields = fields;
-          if (head.statement) head.statement.fields = fields;
-          this.c.queue.shift();
-          return;
-        }
-        this.startResult(fields);
+      case B.RowDescription:
+        this.described(this.resultColumns.describe(body));
         return;
-      }
       case B.DataRow: {
         this.dataRow(body, 0, body.length, truncated);
         return;

@@ -32,10 +32,14 @@ export class ResultColumns {
   /** The buffer this connection's result sets keep their rows in, one after the other. */
   private readonly tables = new TableBuffer();
 
-  /** A RowDescription's fields; the same array as before when its body is the same. */
-  describe(body: Buffer): FieldDescription[] {
-    const known = this.described.find(body);
+  /**
+   * The fields of the RowDescription whose body is `bytes[start, end)` (by default the whole of
+   * `bytes`); the same array as before when its body is the same.
+   */
+  describe(bytes: Buffer, start = 0, end = bytes.length): FieldDescription[] {
+    const known = this.described.findAt(bytes, start, end);
     if (known !== undefined) return known;
+    const body = bytes.subarray(start, end);
     const fields = decodeRowDescription(body);
     this.described.add(body, fields);
     return fields;

@@ -18,6 +18,12 @@ export class RecentDecodes<T> extends Recent<Buffer, T> {
   constructor(size: number, maxBytes: number) {
     super(size, sameBytes, (payload) => (payload.length <= maxBytes ? Buffer.from(payload) : undefined));
   }
+
+  /** As find, for the bytes `chunk[start, end)`, read where they lie. */
+  findAt(chunk: Buffer, start: number, end: number): T | undefined {
+    const length = end - start;
+    return this.findWhere((kept) => kept.length === length && kept.compare(chunk, start, end) === 0);
+  }
 }
 
 function sameBytes(kept: Buffer, payload: Buffer): boolean {
