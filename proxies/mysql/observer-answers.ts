@@ -3,6 +3,11 @@
  * command at the head of the queue, read as that command's phase says (see the answers in
  * observer.ts's header), into the transcript and the command's run. Each step says whether
  * the answer is over; the observer then records the run and moves the queue on.
+ *
+ * A packet is `bytes[start, end)`: the framer's chunk, where a packet that lies whole in it
+ * is read in place, or a payload of its own. The packets every answer is made of (column
+ * counts and definitions, rows, EOF and OK) are read where they lie; the rare ones are read
+ * from a view of their own.
  */
 import { ProtocolError } from '../../src/errors.js';
 import { Command } from './protocol/commands.js';
@@ -24,17 +29,18 @@ import type { ObserverContext } from './observer-context.js';
 import { cachedColumns, decoded, keep, MAX_KEPT_PARAM, Phase, plural, remember, unnamedColumn, warnings, type Pending, type Statement } from './observer-state.js';
 import { addRow } from './rows.js';
 
-/** One packet of the head's answer; true when it ends the answer. */
-export function step(c: ObserverContext, p: Pending, payload: Buffer, first: number, truncated: boolean, total: number): boolean {
+/** One packet of the head's answer, `bytes[start, end)`; true when it ends the answer. */
+export function step(c: ObserverContext, p: Pending, bytes: Buffer, start: number, end: number, truncated: boolean, total: number): boolean {
+  const first = end > start ? bytes[start]! : -1;
   switch (p.phase) {
     case Phase.Single:
-      if (first === Header.Ok) c.status(decoded(decodeOk, payload, c.capabilities));
+      if (first === Header.Ok) c.status(decoded(decodeOk, bytes, c.capabilities, start, end));
       else if (first === Header.Err) {
-        const e = decodeErr(payload, c.capabilities);
+        const e = decodeErr(bytes, c.capabilities, start, end);
         if (e.code === PROGRESS_REPORT_CODE) return false;
         if (p.run) c.writer.failed(p.run, e);
         return true;
-      } else if (first === Header.Eof && payload.length < 9) c.status(decoded(decodeEof, payload, c.capabilities));
+      } else if (first === Header.Eof && end - start < 9) c.status(decoded(decodeEof, bytes, c.capabilities, start, end));
       if (p.command === Command.COM_INIT_DB && first === Header.Ok) {
         c.database = p.schema ?? c.database;
         c.out.tty(c.transcript.commandTag('Database changed'));
@@ -42,26 +48,26 @@ export function step(c: ObserverContext, p: Pending, payload: Buffer, first: num
       return true;
     case Phase.Auth:
       if (first === Header.Ok) {
-        c.status(decoded(decodeOk, payload, c.capabilities));
+        c.status(decoded(decodeOk, bytes, c.capabilities, start, end));
         if (p.schema !== undefined) c.database = p.schema === '' ? null : p.schema;
         return true;
       }
       return first === Header.Err;
     case Phase.UntilEnd:
-      if (first === Header.Err) return decodeErr(payload, c.capabilities).code !== PROGRESS_REPORT_CODE;
+      if (first === Header.Err) return decodeErr(bytes, c.capabilities, start, end).code !== PROGRESS_REPORT_CODE;
       if (isResultSetEnd(first, total)) {
-        c.status(decoded(decodeResultSetEnd, payload, c.capabilities));
+        c.status(decoded(decodeResultSetEnd, bytes, c.capabilities, start, end));
         return true;
       }
       return false;
     case Phase.Fetch:
-      return fetched(c, p, payload, first, truncated, total);
+      return fetched(c, p, bytes, start, end, first, truncated, total);
     case Phase.First:
     case Phase.Infile:
-      return answerStart(c, p, payload, first);
+      return answerStart(c, p, bytes, start, end, first);
     case Phase.Columns: {
       const run = p.run!;
-      run.columns.push(columnDefinition(c, payload, run.columns.length));
+      run.columns.push(columnDefinition(c, bytes, start, end, run.columns.length));
       if (run.columns.length >= run.expected) {
         // What a client caches for the statement is the latest metadata the server sent.
         if (p.statement && (p.command === Command.COM_STMT_EXECUTE || p.command === Command.COM_STMT_BULK_EXECUTE)) p.statement.columns = run.columns;
@@ -71,7 +77,7 @@ export function step(c: ObserverContext, p: Pending, payload: Buffer, first: num
       return false;
     }
     case Phase.ColumnsEof: {
-      const eof = decoded(decodeEof, payload, c.capabilities);
+      const eof = decoded(decodeEof, bytes, c.capabilities, start, end);
       c.status(eof);
       startRows(c, p);
       // An execute that opened a cursor: the rows come with COM_STMT_FETCH.
@@ -79,21 +85,21 @@ export function step(c: ObserverContext, p: Pending, payload: Buffer, first: num
       return false;
     }
     case Phase.Rows:
-      return row(c, p, payload, first, truncated, total);
+      return row(c, p, bytes, start, end, first, truncated, total);
     case Phase.PrepareDefs:
-      return prepareDef(c, p, payload);
+      return prepareDef(c, p, bytes, start, end);
     default:
       return true;
   }
 }
 
 /** The start of an answer to a query or execute (or what follows a result set or LOCAL INFILE). */
-function answerStart(c: ObserverContext, p: Pending, payload: Buffer, first: number): boolean {
-  if (p.command === Command.COM_STMT_PREPARE) return prepareOk(c, p, payload, first);
+function answerStart(c: ObserverContext, p: Pending, bytes: Buffer, start: number, end: number, first: number): boolean {
+  if (p.command === Command.COM_STMT_PREPARE) return prepareOk(c, p, bytes, start, end, first);
   const run = p.run;
   if (run?.bulk) c.writer.readBulk(run.bulk);
   if (first === Header.Err) {
-    const e = decodeErr(payload, c.capabilities);
+    const e = decodeErr(bytes, c.capabilities, start, end);
     if (e.code === PROGRESS_REPORT_CODE) return false;
     if (run) {
       c.writer.infileDone(run);
@@ -102,7 +108,7 @@ function answerStart(c: ObserverContext, p: Pending, payload: Buffer, first: num
     return true;
   }
   if (first === Header.Ok) {
-    const ok = decodeOk(payload, c.capabilities);
+    const ok = decodeOk(bytes, c.capabilities, start, end);
     c.status(ok);
     if (run) {
       c.writer.infileDone(run);
@@ -118,7 +124,7 @@ function answerStart(c: ObserverContext, p: Pending, payload: Buffer, first: num
     return (ok.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) === 0;
   }
   if (first === Header.LocalInfile) {
-    const file = decodeLocalInfileRequest(payload).filename;
+    const file = decodeLocalInfileRequest(bytes.subarray(start, end)).filename;
     if (!c.localInfile) {
       c.violation = new ProtocolError(['mysql', 'server'], `the target asked for the client's file '${keep(file, 256)}' with LOAD DATA LOCAL INFILE, which this target is not allowed`);
       c.note(`recgate: the target asked for the client's file '${keep(file, 256)}'; refused`);
@@ -132,7 +138,7 @@ function answerStart(c: ObserverContext, p: Pending, payload: Buffer, first: num
   p.run ??= c.newRun('', false, undefined, p.start, false, true);
   // With MARIADB_CLIENT_CACHE_METADATA in force MariaDB sends the metadata-follows byte in every
   // result set's column count, text protocol too (always 1 there: only executes leave metadata out).
-  const count = decodeColumnCount(payload, c.capabilities, c.mariadbCapabilities);
+  const count = decodeColumnCount(bytes, c.capabilities, c.mariadbCapabilities, start, end);
   p.run!.columns = [];
   p.run!.expected = count.count;
   if (!count.metadataFollows) {
@@ -148,9 +154,9 @@ function answerStart(c: ObserverContext, p: Pending, payload: Buffer, first: num
 }
 
 /** Column `index`'s definition in a result set; one that cannot be read is named by position. */
-function columnDefinition(c: ObserverContext, payload: Buffer, index: number): ColumnDefinition {
+function columnDefinition(c: ObserverContext, bytes: Buffer, start: number, end: number, index: number): ColumnDefinition {
   try {
-    return c.resultColumns.definition(payload, index);
+    return c.resultColumns.definition(bytes, index, start, end);
   } catch {
     return unnamedColumn(index);
   }
@@ -164,26 +170,26 @@ function startRows(c: ObserverContext, p: Pending): void {
 }
 
 /** A row of the result set, or its end (or an ERR cutting it short). */
-function row(c: ObserverContext, p: Pending, payload: Buffer, first: number, truncated: boolean, total: number): boolean {
+function row(c: ObserverContext, p: Pending, bytes: Buffer, start: number, end: number, first: number, truncated: boolean, total: number): boolean {
   const run = p.run!;
   if (first === Header.Err) {
-    const e = decodeErr(payload, c.capabilities);
+    const e = decodeErr(bytes, c.capabilities, start, end);
     if (e.code === PROGRESS_REPORT_CODE) return false;
     c.writer.flush(run);
     c.writer.failed(run, e);
     return true;
   }
   if (isResultSetEnd(first, total)) {
-    const end = decoded(decodeResultSetEnd, payload, c.capabilities);
-    c.status(end);
+    const last = decoded(decodeResultSetEnd, bytes, c.capabilities, start, end);
+    c.status(last);
     // Under CLIENT_DEPRECATE_EOF an execute that opened a cursor ends its metadata with this packet.
-    if (end && end.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS && run.rows === 0 && p.command === Command.COM_STMT_EXECUTE) return openCursor(p);
+    if (last && last.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS && run.rows === 0 && p.command === Command.COM_STMT_EXECUTE) return openCursor(p);
     c.writer.flush(run);
-    const more = end !== undefined && (end.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0;
+    const more = last !== undefined && (last.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0;
     p.phase = Phase.First;
     return !more;
   }
-  addRow(run, payload, truncated);
+  addRow(run, bytes, truncated, start, end);
   return false;
 }
 
@@ -201,11 +207,11 @@ function openCursor(p: Pending): boolean {
 }
 
 /** One packet answering COM_STMT_FETCH: a row, or the end (the cursor is done after its last row). */
-function fetched(c: ObserverContext, p: Pending, payload: Buffer, first: number, truncated: boolean, total: number): boolean {
+function fetched(c: ObserverContext, p: Pending, bytes: Buffer, start: number, end: number, first: number, truncated: boolean, total: number): boolean {
   const statement = p.statement;
   const run = statement?.cursor;
   if (first === Header.Err) {
-    const e = decodeErr(payload, c.capabilities);
+    const e = decodeErr(bytes, c.capabilities, start, end);
     if (e.code === PROGRESS_REPORT_CODE) return false;
     if (run) {
       c.writer.flush(run);
@@ -215,27 +221,27 @@ function fetched(c: ObserverContext, p: Pending, payload: Buffer, first: number,
     return true;
   }
   if (isResultSetEnd(first, total)) {
-    const end = decoded(decodeResultSetEnd, payload, c.capabilities);
-    c.status(end);
-    if (statement && end && end.statusFlags & ServerStatus.SERVER_STATUS_LAST_ROW_SENT) c.closeCursor(statement);
+    const last = decoded(decodeResultSetEnd, bytes, c.capabilities, start, end);
+    c.status(last);
+    if (statement && last && last.statusFlags & ServerStatus.SERVER_STATUS_LAST_ROW_SENT) c.closeCursor(statement);
     return true;
   }
-  if (run?.result) addRow(run, payload, truncated);
+  if (run?.result) addRow(run, bytes, truncated, start, end);
   return false;
 }
 
 /** PREPARE_OK (the statement is remembered, its definitions follow) or the ERR a failed prepare shows. */
-function prepareOk(c: ObserverContext, p: Pending, payload: Buffer, first: number): boolean {
+function prepareOk(c: ObserverContext, p: Pending, bytes: Buffer, start: number, end: number, first: number): boolean {
   const prepare = p.prepare!;
   if (first === Header.Err) {
-    const e = decodeErr(payload, c.capabilities);
+    const e = decodeErr(bytes, c.capabilities, start, end);
     if (e.code === PROGRESS_REPORT_CODE) return false;
     // Nothing showed this statement yet: it goes in with its error.
     p.run = c.begin(prepare.text, prepare.cut, undefined, p.start, false);
     c.writer.failed(p.run, e);
     return true;
   }
-  const ok = decodeStmtPrepareOk(payload, c.capabilities);
+  const ok = decodeStmtPrepareOk(bytes.subarray(start, end), c.capabilities);
   const statement: Statement = { text: prepare.text, cut: prepare.cut, paramCount: ok.paramCount, columns: [], types: undefined, longData: new Map() };
   remember(c.statements, ok.statementId, statement);
   c.lastPrepared = ok.statementId;
@@ -248,16 +254,16 @@ function prepareOk(c: ObserverContext, p: Pending, payload: Buffer, first: numbe
 }
 
 /** One definition (or EOF) after PREPARE_OK; true after the last. */
-function prepareDef(c: ObserverContext, p: Pending, payload: Buffer): boolean {
+function prepareDef(c: ObserverContext, p: Pending, bytes: Buffer, start: number, end: number): boolean {
   // Parameter definitions (their types say nothing useful: servers send VAR_STRING), [EOF],
   // column definitions, [EOF].
   const ok = p.prepare!.ok!;
   const column = ok.seen++ - ok.paramDefs;
   if (column >= 0 && column < ok.columnCount) {
     // Through the cache: statements answered alike share definitions, and so their layouts.
-    ok.statement.columns.push(columnDefinition(c, payload, column));
+    ok.statement.columns.push(columnDefinition(c, bytes, start, end, column));
   } else if (!c.deprecateEof && (column === ok.columnCount || column === -1)) {
-    c.status(decoded(decodeEof, payload, c.capabilities));
+    c.status(decoded(decodeEof, bytes, c.capabilities, start, end));
   }
   return ok.seen >= ok.paramDefs + ok.columnDefs;
 }

@@ -16,25 +16,37 @@ import {
 import type { ObserverContext } from './observer-context.js';
 import { decoded, keep, MAX_KEPT_PARAM, MAX_KEPT_TEXT, paramTypes, Phase, sameTypes, shownParams, type Pending } from './observer-state.js';
 
-/** Decodes a command, shows it, and sets how its answer is read. */
+/**
+ * Decodes a command, shows it, and sets how its answer is read. Queries and executes, the
+ * commands of every statement, are read where they lie; the others from a view of their own.
+ */
 export function activate(c: ObserverContext, p: Pending): void {
-  const payload = p.payload!;
+  const bytes = p.payload!;
+  const start = p.payloadAt;
+  const end = p.payloadEnd;
   switch (p.command) {
     case Command.COM_QUERY: {
       p.phase = Phase.First;
-      const text = decoded(decodeQuery, payload, c.capabilities)?.query ?? payload.toString('utf8', 1);
+      const text = decoded(decodeQuery, bytes, c.capabilities, start, end)?.query ?? bytes.toString('utf8', start + 1, end);
       p.run = c.begin(text, p.truncated, undefined, p.start, false);
       return;
     }
+    case Command.COM_STMT_EXECUTE:
+      p.phase = Phase.First;
+      return execute(c, p, bytes, start, end);
+    default:
+      return activateOther(c, p, bytes.subarray(start, end));
+  }
+}
+
+function activateOther(c: ObserverContext, p: Pending, payload: Buffer): void {
+  switch (p.command) {
     case Command.COM_STMT_PREPARE: {
       const text = decoded(decodeStmtPrepare, payload, c.capabilities)?.query ?? payload.toString('utf8', 1);
       p.phase = Phase.First;
       p.prepare = { text: keep(text, MAX_KEPT_TEXT), cut: p.truncated || text.length > MAX_KEPT_TEXT };
       return;
     }
-    case Command.COM_STMT_EXECUTE:
-      p.phase = Phase.First;
-      return execute(c, p, payload);
     case Command.COM_STMT_BULK_EXECUTE:
       p.phase = Phase.First;
       return bulkExecute(c, p, payload);
@@ -104,8 +116,8 @@ export function activate(c: ObserverContext, p: Pending): void {
   }
 }
 
-function execute(c: ObserverContext, p: Pending, payload: Buffer): void {
-  const id = c.statementId(payload.length >= 5 ? payload.readUInt32LE(1) : -1);
+function execute(c: ObserverContext, p: Pending, bytes: Buffer, start: number, end: number): void {
+  const id = c.statementId(end - start >= 5 ? bytes.readUInt32LE(start + 1) : -1);
   const statement = c.statements.get(id);
   let params: (string | null)[] | undefined;
   if (statement) {
@@ -117,7 +129,7 @@ function execute(c: ObserverContext, p: Pending, payload: Buffer): void {
     const context: StmtExecuteContext = { paramCount: statement.paramCount, capabilities: c.capabilities };
     if (statement.types) context.previousTypes = statement.types;
     if (longData.size > 0) context.longData = new Set(longData.keys());
-    const e = decodeExecute(payload, context);
+    const e = decodeExecute(bytes, start, end, context);
     if (e?.params) {
       // The same types as last time (the common case) keep the copy of last time.
       if (e.newParamsBound && !sameTypes(statement.types, e.params)) statement.types = paramTypes(e.params);
@@ -148,9 +160,9 @@ function bulkExecute(c: ObserverContext, p: Pending, payload: Buffer): void {
 }
 
 /** A COM_STMT_EXECUTE, or undefined when it cannot be read (its parameters are then left out). */
-function decodeExecute(payload: Buffer, context: StmtExecuteContext): ReturnType<typeof decodeStmtExecute> | undefined {
+function decodeExecute(bytes: Buffer, start: number, end: number, context: StmtExecuteContext): ReturnType<typeof decodeStmtExecute> | undefined {
   try {
-    return decodeStmtExecute(payload, context);
+    return decodeStmtExecute(bytes, context, start, end);
   } catch {
     return undefined;
   }

@@ -54,6 +54,19 @@ describe('MysqlObserver: properties', () => {
     }
   });
 
+  test('packets read where they lie give what the same packets as views give', () => {
+    for (const caps of [BASE, DEPRECATE, BASE | C.CLIENT_SESSION_TRACK]) {
+      for (const maxRows of [0, 2, 10]) {
+        const inPlace = play(session(caps), { maxRows });
+        const views = play(session(caps), { maxRows, views: true });
+        assert.ok(inPlace.tty.includes('ccc') || maxRows < 3, 'rows are shown');
+        assert.equal(inPlace.tty, views.tty);
+        assert.deepEqual(inPlace.events, views.events);
+        assert.equal(inPlace.serverMessages, views.serverMessages);
+      }
+    }
+  });
+
   test('random well-framed packets never throw out of push', () => {
     const payload = fc.oneof(
       fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)),

@@ -89,8 +89,13 @@ export const enum Phase {
 
 export interface Pending {
   command: number;
-  /** The command's packet until it is activated (then null). */
+  /**
+   * The command's packet until it is activated (then null): payload[payloadAt, payloadEnd), read
+   * where it lies in the framer's chunk when no command waited before it, else a copy of its own.
+   */
   payload: Buffer | null;
+  payloadAt: number;
+  payloadEnd: number;
   truncated: boolean;
   /** The packet's length, whether or not all of it was kept. */
   total: number;
@@ -136,9 +141,15 @@ export function attempt<T>(decode: () => T): T | undefined {
  * wrapped in a closure (as attempt's is): a function with a closure over its packet allocates a
  * context for it on every call, whichever branch it takes, and these decode per packet.
  */
-export function decoded<T>(decode: (payload: Buffer, capabilities: number) => T, payload: Buffer, capabilities: number): T | undefined {
+export function decoded<T>(
+  decode: (payload: Buffer, capabilities: number, start: number, end: number) => T,
+  payload: Buffer,
+  capabilities: number,
+  start = 0,
+  end = payload.length,
+): T | undefined {
   try {
-    return decode(payload, capabilities);
+    return decode(payload, capabilities, start, end);
   } catch {
     return undefined;
   }

@@ -122,6 +122,11 @@ export interface PlayOptions {
   maxBuffered?: number;
   /** The target may ask for LOCAL INFILE data (default true). */
   localInfile?: boolean;
+  /**
+   * Every packet comes as a Buffer of its own (`message`), as one split across chunks does; by
+   * default a packet whole in its chunk is read where it lies (`messageAt`), as in the relay.
+   */
+  views?: boolean;
 }
 
 /**
@@ -144,12 +149,22 @@ export function play(conv: Conv, options: PlayOptions = {}): Played {
       serverMessages++;
       observer.server.message(p, t, s, n);
     },
+    ...(options.views
+      ? {}
+      : {
+          messageAt: (b: Buffer, start: number, end: number, s: number) => {
+            const read = observer.server.messageAt!(b, start, end, s);
+            if (read) serverMessages++;
+            return read;
+          },
+        }),
     skipped: (f, n, s) => observer.server.skipped?.(f, n, s),
   };
+  const { messageAt: _inPlace, ...clientViews } = observer.client;
   const framers = { client: new PacketFramer({ side: 'client' }), server: new PacketFramer({ side: 'server', ...(options.maxBuffered ? { maxBuffered: options.maxBuffered } : {}) }) };
   conv.steps.forEach((step, i) => {
     clock += 5;
-    const sink = step.from === 'client' ? observer.client : serverSink;
+    const sink = step.from === 'server' ? serverSink : options.views ? clientViews : observer.client;
     for (const chunk of options.chunks ? options.chunks(step.bytes, i) : [step.bytes]) framers[step.from].push(chunk, sink);
   });
   assert.ok(framers.client.idle && framers.server.idle);

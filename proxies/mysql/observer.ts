@@ -124,12 +124,12 @@ export class MysqlObserver {
         this.clientSendsData = seq !== 0 || this.receivingData;
         return !this.clientSendsData;
       },
-      message: (payload, truncated, _seq, total) => {
-        try {
-          this.command(payload, truncated, total);
-        } catch {
-          // A command the observer cannot follow costs only its own detail.
-        }
+      message: (payload, truncated, _seq, total) => this.clientMessage(payload, 0, payload.length, truncated, total),
+      // A command that goes first is read where it lies; one that waits behind another is kept as a copy anyway.
+      messageAt: (bytes, start, end) => {
+        if (this.queue.length > 0) return false;
+        this.clientMessage(bytes, start, end, false, end - start);
+        return true;
       },
       skipped: (_first, total, seq) => this.clientData(total, seq),
     };
@@ -142,15 +142,11 @@ export class MysqlObserver {
           return false;
         }
       },
-      message: (payload, truncated, seq, total) => {
-        try {
-          if (this.disposition === 'process') this.answer(payload, truncated, seq, total);
-        } catch {
-          // As above: a server packet the observer cannot follow costs only its detail.
-        }
-        const violation = this.c.violation;
-        this.c.violation = undefined;
-        if (violation) throw violation;
+      message: (payload, truncated, seq, total) => this.serverMessage(payload, 0, payload.length, truncated, seq, total),
+      // Every packet of an answer is read where it lies when it can be.
+      messageAt: (bytes, start, end, seq) => {
+        this.serverMessage(bytes, start, end, false, seq, end - start);
+        return true;
       },
       skipped: (_first, total, seq) => {
         try {
@@ -208,18 +204,30 @@ export class MysqlObserver {
   // -------------------------------------------------------------------------
   // Client side.
 
-  private command(payload: Buffer, truncated: boolean, total: number): void {
-    const command = payload[0];
-    if (command === undefined) return;
+  /** A client command the framer handed over, `bytes[start, end)`. */
+  private clientMessage(bytes: Buffer, start: number, end: number, truncated: boolean, total: number): void {
+    try {
+      this.command(bytes, start, end, truncated, total);
+    } catch {
+      // A command the observer cannot follow costs only its own detail.
+    }
+  }
+
+  private command(bytes: Buffer, start: number, end: number, truncated: boolean, total: number): void {
+    if (end <= start) return;
+    const command = bytes[start]!;
     const waiting = this.queue.length > 0;
     // A command waiting behind another keeps a bounded copy: the framer's payload may pin its chunk.
     // A bulk execute pipelined behind its prepare is kept whole (as far as the framer kept it): its rows are its events.
     const bulk = command === Command.COM_STMT_BULK_EXECUTE && this.queue.length < MAX_WAITING_BULK;
-    const keep = !waiting ? payload : Buffer.from(payload.subarray(0, bulk ? payload.length : this.queue.length < MAX_TRACKED ? MAX_KEPT_TEXT : 5));
+    const kept = !waiting ? end - start : Math.min(end - start, bulk ? end - start : this.queue.length < MAX_TRACKED ? MAX_KEPT_TEXT : 5);
+    const copy = waiting ? Buffer.from(bytes.subarray(start, start + kept)) : null;
     const pending: Pending = {
       command,
-      payload: keep,
-      truncated: truncated || keep.length < payload.length,
+      payload: copy ?? bytes,
+      payloadAt: copy ? 0 : start,
+      payloadEnd: copy ? kept : end,
+      truncated: truncated || kept < end - start,
       total,
       nextSeq: packetCount(total) & 0xff,
       received: 0,
@@ -318,16 +326,28 @@ export class MysqlObserver {
     run.rows += count;
   }
 
-  private answer(payload: Buffer, truncated: boolean, seq: number, total: number): void {
+  /** A server packet the framer handed over, `bytes[start, end)`: a packet of the head's answer, or one to let by. */
+  private serverMessage(bytes: Buffer, start: number, end: number, truncated: boolean, seq: number, total: number): void {
+    try {
+      if (this.disposition === 'process') this.answer(bytes, start, end, truncated, seq, total);
+    } catch {
+      // As above: a server packet the observer cannot follow costs only its detail.
+    }
+    const violation = this.c.violation;
+    this.c.violation = undefined;
+    if (violation) throw violation;
+  }
+
+  private answer(bytes: Buffer, start: number, end: number, truncated: boolean, seq: number, total: number): void {
     const p = this.queue[0];
     if (!p) return;
     p.received++;
     p.nextSeq = (seq + packetCount(total)) & 0xff;
-    const first = payload.length > 0 ? payload[0]! : -1;
     let done = false;
     try {
-      done = step(this.c, p, payload, first, truncated, total);
+      done = step(this.c, p, bytes, start, end, truncated, total);
     } catch {
+      const first = end > start ? bytes[start]! : -1;
       // A packet that cannot be read: the answer goes on, or ends if it was one that ends it
       // (an ERR; an OK where one ends the answer unless more results follow, which is assumed).
       done =

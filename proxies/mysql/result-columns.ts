@@ -43,11 +43,15 @@ export class ResultColumns {
 
   constructor(private readonly mariadbCapabilities: number) {}
 
-  /** The definition of column `index` of a result set; the object of before when its packet is the same. */
-  definition(payload: Buffer, index: number): ColumnDefinition {
+  /**
+   * The definition of column `index` of a result set, whose packet is `chunk[start, end)` (by
+   * default the whole of `chunk`); the object of before when its packet is the same.
+   */
+  definition(chunk: Buffer, index: number, start = 0, end = chunk.length): ColumnDefinition {
     const recent = index < MAX_CACHED_COLUMNS ? (this.kept[index] ??= new RecentDecodes(DEFINITIONS_PER_COLUMN, MAX_CACHED_PACKET)) : undefined;
-    const known = recent?.find(payload);
+    const known = recent?.findAt(chunk, start, end);
     if (known !== undefined) return known;
+    const payload = chunk.subarray(start, end);
     const column = decodeColumnDefinition(payload, this.mariadbCapabilities);
     // A default value (COM_FIELD_LIST only) is a view of the packet: such a definition is not kept.
     if (column.defaultValue === undefined) recent?.add(payload, column);

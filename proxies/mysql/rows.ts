@@ -11,14 +11,14 @@ import type { Run } from './observer-state.js';
 import { binaryNull, openBinaryRow, openTextRow, type ColumnDefinition } from './protocol/resultset.js';
 import { BINARY_CHARSET, binaryValueIsBytes, ColumnFlag, formatBinaryValue, formatTextValue, hexLiteral, isPrintableUtf8, readBinaryValue } from './protocol/values.js';
 
-/** A row of a result set, kept while the result wants it. */
-export function addRow(run: Run, payload: Buffer, truncated: boolean): void {
+/** The row at `payload[start, end)` (by default the whole of `payload`), kept while the result wants it. */
+export function addRow(run: Run, payload: Buffer, truncated: boolean, start = 0, end = payload.length): void {
   run.rows++;
   const result = run.result!;
   const columns = run.columns;
   if (!run.binary && truncated) {
     // A row longer than the framer keeps: shown as far as it arrived, the cut marked.
-    const { values, cut } = textRowPrefix(payload, columns.length);
+    const { values, cut } = textRowPrefix(payload.subarray(start, end), columns.length);
     const shown = values.map((v, i) => formatTextValue(v, columns[i]!));
     if (cut >= 0) for (let i = cut; i < columns.length; i++) shown[i] = (i === cut ? (shown[i] ?? '') : '') + ELLIPSIS;
     result.row(shown);
@@ -27,8 +27,8 @@ export function addRow(run: Run, payload: Buffer, truncated: boolean): void {
   if (!result.startRow()) return;
   // Per row: plain loops and one try rather than closures and maps.
   try {
-    if (run.binary) binaryCells(payload, columns, result);
-    else textCells(payload, columns, result);
+    if (run.binary) binaryCells(payload, start, end, columns, result);
+    else textCells(payload, start, end, columns, result);
     result.endRow();
   } catch {
     result.replaceRow(ELLIPSIS);
@@ -47,25 +47,25 @@ function bytesCell(result: TableRows, payload: Buffer, start: number, end: numbe
   else result.shownCell(hexLiteral(value));
 }
 
-function textCells(payload: Buffer, columns: readonly ColumnDefinition[], result: TableRows): void {
-  const r = openTextRow(payload, columns.length);
+function textCells(payload: Buffer, start: number, end: number, columns: readonly ColumnDefinition[], result: TableRows): void {
+  const r = openTextRow(payload, columns.length, start, end);
   for (let i = 0; i < columns.length; i++) {
-    const start = r.nullableLenencStart('column', i);
-    if (start < 0) result.nullCell();
-    else bytesCell(result, payload, start, r.position, columns[i]!);
+    const at = r.nullableLenencStart('column', i);
+    if (at < 0) result.nullCell();
+    else bytesCell(result, payload, at, r.position, columns[i]!);
   }
   r.end();
 }
 
-function binaryCells(payload: Buffer, columns: readonly ColumnDefinition[], result: TableRows): void {
-  const r = openBinaryRow(payload, columns.length);
+function binaryCells(payload: Buffer, start: number, end: number, columns: readonly ColumnDefinition[], result: TableRows): void {
+  const r = openBinaryRow(payload, columns.length, start, end);
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
-    if (binaryNull(payload, i)) {
+    if (binaryNull(payload, i, start)) {
       result.nullCell();
     } else if (binaryValueIsBytes(column.type)) {
-      const start = r.lenencStart('value', i);
-      bytesCell(result, payload, start, r.position, column);
+      const at = r.lenencStart('value', i);
+      bytesCell(result, payload, at, r.position, column);
     } else {
       const shown = formatBinaryValue(readBinaryValue(r, column.type, (column.flags & ColumnFlag.UNSIGNED) !== 0, i), column);
       if (shown === null) result.nullCell();

@@ -126,7 +126,7 @@ export interface ChangeUser {
 }
 
 /** Reads a client command's payload; `name` names the command in error messages. */
-export const commandReader = (payload: Buffer, name: string) => new PayloadReader(payload, 'client', name);
+export const commandReader = (payload: Buffer, name: string, start = 0, end = payload.length) => new PayloadReader(payload, 'client', name, start, end);
 /** Builds a client command's payload. */
 export const commandWriter = () => new PayloadWriter('client');
 

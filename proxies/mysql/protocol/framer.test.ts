@@ -22,6 +22,19 @@ const stream = Buffer.concat([
   writePacket(hex('fe000002000000'), 6),
 ]);
 
+/** Sequences of one-packet messages with any sequence ids. */
+const onePacketMessages = fc.array(fc.record({ seq: fc.nat(255), payload: fc.uint8Array({ maxLength: 60 }) }), { maxLength: 12 });
+
+/** What a sink that keeps `maxBuffered` bytes of a payload sees for `ms`, as `wants` picks. */
+function expectedEvents(ms: { seq: number; payload: Uint8Array }[], wants: Wants, maxBuffered: number): Event[] {
+  return ms.map((m) => {
+    const first = m.payload.length > 0 ? m.payload[0]! : -1;
+    return wants(first, m.payload.length, m.seq)
+      ? ['message', Buffer.from(m.payload.subarray(0, maxBuffered)).toString('hex'), m.seq, m.payload.length, m.payload.length > maxBuffered]
+      : ['skipped', first, m.payload.length, m.seq];
+  });
+}
+
 describe('PacketFramer', () => {
   test('hands over each message with its payload, sequence id and length', () => {
     const events = feed([stream]);
@@ -305,21 +318,79 @@ describe('PacketFramer fuzzing', () => {
   });
 
   test('valid packet sequences frame the same however they are cut', () => {
-    const messages = fc.array(fc.record({ seq: fc.nat(255), payload: fc.uint8Array({ maxLength: 60 }) }), { maxLength: 12 });
     fc.assert(
-      fc.property(messages, cuts, fc.integer({ min: 0, max: 40 }), fc.func(fc.boolean()), (ms, cutsAt, maxBuffered, wants) => {
+      fc.property(onePacketMessages, cuts, fc.integer({ min: 0, max: 40 }), fc.func(fc.boolean()), (ms, cutsAt, maxBuffered, wants) => {
         const data = Buffer.concat(ms.map((m) => writePacket(m.payload, m.seq)));
         const options: PacketFramerOptions = { side: 'server', maxBuffered };
-        const expected: Event[] = ms.map((m) => {
-          const first = m.payload.length > 0 ? m.payload[0]! : -1;
-          return wants(first, m.payload.length, m.seq)
-            ? ['message', Buffer.from(m.payload.subarray(0, maxBuffered)).toString('hex'), m.seq, m.payload.length, m.payload.length > maxBuffered]
-            : ['skipped', first, m.payload.length, m.seq];
-        });
+        const expected = expectedEvents(ms, wants, maxBuffered);
         assert.deepEqual(feed([data], wants, options), expected);
         assert.deepEqual(feed(splitAt(data, cutPoints(cutsAt, data.length)), wants, options), expected);
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('PacketFramer: payloads read where they lie', () => {
+  test('fuzz: a sink reading payloads in place gets every message once, the same however the stream is cut', () => {
+    fc.assert(
+      fc.property(onePacketMessages, cuts, fc.integer({ min: 0, max: 40 }), fc.func(fc.boolean()), fc.func(fc.boolean()), (ms, cutsAt, maxBuffered, wants, inPlace) => {
+        const data = Buffer.concat(ms.map((m) => writePacket(m.payload, m.seq)));
+        const expected = expectedEvents(ms, wants, maxBuffered);
+        for (const chunks of [[data], splitAt(data, cutPoints(cutsAt, data.length))]) {
+          const framer = new PacketFramer({ side: 'server', maxBuffered });
+          const { sink, events } = recorder(wants);
+          let readInPlace = 0;
+          sink.messageAt = (bytes, start, end, seq) => {
+            assert.ok(chunks.includes(bytes), 'offered in the chunk being pushed');
+            assert.ok(end > start && end - start <= maxBuffered, 'never an empty payload, nor one longer than maxBuffered');
+            if (!inPlace(bytes[start]!, end - start, seq)) return false;
+            readInPlace++;
+            events.push(['message', bytes.subarray(start, end).toString('hex'), seq, end - start, false]);
+            return true;
+          };
+          for (const c of chunks) framer.push(c, sink);
+          assert.ok(framer.idle);
+          assert.deepEqual(events, expected);
+          if (chunks.length === 1) {
+            const whole = ms.filter((m) => m.payload.length > 0 && m.payload.length <= maxBuffered && wants(m.payload[0]!, m.payload.length, m.seq) && inPlace(m.payload[0]!, m.payload.length, m.seq));
+            assert.equal(readInPlace, whole.length, 'every wanted payload whole in the chunk is offered in place');
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a message of several packets is assembled, never offered in place', () => {
+    const long = Buffer.alloc(MAX_PACKET_PAYLOAD + 10, 0x41);
+    const { sink, events } = recorder();
+    const offered: number[] = [];
+    sink.messageAt = (_bytes, start, end) => {
+      offered.push(end - start);
+      return true;
+    };
+    new PacketFramer({ side: 'server', maxBuffered: long.length }).push(Buffer.concat([writePacket(long, 1), writePacket(hex('fe00000200'), 3)]), sink);
+    // The EOF after it lies whole in the chunk: read in place. The long message came through message.
+    assert.deepEqual(offered, [5]);
+    assert.equal(events.length, 1);
+    assert.deepEqual(events[0]!.slice(2), [1, long.length, false]);
+    assert.equal(events[0]![1], long.toString('hex'));
+  });
+
+  test('a sink that throws in messageAt keeps the framing, and gets no second callback for that message', () => {
+    const framer = new PacketFramer({ side: 'server' });
+    const { sink, events } = recorder();
+    sink.messageAt = (bytes, start) => {
+      if (bytes[start] === 0xff) throw new Error('read failed');
+      return false;
+    };
+    const chunk = Buffer.concat([writePacket(hex('01'), 1), writePacket(hex('ff1500'), 2), writePacket(hex('fe00000200'), 3)]);
+    assert.throws(() => framer.push(chunk, sink), /read failed/);
+    assert.ok(framer.idle);
+    assert.deepEqual(events, [
+      ['message', '01', 1, 1, false],
+      ['message', 'fe00000200', 3, 5, false],
+    ]);
   });
 });

@@ -17,9 +17,10 @@
  *   the payload's first byte (which says what the packet is) have arrived;
  *   an unwanted message is stepped over by counting, across any number of
  *   chunks and packets, with no copy and no allocation;
- * - a wanted one-packet payload that lies inside one chunk is handed over
- *   as a subarray of that chunk; only a payload split across chunks or
- *   packets is copied together;
+ * - a wanted one-packet payload that lies inside one chunk is offered to
+ *   the sink where it lies (messageAt), else handed over as a subarray of
+ *   that chunk; only a payload split across chunks or packets is copied
+ *   together;
  * - a wanted payload longer than maxBuffered is handed over cut to its
  *   first maxBuffered bytes with `truncated` set; the rest is stepped over;
  * - a sink that will refuse every following row of a result set (rows past
@@ -70,6 +71,14 @@ export interface PacketSink {
    * `lastSequenceId`.
    */
   message(payload: Buffer, truncated: boolean, seq: number, totalLength: number): void;
+  /**
+   * A wanted one-packet message whose whole (non-empty) payload lies in the chunk being pushed,
+   * at `bytes[start, end)`, offered to be read where it lies: true when the sink did, false to
+   * have it through `message` as a Buffer of its own. Making that Buffer (a view of the chunk)
+   * costs more than reading the few bytes of most packets; a sink that keeps part of `bytes`
+   * should copy it.
+   */
+  messageAt?(bytes: Buffer, start: number, end: number, seq: number): boolean;
   /** An unwanted message, once its last byte has gone by. */
   skipped?(firstByte: number, totalLength: number, seq: number): void;
   /**
@@ -217,6 +226,14 @@ export class PacketFramer {
       if (this.packetKept < this.packetKeep) {
         const want = this.packetKeep - this.packetKept;
         if (this.packetCopy === null && this.packetKept === 0 && available >= want) {
+          if (want === this.remaining && !this.continuing && want < MAX_PACKET_PAYLOAD && sink.messageAt !== undefined) {
+            // The whole message is here, in one packet: offered where it lies.
+            const start = i;
+            i += want;
+            this.remaining = 0;
+            this.endPacketAt(sink, chunk, start);
+            continue;
+          }
           this.keepPart(chunk.subarray(i, i + want));
           this.packetKept = want;
           i += want;
@@ -347,6 +364,19 @@ export class PacketFramer {
       } else {
         sink.skipped?.(this.firstByte, this.total, this.firstSeq);
       }
+    } catch (error) {
+      this.sinkError ??= { error };
+    }
+  }
+
+  /** endPacket() for a wanted one-packet message whole in `chunk` from `start`: offered in place first. */
+  private endPacketAt(sink: PacketSink, chunk: Buffer, start: number): void {
+    this.phase = Phase.Header;
+    this.keepLeft -= this.packetKeep;
+    this.keptLength = this.packetKeep;
+    const end = start + this.packetLength;
+    try {
+      if (!sink.messageAt!(chunk, start, end, this.firstSeq)) sink.message(chunk.subarray(start, end), false, this.firstSeq, this.total);
     } catch (error) {
       this.sinkError ??= { error };
     }

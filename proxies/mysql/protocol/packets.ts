@@ -110,7 +110,7 @@ export interface EofPacket {
 /** MariaDB's error code for a progress report. */
 export const PROGRESS_REPORT_CODE = 0xffff;
 
-const reader = (payload: Buffer, name: string) => new PayloadReader(payload, 'server', name);
+const reader = (payload: Buffer, name: string, start = 0, end = payload.length) => new PayloadReader(payload, 'server', name, start, end);
 
 /**
  * True when a packet read where a result set's rows are is the packet that
@@ -126,8 +126,9 @@ export function isEofPacket(firstByte: number, length: number): boolean {
   return firstByte === Header.Eof && length < 9;
 }
 
-export function decodeOk(payload: Buffer, capabilities: number): OkPacket {
-  const r = reader(payload, 'OK packet');
+/** The OK packet at `payload[start, end)` (by default the whole of `payload`). */
+export function decodeOk(payload: Buffer, capabilities: number, start = 0, end = payload.length): OkPacket {
+  const r = reader(payload, 'OK packet', start, end);
   const header = r.int1('the header');
   if (header !== Header.Ok && header !== Header.Eof) r.fail(`starts with ${hexByte(header)}, not 0x00 or 0xfe`);
   const ok: OkPacket = {
@@ -153,7 +154,7 @@ export function decodeOk(payload: Buffer, capabilities: number): OkPacket {
     // The documented form is string<EOF>, but MariaDB and MySQL servers write the info
     // length-encoded either way (net_store_data): a first byte that is exactly the length
     // of the rest is that prefix, not text.
-    const first = payload[payload.length - r.remaining]!;
+    const first = payload[end - r.remaining]!;
     ok.info = first < 0xfb && first === r.remaining - 1 ? r.lenencString('the info') : r.restString();
   }
   r.end();
@@ -221,8 +222,8 @@ export function encodeOk(ok: Partial<OkPacket>, capabilities: number): Buffer {
   return w.finish();
 }
 
-export function decodeErr(payload: Buffer, capabilities: number): ErrPacket {
-  const r = reader(payload, 'ERR packet');
+export function decodeErr(payload: Buffer, capabilities: number, start = 0, end = payload.length): ErrPacket {
+  const r = reader(payload, 'ERR packet', start, end);
   const header = r.int1('the header');
   if (header !== Header.Err) r.fail(`starts with ${hexByte(header)}, not 0xff`);
   const code = r.int2('the error code');
@@ -266,11 +267,11 @@ export function encodeProgressReport(p: ProgressReport): Buffer {
     .finish();
 }
 
-export function decodeEof(payload: Buffer, capabilities: number): EofPacket {
-  const r = reader(payload, 'EOF packet');
+export function decodeEof(payload: Buffer, capabilities: number, start = 0, end = payload.length): EofPacket {
+  const r = reader(payload, 'EOF packet', start, end);
   const header = r.int1('the header');
   if (header !== Header.Eof) r.fail(`starts with ${hexByte(header)}, not 0xfe`);
-  if (payload.length >= 9) r.fail(`is ${payload.length} bytes long; an EOF packet is shorter than 9`);
+  if (end - start >= 9) r.fail(`is ${end - start} bytes long; an EOF packet is shorter than 9`);
   const eof: EofPacket = { warnings: 0, statusFlags: 0 };
   if (capabilities & Capability.CLIENT_PROTOCOL_41) {
     eof.warnings = r.int2('the warning count');
@@ -291,9 +292,9 @@ export function encodeEof(eof: EofPacket, capabilities: number): Buffer {
  * under CLIENT_DEPRECATE_EOF, else an EOF packet (whose warnings and status
  * flags are all it has).
  */
-export function decodeResultSetEnd(payload: Buffer, capabilities: number): OkPacket {
-  if (capabilities & Capability.CLIENT_DEPRECATE_EOF) return decodeOk(payload, capabilities);
-  const eof = decodeEof(payload, capabilities);
+export function decodeResultSetEnd(payload: Buffer, capabilities: number, start = 0, end = payload.length): OkPacket {
+  if (capabilities & Capability.CLIENT_DEPRECATE_EOF) return decodeOk(payload, capabilities, start, end);
+  const eof = decodeEof(payload, capabilities, start, end);
   return { header: Header.Eof, affectedRows: 0, lastInsertId: 0, statusFlags: eof.statusFlags, warnings: eof.warnings, info: '' };
 }
 

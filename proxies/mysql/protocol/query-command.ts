@@ -24,8 +24,9 @@ export interface Query {
   attributes: Param[];
 }
 
-export function decodeQuery(payload: Buffer, capabilities: number): Query {
-  const r = commandReader(payload, 'COM_QUERY');
+/** The COM_QUERY at `payload[start, end)` (by default the whole of `payload`). */
+export function decodeQuery(payload: Buffer, capabilities: number, start = 0, end = payload.length): Query {
+  const r = commandReader(payload, 'COM_QUERY', start, end);
   expectCommand(r, Command.COM_QUERY);
   let attributes: Param[] = [];
   if (capabilities & Capability.CLIENT_QUERY_ATTRIBUTES) {

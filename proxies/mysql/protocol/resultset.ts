@@ -88,15 +88,16 @@ const enum ExtendedMetadata {
 const FIXED_FIELDS_LENGTH = 0x0c;
 const BINARY_ROW_HEADER = 0x00;
 
-const reader = (payload: Buffer, name: string) => new PayloadReader(payload, 'server', name);
+const reader = (payload: Buffer, name: string, start = 0, end = payload.length) => new PayloadReader(payload, 'server', name, start, end);
 
 /** True when the column count packet carries the metadata-follows byte. */
 function hasMetadataFlag(capabilities: number, mariadbCapabilities: number): boolean {
   return (capabilities & Capability.CLIENT_OPTIONAL_RESULTSET_METADATA) !== 0 || (mariadbCapabilities & MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA) !== 0;
 }
 
-export function decodeColumnCount(payload: Buffer, capabilities: number, mariadbCapabilities = 0): ColumnCount {
-  const r = reader(payload, 'column count packet');
+/** The column count packet at `payload[start, end)` (by default the whole of `payload`). */
+export function decodeColumnCount(payload: Buffer, capabilities: number, mariadbCapabilities = 0, start = 0, end = payload.length): ColumnCount {
+  const r = reader(payload, 'column count packet', start, end);
   const n = r.lenencInt('the column count');
   // 0 would be an OK packet; servers cap columns far below 65536.
   if (n === 0 || n > 0xffff) r.fail(`announces ${n} columns`);
@@ -179,11 +180,12 @@ export function encodeColumnDefinition(c: ColumnDefinition, mariadbCapabilities 
 }
 
 /**
- * A text-protocol row of `columnCount` values opened for reading in place: each is 0xFB
- * (NULL) or a string<lenenc> (PayloadReader.nullableLenencStart); `end()` once all are read.
+ * A text-protocol row of `columnCount` values, at `payload[start, end)`, opened for reading in
+ * place: each is 0xFB (NULL) or a string<lenenc> (PayloadReader.nullableLenencStart); `end()`
+ * once all are read.
  */
-export function openTextRow(payload: Buffer, columnCount: number): PayloadReader {
-  const r = reader(payload, 'text row');
+export function openTextRow(payload: Buffer, columnCount: number, start = 0, end = payload.length): PayloadReader {
+  const r = reader(payload, 'text row', start, end);
   r.expectRoom(columnCount, 'columns', 1);
   return r;
 }
@@ -214,22 +216,25 @@ export interface BinaryColumn {
 }
 
 /**
- * A binary-protocol row of `columnCount` values opened for reading in place: its header
- * checked and its NULL bitmap stepped over (binaryNull reads it); the reader is at the
- * first value that is not NULL, and `end()` once all are read.
+ * A binary-protocol row of `columnCount` values, at `payload[start, end)`, opened for reading
+ * in place: its header checked and its NULL bitmap stepped over (binaryNull reads it); the
+ * reader is at the first value that is not NULL, and `end()` once all are read.
  */
-export function openBinaryRow(payload: Buffer, columnCount: number): PayloadReader {
-  const r = reader(payload, 'binary row');
+export function openBinaryRow(payload: Buffer, columnCount: number, start = 0, end = payload.length): PayloadReader {
+  const r = reader(payload, 'binary row', start, end);
   const header = r.int1('the header');
   if (header !== BINARY_ROW_HEADER) r.fail(`starts with ${hexByte(header)}, not 0x00`);
   r.skip((columnCount + 9) >>> 3, 'the NULL bitmap');
   return r;
 }
 
-/** Whether value `i` of a binary row (openBinaryRow checked it) is NULL: its bit, offset by 2, in the bitmap after the header. */
-export function binaryNull(payload: Buffer, i: number): boolean {
+/**
+ * Whether value `i` of a binary row (openBinaryRow checked it) starting at `payload[start]` is
+ * NULL: its bit, offset by 2, in the bitmap after the header.
+ */
+export function binaryNull(payload: Buffer, i: number, start = 0): boolean {
   const bit = i + 2;
-  return (payload[1 + (bit >>> 3)]! & (1 << (bit & 7))) !== 0;
+  return (payload[start + 1 + (bit >>> 3)]! & (1 << (bit & 7))) !== 0;
 }
 
 /** A binary-protocol row; the values are as values.ts's readBinaryValue gives them. */

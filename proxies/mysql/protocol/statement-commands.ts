@@ -103,7 +103,9 @@ export function readParams(
   previousTypes: readonly ParamType[] | undefined,
   longData: ReadonlySet<number> | undefined,
 ): { newParamsBound: boolean; params: Param[] | null } {
-  const bitmap = r.bytes((count + 7) >>> 3, 'the NULL bitmap');
+  // The NULL bitmap is read where it lies (a view of it would cost more than the bits).
+  const bitmap = r.position;
+  r.skip((count + 7) >>> 3, 'the NULL bitmap');
   const bound = r.int1('the new-params-bound flag');
   if (bound > 1) r.fail(`has new-params-bound flag ${bound}, not 0 or 1`);
   let types: readonly ParamType[];
@@ -129,7 +131,7 @@ export function readParams(
     const param: Param = { type: t.type, unsigned: t.unsigned, value: null };
     if (t.name !== undefined) param.name = t.name;
     if (longData?.has(i)) param.longData = true;
-    else if ((bitmap[i >>> 3]! & (1 << (i & 7))) === 0) param.value = readBinaryValue(r, t.type, t.unsigned, i);
+    else if (!r.bitAt(bitmap, i)) param.value = readBinaryValue(r, t.type, t.unsigned, i);
     params[i] = param;
   }
   return { newParamsBound: bound === NEW_PARAMS_BOUND, params };
@@ -192,8 +194,9 @@ export function encodeStmtPrepareOk(ok: StmtPrepareOk, capabilities: number): Bu
   return w.finish();
 }
 
-export function decodeStmtExecute(payload: Buffer, context: StmtExecuteContext): StmtExecute {
-  const r = commandReader(payload, 'COM_STMT_EXECUTE');
+/** The COM_STMT_EXECUTE at `payload[start, end)` (by default the whole of `payload`). */
+export function decodeStmtExecute(payload: Buffer, context: StmtExecuteContext, start = 0, end = payload.length): StmtExecute {
+  const r = commandReader(payload, 'COM_STMT_EXECUTE', start, end);
   expectCommand(r, Command.COM_STMT_EXECUTE);
   const execute: StmtExecute = {
     statementId: r.int4('the statement id'),

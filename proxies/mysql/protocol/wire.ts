@@ -83,18 +83,22 @@ function text(payload: Buffer, start: number, end: number): string {
  */
 export class PayloadReader {
   private offset: number;
+  /** Where the payload ends in `payload`: a payload may be read where it lies in a larger chunk. */
+  private readonly limit: number;
 
   constructor(
     private readonly payload: Buffer,
     private readonly side: Side,
     private readonly name: string,
     offset = 0,
+    end = payload.length,
   ) {
     this.offset = offset;
+    this.limit = end;
   }
 
   get remaining(): number {
-    return this.payload.length - this.offset;
+    return this.limit - this.offset;
   }
 
   /** Bytes read so far. */
@@ -104,7 +108,12 @@ export class PayloadReader {
 
   /** The next byte without reading it, or -1 at the end. */
   peek(): number {
-    return this.offset < this.payload.length ? this.payload[this.offset]! : -1;
+    return this.offset < this.limit ? this.payload[this.offset]! : -1;
+  }
+
+  /** Bit `i` (least significant first) of the bitmap at `at`, a position already read past. */
+  bitAt(at: number, i: number): boolean {
+    return (this.payload[at + (i >>> 3)]! & (1 << (i & 7))) !== 0;
   }
 
   fail(message: string): never {
@@ -112,7 +121,7 @@ export class PayloadReader {
   }
 
   private need(n: number, field: string, index: number): void {
-    if (n > this.payload.length - this.offset) this.fail(`ends inside ${fieldName(field, index)}`);
+    if (n > this.limit - this.offset) this.fail(`ends inside ${fieldName(field, index)}`);
   }
 
   int1(field: string, index = -1): number {
@@ -236,19 +245,19 @@ export class PayloadReader {
     // without building the field's name for an error that does not come.
     const p = this.payload;
     const o = this.offset;
-    const first = o < p.length ? p[o]! : Lenenc.Null;
-    if (first < Lenenc.Null && first < p.length - o) {
+    const first = o < this.limit ? p[o]! : Lenenc.Null;
+    if (first < Lenenc.Null && first < this.limit - o) {
       this.offset = o + 1;
       return first;
     }
     const n = this.lenencInt(`the length of ${fieldName(field, index)}`);
-    if (typeof n === 'bigint' || n > this.payload.length - this.offset) this.fail(`ends inside ${fieldName(field, index)}`);
+    if (typeof n === 'bigint' || n > this.limit - this.offset) this.fail(`ends inside ${fieldName(field, index)}`);
     return n;
   }
 
   /** Fails unless `n` items of at least `bytesEach` bytes fit in what is left. */
   expectRoom(n: number | bigint, items: string, bytesEach: number): void {
-    const room = bytesEach === 0 ? Infinity : Math.floor((this.payload.length - this.offset) / bytesEach);
+    const room = bytesEach === 0 ? Infinity : Math.floor((this.limit - this.offset) / bytesEach);
     if (n > room) this.fail(`announces ${n} ${items} but has room for at most ${room}`);
   }
 
@@ -290,7 +299,7 @@ export class PayloadReader {
 
   /** string<NUL> as bytes, without its terminator. */
   nulBytes(field: string, index = -1): Buffer {
-    const end = this.payload.indexOf(0, this.offset);
+    const end = this.nul();
     if (end < 0) this.fail(`has no terminator after ${fieldName(field, index)}`);
     const v = this.payload.subarray(this.offset, end);
     this.offset = end + 1;
@@ -298,7 +307,7 @@ export class PayloadReader {
   }
 
   nulString(field: string, index = -1): string {
-    const end = this.payload.indexOf(0, this.offset);
+    const end = this.nul();
     if (end < 0) this.fail(`has no terminator after ${fieldName(field, index)}`);
     const v = text(this.payload, this.offset, end);
     this.offset = end + 1;
@@ -307,12 +316,18 @@ export class PayloadReader {
 
   /** string<NUL> that may instead run to the end of the payload unterminated. */
   nulOrEofString(): string {
-    let end = this.payload.indexOf(0, this.offset);
-    const next = end < 0 ? this.payload.length : end + 1;
-    if (end < 0) end = this.payload.length;
+    let end = this.nul();
+    const next = end < 0 ? this.limit : end + 1;
+    if (end < 0) end = this.limit;
     const v = text(this.payload, this.offset, end);
     this.offset = next;
     return v;
+  }
+
+  /** Where the next NUL byte of the payload is, or -1. */
+  private nul(): number {
+    const at = this.payload.indexOf(0, this.offset);
+    return at < this.limit ? at : -1;
   }
 
   bytes(n: number, field: string, index = -1): Buffer {
@@ -337,21 +352,21 @@ export class PayloadReader {
 
   /** string<EOF> as bytes. */
   rest(): Buffer {
-    const v = this.payload.subarray(this.offset);
-    this.offset = this.payload.length;
+    const v = this.payload.subarray(this.offset, this.limit);
+    this.offset = this.limit;
     return v;
   }
 
   /** string<EOF>. */
   restString(): string {
-    const v = text(this.payload, this.offset, this.payload.length);
-    this.offset = this.payload.length;
+    const v = text(this.payload, this.offset, this.limit);
+    this.offset = this.limit;
     return v;
   }
 
   /** The payload must hold nothing more. */
   end(): void {
-    const left = this.payload.length - this.offset;
+    const left = this.limit - this.offset;
     if (left !== 0) this.fail(`has ${byteCount(left)} after its last field`);
   }
 }
