@@ -13,6 +13,23 @@ test('what bytes decoded to is found again by equal bytes in any buffer, not by 
   assert.equal(cache.find(Buffer.from('ab')), undefined);
 });
 
+test('bytes found where they lie in a chunk, short and long, and not past their end', () => {
+  const cache = new RecentDecodes<string>(4, 1024);
+  const short = Buffer.from('column');
+  const long = Buffer.alloc(300, 'x');
+  cache.add(short, 'short');
+  cache.add(long, 'long');
+  for (const [bytes, value] of [[short, 'short'], [long, 'long']] as const) {
+    const chunk = Buffer.concat([Buffer.from('..'), bytes, Buffer.from('..')]);
+    assert.equal(cache.findAt(chunk, 2, 2 + bytes.length), value);
+    assert.equal(cache.findAt(chunk, 2, 1 + bytes.length), undefined, 'one byte short');
+    assert.equal(cache.findAt(chunk, 1, 1 + bytes.length), undefined, 'one byte early');
+    const changed = Buffer.from(chunk);
+    changed[2 + bytes.length - 1] = 0x41;
+    assert.equal(cache.findAt(changed, 2, 2 + bytes.length), undefined, 'its last byte changed');
+  }
+});
+
 test('the bytes kept are a copy, and longer ones than maxBytes are not kept', () => {
   const cache = new RecentDecodes<string>(4, 4);
   const chunk = Buffer.from('abcd');

@@ -21,9 +21,19 @@ export class RecentDecodes<T> extends Recent<Buffer, T> {
 
   /** As find, for the bytes `chunk[start, end)`, read where they lie. */
   findAt(chunk: Buffer, start: number, end: number): T | undefined {
-    const length = end - start;
-    return this.findWhere((kept) => kept.length === length && kept.compare(chunk, start, end) === 0);
+    return this.findWhere((kept) => sameBytesAt(kept, chunk, start, end));
   }
+}
+
+/** Keys up to this long are compared here: cheaper than Buffer#compare's checks and call into C++. */
+const SHORT_KEY = 128;
+
+function sameBytesAt(kept: Buffer, chunk: Buffer, start: number, end: number): boolean {
+  const length = kept.length;
+  if (length !== end - start) return false;
+  if (length > SHORT_KEY) return kept.compare(chunk, start, end) === 0;
+  for (let i = 0; i < length; i++) if (kept[i] !== chunk[start + i]) return false;
+  return true;
 }
 
 function sameBytes(kept: Buffer, payload: Buffer): boolean {
