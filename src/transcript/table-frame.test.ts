@@ -142,7 +142,7 @@ test('a payload cut at any byte, or any bytes at all, read as a table or refused
   );
 });
 
-test("a connection's table buffer is lent to one result set at a time, and kept only while it is its own and under 64 KiB", () => {
+test("a connection's table buffer is lent to one result set at a time, and kept only while it is its own and 64 KiB or less", () => {
   const lender = new TableBuffer();
   const rowsOf = (n: number, fill: string): string[] => Array.from({ length: n }, (_, i) => `${i}`.padEnd(40, fill));
   const filled = (rows: string[]): TableRows => {
@@ -157,11 +157,20 @@ test("a connection's table buffer is lent to one result set at a time, and kept 
     for (const r of rows) c.row([r]);
     return c.render();
   };
-  // A small table's buffer is a piece of a shared slab: not kept.
+  // A small table's buffer is its own: kept, and the next small table's.
   const small = filled(['a']);
   assert.equal(renderTableFrame(small.payload()), expected(['a']));
   small.done();
   assert.throws(() => small.payload(), /after done/);
+  const smallBuffer = lender.lend();
+  assert.ok(smallBuffer && smallBuffer.byteLength === smallBuffer.buffer.byteLength && smallBuffer.length < 4096);
+  lender.giveBack(smallBuffer);
+  const next = filled(['b']);
+  assert.equal(renderTableFrame(next.payload()), expected(['b']));
+  next.done();
+  assert.equal(lender.lend(), smallBuffer, 'the same buffer, reused');
+  // A piece of a larger buffer (a slab's) is never kept: it would keep the whole of it.
+  lender.giveBack(new Uint8Array(1024).subarray(0, 512));
   assert.equal(lender.lend(), undefined);
   // A larger one (about 8 KiB) is kept; the next result set takes it, one open beside it (a cursor's) gets another.
   const first = filled(rowsOf(200, 'a'));

@@ -55,13 +55,14 @@ const NO_COLUMNS = new ColumnLayout([]);
 NO_COLUMNS.encoded = Uint8Array.of(0);
 
 /**
- * One connection's buffer for its larger result tables, lent to its result sets in turn (a
- * connection keeps one result set's rows at a time, a MySQL cursor's aside): their rows go into
- * a buffer already grown to the connection's tables rather than into one grown afresh, by
- * doubling from 256 bytes, for every result set. A large table's growth had cost a zeroed
- * ArrayBuffer per doubling and the collections their external memory brought on. Only a buffer
- * of its own (over SMALL) and at most RETAINED is kept back: a small table is cut from the slabs
- * cheaply, and a piece of a slab kept by an idle connection would keep the whole slab.
+ * One connection's buffer for its result tables, lent to its result sets in turn (a connection
+ * keeps one result set's rows at a time, a MySQL cursor's aside): their rows go into a buffer
+ * already grown to the connection's tables rather than into one grown afresh, by doubling from
+ * 256 bytes, for every result set. A large table's growth had cost a zeroed ArrayBuffer per
+ * doubling and the collections their external memory brought on, and a small one's a view of a
+ * slab (allocate()) per result set. A TableRows with a lender grows in buffers of its own, and
+ * only such a buffer, of at most RETAINED bytes, is kept back: a piece of a slab kept by an idle
+ * connection would keep the whole slab.
  */
 export class TableBuffer {
   private kept: Uint8Array | undefined;
@@ -74,7 +75,7 @@ export class TableBuffer {
   }
 
   giveBack(b: Uint8Array): void {
-    if (b.length > SMALL && b.length <= RETAINED) this.kept = b;
+    if (b.length <= RETAINED && b.byteLength === b.buffer.byteLength) this.kept = b;
   }
 }
 
@@ -106,7 +107,7 @@ export class TableRows {
     this.footer = options.footer ?? true;
     ({ bytes: this.keptBytes, units: this.keptUnits } = cellPrefixKept(this.maxCellWidth));
     this.prefix = FIXED + varintLength(this.maxCellWidth);
-    this.buf = lender?.lend() ?? allocate(this.prefix + 256);
+    this.buf = lender?.lend() ?? this.allocate(this.prefix + 256);
     this.length = this.prefix;
     this.setColumns(NO_COLUMNS);
   }
@@ -266,9 +267,14 @@ export class TableRows {
     return this.rowStart >= 0 && this.cells++ < this.layout.columns.length;
   }
 
+  /** A buffer of n bytes: one of its own when it may go back to the lender, else cut from a slab. */
+  private allocate(n: number): Uint8Array {
+    return this.lender ? new Uint8Array(n) : allocate(n);
+  }
+
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
-    const grown = allocate(Math.max(this.buf.length * 2, this.length + n));
+    const grown = this.allocate(Math.max(this.buf.length * 2, this.length + n));
     grown.set(this.buf.subarray(0, this.length));
     this.buf = grown;
   }
