@@ -63,6 +63,9 @@ describe('MysqlObserver: properties', () => {
         assert.equal(inPlace.tty, views.tty);
         assert.deepEqual(inPlace.events, views.events);
         assert.equal(inPlace.serverMessages, views.serverMessages);
+        // Each packet lies whole in its chunk, and no command waits behind another: none needed a view.
+        assert.equal(inPlace.views, 0);
+        assert.ok(views.views > views.serverMessages, 'the client commands came as views too');
       }
     }
   });

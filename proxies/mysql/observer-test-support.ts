@@ -108,6 +108,8 @@ export interface Played {
   queries: RecordedEvent[];
   observer: MysqlObserver;
   serverMessages: number;
+  /** Packets, of either side, that came to the observer as a Buffer of their own (`message`). */
+  views: number;
   /** The transcript so far, including what came after play() (from observer.end()). */
   ttyNow(): string;
   /** The sizes of the table frames among it, in order. */
@@ -143,10 +145,12 @@ export function play(conv: Conv, options: PlayOptions = {}): Played {
     { database: options.database === undefined ? 'app' : options.database, maxRows: options.maxRows ?? 3, capabilities: conv.caps, localInfile: options.localInfile ?? true },
   );
   let serverMessages = 0;
+  let views = 0;
   const serverSink: PacketSink = {
     wants: (f, l, s) => observer.server.wants(f, l, s),
     message: (p, t, s, n) => {
       serverMessages++;
+      views++;
       observer.server.message(p, t, s, n);
     },
     ...(options.views
@@ -161,14 +165,21 @@ export function play(conv: Conv, options: PlayOptions = {}): Played {
     skipped: (f, n, s) => observer.server.skipped?.(f, n, s),
   };
   const { messageAt: _inPlace, ...clientViews } = observer.client;
+  const clientSink: PacketSink = {
+    ...(options.views ? clientViews : observer.client),
+    message: (p, t, s, n) => {
+      views++;
+      observer.client.message(p, t, s, n);
+    },
+  };
   const framers = { client: new PacketFramer({ side: 'client' }), server: new PacketFramer({ side: 'server', ...(options.maxBuffered ? { maxBuffered: options.maxBuffered } : {}) }) };
   conv.steps.forEach((step, i) => {
     clock += 5;
-    const sink = step.from === 'server' ? serverSink : options.views ? clientViews : observer.client;
+    const sink = step.from === 'server' ? serverSink : clientSink;
     for (const chunk of options.chunks ? options.chunks(step.bytes, i) : [step.bytes]) framers[step.from].push(chunk, sink);
   });
   assert.ok(framers.client.idle && framers.server.idle);
-  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, serverMessages, ttyNow: () => tty.join(''), tables };
+  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, serverMessages, views, ttyNow: () => tty.join(''), tables };
 }
 
 /** A transcript of these lines, each ended with "\r\n". */

@@ -220,14 +220,15 @@ export class MysqlObserver {
     // A command waiting behind another keeps a bounded copy: the framer's payload may pin its chunk.
     // A bulk execute pipelined behind its prepare is kept whole (as far as the framer kept it): its rows are its events.
     const bulk = command === Command.COM_STMT_BULK_EXECUTE && this.queue.length < MAX_WAITING_BULK;
-    const kept = !waiting ? end - start : Math.min(end - start, bulk ? end - start : this.queue.length < MAX_TRACKED ? MAX_KEPT_TEXT : 5);
+    const length = end - start;
+    const kept = !waiting || bulk ? length : Math.min(length, this.queue.length < MAX_TRACKED ? MAX_KEPT_TEXT : 5);
     const copy = waiting ? Buffer.from(bytes.subarray(start, start + kept)) : null;
     const pending: Pending = {
       command,
       payload: copy ?? bytes,
       payloadAt: copy ? 0 : start,
       payloadEnd: copy ? kept : end,
-      truncated: truncated || kept < end - start,
+      truncated: truncated || kept < length,
       total,
       nextSeq: packetCount(total) & 0xff,
       received: 0,

@@ -21,6 +21,21 @@ describe('simple query', () => {
     assert.deepEqual(events, [query({ text: 'SELECT id, name FROM users;', durationMs: 10, rows: 2, tag: 'SELECT 2' })]);
   });
 
+  test("an answer's messages whole in their chunk are read where they lie, the Query too: none needs a view", () => {
+    const views: string[] = [];
+    const { events } = play(scenarios.simpleSelect(), {
+      wrap: (sink) => ({
+        ...sink,
+        message: (type, ...rest) => {
+          views.push(String.fromCharCode(type));
+          sink.message(type, ...rest);
+        },
+      }),
+    });
+    assert.equal(events.length, 1);
+    assert.deepEqual(views, []);
+  });
+
   test('more rows than maxRows: only maxRows shown, all counted, rows past the cap never decoded', () => {
     assert.throws(() => decodeDataRow(MALFORMED_ROW.subarray(5)), 'the fifth row would not decode');
     let decoded = 0;

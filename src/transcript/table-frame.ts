@@ -107,7 +107,7 @@ export class TableRows {
     this.footer = options.footer ?? true;
     ({ bytes: this.keptBytes, units: this.keptUnits } = cellPrefixKept(this.maxCellWidth));
     this.prefix = FIXED + varintLength(this.maxCellWidth);
-    this.buf = lender?.lend() ?? this.allocate(this.prefix + 256);
+    this.buf = lender?.lend() ?? this.newBuffer(this.prefix + 256);
     this.length = this.prefix;
     this.setColumns(NO_COLUMNS);
   }
@@ -268,13 +268,13 @@ export class TableRows {
   }
 
   /** A buffer of n bytes: one of its own when it may go back to the lender, else cut from a slab. */
-  private allocate(n: number): Uint8Array {
+  private newBuffer(n: number): Uint8Array {
     return this.lender ? new Uint8Array(n) : allocate(n);
   }
 
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
-    const grown = this.allocate(Math.max(this.buf.length * 2, this.length + n));
+    const grown = this.newBuffer(Math.max(this.buf.length * 2, this.length + n));
     grown.set(this.buf.subarray(0, this.length));
     this.buf = grown;
   }

@@ -372,8 +372,6 @@ export class PacketFramer {
   /** endPacket() for a wanted one-packet message whole in `chunk` from `start`: offered in place first. */
   private endPacketAt(sink: PacketSink, chunk: Buffer, start: number): void {
     this.phase = Phase.Header;
-    this.keepLeft -= this.packetKeep;
-    this.keptLength = this.packetKeep;
     const end = start + this.packetLength;
     try {
       if (!sink.messageAt!(chunk, start, end, this.firstSeq)) sink.message(chunk.subarray(start, end), false, this.firstSeq, this.total);
