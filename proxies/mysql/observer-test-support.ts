@@ -110,6 +110,8 @@ export interface Played {
   serverMessages: number;
   /** Packets, of either side, that came to the observer as a Buffer of their own (`message`). */
   views: number;
+  /** Rows read in a run the framer offered straight to `rowAt`. */
+  taken: number;
   /** The transcript so far, including what came after play() (from observer.end()). */
   ttyNow(): string;
   /** The sizes of the table frames among it, in order. */
@@ -126,7 +128,8 @@ export interface PlayOptions {
   localInfile?: boolean;
   /**
    * Every packet comes as a Buffer of its own (`message`), as one split across chunks does; by
-   * default a packet whole in its chunk is read where it lies (`messageAt`), as in the relay.
+   * default a packet whole in its chunk is read where it lies (`messageAt`, and `rowAt` for the
+   * rows of a result set after the first), as in the relay.
    */
   views?: boolean;
 }
@@ -146,6 +149,7 @@ export function play(conv: Conv, options: PlayOptions = {}): Played {
   );
   let serverMessages = 0;
   let views = 0;
+  let taken = 0;
   const serverSink: PacketSink = {
     wants: (f, l, s) => observer.server.wants(f, l, s),
     message: (p, t, s, n) => {
@@ -159,6 +163,15 @@ export function play(conv: Conv, options: PlayOptions = {}): Played {
           messageAt: (b: Buffer, start: number, end: number, s: number) => {
             const read = observer.server.messageAt!(b, start, end, s);
             if (read) serverMessages++;
+            return read;
+          },
+          takesRun: (f: number, l: number, s: number) => observer.server.takesRun!(f, l, s),
+          rowAt: (b: Buffer, start: number, end: number, s: number) => {
+            const read = observer.server.rowAt!(b, start, end, s);
+            if (read) {
+              serverMessages++;
+              taken++;
+            }
             return read;
           },
         }),
@@ -179,7 +192,7 @@ export function play(conv: Conv, options: PlayOptions = {}): Played {
     for (const chunk of options.chunks ? options.chunks(step.bytes, i) : [step.bytes]) framers[step.from].push(chunk, sink);
   });
   assert.ok(framers.client.idle && framers.server.idle);
-  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, serverMessages, views, ttyNow: () => tty.join(''), tables };
+  return { tty: tty.join(''), events, queries: events.filter((e) => e.type === 'query'), observer, serverMessages, views, taken, ttyNow: () => tty.join(''), tables };
 }
 
 /** A transcript of these lines, each ended with "\r\n". */

@@ -91,6 +91,7 @@
  */
 import { activate } from './observer-commands.js';
 import { step } from './observer-answers.js';
+import { addRow } from './rows.js';
 import { ObserverContext, type MysqlObserverOptions } from './observer-context.js';
 import { INTERRUPTED } from '../../src/transcript/index.js';
 import { Command } from './protocol/commands.js';
@@ -155,6 +156,9 @@ export class MysqlObserver {
           // Counting only; never reached in practice.
         }
       },
+      // Up to the cap, the rows of a result set are taken one after the other, read where they lie.
+      takesRun: (first) => first < Header.Eof && this.disposition === 'process' && this.queue[0]!.phase === Phase.Rows,
+      rowAt: (bytes, start, end, seq) => this.takeRow(bytes, start, end, seq),
       // Past the cap, every row of the result set is refused: the framer counts a run of them in one call.
       skipsRun: () => this.disposition === 'row',
       skippedRun: (count, lastSeq) => this.skippedRows(count, lastSeq),
@@ -301,6 +305,25 @@ export class MysqlObserver {
     if (result === undefined || result.wantsRow()) return true;
     this.disposition = 'row';
     return false;
+  }
+
+  /**
+   * The next row of the result set being read, `bytes[start, end)`, as serverWants and answer
+   * would take it (the framer checked it is one whole packet, neither EOF nor ERR, and follows
+   * on); false, with nothing changed, when it is not one to take that way.
+   */
+  private takeRow(bytes: Buffer, start: number, end: number, seq: number): boolean {
+    const p = this.queue[0];
+    const run = p?.run;
+    if (p === undefined || p.phase !== Phase.Rows || seq !== p.nextSeq || !run?.result?.wantsRow()) return false;
+    p.received++;
+    p.nextSeq = (seq + 1) & 0xff;
+    try {
+      addRow(run, bytes, false, start, end);
+    } catch {
+      // As in answer(): a row that cannot be read costs only its detail.
+    }
+    return true;
   }
 
   /** A row past the cap (or fetched from a cursor the observer does not know): counted, not decoded. */

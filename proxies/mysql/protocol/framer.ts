@@ -23,6 +23,10 @@
  *   together;
  * - a wanted payload longer than maxBuffered is handed over cut to its
  *   first maxBuffered bytes with `truncated` set; the rest is stepped over;
+ * - a sink that will read every following row of a result set in place says
+ *   so with `takesRun`: the framer then offers it each such row (as below)
+ *   lying whole in a chunk straight to `rowAt`, without the steps of the
+ *   ordinary path;
  * - a sink that will refuse every following row of a result set (rows past
  *   the transcript's cap) says so with `skipsRun`: the framer then steps
  *   over one-packet messages lying whole in a chunk, with sequence ids that
@@ -32,8 +36,9 @@
  *   the run and takes the ordinary path.
  *
  * Invariants:
- * - every message gets exactly one callback, `message` or `skipped`, when
- *   its last byte arrives, in stream order, except messages of a run the
+ * - every message gets exactly one callback, `message` or `skipped` (or a
+ *   `messageAt` or `rowAt` that read it), when its last byte arrives, in
+ *   stream order, except messages of a run the
  *   sink asked to skip, which are counted into a `skippedRun` call made
  *   before the next callback of any other kind and before push returns;
  * - a sink that throws does not cost the stream its framing: the framer
@@ -48,49 +53,16 @@
  *   one long should copy it, since a subarray pins its whole chunk.
  */
 import type { ProtocolError } from '../../../src/errors.js';
+import type { PacketSink } from './packet-sink.js';
 import { protocolError, type Side } from './wire.js';
+import { MAX_PACKET_PAYLOAD } from './write-packet.js';
 
-/** The largest payload one packet carries; a packet this long continues in the next. */
-export const MAX_PACKET_PAYLOAD = 0xff_ffff;
+export type { PacketSink } from './packet-sink.js';
+export { MAX_PACKET_PAYLOAD, packetCount, writePacket } from './write-packet.js';
+
 /** MySQL's and MariaDB's largest max_allowed_packet (1 GiB): no longer message is ever accepted. */
 export const MAX_MESSAGE_LENGTH = 1024 * 1024 * 1024;
 export const DEFAULT_MAX_BUFFERED = 1024 * 1024;
-
-export interface PacketSink {
-  /**
-   * Asked once per message. `firstByte` is the payload's first byte (-1
-   * for an empty payload); `length` is the first packet's payload length:
-   * MAX_PACKET_PAYLOAD means more packets follow and the total is not known
-   * yet. `seq` is the first packet's sequence id.
-   */
-  wants(firstByte: number, length: number, seq: number): boolean;
-  /**
-   * A wanted message. `totalLength` is the whole payload's length; when
-   * `truncated`, `payload` holds only its first maxBuffered bytes. `seq` is
-   * the first packet's sequence id; the last packet's is the framer's
-   * `lastSequenceId`.
-   */
-  message(payload: Buffer, truncated: boolean, seq: number, totalLength: number): void;
-  /**
-   * A wanted one-packet message whose whole (non-empty) payload lies in the chunk being pushed,
-   * at `bytes[start, end)`, offered to be read where it lies: true when the sink did, false to
-   * have it through `message` as a Buffer of its own. Making that Buffer (a view of the chunk)
-   * costs more than reading the few bytes of most packets; a sink that keeps part of `bytes`
-   * should copy it.
-   */
-  messageAt?(bytes: Buffer, start: number, end: number, seq: number): boolean;
-  /** An unwanted message, once its last byte has gone by. */
-  skipped?(firstByte: number, totalLength: number, seq: number): void;
-  /**
-   * Asked after `wants` said no: true when the sink will say no to every
-   * following one-packet message that is not an EOF, OK or ERR packet (first
-   * byte 0xFE or 0xFF) while sequence ids follow on. Those are then reported
-   * together to `skippedRun` (which a sink answering true must have).
-   */
-  skipsRun?(firstByte: number, length: number, seq: number): boolean;
-  /** `count` unwanted one-packet messages of `bytes` payload bytes in all, the last with sequence id `lastSeq`. */
-  skippedRun?(count: number, lastSeq: number, bytes: number): void;
-}
 
 export interface PacketFramerOptions {
   side: Side;
@@ -145,6 +117,8 @@ export class PacketFramer {
   private firstPart: Buffer | null = null;
   private readonly moreParts: Buffer[] = [];
   private keptLength = 0;
+  /** The sink takes a run of rows, each read where it lies. */
+  private taking = false;
   /** The sink skips a run of rows; what the run counted in this push. */
   private inRun = false;
   private runCount = 0;
@@ -185,19 +159,26 @@ export class PacketFramer {
     let i = 0;
     while (i < end) {
       if (this.phase === Phase.Header) {
-        if (this.inRun && this.headerFill === 0 && !this.continuing && end - i > 4) {
+        if (this.inRun) {
           // A row of the run being skipped, whole in this chunk: counted, nothing else.
-          const length = chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16);
-          const seq = chunk[i + 3]!;
-          if (length > 0 && length < MAX_PACKET_PAYLOAD && length <= this.maxLength && seq === ((this.lastSeq + 1) & 0xff) && chunk[i + 4]! < 0xfe && end - i - 4 >= length) {
+          const length = this.runRowAt(chunk, i, this.maxLength);
+          if (length >= 0) {
             this.runCount++;
             this.runBytes += length;
-            this.lastSeq = seq;
+            this.lastSeq = chunk[i + 3]!;
             i += 4 + length;
             continue;
           }
           this.endRun(sink);
-        } else if (this.inRun) this.endRun(sink);
+        } else if (this.taking) {
+          // A row of the run being taken, whole in this chunk: read where it lies, unless the sink declines it.
+          const length = this.runRowAt(chunk, i, this.maxBuffered);
+          if (length >= 0 && this.takeRow(sink, chunk, i, length)) {
+            i += 4 + length;
+            continue;
+          }
+          this.taking = false;
+        }
         if (this.headerFill === 0 && end - i >= 4) {
           this.packetLength = chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16);
           this.seq = chunk[i + 3]!;
@@ -313,13 +294,37 @@ export class PacketFramer {
       this.sinkError ??= { error };
     }
     this.keepLeft = this.wanted ? this.maxBuffered : 0;
-    if (!this.wanted && sink.skippedRun !== undefined && this.sinkError === null) {
-      try {
-        this.inRun = sink.skipsRun?.(this.firstByte, this.packetLength, this.firstSeq) === true;
-      } catch (error) {
-        this.sinkError ??= { error };
-      }
+    if (this.sinkError !== null) return;
+    try {
+      if (this.wanted) this.taking = sink.rowAt !== undefined && sink.takesRun?.(this.firstByte, this.packetLength, this.firstSeq) === true;
+      else if (sink.skippedRun !== undefined) this.inRun = sink.skipsRun?.(this.firstByte, this.packetLength, this.firstSeq) === true;
+    } catch (error) {
+      this.sinkError ??= { error };
     }
+  }
+
+  /**
+   * The payload length of the packet at `chunk[i]` when it can be the next row of a run: a
+   * one-packet message whole in the chunk, not empty nor longer than `limit`, with the next
+   * sequence id and a first byte below 0xFE (so not an EOF, OK or ERR packet); else -1.
+   */
+  private runRowAt(chunk: Buffer, i: number, limit: number): number {
+    if (this.headerFill !== 0 || this.continuing || chunk.length - i <= 4) return -1;
+    const length = chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16);
+    if (length === 0 || length >= MAX_PACKET_PAYLOAD || length > this.maxLength || length > limit || chunk.length - i - 4 < length) return -1;
+    return chunk[i + 3] === ((this.lastSeq + 1) & 0xff) && chunk[i + 4]! < 0xfe ? length : -1;
+  }
+
+  /** Offers the row at `chunk[i]`, `length` payload bytes, to the sink's rowAt: true when it is taken (or rowAt threw). */
+  private takeRow(sink: PacketSink, chunk: Buffer, i: number, length: number): boolean {
+    const seq = chunk[i + 3]!;
+    try {
+      if (!sink.rowAt!(chunk, i + 4, i + 4 + length, seq)) return false;
+    } catch (error) {
+      this.sinkError ??= { error };
+    }
+    this.lastSeq = seq;
+    return true;
   }
 
   /** A message that is not part of the run: what the run counted is reported, and the run is over. */
@@ -385,34 +390,4 @@ export class PacketFramer {
     this.failure = protocolError(this.side, message);
     throw this.failure;
   }
-}
-
-/** Packets a payload of `length` bytes takes (one more when it is a multiple of 0xFFFFFF, the empty last one). */
-export function packetCount(length: number): number {
-  return Math.floor(length / MAX_PACKET_PAYLOAD) + 1;
-}
-
-/**
- * The payload as packets, the first with sequence id `seq` (taken modulo
- * 256) and each next one counting up: split every 0xFFFFFF bytes, with an
- * empty last packet when the length is a multiple of 0xFFFFFF. The next
- * packet of the exchange takes sequence id seq + packetCount(length).
- */
-export function writePacket(payload: Uint8Array, seq: number): Buffer {
-  const n = payload.length;
-  const packets = packetCount(n);
-  const out = Buffer.allocUnsafe(n + 4 * packets);
-  let at = 0;
-  let from = 0;
-  for (let k = 0; k < packets; k++) {
-    const length = Math.min(MAX_PACKET_PAYLOAD, n - from);
-    out[at] = length & 0xff;
-    out[at + 1] = (length >>> 8) & 0xff;
-    out[at + 2] = length >>> 16;
-    out[at + 3] = (seq + k) & 0xff;
-    out.set(payload.subarray(from, from + length), at + 4);
-    at += 4 + length;
-    from += length;
-  }
-  return out;
 }
