@@ -31,11 +31,19 @@ function kept(columns: TableColumn[], rows: Value[][], maxRows: number, options:
   table.columns(columns);
   for (const row of rows) {
     if (!table.startRow()) continue;
-    for (const v of row) {
+    // The row's sent values where they lie in one packet-like buffer, bytes of no value around them.
+    const pieces: Buffer[] = [Buffer.from('~~~')];
+    const starts = row.map((v) => {
+      const at = pieces.reduce((n, p) => n + p.length, 0);
+      if (v?.kind === 'sent') pieces.push(v.bytes, Buffer.from('~'));
+      return at;
+    });
+    const packet = Buffer.concat(pieces);
+    row.forEach((v, i) => {
       if (v === null) table.nullCell();
-      else if (v.kind === 'sent') table.valueCell(v.bytes, 0, v.bytes.length);
+      else if (v.kind === 'sent') table.valueCell(packet, starts[i]!, starts[i]! + v.bytes.length);
       else table.shownCell(v.text);
-    }
+    });
     table.endRow();
   }
   return renderTableFrame(table.payload());
@@ -80,6 +88,28 @@ test('a value is kept only as far as a cell can show it, and rows past maxRows o
   assert.ok(payload.length < 2 * cellPrefixKept(10).bytes + 64, `${payload.length} bytes kept`);
   const text = renderTableFrame(payload);
   assert.equal(text, `     v      \r\n${'-'.repeat(12)}\r\n ${'a'.repeat(9)}…\r\n ${'a'.repeat(9)}…\r\n(1005 rows; first 2 shown)\r\n\r\n`);
+});
+
+test('long values are copied from where they lie, in one buffer or in turns between several', () => {
+  const values = ['a', 'b', 'c', 'd'].map((ch, k) => `${ch.repeat(40 + k * 30)}|${k}`);
+  const one = Buffer.from(`##${values.join('#')}`);
+  const table = new TableRows(20, { maxCellWidth: 200 });
+  table.columns([{ name: 'v', align: 'left' }]);
+  let at = 2;
+  for (const v of values) {
+    table.row([]);
+    // The same value again from a buffer of its own, between two from the shared one.
+    table.startRow();
+    table.valueCell(one, at, at + v.length);
+    table.endRow();
+    const own = Buffer.from(`%${v}%`);
+    table.startRow();
+    table.valueCell(own, 1, 1 + v.length);
+    table.endRow();
+    at += v.length + 1;
+  }
+  const shown = renderTableFrame(table.payload()).split('\r\n').slice(2, 2 + values.length * 3).map((line) => line.trim());
+  assert.deepEqual(shown, values.flatMap((v) => ['', v, v]));
 });
 
 test('a row that could not be read is shown as one mark per column, and a statement run again reuses its columns', () => {

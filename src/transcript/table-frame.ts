@@ -95,6 +95,10 @@ export class TableRows {
   /** Where the open row starts, and how many of its cells are written. */
   private rowStart = -1;
   private cells = 0;
+  /** The last array valueCell copied from, and its ArrayBuffer and offset in it (see sourceView). */
+  private source: Uint8Array | null = null;
+  private sourceBuffer: ArrayBufferLike = EMPTY.buffer;
+  private sourceOffset = 0;
 
   /** `lender`: the connection's TableBuffer, whose buffer this keeps its rows in until done(). */
   constructor(
@@ -192,7 +196,7 @@ export class TableRows {
     // A short value copied byte by byte: a view of it to copy from would cost more.
     if (n <= 32) for (let i = 0; i < n; i++) buf[at++] = b[start + i]!;
     else {
-      buf.set(b.subarray(start, start + n), at);
+      buf.set(this.sourceView(b, start, n), at);
       at += n;
     }
     this.length = at;
@@ -241,6 +245,8 @@ export class TableRows {
 
   /** The payload was used, or is not wanted: the buffer goes back to the lender, and this holds nothing. */
   done(): void {
+    this.source = null;
+    this.sourceBuffer = EMPTY.buffer;
     if (this.buf === EMPTY) return;
     this.lender?.giveBack(this.buf);
     this.buf = EMPTY;
@@ -261,6 +267,20 @@ export class TableRows {
     this.ensure(columns.length);
     this.buf.set(columns, this.length);
     this.length += columns.length;
+  }
+
+  /**
+   * `b[start, start + n)` as a Uint8Array of its own over b's memory: half the cost of
+   * `b.subarray`, which for a Buffer runs Node's Buffer constructor (its species). The rows of a
+   * chunk come from the one array, whose ArrayBuffer and offset are looked up once.
+   */
+  private sourceView(b: Uint8Array, start: number, n: number): Uint8Array {
+    if (b !== this.source) {
+      this.source = b;
+      this.sourceBuffer = b.buffer;
+      this.sourceOffset = b.byteOffset;
+    }
+    return new Uint8Array(this.sourceBuffer, this.sourceOffset + start, n);
   }
 
   private nextCell(): boolean {
