@@ -110,7 +110,7 @@ export interface Played {
   serverMessages: number;
   /** Packets, of either side, that came to the observer as a Buffer of their own (`message`). */
   views: number;
-  /** Rows read in a run the framer offered straight to `rowAt`. */
+  /** Rows the framer offered straight to `rowAt`, and the observer took. */
   taken: number;
   /** The transcript so far, including what came after play() (from observer.end()). */
   ttyNow(): string;
@@ -129,7 +129,7 @@ export interface PlayOptions {
   /**
    * Every packet comes as a Buffer of its own (`message`), as one split across chunks does; by
    * default a packet whole in its chunk is read where it lies (`messageAt`, and `rowAt` for the
-   * rows of a result set after the first), as in the relay.
+   * rows of a result set), as in the relay.
    */
   views?: boolean;
 }
@@ -165,7 +165,6 @@ export function play(conv: Conv, options: PlayOptions = {}): Played {
             if (read) serverMessages++;
             return read;
           },
-          takesRun: (f: number, l: number, s: number) => observer.server.takesRun!(f, l, s),
           rowAt: (b: Buffer, start: number, end: number, s: number) => {
             const read = observer.server.rowAt!(b, start, end, s);
             if (read) {

@@ -157,7 +157,6 @@ export class MysqlObserver {
         }
       },
       // Up to the cap, the rows of a result set are taken one after the other, read where they lie.
-      takesRun: (first) => first < Header.Eof && this.disposition === 'process' && this.queue[0]!.phase === Phase.Rows,
       rowAt: (bytes, start, end, seq) => this.takeRow(bytes, start, end, seq),
       // Past the cap, every row of the result set is refused: the framer counts a run of them in one call.
       skipsRun: () => this.disposition === 'row',

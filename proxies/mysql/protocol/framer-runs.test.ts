@@ -1,8 +1,8 @@
 /**
- * The framer's runs of rows (framer.ts): rows a sink takes (`takesRun`/
- * `rowAt`) are offered in place in a tight loop, and rows it refuses past
- * its cap (`skipsRun`/`skippedRun`) are stepped over and counted in one
- * call; either way with the events the one-by-one path gives.
+ * The framer's runs of rows (framer.ts): rows a sink takes (`rowAt`) are
+ * offered in place in a tight loop, and rows it refuses past its cap
+ * (`skipsRun`/`skippedRun`) are stepped over and counted in one call;
+ * either way with the events the one-by-one path gives.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -104,11 +104,10 @@ describe('PacketFramer: runs of rows taken in place', () => {
     return Buffer.concat(packets.map((p, k) => writePacket(p, (seq + k) & 0xff)));
   }
 
-  /** A recorder that takes every run it is offered, reading rows in place unless `declines` says no to one. */
+  /** A recorder that takes every row it is offered, in place, unless `declines` says no to it. */
   function taker(declines: (first: number, length: number, seq: number) => boolean = () => false) {
     const r = recorder();
     let taken = 0;
-    r.sink.takesRun = (first) => first < 0xfe;
     r.sink.rowAt = (bytes, start, end, seq) => {
       assert.ok(end > start && bytes[start]! < 0xfe, 'a row: not empty, not an EOF, OK or ERR');
       if (declines(bytes[start]!, end - start, seq)) return false;
@@ -125,7 +124,7 @@ describe('PacketFramer: runs of rows taken in place', () => {
     return bytes;
   });
 
-  test('every row after the first of a run is offered to rowAt, in order, when it lies whole in the chunk', () => {
+  test('every message after a wanted one that could be a row is offered to rowAt, in order, when it lies whole in the chunk', () => {
     const rows = Array.from({ length: 300 }, (_, k) => Buffer.from(`\x05row${String(k).padStart(2, '0')}`, 'latin1'));
     const data = resultSet(rows, 250);
     const one = recorder();
@@ -134,9 +133,9 @@ describe('PacketFramer: runs of rows taken in place', () => {
     const framer = new PacketFramer({ side: 'server' });
     framer.push(data, run.sink);
     assert.deepEqual(run.events, one.events);
-    // The definition follows the column count; the rows after the first follow it.
-    assert.equal(run.taken(), 1 + 299);
-    assert.equal(run.asked.length, 4, 'wants is asked only where a run starts or ends');
+    // The definition follows the column count, and the rows the EOF.
+    assert.equal(run.taken(), 1 + 300);
+    assert.deepEqual(run.asked.map(([first]) => first), [0x01, 0xfe, 0xfe], 'wants is asked only of what cannot be a row');
     assert.equal(framer.lastSequenceId, (250 + 3 + 300) & 0xff);
     assert.ok(framer.idle);
   });
@@ -163,7 +162,7 @@ describe('PacketFramer: runs of rows taken in place', () => {
     const stray = writePacket(hex('0504'), 42);
     const run = taker();
     new PacketFramer({ side: 'server' }).push(Buffer.concat([resultSet(rows).subarray(0, -9), stray]), run.sink);
-    assert.equal(run.taken(), 1 + 2);
+    assert.equal(run.taken(), 1 + 3);
     assert.deepEqual(run.asked.at(-1), [0x05, 2, 42]);
     assert.deepEqual(run.events.at(-1), ['message', '0504', 42, 2, false]);
   });

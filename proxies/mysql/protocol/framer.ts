@@ -23,10 +23,10 @@
  *   together;
  * - a wanted payload longer than maxBuffered is handed over cut to its
  *   first maxBuffered bytes with `truncated` set; the rest is stepped over;
- * - a sink that will read every following row of a result set in place says
- *   so with `takesRun`: the framer then offers it each such row (as below)
- *   lying whole in a chunk straight to `rowAt`, without the steps of the
- *   ordinary path;
+ * - a sink with `rowAt` is offered, after a wanted message, each following
+ *   message that could be a row of a result set (a one-packet message whole
+ *   in the chunk, as below) straight away, without the steps of the ordinary
+ *   path, until it declines one;
  * - a sink that will refuse every following row of a result set (rows past
  *   the transcript's cap) says so with `skipsRun`: the framer then steps
  *   over one-packet messages lying whole in a chunk, with sequence ids that
@@ -117,7 +117,7 @@ export class PacketFramer {
   private firstPart: Buffer | null = null;
   private readonly moreParts: Buffer[] = [];
   private keptLength = 0;
-  /** The sink takes a run of rows, each read where it lies. */
+  /** The last message was wanted: the next ones that could be rows are offered to rowAt until it declines one. */
   private taking = false;
   /** The sink skips a run of rows; what the run counted in this push. */
   private inRun = false;
@@ -171,7 +171,7 @@ export class PacketFramer {
           }
           this.endRun(sink);
         } else if (this.taking) {
-          // A row of the run being taken, whole in this chunk: read where it lies, unless the sink declines it.
+          // What could be the next row, whole in this chunk: read where it lies, unless the sink declines it.
           const length = this.runRowAt(chunk, i, this.maxBuffered);
           if (length >= 0 && this.takeRow(sink, chunk, i, length)) {
             i += 4 + length;
@@ -294,12 +294,13 @@ export class PacketFramer {
       this.sinkError ??= { error };
     }
     this.keepLeft = this.wanted ? this.maxBuffered : 0;
-    if (this.sinkError !== null) return;
-    try {
-      if (this.wanted) this.taking = sink.rowAt !== undefined && sink.takesRun?.(this.firstByte, this.packetLength, this.firstSeq) === true;
-      else if (sink.skippedRun !== undefined) this.inRun = sink.skipsRun?.(this.firstByte, this.packetLength, this.firstSeq) === true;
-    } catch (error) {
-      this.sinkError ??= { error };
+    this.taking = this.wanted && sink.rowAt !== undefined;
+    if (!this.wanted && sink.skippedRun !== undefined && this.sinkError === null) {
+      try {
+        this.inRun = sink.skipsRun?.(this.firstByte, this.packetLength, this.firstSeq) === true;
+      } catch (error) {
+        this.sinkError ??= { error };
+      }
     }
   }
 

@@ -38,17 +38,12 @@ export interface PacketSink {
   /** `count` unwanted one-packet messages of `bytes` payload bytes in all, the last with sequence id `lastSeq`. */
   skippedRun?(count: number, lastSeq: number, bytes: number): void;
   /**
-   * Asked after `wants` said yes: true when the sink will want the following one-packet
-   * messages that are not EOF, OK or ERR packets while sequence ids follow on (a result set's
-   * rows), and read them in place. Each such message whole in a chunk and at most maxBuffered
-   * long is then offered to `rowAt` (which a sink answering true must have) in a tight loop,
-   * without `wants`; anything else ends the run and takes the ordinary path.
-   */
-  takesRun?(firstByte: number, length: number, seq: number): boolean;
-  /**
-   * A message of the run being taken, at `bytes[start, end)` of the chunk being pushed: true
-   * when the sink read it, false to decline it (having changed nothing), which ends the run;
-   * the message then takes the ordinary path, `wants` first.
+   * Offered, after a wanted message, each following message that could be a row of a result
+   * set: a one-packet message whole in the chunk being pushed, at `bytes[start, end)`, not
+   * empty nor longer than maxBuffered, with the next sequence id and a first byte that does not
+   * start an EOF, OK or ERR packet (below 0xFE). True when the sink took it as a row, in place
+   * of `wants` and `message`; false to decline it, having changed nothing: it then takes the
+   * ordinary path, and nothing more is offered until a message is wanted again.
    */
   rowAt?(bytes: Buffer, start: number, end: number, seq: number): boolean;
 }
