@@ -136,6 +136,9 @@ describe('ERR, EOF and LOCAL INFILE packets', () => {
     assert.deepEqual(encodeEof(eof, P41), hex('fe02000a00'));
     assert.deepEqual(decodeEof(encodeEof(eof, P41), P41), eof);
     assert.deepEqual(decodeEof(hex('fe'), 0), { warnings: 0, statusFlags: 0 });
+    assert.deepEqual(decodeEof(hex('fe3412cdab'), P41), { warnings: 0x1234, statusFlags: 0xabcd }, 'little-endian, high bits too');
+    refuses(() => decodeEof(hex('fe3412cdab'), 0), 'mysql/server: EOF packet has 4 bytes after its last field');
+    refuses(() => decodeEof(hex('00000000'), P41), 'mysql/server: EOF packet starts with 0x00, not 0xfe');
     refuses(() => decodeEof(hex('fe0000000000000000'), P41), 'mysql/server: EOF packet is 9 bytes long; an EOF packet is shorter than 9');
     assert.ok(isEofPacket(0xfe, 5));
     assert.ok(!isEofPacket(0xfe, 9));

@@ -268,6 +268,10 @@ export function encodeProgressReport(p: ProgressReport): Buffer {
 }
 
 export function decodeEof(payload: Buffer, capabilities: number, start = 0, end = payload.length): EofPacket {
+  // The EOF of every result set, read without a reader: 0xFE, then the warnings and status flags.
+  if (end - start === 5 && payload[start] === Header.Eof && capabilities & Capability.CLIENT_PROTOCOL_41) {
+    return { warnings: payload[start + 1]! | (payload[start + 2]! << 8), statusFlags: payload[start + 3]! | (payload[start + 4]! << 8) };
+  }
   const r = reader(payload, 'EOF packet', start, end);
   const header = r.int1('the header');
   if (header !== Header.Eof) r.fail(`starts with ${hexByte(header)}, not 0xfe`);
