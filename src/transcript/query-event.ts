@@ -19,6 +19,7 @@
  *   is data, and whoever displays it escapes it.
  */
 import type { RecordedEvent } from '../recording/frames.js';
+import { isPlain, PrintableMemo, statementTexts } from './plain-text.js';
 
 export const MAX_TEXT_BYTES = 64 * 1024;
 export const MAX_PARAMS = 64;
@@ -127,11 +128,12 @@ export function queryEvent(q: QueryInput): QueryEvent {
   return e;
 }
 
-/** A string JSON.stringify leaves as it is between its quotes: printable ASCII without `"` or `\`. */
-const PLAIN_JSON_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+/** A session's database seldom changes: what it needs is remembered apart. */
+const databases = new PrintableMemo();
 
-function jsonString(s: string): string {
-  return PLAIN_JSON_STRING.test(s) ? `"${s}"` : JSON.stringify(s);
+/** `JSON.stringify(s)`: a plain string (see plain-text.ts) put between quotes without it. */
+function jsonString(s: string, memo?: PrintableMemo): string {
+  return (memo ? memo.plain(s) : isPlain(s)) ? `"${s}"` : JSON.stringify(s);
 }
 
 function jsonNumber(n: number): string {
@@ -147,8 +149,8 @@ function jsonNumber(n: number): string {
  */
 export function queryEventJson(e: QueryEvent): string {
   let json = '{"type":"query"';
-  if (e.database !== undefined) json += `,"database":${jsonString(e.database)}`;
-  json += `,"text":${jsonString(e.text)}`;
+  if (e.database !== undefined) json += `,"database":${jsonString(e.database, databases)}`;
+  json += `,"text":${jsonString(e.text, statementTexts)}`;
   if (e.params !== undefined) {
     json += ',"params":[';
     for (let i = 0; i < e.params.length; i++) {

@@ -16,6 +16,7 @@
  *   MAX_SHOWN_PARAMS of them, table cells to maxCellWidth columns.
  */
 import { DEFAULT_MAX_CELL_WIDTH, ELLIPSIS, charWidth, escapeCodePoint, isPrintableAscii, safeLine, safeLines } from './display.js';
+import { statementTexts } from './plain-text.js';
 import { type LineState, lineStates, promptFor } from './sql-prompt.js';
 import { type TableInput, renderTable } from './table.js';
 
@@ -197,7 +198,7 @@ export class Transcript {
     }
     const first = this.lastSafePrompt;
     // One line of printable ASCII (the common case): nothing to cut, escape or continue.
-    if (text.length <= MAX_STATEMENT_CHARS && isPrintableAscii(text)) return first + text.trimEnd() + CRLF;
+    if (text.length <= MAX_STATEMENT_CHARS && statementTexts.printable(text)) return first + text.trimEnd() + CRLF;
     let cut = '';
     if (text.length > MAX_STATEMENT_CHARS) {
       let end = MAX_STATEMENT_CHARS;
