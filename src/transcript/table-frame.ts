@@ -47,6 +47,8 @@ const SLAB = 64 * 1024;
 const RETAINED = 64 * 1024;
 /** A TableRows' buffer once done() (never one before: a lent or allocated buffer has room). */
 const EMPTY = new Uint8Array(0);
+/** What a TableRows copies from when it copies from nothing (a constant: reading EMPTY.buffer is a call into V8). */
+const NO_BUFFER = new ArrayBuffer(0);
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
@@ -97,7 +99,7 @@ export class TableRows {
   private cells = 0;
   /** The last array valueCell copied from, and its ArrayBuffer and offset in it (see sourceView). */
   private source: Uint8Array | null = null;
-  private sourceBuffer: ArrayBufferLike = EMPTY.buffer;
+  private sourceBuffer: ArrayBufferLike = NO_BUFFER;
   private sourceOffset = 0;
 
   /** `lender`: the connection's TableBuffer, whose buffer this keeps its rows in until done(). */
@@ -246,7 +248,7 @@ export class TableRows {
   /** The payload was used, or is not wanted: the buffer goes back to the lender, and this holds nothing. */
   done(): void {
     this.source = null;
-    this.sourceBuffer = EMPTY.buffer;
+    this.sourceBuffer = NO_BUFFER;
     if (this.buf === EMPTY) return;
     this.lender?.giveBack(this.buf);
     this.buf = EMPTY;
