@@ -64,3 +64,28 @@ test('the cache holds its last `size` additions, the latest first, as a list of 
     }),
   );
 });
+
+test('keys of every length up to past the short-key limit are told apart by any one byte', () => {
+  const key = fc.integer({ min: 0, max: 140 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n, max: 1 }).map((b) => Buffer.from(b)));
+  /** The value of the latest key added with these bytes. */
+  const latest = (keys: Buffer[], bytes: Buffer): number | undefined => {
+    for (let i = keys.length - 1; i >= 0; i--) if (keys[i]!.equals(bytes)) return i;
+    return undefined;
+  };
+  fc.assert(
+    fc.property(fc.array(key, { minLength: 1, maxLength: 4 }), fc.nat(), fc.nat(3), (keys, flip, pad) => {
+      const cache = new RecentDecodes<number>(4, 1024);
+      keys.forEach((k, i) => cache.add(k, i));
+      for (const k of keys) {
+        const chunk = Buffer.concat([Buffer.alloc(pad, 1), k, Buffer.alloc(pad, 1)]);
+        assert.equal(cache.findAt(chunk, pad, pad + k.length), latest(keys, k));
+        if (k.length === 0) continue;
+        // One byte different, anywhere: found only if another key has exactly those bytes.
+        const changed = Buffer.from(chunk);
+        changed[pad + (flip % k.length)]! ^= 1;
+        assert.equal(cache.findAt(changed, pad, pad + k.length), latest(keys, changed.subarray(pad, pad + k.length)));
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
