@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { renderTable } from '../../src/transcript/index.js';
 import { TableRows } from '../../src/transcript/table-frame.js';
 import type { Run } from './observer-state.js';
-import { ColumnFlag as F, ColumnType as T, encodeBinaryRow, encodeTextRow, type ColumnDefinition } from './protocol/resultset.js';
-import { formatTextValue } from './protocol/values.js';
+import { ColumnFlag as F, ColumnType as T, decodeBinaryRow, encodeBinaryRow, encodeTextRow, type ColumnDefinition } from './protocol/resultset.js';
+import { formatBinaryValue, formatTextValue } from './protocol/values.js';
 import { addRow } from './rows.js';
 
 const UTF8MB4 = 45;
@@ -76,4 +76,61 @@ test('a row that does not decode is shown as ellipses, and counted', () => {
   assert.equal(run.rows, 1);
   assert.equal(result.count, 1);
   assert.ok(result.render().includes(' … | … | …'));
+});
+
+test('binary rows of any bytes: the cells a reader of the whole row gives, or ellipses where it refuses the row', () => {
+  const pool = [
+    column('s', T.VAR_STRING, UTF8MB4),
+    column('b', T.BLOB, BINARY, F.BINARY | F.BLOB),
+    column('n', T.LONG, BINARY, F.NUM),
+    column('d', T.DOUBLE, BINARY, F.NUM),
+    column('t', T.DATETIME, BINARY),
+    column('m', T.NEWDECIMAL, BINARY, F.NUM),
+  ];
+  const value = (c: ColumnDefinition): fc.Arbitrary<Buffer | string | number | null> =>
+    c.type === T.LONG
+      ? fc.oneof(fc.constant(null), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }))
+      : c.type === T.DOUBLE || c.type === T.DATETIME
+        ? fc.constant(null)
+        : fc.oneof(fc.constant(null), fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b)));
+  const rows = fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 6 }).chain((columns) =>
+    fc.record({
+      columns: fc.constant(columns),
+      payloads: fc.array(
+        fc.oneof(
+          fc.tuple(...columns.map(value)).map((values) => encodeBinaryRow(values, columns)),
+          // A row cut short, with bytes added, or with one byte changed.
+          fc.tuple(fc.tuple(...columns.map(value)), fc.nat(), fc.integer({ min: -3, max: 3 }), fc.nat(255)).map(([values, at, grow, b]) => {
+            const row = encodeBinaryRow(values, columns);
+            if (grow < 0) return row.subarray(0, Math.max(0, row.length + grow));
+            if (grow > 0) return Buffer.concat([row, Buffer.alloc(grow, b)]);
+            const changed = Buffer.from(row);
+            changed[at % row.length] = b;
+            return changed;
+          }),
+          fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b)),
+        ),
+        { maxLength: 5 },
+      ),
+    }),
+  );
+  fc.assert(
+    fc.property(rows, ({ columns, payloads }) => {
+      const align = columns.map((c) => ({ name: c.name, align: 'left' as const }));
+      const result = new TableRows(10);
+      result.columns(align);
+      const run = { rows: 0, binary: true, columns, result } as unknown as Run;
+      // Each row where it lies in a larger chunk, as the framer offers it.
+      for (const p of payloads) addRow(run, Buffer.concat([Buffer.from([0, 0]), p, Buffer.from([0])]), false, 2, 2 + p.length);
+      const expectedRows = payloads.map((p) => {
+        try {
+          return decodeBinaryRow(p, columns).map((v, i) => (v === null ? null : Buffer.isBuffer(v) ? formatTextValue(v, columns[i]!) : formatBinaryValue(v, columns[i]!)));
+        } catch {
+          return columns.map(() => '…');
+        }
+      });
+      assert.equal(result.render(), renderTable({ columns: align, rows: expectedRows, totalRows: payloads.length, maxRows: 10 }));
+    }),
+    { numRuns: 400 },
+  );
 });

@@ -8,7 +8,8 @@
  */
 import { ELLIPSIS, type TableRows } from '../../src/transcript/index.js';
 import type { Run } from './observer-state.js';
-import { binaryNull, openBinaryRow, openTextRow, type ColumnDefinition } from './protocol/resultset.js';
+import { binaryNull, binaryRowReader, binaryRowValuesAt, openTextRow, type ColumnDefinition } from './protocol/resultset.js';
+import type { PayloadReader } from './protocol/wire.js';
 import { BINARY_CHARSET, binaryValueIsBytes, ColumnFlag, formatBinaryValue, formatTextValue, hexLiteral, isPrintableUtf8, readBinaryValue } from './protocol/values.js';
 
 /** The row at `payload[start, end)` (by default the whole of `payload`), kept while the result wants it. */
@@ -57,22 +58,41 @@ function textCells(payload: Buffer, start: number, end: number, columns: readonl
   r.end();
 }
 
+/**
+ * A binary row's cells. A string with a one-byte length (any value shorter than 251 bytes) is
+ * found where it lies without a reader; from the first other value on, a PayloadReader reads
+ * the rest. A row that ends too soon or goes on past its last value throws, as with a reader.
+ */
 function binaryCells(payload: Buffer, start: number, end: number, columns: readonly ColumnDefinition[], result: TableRows): void {
-  const r = openBinaryRow(payload, columns.length, start, end);
+  let at = binaryRowValuesAt(payload, columns.length, start, end);
+  let r: PayloadReader | undefined;
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
     if (binaryNull(payload, i, start)) {
       result.nullCell();
-    } else if (binaryValueIsBytes(column.type)) {
-      const at = r.lenencStart('value', i);
-      bytesCell(result, payload, at, r.position, column);
+      continue;
+    }
+    const bytes = binaryValueIsBytes(column.type);
+    if (bytes && r === undefined) {
+      const length = at < end ? payload[at]! : 0xfb;
+      if (length < 0xfb && length < end - at) {
+        bytesCell(result, payload, at + 1, at + 1 + length, column);
+        at += 1 + length;
+        continue;
+      }
+    }
+    r ??= binaryRowReader(payload, at, end);
+    if (bytes) {
+      const from = r.lenencStart('value', i);
+      bytesCell(result, payload, from, r.position, column);
     } else {
       const shown = formatBinaryValue(readBinaryValue(r, column.type, (column.flags & ColumnFlag.UNSIGNED) !== 0, i), column);
       if (shown === null) result.nullCell();
       else result.shownCell(shown);
     }
   }
-  r.end();
+  if (r) r.end();
+  else if (at !== end) binaryRowReader(payload, at, end).end();
 }
 
 /** A text row the framer cut short: the values that arrived, the last maybe in part (`cut`, -1 if none was). */

@@ -229,6 +229,24 @@ export function openBinaryRow(payload: Buffer, columnCount: number, start = 0, e
 }
 
 /**
+ * Where the values of the binary row at `payload[start, end)` start, past its header and NULL
+ * bitmap, checked as openBinaryRow checks them, and without a reader unless it refuses them.
+ */
+export function binaryRowValuesAt(payload: Buffer, columnCount: number, start: number, end: number): number {
+  const at = start + 1 + ((columnCount + 9) >>> 3);
+  if (at <= end && payload[start] === BINARY_ROW_HEADER) return at;
+  return openBinaryRow(payload, columnCount, start, end).position;
+}
+
+/**
+ * A reader of the binary row at `payload[start, end)` from `at`, a position between two of its
+ * values (binaryRowValuesAt's, or past a value), for the values read with one.
+ */
+export function binaryRowReader(payload: Buffer, at: number, end: number): PayloadReader {
+  return reader(payload, 'binary row', at, end);
+}
+
+/**
  * Whether value `i` of a binary row (openBinaryRow checked it) starting at `payload[start]` is
  * NULL: its bit, offset by 2, in the bitmap after the header.
  */
