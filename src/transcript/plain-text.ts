@@ -24,8 +24,9 @@ export class PrintableMemo {
     return this.lastPrintable;
   }
 
+  /** Printable, and without `"` or `\`: what JSON.stringify leaves as it is between its quotes. */
   plain(s: string): boolean {
-    return this.printable(s) && !s.includes('"') && !s.includes('\\');
+    return this.printable(s) && noQuoteOrBackslash(s);
   }
 }
 
@@ -34,7 +35,9 @@ export const statementTexts = new PrintableMemo();
 
 /** Plain text, asked about once. */
 export function isPlain(s: string): boolean {
-  return PLAIN.test(s);
+  return isPrintableAscii(s) && noQuoteOrBackslash(s);
 }
 
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+function noQuoteOrBackslash(s: string): boolean {
+  return !s.includes('"') && !s.includes('\\');
+}
