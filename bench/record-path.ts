@@ -12,7 +12,7 @@
  *
  *   node dist/bench/record-path.js [--transactions 20000] [--runs 5] [--only pg-select,my-read] [--sessions 1,10,100] [--wire]
  *                                  [--half recorded|unrecorded] [--flush-ms 1000] [--checkpoint-ms 10000]
- *                                  [--large-hash openssl|libsodium]
+ *                                  [--large-hash openssl|libsodium] [--chunk-kib 64]
  *
  *   pg-select, pg-tpcb, my-point, my-read   as pgbench -S, pgbench's TPC-B-like mix, sysbench
  *                                           oltp_point_select and oltp_read_only send them
@@ -110,8 +110,8 @@ function statementText(request: Buffer, protocol: Workload['protocol']): string 
   return request[4] === 0x03 ? request.toString('utf8', 5) : 'EXECUTE';
 }
 
-/** The recorder's flush and checkpoint intervals, ms (--flush-ms, --checkpoint-ms). */
-const intervals = { flush: 1000, checkpoint: 10_000 };
+/** The recorder's flush and checkpoint intervals, ms (--flush-ms, --checkpoint-ms), and its chunk size (--chunk-kib). */
+const intervals = { flush: 1000, checkpoint: 10_000, chunkSize: 64 * 1024 };
 
 async function openRelayed(w: Workload, store: LocalStore, recorded: boolean, wire = false): Promise<Relayed> {
   const session = await Session.open(
@@ -122,7 +122,7 @@ async function openRelayed(w: Workload, store: LocalStore, recorded: boolean, wi
           ? Promise.reject(new Error('not recorded'))
           : Recorder.start({ store, sodium, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger() }, who, {
           flushInterval: intervals.flush,
-          chunkSize: 64 * 1024,
+          chunkSize: intervals.chunkSize,
           checkpointInterval: intervals.checkpoint,
           keystrokes: true,
         }),
@@ -210,13 +210,14 @@ async function runOnce(w: Workload, store: LocalStore, transactions: number, rec
 }
 
 async function main(): Promise<void> {
-  const { values } = benchArgs({ options: { transactions: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, sessions: { type: 'string', default: '1' }, wire: { type: 'boolean', default: false }, half: { type: 'string', default: '' }, 'flush-ms': { type: 'string', default: '1000' }, 'checkpoint-ms': { type: 'string', default: '10000' }, 'large-hash': { type: 'string', default: '' } } });
+  const { values } = benchArgs({ options: { transactions: { type: 'string', default: '20000' }, runs: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, sessions: { type: 'string', default: '1' }, wire: { type: 'boolean', default: false }, half: { type: 'string', default: '' }, 'flush-ms': { type: 'string', default: '1000' }, 'checkpoint-ms': { type: 'string', default: '10000' }, 'chunk-kib': { type: 'string', default: '64' }, 'large-hash': { type: 'string', default: '' } } });
   if (values['large-hash'] !== '') {
     if (!['openssl', 'libsodium'].includes(values['large-hash'])) throw new Error(`--large-hash: openssl or libsodium, not ${values['large-hash']}`);
     setLargeHashBackend(values['large-hash'] as LargeHashBackend);
   }
   intervals.flush = Number(values['flush-ms']);
   intervals.checkpoint = Number(values['checkpoint-ms']);
+  intervals.chunkSize = Number(values['chunk-kib']) * 1024;
   const transactions = Number(values.transactions);
   const runs = Number(values.runs);
   const only = values.only ? values.only.split(',') : undefined;

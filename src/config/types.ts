@@ -151,7 +151,7 @@ export interface Config {
   readonly recording: {
     /** Longest time recorded bytes wait before their chunk is sealed and written, ms. */
     readonly flushInterval: number;
-    /** Largest plaintext chunk, bytes. */
+    /** Plaintext chunk size, bytes; a busy stream's chunks grow to four times it (src/recording/stream-buffer.ts). */
     readonly chunkSize: number;
     /** Longest time between signed checkpoints, ms. */
     readonly checkpointInterval: number;

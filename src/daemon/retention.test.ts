@@ -48,7 +48,8 @@ async function tempStore(name: string): Promise<LocalStore> {
 async function record(store: LocalStore, journal: GatewayLog, text = 'hello'): Promise<string> {
   const recorder = await Recorder.start({ store, sodium: s, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger(), journal }, who, options);
   recorder.terminal(0, { term: 'xterm', cols: 80, rows: 24 });
-  for (let i = 0; i < 20; i++) {
+  // 12 KB: 1, 2 and 4 KiB chunks (a busy stream's grow), then more of 4 KiB.
+  for (let i = 0; i < 40; i++) {
     recorder.output(new TextEncoder().encode(`${text} ${i} ${'x'.repeat(300)}\r\n`));
     recorder.input(new TextEncoder().encode('y'));
   }

@@ -4,7 +4,8 @@
  *   output / input / resize / event / screen
  *        │ frames, time = ms since the session started
  *        ▼
- *   StreamBuffer per stream ── flushed at chunkSize or flushInterval (sooner while watched live)
+ *   StreamBuffer per stream ── flushed when full or at flushInterval (sooner while watched live);
+ *        │ full at chunkSize, growing to 4 × chunkSize while the stream stays busy
  *        │ RecordSealer.sealChunk (the only holder of the record key)
  *        ▼
  *   WriteQueue (in order; a stream's queued chunks go out together) ── RecordingStore
@@ -315,7 +316,7 @@ export class Recorder extends EventEmitter {
   private appendData(name: string, data: Uint8Array, kind = FrameKind.Data, at?: number): void {
     const s = this.stream(name);
     const t = this.lateTime(s, at);
-    // Large writes are split so that no chunk passes chunkSize.
+    // Large writes are split so that no chunk passes its size.
     for (let offset = 0; offset < data.length; ) {
       if (s.buffer.free() <= 0) this.sealAndStore(s, false);
       const piece = Math.min(data.length - offset, s.buffer.free());
@@ -357,12 +358,13 @@ export class Recorder extends EventEmitter {
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    for (const s of this.streams.values()) if (s.buffer.size > 0) this.sealAndStore(s, false);
+    for (const s of this.streams.values()) if (s.buffer.size > 0) this.sealAndStore(s, false, false);
   }
 
-  private sealAndStore(s: OpenStream, last: boolean): void {
+  /** Seals the stream's pending frames as its next chunk; `filled` as for StreamBuffer.take. */
+  private sealAndStore(s: OpenStream, last: boolean, filled = true): void {
     if (s.buffer.size === 0 && !last) return;
-    const plaintext = s.buffer.take();
+    const plaintext = s.buffer.take(filled);
     this.deps.onSealed?.(s.info.kind, plaintext.length);
     const ciphertext = this.sealer.sealChunk(s.info.id, plaintext, last);
     const index = s.nextIndex++;

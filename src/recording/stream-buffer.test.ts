@@ -14,7 +14,7 @@ test('a frame appended as text holds the bytes of the text as UTF-8, ASCII or no
         asText.appendText(FrameKind.Data, t, s, Buffer.byteLength(s));
         asBytes.append(FrameKind.Data, t, Buffer.from(s, 'utf8'));
       }
-      assert.deepEqual(Buffer.from(asText.take()), Buffer.from(asBytes.take()));
+      assert.deepEqual(Buffer.from(asText.take(false)), Buffer.from(asBytes.take(false)));
     }),
   );
 });
@@ -31,12 +31,12 @@ test('a text frame written before it is measured is the same frame, however its 
         assert.equal(unmeasured.appendTextIfRoom(FrameKind.Event, t, s), Buffer.byteLength(s));
         measured.append(FrameKind.Event, t, Buffer.from(s, 'utf8'));
       }
-      assert.deepEqual(Buffer.from(unmeasured.take()), Buffer.from(measured.take()));
+      assert.deepEqual(Buffer.from(unmeasured.take(false)), Buffer.from(measured.take(false)));
     }),
   );
   const b = new StreamBuffer(1 << 20);
   b.appendTextIfRoom(FrameKind.Data, 5, 'é'.repeat(100));
-  assert.deepEqual(Buffer.from(b.take()), Buffer.concat([Buffer.from([FrameKind.Data, 5, 0xc8, 0x01]), Buffer.from('é'.repeat(100))]));
+  assert.deepEqual(Buffer.from(b.take(false)), Buffer.concat([Buffer.from([FrameKind.Data, 5, 0xc8, 0x01]), Buffer.from('é'.repeat(100))]));
 });
 
 test('a text frame that might not fit the chunk is left to the caller, nothing written', () => {
@@ -47,4 +47,26 @@ test('a text frame that might not fit the chunk is left to the caller, nothing w
   assert.equal(b.appendTextIfRoom(FrameKind.Data, 0, 'x'.repeat(335)), 335);
   assert.equal(b.appendTextIfRoom(FrameKind.Data, 0, 'x', 2), -1);
   assert.equal(b.appendTextIfRoom(FrameKind.Data, 0, 'x', 3), 1);
+});
+
+test('a busy stream\'s chunks double up to four times the chunk size; a flushed one halves them again', () => {
+  const b = new StreamBuffer(1024);
+  const fill = (): number => {
+    // Frames of 100 bytes until the next would not fit: the chunk is as full as the recorder fills it.
+    while (b.free() >= 100) b.append(FrameKind.Data, 0, new Uint8Array(100));
+    return b.take(true).length;
+  };
+  const filled = [fill(), fill(), fill(), fill()];
+  assert.deepEqual(filled.map((n) => Math.ceil(n / 1024)), [1, 2, 4, 4], `${filled}`);
+  for (const [i, n] of filled.entries()) assert.ok(n <= 1024 << Math.min(i, 2), `chunk ${i} of ${n} bytes`);
+  assert.equal(b.chunkLimit, 4096);
+  b.append(FrameKind.Data, 0, new Uint8Array(10));
+  assert.equal(b.take(false).length, 13, "a frame of 10 bytes and its 3 bytes of header");
+  assert.equal(b.chunkLimit, 2048);
+  assert.ok(b.held >= 4096, `${b.held}`);
+  b.take(false);
+  b.take(false);
+  assert.ok(b.held <= 2048, `a stream quiet again gives back a burst's buffer: ${b.held} bytes held`);
+  assert.equal(b.chunkLimit, 1024, 'never below the chunk size');
+  assert.equal(b.free(), 1024 - 17);
 });

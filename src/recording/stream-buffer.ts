@@ -3,6 +3,16 @@
  * into a reusable buffer; `take()` hands out the chunk plaintext and starts over.
  * The buffer starts small and grows with use, so an idle session's streams
  * cost a few KiB, not a chunk each.
+ *
+ * A chunk ends at `chunkSize` while the stream is quiet. A busy stream's chunks
+ * grow: each chunk that fills up doubles the next one's size, up to
+ * BUSY_CHUNK_FACTOR times chunkSize, and each one a flush takes before it fills
+ * halves it again, down to chunkSize. Every chunk costs a seal, a digest and a
+ * store write of its own (on libuv's pool: a thread's wake-up and the loop's),
+ * whatever its size; a database session recording result sets fills 64 KiB
+ * chunks dozens of times a second. A busy stream still holds at most
+ * BUSY_CHUNK_FACTOR chunks' worth, and a quiet stream's chunks, sealed by the
+ * flush interval, are as before.
  */
 import { encodeFrameInto, frameSize, FrameKind, varintLength, writeVarint } from './frames.js';
 
@@ -10,12 +20,23 @@ import { encodeFrameInto, frameSize, FrameKind, varintLength, writeVarint } from
 const MAX_FRAME_HEADER = 17;
 const INITIAL_CAPACITY = 1024;
 
+/** A busy stream's chunks grow to this many times chunkSize. */
+export const BUSY_CHUNK_FACTOR = 4;
+
 export class StreamBuffer {
   private buf: Buffer;
   private length = 0;
+  /** Where the chunk under way ends: chunkSize times a power of two, at most BUSY_CHUNK_FACTOR. */
+  private limit: number;
 
   constructor(readonly chunkSize: number) {
     this.buf = Buffer.alloc(Math.min(INITIAL_CAPACITY, chunkSize));
+    this.limit = chunkSize;
+  }
+
+  /** The size of the chunk under way: chunkSize, or more while the stream is busy. */
+  get chunkLimit(): number {
+    return this.limit;
   }
 
   get size(): number {
@@ -24,7 +45,7 @@ export class StreamBuffer {
 
   /** Payload bytes the next frame may carry without the chunk passing `chunkSize` (may be <= 0). */
   free(): number {
-    return this.chunkSize - this.length - MAX_FRAME_HEADER;
+    return this.limit - this.length - MAX_FRAME_HEADER;
   }
 
   append(kind: FrameKind, t: number, payload: Uint8Array): void {
@@ -70,11 +91,27 @@ export class StreamBuffer {
     return bytes;
   }
 
-  /** The pending plaintext (a view valid until the next append) and reset. */
-  take(): Uint8Array {
+  /**
+   * The pending plaintext (a view valid until the next append) and reset. `filled`: the chunk
+   * is taken because it is full (the next chunk may be larger), not by a flush (it may be smaller).
+   */
+  take(filled: boolean): Uint8Array {
     const out = this.buf.subarray(0, this.length);
     this.length = 0;
+    if (filled) {
+      this.limit = Math.min(this.limit * 2, this.chunkSize * BUSY_CHUNK_FACTOR);
+    } else {
+      this.limit = Math.max(this.limit / 2, this.chunkSize);
+      // A burst's buffer is given back as the stream quietens: a session busy once and idle
+      // since holds what a chunk needs, not four times it (the view handed out keeps the old).
+      if (this.buf.length > this.limit * 2) this.buf = Buffer.alloc(this.limit);
+    }
     return out;
+  }
+
+  /** Bytes of memory the buffer holds. */
+  get held(): number {
+    return this.buf.length;
   }
 
   /** Room for `frame` more bytes, growing the buffer (kept bytes and all) when needed. */

@@ -8,7 +8,7 @@
  * timed chunk paid more for the hand-off than for its sealing
  * (bench/quiet-sessions.ts). So appends up to DIRECT_MAX bytes are written
  * with a synchronous `writev` from the event loop, as PostgreSQL's backends
- * write their WAL. Full chunks (64 KiB) still go to the pool: there the
+ * write their WAL. Full chunks (64 to 256 KiB) still go to the pool: there the
  * hand-off is small beside the copy into fresh page-cache pages, and a pool
  * thread does that copy on the other core while the loop relays (SSH bulk
  * output with 64 KiB chunks written from the loop: the same CPU per MB and,
