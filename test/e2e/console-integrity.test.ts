@@ -18,12 +18,12 @@ import type { Step } from '../fixtures/record-session.js';
 import { TamperedHome } from '../fixtures/tamper.js';
 
 const MARKER = 'RG-INTEGRITY-MARKER-5d1e';
-/** Three tty chunks: two full ones (64 KiB each) and the rest. */
+/** Three tty chunks: two full ones (64 KiB, then 128 KiB: a busy stream's chunks grow) and the rest. */
 const steps: Step[] = [
   { op: 'terminal', cols: 80, rows: 24 },
   { op: 'output', text: `alice@web:~$ echo ${MARKER}\r\n${MARKER}\r\n` },
   { op: 'event', event: { type: 'command', command: `echo ${MARKER}` } },
-  { op: 'repeat', times: 3, steps: [{ op: 'output', text: `${'log line of the session '.repeat(3)}\r\n`.repeat(800) }] },
+  { op: 'repeat', times: 4, steps: [{ op: 'output', text: `${'log line of the session '.repeat(3)}\r\n`.repeat(800) }] },
   { op: 'output', text: 'alice@web:~$ exit\r\n' },
 ];
 const TTY = 2;

@@ -18,7 +18,8 @@ const copies: string[] = [];
 
 const session = (label: string): Step[] => [
   { op: 'terminal', cols: 80, rows: 24 },
-  { op: 'repeat', times: 6, steps: [{ op: 'output', text: `${label} `.repeat(12_000) }] },
+  // 864 KB: five tty chunks (64, 128, 256, 256 KiB and the rest: a busy stream's chunks grow).
+  { op: 'repeat', times: 12, steps: [{ op: 'output', text: `${label} `.repeat(12_000) }] },
 ];
 
 before(async () => {
