@@ -10,6 +10,7 @@
  * from a view of their own.
  */
 import { ProtocolError } from '../../src/errors.js';
+import { textFacts } from '../../src/transcript/index.js';
 import { Command } from './protocol/commands.js';
 import { decodeStmtPrepareOk } from './protocol/statement-commands.js';
 import {
@@ -242,7 +243,7 @@ function prepareOk(c: ObserverContext, p: Pending, bytes: Buffer, start: number,
     return true;
   }
   const ok = decodeStmtPrepareOk(bytes.subarray(start, end), c.capabilities);
-  const statement: Statement = { text: prepare.text, cut: prepare.cut, paramCount: ok.paramCount, columns: [], types: undefined, longData: new Map() };
+  const statement: Statement = { text: prepare.text, facts: textFacts(prepare.text), cut: prepare.cut, paramCount: ok.paramCount, columns: [], types: undefined, longData: new Map() };
   remember(c.statements, ok.statementId, statement);
   c.lastPrepared = ok.statementId;
   const eof = c.deprecateEof ? 0 : 1;

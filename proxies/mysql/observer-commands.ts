@@ -139,7 +139,7 @@ function execute(c: ObserverContext, p: Pending, bytes: Buffer, start: number, e
     if (longData.size > 0) longData.clear();
   }
   const text = statement?.text ?? `EXECUTE statement ${id < 0 ? '?' : id}`;
-  p.run = c.begin(text, statement?.cut ?? false, params, p.start, true);
+  p.run = c.begin(text, statement?.cut ?? false, params, p.start, true, statement?.facts);
 }
 
 /**

@@ -6,7 +6,7 @@
  * (observer-answers.ts) reads their answers; the observer itself keeps the queue between them.
  */
 import type { ProtocolError } from '../../src/errors.js';
-import { Transcript } from '../../src/transcript/index.js';
+import { noteStatementText, Transcript, type TextFacts } from '../../src/transcript/index.js';
 import { Capability } from './protocol/capabilities.js';
 import { ServerStatus, SessionTrack, type OkPacket } from './protocol/packets.js';
 import { CONTINUATION_PROMPT, keep, MAX_KEPT_TEXT, type Run, type Statement } from './observer-state.js';
@@ -92,17 +92,21 @@ export class ObserverContext {
     return id === 0xffff_ffff ? this.lastPrepared : id;
   }
 
-  /** A statement goes into the transcript as the person typed it, at the prompt. */
-  begin(text: string, cut: boolean, params: (string | null)[] | undefined, start: number, binary: boolean): Run {
+  /** A statement goes into the transcript as the person typed it, at the prompt; `facts`: a prepared statement's. */
+  begin(text: string, cut: boolean, params: (string | null)[] | undefined, start: number, binary: boolean, facts?: TextFacts): Run {
+    if (facts) noteStatementText(facts);
     this.out.tty(this.transcript.statement(this.prompt, text, CONTINUATION_PROMPT));
     if (params && params.length > 0) this.out.tty(this.transcript.parameters(params.map((value) => ({ value }))));
-    return this.newRun(text, cut, params, start, binary, false);
+    const run = this.newRun(text, cut, params, start, binary, false);
+    run.facts = facts;
+    return run;
   }
 
   /** A run not yet shown: `silent` for commands a client runs on its own (followed, never shown). */
   newRun(text: string, cut: boolean, params: (string | null)[] | undefined, start: number, binary: boolean, silent: boolean): Run {
     return {
       text: keep(text, MAX_KEPT_TEXT * 4),
+      facts: undefined,
       cut: cut || text.length > MAX_KEPT_TEXT * 4,
       params,
       database: this.database,

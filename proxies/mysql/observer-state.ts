@@ -5,7 +5,7 @@
  * share. The observer (observer.ts) drives them; the transcript and events a
  * Run becomes are written by RunWriter (run-writer.ts).
  */
-import { ELLIPSIS, type TableRows } from '../../src/transcript/index.js';
+import { ELLIPSIS, type TableRows, type TextFacts } from '../../src/transcript/index.js';
 import { Command } from './protocol/commands.js';
 import type { Param, ParamType } from './protocol/statement-commands.js';
 import { Indicator, type BulkValue } from './protocol/bulk.js';
@@ -33,6 +33,8 @@ export interface LongData {
 
 export interface Statement {
   text: string;
+  /** Whether the text is printable and plain, found once: it is shown at every execute. */
+  facts: TextFacts;
   cut: boolean;
   paramCount: number;
   /** The column definitions that followed PREPARE_OK. */
@@ -48,6 +50,8 @@ export interface Statement {
 /** A statement being answered: a COM_QUERY, a COM_STMT_EXECUTE, a failed COM_STMT_PREPARE, a COM_INIT_DB. */
 export interface Run {
   text: string;
+  /** The prepared statement's text facts, for an execute. */
+  facts: TextFacts | undefined;
   cut: boolean;
   params: (string | null)[] | undefined;
   database: string | null;

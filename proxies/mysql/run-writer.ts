@@ -4,7 +4,7 @@
  * execute's rows, and its `query` events. The observer decides when; this
  * writes the transcript text and events.
  */
-import { INTERRUPTED, Transcript, queryEvent, type QueryInput } from '../../src/transcript/index.js';
+import { INTERRUPTED, noteStatementText, Transcript, queryEvent, type QueryInput } from '../../src/transcript/index.js';
 import type { ObserverOutput } from '../wire/relay.js';
 import { decodeStmtBulkExecute } from './protocol/bulk.js';
 import type { ErrPacket } from './protocol/packets.js';
@@ -98,6 +98,8 @@ export class RunWriter {
     else if (run.interrupted) q.error = { message: INTERRUPTED };
     if (run.cut) q.truncated = true;
     if (run.database !== null) q.database = run.database;
+    // Other sessions' statements may have been shown since this one's line.
+    if (run.facts) noteStatementText(run.facts);
     const event = queryEvent(q);
     if (this.out.query) this.out.query(event);
     else this.out.event(event);

@@ -12,3 +12,4 @@ export { TableBuffer, TableRows, renderTableFrame } from './table-frame.js';
 export { queryEvent, queryEventJson, cutUtf8, type QueryInput, type QueryEvent, INTERRUPTED, MAX_TEXT_BYTES, MAX_PARAMS, MAX_PARAM_BYTES, MAX_FIELD_BYTES } from './query-event.js';
 export { formatCell, formatCellBytes, displayWidth, safeLine, safeLines, charWidth, escapeCodePoint, type Cell, type CellLine, DEFAULT_MAX_CELL_WIDTH, ELLIPSIS } from './display.js';
 export { lineStates, promptFor, type LineState } from './sql-prompt.js';
+export { textFacts, noteStatementText, type TextFacts } from './plain-text.js';

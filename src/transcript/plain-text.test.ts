@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { PrintableMemo } from './plain-text.js';
+import { PrintableMemo, textFacts } from './plain-text.js';
 import { queryEvent, queryEventJson } from './query-event.js';
 import { Transcript } from './transcript.js';
 
@@ -22,6 +22,35 @@ test('a memo answers exactly whether each string is printable and plain, however
         assert.equal(memo.printable(s), printable(s), JSON.stringify(s));
       });
     }),
+    { numRuns: 500 },
+  );
+});
+
+test('facts noted for a text answer for that text only, whatever is asked between', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ s: fc.oneof(fc.constantFrom(...pool), fc.string({ unit: 'binary' })), act: fc.constantFrom('note', 'printable', 'plain'), between: fc.boolean() }), { maxLength: 40 }),
+      (steps) => {
+        const memo = new PrintableMemo();
+        // Facts found once per text, as a prepared statement's are, and noted again later.
+        const found = new Map(pool.map((p) => [p, textFacts(p)]));
+        for (const { s, act, between } of steps) {
+          const facts = found.get(s) ?? textFacts(s);
+          assert.deepEqual(facts, { text: s, printable: printable(s), plain: plain(s) }, JSON.stringify(s));
+          if (act === 'note') {
+            // As the line and the event then ask: from the facts noted.
+            memo.note(facts);
+            assert.equal(memo.plain(s), plain(s), JSON.stringify(s));
+            assert.equal(memo.printable(s), printable(s), JSON.stringify(s));
+          } else if (act === 'plain') assert.equal(memo.plain(s), plain(s), JSON.stringify(s));
+          else assert.equal(memo.printable(s), printable(s), JSON.stringify(s));
+          if (!between) continue;
+          // Another string asked between (another session's statement) is answered for itself.
+          const other = pool[s.length % pool.length]!;
+          assert.equal(memo.plain(other), plain(other), JSON.stringify(other));
+        }
+      },
+    ),
     { numRuns: 500 },
   );
 });
