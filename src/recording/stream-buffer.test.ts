@@ -49,7 +49,7 @@ test('a text frame that might not fit the chunk is left to the caller, nothing w
   assert.equal(b.appendTextIfRoom(FrameKind.Data, 0, 'x', 3), 1);
 });
 
-test('a busy stream\'s chunks double up to four times the chunk size; a flushed one halves them again', () => {
+test("a busy stream's chunks double up to four times the chunk size; a flushed one halves them again", () => {
   const b = new StreamBuffer(1024);
   const fill = (): number => {
     // Frames of 100 bytes until the next would not fit: the chunk is as full as the recorder fills it.
@@ -61,7 +61,7 @@ test('a busy stream\'s chunks double up to four times the chunk size; a flushed 
   for (const [i, n] of filled.entries()) assert.ok(n <= 1024 << Math.min(i, 2), `chunk ${i} of ${n} bytes`);
   assert.equal(b.chunkLimit, 4096);
   b.append(FrameKind.Data, 0, new Uint8Array(10));
-  assert.equal(b.take(false).length, 13, "a frame of 10 bytes and its 3 bytes of header");
+  assert.equal(b.take(false).length, 13, 'a frame of 10 bytes and its 3 bytes of header');
   assert.equal(b.chunkLimit, 2048);
   assert.ok(b.held >= 4096, `${b.held}`);
   b.take(false);

@@ -43,7 +43,7 @@ export class StreamBuffer {
     return this.length;
   }
 
-  /** Payload bytes the next frame may carry without the chunk passing `chunkSize` (may be <= 0). */
+  /** Payload bytes the next frame may carry without the chunk passing its size, `chunkLimit` (may be <= 0). */
   free(): number {
     return this.limit - this.length - MAX_FRAME_HEADER;
   }
