@@ -48,7 +48,7 @@ async function tempStore(name: string): Promise<LocalStore> {
 async function record(store: LocalStore, journal: GatewayLog, text = 'hello'): Promise<string> {
   const recorder = await Recorder.start({ store, sodium: s, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger(), journal }, who, options);
   recorder.terminal(0, { term: 'xterm', cols: 80, rows: 24 });
-  // 12 KB: 1, 2 and 4 KiB chunks (a busy stream's grow), then more of 4 KiB.
+  // 12 KB: chunks of 1, 2 and 4 KiB (a busy stream's chunks grow), then more of 4 KiB.
   for (let i = 0; i < 40; i++) {
     recorder.output(new TextEncoder().encode(`${text} ${i} ${'x'.repeat(300)}\r\n`));
     recorder.input(new TextEncoder().encode('y'));
