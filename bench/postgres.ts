@@ -6,12 +6,15 @@
  *
  *   node dist/bench/postgres.js [--seconds 15] [--clients 8,64] [--jobs 2] [--scale 10]
  *                               [--workloads select-only,tpcb-like] [--routes direct,pgbouncer,node,recgate]
- *                               [--rounds 1] [--cpu-prof DIR] [--compare DIR [--compare-node-options=OPTS]]
+ *                               [--rounds 1] [--protocol simple] [--cpu-prof DIR] [--compare DIR [--compare-node-options=OPTS]]
  *
  *   --clients    pgbench clients, one table per count and workload (scale: --clients 1,10,100,500)
  *   --workloads  which workloads to run, by the start of their names
  *   --routes     which routes to set up and measure, by the start of their names
  *   --rounds     runs per route and workload, the routes alternated; each route's median run is shown
+ *   --protocol   pgbench's -M: simple (a Query per statement, the default), extended (Parse, Bind and
+ *                Execute of the unnamed statement each time) or prepared (each statement parsed once per
+ *                connection, then Bind and Execute: what JDBC and most drivers do)
  *   --cpu-prof   the gateway's CPU profile (node --cpu-prof) into DIR, written when it stops
  *   --gateway-node-options  more node options for the gateway, space-separated (--perf-basic-prof for perf)
  *   --compare DIR  also measures the gateway of another recgate checkout, built (a `git worktree add DIR
@@ -104,9 +107,10 @@ async function vacuum(pg: Postgres): Promise<void> {
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
     { seconds: 15, jobs: 2, scale: 10, rows: 1_000_000, 'big-runs': 3, rounds: 1 },
-    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', 'cpu-prof': '', 'gateway-node-options': '', compare: '', 'compare-node-options': '' },
+    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', protocol: 'simple', 'cpu-prof': '', 'gateway-node-options': '', compare: '', 'compare-node-options': '' },
   );
-  const { seconds, jobs, scale } = options;
+  const { seconds, jobs, scale, protocol } = options;
+  if (!['simple', 'extended', 'prepared'].includes(protocol)) throw new Error(`--protocol: ${protocol} is not simple, extended or prepared`);
   // A checkout to compare with is checked before any server is set up.
   const compare = compareBuild(options.compare, options['compare-node-options']);
   const clientCounts = countList(options.clients, '--clients');
@@ -151,7 +155,7 @@ runBenchmark(async (cleanup) => {
     { name: 'tpcb-like (pgbench default)', args: [] },
   ].filter((k) => options.workloads.split(',').some((w) => k.name.startsWith(w)));
   const workloads: Workload[] = kinds.flatMap((k) => clientCounts.map((c) => ({ name: `${k.name}, ${c} clients`, args: k.args, clients: c })));
-  const common = ['-n', '-j', String(jobs), '-T', String(seconds), '-M', 'simple'];
+  const common = ['-n', '-j', String(jobs), '-T', String(seconds), '-M', protocol];
   const results = await measureAll(workloads, routes, (w, route) => pgbench(pg, route, [...common, '-c', String(w.clients), ...w.args], seconds), () => vacuum(pg), options.rounds);
 
   const pgVersion = firstLine((await run(join(postgresBinDir(), 'postgres'), ['--version'])).stdout);
@@ -159,7 +163,7 @@ runBenchmark(async (cleanup) => {
   console.log('recgate PostgreSQL benchmark: pgbench against one server, directly, through PgBouncer and through the gateway');
   console.log(machineLine());
   console.log(`${pgVersion}; ${bouncerVersion}; data in ${pg.dir} (fsync off)`);
-  console.log(`pgbench: scale ${scale}, ${common.join(' ')} -c ${clientCounts.join('|')} (simple query protocol), sslmode=disable, one connection per client for the whole run\n`);
+  console.log(`pgbench: scale ${scale}, ${common.join(' ')} -c ${clientCounts.join('|')} (${protocol === 'simple' ? 'simple query protocol' : `extended query protocol, ${protocol}`}), sslmode=disable, one connection per client for the whole run\n`);
   printResults(results, {
     routes,
     direct,

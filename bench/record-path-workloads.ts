@@ -2,7 +2,7 @@
  * The wire bytes of the transactions bench/record-path.ts feeds through the
  * gateway's relays: each a list of round trips (what the client sends, what
  * the server answers), built with the protocol encoders and shaped as
- * pgbench (simple query protocol) and sysbench (server-side prepared
+ * pgbench (simple query protocol, and -M prepared) and sysbench (server-side prepared
  * statements over four tables) send and receive them.
  */
 import { encodeQuery as encodeMyQuery } from '../proxies/mysql/protocol/query-command.js';
@@ -80,6 +80,50 @@ const pgTpcb: Workload = {
       pgStatement(`UPDATE pgbench_branches SET bbalance = bbalance + ${delta} WHERE bid = ${i % 10};`, 'UPDATE 1', 'T'),
       pgStatement(`INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (${i % 100}, ${i % 10}, ${aid}, ${delta}, CURRENT_TIMESTAMP);`, 'INSERT 0 1', 'T'),
       pgStatement('END;', 'COMMIT', 'I'),
+    ];
+  },
+};
+
+// --- PostgreSQL's extended protocol, as pgbench -M prepared (libpq's PQprepare, then PQexecPrepared) sends it
+
+const PGBENCH_TPCB = [
+  'BEGIN;',
+  'UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2;',
+  'SELECT abalance FROM pgbench_accounts WHERE aid = $1;',
+  'UPDATE pgbench_tellers SET tbalance = tbalance + $1 WHERE tid = $2;',
+  'UPDATE pgbench_branches SET bbalance = bbalance + $1 WHERE bid = $2;',
+  'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP);',
+  'END;',
+];
+const pgSync = pgMessage('S', Buffer.alloc(0));
+
+/** Parse of statement P_k with no parameter types given, then Sync: ParseComplete, ReadyForQuery. */
+const pgPrepare = (k: number): Exchange => [Buffer.concat([pgMessage('P', Buffer.concat([cstr(`P_${k}`), cstr(PGBENCH_TPCB[k]!), int16(0)])), pgSync]), Buffer.concat([pgMessage('1', Buffer.alloc(0)), pgReady('I')])];
+
+/** Bind of P_k to the unnamed portal with text parameters, Describe of the portal, Execute, Sync. */
+function pgExecute(k: number, params: (string | number)[], tag: string, status: string, result?: { columns: { name: string; oid: number }[]; rows: string[][] }): Exchange {
+  const values = params.map((p) => Buffer.from(String(p)));
+  const bind = pgMessage('B', Buffer.concat([cstr(''), cstr(`P_${k}`), int16(0), int16(values.length), ...values.flatMap((v) => [int32(v.length), v]), int16(0)]));
+  const request = Buffer.concat([bind, pgMessage('D', Buffer.from('P\0')), pgMessage('E', Buffer.concat([cstr(''), int32(0)])), pgSync]);
+  const described = result ? [pgRowDescription(result.columns), ...result.rows.map(pgDataRow)] : [pgMessage('n', Buffer.alloc(0))];
+  return [request, Buffer.concat([pgMessage('2', Buffer.alloc(0)), ...described, pgComplete(tag), pgReady(status)])];
+}
+
+const pgTpcbPrepared: Workload = {
+  name: 'pg-prep (pgbench default, -M prepared)',
+  protocol: 'postgres',
+  setup: PGBENCH_TPCB.map((_, k) => pgPrepare(k)),
+  transaction: (i) => {
+    const aid = (i * 7919) % 1_000_000;
+    const delta = (i % 10_000) - 5000;
+    return [
+      pgExecute(0, [], 'BEGIN', 'T'),
+      pgExecute(1, [delta, aid], 'UPDATE 1', 'T'),
+      pgExecute(2, [aid], 'SELECT 1', 'T', { columns: [{ name: 'abalance', oid: INT4 }], rows: [[String(delta)]] }),
+      pgExecute(3, [delta, i % 100], 'UPDATE 1', 'T'),
+      pgExecute(4, [delta, i % 10], 'UPDATE 1', 'T'),
+      pgExecute(5, [i % 100, i % 10, aid, delta], 'INSERT 0 1', 'T'),
+      pgExecute(6, [], 'COMMIT', 'I'),
     ];
   },
 };
@@ -207,4 +251,4 @@ const myBig: Workload = {
   },
 };
 
-export const WORKLOADS = [pgSelectOnly, pgTpcb, myPointSelect, myReadOnly, pgBig, myBig];
+export const WORKLOADS = [pgSelectOnly, pgTpcb, pgTpcbPrepared, myPointSelect, myReadOnly, pgBig, myBig];

@@ -106,7 +106,7 @@ interface Relayed {
 
 /** The statement's text as a query event would hold it (prepared executes by name only). */
 function statementText(request: Buffer, protocol: Workload['protocol']): string {
-  if (protocol === 'postgres') return request.toString('utf8', 5, request.length - 1);
+  if (protocol === 'postgres') return request[0] === 0x51 ? request.toString('utf8', 5, request.length - 1) : 'EXECUTE';
   return request[4] === 0x03 ? request.toString('utf8', 5) : 'EXECUTE';
 }
 
