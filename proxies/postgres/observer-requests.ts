@@ -3,15 +3,90 @@
  * answers is queued, in order, with what it means for the statements and portals the
  * connection holds; a Query or Execute goes into the transcript at the prompt as it is sent.
  */
-import { decodeBind, decodeClose, decodeCopyFail, decodeDescribe, decodeExecute, decodeFunctionCall, decodeParse, formatCode } from './protocol/frontend.js';
+import { decodeBind, decodeClose, decodeCopyFail, decodeDescribe, decodeExecute, decodeFunctionCall, decodeParse, formatCode, type Parse, type Target } from './protocol/frontend.js';
+import { describeAt, executePortalAt, parseAt, textBindAt } from './protocol/frontend-at.js';
 import { formatValue } from './protocol/values.js';
+import { textFacts } from '../../src/transcript/index.js';
 import { cutParse, decoded, leadingStrings, queryText, queryTextAt } from './observer-reading.js';
-import { type ConnectionState, F, keep, MAX_KEPT_PARAM, MAX_KEPT_TEXT, type Pending, remember, type Statement } from './observer-state.js';
+import { type ConnectionState, F, keep, MAX_KEPT_PARAM, MAX_KEPT_TEXT, remember, type Statement } from './observer-state.js';
 
-/** A Query whose body lies whole at `bytes[start, end)`, read there (the framer's messageAt); see clientMessage. */
-export function clientQueryAt(c: ConnectionState, bytes: Buffer, start: number, end: number): void {
-  if (c.skippingToSync) return;
-  c.queue.push({ kind: 'query', run: c.begin(queryTextAt(bytes, start, end), undefined, false) });
+/**
+ * A message whose body lies whole at `bytes[start, end)`, read there (the framer's messageAt): a
+ * Query, and the Parse, Bind, Describe and Execute of the extended protocol. False for any other
+ * message, and for one the readers in place refuse (frontend-at.ts): it then comes to
+ * clientMessage as a Buffer, the same message read the same way.
+ */
+export function clientMessageAt(c: ConnectionState, type: number, bytes: Buffer, start: number, end: number): boolean {
+  if (type !== F.Query && type !== F.Parse && type !== F.Bind && type !== F.Describe && type !== F.Execute) return false;
+  // As clientMessage: up to the next Sync (whose body is empty, never read here) nothing counts.
+  if (c.skippingToSync) return true;
+  switch (type) {
+    case F.Query:
+      c.queue.push({ kind: 'query', run: c.begin(queryTextAt(bytes, start, end), undefined, false) });
+      return true;
+    case F.Parse: {
+      const p = parseAt(bytes, start, end);
+      if (p === undefined) return false;
+      parse(c, p, false);
+      return true;
+    }
+    case F.Bind: {
+      const b = textBindAt(bytes, start, end);
+      if (b === undefined) return false;
+      const params = b.params;
+      for (let i = 0; i < params.length; i++) if (params[i] !== null) params[i] = keep(params[i]!, MAX_KEPT_PARAM);
+      bind(c, b.portal, statementOf(c, b.statement), params, b.resultFormats);
+      return true;
+    }
+    case F.Describe: {
+      const d = describeAt(bytes, start, end);
+      if (d === undefined) return false;
+      describe(c, d);
+      return true;
+    }
+    default: {
+      const portal = executePortalAt(bytes, start, end);
+      if (portal === undefined) return false;
+      execute(c, portal);
+      return true;
+    }
+  }
+}
+
+/** A statement prepared (`truncated`: the framer kept only the start of the Parse). */
+function parse(c: ConnectionState, p: Parse, truncated: boolean): void {
+  const text = keep(p.query, MAX_KEPT_TEXT);
+  const statement: Statement = { text, facts: textFacts(text), cut: truncated || p.query.length > MAX_KEPT_TEXT, paramTypes: p.paramTypes, fields: null };
+  // Known from here on: a Bind right behind it (pipelined) names it before the server answers.
+  // If the Parse fails or is skipped, error() puts back what the name meant before.
+  const previous = c.statements.get(p.statement);
+  remember(c.statements, p.statement, statement);
+  c.queue.push({ kind: 'parse', name: p.statement, statement, previous });
+}
+
+/** The statement a Bind names; one the observer does not know (prepared before it watched) by its name. */
+function statementOf(c: ConnectionState, name: string): Statement {
+  return c.statements.get(name) ?? { text: `EXECUTE ${name || '<unnamed>'}`, paramTypes: [], fields: null };
+}
+
+/** A portal bound to `statement`; `params` undefined when the Bind could not be read. */
+function bind(c: ConnectionState, portalName: string, statement: Statement, params: (string | null)[] | undefined, resultFormats: number[]): void {
+  // Its columns: a Describe of the portal answers them, else one of the statement did (portalFields).
+  remember(c.portals, portalName, { statement, params, fields: null, resultFormats });
+  c.queue.push({ kind: 'bind', statement, params });
+}
+
+/** A Describe, answered by a RowDescription or NoData; `d` undefined when it could not be read. */
+function describe(c: ConnectionState, d: Target | undefined): void {
+  c.queue.push(d === undefined ? { kind: 'describe' } : d.target === 'statement' ? { kind: 'describe', statement: c.statements.get(d.name) } : { kind: 'describe', portal: c.portals.get(d.name) });
+}
+
+/** An Execute of the portal named: the statement goes into the transcript as it is sent. */
+function execute(c: ConnectionState, portalName: string): void {
+  const portal = c.portals.get(portalName);
+  const run = c.begin(portal?.statement.text ?? `EXECUTE portal ${portalName || '<unnamed>'}`, portal?.params, portal?.statement.cut, portal?.statement.facts);
+  run.portal = portal;
+  c.queue.push({ kind: 'execute', run });
 }
 
 /** A message from the client, read for what it asks the server. */
@@ -27,45 +102,31 @@ export function clientMessage(c: ConnectionState, type: number, body: Buffer, tr
       c.queue.push({ kind: 'query', run });
       break;
     }
-    case F.Parse: {
-      const p = decoded(decodeParse, body) ?? cutParse(body);
-      const statement: Statement = { text: keep(p.query, MAX_KEPT_TEXT), cut: truncated || p.query.length > MAX_KEPT_TEXT, paramTypes: p.paramTypes, fields: null };
-      // Known from here on: a Bind right behind it (pipelined) names it before the server answers.
-      // If the Parse fails or is skipped, error() puts back what the name meant before.
-      const previous = c.statements.get(p.statement);
-      remember(c.statements, p.statement, statement);
-      c.queue.push({ kind: 'parse', name: p.statement, statement, previous });
+    case F.Parse:
+      parse(c, decoded(decodeParse, body) ?? cutParse(body), truncated);
       break;
-    }
     case F.Bind: {
       const b = decoded(decodeBind, body);
-      const [portalName, statementName] = b ? [b.portal, b.statement] : leadingStrings(body, 2);
-      const statement = c.statements.get(statementName!) ?? { text: `EXECUTE ${statementName || '<unnamed>'}`, paramTypes: [], fields: null };
-      // Parameters of a Bind that cannot be read are left out rather than guessed.
-      const params = b?.params.map((value, i) => {
+      if (b === undefined) {
+        // Parameters of a Bind that cannot be read are left out rather than guessed.
+        const [portalName, statementName] = leadingStrings(body, 2);
+        bind(c, portalName!, statementOf(c, statementName!), undefined, []);
+        break;
+      }
+      const statement = statementOf(c, b.statement);
+      const params = b.params.map((value, i) => {
         const shown = formatValue(value, formatCode(b.paramFormats, i), statement.paramTypes[i] ?? 0);
         return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
       });
-      // Its columns: a Describe of the portal answers them, else one of the statement did (portalFields).
-      remember(c.portals, portalName!, { statement, params, fields: null, resultFormats: b?.resultFormats ?? [] });
-      c.queue.push({ kind: 'bind', statement, params });
+      bind(c, b.portal, statement, params, b.resultFormats);
       break;
     }
-    case F.Describe: {
-      const d = decoded(decodeDescribe, body);
-      const entry: Pending =
-        d === undefined ? { kind: 'describe' } : d.target === 'statement' ? { kind: 'describe', statement: c.statements.get(d.name) } : { kind: 'describe', portal: c.portals.get(d.name) };
-      c.queue.push(entry);
+    case F.Describe:
+      describe(c, decoded(decodeDescribe, body));
       break;
-    }
-    case F.Execute: {
-      const portalName = decoded(decodeExecute, body)?.portal ?? leadingStrings(body, 1)[0]!;
-      const portal = c.portals.get(portalName);
-      const run = c.begin(portal?.statement.text ?? `EXECUTE portal ${portalName || '<unnamed>'}`, portal?.params, portal?.statement.cut);
-      run.portal = portal;
-      c.queue.push({ kind: 'execute', run });
+    case F.Execute:
+      execute(c, decoded(decodeExecute, body)?.portal ?? leadingStrings(body, 1)[0]!);
       break;
-    }
     case F.Close: {
       const close = decoded(decodeClose, body);
       // The statement closed is kept with the Close, for error() to put back should the server skip it.

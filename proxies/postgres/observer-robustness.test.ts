@@ -113,6 +113,18 @@ describe('robustness', () => {
     );
   });
 
+  test('arbitrary messages read the same whole (where they lie) as split at any bytes (each a Buffer of its own)', () => {
+    fc.assert(
+      fc.property(session, fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), { maxLength: 40 }), (steps, picks) => {
+        const whole = play(steps, { maxRows: 2 });
+        const split = play(steps, { maxRows: 2, chunks: splitter(picks) });
+        assert.deepEqual(split.events, whole.events);
+        assert.equal(split.tty, whole.tty);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('a result keeps at most maxRows rows: a million DataRows are counted, only the first decoded', () => {
     let decoded = 0;
     const row = be.dataRow(['v']);

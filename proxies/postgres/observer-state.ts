@@ -5,7 +5,7 @@
  * (observer-requests.ts) queues what the client sends; the observer reads the answers.
  */
 import type { ObserverOutput } from '../wire/relay.js';
-import { Transcript, type TableRows } from '../../src/transcript/index.js';
+import { noteStatementText, Transcript, type TableRows, type TextFacts } from '../../src/transcript/index.js';
 import type { FieldDescription, NoticeFields, TransactionStatus } from './protocol/backend.js';
 import { formatCode } from './protocol/frontend.js';
 import { keep, MAX_TRACKED, remember } from '../wire/tracked.js';
@@ -48,6 +48,8 @@ export const B = {
 
 export interface Statement {
   text: string;
+  /** What the text is, found once when it was parsed (see src/transcript/plain-text.ts); absent for a name alone. */
+  facts?: TextFacts;
   /** The text was cut: the framer kept only its start, or it was longer than MAX_KEPT_TEXT. */
   cut?: boolean;
   paramTypes: number[];
@@ -123,8 +125,9 @@ export class ConnectionState {
     return this.shownPrompt;
   }
 
-  /** A statement goes into the transcript as the person typed it, at the prompt. */
-  begin(text: string, params: (string | null)[] | undefined, cut = false): Running {
+  /** A statement goes into the transcript as the person typed it, at the prompt; `facts`: a prepared statement's. */
+  begin(text: string, params: (string | null)[] | undefined, cut = false, facts?: TextFacts): Running {
+    if (facts) noteStatementText(facts);
     this.out.tty(this.transcript.statement(this.prompt, text));
     if (params && params.length > 0) this.out.tty(this.transcript.parameters(params.map((value) => ({ value }))));
     return { text, cut, params, start: this.out.now(), rows: 0, tag: undefined, error: undefined, result: undefined, fields: null, copy: undefined };

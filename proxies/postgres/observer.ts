@@ -33,7 +33,7 @@
  * follow of the connection is a ConnectionState (observer-state.ts).
  */
 import type { ObserverOutput } from '../wire/relay.js';
-import { INTERRUPTED, queryEvent, type QueryInput } from '../../src/transcript/index.js';
+import { INTERRUPTED, noteStatementText, queryEvent, type QueryInput } from '../../src/transcript/index.js';
 import {
   decodeCommandComplete,
   decodeCopyResponse,
@@ -52,7 +52,7 @@ import {
 import type { FrameSink } from './protocol/framer.js';
 import { dataRowValues, keepCutRow, keepDataRow } from './kept-rows.js';
 import { affectedRows, dataRowPrefix, toServerMessage, unnamedFields } from './observer-reading.js';
-import { clientMessage, clientQueryAt } from './observer-requests.js';
+import { clientMessage, clientMessageAt } from './observer-requests.js';
 import { B, ConnectionState, F, failed, portalFields, type Pending, type Running } from './observer-state.js';
 import { ResultColumns } from './result-columns.js';
 
@@ -82,15 +82,14 @@ export class PgObserver {
     this.client = {
       wants: (type) => type !== F.CopyData,
       message: (type, body, _total, truncated) => this.fromClient(type, body, truncated),
-      // A simple Query, the message most statements come as, is read where it lies.
+      // The messages every statement comes as (a Query; Bind, Describe, Execute) are read where they lie.
       messageAt: (type, bytes, start, end) => {
-        if (type !== F.Query) return false;
         try {
-          clientQueryAt(this.c, bytes, start, end);
+          return clientMessageAt(this.c, type, bytes, start, end);
         } catch {
           // As fromClient.
+          return true;
         }
-        return true;
       },
       skipped: (type, length) => {
         if (type === F.CopyData && this.current?.copy) this.current.copy.bytes += length;
@@ -427,6 +426,9 @@ export class PgObserver {
     if (run.error) q.error = { code: run.error.code, message: run.error.message };
     else if (run.interrupted) q.error = { message: INTERRUPTED };
     if (run.cut) q.truncated = true;
+    // A prepared statement's text is known (see begin); other sessions' statements may have been shown since.
+    const facts = run.portal?.statement.facts;
+    if (facts) noteStatementText(facts);
     const e = queryEvent(q);
     if (this.c.out.query) this.c.out.query(e);
     else this.c.out.event(e);

@@ -1,0 +1,112 @@
+/**
+ * The extended protocol's per-statement messages, read where they lie in a
+ * chunk: a driver that prepares its statements (JDBC, pgx, libpq's
+ * PQexecPrepared) sends Bind, Describe, Execute and Sync for every
+ * statement, one that does not sends a Parse before them, and making a
+ * Buffer of each body (frontend.ts's decoders take one) costs more than
+ * reading its few bytes. Formats as in frontend.ts:
+ *
+ *   Parse     'P'  statement:String | query:String | n:Int16 | type oid:Int32 * n
+ *   Bind      'B'  portal:String | statement:String | n:Int16 | format:Int16 * n
+ *                  | n:Int16 | (length:Int32 (-1 = NULL) | Byten) * n
+ *                  | n:Int16 | result format:Int16 * n
+ *   Execute   'E'  portal:String | max rows:Int32
+ *   Describe  'D'  'S' or 'P':Byte1 | name:String
+ *
+ * Each reader takes the body at `bytes[start, end)` and gives what
+ * frontend.ts's decoder would, or undefined for a body that decoder would
+ * refuse, and for a Bind with a binary parameter (whose value needs its
+ * type to be shown): the caller then has the message as a Buffer and the
+ * decoder says what is wrong. Pure functions of the bytes; nothing past
+ * `end` is read.
+ */
+
+import type { Parse, Target } from './frontend.js';
+
+/** A Bind whose parameters are all text: their values as the UTF-8 they are. */
+export interface TextBind {
+  portal: string;
+  statement: string;
+  params: (string | null)[];
+  resultFormats: number[];
+}
+
+/** Where the String at `at` ends (its 0x00), or -1 when none comes before `end`. */
+function terminator(bytes: Buffer, at: number, end: number): number {
+  for (let i = at; i < end; i++) if (bytes[i] === 0) return i;
+  return -1;
+}
+
+/** The String from `at` to its terminator `nul`: the unnamed statement or portal costs no decoding. */
+function name(bytes: Buffer, at: number, nul: number): string {
+  return nul === at ? '' : bytes.toString('utf8', at, nul);
+}
+
+const int16 = (bytes: Buffer, at: number): number => (bytes[at]! << 8) | bytes[at + 1]!;
+const int32 = (bytes: Buffer, at: number): number => (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+
+/** decodeParse of the body at `bytes[start, end)`; see the file header. */
+export function parseAt(bytes: Buffer, start: number, end: number): Parse | undefined {
+  const statementEnd = terminator(bytes, start, end);
+  if (statementEnd < 0) return undefined;
+  const queryEnd = terminator(bytes, statementEnd + 1, end);
+  if (queryEnd < 0 || queryEnd + 3 > end) return undefined;
+  const n = int16(bytes, queryEnd + 1);
+  let at = queryEnd + 3;
+  if (at + 4 * n !== end) return undefined;
+  const paramTypes = new Array<number>(n);
+  for (let i = 0; i < n; i++, at += 4) paramTypes[i] = int32(bytes, at) >>> 0;
+  return { statement: name(bytes, start, statementEnd), query: bytes.toString('utf8', statementEnd + 1, queryEnd), paramTypes };
+}
+
+/** decodeBind of the body at `bytes[start, end)`, its values shown as text; see the file header. */
+export function textBindAt(bytes: Buffer, start: number, end: number): TextBind | undefined {
+  const portalEnd = terminator(bytes, start, end);
+  if (portalEnd < 0) return undefined;
+  const statementEnd = terminator(bytes, portalEnd + 1, end);
+  if (statementEnd < 0) return undefined;
+  let at = statementEnd + 1;
+  if (at + 2 > end) return undefined;
+  const formats = int16(bytes, at);
+  at += 2;
+  if (at + 2 * formats > end) return undefined;
+  for (let i = 0; i < formats; i++, at += 2) if (int16(bytes, at) !== 0) return undefined;
+  if (at + 2 > end) return undefined;
+  const n = int16(bytes, at);
+  at += 2;
+  const params = new Array<string | null>(n);
+  for (let i = 0; i < n; i++) {
+    if (at + 4 > end) return undefined;
+    const length = int32(bytes, at);
+    at += 4;
+    if (length === -1) {
+      params[i] = null;
+      continue;
+    }
+    if (length < 0 || at + length > end) return undefined;
+    params[i] = bytes.toString('utf8', at, at + length);
+    at += length;
+  }
+  if (at + 2 > end) return undefined;
+  const results = int16(bytes, at);
+  at += 2;
+  if (at + 2 * results !== end) return undefined;
+  const resultFormats = new Array<number>(results);
+  for (let i = 0; i < results; i++, at += 2) resultFormats[i] = (int16(bytes, at) << 16) >> 16;
+  return { portal: name(bytes, start, portalEnd), statement: name(bytes, portalEnd + 1, statementEnd), params, resultFormats };
+}
+
+/** decodeExecute's portal name for the body at `bytes[start, end)`; see the file header. */
+export function executePortalAt(bytes: Buffer, start: number, end: number): string | undefined {
+  const nul = terminator(bytes, start, end);
+  return nul >= 0 && nul + 5 === end ? name(bytes, start, nul) : undefined;
+}
+
+/** decodeDescribe of the body at `bytes[start, end)`; see the file header. */
+export function describeAt(bytes: Buffer, start: number, end: number): Target | undefined {
+  const kind = bytes[start];
+  if (end <= start || (kind !== 0x53 && kind !== 0x50)) return undefined;
+  const nul = terminator(bytes, start + 1, end);
+  if (nul !== end - 1) return undefined;
+  return { target: kind === 0x53 ? 'statement' : 'portal', name: name(bytes, start + 1, nul) };
+}
