@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { PrintableMemo, textFacts } from './plain-text.js';
+import { isPrintableAscii } from '../terminal/escape.js';
+import { isPlain, PrintableMemo, textFacts } from './plain-text.js';
 import { queryEvent, queryEventJson } from './query-event.js';
 import { Transcript } from './transcript.js';
 
@@ -12,6 +13,18 @@ const plain = (s: string): boolean => printable(s) && !/["\\]/.test(s);
 /** A few strings asked about again and again, plain and not, among fresh ones. */
 const pool = ['SELECT 1', 'SELECT "id" FROM t', 'a\\b', 'app', '', 'ünïcode', 'SELECT c FROM sbtest1 WHERE id=?', 'tab\there'];
 const asked = fc.array(fc.oneof(fc.constantFrom(...pool), fc.string(), fc.string({ unit: 'binary' })), { maxLength: 40 });
+
+test('short strings (looked at a character at a time) and long ones are printable and plain by the definitions', () => {
+  const edges = fc.constantFrom(' ', '~', '\x1f', '\x7f', '\x80', '"', '\\', '\ud800', 'é', 'a');
+  const text = fc.oneof(fc.string({ maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 24 }), fc.array(edges, { maxLength: 24 }).map((a) => a.join('')));
+  fc.assert(
+    fc.property(text, (s) => {
+      assert.equal(isPrintableAscii(s), printable(s), JSON.stringify(s));
+      assert.equal(isPlain(s), plain(s), JSON.stringify(s));
+    }),
+    { numRuns: 3000 },
+  );
+});
 
 test('a memo answers exactly whether each string is printable and plain, however they repeat', () => {
   fc.assert(
