@@ -82,7 +82,7 @@ export class PgObserver {
     this.client = {
       wants: (type) => type !== F.CopyData,
       message: (type, body, _total, truncated) => this.fromClient(type, body, truncated),
-      // The messages every statement comes as (a Query; Bind, Describe, Execute) are read where they lie.
+      // The messages every statement comes as (a Query; Parse, Bind, Describe, Execute) are read where they lie.
       messageAt: (type, bytes, start, end) => {
         try {
           return clientMessageAt(this.c, type, bytes, start, end);

@@ -18,7 +18,7 @@
  * refuse, and for a Bind with a binary parameter (whose value needs its
  * type to be shown): the caller then has the message as a Buffer and the
  * decoder says what is wrong. Pure functions of the bytes; nothing past
- * `end` is read.
+ * `end` is taken for part of the body.
  */
 
 import type { Parse, Target } from './frontend.js';
@@ -31,10 +31,17 @@ export interface TextBind {
   resultFormats: number[];
 }
 
+/** Bytes of a String looked at one by one before the rest is searched natively. */
+const NAME_LOOP = 32;
+
 /** Where the String at `at` ends (its 0x00), or -1 when none comes before `end`. */
 function terminator(bytes: Buffer, at: number, end: number): number {
-  for (let i = at; i < end; i++) if (bytes[i] === 0) return i;
-  return -1;
+  // A name is a few bytes: a loop is cheaper than a call. A statement's text may be long: indexOf.
+  const stop = Math.min(end, at + NAME_LOOP);
+  for (let i = at; i < stop; i++) if (bytes[i] === 0) return i;
+  if (stop === end) return -1;
+  const nul = bytes.indexOf(0, stop);
+  return nul >= 0 && nul < end ? nul : -1;
 }
 
 /** The String from `at` to its terminator `nul`: the unnamed statement or portal costs no decoding. */
