@@ -81,6 +81,8 @@ export function textBindAt(bytes: Buffer, start: number, end: number): TextBind 
   if (at + 2 > end) return undefined;
   const n = int16(bytes, at);
   at += 2;
+  // A count the rest of the body cannot hold (four bytes a value at least) is refused before anything is allocated for it.
+  if (at + 4 * n > end) return undefined;
   const params = new Array<string | null>(n);
   for (let i = 0; i < n; i++) {
     if (at + 4 > end) return undefined;
