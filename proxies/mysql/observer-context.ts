@@ -96,7 +96,7 @@ export class ObserverContext {
   begin(text: string, cut: boolean, params: (string | null)[] | undefined, start: number, binary: boolean, facts?: TextFacts): Run {
     if (facts) noteStatementText(facts);
     this.out.tty(this.transcript.statement(this.prompt, text, CONTINUATION_PROMPT));
-    if (params && params.length > 0) this.out.tty(this.transcript.parameters(params.map((value) => ({ value }))));
+    if (params && params.length > 0) this.out.tty(this.transcript.parameters(params));
     const run = this.newRun(text, cut, params, start, binary, false);
     run.facts = facts;
     return run;

@@ -129,7 +129,7 @@ export class ConnectionState {
   begin(text: string, params: (string | null)[] | undefined, cut = false, facts?: TextFacts): Running {
     if (facts) noteStatementText(facts);
     this.out.tty(this.transcript.statement(this.prompt, text));
-    if (params && params.length > 0) this.out.tty(this.transcript.parameters(params.map((value) => ({ value }))));
+    if (params && params.length > 0) this.out.tty(this.transcript.parameters(params));
     return { text, cut, params, start: this.out.now(), rows: 0, tag: undefined, error: undefined, result: undefined, fields: null, copy: undefined };
   }
 

@@ -49,21 +49,21 @@ test('statement: controls other than line breaks and tabs are shown, not obeyed'
 
 test('parameters: one comment line of SQL literals', () => {
   assert.equal(t.parameters([]), '');
-  assert.equal(t.parameters([{ value: '42' }, { value: null }]), "-- $1 = '42', $2 = NULL\r\n");
-  assert.equal(t.parameters([{ value: "it's" }, { value: 'a\\b' }]), "-- $1 = 'it''s', $2 = 'a\\b'\r\n");
+  assert.equal(t.parameters(['42', null]), "-- $1 = '42', $2 = NULL\r\n");
+  assert.equal(t.parameters(["it's", 'a\\b']), "-- $1 = 'it''s', $2 = 'a\\b'\r\n");
   // With anything to escape, E'' syntax tells an escape from the same characters typed.
-  assert.equal(t.parameters([{ value: 'a\nb\\x1B\x1b' }]), "-- $1 = E'a\\nb\\\\x1B\\x1B'\r\n");
+  assert.equal(t.parameters(['a\nb\\x1B\x1b']), "-- $1 = E'a\\nb\\\\x1B\\x1B'\r\n");
 });
 
 test('parameters: values capped at 200 characters, at most 64 shown', () => {
   assert.equal(quoteParam('x'.repeat(500)), `'${'x'.repeat(200)}'…`);
   assert.equal(quoteParam('x'.repeat(200)), `'${'x'.repeat(200)}'`);
-  assert.equal(new Transcript({ maxParamChars: 3 }).parameters([{ value: 'abcdef' }]), "-- $1 = 'abc'…\r\n");
+  assert.equal(new Transcript({ maxParamChars: 3 }).parameters(['abcdef']), "-- $1 = 'abc'…\r\n");
   // The cut counts characters before quotes are doubled, and characters, not UTF-16 units.
   assert.equal(quoteParam("ab'cd", 3), "'ab'''…");
   assert.equal(quoteParam('ab😀d', 3), "'ab😀'…");
   assert.equal(quoteParam('abc\x01', 3), "'abc'…");
-  const many = t.parameters(Array.from({ length: 70 }, (_, i) => ({ value: String(i) })));
+  const many = t.parameters(Array.from({ length: 70 }, (_, i) => String(i)));
   assert.ok(many.includes("$64 = '63', … (6 more parameters)\r\n"));
   assert.ok(!many.includes('$65'));
 });
@@ -239,7 +239,7 @@ test('property: nothing a client or server sends gets a control character throug
     fc.property(s, s, s, fc.option(fc.integer({ min: -5, max: 60 }), { nil: undefined }), (a, b, c, position) => {
       assertSafe(t.statement(a, b));
       assertSafe(t.statement(a, b, c));
-      assertSafe(t.parameters([{ value: a }, { value: null }, { value: b }]));
+      assertSafe(t.parameters([a, null, b]));
       assertSafe(t.commandTag(a));
       const e: ServerMessage = { severity: a, message: b, detail: c, hint: a, context: b, internalQuery: c };
       if (position !== undefined) e.position = position;

@@ -216,11 +216,11 @@ export class Transcript {
   }
 
   /** The bound parameters as one comment line: `-- $1 = '42', $2 = NULL`; empty when there are none. */
-  parameters(params: { value: string | null }[]): string {
+  parameters(params: readonly (string | null)[]): string {
     if (params.length === 0) return '';
     const shown = Math.min(params.length, MAX_SHOWN_PARAMS);
     let line = '--';
-    for (let i = 0; i < shown; i++) line += `${i === 0 ? ' ' : ', '}$${i + 1} = ${quoteParam(params[i]!.value, this.maxParamChars)}`;
+    for (let i = 0; i < shown; i++) line += `${i === 0 ? ' ' : ', '}$${i + 1} = ${quoteParam(params[i]!, this.maxParamChars)}`;
     const more = params.length - shown;
     if (more > 0) line += `, ${ELLIPSIS} (${plural(more, 'more parameter', 'more parameters')})`;
     return line + CRLF;
