@@ -2,7 +2,7 @@
  * The wire bytes of the transactions bench/record-path.ts feeds through the
  * gateway's relays: each a list of round trips (what the client sends, what
  * the server answers), built with the protocol encoders and shaped as
- * pgbench (simple query protocol, and -M prepared) and sysbench (server-side prepared
+ * pgbench (simple query protocol, -M prepared, and its mix as pgx sends it) and sysbench (server-side prepared
  * statements over four tables) send and receive them.
  */
 import { encodeQuery as encodeMyQuery } from '../proxies/mysql/protocol/query-command.js';
@@ -124,6 +124,48 @@ const pgTpcbPrepared: Workload = {
       pgExecute(4, [delta, i % 10], 'UPDATE 1', 'T'),
       pgExecute(5, [i % 100, i % 10, aid, delta], 'INSERT 0 1', 'T'),
       pgExecute(6, [], 'COMMIT', 'I'),
+    ];
+  },
+};
+
+// --- The same mix as pgx sends it: binary parameters and results, statements described once
+
+/** pgbench's TPC-B-like statements: how many int4 parameters each takes, and whether it returns abalance. */
+const TPCB_SHAPES = [0, 2, 1, 2, 2, 4, 0].map((params, k) => ({ params, returns: k === 2 }));
+
+/** Parse of statement P_k, Describe of it, Sync: ParseComplete, ParameterDescription, RowDescription or NoData, ReadyForQuery. */
+function pgxPrepare(k: number): Exchange {
+  const { params, returns } = TPCB_SHAPES[k]!;
+  const request = Buffer.concat([pgMessage('P', Buffer.concat([cstr(`P_${k}`), cstr(PGBENCH_TPCB[k]!), int16(0)])), pgMessage('D', Buffer.concat([Buffer.from('S'), cstr(`P_${k}`)])), pgSync]);
+  const types = pgMessage('t', Buffer.concat([int16(params), ...Array.from({ length: params }, () => int32(INT4))]));
+  const columns = returns ? pgRowDescription([{ name: 'abalance', oid: INT4 }]) : pgMessage('n', Buffer.alloc(0));
+  return [request, Buffer.concat([pgMessage('1', Buffer.alloc(0)), types, columns, pgReady('I')])];
+}
+
+/** Bind of P_k with its int4 values and results in binary, Execute, Sync (no Describe: the statement's was kept). */
+function pgxExecute(k: number, params: number[], tag: string, status: string, row?: number): Exchange {
+  const binary = int16(1);
+  const bind = pgMessage('B', Buffer.concat([cstr(''), cstr(`P_${k}`), int16(params.length), ...params.map(() => binary), int16(params.length), ...params.flatMap((p) => [int32(4), int32(p)]), int16(1), binary]));
+  const request = Buffer.concat([bind, pgMessage('E', Buffer.concat([cstr(''), int32(0)])), pgSync]);
+  const rows = row === undefined ? [] : [pgMessage('D', Buffer.concat([int16(1), int32(4), int32(row)]))];
+  return [request, Buffer.concat([pgMessage('2', Buffer.alloc(0)), ...rows, pgComplete(tag), pgReady(status)])];
+}
+
+const pgTpcbBinary: Workload = {
+  name: 'pg-bin (pgbench default, as pgx sends it)',
+  protocol: 'postgres',
+  setup: PGBENCH_TPCB.map((_, k) => pgxPrepare(k)),
+  transaction: (i) => {
+    const aid = (i * 7919) % 1_000_000;
+    const delta = (i % 10_000) - 5000;
+    return [
+      pgxExecute(0, [], 'BEGIN', 'T'),
+      pgxExecute(1, [delta, aid], 'UPDATE 1', 'T'),
+      pgxExecute(2, [aid], 'SELECT 1', 'T', delta),
+      pgxExecute(3, [delta, i % 100], 'UPDATE 1', 'T'),
+      pgxExecute(4, [delta, i % 10], 'UPDATE 1', 'T'),
+      pgxExecute(5, [i % 100, i % 10, aid, delta], 'INSERT 0 1', 'T'),
+      pgxExecute(6, [], 'COMMIT', 'I'),
     ];
   },
 };
@@ -251,4 +293,4 @@ const myBig: Workload = {
   },
 };
 
-export const WORKLOADS = [pgSelectOnly, pgTpcb, pgTpcbPrepared, myPointSelect, myReadOnly, pgBig, myBig];
+export const WORKLOADS = [pgSelectOnly, pgTpcb, pgTpcbPrepared, pgTpcbBinary, myPointSelect, myReadOnly, pgBig, myBig];

@@ -4,7 +4,7 @@
  * connection holds; a Query or Execute goes into the transcript at the prompt as it is sent.
  */
 import { decodeBind, decodeClose, decodeCopyFail, decodeDescribe, decodeExecute, decodeFunctionCall, decodeParse, formatCode, type Parse, type Target } from './protocol/frontend.js';
-import { describeAt, executePortalAt, parseAt, textBindAt } from './protocol/frontend-at.js';
+import { bindAt, describeAt, executePortalAt, parseAt } from './protocol/frontend-at.js';
 import { formatValue } from './protocol/values.js';
 import { textFacts } from '../../src/transcript/index.js';
 import { cutParse, decoded, leadingStrings, queryText, queryTextAt } from './observer-reading.js';
@@ -31,11 +31,10 @@ export function clientMessageAt(c: ConnectionState, type: number, bytes: Buffer,
       return true;
     }
     case F.Bind: {
-      const b = textBindAt(bytes, start, end);
+      const b = bindAt(bytes, start, end);
       if (b === undefined) return false;
-      const params = b.params;
-      for (let i = 0; i < params.length; i++) if (params[i] !== null) params[i] = keep(params[i]!, MAX_KEPT_PARAM);
-      bind(c, b.portal, statementOf(c, b.statement), params, b.resultFormats);
+      const statement = statementOf(c, b.statement);
+      bind(c, b.portal, statement, shownParams(statement, b.params, b.paramFormats), b.resultFormats);
       return true;
     }
     case F.Describe: {
@@ -67,6 +66,19 @@ function parse(c: ConnectionState, p: Parse, truncated: boolean): void {
 /** The statement a Bind names; one the observer does not know (prepared before it watched) by its name. */
 function statementOf(c: ConnectionState, name: string): Statement {
   return c.statements.get(name) ?? { text: `EXECUTE ${name || '<unnamed>'}`, paramTypes: [], fields: null };
+}
+
+/**
+ * A Bind's values made, in their own array, what the transcript and the event show: text as it
+ * is, others by the statement's types.
+ */
+function shownParams(statement: Statement, values: (string | Buffer | null)[], formats: readonly number[]): (string | null)[] {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    const text = value === null || typeof value === 'string' ? value : formatValue(value, formatCode(formats, i), statement.paramTypes[i] ?? 0);
+    values[i] = text === null ? null : keep(text, MAX_KEPT_PARAM);
+  }
+  return values as (string | null)[];
 }
 
 /** A portal bound to `statement`; `params` undefined when the Bind could not be read. */
@@ -114,11 +126,7 @@ export function clientMessage(c: ConnectionState, type: number, body: Buffer, tr
         break;
       }
       const statement = statementOf(c, b.statement);
-      const params = b.params.map((value, i) => {
-        const shown = formatValue(value, formatCode(b.paramFormats, i), statement.paramTypes[i] ?? 0);
-        return shown === null ? null : keep(shown, MAX_KEPT_PARAM);
-      });
-      bind(c, b.portal, statement, params, b.resultFormats);
+      bind(c, b.portal, statement, shownParams(statement, b.params, b.paramFormats), b.resultFormats);
       break;
     }
     case F.Describe:

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { serialize } from 'pg-protocol';
-import { decodeBind, decodeDescribe, decodeExecute, decodeParse } from './frontend.js';
-import { describeAt, executePortalAt, parseAt, textBindAt, type TextBind } from './frontend-at.js';
+import { decodeBind, decodeDescribe, decodeExecute, decodeParse, formatCode } from './frontend.js';
+import { bindAt, describeAt, executePortalAt, parseAt, type BindAt } from './frontend-at.js';
 import { MessageWriter } from './wire.js';
 
 const bodyOf = (message: Buffer): Buffer => message.subarray(5);
@@ -15,16 +15,16 @@ function inChunk(body: Buffer, before: Uint8Array, after: Uint8Array): { bytes: 
   return { bytes, start: before.length, end: before.length + body.length };
 }
 
-/** What textBindAt must give: the decoder's Bind with its values as text, or undefined. */
-function expectedBind(body: Buffer): TextBind | undefined {
+/** What bindAt must give: the decoder's Bind with its text values as text, or undefined. */
+function expectedBind(body: Buffer): BindAt | undefined {
   let b;
   try {
     b = decodeBind(body);
   } catch {
     return undefined;
   }
-  if (b.paramFormats.some((f) => f !== 0)) return undefined;
-  return { portal: b.portal, statement: b.statement, params: b.params.map((v) => (v === null ? null : v.toString('utf8'))), resultFormats: b.resultFormats };
+  const params = b.params.map((v, i) => (v === null ? null : formatCode(b.paramFormats, i) === 0 ? v.toString('utf8') : v));
+  return { portal: b.portal, statement: b.statement, paramFormats: b.paramFormats, params, resultFormats: b.resultFormats };
 }
 
 function decodedOrUndefined<T>(decode: (body: Buffer) => T, body: Buffer): T | undefined {
@@ -71,11 +71,11 @@ function damaged(bodies: fc.Arbitrary<Buffer>): fc.Arbitrary<Buffer> {
 const around = fc.tuple(fc.uint8Array({ maxLength: 6 }), fc.uint8Array({ maxLength: 6 }));
 
 describe('reading the extended protocol where it lies', () => {
-  test('a Bind of text parameters reads as the decoder reads it; any other Bind, or one it refuses, is left to it', () => {
+  test('a Bind reads as the decoder reads it, text values as text; one it refuses is left to it', () => {
     fc.assert(
       fc.property(damaged(fc.oneof(wellFormedBind, formattedBind)), around, (body, [before, after]) => {
         const { bytes, start, end } = inChunk(body, before, after);
-        assert.deepEqual(textBindAt(bytes, start, end), expectedBind(body));
+        assert.deepEqual(bindAt(bytes, start, end), expectedBind(body));
       }),
       { numRuns: 2000 },
     );
@@ -116,18 +116,18 @@ describe('reading the extended protocol where it lies', () => {
     );
   });
 
-  test('a prepared statement run as libpq runs it: the unnamed portal, text values, a NULL, text results', () => {
+  test('a prepared statement run as node-postgres runs it: the unnamed portal, text values, a NULL, text results', () => {
     const body = bodyOf(serialize.bind({ statement: 'P_1', values: ['-2345', '7919', null] }));
-    assert.deepEqual(textBindAt(body, 0, body.length), { portal: '', statement: 'P_1', params: ['-2345', '7919', null], resultFormats: [0] });
+    assert.deepEqual(bindAt(body, 0, body.length), { portal: '', statement: 'P_1', paramFormats: [0, 0, 0], params: ['-2345', '7919', null], resultFormats: [0] });
     const execute = bodyOf(serialize.execute());
     assert.equal(executePortalAt(execute, 0, execute.length), '');
     const describe = bodyOf(serialize.describe({ type: 'P' }));
     assert.deepEqual(describeAt(describe, 0, describe.length), { target: 'portal', name: '' });
   });
 
-  test('a binary parameter needs its type to be shown: that Bind is left to the decoder', () => {
-    const body = bodyOf(serialize.bind({ statement: 's', values: [Buffer.from([0, 0, 0, 42])], binary: true }));
-    assert.equal(textBindAt(body, 0, body.length), undefined);
+  test('a binary value comes as its bytes, to be shown by its type; a text one beside it as text', () => {
+    const body = bodyOf(serialize.bind({ statement: 's', values: [Buffer.from([0, 0, 0, 42]), 'x'], binary: true }));
+    assert.deepEqual(bindAt(body, 0, body.length), { portal: '', statement: 's', paramFormats: [1, 0], params: [Buffer.from([0, 0, 0, 42]), 'x'], resultFormats: [1] });
   });
 
   test('nothing past the body is taken for part of it: a name whose terminator lies after it is refused', () => {

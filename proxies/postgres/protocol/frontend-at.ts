@@ -15,19 +15,22 @@
  *
  * Each reader takes the body at `bytes[start, end)` and gives what
  * frontend.ts's decoder would, or undefined for a body that decoder would
- * refuse, and for a Bind with a binary parameter (whose value needs its
- * type to be shown): the caller then has the message as a Buffer and the
- * decoder says what is wrong. Pure functions of the bytes; nothing past
- * `end` is taken for part of the body.
+ * refuse: the caller then has the message as a Buffer and the decoder says
+ * what is wrong. A Bind's text values come as their text, others (binary,
+ * shown by their type) as views of the chunk, as the decoder gives them.
+ * Pure functions of the bytes; nothing past `end` is taken for part of the
+ * body.
  */
 
-import type { Parse, Target } from './frontend.js';
+import { formatCode, type Parse, type Target } from './frontend.js';
 
-/** A Bind whose parameters are all text: their values as the UTF-8 they are. */
-export interface TextBind {
+/** A Bind read in place: a value in text format as the UTF-8 it is, any other as its bytes. */
+export interface BindAt {
   portal: string;
   statement: string;
-  params: (string | null)[];
+  /** As sent: none (all text), one (for all), or one per parameter; see formatCode. */
+  paramFormats: readonly number[];
+  params: (string | Buffer | null)[];
   resultFormats: number[];
 }
 
@@ -66,8 +69,11 @@ export function parseAt(bytes: Buffer, start: number, end: number): Parse | unde
   return { statement: name(bytes, start, statementEnd), query: bytes.toString('utf8', statementEnd + 1, queryEnd), paramTypes };
 }
 
-/** decodeBind of the body at `bytes[start, end)`, its values shown as text; see the file header. */
-export function textBindAt(bytes: Buffer, start: number, end: number): TextBind | undefined {
+/** No format codes: every value is text (shared by every such Bind). */
+const ALL_TEXT: readonly number[] = Object.freeze([]);
+
+/** decodeBind of the body at `bytes[start, end)`, its text values as text; see the file header. */
+export function bindAt(bytes: Buffer, start: number, end: number): BindAt | undefined {
   const portalEnd = terminator(bytes, start, end);
   if (portalEnd < 0) return undefined;
   const statementEnd = terminator(bytes, portalEnd + 1, end);
@@ -77,13 +83,18 @@ export function textBindAt(bytes: Buffer, start: number, end: number): TextBind 
   const formats = int16(bytes, at);
   at += 2;
   if (at + 2 * formats > end) return undefined;
-  for (let i = 0; i < formats; i++, at += 2) if (int16(bytes, at) !== 0) return undefined;
+  let paramFormats = ALL_TEXT;
+  if (formats > 0) {
+    const codes = new Array<number>(formats);
+    for (let i = 0; i < formats; i++, at += 2) codes[i] = (int16(bytes, at) << 16) >> 16;
+    paramFormats = codes;
+  }
   if (at + 2 > end) return undefined;
   const n = int16(bytes, at);
   at += 2;
   // A count the rest of the body cannot hold (four bytes a value at least) is refused before anything is allocated for it.
   if (at + 4 * n > end) return undefined;
-  const params = new Array<string | null>(n);
+  const params = new Array<string | Buffer | null>(n);
   for (let i = 0; i < n; i++) {
     if (at + 4 > end) return undefined;
     const length = int32(bytes, at);
@@ -93,7 +104,7 @@ export function textBindAt(bytes: Buffer, start: number, end: number): TextBind 
       continue;
     }
     if (length < 0 || at + length > end) return undefined;
-    params[i] = bytes.toString('utf8', at, at + length);
+    params[i] = formatCode(paramFormats, i) === 0 ? bytes.toString('utf8', at, at + length) : bytes.subarray(at, at + length);
     at += length;
   }
   if (at + 2 > end) return undefined;
@@ -102,7 +113,7 @@ export function textBindAt(bytes: Buffer, start: number, end: number): TextBind 
   if (at + 2 * results !== end) return undefined;
   const resultFormats = new Array<number>(results);
   for (let i = 0; i < results; i++, at += 2) resultFormats[i] = (int16(bytes, at) << 16) >> 16;
-  return { portal: name(bytes, start, portalEnd), statement: name(bytes, portalEnd + 1, statementEnd), params, resultFormats };
+  return { portal: name(bytes, start, portalEnd), statement: name(bytes, portalEnd + 1, statementEnd), paramFormats, params, resultFormats };
 }
 
 /** decodeExecute's portal name for the body at `bytes[start, end)`; see the file header. */
