@@ -101,7 +101,7 @@ const pgSync = pgMessage('S', Buffer.alloc(0));
 const pgPrepare = (k: number): Exchange => [Buffer.concat([pgMessage('P', Buffer.concat([cstr(`P_${k}`), cstr(PGBENCH_TPCB[k]!), int16(0)])), pgSync]), Buffer.concat([pgMessage('1', Buffer.alloc(0)), pgReady('I')])];
 
 /** Bind of P_k to the unnamed portal with text parameters, Describe of the portal, Execute, Sync. */
-function pgExecute(k: number, params: (string | number)[], tag: string, status: string, result?: { columns: { name: string; oid: number }[]; rows: string[][] }): Exchange {
+function pgExecute(k: number, params: number[], tag: string, status: string, result?: { columns: { name: string; oid: number }[]; rows: string[][] }): Exchange {
   const values = params.map((p) => Buffer.from(String(p)));
   const bind = pgMessage('B', Buffer.concat([cstr(''), cstr(`P_${k}`), int16(0), int16(values.length), ...values.flatMap((v) => [int32(v.length), v]), int16(0)]));
   const request = Buffer.concat([bind, pgMessage('D', Buffer.from('P\0')), pgMessage('E', Buffer.concat([cstr(''), int32(0)])), pgSync]);
@@ -109,36 +109,36 @@ function pgExecute(k: number, params: (string | number)[], tag: string, status: 
   return [request, Buffer.concat([pgMessage('2', Buffer.alloc(0)), ...described, pgComplete(tag), pgReady(status)])];
 }
 
+/** pgbench's TPC-B-like transaction `i`: each statement's parameters, in PGBENCH_TPCB's order, and the balance its SELECT returns. */
+function tpcbValues(i: number): { params: number[][]; balance: number } {
+  const aid = (i * 7919) % 1_000_000;
+  const delta = (i % 10_000) - 5000;
+  return { params: [[], [delta, aid], [aid], [delta, i % 100], [delta, i % 10], [i % 100, i % 10, aid, delta], []], balance: delta };
+}
+/** Each statement's command tag; all but the last leave the transaction open. */
+const TPCB_TAGS = ['BEGIN', 'UPDATE 1', 'SELECT 1', 'UPDATE 1', 'UPDATE 1', 'INSERT 0 1', 'COMMIT'];
+const TPCB_SELECT = 2;
+const tpcbStatus = (k: number): string => (k === TPCB_TAGS.length - 1 ? 'I' : 'T');
+
 const pgTpcbPrepared: Workload = {
   name: 'pg-prep (pgbench default, -M prepared)',
   protocol: 'postgres',
   setup: PGBENCH_TPCB.map((_, k) => pgPrepare(k)),
   transaction: (i) => {
-    const aid = (i * 7919) % 1_000_000;
-    const delta = (i % 10_000) - 5000;
-    return [
-      pgExecute(0, [], 'BEGIN', 'T'),
-      pgExecute(1, [delta, aid], 'UPDATE 1', 'T'),
-      pgExecute(2, [aid], 'SELECT 1', 'T', { columns: [{ name: 'abalance', oid: INT4 }], rows: [[String(delta)]] }),
-      pgExecute(3, [delta, i % 100], 'UPDATE 1', 'T'),
-      pgExecute(4, [delta, i % 10], 'UPDATE 1', 'T'),
-      pgExecute(5, [i % 100, i % 10, aid, delta], 'INSERT 0 1', 'T'),
-      pgExecute(6, [], 'COMMIT', 'I'),
-    ];
+    const { params, balance } = tpcbValues(i);
+    const result = { columns: [{ name: 'abalance', oid: INT4 }], rows: [[String(balance)]] };
+    return params.map((p, k) => pgExecute(k, p, TPCB_TAGS[k]!, tpcbStatus(k), k === TPCB_SELECT ? result : undefined));
   },
 };
 
 // --- The same mix as pgx sends it: binary parameters and results, statements described once
 
-/** pgbench's TPC-B-like statements: how many int4 parameters each takes, and whether it returns abalance. */
-const TPCB_SHAPES = [0, 2, 1, 2, 2, 4, 0].map((params, k) => ({ params, returns: k === 2 }));
-
 /** Parse of statement P_k, Describe of it, Sync: ParseComplete, ParameterDescription, RowDescription or NoData, ReadyForQuery. */
 function pgxPrepare(k: number): Exchange {
-  const { params, returns } = TPCB_SHAPES[k]!;
+  const params = tpcbValues(0).params[k]!.length;
   const request = Buffer.concat([pgMessage('P', Buffer.concat([cstr(`P_${k}`), cstr(PGBENCH_TPCB[k]!), int16(0)])), pgMessage('D', Buffer.concat([Buffer.from('S'), cstr(`P_${k}`)])), pgSync]);
   const types = pgMessage('t', Buffer.concat([int16(params), ...Array.from({ length: params }, () => int32(INT4))]));
-  const columns = returns ? pgRowDescription([{ name: 'abalance', oid: INT4 }]) : pgMessage('n', Buffer.alloc(0));
+  const columns = k === TPCB_SELECT ? pgRowDescription([{ name: 'abalance', oid: INT4 }]) : pgMessage('n', Buffer.alloc(0));
   return [request, Buffer.concat([pgMessage('1', Buffer.alloc(0)), types, columns, pgReady('I')])];
 }
 
@@ -156,17 +156,8 @@ const pgTpcbBinary: Workload = {
   protocol: 'postgres',
   setup: PGBENCH_TPCB.map((_, k) => pgxPrepare(k)),
   transaction: (i) => {
-    const aid = (i * 7919) % 1_000_000;
-    const delta = (i % 10_000) - 5000;
-    return [
-      pgxExecute(0, [], 'BEGIN', 'T'),
-      pgxExecute(1, [delta, aid], 'UPDATE 1', 'T'),
-      pgxExecute(2, [aid], 'SELECT 1', 'T', delta),
-      pgxExecute(3, [delta, i % 100], 'UPDATE 1', 'T'),
-      pgxExecute(4, [delta, i % 10], 'UPDATE 1', 'T'),
-      pgxExecute(5, [i % 100, i % 10, aid, delta], 'INSERT 0 1', 'T'),
-      pgxExecute(6, [], 'COMMIT', 'I'),
-    ];
+    const { params, balance } = tpcbValues(i);
+    return params.map((p, k) => pgxExecute(k, p, TPCB_TAGS[k]!, tpcbStatus(k), k === TPCB_SELECT ? balance : undefined));
   },
 };
 
