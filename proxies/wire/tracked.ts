@@ -14,8 +14,8 @@ export function keep(text: string, max: number): string {
 
 /** Sets `key` as the newest entry of `map`, forgetting the oldest past MAX_TRACKED. */
 export function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  // The only entry is the newest already: most connections bind every statement to one portal,
-  // and a delete and a set would leave a hole in the map's table each time, rehashed once full.
+  // The only entry is the newest already. Most connections bind every statement to one portal,
+  // and deleting a map's last entry makes V8 shrink its table, which the set then grows again.
   if (map.size === 1 && map.has(key)) {
     map.set(key, value);
     return;
