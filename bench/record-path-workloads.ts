@@ -100,10 +100,10 @@ const pgSync = pgMessage('S', Buffer.alloc(0));
 /** Parse of statement P_k with no parameter types given, then Sync: ParseComplete, ReadyForQuery. */
 const pgPrepare = (k: number): Exchange => [Buffer.concat([pgMessage('P', Buffer.concat([cstr(`P_${k}`), cstr(PGBENCH_TPCB[k]!), int16(0)])), pgSync]), Buffer.concat([pgMessage('1', Buffer.alloc(0)), pgReady('I')])];
 
-/** Bind of P_k to the unnamed portal with text parameters, Describe of the portal, Execute, Sync. */
-function pgExecute(k: number, params: number[], tag: string, status: string, result?: { columns: { name: string; oid: number }[]; rows: string[][] }): Exchange {
+/** Bind of `statement` to the unnamed portal with text parameters, Describe of the portal, Execute, Sync. */
+function pgExecute(statement: string, params: number[], tag: string, status: string, result?: { columns: { name: string; oid: number }[]; rows: string[][] }): Exchange {
   const values = params.map((p) => Buffer.from(String(p)));
-  const bind = pgMessage('B', Buffer.concat([cstr(''), cstr(`P_${k}`), int16(0), int16(values.length), ...values.flatMap((v) => [int32(v.length), v]), int16(0)]));
+  const bind = pgMessage('B', Buffer.concat([cstr(''), cstr(statement), int16(0), int16(values.length), ...values.flatMap((v) => [int32(v.length), v]), int16(0)]));
   const request = Buffer.concat([bind, pgMessage('D', Buffer.from('P\0')), pgMessage('E', Buffer.concat([cstr(''), int32(0)])), pgSync]);
   const described = result ? [pgRowDescription(result.columns), ...result.rows.map(pgDataRow)] : [pgMessage('n', Buffer.alloc(0))];
   return [request, Buffer.concat([pgMessage('2', Buffer.alloc(0)), ...described, pgComplete(tag), pgReady(status)])];
@@ -127,7 +127,27 @@ const pgTpcbPrepared: Workload = {
   transaction: (i) => {
     const { params, balance } = tpcbValues(i);
     const result = { columns: [{ name: 'abalance', oid: INT4 }], rows: [[String(balance)]] };
-    return params.map((p, k) => pgExecute(k, p, TPCB_TAGS[k]!, tpcbStatus(k), k === TPCB_SELECT ? result : undefined));
+    return params.map((p, k) => pgExecute(`P_${k}`, p, TPCB_TAGS[k]!, tpcbStatus(k), k === TPCB_SELECT ? result : undefined));
+  },
+};
+
+/**
+ * The same mix as pgbench -M extended sends it (libpq's PQexecParams, and how node-postgres and
+ * psycopg run a statement with parameters): each statement parsed as the unnamed statement, its
+ * parameters' types left to the server, then bound, described, executed and synced.
+ */
+const pgTpcbExtended: Workload = {
+  name: 'pg-ext (pgbench default, -M extended)',
+  protocol: 'postgres',
+  setup: [],
+  transaction: (i) => {
+    const { params, balance } = tpcbValues(i);
+    const result = { columns: [{ name: 'abalance', oid: INT4 }], rows: [[String(balance)]] };
+    return params.map((p, k) => {
+      const [request, answer] = pgExecute('', p, TPCB_TAGS[k]!, tpcbStatus(k), k === TPCB_SELECT ? result : undefined);
+      const parse = pgMessage('P', Buffer.concat([cstr(''), cstr(PGBENCH_TPCB[k]!), int16(p.length), ...p.map(() => int32(0))]));
+      return [Buffer.concat([parse, request]), Buffer.concat([pgMessage('1', Buffer.alloc(0)), answer])];
+    });
   },
 };
 
@@ -284,4 +304,4 @@ const myBig: Workload = {
   },
 };
 
-export const WORKLOADS = [pgSelectOnly, pgTpcb, pgTpcbPrepared, pgTpcbBinary, myPointSelect, myReadOnly, pgBig, myBig];
+export const WORKLOADS = [pgSelectOnly, pgTpcb, pgTpcbPrepared, pgTpcbExtended, pgTpcbBinary, myPointSelect, myReadOnly, pgBig, myBig];

@@ -17,6 +17,8 @@
  *   pg-select, pg-tpcb, my-point, my-read   as pgbench -S, pgbench's TPC-B-like mix, sysbench
  *                                           oltp_point_select and oltp_read_only send them
  *                                           (each statement on one of sysbench's four tables)
+ *   pg-prep, pg-ext, pg-bin                 pgbench's mix as -M prepared and -M extended send it,
+ *                                           and as pgx does (binary values, described once)
  *   pg-big, my-big                          one 100 000-row select: rows past the cap counted
  *                                           (these run --transactions / 1000 times)
  *
