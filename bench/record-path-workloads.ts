@@ -100,12 +100,15 @@ const pgSync = pgMessage('S', Buffer.alloc(0));
 /** Parse of statement P_k with no parameter types given, then Sync: ParseComplete, ReadyForQuery. */
 const pgPrepare = (k: number): Exchange => [Buffer.concat([pgMessage('P', Buffer.concat([cstr(`P_${k}`), cstr(PGBENCH_TPCB[k]!), int16(0)])), pgSync]), Buffer.concat([pgMessage('1', Buffer.alloc(0)), pgReady('I')])];
 
-/** Bind of `statement` to the unnamed portal with text parameters, Describe of the portal, Execute, Sync. */
-function pgExecute(statement: string, params: number[], tag: string, status: string, result?: { columns: { name: string; oid: number }[]; rows: string[][] }): Exchange {
+/**
+ * Bind of `statement` to the unnamed portal with text parameters, Describe of the portal,
+ * Execute, Sync; `balance`, the row the SELECT returns.
+ */
+function pgExecute(statement: string, params: number[], tag: string, status: string, balance?: number): Exchange {
   const values = params.map((p) => Buffer.from(String(p)));
   const bind = pgMessage('B', Buffer.concat([cstr(''), cstr(statement), int16(0), int16(values.length), ...values.flatMap((v) => [int32(v.length), v]), int16(0)]));
   const request = Buffer.concat([bind, pgMessage('D', Buffer.from('P\0')), pgMessage('E', Buffer.concat([cstr(''), int32(0)])), pgSync]);
-  const described = result ? [pgRowDescription(result.columns), ...result.rows.map(pgDataRow)] : [pgMessage('n', Buffer.alloc(0))];
+  const described = balance === undefined ? [pgMessage('n', Buffer.alloc(0))] : [pgRowDescription([{ name: 'abalance', oid: INT4 }]), pgDataRow([String(balance)])];
   return [request, Buffer.concat([pgMessage('2', Buffer.alloc(0)), ...described, pgComplete(tag), pgReady(status)])];
 }
 
@@ -118,17 +121,21 @@ function tpcbValues(i: number): { params: number[][]; balance: number } {
 /** Each statement's command tag; all but the last leave the transaction open. */
 const TPCB_TAGS = ['BEGIN', 'UPDATE 1', 'SELECT 1', 'UPDATE 1', 'UPDATE 1', 'INSERT 0 1', 'COMMIT'];
 const TPCB_SELECT = 2;
-const tpcbStatus = (k: number): string => (k === TPCB_TAGS.length - 1 ? 'I' : 'T');
+
+/**
+ * pgbench's TPC-B-like transaction `i`, each statement `k` as `send` puts it on the wire: its
+ * parameters, its tag, the transaction status after it, and the balance the SELECT returns.
+ */
+function tpcbTransaction(i: number, send: (k: number, params: number[], tag: string, status: string, balance?: number) => Exchange): Exchange[] {
+  const { params, balance } = tpcbValues(i);
+  return params.map((p, k) => send(k, p, TPCB_TAGS[k]!, k === TPCB_TAGS.length - 1 ? 'I' : 'T', k === TPCB_SELECT ? balance : undefined));
+}
 
 const pgTpcbPrepared: Workload = {
   name: 'pg-prep (pgbench default, -M prepared)',
   protocol: 'postgres',
   setup: PGBENCH_TPCB.map((_, k) => pgPrepare(k)),
-  transaction: (i) => {
-    const { params, balance } = tpcbValues(i);
-    const result = { columns: [{ name: 'abalance', oid: INT4 }], rows: [[String(balance)]] };
-    return params.map((p, k) => pgExecute(`P_${k}`, p, TPCB_TAGS[k]!, tpcbStatus(k), k === TPCB_SELECT ? result : undefined));
-  },
+  transaction: (i) => tpcbTransaction(i, (k, ...answer) => pgExecute(`P_${k}`, ...answer)),
 };
 
 /**
@@ -140,15 +147,12 @@ const pgTpcbExtended: Workload = {
   name: 'pg-ext (pgbench default, -M extended)',
   protocol: 'postgres',
   setup: [],
-  transaction: (i) => {
-    const { params, balance } = tpcbValues(i);
-    const result = { columns: [{ name: 'abalance', oid: INT4 }], rows: [[String(balance)]] };
-    return params.map((p, k) => {
-      const [request, answer] = pgExecute('', p, TPCB_TAGS[k]!, tpcbStatus(k), k === TPCB_SELECT ? result : undefined);
-      const parse = pgMessage('P', Buffer.concat([cstr(''), cstr(PGBENCH_TPCB[k]!), int16(p.length), ...p.map(() => int32(0))]));
-      return [Buffer.concat([parse, request]), Buffer.concat([pgMessage('1', Buffer.alloc(0)), answer])];
-    });
-  },
+  transaction: (i) =>
+    tpcbTransaction(i, (k, params, ...answer) => {
+      const [request, response] = pgExecute('', params, ...answer);
+      const parse = pgMessage('P', Buffer.concat([cstr(''), cstr(PGBENCH_TPCB[k]!), int16(params.length), ...params.map(() => int32(0))]));
+      return [Buffer.concat([parse, request]), Buffer.concat([pgMessage('1', Buffer.alloc(0)), response])];
+    }),
 };
 
 // --- The same mix as pgx sends it: binary parameters and results, statements described once
@@ -175,10 +179,7 @@ const pgTpcbBinary: Workload = {
   name: 'pg-bin (pgbench default, as pgx sends it)',
   protocol: 'postgres',
   setup: PGBENCH_TPCB.map((_, k) => pgxPrepare(k)),
-  transaction: (i) => {
-    const { params, balance } = tpcbValues(i);
-    return params.map((p, k) => pgxExecute(k, p, TPCB_TAGS[k]!, tpcbStatus(k), k === TPCB_SELECT ? balance : undefined));
-  },
+  transaction: (i) => tpcbTransaction(i, pgxExecute),
 };
 
 // --- MySQL packets, as sysbench sends them with server-side prepared statements
