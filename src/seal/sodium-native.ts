@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 
 import { CryptoError } from '../errors.js';
 import { utf8 } from './encoding.js';
+import { blake3Into } from './blake3-native.js';
 import { aeadBackendName, OPENSSL_AEAD_FROM, opensslAead, type ReferenceEncrypt } from './openssl-aead.js';
 import {
   AEAD_ABYTES,
@@ -230,8 +231,9 @@ function pickLargeHash(na: Addon): LargeHashBackend {
   return openssl < libsodium ? 'openssl' : 'libsodium';
 }
 
-function hashOps(na: Addon): Pick<Sodium, 'generichash' | 'generichashInto' | 'generichashHasher'> {
+function hashOps(na: Addon): Pick<Sodium, 'generichash' | 'generichashInto' | 'generichashHasher' | 'blake3Into'> {
   return {
+    blake3Into,
     generichash(length, message, key) {
       expectHashLength(length);
       const out = new Uint8Array(length);

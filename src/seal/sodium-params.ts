@@ -31,6 +31,8 @@ export const PWHASH_MEMLIMIT_MIN = 8192;
 export const GENERICHASH_BYTES = 32;
 export const GENERICHASH_BYTES_MIN = 16;
 export const GENERICHASH_BYTES_MAX = 64;
+/** BLAKE3's default output length, the only one recgate uses. */
+export const BLAKE3_BYTES = 32;
 
 export function expectLength(what: string, buf: Uint8Array, length: number): void {
   if (!(buf instanceof Uint8Array) || buf.length !== length) {

@@ -1,18 +1,22 @@
 /**
  * Sodium backed by libsodium-wrappers-sumo (libsodium compiled to
- * WebAssembly): the same library build the web console runs in the browser.
+ * WebAssembly), with hash-wasm's BLAKE3: the same library builds the web console
+ * runs in the browser.
  * Imports nothing from Node, so a bundler can ship it as is.
  *
  * libsodium.js copies inputs into the wasm heap and outputs back out; heap
  * copies of secrets are freed but not wiped by the wrapper, a limit of this
  * backend that the native one does not have.
  */
+import { createBLAKE3, type IHasher } from 'hash-wasm';
+
 import { CryptoError } from '../errors.js';
 import { utf8 } from './encoding.js';
 import {
   AEAD_ABYTES,
   AEAD_KEYBYTES,
   AEAD_NPUBBYTES,
+  BLAKE3_BYTES,
   BOX_PUBLICKEYBYTES,
   BOX_SEALBYTES,
   BOX_SECRETKEYBYTES,
@@ -45,13 +49,13 @@ export function wasmSodium(): Promise<Sodium> {
 
 async function load(): Promise<Sodium> {
   try {
-    const mod = await import('libsodium-wrappers-sumo');
+    const [mod, blake3] = await Promise.all([import('libsodium-wrappers-sumo'), createBLAKE3()]);
     const lib = mod.default;
     await lib.ready;
-    return wrap(lib);
+    return wrap(lib, blake3);
   } catch (err) {
     loading = undefined;
-    throw new CryptoError('libsodium (wasm) could not be loaded', { cause: err });
+    throw new CryptoError('libsodium or BLAKE3 (wasm) could not be loaded', { cause: err });
   }
 }
 
@@ -64,7 +68,7 @@ function orNull(open: () => Uint8Array): Uint8Array | null {
   }
 }
 
-function wrap(lib: Lib): Sodium {
+function wrap(lib: Lib, blake3: IHasher): Sodium {
   return {
     backend: 'wasm',
     ...memoryOps(lib),
@@ -73,6 +77,7 @@ function wrap(lib: Lib): Sodium {
     ...boxOps(lib),
     ...signOps(lib),
     ...hashOps(lib),
+    blake3Into: blake3Into(blake3),
     ...pwhashOps(lib),
     ...secretboxOps(lib),
   };
@@ -180,6 +185,19 @@ function hashOps(lib: Lib): Pick<Sodium, 'generichash' | 'generichashInto' | 'ge
       if (key) expectHashKey(key);
       return wasmHasher(lib, length, key ?? null);
     },
+  };
+}
+
+/**
+ * BLAKE3 from hash-wasm (its own WebAssembly build of the reference C code): libsodium has
+ * none. One hasher serves every call; calls are synchronous, so they never interleave.
+ */
+function blake3Into(hasher: IHasher): Sodium['blake3Into'] {
+  return (out, message) => {
+    expectLength('BLAKE3 output', out, BLAKE3_BYTES);
+    hasher.init();
+    hasher.update(message);
+    out.set(hasher.digest('binary'));
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * The libsodium subset recgate uses, behind one interface with two backends:
+ * The libsodium subset recgate uses (and BLAKE3, which libsodium lacks), behind one
+ * interface with two backends:
  *
  *   nativeSodium()  sodium-native (N-API addon), the gateway hot path
  *                   (src/seal/sodium-native.ts)
@@ -64,6 +65,12 @@ export interface Sodium {
   /** BLAKE2b into `out` (its length is the digest length). */
   generichashInto(out: Uint8Array, message: Uint8Array): void;
   generichashHasher(length: number, key?: Uint8Array | null): Hasher;
+  /**
+   * BLAKE3 with its default 32-byte output into `out`: the chunk digest of recordings since
+   * format /4 (seal/chain). Not part of libsodium; each backend brings its own (native: the
+   * `blake3` crate through @napi-rs/blake-hash; wasm: hash-wasm).
+   */
+  blake3Into(out: Uint8Array, message: Uint8Array): void;
 
   /** Argon2id 1.3 (crypto_pwhash with ALG_ARGON2ID13). */
   pwhash(length: number, password: Uint8Array, salt: Uint8Array, opslimit: number, memlimit: number): Uint8Array;
