@@ -9,8 +9,11 @@
  *                 with a reused output buffer: the ceiling. Native: libsodium's, and
  *                 the system OpenSSL's through native/openssl-aead.c (what seals
  *                 chunks of 1 KiB and more when it is built, src/seal/openssl-aead.ts).
+ *   digest        a 64 KiB chunk's digest as each recording format takes it: BLAKE2b-512
+ *                 (formats /2 and /3; natively the faster of OpenSSL's and libsodium's)
+ *                 and BLAKE3 (format /4, written now; seal/chain).
  *   RecordSealer  sealChunk on 64 KiB tty chunks: nonce, AEAD, output
- *                 allocation, BLAKE2b digest and chain link; a signed
+ *                 allocation, chunk digest and chain link; a signed
  *                 checkpoint every 160 chunks (10 MiB).
  *   RecordOpener  openChunk on the same chunks (last = false tried first).
  *   rotation      rotateRecipient on N in-memory manifests (open K, re-seal K).
@@ -133,6 +136,20 @@ function openRun(s: Sodium, manifest: Manifest, auditor: AuditorKeyPair, kept: U
   return ms;
 }
 
+function digestRows(s: Sodium, data: Uint8Array, chunks: number, amount: string): Row[] {
+  const wide = new Uint8Array(64);
+  const out = new Uint8Array(32);
+  const digests: [string, (chunk: Uint8Array) => void][] = [
+    ['chunk digest, BLAKE2b-512 (formats /2, /3)', (chunk) => s.generichashInto(wide, chunk)],
+    ['chunk digest, BLAKE3 (format /4)', (chunk) => s.blake3Into(out, chunk)],
+  ];
+  return digests.map(([operation, digest]) => {
+    const t0 = performance.now();
+    for (let i = 0; i < chunks; i++) digest(chunkAt(data, i));
+    return { operation, backend: s.backend, amount, result: mbps(chunks * CHUNK, performance.now() - t0) };
+  });
+}
+
 async function throughputRows(s: Sodium, totalMiB: number): Promise<Row[]> {
   const data = ttyData();
   const chunks = (totalMiB * MIB) / CHUNK;
@@ -149,6 +166,7 @@ async function throughputRows(s: Sodium, totalMiB: number): Promise<Row[]> {
   } else {
     rows.push({ operation: 'raw XChaCha20-Poly1305, 64 KiB chunks', backend: s.backend, amount, result: mbps(bytes, rawAead(s, data, chunks)) });
   }
+  rows.push(...digestRows(s, data, chunks, amount));
   const keep = Math.min(chunks, 2048);
   const sealed = sealRun(s, data, chunks, keep);
   rows.push({ operation: 'RecordSealer.sealChunk + chain + checkpoints', backend: s.backend, amount, result: mbps(bytes, sealed.ms) });

@@ -13,10 +13,11 @@
  * a chunk's digest is computed (see seal/chain); /3 from /2 only in that a
  * terminal stream may hold table frames (src/recording/frames.ts), so that a
  * reader that knows no table frames refuses the recording at its manifest
- * rather than at its first table. Readers accept all three.
+ * rather than at its first table; /4 from /3 only in the chunk digest again
+ * (BLAKE3). Readers accept all four.
  */
-export const MANIFEST_FORMAT = 'recgate-recording/3';
-export const MANIFEST_FORMATS = ['recgate-recording/1', 'recgate-recording/2', MANIFEST_FORMAT] as const;
+export const MANIFEST_FORMAT = 'recgate-recording/4';
+export const MANIFEST_FORMATS = ['recgate-recording/1', 'recgate-recording/2', 'recgate-recording/3', MANIFEST_FORMAT] as const;
 export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
 
 export type StreamKind = 'tty' | 'input' | 'events' | 'screen';

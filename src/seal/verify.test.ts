@@ -6,7 +6,7 @@ import fc from 'fast-check';
 
 import { fromBase64, toBase64, utf8 } from './encoding.js';
 import { buildRecording, iterate, textChunks, type BuiltRecording } from './fixtures.js';
-import type { Checkpoint, Manifest, RecordingStatus } from './manifest.js';
+import { MANIFEST_FORMAT, type Checkpoint, type Manifest, type RecordingStatus } from './manifest.js';
 import { RecordOpener } from './opener.js';
 import { generateSigningKey, signCheckpoint } from './signing.js';
 import { nativeSodium } from './sodium-native.js';
@@ -207,36 +207,48 @@ test('checkpoints are checked with the trusted keys only, never with the key the
   assert.deepEqual(await verifyRecording(s, input(A, { trustedSigners: [second.publicKey, signer.publicKey] })), [], 'any trusted key may have signed');
 });
 
-test('a recording sealed in the first format (BLAKE2b-256 chunk digests) still verifies and opens', async () => {
-  const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/recordings/v1-complete.json', import.meta.url), 'utf8')) as {
-    manifest: Manifest;
-    checkpoints: Checkpoint[];
-    chunks: Record<string, string[]>;
-    auditor: { kid: string; publicKey: string; secretKey: string };
-    signer: string;
-  };
-  assert.equal(fixture.manifest.format, 'recgate-recording/1');
-  const bytes = (b64: string): Uint8Array => fromBase64(b64)!;
-  const chunks = (id: number): Uint8Array[] => (fixture.chunks[id] ?? []).map(bytes);
-  const v1: VerifyInput = {
-    id: fixture.manifest.id,
-    manifest: fixture.manifest,
-    checkpoints: fixture.checkpoints,
-    status: 'complete',
-    trustedSigners: [bytes(fixture.signer)],
-    readChunks: (id) => iterate(chunks(id)),
-  };
-  for (const backend of [s, await wasmSodium()]) assert.deepEqual(await verifyRecording(backend, v1), []);
-  const altered = chunks(1);
-  altered[1]![0]! ^= 1;
-  assertFirstError(await verifyRecording(s, { ...v1, readChunks: (id) => iterate(id === 1 ? altered : chunks(id)) }), {
-    stream: 'tty',
-    chunk: 1,
-    message: /ciphertext does not match its signed digest/,
+// Recordings the gateway sealed in earlier formats, kept as written: /1 with BLAKE2b-256 chunk
+// digests, /3 with the first half of BLAKE2b-512.
+const EARLIER_FORMATS = [
+  { file: 'v1-complete.json', format: 'recgate-recording/1', prefix: 'v1' },
+  { file: 'v3-complete.json', format: 'recgate-recording/3', prefix: 'v3' },
+] as const;
+
+for (const earlier of EARLIER_FORMATS) {
+  test(`a recording sealed as ${earlier.format} still verifies and opens`, async () => {
+    const fixture = JSON.parse(readFileSync(new URL(`../../../test/fixtures/recordings/${earlier.file}`, import.meta.url), 'utf8')) as {
+      manifest: Manifest;
+      checkpoints: Checkpoint[];
+      chunks: Record<string, string[]>;
+      auditor: { kid: string; publicKey: string; secretKey: string };
+      signer: string;
+    };
+    assert.equal(fixture.manifest.format, earlier.format);
+    const bytes = (b64: string): Uint8Array => fromBase64(b64)!;
+    const chunks = (id: number): Uint8Array[] => (fixture.chunks[id] ?? []).map(bytes);
+    const sealed: VerifyInput = {
+      id: fixture.manifest.id,
+      manifest: fixture.manifest,
+      checkpoints: fixture.checkpoints,
+      status: 'complete',
+      trustedSigners: [bytes(fixture.signer)],
+      readChunks: (id) => iterate(chunks(id)),
+    };
+    for (const backend of [s, await wasmSodium()]) assert.deepEqual(await verifyRecording(backend, sealed), []);
+    const altered = chunks(1);
+    altered[1]![0]! ^= 1;
+    assertFirstError(await verifyRecording(s, { ...sealed, readChunks: (id) => iterate(id === 1 ? altered : chunks(id)) }), {
+      stream: 'tty',
+      chunk: 1,
+      message: /ciphertext does not match its signed digest/,
+    });
+    // Read as the current format, every digest differs: an error, never a pass.
+    const relabelled: VerifyInput = { ...sealed, manifest: { ...fixture.manifest, format: MANIFEST_FORMAT } };
+    assertFirstError(await verifyRecording(s, relabelled), { stream: 'tty', chunk: 0, message: /ciphertext does not match its signed digest/ });
+    const auditor = { kid: fixture.auditor.kid, publicKey: bytes(fixture.auditor.publicKey), secretKey: bytes(fixture.auditor.secretKey) };
+    const opener = RecordOpener.open(s, fixture.manifest, auditor);
+    const text = chunks(1).map((c, i) => new TextDecoder().decode(opener.openChunk(1, i, c).plaintext));
+    assert.equal(text[0], `${earlier.prefix} output 0\r\n$ `);
+    opener.close();
   });
-  const auditor = { kid: fixture.auditor.kid, publicKey: bytes(fixture.auditor.publicKey), secretKey: bytes(fixture.auditor.secretKey) };
-  const opener = RecordOpener.open(s, fixture.manifest, auditor);
-  const text = chunks(1).map((c, i) => new TextDecoder().decode(opener.openChunk(1, i, c).plaintext));
-  assert.equal(text[0], 'v1 output 0\r\n$ ');
-  opener.close();
-});
+}
