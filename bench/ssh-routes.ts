@@ -122,22 +122,29 @@ function sshdPids(sshd: Sshd): number[] {
 
 /**
  * Starts the target sshd, the gateway in front of it and a bastion sshd.
- * With `cpuProfileDir` the gateway writes a V8 CPU profile there when it stops.
+ * With `cpuProfileDir` the gateway writes a V8 CPU profile there when it stops; with
+ * `gcStatsDir`, its garbage collections' running totals (bench/gc-stats.ts).
  */
-export async function startSshRoutes(options: { cpuProfileDir?: string | undefined } = {}): Promise<SshRoutes> {
+export async function startSshRoutes(options: { cpuProfileDir?: string | undefined; gcStatsDir?: string | undefined } = {}): Promise<SshRoutes> {
   // The sessions' shells read no start-up files (HOME is an empty folder): what is measured is the route, not rc files.
   const home = await mkdtemp(join(tmpdir(), 'recgate-bench-home-'));
   const limits = ['MaxStartups 2000', 'MaxSessions 2000', `SetEnv HOME=${home}`];
   const saved = { ...process.env };
+  const preloads: string[] = [];
   if (options.cpuProfileDir) {
-    process.env.NODE_OPTIONS = `--import ${new URL('./cpu-profile.js', import.meta.url).href}`;
+    preloads.push(`--import ${new URL('./cpu-profile.js', import.meta.url).href}`);
     process.env.BENCH_CPU_PROF_DIR = resolve(options.cpuProfileDir);
   }
+  if (options.gcStatsDir) {
+    preloads.push(`--import ${new URL('./gc-stats.js', import.meta.url).href}`);
+    process.env.BENCH_GC_DIR = resolve(options.gcStatsDir);
+  }
+  if (preloads.length > 0) process.env.NODE_OPTIONS = preloads.join(' ');
   let gw: SshGateway;
   try {
     gw = await SshGateway.start({ sshdConfig: limits });
   } finally {
-    for (const k of ['NODE_OPTIONS', 'BENCH_CPU_PROF_DIR']) {
+    for (const k of ['NODE_OPTIONS', 'BENCH_CPU_PROF_DIR', 'BENCH_GC_DIR']) {
       if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];
     }

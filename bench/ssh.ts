@@ -4,7 +4,7 @@
  * measured in one run on this machine.
  *
  *   node dist/bench/ssh.js [--mib 1024] [--keys 1000] [--warmup 3000] [--sessions 200] [--runs 1]
- *                          [--quick] [--only jump,recgate] [--cpu-prof DIR] [--echo-course]
+ *                          [--quick] [--only jump,recgate] [--cpu-prof DIR] [--echo-course] [--gc]
  *
  *   throughput   `head -c N /dev/zero` through the real ssh client, timed from its first byte;
  *                the CPU seconds the route's middle process spent per MB (the target's
@@ -18,6 +18,8 @@
  *
  * --echo-course prints, per row, how many echoes took longer than 0.5 ms in each 1 000
  * keystrokes from the session's first (the warm-up's too): where in the session the tail is.
+ * --gc adds the gateway's garbage collections during each bulk run (bench/gc-stats.ts):
+ * mark-compacts, and scavenges, with their main-thread milliseconds.
  * --quick is 256 MiB, 300 keystrokes after 1 000, 50 idle sessions. --cpu-prof writes the
  * gateway's V8 CPU profile into DIR when it stops. Every row carries the
  * 1-minute load average when it was measured: the machine may be shared.
@@ -33,9 +35,11 @@
  * that artifact (5.2 → 9.3 ms/MB between two identical runs).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchArgs } from './args.js';
+import { gcDelta, gcTotals, type GcTotals } from './gc-stats.js';
 import type ssh2 from 'ssh2';
 import { cpuSeconds, load, printTable, rssKiB, shellPrompt, sleep, startSshRoutes, type SshRoute } from './ssh-routes.js';
 
@@ -167,6 +171,7 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'echo-course': { type: 'boolean', default: false },
+      gc: { type: 'boolean', default: false },
     },
   });
   const mib = Number(values.mib ?? (values.quick ? 256 : 1024));
@@ -175,7 +180,9 @@ async function main(): Promise<void> {
   const sessions = Number(values.sessions ?? (values.quick ? 50 : 200));
   const runs = Number(values.runs);
   const prof = values['cpu-prof'];
-  const all = await startSshRoutes({ cpuProfileDir: prof });
+  const gcDir = values.gc ? mkdtempSync(join(tmpdir(), 'recgate-bench-gc-')) : undefined;
+  const all = await startSshRoutes({ cpuProfileDir: prof, gcStatsDir: gcDir });
+  const gatewayGc = (): GcTotals | undefined => (gcDir ? gcTotals(gcDir, all.gw.daemonProcess!.pid!) : undefined);
   try {
     const picked = values.only?.split(',') ?? ['direct', 'jump', 'recgate'];
     const routes = [all.direct, all.jump, all.gateway].filter((_r, i) => picked.includes(['direct', 'jump', 'recgate'][i]!));
@@ -187,25 +194,32 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       for (const r of routes) {
         await settle();
+        const gc0 = r === all.gateway ? gatewayGc() : undefined;
         const t = await throughput(r, mib);
         const loadT = load();
+        // The preload writes its totals every 250 ms: let the last of the transfer's land.
+        const gc = gc0 && (await sleep(300), gcDelta(gatewayGc()!, gc0));
         const k = keys > 0 ? await keystrokes(r, keys, warmup) : undefined;
         if (k) courses.push(`${r.name.padEnd(20)} ${k.slow.join(' ')}`);
         const mem = sessions > 0 ? await idleMemory(r, sessions) : undefined;
-        rows.push([r.name, t.mbps.toFixed(0), (t.cpuPerMB * 1000).toFixed(2), loadT, k?.p50.toFixed(3) ?? '-', k?.p99.toFixed(3) ?? '-', mem?.toFixed(0) ?? '-', load()]);
+        const gcCells = gcDir ? [gc ? `${gc.markCompacts} (${gc.markCompactMs.toFixed(0)} ms)` : '-', gc ? `${gc.scavenges} (${gc.scavengeMs.toFixed(0)} ms)` : '-'] : [];
+        rows.push([r.name, t.mbps.toFixed(0), (t.cpuPerMB * 1000).toFixed(2), loadT, ...gcCells, k?.p50.toFixed(3) ?? '-', k?.p99.toFixed(3) ?? '-', mem?.toFixed(0) ?? '-', load()]);
       }
     }
     console.log(`recgate SSH benchmark: ${mib} MiB output, ${keys} keystrokes (after ${warmup} not measured), ${sessions} idle sessions; MB = 10^6 bytes\n`);
-    printTable(['route', 'MB/s', 'CPU ms/MB', 'load', 'echo p50 ms', 'echo p99 ms', 'KiB per idle session', 'load'], rows);
+    const gcHeads = gcDir ? ['mark-compacts', 'scavenges'] : [];
+    printTable(['route', 'MB/s', 'CPU ms/MB', 'load', ...gcHeads, 'echo p50 ms', 'echo p99 ms', 'KiB per idle session', 'load'], rows);
     console.log('\nCPU ms/MB and KiB per idle session count the process in the middle: the target sshd and its forks for direct,');
     console.log('the bastion sshd and its forks for ProxyJump (the target behind it is the same for all three), the gateway for');
     console.log('recgate. load: the 1-minute load average after the throughput run and after the row (2 cores).');
+    if (gcDir) console.log("mark-compacts, scavenges: the gateway's during the bulk run, with their main-thread time.");
     if (values['echo-course'] && courses.length > 0) {
       console.log(`\nEchoes slower than ${SLOW_ECHO_MS} ms per 1 000 keystrokes, from the first (warm-up included), per row:`);
       for (const c of courses) console.log(c);
     }
   } finally {
     await all.stop();
+    if (gcDir) rmSync(gcDir, { recursive: true, force: true });
   }
 }
 
