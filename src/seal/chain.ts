@@ -39,7 +39,8 @@ const CHAIN_VERSIONS: Record<ManifestFormat, ChainVersion> = {
   'recgate-recording/4': 3,
 };
 
-export const chainVersionOf = (format: ManifestFormat): ChainVersion => CHAIN_VERSIONS[format];
+/** The chain version of a format; a manifest's format is untrusted, and one no reader knows (already an error) is read as the newest. */
+export const chainVersionOf = (format: ManifestFormat): ChainVersion => (Object.hasOwn(CHAIN_VERSIONS, format) ? CHAIN_VERSIONS[format] : CHAIN_VERSION);
 
 /** The version new recordings are sealed with. */
 export const CHAIN_VERSION = chainVersionOf(MANIFEST_FORMAT);

@@ -61,6 +61,15 @@ test('an intact complete recording verifies clean, with either backend', async (
   assert.deepEqual(await verifyRecording(await wasmSodium(), input(A)), []);
 });
 
+test('a format no reader knows is an error, never a pass or a crash', async () => {
+  for (const format of ['recgate-recording/9', 'constructor', '__proto__']) {
+    const manifest = { ...A.manifest, format } as unknown as Manifest;
+    const findings = await verifyRecording(s, input(A, { manifest }));
+    assertFirstError(findings, { message: /manifest format is / });
+    assert.ok(errors(findings)[0]!.message.includes(JSON.stringify(format)), errors(findings)[0]!.message);
+  }
+});
+
 test('a flipped byte names the recording, stream and chunk', async () => {
   const tty = A.chunks.get(1)!.map((c) => c.slice());
   tty[3]![10]! ^= 0x01;
