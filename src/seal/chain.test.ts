@@ -5,7 +5,7 @@ import fc from 'fast-check';
 
 import { ChunkChain, chainSeed, chainVersionOf, chunkDigest, type ChainVersion } from './chain.js';
 import { concatBytes, toBase64, toHex, utf8 } from './encoding.js';
-import { MANIFEST_FORMAT } from './manifest.js';
+import { MANIFEST_FORMAT, type ManifestFormat } from './manifest.js';
 import { nativeSodium } from './sodium-native.js';
 import { wasmSodium } from './sodium-wasm.js';
 import type { Sodium } from './sodium.js';
@@ -22,6 +22,8 @@ test('h0 hashes the version, recording id and stream name', () => {
   assert.equal(chainVersionOf('recgate-recording/3'), 2);
   assert.equal(chainVersionOf('recgate-recording/2'), 2);
   assert.equal(chainVersionOf('recgate-recording/1'), 1);
+  // A manifest's format is untrusted: a name an object inherits is no version of its own.
+  for (const inherited of ['constructor', '__proto__', 'toString']) assert.equal(chainVersionOf(inherited as ManifestFormat), 3);
 });
 
 const blake3 = (sodium: Sodium, c: Uint8Array): Uint8Array => {
