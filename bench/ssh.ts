@@ -197,12 +197,16 @@ async function main(): Promise<void> {
         const gc0 = r === all.gateway ? gatewayGc() : undefined;
         const t = await throughput(r, mib);
         const loadT = load();
-        // The preload writes its totals every 250 ms: let the last of the transfer's land.
-        const gc = gc0 && (await sleep(300), gcDelta(gatewayGc()!, gc0));
+        let gc: GcTotals | undefined;
+        if (gc0) {
+          // The preload writes its totals every 250 ms: let the last of the transfer's land.
+          await sleep(300);
+          gc = gcDelta(gatewayGc()!, gc0);
+        }
         const k = keys > 0 ? await keystrokes(r, keys, warmup) : undefined;
         if (k) courses.push(`${r.name.padEnd(20)} ${k.slow.join(' ')}`);
         const mem = sessions > 0 ? await idleMemory(r, sessions) : undefined;
-        const gcCells = gcDir ? [gc ? `${gc.markCompacts} (${gc.markCompactMs.toFixed(0)} ms)` : '-', gc ? `${gc.scavenges} (${gc.scavengeMs.toFixed(0)} ms)` : '-'] : [];
+        const gcCells = !gcDir ? [] : gc ? [`${gc.markCompacts} (${gc.markCompactMs.toFixed(0)} ms)`, `${gc.scavenges} (${gc.scavengeMs.toFixed(0)} ms)`] : ['-', '-'];
         rows.push([r.name, t.mbps.toFixed(0), (t.cpuPerMB * 1000).toFixed(2), loadT, ...gcCells, k?.p50.toFixed(3) ?? '-', k?.p99.toFixed(3) ?? '-', mem?.toFixed(0) ?? '-', load()]);
       }
     }
