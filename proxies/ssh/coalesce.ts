@@ -9,13 +9,17 @@
  * delay: a keystroke's echo written while an earlier segment waits for its
  * (delayed) ACK would wait too. So, as OpenSSH does for interactive sessions,
  * both legs send at once (TCP_NODELAY).
+ *
+ * A packet laid out in a slab (packet-slabs.ts) gets a write callback that
+ * gives the slab back once the bytes are written.
  */
 import type { Socket } from 'node:net';
+import { giveBack, inLentSlab } from './packet-slabs.js';
 
 export function coalesceWrites(socket: Socket | undefined): void {
   if (!socket || typeof socket.cork !== 'function') return;
   socket.setNoDelay(true);
-  const write = socket.write;
+  const write = socket.write as (this: Socket, ...args: unknown[]) => boolean;
   let corked = false;
   const uncork = (): void => {
     corked = false;
@@ -27,6 +31,8 @@ export function coalesceWrites(socket: Socket | undefined): void {
       socket.cork();
       process.nextTick(uncork);
     }
-    return write.apply(this, args);
+    const chunk = args[0];
+    if (args.length === 1 && inLentSlab(chunk)) return write.call(this, chunk, () => giveBack(chunk));
+    return write.apply(this, args as unknown[]);
   } as Socket['write'];
 }

@@ -1,14 +1,17 @@
 /**
  * Pooled padding against ssh2's own cipher objects (the same layout, fresh random
  * padding), and end to end between a real ssh2 server and client with every cipher
- * the gateway offers.
+ * the gateway offers, their sockets' writes coalesced and large packets in slabs used
+ * again as the gateway's are.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import ssh2 from 'ssh2';
 import { ALGORITHMS } from './algorithms.js';
+import { coalesceWrites } from './coalesce.js';
+import { slabCounts } from './packet-slabs.js';
 import { learnLayout, poolCipherPadding, poolPadding } from './padding-pool.js';
 import { generateSshHostKey } from '../../src/daemon/ssh-host-key.js';
 
@@ -86,8 +89,11 @@ async function roundTrip(cipherName: ssh2.CipherAlgorithm): Promise<{ toClient: 
   const received: Buffer[] = [];
   const pooledAfterRekey: boolean[] = [];
   let rekeyed: Promise<void> = Promise.resolve();
+  let serverError: (err: Error) => void = () => undefined;
   const server = new ssh2.Server({ hostKeys: [hostKey], algorithms: { cipher: [cipherName] } }, (conn) => {
+    coalesceWrites((conn as unknown as { _sock: Socket })._sock);
     poolPadding(conn);
+    conn.on('error', (err) => serverError(err));
     conn.on('authentication', (ctx) => ctx.accept());
     conn.on('session', (accept) => {
       accept().on('exec', (acceptExec) => {
@@ -121,7 +127,9 @@ async function roundTrip(cipherName: ssh2.CipherAlgorithm): Promise<{ toClient: 
         });
       });
       client.once('error', reject);
+      serverError = reject;
       client.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, username: 'u', password: 'p', algorithms: { cipher: [cipherName] } });
+      coalesceWrites((client as unknown as { _sock: Socket })._sock);
       poolPadding(client);
     });
     return { toClient, toServer: Buffer.concat(received), pooledAfterRekey };
@@ -132,8 +140,15 @@ async function roundTrip(cipherName: ssh2.CipherAlgorithm): Promise<{ toClient: 
 }
 
 for (const name of CIPHERS) {
-  test(`${name}: a real ssh2 client and server with pooled padding on both ends exchange data intact, across a rekey`, async () => {
+  test(`${name}: a real ssh2 client and server with pooled padding and packet slabs on both ends exchange data intact, across a rekey`, async () => {
+    const before = slabCounts();
     const { toClient, toServer, pooledAfterRekey } = await roundTrip(name as ssh2.CipherAlgorithm);
+    const after = slabCounts();
+    // 3 MiB in 32 KiB packets, all in slabs, at most an SSH window's worth (2 MiB) of them
+    // unwritten at once: the rest reuse slabs given back.
+    const [made, reused] = [after.made - before.made, after.reused - before.reused];
+    assert.ok(made + reused >= 90, `packets in slabs: ${made + reused}`);
+    assert.ok(reused >= 24, `slabs used again: ${reused}`);
     assert.deepEqual(pooledAfterRekey, [true, true], 'the ciphers installed by the rekey pool their padding too');
     assert.equal(toServer.length, 1024 * 1024 + 7);
     assert.equal(toClient.length, 2 * 1024 * 1024);

@@ -16,9 +16,11 @@
  * 16, and the room left for the MAC), checks that layout holds for every
  * payload length it tried, and only then replaces `allocPacket` on that one
  * object. A cipher whose layout it cannot explain (a future ssh2) keeps
- * ssh2's own.
+ * ssh2's own. Large packets are laid out in slabs used again once written
+ * (packet-slabs.ts).
  */
 import { randomFillSync } from 'node:crypto';
+import { packetBuffer } from './packet-slabs.js';
 
 const POOL_BYTES = 65_536;
 
@@ -78,7 +80,7 @@ export function poolCipherPadding(cipher: Cipher): boolean {
   cipher.allocPacket = (payloadLen: number): Buffer => {
     const pad = padding[payloadLen % PERIOD]!;
     const length = 5 + payloadLen + pad;
-    const packet = Buffer.allocUnsafe(length + mac);
+    const packet = packetBuffer(length + mac);
     packet.writeUInt32BE(length - 4, 0);
     packet[4] = pad;
     pool.fill(packet, 5 + payloadLen, pad);
