@@ -92,13 +92,22 @@ export function aeadBackend(): string {
   return aeadBackendName(libsodiumEncrypt(loadAddon()));
 }
 
+/**
+ * A Uint8Array of its own `length` bytes, not zeroed first: for output written in full. Sealed
+ * chunks are allocated here, and zeroing one before the cipher overwrites it took 2 % of the
+ * gateway's CPU relaying bulk SSH output.
+ */
+function unzeroed(length: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+}
+
 function aeadOps(na: Addon): Pick<Sodium, 'aeadEncrypt' | 'aeadDecrypt'> {
   const reference = libsodiumEncrypt(na);
   return {
     aeadEncrypt(message, ad, nonce, key) {
       expectLength('AEAD nonce', nonce, AEAD_NPUBBYTES);
       expectLength('AEAD key', key, AEAD_KEYBYTES);
-      const out = new Uint8Array(message.length + AEAD_ABYTES);
+      const out = unzeroed(message.length + AEAD_ABYTES);
       // Every recorded byte is sealed here: a large message by whichever library is faster (openssl-aead.ts).
       const large = message.length >= OPENSSL_AEAD_FROM ? opensslAead(reference) : undefined;
       if (large) large.encrypt(out, message, ad, nonce, key);

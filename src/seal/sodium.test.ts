@@ -106,7 +106,12 @@ describe('each backend', () => {
   eachBackend('outputs are plain Uint8Array and memzero wipes', (s) => {
     const r = s.randomBytes(16);
     assert.equal(Object.getPrototypeOf(r), Uint8Array.prototype);
-    assert.equal(Object.getPrototypeOf(s.aeadEncrypt(r, null, bytes(24, 0), bytes(32, 0))), Uint8Array.prototype);
+    for (const length of [16, 5000]) {
+      const sealed = s.aeadEncrypt(bytes(length, 1), null, bytes(24, 0), bytes(32, 0));
+      assert.equal(Object.getPrototypeOf(sealed), Uint8Array.prototype);
+      // A sealed chunk owns its memory whole: a store may hand its buffer on.
+      assert.deepEqual([sealed.byteOffset, sealed.buffer.byteLength], [0, length + 16]);
+    }
     s.memzero(r);
     assert.deepEqual(r, new Uint8Array(16));
   });
