@@ -5,10 +5,10 @@
  * Node's 8 KiB buffer pool gets an ArrayBuffer of its own, so relaying bulk
  * output allocates one 32 KiB ArrayBuffer per packet: a third of the memory
  * the gateway allocates per relayed byte (the socket's reads and the sealed
- * chunks are most of the rest). V8 counts that memory as external and runs a
- * young collection every few tens of MB of it, and a packet that waits in the socket's
- * queue while the person's client reads slowly lives through collections,
- * is promoted, and is freed only by a full mark-compact.
+ * chunks are most of the rest). V8 counts that memory as external and runs
+ * a young collection every few tens of MB of it, and a packet that waits in
+ * the socket's queue while the person's client reads slowly lives through
+ * collections, is promoted, and is freed only by a full mark-compact.
  *
  * Here such packets are views of slabs that go back to a free list when the
  * socket's write callback runs: Node calls it once libuv has handed the bytes
