@@ -56,7 +56,7 @@ export function giveBack(chunk: Uint8Array): void {
   if (free.length < FREE_LIMIT) free.push(slab);
 }
 
-/** Slabs made and reused since the process started, and how many are free now. */
-export function slabCounts(): { made: number; reused: number; free: number } {
-  return { ...counts, free: free.length };
+/** Slabs made and reused since the process started. */
+export function slabCounts(): { made: number; reused: number } {
+  return { ...counts };
 }
