@@ -125,6 +125,19 @@ describe('robustness', () => {
     );
   });
 
+  test('rows a target sends before anything was asked hide none of the rows of the request after them', () => {
+    const steps: Step[] = [
+      server(be.dataRow(['x']), be.dataRow(['y'])),
+      client(fe.execute({})),
+      server(be.dataRow(['1']), be.commandComplete('SELECT 1')),
+    ];
+    const whole = play(steps, { maxRows: 2 });
+    const split = play(steps, { maxRows: 2, chunks: splitter([[0], [0], [0]]) });
+    assert.deepEqual(whole.queries.map((e) => e['rows']), [1]);
+    assert.deepEqual(split.events, whole.events);
+    assert.equal(split.tty, whole.tty);
+  });
+
   test('a result keeps at most maxRows rows: a million DataRows are counted, only the first decoded', () => {
     let decoded = 0;
     const row = be.dataRow(['v']);

@@ -105,9 +105,11 @@ export class PgObserver {
       message: (type, body, total, truncated) => this.fromServer(type, body, truncated),
       messageAt: (type, bytes, start, end) => this.fromServerAt(type, bytes, start, end),
       skipped: (type, length) => this.serverSkipped(type, 1, length),
-      // Rows past the cap stay unwanted until the next result set (a RowDescription), COPY data always:
-      // the framer counts a run of them in one call instead of asking row by row.
-      skipsRun: (type) => type === B.DataRow || type === B.CopyData,
+      // Rows past the cap stay unwanted until their statement's answer ends (a message of another
+      // type), COPY data always: the framer counts a run of them in one call instead of asking row
+      // by row. Rows while no statement runs (a target answering nothing asked) are no run: the
+      // client's next request would make the rows after them wanted.
+      skipsRun: (type) => type === B.CopyData || (type === B.DataRow && this.running() !== undefined),
       skippedRun: (type, count, bytes) => this.serverSkipped(type, count, bytes),
     };
   }
