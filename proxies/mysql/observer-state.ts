@@ -55,6 +55,7 @@ export interface Run {
   cut: boolean;
   params: (string | null)[] | undefined;
   database: string | null;
+  /** When the command arrived (ObserverOutput.now()), for its duration. */
   start: number;
   rows: number;
   error: ErrPacket | undefined;
@@ -107,6 +108,7 @@ export interface Pending {
   nextSeq: number;
   /** Packets of the answer seen so far. */
   received: number;
+  /** When the command arrived (ObserverOutput.now()). */
   start: number;
   active: boolean;
   phase: Phase;

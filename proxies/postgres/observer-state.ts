@@ -70,6 +70,7 @@ export interface Running {
   text: string;
   cut: boolean;
   params: (string | null)[] | undefined;
+  /** When the statement arrived (ObserverOutput.now()), for its duration. */
   start: number;
   rows: number;
   /** The last command tag (a Query of several statements has one per statement). */

@@ -28,7 +28,7 @@ export interface Observer<Sink> {
   end?(): void;
 }
 
-/** Where an observer writes: transcript text for the terminal stream, events, and the recording's clock (ms). */
+/** Where an observer writes: transcript text for the terminal stream, events, and a clock for statements' durations. */
 export interface ObserverOutput {
   tty(text: string): void;
   /** A result table as its values (TableRows.payload()), after the text given so far; its buffer is the observer's again after the call, so it is copied before this returns. */
@@ -39,6 +39,11 @@ export interface ObserverOutput {
    * written for its shape (queryEventJson). Without it, observers give it to event().
    */
   query?(e: QueryEvent): void;
+  /**
+   * Milliseconds, to the fraction, on performance.now()'s scale: when the bytes being observed
+   * arrived. Only differences mean anything (a statement's duration, from its message's arrival
+   * to its answer's); the events' and the transcript's own times are the recording's.
+   */
   now(): number;
 }
 

@@ -95,7 +95,8 @@ export class DatabaseRelay<Sink> extends RelayEnd<Sink> implements Observable {
       },
       event: (e) => void session.event(e, this.at),
       query: (e) => void session.queryEvent(e, this.at),
-      now: () => session.now(this.at),
+      // Statements' durations: when the chunk being observed arrived, to the fraction of a millisecond.
+      now: () => this.at ?? performance.now(),
     });
     this.screen = protocol.clientScreen?.();
     session.attach({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { INTERRUPTED, MAX_PARAMS, queryEvent, queryEventJson, type QueryInput } from './query-event.js';
+import { INTERRUPTED, jsonMillis, MAX_PARAMS, queryEvent, queryEventJson, type QueryInput } from './query-event.js';
 
 // Strings of every kind JSON escapes or keeps: quotes, backslashes, controls, DEL, C1, U+2028, astral, lone surrogates.
 const text = fc.oneof(
@@ -44,4 +44,20 @@ test('the query events the observers build, as JSON', () => {
     queryEvent({ text: 'z', params: Array.from({ length: MAX_PARAMS + 1 }, String), durationMs: 0 }),
   ];
   for (const e of events) assert.equal(queryEventJson(e), JSON.stringify(e));
+});
+
+test('a duration is written as String() writes it: every microsecond of the first two seconds, and at random up to 35 years', () => {
+  for (let us = 0; us <= 2_000_000; us++) {
+    const ms = us / 1000;
+    if (jsonMillis(ms) !== String(ms)) assert.equal(jsonMillis(ms), String(ms), `${us} µs`);
+  }
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 40 * 1000 }), (us) => {
+      const ms = queryEvent({ text: 'x', durationMs: us / 1000 }).durationMs;
+      assert.equal(jsonMillis(ms), String(ms));
+    }),
+    { numRuns: 20000 },
+  );
+  // Not a whole number of microseconds, or past the range: String()'s own.
+  for (const n of [0.0001, 1 / 3, 2 ** 40, 2 ** 52 + 0.5, 1e21, 1e-7, NaN, Infinity]) assert.equal(jsonMillis(n), Number.isFinite(n) ? String(n) : 'null');
 });

@@ -63,6 +63,20 @@ test('a mariadb script gives the same output through the gateway as directly, an
   assert.match((nope?.['error'] as { message: string }).message, /^Unknown column 'nope' in '[^']+'$/);
 });
 
+test('a statement\'s duration is measured to the microsecond: a quick one takes a fraction of a millisecond, a sleep its length', async () => {
+  const before = (await g.recordings()).length;
+  const got = await g.mariadb(['-e', 'SELECT 1; SELECT 2; SELECT 3; SELECT SLEEP(0.05)']);
+  assert.equal(got.code, 0, got.stderr);
+  const rec = await g.endedRecording(before);
+  const durations = new Map((await g.events(rec.id)).filter((e) => e['type'] === 'query').map((e) => [e['text'], e['durationMs'] as number]));
+  const quick = ['SELECT 1', 'SELECT 2', 'SELECT 3'].map((text) => durations.get(text)!);
+  for (const d of quick) assert.ok(d > 0 && d < 1000, `${d} ms`);
+  // In whole milliseconds a quick statement would take 0 or 1.
+  assert.ok(quick.some((d) => !Number.isInteger(d)), JSON.stringify(quick));
+  const sleep = durations.get('SELECT SLEEP(0.05)')!;
+  assert.ok(sleep >= 50 && sleep < 5000, `${sleep} ms`);
+});
+
 test('caching_sha2_password full authentication, with RSA outside TLS and in clear inside it', async () => {
   for (const tls of [false, true]) {
     const r = await g.mariadb(['-e', 'SELECT CURRENT_USER()'], { login: 'bob+my01', password: BOB_PASSWORD, tls });

@@ -93,6 +93,20 @@ test('a psql script gives the same output through the gateway as directly, and t
   assert.deepEqual(copies.map((c) => [c['direction'], c['bytes'], c['rows']]), [['out', csvBytes, 9990], ['in', csvBytes, 9990]]);
 });
 
+test('a statement\'s duration is measured to the microsecond: a quick one takes a fraction of a millisecond, a sleep its length', async () => {
+  const before = (await g.recordings()).length;
+  const got = await g.psql(['-c', 'SELECT 1', '-c', 'SELECT 2', '-c', 'SELECT 3', '-c', 'SELECT pg_sleep(0.05)']);
+  assert.equal(got.code, 0, got.stderr);
+  const rec = await g.endedRecording(before);
+  const durations = new Map((await g.events(rec.id)).filter((e) => e['type'] === 'query').map((e) => [e['text'], e['durationMs'] as number]));
+  const quick = ['SELECT 1', 'SELECT 2', 'SELECT 3'].map((text) => durations.get(text)!);
+  for (const d of quick) assert.ok(d > 0 && d < 1000, `${d} ms`);
+  // In whole milliseconds a quick statement would take 0 or 1.
+  assert.ok(quick.some((d) => !Number.isInteger(d)), JSON.stringify(quick));
+  const sleep = durations.get('SELECT pg_sleep(0.05)')!;
+  assert.ok(sleep >= 50 && sleep < 5000, `${sleep} ms`);
+});
+
 test('node-postgres with parameters, prepared statements and queued queries works, and the parameters are recorded', async () => {
   const before = (await g.recordings()).length;
   const client = pgClient();
