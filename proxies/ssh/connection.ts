@@ -21,6 +21,7 @@ import type { Sodium } from '../../src/seal/sodium.js';
 import type { EndReason } from '../../src/session/session.js';
 import { ChannelRelay, type Setup } from './channel.js';
 import { coalesceWrites } from './coalesce.js';
+import { readLoggedInIntoSlabs } from './socket-reads.js';
 import { poolPadding } from './padding-pool.js';
 import { relayForward } from './forward.js';
 import type { TargetPins } from '../wire/target-pins.js';
@@ -128,6 +129,7 @@ export class SshConnection {
   }
 
   private ready(): void {
+    readLoggedInIntoSlabs((this.conn as unknown as { _sock?: Socket })._sock);
     this.setup = this.prepare(this.login!);
   }
 

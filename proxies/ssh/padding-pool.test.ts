@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import ssh2 from 'ssh2';
 import { ALGORITHMS } from './algorithms.js';
 import { coalesceWrites } from './coalesce.js';
+import { readLoggedInIntoSlabs } from './socket-reads.js';
 import { slabCounts } from './packet-slabs.js';
 import { learnLayout, poolCipherPadding, poolPadding } from './padding-pool.js';
 import { generateSshHostKey } from '../../src/daemon/ssh-host-key.js';
@@ -82,12 +83,13 @@ test('a cipher whose layout is not one it can reproduce keeps its own allocPacke
 type Owner = { _protocol: { _cipher: object } };
 const pooledNow = (owner: unknown): boolean => Object.hasOwn((owner as Owner)._protocol._cipher, 'allocPacket');
 
-async function roundTrip(cipherName: ssh2.CipherAlgorithm): Promise<{ toClient: Buffer; toServer: Buffer; pooledAfterRekey: boolean[] }> {
+async function roundTrip(cipherName: ssh2.CipherAlgorithm): Promise<{ toClient: Buffer; toServer: Buffer; pooledAfterRekey: boolean[]; slabReads: boolean[] }> {
   const hostKey = generateSshHostKey().privateKey;
   const down = Buffer.from(Array.from({ length: 2 * 1024 * 1024 }, (_, i) => (i * 13) & 0xff));
   const up = Buffer.from(Array.from({ length: 1024 * 1024 + 7 }, (_, i) => (i * 5 + 1) & 0xff));
   const received: Buffer[] = [];
   const pooledAfterRekey: boolean[] = [];
+  const slabReads: boolean[] = [];
   let rekeyed: Promise<void> = Promise.resolve();
   let serverError: (err: Error) => void = () => undefined;
   const server = new ssh2.Server({ hostKeys: [hostKey], algorithms: { cipher: [cipherName] } }, (conn) => {
@@ -95,6 +97,7 @@ async function roundTrip(cipherName: ssh2.CipherAlgorithm): Promise<{ toClient: 
     poolPadding(conn);
     conn.on('error', (err) => serverError(err));
     conn.on('authentication', (ctx) => ctx.accept());
+    conn.on('ready', () => slabReads.push(readLoggedInIntoSlabs((conn as unknown as { _sock: Socket })._sock)));
     conn.on('session', (accept) => {
       accept().on('exec', (acceptExec) => {
         const channel = acceptExec();
@@ -115,6 +118,7 @@ async function roundTrip(cipherName: ssh2.CipherAlgorithm): Promise<{ toClient: 
   try {
     const toClient = await new Promise<Buffer>((resolve, reject) => {
       client.once('ready', () => {
+        slabReads.push(readLoggedInIntoSlabs((client as unknown as { _sock: Socket })._sock));
         client.exec('x', (err, stream) => {
           if (err) return reject(err);
           const got: Buffer[] = [];
@@ -132,7 +136,7 @@ async function roundTrip(cipherName: ssh2.CipherAlgorithm): Promise<{ toClient: 
       coalesceWrites((client as unknown as { _sock: Socket })._sock);
       poolPadding(client);
     });
-    return { toClient, toServer: Buffer.concat(received), pooledAfterRekey };
+    return { toClient, toServer: Buffer.concat(received), pooledAfterRekey, slabReads };
   } finally {
     client.end();
     await new Promise<void>((r) => server.close(() => r()));
@@ -140,9 +144,11 @@ async function roundTrip(cipherName: ssh2.CipherAlgorithm): Promise<{ toClient: 
 }
 
 for (const name of CIPHERS) {
-  test(`${name}: a real ssh2 client and server with pooled padding and packet slabs on both ends exchange data intact, across a rekey`, async () => {
+  test(`${name}: a real ssh2 client and server with pooled padding, packet slabs and slab reads on both ends exchange data intact, across a rekey`, async () => {
     const before = slabCounts();
-    const { toClient, toServer, pooledAfterRekey } = await roundTrip(name as ssh2.CipherAlgorithm);
+    const { toClient, toServer, pooledAfterRekey, slabReads } = await roundTrip(name as ssh2.CipherAlgorithm);
+    // Decrypted in place in the regions of shared slabs, from the login on.
+    assert.deepEqual(slabReads, [true, true]);
     const after = slabCounts();
     // 3 MiB in 32 KiB packets, all in slabs, at most an SSH window's worth (2 MiB) of them
     // unwritten at once: the rest reuse slabs given back.

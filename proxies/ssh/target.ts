@@ -11,6 +11,7 @@ import type { Logger } from '../../src/log.js';
 import { ALGORITHMS } from './algorithms.js';
 import { fingerprint, TRUST_ON_FIRST_USE, type TargetPins } from '../wire/target-pins.js';
 import { coalesceWrites } from './coalesce.js';
+import { readLoggedInIntoSlabs } from './socket-reads.js';
 import { poolPadding } from './padding-pool.js';
 import type { SshTargetOptions } from './spec.js';
 
@@ -60,6 +61,7 @@ export function connectTarget(target: TargetConfig, pins: TargetPins, log: Logge
         log.warn({ target: target.name, hostKey: seen }, 'trusting the target host key on first use and pinning it');
         pins.learn(target.name, seen).catch((err: unknown) => log.error({ err }, 'cannot save the pinned target host key'));
       }
+      readLoggedInIntoSlabs((client as unknown as { _sock?: Socket })._sock);
       resolve(client);
     });
     client.once('error', (err: Error & { level?: string; code?: string }) => {
