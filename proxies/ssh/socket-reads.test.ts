@@ -60,3 +60,25 @@ test('a paused socket holding bytes stays with its Readable stream, and its list
     close();
   }
 });
+
+test('idle sockets hold small regions: sockets taken over one after another read into neighbouring 2 KiB of a slab', async () => {
+  const pairs = await Promise.all(Array.from({ length: 8 }, () => pair()));
+  try {
+    const firsts: Buffer[] = [];
+    for (const [ours, peer] of pairs) {
+      const got: Buffer[] = [];
+      ours.on('data', (c: Buffer) => got.push(c));
+      assert.equal(readLoggedInIntoSlabs(ours), true);
+      peer.write('a prompt$ ');
+      await until(() => Buffer.concat(got).length, 10);
+      firsts.push(got[0]!);
+    }
+    const bySlab = new Map<ArrayBufferLike, number[]>();
+    for (const c of firsts) bySlab.set(c.buffer, [...(bySlab.get(c.buffer) ?? []), c.byteOffset]);
+    // Eight 2 KiB regions cross at most one slab's end.
+    assert.ok(bySlab.size <= 2, `${bySlab.size} slabs`);
+    for (const offsets of bySlab.values()) offsets.slice(1).forEach((o, i) => assert.equal(o - offsets[i]!, 2048));
+  } finally {
+    for (const [, , close] of pairs) close();
+  }
+});

@@ -11,14 +11,22 @@
  * (a paused socket): Readable.read() hands those to ssh2 itself, and taking
  * them over would give them twice.
  *
- * Memory: an idle socket holds the rest of its region, up to 16 KiB of a
- * slab, of which only the pages its reads wrote are resident.
+ * Memory: an idle socket holds the rest of its region, of which only the
+ * pages its reads wrote are resident. A thousand idle sessions are two
+ * thousand such sockets, so their regions are small (SSH_REGIONS): 32 to a
+ * slab. A database connection's 16 KiB regions cost an idle session 20 to
+ * 27 KiB more than Node's own reads; these cost it 5 to 7 (bench/ssh-scale.ts,
+ * 1 000 idle sessions). A keystroke's packet is 36 to 100 bytes; a read that
+ * fills its region is followed by a 64 KiB one, as for any socket read into
+ * slabs.
  */
 import type { Socket } from 'node:net';
-import { readIntoSlabs } from '../wire/slab-reads.js';
+import { readIntoSlabs, type RegionSizes } from '../wire/slab-reads.js';
+
+const SSH_REGIONS: RegionSizes = { region: 2048, min: 512 };
 
 /** True when `socket`'s reads now go into slabs; false when it stays with Node's own. */
 export function readLoggedInIntoSlabs(socket: Socket | undefined): boolean {
   if (!socket || socket.readableLength > 0) return false;
-  return readIntoSlabs(socket, (chunk) => socket.emit('data', chunk));
+  return readIntoSlabs(socket, (chunk) => socket.emit('data', chunk), SSH_REGIONS);
 }

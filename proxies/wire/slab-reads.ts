@@ -24,12 +24,21 @@
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
-/** A socket's first region, and its next one after a read that left less than MIN_REGION. */
-const REGION = 16 * 1024;
 /** After a read that filled its region: a burst (a result set) is read in fewer system calls. */
 const LARGE_REGION = 64 * 1024;
-const MIN_REGION = 4 * 1024;
 const SLAB = 64 * 1024;
+
+/**
+ * `region`: a socket's first region, and its next one after a read that left less than `min`.
+ * An idle socket holds the rest of its region; only the pages its reads wrote are resident.
+ */
+export interface RegionSizes {
+  region: number;
+  min: number;
+}
+
+/** A database connection's: a statement or a short answer fits in one read. */
+const DATABASE_REGIONS: RegionSizes = { region: 16 * 1024, min: 4 * 1024 };
 
 interface OnreadKeys {
   buffer: symbol;
@@ -79,7 +88,7 @@ interface UserBufferHandle {
  * read this way and stays with 'data' events. Pausing and resuming the
  * socket work as before (net stops and starts the handle's reads).
  */
-export function readIntoSlabs(socket: Socket, onChunk: (chunk: Buffer) => void): boolean {
+export function readIntoSlabs(socket: Socket, onChunk: (chunk: Buffer) => void, sizes: RegionSizes = DATABASE_REGIONS): boolean {
   const k = onreadKeys();
   const handle = (socket as unknown as { _handle: Partial<UserBufferHandle> | null })._handle;
   if (k === null || socket instanceof TLSSocket || socket.destroyed || socket.readableEnded || handle == null || typeof handle.useUserBuffer !== 'function') {
@@ -87,12 +96,12 @@ export function readIntoSlabs(socket: Socket, onChunk: (chunk: Buffer) => void):
   }
   // What the socket read before the relay took it, in order, before anything read from now on.
   for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) onChunk(chunk);
-  let region = slabs.take(REGION);
+  let region = slabs.take(sizes.region);
   const fields = socket as unknown as Record<symbol, unknown>;
   fields[k.buffer] = region;
   fields[k.callback] = (n: number): boolean => {
     const chunk = region.subarray(0, n);
-    region = region.length - n >= MIN_REGION ? region.subarray(n) : slabs.take(n === region.length ? LARGE_REGION : REGION);
+    region = region.length - n >= sizes.min ? region.subarray(n) : slabs.take(n === region.length ? LARGE_REGION : sizes.region);
     try {
       onChunk(chunk);
     } catch (err) {
