@@ -55,5 +55,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # terminationGracePeriodSeconds: 45), or a killed node leaves its recordings to be
 # marked interrupted at the next start.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "--initial-old-space-size=64", "--heap-growing-percent=200", "bin/recgate.js"]
+ENTRYPOINT ["node", "--initial-old-space-size=64", "--heap-growing-percent=200", "--interrupt-budget=8192", "bin/recgate.js"]
 CMD ["start"]

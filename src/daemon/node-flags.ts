@@ -1,9 +1,10 @@
 /**
  * V8 flags the gateway process runs with. They must be on node's command
- * line (V8 reads them when it creates the heap), so every launcher passes
- * them: bin/recgate.js's shebang, the container image's entrypoint and
- * `npm start` (scripts/start.mjs); `recgate start` logs a warning when they
- * are missing (a service unit that runs `node bin/recgate.js start`).
+ * line (V8 reads them when it creates the heap and the first functions), so
+ * every launcher passes them: bin/recgate.js's shebang, the container
+ * image's entrypoint and `npm start` (scripts/start.mjs); `recgate start`
+ * logs a warning when they are missing (a service unit that runs
+ * `node bin/recgate.js start`).
  *
  * --initial-old-space-size=64: relaying bulk traffic promotes a steady
  * trickle of short-lived objects (socket writes and recorded chunks waiting
@@ -24,8 +25,21 @@
  * 130 mark-compacts per 3 GiB instead of 1 to 3, each freeing under 1 MB,
  * at a fifth more CPU per MB. With the factor fixed at 3 (the limit 79 to 88
  * MB over a live 21 MB) every process tried stayed in the first regime.
+ *
+ * --interrupt-budget=8192 (V8 11's default is 66 KiB): how much bytecode a
+ * function runs between two of V8's looks at whether to optimise it. The
+ * keystroke path's functions run once or twice a keystroke (the terminal
+ * observer, ssh2's packet code), so with the default many reached optimised code only
+ * after 3 000 to 7 000 keystrokes (--trace-opt), and a gateway's first
+ * sessions after a start typed through baseline code and the compiler's
+ * finishing work. With an eighth of the budget the keystroke path is
+ * optimised within the first two thousand; echo p99 after 3 000 keystrokes came
+ * down from 1.16-1.56 to 0.83-1.01 ms in three alternated pairs
+ * (docs/ssh-performance.md), with bulk output's CPU per MB level and the
+ * database path's steady cost unchanged (code called thousands of times a
+ * second is optimised early either way).
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64', '--heap-growing-percent=200'];
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64', '--heap-growing-percent=200', '--interrupt-budget=8192'];
 
 /** The flags above that this process was not started with. */
 export function missingNodeFlags(execArgv: readonly string[] = process.execArgv): string[] {
