@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import xterm from '@xterm/headless';
 import { LAZY_SCREEN_BYTES, LazyScreen, Screen, type ScreenModel } from './screen.js';
 
 type Op = { kind: 'write'; data: Uint8Array } | { kind: 'resize'; cols: number; rows: number } | { kind: 'read' };
@@ -79,5 +80,43 @@ describe('LazyScreen', () => {
     lazy.write(text('\x1b[?1049hvim'));
     assert.equal(lazy.alternate, true);
     assert.equal(lazy.cursorLine(), 'vim');
+  });
+});
+
+describe('Screen', () => {
+  /** Every way a program enters or leaves the alternate screen, and the resets that leave it. */
+  const switches = fc.constantFrom('\x1b[?1049h', '\x1b[?1049l', '\x1b[?1047h', '\x1b[?1047l', '\x1b[?47h', '\x1b[?47l', '\x1bc', '\x1b[!p');
+
+  test('knows which screen is active as the public buffer API reports it, after any output and resize', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(switches.map((o) => ({ kind: 'write' as const, data: text(o) })), op), { maxLength: 60 }), (ops) => {
+        const screen = new Screen(80, 24);
+        // The same terminal as Screen's, asked the long way: the public buffer API after each step.
+        const reference = new xterm.Terminal({ cols: 80, rows: 24, scrollback: 0, logLevel: 'off', allowProposedApi: true });
+        const core = (reference as unknown as { _core: { writeSync(data: Uint8Array): void } })._core;
+        for (const o of ops) {
+          if (o.kind === 'write') {
+            screen.write(o.data);
+            if (o.data.length > 0) core.writeSync(o.data);
+          } else if (o.kind === 'resize') {
+            screen.resize(o.cols, o.rows);
+            reference.resize(Math.max(2, Math.min(o.cols || 80, 512)), Math.max(1, Math.min(o.rows || 24, 256)));
+          }
+          assert.equal(screen.alternate, reference.buffer.active.type === 'alternate');
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a full-screen program has the alternate screen until it leaves or the terminal is reset', () => {
+    const screen = new Screen(80, 24);
+    assert.equal(screen.alternate, false);
+    screen.write(text('\x1b[?1049h\x1b[Hvim'));
+    assert.equal(screen.alternate, true);
+    screen.write(text('\x1b[?1049l'));
+    assert.equal(screen.alternate, false);
+    screen.write(text('\x1b[?1049hless\x1bc'));
+    assert.equal(screen.alternate, false);
   });
 });
