@@ -29,15 +29,15 @@
  * --interrupt-budget=8192 (V8 11's default is 66 KiB): how much bytecode a
  * function runs between two of V8's looks at whether to optimise it. The
  * keystroke path's functions run once or twice a keystroke (the terminal
- * observer, ssh2's packet code), so with the default many reached optimised code only
- * after 3 000 to 7 000 keystrokes (--trace-opt), and a gateway's first
- * sessions after a start typed through baseline code and the compiler's
- * finishing work. With an eighth of the budget the keystroke path is
- * optimised within the first two thousand; echo p99 after 3 000 keystrokes came
- * down from 1.16-1.56 to 0.83-1.01 ms in three alternated pairs
- * (docs/ssh-performance.md), with bulk output's CPU per MB level and the
- * database path's steady cost unchanged (code called thousands of times a
- * second is optimised early either way).
+ * observer, ssh2's packet code), so with the default many reached optimised
+ * code only after 3 000 to 7 000 keystrokes (--trace-opt), and a gateway's
+ * first sessions after a start typed through baseline code and the
+ * compiler's finishing work. With an eighth of the budget the keystroke path
+ * is optimised within the first two thousand: echo p99 after 3 000
+ * keystrokes came down from 1.16-1.56 to 0.83-1.01 ms in three alternated
+ * pairs (docs/ssh-performance.md), with bulk output's CPU per MB, idle
+ * memory and the database path's steady cost level (code that runs
+ * thousands of times a second is optimised early either way).
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64', '--heap-growing-percent=200', '--interrupt-budget=8192'];
 
