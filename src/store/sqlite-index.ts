@@ -35,6 +35,29 @@ CREATE INDEX IF NOT EXISTS recordings_target ON recordings (target, started_at);
 CREATE INDEX IF NOT EXISTS recordings_status ON recordings (status);
 `;
 
+/** How long a statement waits for another process's lock (the busy timeout), and opening for the switch to WAL. */
+const BUSY_MS = 5000;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Switches the database to WAL (the file keeps it once switched). SQLite answers the switch with
+ * SQLITE_BUSY at once, without running the busy handler, while another connection holds the
+ * write lock: a second process creating the schema of the same new data directory. So the switch
+ * is retried here, pausing between tries, for as long as the busy timeout would wait.
+ */
+function useWal(db: Database.Database): void {
+  const deadline = Date.now() + BUSY_MS;
+  for (let pause = 2; ; pause = Math.min(2 * pause, 100)) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+      Atomics.wait(PAUSE, 0, 0, pause);
+    }
+  }
+}
+
 interface Row {
   id: string;
   user: string;
@@ -69,8 +92,9 @@ export class SqliteIndex {
   constructor(path: string) {
     createPrivate(path);
     this.db = new Database(path);
-    // The busy timeout first: switching to WAL takes a lock another process may hold.
-    this.db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+    this.db.exec(`PRAGMA busy_timeout = ${BUSY_MS}`);
+    useWal(this.db);
+    this.db.exec('PRAGMA synchronous = NORMAL;');
     this.db.exec(SCHEMA);
     this.log = new SqliteLog(this.db);
   }
