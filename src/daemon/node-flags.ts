@@ -35,9 +35,10 @@
  * compiler's finishing work. With an eighth of the budget the keystroke path
  * is optimised within the first two thousand: echo p99 after 3 000
  * keystrokes came down from 1.16-1.56 to 0.83-1.01 ms in three alternated
- * pairs (docs/ssh-performance.md), with bulk output's CPU per MB, idle
- * memory and the database path's steady cost level (code that runs
- * thousands of times a second is optimised early either way).
+ * pairs (docs/ssh-performance.md), with bulk output's CPU per MB and idle
+ * memory level. The database path's steady cost moved within the benches'
+ * spread either way (docs/database-performance.md): code that runs
+ * thousands of times a second is optimised early with either budget.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64', '--heap-growing-percent=200', '--interrupt-budget=8192'];
 

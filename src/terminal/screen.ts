@@ -31,7 +31,7 @@ export class Screen implements ScreenModel {
    * getters, which took about a fifth of a keystroke's observation in the gateway's profile;
    * in process the observer takes 1.0 µs a keystroke with this field against 1.45.
    */
-  private onAlternate = false;
+  private alternateActive = false;
 
   constructor(cols: number, rows: number) {
     this.term = new xterm.Terminal({
@@ -45,7 +45,7 @@ export class Screen implements ScreenModel {
     const core = (this.term as unknown as { _core?: Partial<SyncCore> })._core;
     if (typeof core?.writeSync !== 'function') throw new Error('@xterm/headless has no synchronous write');
     this.core = core as SyncCore;
-    this.term.buffer.onBufferChange((active) => (this.onAlternate = active.type === 'alternate'));
+    this.term.buffer.onBufferChange((active) => (this.alternateActive = active.type === 'alternate'));
   }
 
   write(bytes: Uint8Array): void {
@@ -58,7 +58,7 @@ export class Screen implements ScreenModel {
 
   /** A full-screen program (editor, pager) has the alternate screen. */
   get alternate(): boolean {
-    return this.onAlternate;
+    return this.alternateActive;
   }
 
   /** The cursor's line, wrapped rows joined, up to the cursor. */
