@@ -9,9 +9,10 @@
  *   throughput   `head -c N /dev/zero` through the real ssh client, timed from its first byte;
  *                the CPU seconds the route's middle process spent per MB (the target's
  *                sshd for direct, the bastion's sshd for ProxyJump, the gateway's Node.js)
- *   keystrokes   echo round trip of single keystrokes in a pty running cat (ssh2 client),
- *                after --warmup keystrokes on the same session that are not measured: a gateway
- *                process compiles its keystroke path during its first few thousand keystrokes
+ *   keystrokes   echo round trip of single keystrokes in a pty running cat (ssh2 client), and
+ *                the middle process' CPU per keystroke and echo, after --warmup keystrokes on
+ *                the same session that are not measured: a gateway process compiles its
+ *                keystroke path during its first few thousand keystrokes
  *                (V8's optimising compiler, on background threads that take one of the two
  *                cores), which a gateway that has been up a while has long done
  *   idle memory  RSS added per idle interactive session, over N concurrent sessions
@@ -71,6 +72,8 @@ async function throughput(route: SshRoute, mib: number): Promise<Throughput> {
 interface Echoes {
   p50: number;
   p99: number;
+  /** CPU µs the route's middle process spent per measured keystroke and its echo. */
+  cpuUs: number;
   /** Per 1 000 keystrokes, warm-up included, how many echoes took longer than SLOW_ECHO_MS. */
   slow: number[];
 }
@@ -96,7 +99,14 @@ async function keystrokes(route: SshRoute, count: number, warmup: number): Promi
   await sleep(500);
   const times: number[] = [];
   const slow: number[] = [];
+  let pids: number[] = [];
+  let cpu0 = 0;
   for (let i = 0; i < warmup + count; i++) {
+    if (i === warmup) {
+      // Read now: the session's own processes (the bastion's and target's forks) exist by this time.
+      pids = await route.pids();
+      cpu0 = cpuSeconds(pids);
+    }
     seen = '';
     const echo = new Promise<void>((resolve) => (echoed = resolve));
     const t0 = performance.now();
@@ -108,9 +118,10 @@ async function keystrokes(route: SshRoute, count: number, warmup: number): Promi
     if (i >= warmup) times.push(ms);
   }
   echoed = undefined;
+  const cpuUs = ((cpuSeconds(pids) - cpu0) * 1e6) / count;
   c.end();
   times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(count * 0.5)]!, p99: times[Math.floor(count * 0.99)]!, slow };
+  return { p50: times[Math.floor(count * 0.5)]!, p99: times[Math.floor(count * 0.99)]!, cpuUs, slow };
 }
 
 async function idleMemory(route: SshRoute, sessions: number): Promise<number> {
@@ -207,15 +218,16 @@ async function main(): Promise<void> {
         if (k) courses.push(`${r.name.padEnd(20)} ${k.slow.join(' ')}`);
         const mem = sessions > 0 ? await idleMemory(r, sessions) : undefined;
         const gcCells = !gcDir ? [] : gc ? [`${gc.markCompacts} (${gc.markCompactMs.toFixed(0)} ms)`, `${gc.scavenges} (${gc.scavengeMs.toFixed(0)} ms)`] : ['-', '-'];
-        rows.push([r.name, t.mbps.toFixed(0), (t.cpuPerMB * 1000).toFixed(2), loadT, ...gcCells, k?.p50.toFixed(3) ?? '-', k?.p99.toFixed(3) ?? '-', mem?.toFixed(0) ?? '-', load()]);
+        rows.push([r.name, t.mbps.toFixed(0), (t.cpuPerMB * 1000).toFixed(2), loadT, ...gcCells, k?.p50.toFixed(3) ?? '-', k?.p99.toFixed(3) ?? '-', k?.cpuUs.toFixed(0) ?? '-', mem?.toFixed(0) ?? '-', load()]);
       }
     }
     console.log(`recgate SSH benchmark: ${mib} MiB output, ${keys} keystrokes (after ${warmup} not measured), ${sessions} idle sessions; MB = 10^6 bytes\n`);
     const gcHeads = gcDir ? ['mark-compacts', 'scavenges'] : [];
-    printTable(['route', 'MB/s', 'CPU ms/MB', 'load', ...gcHeads, 'echo p50 ms', 'echo p99 ms', 'KiB per idle session', 'load'], rows);
-    console.log('\nCPU ms/MB and KiB per idle session count the process in the middle: the target sshd and its forks for direct,');
+    printTable(['route', 'MB/s', 'CPU ms/MB', 'load', ...gcHeads, 'echo p50 ms', 'echo p99 ms', 'CPU µs/key', 'KiB per idle session', 'load'], rows);
+    console.log('\nCPU ms/MB, CPU µs/key and KiB per idle session count the process in the middle: the target sshd and its forks for direct,');
     console.log('the bastion sshd and its forks for ProxyJump (the target behind it is the same for all three), the gateway for');
-    console.log('recgate. load: the 1-minute load average after the throughput run and after the row (2 cores).');
+    console.log('recgate. CPU µs/key: over the measured keystrokes, each with its echo (from /proc, in 10 ms ticks: 1 000 keystrokes');
+    console.log('resolve about 10 µs). load: the 1-minute load average after the throughput run and after the row (2 cores).');
     if (gcDir) console.log("mark-compacts, scavenges: the gateway's during the bulk run, with their main-thread time.");
     if (values['echo-course'] && courses.length > 0) {
       console.log(`\nEchoes slower than ${SLOW_ECHO_MS} ms per 1 000 keystrokes, from the first (warm-up included), per row:`);
