@@ -33,7 +33,7 @@ interface Relayed {
 
 export class DeferredTap implements ChannelTap, Observable {
   awaitingObservation = false;
-  private readonly pending: Relayed[] = [];
+  private pending: Relayed[] = [];
 
   constructor(
     private readonly tap: ChannelTap,
@@ -71,7 +71,8 @@ export class DeferredTap implements ChannelTap, Observable {
     if (this.pending.length === 0) return;
     // A tap's callbacks may end the channel (a broken observer), which flushes again: take the
     // queue first so that no chunk is handed over twice.
-    const chunks = this.pending.splice(0);
+    const chunks = this.pending;
+    this.pending = [];
     for (const c of chunks) {
       if (c.fromClient) this.tap.fromClient(c.data, c.t);
       else this.tap.fromTarget(c.data, c.t);

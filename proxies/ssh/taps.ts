@@ -117,7 +117,7 @@ export class InteractiveTap extends TerminalTap {
   }
 
   /** Commands entered, as events at `t` (the session's time of the keystroke that took them), by default now. */
-  private commands(commands: CommandEvent[], t = this.session.now()): void {
+  private commands(commands: readonly CommandEvent[], t = this.session.now()): void {
     for (const c of commands) {
       this.session.eventAt({ type: 'command', channel: this.channel, command: c.command, typedAt: c.t, ...(c.alternate ? { screen: 'alternate' } : {}) }, t);
     }

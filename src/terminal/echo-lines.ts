@@ -65,6 +65,8 @@ export const ECHO_WAIT_MS = 2000;
 const MAX_COMMAND_CHARS = 4096;
 const SPACE = 0x20;
 const COLON = 0x3a;
+/** What takeCommands returns while no command was entered (most keys): shared, never written to. */
+const NO_COMMANDS: readonly CommandEvent[] = Object.freeze([]);
 
 const enum KeyState {
   Pending,
@@ -242,7 +244,8 @@ export class EchoClassifier {
     return this.records.take();
   }
 
-  takeCommands(): CommandEvent[] {
+  takeCommands(): readonly CommandEvent[] {
+    if (this.commands.length === 0) return NO_COMMANDS;
     const out = this.commands;
     this.commands = [];
     return out;
@@ -282,7 +285,10 @@ export class EchoClassifier {
       this.pendingBytes -= keySize(k.key);
       n++;
     }
-    line.keys.splice(0, n);
+    if (n === 0) return;
+    // Most often every key goes (each echoed as typed): a new array, not a splice's copy of them.
+    if (n === line.keys.length) line.keys = [];
+    else line.keys.splice(0, n);
     line.next -= n;
   }
 

@@ -12,7 +12,7 @@
  * Pure: no timers, no I/O. Times only travel with the data they came with.
  */
 import { EchoClassifier, type CommandEvent, type KeystrokeRecord, type ScreenView } from './echo-lines.js';
-import { KeyReader } from './input-keys.js';
+import { KeyReader, type Key } from './input-keys.js';
 import { ForwardBuffer, OutputScanner, type OutputSink } from './output-scanner.js';
 import { LazyScreen, type ScreenModel } from './screen.js';
 
@@ -84,6 +84,8 @@ export class TerminalObserver {
   private readonly tail = new OutputTail();
   private readonly lines: EchoClassifier;
   private readonly sink: OutputSink;
+  /** Each key read goes to the classifier (one function for the observer's life, not one per chunk). */
+  private readonly onKey = (key: Key): void => this.lines.key(key);
 
   constructor(cols: number, rows: number) {
     this.screen = new LazyScreen(cols, rows);
@@ -112,7 +114,7 @@ export class TerminalObserver {
   output(t: number, data: Uint8Array): KeystrokeRecord[] {
     this.now = t;
     for (let i = 0; i < data.length; i += OUTPUT_SLICE) {
-      this.scanner.scan(data.subarray(i, i + OUTPUT_SLICE), this.sink);
+      this.scanner.scan(data.length <= OUTPUT_SLICE ? data : data.subarray(i, i + OUTPUT_SLICE), this.sink);
       this.show();
       this.forward.clear();
       this.shown = 0;
@@ -125,22 +127,22 @@ export class TerminalObserver {
    * recorded now, and the commands submitted since the last call (a command
    * whose echo completed during `output` is returned here, with its own time).
    */
-  input(t: number, data: Uint8Array): { records: KeystrokeRecord[]; commands: CommandEvent[] } {
+  input(t: number, data: Uint8Array): { records: KeystrokeRecord[]; commands: readonly CommandEvent[] } {
     this.now = t;
-    this.keys.push(t, data, (key) => this.lines.key(key));
+    this.keys.push(t, data, this.onKey);
     return { records: this.lines.takeRecords(), commands: this.lines.takeCommands() };
   }
 
   /** The channel ended: everything still waiting is released, masked unless already echoed. */
   flush(t: number): KeystrokeRecord[] {
     this.now = t;
-    this.keys.flush((key) => this.lines.key(key));
+    this.keys.flush(this.onKey);
     this.lines.flush();
     return this.lines.takeRecords();
   }
 
   /** Commands settled since the last `input` (after `flush`, the last ones). */
-  takeCommands(): CommandEvent[] {
+  takeCommands(): readonly CommandEvent[] {
     return this.lines.takeCommands();
   }
 

@@ -29,6 +29,7 @@ export class RecordQueue {
   }
 
   take(): KeystrokeRecord[] {
+    if (this.runs.length === 0) return [];
     const out = this.runs.map(({ t, pieces }) => ({ t, data: pieces.length === 1 ? pieces[0]! : concat(pieces) }));
     this.runs = [];
     return out;
