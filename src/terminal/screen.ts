@@ -20,6 +20,8 @@ export const MAX_LINE_CHARS = 4096;
 
 interface SyncCore {
   writeSync(data: Uint8Array): void;
+  /** xterm's escape sequence parser; state 0 is ground, where no sequence is open. */
+  _inputHandler?: { _parser?: { currentState?: unknown } };
 }
 
 export class Screen implements ScreenModel {
@@ -44,6 +46,7 @@ export class Screen implements ScreenModel {
     });
     const core = (this.term as unknown as { _core?: Partial<SyncCore> })._core;
     if (typeof core?.writeSync !== 'function') throw new Error('@xterm/headless has no synchronous write');
+    if (typeof core._inputHandler?._parser?.currentState !== 'number') throw new Error("@xterm/headless does not show its parser's state");
     this.core = core as SyncCore;
     this.term.buffer.onBufferChange((active) => (this.alternateActive = active.type === 'alternate'));
   }
@@ -59,6 +62,11 @@ export class Screen implements ScreenModel {
   /** A full-screen program (editor, pager) has the alternate screen. */
   get alternate(): boolean {
     return this.alternateActive;
+  }
+
+  /** The output so far ended outside any control sequence (xterm's parser is in its ground state). */
+  get atRest(): boolean {
+    return this.core._inputHandler!._parser!.currentState === 0;
   }
 
   /** The cursor's line, wrapped rows joined, up to the cursor. */
@@ -104,23 +112,37 @@ export interface ScreenModel {
   cursorLine(): string;
 }
 
-/** Output a LazyScreen keeps before it builds its Screen anyway. */
+/** Output a LazyScreen keeps before it gives it to its Screen anyway. */
 export const LAZY_SCREEN_BYTES = 32 * 1024;
 
+const ESC = 0x1b;
+/** C1 CSI; as UTF-8 (U+009B) its second byte. */
+const CSI_8BIT = 0x9b;
+
 /**
- * A Screen built only once something reads it (an xterm terminal costs about
- * 150 KiB, most of an idle session's memory). Until then the writes and
- * resizes are kept in order (at most LAZY_SCREEN_BYTES of output), and
- * replayed into the new Screen: xterm's state is a function of that sequence
- * alone, so what is read back is the same as if the Screen had been there
- * from the start. A session nobody types in (a shell left at its prompt)
- * never builds one.
+ * A Screen built only once something reads it, and given output only when
+ * read. Writes and resizes are kept in order (at most LAZY_SCREEN_BYTES of
+ * output) and replayed into the Screen on the next read: xterm's state is a
+ * function of that sequence alone, so what is read back is the same as if
+ * every write had gone straight in.
+ *
+ * - An xterm terminal costs about 150 KiB, most of an idle session's memory:
+ *   a session nobody types in (a shell left at its prompt) never builds one.
+ * - The observer asks for every key whether a full-screen program has the
+ *   alternate screen, and reads the screen's text only at a line's first
+ *   echo and at its Enter. Only a control sequence switches screens, and one
+ *   begins with ESC or C1 CSI: while the kept output holds neither and xterm
+ *   ended the output it was given outside any sequence, the answer is the one
+ *   xterm gave last. So typing at a prompt parses each line's echoes once, at
+ *   its Enter, not one xterm write per echo.
  */
 export class LazyScreen implements ScreenModel {
   private screen: Screen | undefined;
-  /** Output not yet given to a Screen, with the resizes between, in order. */
+  /** Output not yet given to the Screen, with the resizes between, in order. */
   private pending: (Uint8Array | { cols: number; rows: number })[] = [];
   private pendingBytes = 0;
+  /** The pending output holds a byte that may begin a control sequence. */
+  private pendingEscape = false;
 
   constructor(
     private readonly cols: number,
@@ -134,40 +156,43 @@ export class LazyScreen implements ScreenModel {
 
   write(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    if (this.screen) return this.screen.write(bytes);
+    if (this.pendingBytes + bytes.length > LAZY_SCREEN_BYTES) return this.current().write(bytes);
     // The caller may reuse its buffer (the observer does): keep a copy.
     this.pending.push(Uint8Array.prototype.slice.call(bytes));
     this.pendingBytes += bytes.length;
-    if (this.pendingBytes > LAZY_SCREEN_BYTES) this.build();
+    if (!this.pendingEscape) this.pendingEscape = bytes.includes(ESC) || bytes.includes(CSI_8BIT);
   }
 
   resize(cols: number, rows: number): void {
-    if (this.screen) this.screen.resize(cols, rows);
+    if (this.screen && this.pending.length === 0) this.screen.resize(cols, rows);
     else this.pending.push({ cols, rows });
   }
 
   get alternate(): boolean {
-    return this.build().alternate;
+    if (this.pendingEscape || !(this.screen?.atRest ?? true)) return this.current().alternate;
+    // Nothing pending can switch screens (a resize never does): xterm's last answer holds.
+    return this.screen?.alternate ?? false;
   }
 
   beforeCursor(): string {
-    return this.build().beforeCursor();
+    return this.current().beforeCursor();
   }
 
   cursorLine(): string {
-    return this.build().cursorLine();
+    return this.current().cursorLine();
   }
 
-  private build(): Screen {
-    if (this.screen) return this.screen;
-    const screen = new Screen(this.cols, this.rows);
+  /** The Screen, built if need be, with everything pending given to it. */
+  private current(): Screen {
+    const screen = (this.screen ??= new Screen(this.cols, this.rows));
+    if (this.pending.length === 0) return screen;
     for (const op of this.pending) {
       if (op instanceof Uint8Array) screen.write(op);
       else screen.resize(op.cols, op.rows);
     }
     this.pending = [];
     this.pendingBytes = 0;
-    this.screen = screen;
+    this.pendingEscape = false;
     return screen;
   }
 }
