@@ -62,38 +62,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { benchArgs } from './args.js';
+import { asRead, openSession } from './in-process.js';
 import { CAPS, WORKLOADS, type Exchange, type Workload } from './record-path-workloads.js';
-import type { TargetConfig } from '../src/config/index.js';
-import { silentLogger } from '../src/log.js';
-import { Recorder } from '../src/recording/recorder.js';
-import { generateAuditorKey } from '../src/seal/keys.js';
-import { generateSigningKey } from '../src/seal/signing.js';
-import { defaultSodium } from '../src/seal/sodium.js';
 import { setLargeHashBackend, type LargeHashBackend } from '../src/seal/sodium-native.js';
-import { Session, type SessionEnd } from '../src/session/session.js';
+import type { Session, SessionEnd } from '../src/session/session.js';
 import { queryEvent } from '../src/transcript/query-event.js';
 import { LocalStore } from '../src/store/local.js';
 import { mysqlRelay } from '../proxies/mysql/relay.js';
 import { postgresRelay } from '../proxies/postgres/relay.js';
 import { StandInSocket } from '../proxies/wire/stand-in-socket.js';
-
-const sodium = defaultSodium();
-const auditor = generateAuditorKey(sodium);
-const signer = generateSigningKey(sodium);
-
-function targetConfig(protocol: Workload['protocol'], recorded: boolean): TargetConfig {
-  return {
-    name: 'db01',
-    protocol,
-    host: '127.0.0.1',
-    port: 5432,
-    login: { user: 'app', password: null, privateKey: null, passphrase: null },
-    recording: { keystrokes: true, required: recorded },
-    limits: { idleTimeout: null, maxDuration: null },
-    recipients: [{ name: 'officer', publicKey: auditor.publicKey, line: '' }],
-    options: {},
-  } as unknown as TargetConfig;
-}
 
 interface RunResult {
   cpuUsPerTx: number;
@@ -116,22 +93,8 @@ function statementText(request: Buffer, protocol: Workload['protocol']): string 
 const intervals = { flush: 1000, checkpoint: 10_000, chunkSize: 64 * 1024 };
 
 async function openRelayed(w: Workload, store: LocalStore, recorded: boolean, wire = false): Promise<Relayed> {
-  const session = await Session.open(
-    {
-      log: silentLogger(),
-      startRecording: (who) =>
-        !recorded
-          ? Promise.reject(new Error('not recorded'))
-          : Recorder.start({ store, sodium, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger() }, who, {
-          flushInterval: intervals.flush,
-          chunkSize: intervals.chunkSize,
-          checkpointInterval: intervals.checkpoint,
-          keystrokes: true,
-        }),
-    },
-    { user: 'alice', clientAddress: '127.0.0.1' },
-    targetConfig(w.protocol, recorded),
-  );
+  const options = { flushInterval: intervals.flush, chunkSize: intervals.chunkSize, checkpointInterval: intervals.checkpoint, keystrokes: true };
+  const session = await openSession(store, w.protocol, recorded, options);
   const client = new StandInSocket();
   const server = new StandInSocket();
   if (wire) {
@@ -164,26 +127,6 @@ async function openRelayed(w: Workload, store: LocalStore, recorded: boolean, wi
     return session.end('closed');
   };
   return { session, play, close };
-}
-
-/** Where asRead copies bytes: as the gateway's reads do, chunks are views of large buffers off V8's heap. */
-let readSlab = new ArrayBuffer(0);
-let readSlabUsed = 0;
-
-/**
- * `bytes` as a socket read hands them over: a view of a large buffer off V8's heap. A Buffer of
- * 64 bytes or fewer made on its own lives on V8's heap, and the first view taken of one (the
- * framers take them) costs V8 a copy of it off the heap, which no socket read costs.
- */
-function asRead(bytes: Buffer): Buffer {
-  if (readSlab.byteLength - readSlabUsed < bytes.length) {
-    readSlab = new ArrayBuffer(Math.max(1 << 20, bytes.length));
-    readSlabUsed = 0;
-  }
-  const view = Buffer.from(readSlab, readSlabUsed, bytes.length);
-  bytes.copy(view);
-  readSlabUsed += bytes.length;
-  return view;
 }
 
 /** `transactions` in all, spread round-robin over `sessions` relayed sessions. */

@@ -32,37 +32,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { benchArgs } from './args.js';
+import { asRead, openSession } from './in-process.js';
 import { printTable } from './ssh-routes.js';
-import type { TargetConfig } from '../src/config/index.js';
-import { silentLogger } from '../src/log.js';
-import { Recorder } from '../src/recording/recorder.js';
-import { generateAuditorKey } from '../src/seal/keys.js';
-import { generateSigningKey } from '../src/seal/signing.js';
-import { defaultSodium } from '../src/seal/sodium.js';
-import { Session } from '../src/session/session.js';
+import type { Session } from '../src/session/session.js';
 import { LocalStore } from '../src/store/local.js';
 import { TerminalObserver } from '../src/terminal/index.js';
 import { DeferredTap } from '../proxies/ssh/deferred-tap.js';
 import { InteractiveTap } from '../proxies/ssh/taps.js';
 
-const sodium = defaultSodium();
-const auditor = generateAuditorKey(sodium);
-const signer = generateSigningKey(sodium);
 const PROMPT = 'alice@app01:~$ ';
-
-function target(recorded: boolean): TargetConfig {
-  return {
-    name: 'app01',
-    protocol: 'ssh',
-    host: '127.0.0.1',
-    port: 22,
-    login: { user: 'alice', password: null, privateKey: null, passphrase: null },
-    recording: { keystrokes: true, required: recorded },
-    limits: { idleTimeout: null, maxDuration: null },
-    recipients: [{ name: 'officer', publicKey: auditor.publicKey, line: '' }],
-    options: {},
-  } as unknown as TargetConfig;
-}
 
 interface Typist {
   session: Session;
@@ -72,17 +50,7 @@ interface Typist {
 }
 
 async function openTypist(store: LocalStore, recorded: boolean): Promise<Typist> {
-  const session = await Session.open(
-    {
-      log: silentLogger(),
-      startRecording: (who) =>
-        !recorded
-          ? Promise.reject(new Error('not recorded'))
-          : Recorder.start({ store, sodium, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger() }, who),
-    },
-    { user: 'alice', clientAddress: '127.0.0.1' },
-    target(recorded),
-  );
+  const session = await openSession(store, 'ssh', recorded);
   session.terminal(0, { term: 'xterm-256color', cols: 80, rows: 24 });
   const fail = (why: unknown): never => {
     throw new Error(`the tap failed: ${String(why)}`);
@@ -91,21 +59,6 @@ async function openTypist(store: LocalStore, recorded: boolean): Promise<Typist>
   tap.fromTarget(asRead(PROMPT));
   tap.observePending();
   return { session, tap, typed: 0 };
-}
-
-/** Where asRead copies bytes: as the gateway's reads do, chunks are views of a large buffer off V8's heap. */
-let readSlab = Buffer.alloc(1 << 20);
-let readSlabUsed = 0;
-
-function asRead(text: string): Buffer {
-  if (readSlabUsed + text.length > readSlab.length) {
-    readSlab = Buffer.alloc(1 << 20);
-    readSlabUsed = 0;
-  }
-  const view = readSlab.subarray(readSlabUsed, readSlabUsed + text.length);
-  view.write(text, 'latin1');
-  readSlabUsed += text.length;
-  return view;
 }
 
 /** One key and its echo, each observed as after the turn that forwarded it. */
