@@ -3,7 +3,6 @@
  * Session whose recording goes to a LocalStore (or is refused, for the
  * unrecorded half), and input bytes laid out as socket reads hand them over.
  */
-import type { TargetConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
 import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecorderOptions } from '../src/recording/recorder.js';
 import { generateAuditorKey } from '../src/seal/keys.js';
@@ -11,6 +10,7 @@ import { generateSigningKey } from '../src/seal/signing.js';
 import { defaultSodium } from '../src/seal/sodium.js';
 import { Session } from '../src/session/session.js';
 import type { LocalStore } from '../src/store/local.js';
+import { unreachableTarget } from '../test/fixtures/target-config.js';
 
 const sodium = defaultSodium();
 const auditor = generateAuditorKey(sodium);
@@ -22,17 +22,7 @@ const signer = generateSigningKey(sodium);
  * observer run and nothing is sealed or stored.
  */
 export function openSession(store: LocalStore, protocol: string, recorded: boolean, options: RecorderOptions = DEFAULT_RECORDER_OPTIONS): Promise<Session> {
-  const target = {
-    name: `${protocol}01`,
-    protocol,
-    host: '127.0.0.1',
-    port: 1,
-    login: { user: 'app', password: null, privateKey: null, passphrase: null },
-    recording: { keystrokes: true, required: recorded },
-    limits: { idleTimeout: null, maxDuration: null },
-    recipients: [{ name: 'officer', publicKey: auditor.publicKey, line: '' }],
-    options: {},
-  } as unknown as TargetConfig;
+  const target = unreachableTarget(protocol, auditor.publicKey, { name: `${protocol}01`, required: recorded });
   return Session.open(
     {
       log: silentLogger(),
