@@ -154,6 +154,14 @@ async function perTransaction(dist: string, workload: string, half: string, [few
   return { instructions: (b.total - a.total) / n, functions };
 }
 
+/** Per function, `a`'s instructions less `b`'s, the largest either way first. */
+function differences(a: PerTransaction, b: PerTransaction): [string, number][] {
+  const of = (r: PerTransaction): Map<string, number> => new Map(r.functions);
+  const [x, y] = [of(a), of(b)];
+  const names = new Set([...x.keys(), ...y.keys()]);
+  return [...names].map((k): [string, number] => [k, (x.get(k) ?? 0) - (y.get(k) ?? 0)]).sort((p, q) => Math.abs(q[1]) - Math.abs(p[1]));
+}
+
 async function main(): Promise<void> {
   const { values } = benchArgs({
     options: {
@@ -185,6 +193,11 @@ async function main(): Promise<void> {
       tops.push(`${workload}, ${half}, this build: instructions per transaction by function (self)`);
       for (const [name, n] of results[0]!.functions.slice(0, Number(values.top))) tops.push(`${n.toFixed(0).padStart(8)}  ${name.slice(0, 140)}`);
       tops.push('');
+      if (results[1] !== undefined) {
+        tops.push(`${workload}, ${half}, this build less ${builds[1]![0]}: the largest differences by function`);
+        for (const [name, n] of differences(results[0]!, results[1]).slice(0, Number(values.top))) tops.push(`${n.toFixed(0).padStart(8)}  ${name.slice(0, 140)}`);
+        tops.push('');
+      }
     }
   }
   const head = ['workload', 'half', ...builds.map(([name]) => name), ...(builds.length > 1 ? ['change'] : [])];
