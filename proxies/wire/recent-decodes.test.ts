@@ -65,7 +65,7 @@ test('the cache holds its last `size` additions, the latest first, as a list of 
   );
 });
 
-test('keys of every length up to past the short-key limit are told apart by any one byte', () => {
+test('keys of every length up to 140 bytes are told apart by any one byte', () => {
   const key = fc.integer({ min: 0, max: 140 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n, max: 1 }).map((b) => Buffer.from(b)));
   /** The value of the latest key added with these bytes. */
   const latest = (keys: Buffer[], bytes: Buffer): number | undefined => {
@@ -87,5 +87,23 @@ test('keys of every length up to past the short-key limit are told apart by any 
       }
     }),
     { numRuns: 500 },
+  );
+});
+
+test('bytes that are not text are told apart too: every byte value is its own', () => {
+  // Invalid UTF-8 (a lone continuation byte, an overlong lead) would decode to the same U+FFFD.
+  const cache = new RecentDecodes<string>(8, 64);
+  const keys = [[0x80], [0xbf], [0xff], [0xc0, 0x80], [0xc1, 0xbf], [0x00], [0x7f]].map((b) => Buffer.from(b));
+  keys.forEach((k) => cache.add(k, k.toString('hex')));
+  for (const k of keys) assert.equal(cache.findAt(Buffer.concat([Buffer.from([0xfe]), k]), 1, 1 + k.length), k.toString('hex'));
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 60 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (bytes, at, delta) => {
+      const held = new RecentDecodes<string>(2, 64);
+      held.add(Buffer.from(bytes), 'held');
+      const other = Buffer.from(bytes);
+      other[at % other.length] = (other[at % other.length]! + delta) & 0xff;
+      assert.equal(held.find(Buffer.from(bytes)), 'held');
+      assert.equal(held.find(other), undefined);
+    }),
   );
 });
