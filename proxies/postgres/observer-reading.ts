@@ -7,6 +7,7 @@
 import type { ServerMessage } from '../../src/transcript/index.js';
 import type { FieldDescription, NoticeFields } from './protocol/backend.js';
 import { decodeQuery } from './protocol/frontend.js';
+import { utf8Slice } from '../../src/node-buffer.js';
 
 /** A Parse that cannot be read whole: its name and as much of its text as there is. */
 export function cutParse(body: Buffer): { statement: string; query: string; paramTypes: number[] } {
@@ -28,7 +29,7 @@ export function queryText(body: Buffer): string {
  * string and its terminator, else what queryText makes of it.
  */
 export function queryTextAt(bytes: Buffer, start: number, end: number): string {
-  return end > start && bytes.indexOf(0, start) === end - 1 ? bytes.toString('utf8', start, end - 1) : queryText(bytes.subarray(start, end));
+  return end > start && bytes.indexOf(0, start) === end - 1 ? utf8Slice(bytes, start, end - 1) : queryText(bytes.subarray(start, end));
 }
 
 /**

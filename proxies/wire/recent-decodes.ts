@@ -21,14 +21,9 @@
  * - `find` and `findAt` give a value only for bytes equal to those it was
  *   added with (the probe byte only orders the work).
  */
+import { latin1Slice as latin1 } from '../../src/node-buffer.js';
 import { Recent } from '../../src/recent.js';
 
-type Latin1Slice = (this: Buffer, start: number, end: number) => string;
-/** Node's own latin1 decoder (undocumented; `toString` where it is missing): without toString's argument handling. */
-const nodeLatin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
-const latin1: (bytes: Buffer, start: number, end: number) => string = nodeLatin1Slice
-  ? (bytes, start, end) => nodeLatin1Slice.call(bytes, start, end)
-  : (bytes, start, end) => bytes.toString('latin1', start, end);
 
 export class RecentDecodes<T> {
   private readonly recent: Recent<string, T>;

@@ -14,20 +14,8 @@
  * BUSY_CHUNK_FACTOR chunks' worth, and a quiet stream's chunks, sealed by the
  * flush interval, are as before.
  */
+import { utf8Write } from '../node-buffer.js';
 import { encodeFrameInto, frameSize, FrameKind, varintLength, writeVarint } from './frames.js';
-
-type Utf8Write = (this: Buffer, text: string, offset: number) => number;
-
-/**
- * `buf.write(text, offset)` without the argument checks `write` makes before it calls Node's
- * UTF-8 encoder, `Buffer.prototype.utf8Write` (undocumented; `write` where it is missing). The
- * callers have checked the offset and the room already. Skipping the checks saves 1–3 % of the
- * instructions a database statement costs to observe and record (`bench/instructions.ts`).
- */
-const nodeUtf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Write }).utf8Write;
-const utf8Write: (buf: Buffer, text: string, offset: number) => number = nodeUtf8Write
-  ? (buf, text, offset) => nodeUtf8Write.call(buf, text, offset)
-  : (buf, text, offset) => buf.write(text, offset);
 
 /** kind (1) + two varints of at most 8 bytes each. */
 const MAX_FRAME_HEADER = 17;

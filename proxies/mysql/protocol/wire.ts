@@ -22,6 +22,7 @@
  *   any smaller one as a number.
  */
 import { ProtocolError } from '../../../src/errors.js';
+import { utf8Slice } from '../../../src/node-buffer.js';
 
 /** Who sent the bytes. */
 export type Side = 'client' | 'server';
@@ -65,11 +66,11 @@ const SHORT_TEXT = 8;
  * runtime that longer or non-ASCII text takes, and the same string.
  */
 function text(payload: Buffer, start: number, end: number): string {
-  if (end - start > SHORT_TEXT) return payload.toString('utf8', start, end);
+  if (end - start > SHORT_TEXT) return utf8Slice(payload, start, end);
   let s = '';
   for (let i = start; i < end; i++) {
     const c = payload[i]!;
-    if (c >= 0x80) return payload.toString('utf8', start, end);
+    if (c >= 0x80) return utf8Slice(payload, start, end);
     s += String.fromCharCode(c);
   }
   return s;

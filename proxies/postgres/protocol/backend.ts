@@ -31,6 +31,7 @@
 import { messageName } from './message-types.js';
 import { checkSecretKeyLength } from './startup.js';
 import { BodyReader, protocolError } from './wire.js';
+import { utf8Slice } from '../../../src/node-buffer.js';
 
 export * from './backend-encode.js';
 
@@ -267,7 +268,7 @@ export function commandTagAt(bytes: Buffer, start: number, end: number): string 
   const last = end - 1;
   if (last < start || last - start > SHORT_TAG || bytes[last] !== 0) return decodeCommandComplete(bytes.subarray(start, end)).tag;
   for (let i = start; i < last; i++) if (bytes[i] === 0) return decodeCommandComplete(bytes.subarray(start, end)).tag;
-  return bytes.toString('utf8', start, last);
+  return utf8Slice(bytes, start, last);
 }
 
 /** decodeReadyForQuery(bytes.subarray(start, end)).status, read where it lies. */

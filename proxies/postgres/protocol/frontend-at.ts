@@ -23,6 +23,7 @@
  */
 
 import { formatCode, type Parse, type Target } from './frontend.js';
+import { utf8Slice } from '../../../src/node-buffer.js';
 
 /** A Bind read in place: a value in text format as the UTF-8 it is, any other as its bytes. */
 export interface BindAt {
@@ -49,7 +50,7 @@ function terminator(bytes: Buffer, at: number, end: number): number {
 
 /** The String from `at` to its terminator `nul`: the unnamed statement or portal costs no decoding. */
 function name(bytes: Buffer, at: number, nul: number): string {
-  return nul === at ? '' : bytes.toString('utf8', at, nul);
+  return nul === at ? '' : utf8Slice(bytes, at, nul);
 }
 
 const int16 = (bytes: Buffer, at: number): number => (bytes[at]! << 8) | bytes[at + 1]!;
@@ -66,7 +67,7 @@ export function parseAt(bytes: Buffer, start: number, end: number): Parse | unde
   if (at + 4 * n !== end) return undefined;
   const paramTypes = new Array<number>(n);
   for (let i = 0; i < n; i++, at += 4) paramTypes[i] = int32(bytes, at) >>> 0;
-  return { statement: name(bytes, start, statementEnd), query: bytes.toString('utf8', statementEnd + 1, queryEnd), paramTypes };
+  return { statement: name(bytes, start, statementEnd), query: utf8Slice(bytes, statementEnd + 1, queryEnd), paramTypes };
 }
 
 /** No format codes: every value is text (shared by every such Bind). */
@@ -104,7 +105,7 @@ export function bindAt(bytes: Buffer, start: number, end: number): BindAt | unde
       continue;
     }
     if (length < 0 || at + length > end) return undefined;
-    params[i] = formatCode(paramFormats, i) === 0 ? bytes.toString('utf8', at, at + length) : bytes.subarray(at, at + length);
+    params[i] = formatCode(paramFormats, i) === 0 ? utf8Slice(bytes, at, at + length) : bytes.subarray(at, at + length);
     at += length;
   }
   if (at + 2 > end) return undefined;
