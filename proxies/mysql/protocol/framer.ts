@@ -21,6 +21,10 @@
  *   the sink where it lies (messageAt), else handed over as a subarray of
  *   that chunk; only a payload split across chunks or packets is copied
  *   together;
+ * - a one-packet message whose header and payload lie whole in the chunk
+ *   (every message of most statements) is asked about and handed over or
+ *   reported skipped in one step (wholeAt), without the header, first-byte
+ *   and payload phases that messages split across chunks go through;
  * - a wanted payload longer than maxBuffered is handed over cut to its
  *   first maxBuffered bytes with `truncated` set; the rest is stepped over;
  * - a sink with `rowAt` is offered, after a wanted message, each following
@@ -180,7 +184,12 @@ export class PacketFramer {
           this.taking = false;
         }
         if (this.headerFill === 0 && end - i >= 4) {
-          this.packetLength = chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16);
+          const length = chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16);
+          if (!this.continuing && this.wholeAt(sink, chunk, i, length)) {
+            i += 4 + length;
+            continue;
+          }
+          this.packetLength = length;
           this.seq = chunk[i + 3]!;
           i += 4;
         } else {
@@ -246,6 +255,32 @@ export class PacketFramer {
     }
   }
 
+  /**
+   * The one-packet message whose header is at `chunk[i]`, `length` payload bytes, when it lies
+   * whole in the chunk and is not longer than maxBuffered: asked about and handed over (or
+   * reported skipped) at once, as the phases below would, without going through them.
+   * False, having done nothing, for any other message.
+   */
+  private wholeAt(sink: PacketSink, chunk: Buffer, i: number, length: number): boolean {
+    if (length === 0 || length >= MAX_PACKET_PAYLOAD || length > this.maxLength || length > this.maxBuffered || chunk.length - i - 4 < length) {
+      return false;
+    }
+    const seq = chunk[i + 3]!;
+    const first = chunk[i + 4]!;
+    this.lastSeq = seq;
+    const wanted = this.wants(sink, first, length, seq);
+    this.taking = wanted && sink.rowAt !== undefined;
+    if (!wanted) this.askRun(sink, first, length, seq);
+    const start = i + 4;
+    try {
+      if (!wanted) sink.skipped?.(first, length, seq);
+      else if (sink.messageAt?.(chunk, start, start + length, seq) !== true) sink.message(chunk.subarray(start, start + length), false, seq, length);
+    } catch (error) {
+      this.sinkError ??= { error };
+    }
+    return true;
+  }
+
   private keepPart(part: Buffer): void {
     if (this.firstPart === null) this.firstPart = part;
     else this.moreParts.push(part);
@@ -288,19 +323,29 @@ export class PacketFramer {
   }
 
   private ask(sink: PacketSink): void {
-    try {
-      this.wanted = sink.wants(this.firstByte, this.packetLength, this.firstSeq);
-    } catch (error) {
-      this.sinkError ??= { error };
-    }
+    this.wanted = this.wants(sink, this.firstByte, this.packetLength, this.firstSeq);
     this.keepLeft = this.wanted ? this.maxBuffered : 0;
     this.taking = this.wanted && sink.rowAt !== undefined;
-    if (!this.wanted && sink.skippedRun !== undefined && this.sinkError === null) {
-      try {
-        this.inRun = sink.skipsRun?.(this.firstByte, this.packetLength, this.firstSeq) === true;
-      } catch (error) {
-        this.sinkError ??= { error };
-      }
+    if (!this.wanted) this.askRun(sink, this.firstByte, this.packetLength, this.firstSeq);
+  }
+
+  /** The sink's `wants`; false when it threw. */
+  private wants(sink: PacketSink, first: number, length: number, seq: number): boolean {
+    try {
+      return sink.wants(first, length, seq);
+    } catch (error) {
+      this.sinkError ??= { error };
+      return false;
+    }
+  }
+
+  /** After a message is not wanted: whether the sink skips a run of rows from here. */
+  private askRun(sink: PacketSink, first: number, length: number, seq: number): void {
+    if (sink.skippedRun === undefined || this.sinkError !== null) return;
+    try {
+      this.inRun = sink.skipsRun?.(first, length, seq) === true;
+    } catch (error) {
+      this.sinkError ??= { error };
     }
   }
 
