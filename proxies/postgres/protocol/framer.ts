@@ -13,6 +13,10 @@
  * - a wanted body that lies inside one chunk is offered to the sink where it
  *   lies (messageAt), else handed over as a subarray of that chunk; only a
  *   body split across chunks is copied together;
+ * - a message whose header and body lie whole in the chunk (every message of
+ *   most statements) is asked about and handed over or reported skipped in
+ *   one step (wholeAt), without the state kept for messages split across
+ *   chunks;
  * - a wanted body longer than maxBuffered is handed over cut to its first
  *   maxBuffered bytes with `truncated` set; the rest is stepped over;
  * - a sink that will refuse every message of a type until one of another
@@ -148,6 +152,10 @@ export class MessageFramer {
             continue;
           }
           this.endRun(sink, type);
+          if (this.wholeAt(sink, chunk, i, type, length)) {
+            i += 1 + length;
+            continue;
+          }
           this.type = type;
           this.length = length;
           i += 5;
@@ -223,18 +231,51 @@ export class MessageFramer {
     this.keep = 0;
     this.kept = null;
     this.keptFill = 0;
+    this.wanted = this.wants(sink, type, this.bodyLength);
+    if (this.wanted) this.keep = Math.min(this.bodyLength, this.maxBuffered);
+    else this.askRun(sink, type);
+  }
+
+  /**
+   * The message whose header is at `chunk[i]`, with length field `length`, when its body lies
+   * whole in the chunk, is not empty and not longer than maxBuffered, and its header is valid:
+   * asked about and handed over (or reported skipped) at once, as begin() and complete() would,
+   * without the state they keep for bodies split across chunks. False, having done nothing,
+   * for any other message.
+   */
+  private wholeAt(sink: FrameSink, chunk: Buffer, i: number, type: number, length: number): boolean {
+    const bodyLength = length - 4;
+    if (bodyLength <= 0 || length > this.maxLength || bodyLength > this.maxBuffered || chunk.length - i - 1 < length) return false;
+    if (this.side === 'frontend' && !isFrontendType(type)) return false;
+    const wanted = this.wants(sink, type, bodyLength);
+    if (!wanted) this.askRun(sink, type);
+    const start = i + 5;
     try {
-      this.wanted = sink.wants(type, this.bodyLength);
+      if (!wanted) sink.skipped?.(type, bodyLength);
+      else if (sink.messageAt?.(type, chunk, start, start + bodyLength) !== true) sink.message(type, chunk.subarray(start, start + bodyLength), bodyLength, false);
     } catch (error) {
       this.sinkError ??= { error };
     }
-    if (this.wanted) this.keep = Math.min(this.bodyLength, this.maxBuffered);
-    else if (this.runType !== type && sink.skippedRun !== undefined && this.sinkError === null) {
-      try {
-        if (sink.skipsRun?.(type) === true) this.runType = type;
-      } catch (error) {
-        this.sinkError ??= { error };
-      }
+    return true;
+  }
+
+  /** The sink's `wants`; false when it threw. */
+  private wants(sink: FrameSink, type: number, bodyLength: number): boolean {
+    try {
+      return sink.wants(type, bodyLength);
+    } catch (error) {
+      this.sinkError ??= { error };
+      return false;
+    }
+  }
+
+  /** After a message of `type` is not wanted: whether the sink skips a run of that type from here. */
+  private askRun(sink: FrameSink, type: number): void {
+    if (this.runType === type || sink.skippedRun === undefined || this.sinkError !== null) return;
+    try {
+      if (sink.skipsRun?.(type) === true) this.runType = type;
+    } catch (error) {
+      this.sinkError ??= { error };
     }
   }
 
