@@ -52,8 +52,12 @@ for (const [label, load] of [
   });
 }
 
-test('the fallbacks are what a Node without the methods gets', async () => {
+test('the copy loaded without the methods took the documented calls, and the methods are back after it', async () => {
   const h = await withoutNodeMethods();
-  assert.notEqual(h.utf8Slice, helpers.utf8Slice, 'a fresh copy of the module');
-  assert.equal(typeof (Buffer.prototype as unknown as { utf8Slice?: unknown }).utf8Slice, 'function', 'the methods are back');
+  assert.notEqual(h.utf8Slice, helpers.utf8Slice, 'a fresh copy of the module, not the one loaded before');
+  for (const [name, call] of [['utf8Slice', /toString\('utf8'/], ['latin1Slice', /toString\('latin1'/], ['utf8Write', /\.write\(/]] as const) {
+    assert.match(String(h[name]), call, `the copy's ${name} is the fallback`);
+    assert.doesNotMatch(String(helpers[name]), call, `this Node's ${name} is its own method`);
+    assert.equal(typeof (Buffer.prototype as unknown as Record<string, unknown>)[name], 'function', `Buffer.prototype.${name} is back`);
+  }
 });
