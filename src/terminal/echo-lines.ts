@@ -22,6 +22,12 @@
  *   ECHO_WAIT_MS after it; else the line is closed (hidden, ended without a
  *   command) and the next key starts a new one. Once Enter is typed, a line
  *   feed that is not the echo of an earlier Enter hides what is unechoed.
+ *   The line may meet output the target wrote before its keys reached it
+ *   (the prompt, when the person typed as it came; a character of it may
+ *   pass for an echo): past the skip it waits, as a typed-ahead line does,
+ *   for all its printables as one run, which must be whole before
+ *   PROMPT_CHARS more displayed characters break it, and takes no key but its Enter
+ *   meanwhile (another closes it); once the run is seen, it goes on live.
  * - typed ahead: its Enter was typed while earlier lines still waited (a
  *   paste). It is echoed when the target displays all its printables as one
  *   run within one output line (spaces and escape sequences may sit
@@ -62,6 +68,8 @@ export const ECHO_SKIP = 8;
  * not hold the following command line back.
  */
 export const ECHO_WAIT_MS = 2000;
+/** Displayed characters that may break a live line's run once its echo was late (a prompt, and more). */
+export const PROMPT_CHARS = 256;
 const MAX_COMMAND_CHARS = 4096;
 const SPACE = 0x20;
 const COLON = 0x3a;
@@ -98,8 +106,22 @@ interface Line {
   /** The printables typed (up to MAX_COMMAND_CHARS), and whether any other key but Enter was. */
   typed: number[];
   edited: boolean;
-  /** Typed ahead: the printables awaited as one run, and how many of them were seen. */
-  ahead: { want: number[]; seen: number; plain: boolean } | undefined;
+  /** Its first key was a printable. */
+  printFirst: boolean;
+  /** Awaited as one run: typed ahead, or live until output came before its first echo. */
+  ahead: Run | undefined;
+}
+
+interface Run {
+  /** The printables awaited, and how many of them were seen in a row. */
+  want: number[];
+  seen: number;
+  /** Nothing was typed but these printables and the Enter. */
+  plain: boolean;
+  /** A live line's: how many more displayed characters (spaces free) may break the run; -1 when unbounded. */
+  budget: number;
+  /** Where in the output the run being seen began. */
+  from: number;
 }
 
 export class EchoClassifier {
@@ -121,9 +143,11 @@ export class EchoClassifier {
     const alternate = this.screen.alternate();
     let line = this.lines[this.lines.length - 1];
     if (line !== undefined && line.end === undefined && line.alternate !== alternate) this.close(line);
+    // A live line waiting for its late echo as one run takes only its Enter (or Ctrl-C): another key begins anew.
+    if (line?.ahead !== undefined && line.end === undefined && key.kind !== KeyKind.Enter && key.kind !== KeyKind.Abort) this.close(line);
     const first = line === undefined || line.end !== undefined;
     if (line === undefined || line.end !== undefined) {
-      line = { keys: [], next: 0, hidden: false, end: undefined, endT: 0, echoed: 0, skipped: 0, prompt: this.screen.promptAt(), alternate, typed: [], edited: false, ahead: undefined };
+      line = { keys: [], next: 0, hidden: false, end: undefined, endT: 0, echoed: 0, skipped: 0, prompt: this.screen.promptAt(), alternate, typed: [], edited: false, printFirst: key.kind === KeyKind.Print, ahead: undefined };
       this.lines.push(line);
     }
     if (key.kind === KeyKind.Print && line.typed.length < MAX_COMMAND_CHARS) line.typed.push(key.cp);
@@ -155,7 +179,7 @@ export class EchoClassifier {
   echo(cp: number, before: number, after: number): void {
     const head = this.lines[0];
     if (head === undefined || head.hidden) return;
-    if (head.ahead !== undefined) return this.echoAhead(head, head.ahead, cp, after);
+    if (head.ahead !== undefined) return this.echoAhead(head, head.ahead, cp, before, after);
     advance(head);
     const expected = head.keys[head.next];
     if (expected === undefined) return;
@@ -166,19 +190,23 @@ export class EchoClassifier {
       head.skipped = 0;
       this.enterEcho = false;
       this.settle(head, after);
-    } else if (cp !== SPACE && (++head.skipped > ECHO_SKIP + head.echoed || this.askedForSecret(head, cp))) {
-      this.close(head);
+    } else if (cp !== SPACE) {
+      if (this.askedForSecret(head, cp)) return this.close(head);
+      if (++head.skipped <= ECHO_SKIP + head.echoed) return;
+      // This may be output written before the keys reached the target, a character of it taken for an echo.
+      head.ahead = { want: head.typed, seen: 0, plain: false, budget: PROMPT_CHARS, from: 0 };
+      this.echoAhead(head, head.ahead, cp, before, after);
     }
   }
 
   /** A key comes at `t`: lines that waited ECHO_WAIT_MS for an echo before it will not get one. */
   private expire(t: number): void {
-    for (let head = this.lines[0]; head?.ahead !== undefined && !head.hidden && t - head.endT > ECHO_WAIT_MS; head = this.lines[0]) {
+    for (let head = this.lines[0]; head?.ahead !== undefined && head.end !== undefined && !head.hidden && t - head.endT > ECHO_WAIT_MS; head = this.lines[0]) {
       this.hide(head);
       this.settle();
     }
     const line = this.lines[0];
-    if (line === undefined || line.ahead !== undefined || line.hidden) return;
+    if (line === undefined || (line.ahead !== undefined && line.end !== undefined) || line.hidden) return;
     advance(line);
     const pending = line.keys[line.next];
     if (pending !== undefined && t - pending.key.parts[0]!.t > ECHO_WAIT_MS) this.close(line);
@@ -191,19 +219,22 @@ export class EchoClassifier {
     this.settle();
   }
 
-  private echoAhead(head: Line, ahead: NonNullable<Line['ahead']>, cp: number, after: number): void {
+  private echoAhead(head: Line, ahead: Run, cp: number, before: number, after: number): void {
     if (cp !== ahead.want[ahead.seen]) {
       if (cp === SPACE) return;
-      if (this.askedForSecret(head, cp)) {
-        this.hide(head);
-        return this.settle();
-      }
+      if (this.askedForSecret(head, cp) || (ahead.budget >= 0 && ahead.budget-- === 0)) return this.close(head);
       ahead.seen = 0;
       if (cp !== ahead.want[0]) return;
     }
-    if (++ahead.seen < ahead.want.length) return;
+    if (ahead.seen++ === 0) ahead.from = before;
+    if (ahead.seen < ahead.want.length) return;
     for (const k of head.keys) if (k.state === KeyState.Pending) k.state = KeyState.Clear;
     head.echoed = ahead.want.length;
+    if (ahead.budget >= 0) {
+      // A live line again, read from the screen; if its first key began the run, the run followed its prompt.
+      if (head.printFirst) head.prompt = this.screen.promptAt(ahead.from);
+      head.ahead = undefined;
+    }
     this.enterEcho = false;
     this.settle(head, after);
   }
@@ -220,11 +251,12 @@ export class EchoClassifier {
       return;
     }
     const head = this.lines[0];
-    if (head === undefined || head.end === undefined || head.hidden) return;
+    if (head === undefined || head.hidden) return;
     if (head.ahead !== undefined) {
       head.ahead.seen = 0;
       return;
     }
+    if (head.end === undefined) return;
     advance(head);
     if (head.next < head.keys.length) {
       this.hide(head);
@@ -326,15 +358,15 @@ export class EchoClassifier {
   }
 }
 
-/** What a typed-ahead line waits for: its printables in order. `plain`: nothing else but its Enter. */
-function awaited(line: Line): NonNullable<Line['ahead']> {
+/** What a typed-ahead line waits for: its printables in order. */
+function awaited(line: Line): Run {
   const want: number[] = [];
   let plain = true;
   for (const k of line.keys) {
     if (k.state === KeyState.Pending) want.push(k.key.cp);
     else if (k.key.kind !== KeyKind.Enter && k.key.kind !== KeyKind.Report) plain = false;
   }
-  return { want, seen: 0, plain };
+  return { want, seen: 0, plain, budget: -1, from: 0 };
 }
 
 /** Moves `next` past keys that are no longer waiting for their echo. */

@@ -198,6 +198,30 @@ describe('TerminalObserver keystrokes', () => {
     assert.deepEqual(tty.commandTexts, ['stty -echo']);
   });
 
+  test('a line typed just before its prompt was shown is echoed after it: in clear, and the command', () => {
+    // The keys reach the gateway while the prompt, written before they reached the target, is on its way.
+    const tty = new Tty().out(PROMPT).echoed('echo done').type('\r').out('\r\ndone\r\n').type('exit');
+    tty.out(`\x1b]0;alice@web1: ~\x07\x1b[01;32mbob-the-builder@web1\x1b[00m:\x1b[01;34m~/src/project\x1b[00m$ `);
+    tty.out('exit').type('\r').out('\r\nlogout\r\n').end();
+    assert.equal(tty.text, 'echo done\rexit\r');
+    assert.deepEqual(tty.commandTexts, ['echo done', 'exit']);
+  });
+
+  test('a two-line prompt before the echo, and an edited line typed before it, give the command shown', () => {
+    const tty = new Tty().out(PROMPT).echoed('true').type('\r').out('\r\n').type('lx\x7fs');
+    tty.out('\x1b[1m┌──(alice㉿web1)-[~/projects/recgate]\x1b[0m\r\n└─$ ').out('lx\b \bs').type(' -a').out(' -a').type('\r').out('\r\n').end();
+    assert.equal(tty.text, 'true\rlx\x7fs -a\r');
+    assert.deepEqual(tty.commandTexts, ['true', 'ls -a']);
+  });
+
+  test('an unechoed line whose characters the output shows only apart, or too late, stays masked', () => {
+    const apart = new Tty().out('Enter code ').silent('4242').type('\r').out('\r\nchecking 4 then 2, and 4 2 ...\r\n').end();
+    assert.equal(apart.text, '****\r');
+    const late = new Tty().out('Enter code ').silent('77').out('X'.repeat(300)).out('77\r\n').type('\r').end();
+    assert.equal(late.text, '**\r');
+    assert.deepEqual([...apart.commandTexts, ...late.commandTexts], []);
+  });
+
   test('a key a program consumed silently does not mask the next command line', () => {
     const tty = new Tty().out(PROMPT).echoed('less -X log').type('\r').out('\r\nline 1\r\n:');
     tty.at(100).type('q').out('\r\x1b[K$ ');
