@@ -95,6 +95,10 @@ describe('config errors name file:line:col, key path and problem', () => {
     expectError(['store:', '  kind: postgres'], '2:3: store.url: missing required key (store kind postgres needs a url)');
   });
 
+  it('a store sync mode that is not one of them', () => {
+    expectError(['store:', '  sync: fsync'], '2:9: store.sync: unknown sync mode "fsync"; expected one of auto, file, filesystem');
+  });
+
   it('a value of the right type in the wrong form', () => {
     expectError(['limits:', '  idleTimeout: 15 minutes'],
       '2:16: limits.idleTimeout: "15 minutes" is not a duration (use 90s, 15m, 8h, 1d, 500ms, 1h30m or a number of seconds)');

@@ -43,6 +43,7 @@ describe('loadConfig: the example file', () => {
       kind: 'local',
       dir: path.join(ROOT, 'data'),
       spool: { dir: path.join(ROOT, 'data', 'spool'), maxBytes: 1024 ** 3 },
+      sync: 'auto',
       heartbeatInterval: 2_000,
       heartbeatTimeout: 15_000,
     });
@@ -185,7 +186,7 @@ describe('loadConfig: a file using every key', () => {
     assert.equal(config.log.level, 'debug');
     assert.deepEqual(config.retention, { days: 90, archiveAfterDays: 30, archive: { kind: 'local', dir: '/srv/recgate-archive' } });
     assert.deepEqual(config.store.spool, { dir: path.join(FIXTURES, 'spool'), maxBytes: 2 * 1024 ** 3 });
-    assert.deepEqual([config.store.heartbeatInterval, config.store.heartbeatTimeout], [3_000, 20_000]);
+    assert.deepEqual([config.store.sync, config.store.heartbeatInterval, config.store.heartbeatTimeout], ['filesystem', 3_000, 20_000]);
     assert.deepEqual(config.admission, {
       loginGraceTime: 20_000,
       tlsHandshakeTimeout: 5000,

@@ -115,6 +115,7 @@ function resolveKeyList(raw: RawConfig['recipients'], list: KeyList, ctx: Contex
 function resolveStore(raw: RawConfig['store'], dataDir: string, file: (value: string) => string, ctx: Context): StoreConfig {
   const common = {
     spool: { dir: raw.spool.dir === undefined ? path.join(dataDir, 'spool') : file(raw.spool.dir), maxBytes: raw.spool.maxBytes },
+    sync: raw.sync,
     heartbeatInterval: raw.heartbeatInterval,
     heartbeatTimeout: raw.heartbeatTimeout,
   };

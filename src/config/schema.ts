@@ -33,6 +33,9 @@ import { list, section, strict } from './mappings.js';
 import { listenSection, targetSchema } from './target-schema.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** How a local store's checkpoints sync their files (store/sync-group.ts). */
+export const SYNC_MODES = ['auto', 'file', 'filesystem'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The listener that is not a protocol's: the web console and HTTP API. */
@@ -89,6 +92,12 @@ const store = section({
     dir: field(optional(text)),
     maxBytes: field(withDefault(1024 ** 3, size)),
   }),
+  /**
+   * How a local store's checkpoints make files durable: `file` (fdatasync each), `filesystem`
+   * (one syncfs for the checkpoints due together; it writes back the whole filesystem), or
+   * `auto`: `filesystem` when the data directory is a mount point of its own.
+   */
+  sync: field(withDefault('auto', oneOf(SYNC_MODES, 'sync mode'))),
   /** Nodes sharing a PostgreSQL store say they are alive this often... */
   heartbeatInterval: field(withDefault(2_000, duration)),
   /** ...and a node silent this long is taken for dead: its live sessions are marked interrupted. */

@@ -3,7 +3,7 @@
  * read into a Secret, every duration in milliseconds. The object is deeply frozen
  * (the bytes of a Uint8Array cannot be frozen; treat them as read-only).
  */
-import type { LogLevel } from './schema.js';
+import type { LogLevel, SyncMode } from './schema.js';
 import type { Secret } from './secret.js';
 import type { ListenAddress } from './units.js';
 
@@ -118,6 +118,8 @@ export type StoreLocation = { readonly kind: 'local'; readonly dir: string } | {
 export type StoreConfig = StoreLocation & {
   /** Where sealed chunks wait while PostgreSQL is unreachable, and how much may wait. */
   readonly spool: { readonly dir: string; readonly maxBytes: number };
+  /** How a local store's checkpoints sync their files (store/sync-group.ts). */
+  readonly sync: SyncMode;
   /** Nodes sharing a PostgreSQL store: how often each says it is alive, and after how long a silent one is taken for dead (ms). */
   readonly heartbeatInterval: number;
   readonly heartbeatTimeout: number;

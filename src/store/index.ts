@@ -17,8 +17,8 @@ export function openStore(config: Config, log: Logger): RecordingStore {
   const store = config.store;
   switch (store.kind) {
     case 'local':
-      log.debug({ dataDir: config.gateway.dataDir }, 'opening local store');
-      return new LocalStore(config.gateway.dataDir, { log });
+      log.debug({ dataDir: config.gateway.dataDir, sync: store.sync }, 'opening local store');
+      return new LocalStore(config.gateway.dataDir, { log, sync: store.sync });
     case 'postgres':
       log.info({ store: describeUrl(store.url), nodeId: config.gateway.nodeId }, 'opening PostgreSQL store');
       return new PostgresStore(store.url, { nodeId: config.gateway.nodeId, log });

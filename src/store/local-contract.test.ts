@@ -21,3 +21,10 @@ storeContract('local, every call on the pool', async () => {
   dirs.push(dir);
   return { open: () => new LocalStore(dir, { pageCache: null, directWrites: false }) };
 });
+
+// Checkpoints synced by syncfs, together when due together (sync-group.ts).
+storeContract('local, synced by filesystem', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-store-'));
+  dirs.push(dir);
+  return { open: () => new LocalStore(dir, { sync: 'filesystem' }) };
+});

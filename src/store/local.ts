@@ -9,9 +9,11 @@
  *   <dataDir>/imports/<id>/                   a recording being imported (archive tier), renamed into recordings/ when whole
  *
  * Chunks are written as they come (the page cache keeps them through a
- * process kill); a checkpoint first fsyncs every stream file, then appends and
- * fsyncs the checkpoint, so a signed checkpoint never covers data that a
- * power loss could take away. Stream files are advised out of the page cache
+ * process kill); a checkpoint first syncs every stream file, then appends and
+ * syncs the checkpoint, so a signed checkpoint never covers data that a
+ * power loss could take away (file by file, or for a data directory on a
+ * filesystem of its own one syncfs for all the checkpoints due together:
+ * sync-group.ts). Stream files are advised out of the page cache
  * as they grow and after each checkpoint (page-cache.ts): a recording is
  * written once and read rarely.
  *
@@ -36,6 +38,7 @@ import { recoverRecordings } from './local-recovery.js';
 import { DirectWrites, stallWarning } from './direct-write.js';
 import { CACHE_DROP_STEP, CacheDropper, CHECKPOINT_DROP_MIN, type PageCache, pageCache } from './page-cache.js';
 import { SqliteIndex } from './sqlite-index.js';
+import { openFileSyncs, type FileSyncs, type SyncMode } from './sync-group.js';
 import type { InterruptedRecording, ListFilter, RecordingCopy, RecordingEnd, RecordingStore, RecordingSummary, StoredChunk } from './types.js';
 
 interface StreamWriter {
@@ -61,6 +64,8 @@ export interface LocalStoreOptions {
   pageCache?: PageCache | null;
   /** Small appends written from the event loop while they are quick (direct-write.ts); default true. */
   directWrites?: boolean;
+  /** How checkpoints make files durable (sync-group.ts); default `auto`. */
+  sync?: SyncMode;
 }
 
 export class LocalStore implements RecordingStore {
@@ -77,6 +82,7 @@ export class LocalStore implements RecordingStore {
   private readonly pageCache: PageCache | undefined;
   private readonly log: Logger | undefined;
   private readonly writes: DirectWrites;
+  private readonly syncs: FileSyncs;
 
   constructor(
     readonly dataDir: string,
@@ -88,11 +94,17 @@ export class LocalStore implements RecordingStore {
     try {
       mkdirSync(join(dataDir, 'recordings'), { recursive: true, mode: 0o700 });
       narrowMode(dataDir, 0o700);
+      this.syncs = openFileSyncs(options.sync ?? 'auto', dataDir, options.log);
       this.index = new SqliteIndex(join(dataDir, 'index.db'));
     } catch (cause) {
       throw new StoreError(`cannot open the data directory ${dataDir}: ${(cause as Error).message}`, { cause });
     }
     this.appended.setMaxListeners(0);
+  }
+
+  /** How checkpoints sync their files now (sync-group.ts). */
+  get syncMode(): 'file' | 'filesystem' {
+    return this.syncs.mode;
   }
 
   private dir(id: string): string {
@@ -161,22 +173,18 @@ export class LocalStore implements RecordingStore {
     const w = this.writer(id);
     // A stream not appended to since the last checkpoint was fdatasynced then.
     const streams = [...w.streams.values()].filter((s) => s.unsynced);
-    await Promise.all(
-      streams.map(async (s) => {
-        s.unsynced = false;
-        try {
-          await s.fh.datasync();
-        } catch (err) {
-          s.unsynced = true;
-          throw err;
-        }
-      }),
-    );
+    for (const s of streams) s.unsynced = false;
+    try {
+      await this.syncs.sync(streams.map((s) => s.fh));
+    } catch (err) {
+      for (const s of streams) s.unsynced = true;
+      throw err;
+    }
     // Written back now: the advice frees every page of them (finalize waits for it).
     for (const s of streams) void s.cache.flush(CHECKPOINT_DROP_MIN);
     const line = Buffer.from(JSON.stringify(checkpoint) + '\n');
     await this.writes.append(w.checkpoints, [line], line.length, `recording ${id} checkpoints.jsonl`);
-    await w.checkpoints.datasync();
+    await this.syncs.sync([w.checkpoints]);
     if (streams.length > 0) this.index.setBytes(id, w.bytes);
   }
 
@@ -355,6 +363,7 @@ export class LocalStore implements RecordingStore {
       await w.checkpoints.close().catch(() => undefined);
     }
     this.writers.clear();
+    this.syncs.close();
     this.index.close();
   }
 }

@@ -14,7 +14,8 @@
  *
  * The advice comes from native/page-cache.c (Node.js has no binding),
  * compiled by scripts/build.mjs; without it (no compiler at build time, not
- * Linux) `pageCache` is undefined and files are written as before.
+ * Linux) `pageCache` is undefined and files are written as before. The same
+ * addon gives `syncFileSystem` (syncfs(2), for sync-group.ts).
  */
 import { createRequire } from 'node:module';
 
@@ -25,22 +26,20 @@ export interface PageCache {
 
 interface Addon {
   drop(fd: number, offset: number, length: number, callback: (err: Error | null) => void): void;
+  syncfs(fd: number, callback: (err: Error | null) => void): void;
 }
 
-function load(): PageCache | undefined {
+function load(): Addon | undefined {
   if (process.platform !== 'linux') return undefined;
-  let addon: Addon;
   try {
     // dist/src/store/page-cache.js → dist/native/page-cache.node
-    addon = createRequire(import.meta.url)('../../native/page-cache.node') as Addon;
+    return createRequire(import.meta.url)('../../native/page-cache.node') as Addon;
   } catch {
     return undefined;
   }
-  return {
-    drop: (fd, offset, length) =>
-      new Promise((resolve, reject) => addon.drop(fd, offset, length, (err) => (err ? reject(err) : resolve()))),
-  };
 }
+
+const addon = load();
 
 /** Bytes appended to a stream file between two advices. */
 export const CACHE_DROP_STEP = 8 * 1024 * 1024;
@@ -53,7 +52,13 @@ export const CACHE_DROP_STEP = 8 * 1024 * 1024;
 export const CHECKPOINT_DROP_MIN = 1024 * 1024;
 
 /** The page-cache advice, when the addon is built for this platform. */
-export const pageCache: PageCache | undefined = load();
+export const pageCache: PageCache | undefined = addon && {
+  drop: (fd, offset, length) => new Promise((resolve, reject) => addon.drop(fd, offset, length, (err) => (err ? reject(err) : resolve()))),
+};
+
+/** syncfs(2) of the filesystem holding `fd`, on libuv's pool, when the addon is built. */
+export const syncFileSystem: ((fd: number) => Promise<void>) | undefined =
+  addon && ((fd) => new Promise((resolve, reject) => addon.syncfs(fd, (err) => (err ? reject(err) : resolve()))));
 
 /**
  * Advises a file's pages away in steps as it grows. The range advised each time lags one
