@@ -351,3 +351,31 @@ test('a recording needs at least one recipient', async () => {
   assert.deepEqual(await store.list(), []);
   await store.close();
 });
+
+test('recordings started apart checkpoint in one turn of the event loop when due together, so the store can sync them at once', async () => {
+  // checkpointInterval 400: a grid of 40 ms (checkpoint-clock.ts). Both start early in one grid step.
+  while (performance.now() % 40 > 10) await new Promise((r) => setTimeout(r, 1));
+  const first = await setup({ checkpointInterval: 400 });
+  await new Promise((r) => setTimeout(r, 5));
+  const second = await setup({ checkpointInterval: 400 }, first.store);
+  let turn = 0;
+  let spinning = true;
+  const spin = (): void => {
+    turn++;
+    if (spinning) setImmediate(spin);
+  };
+  spin();
+  const turns = new Map<string, number>();
+  const checkpoint = first.store.checkpoint.bind(first.store);
+  first.store.checkpoint = (id, cp) => {
+    if (!turns.has(id)) turns.set(id, turn);
+    return checkpoint(id, cp);
+  };
+  for (const r of [first.recorder, second.recorder]) r.event({ type: 'note', text: 'to checkpoint' });
+  for (let waited = 0; waited < 5000 && turns.size < 2; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  spinning = false;
+  assert.equal(turns.size, 2, 'both checkpointed');
+  assert.equal(turns.get(first.recorder.id), turns.get(second.recorder.id), 'in the same turn');
+  await Promise.all([first.recorder.end('closed'), second.recorder.end('closed')]);
+  await first.store.close();
+});

@@ -11,7 +11,8 @@
  *   WriteQueue (in order; a stream's queued chunks go out together) ── RecordingStore
  *
  * Every `checkpointInterval` a signed checkpoint follows the chunks it covers
- * through the same queue. The write methods return false while more than
+ * through the same queue, at a time on a grid shared with the process's other
+ * recordings (checkpoint-clock.ts). The write methods return false while more than
  * `highWaterMark` bytes wait for the store; 'drain' says when to resume.
  * A store failure emits 'error' (a RecordingError) once: the session decides
  * whether to end (recording.required) or go on. 'ended' follows `end()`.
@@ -28,6 +29,7 @@ import { newRecordingId } from '../store/ids.js';
 import { renderTableFrame } from '../transcript/table-frame.js';
 import { FrameKind, MAX_FRAME_PAYLOAD, resizePayload, type RecordedEvent } from './frames.js';
 import { StreamBuffer } from './stream-buffer.js';
+import { checkpointClock } from './checkpoint-clock.js';
 import { WriteQueue } from './write-queue.js';
 import { DEFAULT_RECORDER_OPTIONS, WATCHED_FLUSH_MS, type RecorderDeps, type RecorderOptions, type RecordingResult, type SessionIdentity, type StoredCount, type TerminalInfo } from './recorder-types.js';
 
@@ -52,7 +54,8 @@ export class Recorder extends EventEmitter {
   private readonly queue: WriteQueue;
   private failure: RecordingError | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
-  private readonly checkpointTimer: NodeJS.Timeout;
+  /** Stops the checkpoints (checkpoint-clock.ts: recordings due together checkpoint together). */
+  private readonly stopCheckpoints: () => void;
   private chunksSinceCheckpoint = 0;
   private ending: Promise<RecordingResult> | undefined;
   /** Set once the store holds the recording: later streams are added to it as they open. */
@@ -79,8 +82,7 @@ export class Recorder extends EventEmitter {
       const stream = [...this.streams.values()].find((s) => s.info.id === streamId);
       if (stream) this.emit('stored', { stream: { ...stream.info }, chunks } satisfies StoredCount);
     });
-    this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointInterval);
-    this.checkpointTimer.unref();
+    this.stopCheckpoints = checkpointClock(options.checkpointInterval).every(options.checkpointInterval, () => this.checkpoint());
   }
 
   /** Creates the recording in the store; fails (RecordingError) if it cannot be written. */
@@ -269,7 +271,7 @@ export class Recorder extends EventEmitter {
 
   private async finish(reason: string, detail?: Record<string, unknown>): Promise<RecordingResult> {
     this.event({ type: 'end', reason, ...detail });
-    clearInterval(this.checkpointTimer);
+    this.stopCheckpoints();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const s of this.streams.values()) this.sealAndStore(s, true);
     const endedAt = new Date(Date.parse(this.sealer.manifest.meta.startedAt) + this.now()).toISOString();
@@ -287,7 +289,7 @@ export class Recorder extends EventEmitter {
   }
 
   private shutdown(): void {
-    clearInterval(this.checkpointTimer);
+    this.stopCheckpoints();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.sealer.close();
   }
