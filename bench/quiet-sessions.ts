@@ -10,10 +10,15 @@
  *
  *   node dist/bench/quiet-sessions.js [--sessions 500] [--rate 14] [--seconds 10] [--rounds 2]
  *                                     [--timers both,flush,checkpoint,none] [--io direct,pool]
+ *                                     [--sync file,filesystem]
  *
  * Per round: this process's CPU (all threads: the event loop, and libuv's
  * pool doing the store's writes and fsyncs) per second and per statement,
- * its system share, and the chunks sealed per second. 500 sessions at 14
+ * its system share, and the chunks sealed per second. `--sync` picks how the
+ * store's checkpoints sync (store/sync-group.ts; `filesystem` syncs the whole
+ * filesystem of the temporary directory, whatever else is on it). The
+ * recordings are started one after another, as a pool of clients connects:
+ * their checkpoints share the grid points of those first seconds. 500 sessions at 14
  * statements a second is where pgbench -S with 500 clients runs the gateway
  * on a 2-core machine.
  */
@@ -51,21 +56,25 @@ const LABELS: Record<Timers, string> = {
 type Io = 'direct' | 'pool';
 const IOS: Io[] = ['direct', 'pool'];
 
+type Sync = 'file' | 'filesystem';
+const SYNCS: Sync[] = ['file', 'filesystem'];
+
 interface Round {
   timers: Timers;
   io: Io;
+  sync: Sync;
   cpuMsPerSecond: number;
   usPerStatement: number;
   systemUsPerStatement: number;
   chunksPerSecond: number;
 }
 
-async function round(timers: Timers, io: Io, sessions: number, rate: number, seconds: number): Promise<Round> {
+async function round(timers: Timers, io: Io, sync: Sync, sessions: number, rate: number, seconds: number): Promise<Round> {
   const sodium = defaultSodium();
   const auditor = generateAuditorKey(sodium);
   const signer = generateSigningKey(sodium);
   const dir = await mkdtemp(join(tmpdir(), 'recgate-quiet-'));
-  const store = new LocalStore(dir, { log: silentLogger(), pageCache, directWrites: io === 'direct' });
+  const store = new LocalStore(dir, { log: silentLogger(), pageCache, directWrites: io === 'direct', sync });
   const d = DEFAULT_RECORDER_OPTIONS;
   const options: RecorderOptions = {
     ...d,
@@ -111,6 +120,7 @@ async function round(timers: Timers, io: Io, sessions: number, rate: number, sec
     return {
       timers,
       io,
+      sync,
       cpuMsPerSecond: (cpu.user + cpu.system) / 1000 / seconds,
       usPerStatement: (cpu.user + cpu.system) / n,
       systemUsPerStatement: cpu.system / n,
@@ -131,6 +141,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '2' },
       timers: { type: 'string', default: 'both,flush,checkpoint,none' },
       io: { type: 'string', default: 'direct' },
+      sync: { type: 'string', default: 'file' },
     },
   });
   const sessions = Number(values.sessions);
@@ -144,11 +155,15 @@ async function main(): Promise<void> {
   for (const t of all) if (!(t in LABELS)) throw new Error(`--timers: ${t} is not one of ${Object.keys(LABELS).join(', ')}`);
   const ios = values.io.split(',') as Io[];
   for (const io of ios) if (!IOS.includes(io)) throw new Error(`--io: ${io} is not one of ${IOS.join(', ')}`);
-  for (let i = 0; i < rounds; i++) for (const timers of all) for (const io of ios) results.push(await round(timers, io, sessions, rate, seconds));
-  console.log('\ntimers in the run             io      CPU ms/s  µs/statement  of it system  chunks/s');
+  const syncs = values.sync.split(',') as Sync[];
+  for (const sync of syncs) if (!SYNCS.includes(sync)) throw new Error(`--sync: ${sync} is not one of ${SYNCS.join(', ')}`);
+  for (let i = 0; i < rounds; i++) {
+    for (const timers of all) for (const io of ios) for (const sync of syncs) results.push(await round(timers, io, sync, sessions, rate, seconds));
+  }
+  console.log('\ntimers in the run             io      sync        CPU ms/s  µs/statement  of it system  chunks/s');
   for (const r of results) {
     console.log(
-      `${LABELS[r.timers].padEnd(27)}  ${r.io.padEnd(6)}  ${r.cpuMsPerSecond.toFixed(1).padStart(8)}  ${r.usPerStatement.toFixed(2).padStart(12)}  ${r.systemUsPerStatement.toFixed(2).padStart(12)}  ${r.chunksPerSecond.toFixed(0).padStart(8)}`,
+      `${LABELS[r.timers].padEnd(27)}  ${r.io.padEnd(6)}  ${r.sync.padEnd(10)}  ${r.cpuMsPerSecond.toFixed(1).padStart(8)}  ${r.usPerStatement.toFixed(2).padStart(12)}  ${r.systemUsPerStatement.toFixed(2).padStart(12)}  ${r.chunksPerSecond.toFixed(0).padStart(8)}`,
     );
   }
 }
