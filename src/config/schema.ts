@@ -95,7 +95,7 @@ const store = section({
   /**
    * How a local store's checkpoints make files durable: `file` (fdatasync each), `filesystem`
    * (one syncfs for the checkpoints due together; it writes back the whole filesystem), or
-   * `auto`: `filesystem` when the data directory is a mount point of its own.
+   * `auto`: `filesystem` where a whole filesystem is mounted at the data directory.
    */
   sync: field(withDefault('auto', oneOf(SYNC_MODES, 'sync mode'))),
   /** Nodes sharing a PostgreSQL store say they are alive this often... */

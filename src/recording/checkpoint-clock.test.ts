@@ -81,6 +81,20 @@ test('tasks due at different points run at their own times, and a stopped one le
   assert.ok(ran.includes('late'));
 });
 
+test('a task due later than a timer can wait neither runs nor makes the timer overflow', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  const clock = new CheckpointClock(100);
+  let ran = 0;
+  const stop = clock.every(40 * 24 * 3600 * 1000, () => ran++);
+  await sleep(50);
+  stop();
+  process.off('warning', onWarning);
+  assert.equal(ran, 0);
+  assert.deepEqual(warnings, [], 'no TimeoutOverflowWarning (such a timer fires at once, again and again)');
+});
+
 test('the shared clocks: a tenth of a short interval, 100 ms for longer ones', () => {
   assert.equal(checkpointClock(10_000).grid, 100);
   assert.equal(checkpointClock(1_000).grid, 100);

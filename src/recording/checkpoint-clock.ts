@@ -27,6 +27,9 @@ export const CHECKPOINT_GRID_MS = 100;
 /** Tasks run in one callback at most. */
 export const PER_TURN = 4;
 
+/** The longest delay a Node.js timer takes (a longer one fires at once): a later step waits in steps of it. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 interface Task {
   run: () => void;
   /** Grid steps between runs. */
@@ -69,7 +72,7 @@ export class CheckpointClock {
   private arm(step: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.armedFor = step;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, step * this.grid - this.now()));
+    this.timer = setTimeout(() => this.tick(), Math.min(MAX_DELAY_MS, Math.max(0, step * this.grid - this.now())));
     this.timer.unref();
   }
 

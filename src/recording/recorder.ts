@@ -27,9 +27,9 @@ import type { RecordingMeta, StreamInfo, StreamKind } from '../seal/manifest.js'
 import { RecordSealer } from '../seal/sealer.js';
 import { newRecordingId } from '../store/ids.js';
 import { renderTableFrame } from '../transcript/table-frame.js';
+import { checkpointClock } from './checkpoint-clock.js';
 import { FrameKind, MAX_FRAME_PAYLOAD, resizePayload, type RecordedEvent } from './frames.js';
 import { StreamBuffer } from './stream-buffer.js';
-import { checkpointClock } from './checkpoint-clock.js';
 import { WriteQueue } from './write-queue.js';
 import { DEFAULT_RECORDER_OPTIONS, WATCHED_FLUSH_MS, type RecorderDeps, type RecorderOptions, type RecordingResult, type SessionIdentity, type StoredCount, type TerminalInfo } from './recorder-types.js';
 
