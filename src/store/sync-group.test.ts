@@ -4,6 +4,7 @@
  * rarely, injected by the wrapper.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +102,36 @@ test('a failed syncfs syncs each file of its batch on its own, and every later s
     assert.equal(counted.calls, 1, 'no syncfs after the failure');
   } finally {
     syncs.close();
+    await Promise.all(handles.map((fh) => fh.close()));
+  }
+});
+
+/** Descriptors of this process open on `dir`. */
+function openOn(dir: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === dir;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+test('closing while a syncfs runs lets it finish for its callers, then syncs go file by file and the directory is let go', native, async () => {
+  const dir = await tempDir();
+  const handles = await files(dir, 2);
+  const counted = countedSyncfs();
+  const syncs = new FileSystemSyncs(dir, counted.syncfs, () => assert.fail('closing is not a failure'));
+  try {
+    const first = syncs.sync([handles[0]!]);
+    await new Promise((r) => setImmediate(r));
+    assert.ok(counted.inFlight);
+    assert.equal(openOn(dir), 1, 'the directory is open for syncfs');
+    syncs.close();
+    await Promise.all([first, syncs.sync([handles[1]!])]);
+    assert.equal(counted.calls, 1);
+    assert.equal(openOn(dir), 0);
+  } finally {
     await Promise.all(handles.map((fh) => fh.close()));
   }
 });

@@ -68,7 +68,9 @@ export class FileSystemSyncs implements FileSyncs {
   private fd: number | undefined;
   /** Asked for, waiting for the next syncfs. */
   private waiting: Waiting[] = [];
+  /** A syncfs is scheduled or under way. */
   private busy = false;
+  private closed = false;
 
   constructor(
     private readonly dir: string,
@@ -79,14 +81,20 @@ export class FileSystemSyncs implements FileSyncs {
 
   sync(files: readonly FileHandle[]): Promise<void> {
     if (files.length === 0) return Promise.resolve();
-    if (this.mode === 'file') return eachFile(files);
+    if (this.mode === 'file' || this.closed) return eachFile(files);
     return new Promise((resolve, reject) => {
       this.waiting.push({ files, resolve, reject });
       if (!this.busy) this.schedule();
     });
   }
 
+  /** Syncs go file by file from now on; the directory is closed once no syncfs uses it. */
   close(): void {
+    this.closed = true;
+    if (!this.busy) this.release();
+  }
+
+  private release(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
@@ -100,27 +108,27 @@ export class FileSystemSyncs implements FileSyncs {
   private async run(): Promise<void> {
     const batch = this.waiting;
     this.waiting = [];
+    if (this.closed) return this.byFile(batch);
     try {
       this.fd ??= openSync(this.dir, 'r');
       await this.syncfs(this.fd);
-      for (const w of batch) w.resolve();
     } catch (err) {
-      if (this.mode === 'filesystem') {
-        this.mode = 'file';
-        this.onFailed(err as Error);
-      }
-      for (const w of batch) eachFile(w.files).then(w.resolve, w.reject);
+      this.mode = 'file';
+      this.onFailed(err as Error);
+      return this.byFile(batch);
     }
-    if (this.waiting.length === 0) {
-      this.busy = false;
-    } else if (this.mode === 'file') {
-      const rest = this.waiting;
-      this.waiting = [];
-      this.busy = false;
-      for (const w of rest) eachFile(w.files).then(w.resolve, w.reject);
-    } else {
-      this.schedule();
-    }
+    for (const w of batch) w.resolve();
+    if (this.waiting.length > 0 && !this.closed) return this.schedule();
+    this.byFile(this.waiting.splice(0));
+  }
+
+  /** Each file of `batch` fdatasynced on its own; nothing is scheduled after. */
+  private byFile(batch: Waiting[]): void {
+    this.busy = false;
+    if (this.closed) this.release();
+    for (const w of batch) eachFile(w.files).then(w.resolve, w.reject);
+    const rest = this.waiting.splice(0);
+    for (const w of rest) eachFile(w.files).then(w.resolve, w.reject);
   }
 }
 
