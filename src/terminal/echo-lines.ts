@@ -27,7 +27,8 @@
  *   pass for an echo): past the skip it waits, as a typed-ahead line does,
  *   for all its printables as one run, which must be whole before
  *   PROMPT_CHARS more displayed characters break it, and takes no key but its Enter
- *   meanwhile (another closes it); once the run is seen, it goes on live.
+ *   and the terminal's answers meanwhile (another closes it); once the run is seen,
+ *   it goes on live.
  * - typed ahead: its Enter was typed while earlier lines still waited (a
  *   paste). It is echoed when the target displays all its printables as one
  *   run within one output line (spaces and escape sequences may sit
@@ -73,6 +74,8 @@ export const PROMPT_CHARS = 256;
 const MAX_COMMAND_CHARS = 4096;
 const SPACE = 0x20;
 const COLON = 0x3a;
+/** The keys a line waiting for its late echo takes (see key()). */
+const WAITING_TAKES: ReadonlySet<KeyKind> = new Set([KeyKind.Enter, KeyKind.Abort, KeyKind.Report]);
 /** What takeCommands returns while no command was entered (most keys): shared, never written to. */
 const NO_COMMANDS: readonly CommandEvent[] = Object.freeze([]);
 
@@ -143,8 +146,9 @@ export class EchoClassifier {
     const alternate = this.screen.alternate();
     let line = this.lines[this.lines.length - 1];
     if (line !== undefined && line.end === undefined && line.alternate !== alternate) this.close(line);
-    // A live line waiting for its late echo as one run takes only its Enter (or Ctrl-C): another key begins anew.
-    if (line?.ahead !== undefined && line.end === undefined && key.kind !== KeyKind.Enter && key.kind !== KeyKind.Abort) this.close(line);
+    // A live line waiting for its late echo as one run takes only its Enter (or Ctrl-C) and the terminal's
+    // answers (a prompt may ask where the cursor is): another key begins anew.
+    if (line?.ahead !== undefined && line.end === undefined && !WAITING_TAKES.has(key.kind)) this.close(line);
     const first = line === undefined || line.end !== undefined;
     if (line === undefined || line.end !== undefined) {
       line = { keys: [], next: 0, hidden: false, end: undefined, endT: 0, echoed: 0, skipped: 0, prompt: this.screen.promptAt(), alternate, typed: [], edited: false, printFirst: key.kind === KeyKind.Print, ahead: undefined };

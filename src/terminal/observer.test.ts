@@ -207,6 +207,13 @@ describe('TerminalObserver keystrokes', () => {
     assert.deepEqual(tty.commandTexts, ['echo done', 'exit']);
   });
 
+  test('a prompt that asks where the cursor is, answered while the line typed before it waits for its echo', () => {
+    const tty = new Tty().out(PROMPT).echoed('true').type('\r').out('\r\n').type('uptime');
+    tty.out(`\x1b[6n${'~/projects/recgate on main via node '.repeat(2)}❯ `).type('\x1b[7;1R').out('uptime').type('\r').out('\r\n').end();
+    assert.equal(tty.text, 'true\ruptime\x1b[7;1R\r');
+    assert.deepEqual(tty.commandTexts, ['true', 'uptime']);
+  });
+
   test('a two-line prompt before the echo, and an edited line typed before it, give the command shown', () => {
     const tty = new Tty().out(PROMPT).echoed('true').type('\r').out('\r\n').type('lx\x7fs');
     tty.out('\x1b[1m┌──(alice㉿web1)-[~/projects/recgate]\x1b[0m\r\n└─$ ').out('lx\b \bs').type(' -a').out(' -a').type('\r').out('\r\n').end();
