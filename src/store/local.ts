@@ -44,7 +44,7 @@ import type { InterruptedRecording, ListFilter, RecordingCopy, RecordingEnd, Rec
 interface StreamWriter {
   fh: FileHandle;
   next: number;
-  /** Appended to since the last fdatasync. */
+  /** Appended to since the last checkpoint synced it. */
   unsynced: boolean;
   cache: CacheDropper;
 }
@@ -171,7 +171,7 @@ export class LocalStore implements RecordingStore {
 
   async checkpoint(id: string, checkpoint: Checkpoint): Promise<void> {
     const w = this.writer(id);
-    // A stream not appended to since the last checkpoint was fdatasynced then.
+    // A stream not appended to since the last checkpoint was synced then.
     const streams = [...w.streams.values()].filter((s) => s.unsynced);
     for (const s of streams) s.unsynced = false;
     try {
@@ -191,7 +191,7 @@ export class LocalStore implements RecordingStore {
   async finalize(id: string, checkpoint: Checkpoint, end: RecordingEnd): Promise<void> {
     const w = this.writer(id);
     await this.checkpoint(id, checkpoint);
-    // Every stream is fdatasynced now: what is left of each is advised away before it is closed.
+    // Every stream is synced now: what is left of each is advised away before it is closed.
     await Promise.all([...w.streams.values()].map(async (s) => {
       await s.cache.flush();
       await s.fh.close();
