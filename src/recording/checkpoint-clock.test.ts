@@ -81,6 +81,23 @@ test('tasks due at different points run at their own times, and a stopped one le
   assert.ok(ran.includes('late'));
 });
 
+test('a task that stops every task, in a callback late enough for several steps, ends the callback cleanly', async () => {
+  let skew = 0;
+  const clock = new CheckpointClock(10, () => performance.now() + skew);
+  const ran: string[] = [];
+  let stopLater = (): void => {};
+  const stopFirst = clock.every(40, () => {
+    ran.push('first');
+    stopFirst();
+    stopLater();
+  });
+  stopLater = clock.every(60, () => ran.push('later'));
+  // The callback due for the first task comes when the later one is due too.
+  skew = 100;
+  await sleep(80);
+  assert.deepEqual(ran, ['first']);
+});
+
 test('a task due later than a timer can wait neither runs nor makes the timer overflow', async () => {
   const warnings: string[] = [];
   const onWarning = (w: Error): void => void warnings.push(w.name);

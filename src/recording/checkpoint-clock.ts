@@ -85,13 +85,16 @@ export class CheckpointClock {
 
   private tick(): void {
     this.timer = undefined;
-    this.armedFor = Infinity;
+    // While the tasks run, add() arms nothing: the timer is armed once, at the end, for the earliest step.
+    this.armedFor = -Infinity;
     const step = Math.floor(this.now() / this.grid);
     const ready = [...this.due.keys()].filter((s) => s <= step).sort((a, b) => a - b);
     let failure: { err: unknown } | undefined;
     let ran = 0;
     for (const s of ready) {
-      const tasks = this.due.get(s)!;
+      const tasks = this.due.get(s);
+      // Every task was stopped by one that ran (a recording ended from its checkpoint).
+      if (!tasks) continue;
       this.due.delete(s);
       for (let i = 0; i < tasks.length; i++) {
         const task = tasks[i]!;
@@ -114,7 +117,8 @@ export class CheckpointClock {
     }
     let earliest = Infinity;
     for (const s of this.due.keys()) earliest = Math.min(earliest, s);
-    if (earliest < this.armedFor) this.arm(earliest);
+    this.armedFor = Infinity;
+    if (earliest < Infinity) this.arm(earliest);
     // As a timer of its own would: a task that throws is an uncaught exception, after the others ran.
     if (failure) throw failure.err;
   }
