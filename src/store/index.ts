@@ -16,9 +16,12 @@ export { PostgresStore } from './postgres/store.js';
 export function openStore(config: Config, log: Logger): RecordingStore {
   const store = config.store;
   switch (store.kind) {
-    case 'local':
-      log.debug({ dataDir: config.gateway.dataDir, sync: store.sync }, 'opening local store');
-      return new LocalStore(config.gateway.dataDir, { log, sync: store.sync });
+    case 'local': {
+      const local = new LocalStore(config.gateway.dataDir, { log, sync: store.sync });
+      // What `auto` chose, once: syncfs writes back the whole filesystem the data directory is on.
+      log.info({ dataDir: config.gateway.dataDir, sync: store.sync, syncing: local.syncMode }, 'local store open');
+      return local;
+    }
     case 'postgres':
       log.info({ store: describeUrl(store.url), nodeId: config.gateway.nodeId }, 'opening PostgreSQL store');
       return new PostgresStore(store.url, { nodeId: config.gateway.nodeId, log });

@@ -114,6 +114,8 @@ function portOpen(port: number): Promise<boolean> {
 test('SIGTERM to npm start stops the gateway and frees its port', async () => {
   const g = await npmStart();
   assert.equal(await portOpen(g.port), true);
+  // A data directory in a temporary folder is no filesystem of its own: checkpoints sync file by file.
+  assert.match(g.output(), /"sync":"auto","syncing":"file","msg":"local store open"/, g.output());
   process.kill(g.npm.pid!, 'SIGTERM');
   try {
     await within(g.exited, 15_000, 'npm start exiting on SIGTERM');
