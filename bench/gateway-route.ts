@@ -25,6 +25,8 @@ export interface GatewayTarget {
   nodeOptions?: string[];
   /** Another build's CLI to run (compareBuild), this checkout's by default. */
   cli?: string | undefined;
+  /** The local store's `store.sync` (auto, file or filesystem); the build's default when absent. */
+  storeSync?: string | undefined;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function startGateway(target: GatewayTarget): Promise<Proxy> {
         // sysbench opens all its connections at once, from one address: 500 of them would pass the
         // default cap on logins under way per address (16), and some would be refused.
         'admission: { maxPreLoginPerAddress: 1024, maxPreLogin: 1024 }',
+        ...(target.storeSync ? [`store: { sync: ${target.storeSync} }`] : []),
         'recipients:',
         '  - { name: officer, publicKeyFile: ./keys/officer.key.pub }',
         'users:',
@@ -129,17 +132,21 @@ export interface ComparedBuild {
   name: string;
   /** Node options its gateway runs with besides the shared ones (--compare-node-options). */
   nodeOptions: string[];
+  /** Its `store.sync` (--compare-store-sync); the build's default when absent. */
+  storeSync?: string | undefined;
 }
 
 /**
  * The CLI of the recgate checkout at `dir`, built (`npm run build` there), for a second gateway
  * route: two builds measured in one run, their rounds alternated, where runs minutes apart
  * differ by more than most changes do (a `git worktree add DIR COMMIT` of the commit before);
- * its gateway runs with `nodeOptions` (space-separated) too. Undefined when `dir` is empty.
+ * its gateway runs with `nodeOptions` (space-separated) too, and with `store.sync` set to
+ * `storeSync` when given. Undefined when `dir` is empty.
  */
-export function compareBuild(dir: string, nodeOptions: string): ComparedBuild | undefined {
+export function compareBuild(dir: string, nodeOptions: string, storeSync = ''): ComparedBuild | undefined {
   if (dir === '') {
     if (nodeOptions !== '') throw new Error('--compare-node-options needs --compare DIR (--compare . for this build)');
+    if (storeSync !== '') throw new Error('--compare-store-sync needs --compare DIR (--compare . for this build)');
     return undefined;
   }
   const cli = resolve(dir, 'bin', 'recgate.js');
@@ -147,6 +154,7 @@ export function compareBuild(dir: string, nodeOptions: string): ComparedBuild | 
     throw new Error(`--compare ${dir}: no built recgate there (bin/recgate.js and dist/src/cli/main.js); run npm ci and npm run build in it`);
   }
   const options = nodeOptions.split(' ').filter((o) => o !== '');
-  const name = `recgate, ${basename(resolve(dir))} build${options.length > 0 ? ` ${options.join(' ')}` : ''} (recording)`;
-  return { cli, name, nodeOptions: options };
+  const settings = [...options, ...(storeSync ? [`store.sync ${storeSync}`] : [])];
+  const name = `recgate, ${basename(resolve(dir))} build${settings.length > 0 ? ` ${settings.join(' ')}` : ''} (recording)`;
+  return { cli, name, nodeOptions: options, storeSync: storeSync || undefined };
 }

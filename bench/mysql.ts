@@ -7,6 +7,7 @@
  *   node dist/bench/mysql.js [--seconds 15] [--threads 8,64] [--tables 4] [--table-size 10000] [--ps-mode auto]
  *                            [--workloads oltp_point_select,oltp_read_only] [--routes direct,haproxy,node,recgate]
  *                            [--rounds 1] [--cpu-prof DIR] [--compare DIR [--compare-node-options=OPTS]]
+ *                            [--store-sync MODE] [--compare-store-sync MODE]
  *
  *   --threads    sysbench threads (one connection each), one table per count and workload
  *   --workloads  which sysbench tests to run
@@ -19,6 +20,8 @@
  *                  run, their rounds alternated with --rounds, where runs minutes apart differ by ±20 %
  *   --compare-node-options=OPTS  node options for the compared gateway alone, space-separated: with
  *                  `--compare .` this build against itself with other V8 flags
+ *   --store-sync MODE, --compare-store-sync MODE  the gateway's store.sync (auto, file, filesystem), and
+ *                  the compared gateway's; each build's default when absent
  *
  *   oltp_point_select   one primary-key SELECT per transaction
  *   oltp_read_only      BEGIN, 10 point SELECTs, 4 range SELECTs, COMMIT per transaction
@@ -81,8 +84,8 @@ async function sysbench(my: Mariadb, route: Route, test: string, options: string
 }
 
 /** The gateway in front of `my`, once it really serves MySQL on its port. */
-async function startMysqlGateway(my: Mariadb, nodeOptions: string[], cli?: string): Promise<Proxy> {
-  const gateway = await startGateway({ name: TARGET, protocol: 'mysql', port: my.port, user: my.user, password: my.password, nodeOptions, cli });
+async function startMysqlGateway(my: Mariadb, nodeOptions: string[], cli: string | undefined, storeSync: string | undefined): Promise<Proxy> {
+  const gateway = await startGateway({ name: TARGET, protocol: 'mysql', port: my.port, user: my.user, password: my.password, nodeOptions, cli, storeSync });
   if (!isListening(gateway.port)) {
     await gateway.stop();
     throw new Error(`recgate started but does not listen on 127.0.0.1:${gateway.port} (listen.mysql): no MySQL proxy in this build`);
@@ -93,11 +96,11 @@ async function startMysqlGateway(my: Mariadb, nodeOptions: string[], cli?: strin
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
     { seconds: 15, tables: 4, 'table-size': 10000, rounds: 1 },
-    { 'ps-mode': 'auto', threads: '8,64', workloads: 'oltp_point_select,oltp_read_only', routes: 'direct,haproxy,node,recgate', 'cpu-prof': '', 'gateway-node-options': '', compare: '', 'compare-node-options': '' },
+    { 'ps-mode': 'auto', threads: '8,64', workloads: 'oltp_point_select,oltp_read_only', routes: 'direct,haproxy,node,recgate', 'cpu-prof': '', 'gateway-node-options': '', 'store-sync': '', compare: '', 'compare-node-options': '', 'compare-store-sync': '' },
   );
   const { seconds, tables, 'table-size': tableSize, 'ps-mode': psMode } = options;
   // A checkout to compare with is checked before any server is set up.
-  const compare = compareBuild(options.compare, options['compare-node-options']);
+  const compare = compareBuild(options.compare, options['compare-node-options'], options['compare-store-sync']);
   const threadCounts = countList(options.threads, '--threads');
   const threads = Math.max(...threadCounts);
   if (psMode !== 'auto' && psMode !== 'disable') throw new Error('--ps-mode must be auto (server-side prepared statements) or disable (text protocol)');
@@ -117,7 +120,9 @@ runBenchmark(async (cleanup) => {
     {
       server: my,
       baseline: { name: 'haproxy (tcp mode)', start: () => startHaproxy({ serverPort: my.port, maxconn: Math.max(200, 2 * threads) }), missing: proxyMissing },
-      gateway: { target: TARGET, start: (cli, more = []) => startMysqlGateway(my, [...gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), ...more], cli), short: 'recgate' },
+      gateway: { target: TARGET, start: (cli, more = [], storeSync) =>
+          startMysqlGateway(my, [...gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), ...more], cli, cli ? storeSync : options['store-sync'] || undefined),
+        short: 'recgate' },
       only: options.routes.split(','),
       compare,
     },

@@ -7,6 +7,7 @@
  *   node dist/bench/postgres.js [--seconds 15] [--clients 8,64] [--jobs 2] [--scale 10]
  *                               [--workloads select-only,tpcb-like] [--routes direct,pgbouncer,node,recgate]
  *                               [--rounds 1] [--protocol simple] [--cpu-prof DIR] [--compare DIR [--compare-node-options=OPTS]]
+ *                               [--store-sync MODE] [--compare-store-sync MODE]
  *
  *   --clients    pgbench clients, one table per count and workload (scale: --clients 1,10,100,500)
  *   --workloads  which workloads to run, by the start of their names
@@ -22,6 +23,9 @@
  *                  run, their rounds alternated with --rounds, where runs minutes apart differ by ±20 %
  *   --compare-node-options=OPTS  node options for the compared gateway alone, space-separated: with
  *                  `--compare .` this build against itself with other V8 flags
+ *   --store-sync MODE, --compare-store-sync MODE  the gateway's store.sync (auto, file, filesystem), and
+ *                  the compared gateway's: `--compare . --compare-store-sync filesystem` sets the two
+ *                  side by side; each build's default when absent
  *   --rows       the big select's rows (default 1 000 000); --big-runs its runs per route (3)
  *
  *   big-select    psql reads SELECT of --rows rows (an int and a 20-character text each) in one
@@ -107,12 +111,12 @@ async function vacuum(pg: Postgres): Promise<void> {
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
     { seconds: 15, jobs: 2, scale: 10, rows: 1_000_000, 'big-runs': 3, rounds: 1 },
-    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', protocol: 'simple', 'cpu-prof': '', 'gateway-node-options': '', compare: '', 'compare-node-options': '' },
+    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', protocol: 'simple', 'cpu-prof': '', 'gateway-node-options': '', 'store-sync': '', compare: '', 'compare-node-options': '', 'compare-store-sync': '' },
   );
   const { seconds, jobs, scale, protocol } = options;
   if (!['simple', 'extended', 'prepared'].includes(protocol)) throw new Error(`--protocol: ${protocol} is not simple, extended or prepared`);
   // A checkout to compare with is checked before any server is set up.
-  const compare = compareBuild(options.compare, options['compare-node-options']);
+  const compare = compareBuild(options.compare, options['compare-node-options'], options['compare-store-sync']);
   const clientCounts = countList(options.clients, '--clients');
   const clients = Math.max(...clientCounts);
   const pgbenchPath = (await run('sh', ['-c', 'command -v pgbench'])).stdout.trim();
@@ -136,8 +140,17 @@ runBenchmark(async (cleanup) => {
       },
       gateway: {
         target: TARGET,
-        start: (cli, more = []) =>
-          startGateway({ name: TARGET, protocol: 'postgres', port: pg.port, user: pg.user, password: pg.password, nodeOptions: [...gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), ...more], cli }),
+        start: (cli, more = [], storeSync) =>
+          startGateway({
+            name: TARGET,
+            protocol: 'postgres',
+            port: pg.port,
+            user: pg.user,
+            password: pg.password,
+            nodeOptions: [...gatewayNodeOptions(options['cpu-prof'], options['gateway-node-options']), ...more],
+            cli,
+            storeSync: cli ? storeSync : options['store-sync'] || undefined,
+          }),
         short: 'gateway',
       },
       only: options.routes.split(','),

@@ -60,7 +60,7 @@ export interface RoutesOptions<B extends Proxy> {
    * The gateway in front of the server, with the target `target`, and what the notes call it;
    * `start` runs this checkout's build, or the CLI given with more node options.
    */
-  gateway: { target: string; start: (cli?: string, nodeOptions?: string[]) => Promise<Proxy>; short: string };
+  gateway: { target: string; start: (cli?: string, nodeOptions?: string[], storeSync?: string) => Promise<Proxy>; short: string };
   /** Which routes to set up and measure, by the start of their names (direct, pgbouncer/haproxy, node, recgate); all when absent. */
   only?: string[];
   /** Another checkout's build (compareBuild): its gateway is measured too, as a route of its own. */
@@ -90,6 +90,6 @@ export async function startRoutes<B extends Proxy>(options: RoutesOptions<B>, cl
   if (wanted(relay)) await startRoute(relay, cleanup, () => startNodeRelay(server.port));
   if (wanted(reusing)) await startRoute(reusing, cleanup, () => startNodeRelay(server.port, true));
   if (wanted(recgate)) await startRoute(recgate, cleanup, () => options.gateway.start());
-  if (other && compared && wanted(compared)) await startRoute(compared, cleanup, () => options.gateway.start(other.cli, other.nodeOptions));
+  if (other && compared && wanted(compared)) await startRoute(compared, cleanup, () => options.gateway.start(other.cli, other.nodeOptions, other.storeSync));
   return { routes: [direct, pooled, relay, reusing, recgate, ...(compared ? [compared] : [])].filter(wanted), direct, baseline };
 }
