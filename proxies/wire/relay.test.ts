@@ -155,6 +155,39 @@ test('a side that stops taking writes stops the reading of the other, until it d
   assert.equal(h.client.isPaused(), false);
 });
 
+test('a store that falls behind stops the reading of both sides until it catches up, and nothing recorded is lost', async () => {
+  // Small chunks and a small backlog allowed: a few statements' recording outgrows it.
+  const h = await relayedBy('postgres', (client, server, session) => postgresRelay(client.asSocket, server.asSocket, session, { database: 'app', maxRows: 100, parameters: new Map() }), {
+    chunkSize: 1024,
+    highWaterMark: 4096,
+  });
+  // The store takes no append until released (a disk that stalls).
+  let release!: () => void;
+  const stalled = new Promise<void>((resolve) => (release = resolve));
+  const append = h.store.appendChunks.bind(h.store);
+  h.store.appendChunks = async (...args) => {
+    await stalled;
+    return append(...args);
+  };
+  let statements = 0;
+  while (!h.client.isPaused() && statements < 200) {
+    h.client.emit('data', query(`SELECT ${statements}, '${'x'.repeat(300)}'`));
+    h.server.emit('data', DONE);
+    await nextTurn();
+    statements++;
+  }
+  assert.ok(statements < 200, 'the client was never paused while the store took nothing');
+  assert.equal(h.server.isPaused(), true);
+  release();
+  for (let i = 0; i < 100 && (h.client.isPaused() || h.server.isPaused()); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(h.client.isPaused(), false);
+  assert.equal(h.server.isPaused(), false);
+  const { events } = await recorded(h, await h.session.end('closed'));
+  const texts = events.filter((e) => e.type === 'query').map((e) => e['text']);
+  assert.equal(texts.length, statements);
+  assert.equal(texts.at(-1), `SELECT ${statements - 1}, '${'x'.repeat(300)}'`);
+});
+
 /** The PostgreSQL observer, but failing on every client message and at the end. */
 function failing(observer: Observer<FrameSink>): Observer<FrameSink> {
   const fault = (): never => {
