@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -102,14 +102,15 @@ test('each chunk the store accepted is announced with its stream, and stored() c
   recorder.on('stored', (c: StoredCount) => seen.push(`${c.stream.name}:${c.chunks}`));
   recorder.terminal(0, { cols: 80, rows: 24 });
   recorder.output(new TextEncoder().encode('one'));
+  recorder.input(new TextEncoder().encode('k'));
   await new Promise((r) => setTimeout(r, 100));
   const counts = Object.fromEntries(recorder.stored().map((c) => [c.stream.name, c.chunks]));
-  assert.deepEqual(counts, { events: 1, tty: 1, input: 0 });
+  assert.deepEqual(counts, { events: 1, tty: 1, input: 1 });
   // What is announced is readable: the store holds exactly that many chunks.
   assert.equal((await chunkSizes(store, recorder.id, 'tty')).length, 1);
   recorder.output(new TextEncoder().encode('two'));
   await recorder.end('closed');
-  assert.ok(seen.includes('tty:1') && seen.includes('tty:2') && seen.includes('events:2') && seen.includes('input:1'), seen.join(' '));
+  assert.ok(seen.includes('tty:1') && seen.includes('tty:2') && seen.includes('events:2') && seen.includes('input:2'), seen.join(' '));
   await store.close();
 });
 
@@ -261,11 +262,39 @@ test('without keystrokes there is no input stream at all', async () => {
   await store.close();
 });
 
+test('a terminal nobody types on has no input stream, and its store no file for one; the first keystroke opens it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-recorder-'));
+  dirs.push(dir);
+  const { store, recorder } = await setup({}, new LocalStore(dir));
+  recorder.output(new TextEncoder().encode('a database session writes only its transcript'));
+  recorder.input(new Uint8Array(0));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual((await store.manifest(recorder.id)).streams.map((x) => x.name), ['events', 'tty']);
+  // One file per stream in the manifest, and no other.
+  const files = async (): Promise<[string[], string[]]> => [
+    (await readdir(join(dir, 'recordings', recorder.id))).filter((f) => f.endsWith('.chunks')).sort(),
+    (await store.manifest(recorder.id)).streams.map((x) => `${x.id}.chunks`).sort(),
+  ];
+  const [quiet, quietDeclared] = await files();
+  assert.deepEqual(quiet, quietDeclared);
+  assert.equal(quiet.length, 2);
+  recorder.input(new TextEncoder().encode('x'));
+  await recorder.end('closed');
+  assert.deepEqual((await store.manifest(recorder.id)).streams.map((x) => x.name), ['events', 'tty', 'input']);
+  const [typed, typedDeclared] = await files();
+  assert.deepEqual(typed, typedDeclared);
+  assert.equal(typed.length, 3);
+  assert.deepEqual((await frames(store, recorder.id, 'input')).flatMap((f) => (f.kind === FrameKind.Data ? [Buffer.from(f.data).toString()] : [])), ['x']);
+  await store.close();
+});
+
 test('a second terminal channel gets its own streams', async () => {
   const { store, recorder } = await setup();
   recorder.output(new TextEncoder().encode('zero'));
+  recorder.input(new TextEncoder().encode('a'));
   recorder.terminal(1, { cols: 100, rows: 30 });
   recorder.output(new TextEncoder().encode('one'), 1);
+  recorder.input(new TextEncoder().encode('b'), 1);
   await recorder.end('closed');
   assert.deepEqual((await store.manifest(recorder.id)).streams.map((x) => x.name), ['events', 'tty', 'input', 'tty-1', 'input-1']);
   const one = (await frames(store, recorder.id, 'tty-1')).flatMap((f) => (f.kind === FrameKind.Data ? [Buffer.from(f.data).toString()] : []));

@@ -140,11 +140,14 @@ export class Recorder extends EventEmitter {
     this.watchedUntil = Math.max(this.watchedUntil, performance.now() + ms);
   }
 
-  /** Declares terminal channel `channel` (its tty and, with keystrokes, input streams). */
+  /**
+   * Declares terminal channel `channel`: its tty stream. Its input stream (with keystrokes) is
+   * opened by the first keystroke: a channel nobody types on (a database session's transcript,
+   * an exec's output) has none, and the store no file for it.
+   */
   terminal(channel: number, info: TerminalInfo): void {
     if (this.streams.has(ttyName(channel))) return;
     this.openStream(ttyName(channel), 'tty', channel);
-    if (this.options.keystrokes) this.openStream(inputName(channel), 'input', channel);
     const t = this.now();
     this.append(ttyName(channel), FrameKind.Resize, t, resizePayload(info.cols, info.rows));
     this.event({ type: 'terminal', channel, term: info.term ?? null, cols: info.cols, rows: info.rows });
@@ -196,7 +199,10 @@ export class Recorder extends EventEmitter {
    */
   input(data: Uint8Array, channel = 0, t?: number): boolean {
     this.ensureTerminal(channel);
-    if (this.options.keystrokes) this.appendData(inputName(channel), data, FrameKind.Data, t);
+    if (!this.options.keystrokes || this.ending || data.length === 0) return this.writable;
+    const name = inputName(channel);
+    if (!this.streams.has(name)) this.openStream(name, 'input', channel);
+    this.appendData(name, data, FrameKind.Data, t);
     return this.writable;
   }
 
