@@ -8,7 +8,7 @@ import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecorderOptions } from '../src
 import { generateAuditorKey } from '../src/seal/keys.js';
 import { generateSigningKey } from '../src/seal/signing.js';
 import { defaultSodium } from '../src/seal/sodium.js';
-import { Session } from '../src/session/session.js';
+import { Session, type SessionOptions } from '../src/session/session.js';
 import type { LocalStore } from '../src/store/local.js';
 import { unreachableTarget } from '../test/fixtures/target-config.js';
 
@@ -19,20 +19,22 @@ const signer = generateSigningKey(sodium);
 /**
  * A session to a `protocol` target as alice. Recorded, its recording is sealed for one auditor
  * into `store`; unrecorded, the recording is refused and not required, so the relay and the
- * observer run and nothing is sealed or stored.
+ * observer run and nothing is sealed or stored. `sessionOptions` as a proxy gives them (a database
+ * proxy declares its transcript's terminal).
  */
-export function openSession(store: LocalStore, protocol: string, recorded: boolean, options: RecorderOptions = DEFAULT_RECORDER_OPTIONS): Promise<Session> {
+export function openSession(store: LocalStore, protocol: string, recorded: boolean, options: RecorderOptions = DEFAULT_RECORDER_OPTIONS, sessionOptions: SessionOptions = {}): Promise<Session> {
   const target = unreachableTarget(protocol, auditor.publicKey, { name: `${protocol}01`, required: recorded });
   return Session.open(
     {
       log: silentLogger(),
-      startRecording: (who) =>
+      startRecording: (who, request) =>
         recorded
-          ? Recorder.start({ store, sodium, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger() }, who, options)
+          ? Recorder.start({ store, sodium, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger() }, who, options, request?.terminal)
           : Promise.reject(new Error('not recorded')),
     },
     { user: 'alice', clientAddress: '127.0.0.1' },
     target,
+    sessionOptions,
   );
 }
 

@@ -70,6 +70,7 @@ import { queryEvent } from '../src/transcript/query-event.js';
 import { LocalStore } from '../src/store/local.js';
 import { mysqlRelay } from '../proxies/mysql/relay.js';
 import { postgresRelay } from '../proxies/postgres/relay.js';
+import { TRANSCRIPT_TERMINAL } from '../proxies/wire/relay.js';
 import { StandInSocket } from '../proxies/wire/stand-in-socket.js';
 
 interface RunResult {
@@ -94,7 +95,7 @@ const intervals = { flush: 1000, checkpoint: 10_000, chunkSize: 64 * 1024 };
 
 async function openRelayed(w: Workload, store: LocalStore, recorded: boolean, wire = false): Promise<Relayed> {
   const options = { flushInterval: intervals.flush, chunkSize: intervals.chunkSize, checkpointInterval: intervals.checkpoint, keystrokes: true };
-  const session = await openSession(store, w.protocol, recorded, options);
+  const session = await openSession(store, w.protocol, recorded, options, { terminal: TRANSCRIPT_TERMINAL });
   const client = new StandInSocket();
   const server = new StandInSocket();
   if (wire) {

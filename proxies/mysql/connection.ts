@@ -24,6 +24,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { acceptTls } from '../wire/listener.js';
+import { TRANSCRIPT_TERMINAL } from '../wire/relay.js';
 import type { LoginAttempt } from '../../src/admission/admission.js';
 import type { PreLogin } from '../../src/admission/guard.js';
 import { Refusal as Refused } from '../../src/admission/refusal.js';
@@ -209,6 +210,7 @@ export async function serveMysqlConnection(raw: Socket, place: PreLogin, deps: L
             ...(hello.attributes ? { attributes: hello.attributes } : {}),
           }),
         (link) => link.socket.destroy(),
+        { terminal: TRANSCRIPT_TERMINAL },
       );
       ({ link: target, session, target: targetConfig } = admitted);
     } catch (err) {

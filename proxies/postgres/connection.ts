@@ -25,6 +25,7 @@ import type { Logger } from '../../src/log.js';
 import type { Sodium } from '../../src/seal/sodium.js';
 import type { Session } from '../../src/session/session.js';
 import { acceptTls } from '../wire/listener.js';
+import { TRANSCRIPT_TERMINAL } from '../wire/relay.js';
 import type { CancelKeys } from './cancel.js';
 import { authenticatePerson } from './client-auth.js';
 import { PacketReader, PeerClosedError } from './packet-reader.js';
@@ -150,6 +151,7 @@ export async function serveConnection(raw: Socket, place: PreLogin, deps: Listen
           return connectTarget(t, params);
         },
         (link) => link.socket.destroy(),
+        { terminal: TRANSCRIPT_TERMINAL },
       );
       target = admitted.link;
       admitted.session.event({ type: 'startup', parameters: Object.fromEntries(startup.params) });

@@ -17,7 +17,7 @@
 import type { Config, TargetConfig, UserConfig } from '../config/index.js';
 import { RecordingError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Session, SessionWho } from '../session/session.js';
+import type { Session, SessionOptions, SessionWho } from '../session/session.js';
 import { findUser, parseLoginName, type LoginName } from '../auth/users.js';
 import type { PreLogin } from './guard.js';
 import type { Attempt, FailureLimiter } from './limiter.js';
@@ -32,7 +32,7 @@ export interface AdmissionObserver {
 }
 
 export interface SessionOpener {
-  openSession(who: SessionWho, target: TargetConfig): Promise<Session>;
+  openSession(who: SessionWho, target: TargetConfig, options?: SessionOptions): Promise<Session>;
 }
 
 export interface AttemptRequest {
@@ -153,18 +153,18 @@ export class Admission {
   /**
    * Routes the login, lets the proxy log in to the target (`connect`; its
    * errors become a 'target' Refusal with the error as cause) and opens the
-   * session. `release` undoes `connect` when the session cannot open.
+   * session (with `options`). `release` undoes `connect` when the session cannot open.
    */
-  async open<T>(login: Login, connect: (target: TargetConfig) => Promise<T>, release: (link: T) => void): Promise<Admitted<T>> {
+  async open<T>(login: Login, connect: (target: TargetConfig) => Promise<T>, release: (link: T) => void, options?: SessionOptions): Promise<Admitted<T>> {
     try {
-      return await this.openRouted(login, connect, release);
+      return await this.openRouted(login, connect, release, options);
     } catch (err) {
       if (err instanceof Refusal) this.observer?.sessionRefused(login.protocol, err.kind);
       throw err;
     }
   }
 
-  private async openRouted<T>(login: Login, connect: (target: TargetConfig) => Promise<T>, release: (link: T) => void): Promise<Admitted<T>> {
+  private async openRouted<T>(login: Login, connect: (target: TargetConfig) => Promise<T>, release: (link: T) => void, options?: SessionOptions): Promise<Admitted<T>> {
     const target = this.route(login);
     await this.checkLock(login, target);
     let link: T;
@@ -175,7 +175,7 @@ export class Admission {
       throw new Refusal('target', (err as Error).message, { cause: err });
     }
     try {
-      const session = await this.sessions.openSession({ user: login.user.name, clientAddress: login.address, protocol: login.protocol }, target);
+      const session = await this.sessions.openSession({ user: login.user.name, clientAddress: login.address, protocol: login.protocol }, target, options);
       return { target, link, session };
     } catch (err) {
       release(link);

@@ -20,7 +20,7 @@ import { meterStore } from '../metrics/metered-store.js';
 import { Recorder, type SessionIdentity } from '../recording/recorder.js';
 import type { Sodium } from '../seal/sodium.js';
 import { SessionRegistry } from '../session/registry.js';
-import { Session, type EndReason, type SessionEnd, type SessionOptions, type SessionWho } from '../session/session.js';
+import { Session, type EndReason, type SessionEnd, type RecordingRequest, type SessionOptions, type SessionWho } from '../session/session.js';
 import type { RecordingStore } from '../store/types.js';
 import type { LiveCluster } from '../console/live-remote.js';
 import { GatewayLog } from './gateway-log.js';
@@ -156,7 +156,7 @@ export class Gateway implements GatewayContext {
     return this.sessions.all();
   }
 
-  async startRecording(who: SessionIdentity, target: { keystrokes?: boolean; recipients?: string[] } = {}): Promise<Recorder> {
+  async startRecording(who: SessionIdentity, target: RecordingRequest = {}): Promise<Recorder> {
     const names = target.recipients;
     const recipients = this.config.recipients.filter((r) => names === undefined || names.includes(r.name));
     if (recipients.length === 0) throw new RecordingError('no recipients to seal the recording for');
@@ -178,6 +178,7 @@ export class Gateway implements GatewayContext {
         checkpointInterval: r.checkpointInterval,
         keystrokes: target.keystrokes ?? r.keystrokes,
       },
+      target.terminal,
     );
     this.live.add(recorder);
     recorder.once('ended', () => this.live.delete(recorder));

@@ -10,7 +10,7 @@ import type { PreLogin } from '../admission/guard.js';
 import type { Config, ProtocolSpec, TargetConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { Recorder, SessionIdentity } from '../recording/recorder.js';
-import type { Session, SessionOptions, SessionWho } from '../session/session.js';
+import type { RecordingRequest, Session, SessionOptions, SessionWho } from '../session/session.js';
 
 export interface GatewayContext {
   readonly config: Config;
@@ -33,7 +33,7 @@ export interface GatewayContext {
   /** A 32-byte secret for `purpose`, derived from the gateway's signing key (stable across restarts). */
   secret(purpose: string): Buffer;
   /** Starts a sealed recording for a session (throws RecordingError when it cannot be written). */
-  startRecording(who: SessionIdentity, target?: { keystrokes?: boolean; recipients?: string[] }): Promise<Recorder>;
+  startRecording(who: SessionIdentity, target?: RecordingRequest): Promise<Recorder>;
 }
 
 export interface RunningProxy {

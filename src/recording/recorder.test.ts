@@ -288,6 +288,33 @@ test('a terminal nobody types on has no input stream, and its store no file for 
   await store.close();
 });
 
+test('a terminal declared with the recording is in the manifest the store first writes', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recgate-recorder-'));
+  dirs.push(dir);
+  const store = new LocalStore(dir);
+  const writes: string[] = [];
+  const addStream = store.addStream.bind(store);
+  store.addStream = (id, stream) => {
+    writes.push(stream.name);
+    return addStream(id, stream);
+  };
+  const recorder = await Recorder.start(
+    { store, sodium: s, signer, recipients: [{ name: 'officer', publicKey: auditor.publicKey }], log: silentLogger() },
+    { ...who, protocol: 'postgres' },
+    { flushInterval: 1000, chunkSize: 64 * 1024, checkpointInterval: 10_000, keystrokes: true },
+    { cols: 160, rows: 48 },
+  );
+  assert.deepEqual((await store.manifest(recorder.id)).streams.map((x) => x.name), ['events', 'tty']);
+  recorder.terminal(0, { cols: 160, rows: 48 });
+  recorder.output(new TextEncoder().encode('app=> SELECT 1;'));
+  await recorder.end('closed');
+  assert.deepEqual(writes, [], 'no stream was added after the recording was created');
+  const tty = await frames(store, recorder.id, 'tty');
+  assert.deepEqual(tty.map((f) => f.kind), [FrameKind.Resize, FrameKind.Data]);
+  assert.deepEqual(tty[0], { kind: FrameKind.Resize, t: tty[0]!.t, cols: 160, rows: 48 });
+  await store.close();
+});
+
 test('a second terminal channel gets its own streams', async () => {
   const { store, recorder } = await setup();
   recorder.output(new TextEncoder().encode('zero'));

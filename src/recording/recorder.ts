@@ -85,14 +85,20 @@ export class Recorder extends EventEmitter {
     this.stopCheckpoints = checkpointClock(options.checkpointInterval).every(options.checkpointInterval, () => this.checkpoint());
   }
 
-  /** Creates the recording in the store; fails (RecordingError) if it cannot be written. */
-  static async start(deps: RecorderDeps, who: SessionIdentity, options: RecorderOptions = DEFAULT_RECORDER_OPTIONS): Promise<Recorder> {
+  /**
+   * Creates the recording in the store; fails (RecordingError) if it cannot be written.
+   * `terminal`, when given, is channel 0's terminal declared with the recording (a database
+   * session's transcript): its stream is in the first manifest the store writes, where one
+   * declared later is added by another write of it (a synced replace).
+   */
+  static async start(deps: RecorderDeps, who: SessionIdentity, options: RecorderOptions = DEFAULT_RECORDER_OPTIONS, terminal?: TerminalInfo): Promise<Recorder> {
     const t0 = performance.now();
     const id = newRecordingId();
     const meta: RecordingMeta = { id, ...who, startedAt: new Date().toISOString() };
     const sealer = RecordSealer.create(deps.sodium, { meta, recipients: deps.recipients, signer: deps.signer });
     const recorder = new Recorder(deps, sealer, options, t0);
     recorder.openStream('events', 'events', 0);
+    if (terminal) recorder.terminal(0, terminal);
     try {
       await deps.store.create(sealer.manifest);
       recorder.created = true;

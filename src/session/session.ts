@@ -55,12 +55,22 @@ export interface SessionWho {
 export interface SessionOptions {
   /** How long before a limit the person is warned (ms); tests shorten it. */
   warnBefore?: number;
+  /** Channel 0's terminal, declared with the recording (a database proxy's transcript; see Recorder.start). */
+  terminal?: TerminalInfo;
+}
+
+/** How a session's recording is to be made: the target's settings, and what the proxy declares up front. */
+export interface RecordingRequest {
+  keystrokes?: boolean;
+  /** The recipients' names; every configured recipient when absent. */
+  recipients?: string[];
+  terminal?: TerminalInfo;
 }
 
 /** What a session needs from the gateway. */
 export interface SessionGateway {
   readonly log: Logger;
-  startRecording(who: SessionIdentity, target?: { keystrokes?: boolean; recipients?: string[] }): Promise<Recorder>;
+  startRecording(who: SessionIdentity, target?: RecordingRequest): Promise<Recorder>;
 }
 
 export interface SessionEnd {
@@ -124,6 +134,7 @@ export class Session extends EventEmitter {
       recorder = await gateway.startRecording(identity, {
         keystrokes: target.recording.keystrokes,
         recipients: target.recipients.map((r) => r.name),
+        ...(options.terminal ? { terminal: options.terminal } : {}),
       });
     } catch (err) {
       const log = gateway.log.child({ proto: identity.protocol, user: identity.user, target: target.name });
