@@ -7,7 +7,7 @@
  *   node dist/bench/postgres.js [--seconds 15] [--clients 8,64] [--jobs 2] [--scale 10]
  *                               [--workloads select-only,tpcb-like] [--routes direct,pgbouncer,node,recgate]
  *                               [--rounds 1] [--protocol simple] [--cpu-prof DIR] [--compare DIR [--compare-node-options=OPTS]]
- *                               [--store-sync MODE] [--compare-store-sync MODE]
+ *                               [--store-sync MODE] [--compare-store-sync MODE] [--connect session]
  *
  *   --clients    pgbench clients, one table per count and workload (scale: --clients 1,10,100,500)
  *   --workloads  which workloads to run, by the start of their names
@@ -26,6 +26,9 @@
  *   --store-sync MODE, --compare-store-sync MODE  the gateway's store.sync (auto, file, filesystem), and
  *                  the compared gateway's: `--compare . --compare-store-sync filesystem` sets the two
  *                  side by side; each build's default when absent
+ *   --connect    session (each client connects once for the run, the default) or transaction
+ *                (pgbench -C: a connection, its login and its session, per transaction: what an
+ *                application that connects for each request costs)
  *   --rows       the big select's rows (default 1 000 000); --big-runs its runs per route (3)
  *
  *   big-select    psql reads SELECT of --rows rows (an int and a 20-character text each) in one
@@ -63,7 +66,8 @@ interface Workload {
 }
 
 function parsePgbench(stdout: string): Omit<PgbenchMeasure, 'cpu' | 'load' | 'steady'> | undefined {
-  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
+  // With -C every transaction connects, and pgbench counts its connection in (no figure without it).
+  const tps = /tps = ([\d.]+) \((?:without initial connection time|including reconnection times)\)/.exec(stdout);
   const latency = /latency average = ([\d.]+) ms/.exec(stdout);
   const transactions = /number of transactions actually processed: (\d+)/.exec(stdout);
   if (!tps || !latency || !transactions) return undefined;
@@ -111,10 +115,12 @@ async function vacuum(pg: Postgres): Promise<void> {
 runBenchmark(async (cleanup) => {
   const options = parseOptions(
     { seconds: 15, jobs: 2, scale: 10, rows: 1_000_000, 'big-runs': 3, rounds: 1 },
-    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', protocol: 'simple', 'cpu-prof': '', 'gateway-node-options': '', 'store-sync': '', compare: '', 'compare-node-options': '', 'compare-store-sync': '' },
+    { clients: '8,64', workloads: 'select-only,tpcb-like,big-select', routes: 'direct,pgbouncer,node,recgate', protocol: 'simple', connect: 'session', 'cpu-prof': '', 'gateway-node-options': '', 'store-sync': '', compare: '', 'compare-node-options': '', 'compare-store-sync': '' },
   );
   const { seconds, jobs, scale, protocol } = options;
   if (!['simple', 'extended', 'prepared'].includes(protocol)) throw new Error(`--protocol: ${protocol} is not simple, extended or prepared`);
+  if (!['session', 'transaction'].includes(options.connect)) throw new Error(`--connect: ${options.connect} is not session or transaction`);
+  const perTransaction = options.connect === 'transaction';
   // A checkout to compare with is checked before any server is set up.
   const compare = compareBuild(options.compare, options['compare-node-options'], options['compare-store-sync']);
   const clientCounts = countList(options.clients, '--clients');
@@ -168,7 +174,7 @@ runBenchmark(async (cleanup) => {
     { name: 'tpcb-like (pgbench default)', args: [] },
   ].filter((k) => options.workloads.split(',').some((w) => k.name.startsWith(w)));
   const workloads: Workload[] = kinds.flatMap((k) => clientCounts.map((c) => ({ name: `${k.name}, ${c} clients`, args: k.args, clients: c })));
-  const common = ['-n', '-j', String(jobs), '-T', String(seconds), '-M', protocol];
+  const common = ['-n', '-j', String(jobs), '-T', String(seconds), '-M', protocol, ...(perTransaction ? ['-C'] : [])];
   const results = await measureAll(workloads, routes, (w, route) => pgbench(pg, route, [...common, '-c', String(w.clients), ...w.args], seconds), () => vacuum(pg), options.rounds);
 
   const pgVersion = firstLine((await run(join(postgresBinDir(), 'postgres'), ['--version'])).stdout);
@@ -176,7 +182,7 @@ runBenchmark(async (cleanup) => {
   console.log('recgate PostgreSQL benchmark: pgbench against one server, directly, through PgBouncer and through the gateway');
   console.log(machineLine());
   console.log(`${pgVersion}; ${bouncerVersion}; data in ${pg.dir} (fsync off)`);
-  console.log(`pgbench: scale ${scale}, ${common.join(' ')} -c ${clientCounts.join('|')} (${protocol === 'simple' ? 'simple query protocol' : `extended query protocol, ${protocol}`}), sslmode=disable, one connection per client for the whole run\n`);
+  console.log(`pgbench: scale ${scale}, ${common.join(' ')} -c ${clientCounts.join('|')} (${protocol === 'simple' ? 'simple query protocol' : `extended query protocol, ${protocol}`}), sslmode=disable, ${perTransaction ? 'a new connection for every transaction' : 'one connection per client for the whole run'}\n`);
   printResults(results, {
     routes,
     direct,
