@@ -119,16 +119,14 @@ export class FileSystemSyncs implements FileSyncs {
     }
     for (const w of batch) w.resolve();
     if (this.waiting.length > 0 && !this.closed) return this.schedule();
-    this.byFile(this.waiting.splice(0));
+    this.byFile([]);
   }
 
-  /** Each file of `batch` fdatasynced on its own; nothing is scheduled after. */
+  /** Each file of `batch`, and of every sync asked meanwhile, fdatasynced on its own; nothing is scheduled after. */
   private byFile(batch: Waiting[]): void {
     this.busy = false;
     if (this.closed) this.release();
-    for (const w of batch) eachFile(w.files).then(w.resolve, w.reject);
-    const rest = this.waiting.splice(0);
-    for (const w of rest) eachFile(w.files).then(w.resolve, w.reject);
+    for (const w of [...batch, ...this.waiting.splice(0)]) eachFile(w.files).then(w.resolve, w.reject);
   }
 }
 
